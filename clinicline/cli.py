@@ -1,0 +1,143 @@
+"""The `clinicline` command line: serve, db, clinics, understand, sms, call."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import func, select
+
+from core.clinics_file import EXAMPLE_FILE, ClinicsFileError, load_clinics
+from core.config import Config
+from core.db import make_engine, make_session_factory, upgrade
+from core.models import Clinic, ClinicNumber, utcnow
+
+
+def _session_factory(config: Config):
+    engine = make_engine(config.database_url)
+    return engine, make_session_factory(engine)
+
+
+@click.group()
+def main() -> None:
+    """clinicline: a phone and SMS line for clinics."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the migrations to DATABASE_URL (default: the SQLite file of the instance folder)."""
+    config = Config.from_env()
+    engine, _ = _session_factory(config)
+    upgrade(engine)
+    click.echo(f"database is up to date: {engine.url.render_as_string(hide_password=True)}")
+
+
+@main.group()
+def clinics() -> None:
+    """Clinics, their numbers and hours."""
+
+
+@clinics.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def clinics_load(path: Path) -> None:
+    """Create or update the clinics of a TOML file (loading twice changes nothing)."""
+    config = Config.from_env()
+    engine, sessions = _session_factory(config)
+    upgrade(engine)
+    try:
+        with sessions.begin() as session:
+            report = load_clinics(session, path, utcnow(), config.slot_horizon_days)
+    except ClinicsFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"loaded {', '.join(report.clinics)}: {report.slots_added} slots added, "
+        f"{report.slots_withdrawn} withdrawn"
+    )
+
+
+@clinics.command("list")
+def clinics_list() -> None:
+    """Show the clinics that are loaded."""
+    config = Config.from_env()
+    engine, sessions = _session_factory(config)
+    upgrade(engine)
+    with sessions() as session:
+        rows = session.scalars(select(Clinic).order_by(Clinic.id)).all()
+        if not rows:
+            click.echo("no clinics loaded: clinicline clinics load FILE")
+        for clinic in rows:
+            numbers = ", ".join(
+                f"{n.number} ({n.kind})" for n in sorted(clinic.numbers, key=lambda n: n.kind)
+            )
+            walkin = f"walk-in {clinic.walkin_capacity} places" if clinic.walkin_enabled else "no walk-in"
+            click.echo(
+                f"{clinic.id:<12} {clinic.name} [{clinic.default_lang}] {numbers}; "
+                f"{clinic.slot_minutes}-min slots, {len([p for p in clinic.practitioners if p.active])} "
+                f"practitioner(s); {walkin}"
+            )
+
+
+def prepare_embedded(config: Config) -> list[str]:
+    """Migrate, and load the demo clinics when the database has none; returns the clinic ids loaded."""
+    engine, sessions = _session_factory(config)
+    upgrade(engine)
+    with sessions.begin() as session:
+        empty = session.scalar(select(func.count()).select_from(ClinicNumber)) == 0
+        path = config.clinics_file or (EXAMPLE_FILE if empty else None)
+        loaded = load_clinics(session, path, utcnow(), config.slot_horizon_days).clinics if path else []
+    engine.dispose()
+    return loaded
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Run the server: SQLite file, in-process jobs, demo clinics on an empty database."""
+    from waitress import serve as waitress_serve
+
+    from clinicline.app import create_app
+
+    config = Config.from_env()
+    try:
+        loaded = prepare_embedded(config)
+    except ClinicsFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    app = create_app(config)
+    base = config.public_base_url or f"http://{host}:{port}"
+    click.echo(f"clinicline on http://{host}:{port}  (database: {make_engine(config.database_url).url})")
+    if loaded:
+        click.echo(f"clinics loaded: {', '.join(loaded)}")
+    click.echo("Paste these into the Twilio console (Phone Numbers > your number):")
+    click.echo(f"  A call comes in:        POST {base}/voice     fallback: POST {base}/fallback/voice")
+    click.echo(f"  Call status changes:    POST {base}/voice/status")
+    click.echo(f"  A message comes in:     POST {base}/sms       fallback: POST {base}/fallback/sms")
+    click.echo(f"  Message status:         POST {base}/sms/status (set by clinicline on outbound messages)")
+    click.echo(f"  Health:                 GET  {base}/healthz")
+    sys.stdout.flush()
+    waitress_serve(app, host=host, port=port, threads=threads, ident="clinicline")
+
+
+def _register_optional(module: str, attr: str) -> None:
+    """Commands that live beside the channels' code."""
+    try:
+        main.add_command(getattr(importlib.import_module(module), attr))
+    except (ImportError, AttributeError):
+        pass
+
+
+for _module, _attr in (
+    ("clinicline.understand_cmd", "understand_command"),
+    ("clinicline.sms_cmd", "sms_command"),
+    ("clinicline.call_cmd", "call_command"),
+    ("clinicline.jobs_cmd", "jobs_command"),
+):
+    _register_optional(_module, _attr)

@@ -1,0 +1,67 @@
+"""Domain errors raised by services; the dialog and the console turn them into words."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+class DomainError(Exception):
+    """Base of every error a patient or staff member can cause and be told about."""
+
+
+class UnknownClinic(DomainError):
+    pass
+
+
+class SlotTaken(DomainError):
+    """The slot was booked or is held by someone else."""
+
+
+class SlotNotFound(DomainError):
+    pass
+
+
+class AppointmentNotFound(DomainError):
+    pass
+
+
+class AppointmentNotCancellable(DomainError):
+    """Already cancelled, or already past."""
+
+
+class InvalidPhoneNumber(DomainError):
+    pass
+
+
+class WalkinUnavailable(DomainError):
+    """The clinic has no walk-in service."""
+
+
+class WalkinNotOpen(DomainError):
+    """Registration is not open now; `opens_at` says when it next opens (aware, UTC) or None."""
+
+    def __init__(self, opens_at: dt.datetime | None):
+        super().__init__(opens_at)
+        self.opens_at = opens_at
+
+
+class QueueFull(DomainError):
+    """Every place of today's queue is taken; `reopens_at` is the next opening."""
+
+    def __init__(self, reopens_at: dt.datetime | None):
+        super().__init__(reopens_at)
+        self.reopens_at = reopens_at
+
+
+class AlreadyInQueue(DomainError):
+    def __init__(self, ticket_id: int):
+        super().__init__(ticket_id)
+        self.ticket_id = ticket_id
+
+
+class NotInQueue(DomainError):
+    pass
+
+
+class NoOneWaiting(DomainError):
+    pass

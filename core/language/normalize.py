@@ -1,0 +1,166 @@
+"""Text folding shared by every recogniser: case, accents, apostrophes, typos and spelled numbers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from text_to_num import alpha2digit
+
+_QUOTES = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "`": "'",
+        "\u00b4": "'",
+        "\u02bc": "'",
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u0153": "oe",
+    }
+)
+_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"[a-z0-9]+")
+
+# Keywords whose misspellings we repair (one edit away), mapped to the form the recognisers expect.
+_TYPO_TARGETS = {
+    "appointment": "appointment",
+    "appointments": "appointments",
+    "rendezvous": "rendezvous",
+    "annuler": "annuler",
+    "annulation": "annulation",
+    "cancel": "cancel",
+    "reschedule": "reschedule",
+    "deplacer": "deplacer",
+    "position": "position",
+    "receptionniste": "receptionniste",
+    "receptionist": "receptionist",
+    "operator": "operator",
+    "operateur": "operateur",
+    "english": "english",
+    "anglais": "anglais",
+    "francais": "francais",
+    "tomorrow": "tomorrow",
+    "aujourdhui": "aujourdhui",
+    "apres-demain": "apres-demain",
+    "afternoon": "afternoon",
+    "evening": "evening",
+    "morning": "morning",
+    "monday": "monday",
+    "tuesday": "tuesday",
+    "wednesday": "wednesday",
+    "thursday": "thursday",
+    "friday": "friday",
+    "saturday": "saturday",
+    "sunday": "sunday",
+    "mercredi": "mercredi",
+    "vendredi": "vendredi",
+    "samedi": "samedi",
+    "dimanche": "dimanche",
+    "janvier": "janvier",
+    "fevrier": "fevrier",
+    "juillet": "juillet",
+    "septembre": "septembre",
+    "octobre": "octobre",
+    "novembre": "novembre",
+    "decembre": "decembre",
+    "january": "january",
+    "february": "february",
+    "august": "august",
+    "september": "september",
+    "october": "october",
+    "november": "november",
+    "december": "december",
+    "prochain": "prochain",
+    "prochaine": "prochaine",
+    "medecin": "medecin",
+    "docteur": "docteur",
+    "doctor": "doctor",
+    "disponible": "disponible",
+    "available": "available",
+    "schedule": "schedule",
+}
+# Real words one edit away from a keyword; never "repair" them.
+_TYPO_EXCEPTIONS = frozenset(
+    {
+        "cancer",
+        "cancels",
+        "canceled",
+        "camel",
+        "position",
+        "positions",
+        "morningside",
+        "evenings",
+        "mornings",
+        "doctors",
+        "english",
+        "doctor's",
+        "schedules",
+        "scheduled",
+    }
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents, straighten quotes and collapse spaces."""
+    text = text.translate(_QUOTES).lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return _SPACES.sub(" ", text).strip()
+
+
+def _deletes(word: str) -> set[str]:
+    """Every form of word with one letter removed, plus the word."""
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+@lru_cache(maxsize=1)
+def _typo_index() -> dict[str, str]:
+    """Map each one-deletion form of a keyword to its keyword (first one wins)."""
+    index: dict[str, str] = {}
+    for word, target in _TYPO_TARGETS.items():
+        for form in _deletes(word):
+            index.setdefault(form, target)
+    return index
+
+
+def repair_typos(folded: str) -> str:
+    """Replace words one edit away from a known keyword (symmetric-delete lookup)."""
+    index = _typo_index()
+    out = []
+    changed = False
+    for token in folded.split(" "):
+        word = token.strip(".,!?;:")
+        if len(word) >= 6 and word not in _TYPO_TARGETS and word not in _TYPO_EXCEPTIONS and word.isalpha():
+            target = next((index[f] for f in _deletes(word) if f in index), None)
+            if target is not None:
+                token = token.replace(word, target)
+                changed = True
+        out.append(token)
+    return " ".join(out) if changed else folded
+
+
+_ONE_PRONOUN = re.compile(
+    r"\b(first|second|third|last|this|that|which|any|other|next|earlier|later|"
+    r"earliest|latest|same|no|some|every|each) ones?\b"
+)
+_SEPT = re.compile(r"(?<=\d )sept\b\.?|(?<=\der )sept\b\.?|\bsept\.(?= ?\d)")
+_SECOND_TIME = re.compile(r"\b(a|one|per|the|this|that) second\b(?! (?:of|day|week|floor|one|option|choice))")
+
+
+def digitize(folded: str, lang: str) -> str:
+    """Turn spelled numbers into digits, keeping pronouns and month abbreviations intact."""
+    text = _ONE_PRONOUN.sub(r"\1", folded)
+    text = _SEPT.sub("septembre", text)
+    if lang == "en":
+        text = _SECOND_TIME.sub(r"\1 sec", text)
+    return alpha2digit(text, lang, threshold=0)
+
+
+def words(folded: str) -> list[str]:
+    """Alphanumeric tokens of folded text."""
+    return _WORD.findall(folded)

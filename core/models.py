@@ -1,0 +1,364 @@
+"""The data model: clinics, slots, patients, appointments, walk-in queues, conversations, audit, messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> dt.datetime:
+    """The current instant, timezone-aware UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores aware datetimes as UTC and always hands back aware UTC datetimes (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an instant is stored")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _enum(cls) -> Enum:
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SlotStatus(enum.StrEnum):
+    FREE = "free"
+    HELD = "held"
+    BOOKED = "booked"
+    BLOCKED = "blocked"
+
+
+class AppointmentStatus(enum.StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
+class TicketStatus(enum.StrEnum):
+    WAITING = "waiting"
+    NOTIFIED = "notified"
+    CALLED = "called"
+    SERVED = "served"
+    LEFT = "left"
+    NO_SHOW = "no_show"
+
+
+ACTIVE_TICKET_STATUSES = (TicketStatus.WAITING, TicketStatus.NOTIFIED, TicketStatus.CALLED)
+
+
+class Channel(enum.StrEnum):
+    SMS = "sms"
+    VOICE = "voice"
+    STAFF = "staff"
+    SYSTEM = "system"
+
+
+class Clinic(Base):
+    __tablename__ = "clinics"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str | None] = mapped_column(String(120))
+    default_lang: Mapped[str] = mapped_column(String(2), default="fr")
+    timezone: Mapped[str] = mapped_column(String(64), default="America/Toronto")
+    phone: Mapped[str | None] = mapped_column(String(20))  # the clinic's public number, said to patients
+    reception_number: Mapped[str | None] = mapped_column(String(20))  # where calls are transferred
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    walkin_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    walkin_opens: Mapped[dt.time | None] = mapped_column(Time)
+    walkin_closes: Mapped[dt.time | None] = mapped_column(Time)
+    walkin_capacity: Mapped[int] = mapped_column(Integer, default=0)
+    walkin_minutes_per_patient: Mapped[int] = mapped_column(Integer, default=15)
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    numbers: Mapped[list[ClinicNumber]] = relationship(back_populates="clinic", cascade="all, delete-orphan")
+    practitioners: Mapped[list[Practitioner]] = relationship(
+        back_populates="clinic", cascade="all, delete-orphan", order_by="Practitioner.id"
+    )
+    hours: Mapped[list[OpeningHours]] = relationship(back_populates="clinic", cascade="all, delete-orphan")
+
+    def display_name(self, lang: str) -> str:
+        """The clinic's name in the patient's language."""
+        return (self.name_en or self.name) if lang == "en" else self.name
+
+
+class ClinicNumber(Base):
+    """A phone number that belongs to a clinic: its Twilio number(s) and the lines it forwards to us."""
+
+    __tablename__ = "clinic_numbers"
+
+    number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # "twilio" | "forwarded"
+
+    clinic: Mapped[Clinic] = relationship(back_populates="numbers")
+
+
+class Practitioner(Base):
+    __tablename__ = "practitioners"
+    __table_args__ = (UniqueConstraint("clinic_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    clinic: Mapped[Clinic] = relationship(back_populates="practitioners")
+
+
+class OpeningHours(Base):
+    """One opening period of a weekday (0 = Monday), in clinic local time."""
+
+    __tablename__ = "opening_hours"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12), default="appointments")  # "appointments" | "walkin"
+    weekday: Mapped[int] = mapped_column(Integer)
+    opens: Mapped[dt.time] = mapped_column(Time)
+    closes: Mapped[dt.time] = mapped_column(Time)
+
+    clinic: Mapped[Clinic] = relationship(back_populates="hours")
+
+
+class Slot(Base):
+    __tablename__ = "slots"
+    __table_args__ = (
+        UniqueConstraint("practitioner_id", "starts_at"),
+        Index("ix_slots_clinic_start", "clinic_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioners.id", ondelete="CASCADE"))
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[SlotStatus] = mapped_column(_enum(SlotStatus), default=SlotStatus.FREE)
+    held_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    held_by: Mapped[str | None] = mapped_column(String(80))
+
+    practitioner: Mapped[Practitioner] = relationship()
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
+    name: Mapped[str | None] = mapped_column(String(120))
+    lang: Mapped[str | None] = mapped_column(String(2))
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    notify_by: Mapped[str] = mapped_column(String(8), default="sms")  # "sms" | "call" (landlines)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "code"),
+        # The last line of defence against a double booking: one live appointment per slot.
+        Index(
+            "uq_appointments_live_slot",
+            "slot_id",
+            unique=True,
+            sqlite_where=text("status = 'booked'"),
+            postgresql_where=text("status = 'booked'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    status: Mapped[AppointmentStatus] = mapped_column(
+        _enum(AppointmentStatus), default=AppointmentStatus.BOOKED
+    )
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    code: Mapped[str] = mapped_column(String(8))
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+
+    slot: Mapped[Slot] = relationship()
+    patient: Mapped[Patient] = relationship()
+    clinic: Mapped[Clinic] = relationship()
+
+
+class WalkinDay(Base):
+    """A clinic's walk-in queue for one local date; `issued` hands out gapless ticket numbers."""
+
+    __tablename__ = "walkin_days"
+    __table_args__ = (UniqueConstraint("clinic_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    capacity: Mapped[int] = mapped_column(Integer)
+    issued: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WalkinTicket(Base):
+    __tablename__ = "walkin_tickets"
+    __table_args__ = (
+        UniqueConstraint("walkin_day_id", "number"),
+        Index(
+            "uq_walkin_active_patient",
+            "walkin_day_id",
+            "patient_id",
+            unique=True,
+            sqlite_where=text("status IN ('waiting', 'notified', 'called')"),
+            postgresql_where=text("status IN ('waiting', 'notified', 'called')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    walkin_day_id: Mapped[int] = mapped_column(ForeignKey("walkin_days.id", ondelete="CASCADE"))
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus), default=TicketStatus.WAITING)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    notify_by: Mapped[str] = mapped_column(String(8), default="sms")
+    joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    served_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    day: Mapped[WalkinDay] = relationship()
+    patient: Mapped[Patient] = relationship()
+
+
+class Conversation(Base):
+    """Dialog state of one patient on one channel with one clinic; any web process can serve the next turn."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "phone", "clinic_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    phone: Mapped[str] = mapped_column(String(40))  # E.164, or the CallSid for a hidden caller ID
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    state: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AuditEntry(Base):
+    """Append-only: what happened, when, through which channel or staff account."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    clinic_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    channel: Mapped[str] = mapped_column(String(12))
+    actor: Mapped[str | None] = mapped_column(String(80))  # staff account, or a masked phone number
+    subject: Mapped[str | None] = mapped_column(String(80))  # e.g. "appointment:12"
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ProcessedEvent(Base):
+    """A webhook already answered (MessageSid, CallSid + step, idempotency token) and what we answered."""
+
+    __tablename__ = "processed_events"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    response: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class OutboundMessage(Base):
+    """Every SMS or call we send or mean to send, and why; the staff console shows these."""
+
+    __tablename__ = "outbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str | None] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
+    to: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(8), default="sms")  # "sms" | "call"
+    purpose: Mapped[str] = mapped_column(String(40))  # confirmation, reminder, queue_notice, ...
+    body: Mapped[str] = mapped_column(Text, default="")
+    subject: Mapped[str | None] = mapped_column(String(80))  # e.g. "appointment:12"
+    # A purpose + subject sends once: re-running a job finds the row instead of sending again.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    send_after: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CallRecord(Base):
+    """How each call went: status callbacks fill in the end and the duration."""
+
+    __tablename__ = "calls"
+
+    call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    clinic_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    from_number: Mapped[str | None] = mapped_column(String(40))
+    forwarded_from: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="in-progress")
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class CallbackRequest(Base):
+    """A patient who asked to be called back (a person could not be reached); staff work through these."""
+
+    __tablename__ = "callback_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str | None] = mapped_column(String(120))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,265 @@
+"""The walk-in queue (sans rendez-vous): join, place and expected time, leave, call next, served, no-show."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.errors import AlreadyInQueue, NoOneWaiting, NotInQueue, QueueFull, WalkinNotOpen, WalkinUnavailable
+from core.models import (
+    ACTIVE_TICKET_STATUSES,
+    Channel,
+    Clinic,
+    Patient,
+    TicketStatus,
+    WalkinDay,
+    WalkinTicket,
+)
+from core.services import audit
+from core.services.clinics import local_now, next_opening, periods
+from core.timeutil import local_day_bounds
+
+WAITING = (TicketStatus.WAITING, TicketStatus.NOTIFIED)
+LEARN_FROM = 5  # served tickets needed before the queue's own pace replaces the clinic's estimate
+LEARN_WINDOW = 10
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a ticket stands: how many are ahead, and when its turn is expected (UTC)."""
+
+    ticket: WalkinTicket
+    ahead: int
+    expected_at: dt.datetime
+    minutes_per_patient: float
+
+    @property
+    def position(self) -> int:
+        """1 means next."""
+        return self.ahead + 1
+
+
+def _today(session: Session, clinic: Clinic, now: dt.datetime, create: bool) -> WalkinDay | None:
+    """Today's queue row, locked for the rest of the transaction (created on first use)."""
+    day = local_now(clinic, now).date()
+    query = select(WalkinDay).where(WalkinDay.clinic_id == clinic.id, WalkinDay.day == day)
+    row = session.scalar(query.with_for_update())
+    if row is None and create:
+        try:
+            with session.begin_nested():
+                session.add(
+                    WalkinDay(clinic_id=clinic.id, day=day, capacity=clinic.walkin_capacity, issued=0)
+                )
+        except IntegrityError:  # another registration created it first
+            pass
+        row = session.scalar(query.with_for_update().execution_options(populate_existing=True))
+    return row
+
+
+def _check_open(clinic: Clinic, now: dt.datetime) -> None:
+    if not clinic.walkin_enabled:
+        raise WalkinUnavailable(clinic.id)
+    local = local_now(clinic, now)
+    todays = periods(clinic, "walkin", local.weekday())
+    if not any(opens <= local.time() < closes for opens, closes in todays):
+        raise WalkinNotOpen(next_opening(clinic, "walkin", now))
+
+
+def active_ticket(
+    session: Session, clinic: Clinic, patient: Patient, now: dt.datetime
+) -> WalkinTicket | None:
+    """The patient's ticket in today's queue that is still waiting or called."""
+    day = local_now(clinic, now).date()
+    return session.scalar(
+        select(WalkinTicket)
+        .join(WalkinDay)
+        .where(
+            WalkinDay.clinic_id == clinic.id,
+            WalkinDay.day == day,
+            WalkinTicket.patient_id == patient.id,
+            WalkinTicket.status.in_(ACTIVE_TICKET_STATUSES),
+        )
+    )
+
+
+def join_walkin_queue(
+    session: Session,
+    clinic: Clinic,
+    patient: Patient,
+    channel: Channel | str,
+    now: dt.datetime,
+    notify_by: str | None = None,
+) -> WalkinTicket:
+    """Give the patient the next number of today's queue.
+
+    Numbers are gapless and unique per clinic and day and capacity is never exceeded: the day's row is
+    locked (SELECT … FOR UPDATE on PostgreSQL, the write lock on SQLite) while the number is taken.
+    """
+    _check_open(clinic, now)
+    day = _today(session, clinic, now, create=True)
+    existing = active_ticket(session, clinic, patient, now)
+    if existing is not None:
+        raise AlreadyInQueue(existing.id)
+    if day.closed or day.issued >= day.capacity:
+        _, tomorrow = local_day_bounds(local_now(clinic, now).date(), clinic.timezone)
+        raise QueueFull(next_opening(clinic, "walkin", tomorrow - dt.timedelta(seconds=1)))
+    day.issued += 1
+    ticket = WalkinTicket(
+        walkin_day_id=day.id,
+        clinic_id=clinic.id,
+        patient_id=patient.id,
+        number=day.issued,
+        status=TicketStatus.WAITING,
+        channel=Channel(channel),
+        notify_by=notify_by or patient.notify_by,
+        joined_at=now,
+    )
+    session.add(ticket)
+    session.flush()
+    audit.record(
+        session,
+        "walkin.joined",
+        channel=channel,
+        clinic_id=clinic.id,
+        subject=f"ticket:{ticket.id}",
+        number=ticket.number,
+    )
+    return ticket
+
+
+def minutes_per_patient(session: Session, clinic: Clinic, day_id: int) -> float:
+    """The queue's pace: learned from the gaps between recent calls once there are enough, else the clinic's."""
+    called = session.scalars(
+        select(WalkinTicket.called_at)
+        .where(WalkinTicket.walkin_day_id == day_id, WalkinTicket.called_at.is_not(None))
+        .order_by(WalkinTicket.called_at.desc())
+        .limit(LEARN_WINDOW + 1)
+    ).all()
+    if len(called) <= LEARN_FROM:
+        return float(clinic.walkin_minutes_per_patient)
+    gaps = [(a - b).total_seconds() / 60 for a, b in zip(called, called[1:], strict=False)]
+    return max(1.0, sum(gaps) / len(gaps))
+
+
+def place_in_queue(session: Session, clinic: Clinic, ticket: WalkinTicket, now: dt.datetime) -> Place:
+    """How many are ahead of a ticket and when its turn is expected."""
+    ahead = session.scalar(
+        select(func.count())
+        .select_from(WalkinTicket)
+        .where(
+            WalkinTicket.walkin_day_id == ticket.walkin_day_id,
+            WalkinTicket.status.in_(WAITING),
+            WalkinTicket.number < ticket.number,
+        )
+    )
+    pace = minutes_per_patient(session, clinic, ticket.walkin_day_id)
+    if ticket.status == TicketStatus.CALLED:
+        ahead = 0
+    return Place(
+        ticket=ticket,
+        ahead=ahead,
+        expected_at=now + dt.timedelta(minutes=ahead * pace),
+        minutes_per_patient=pace,
+    )
+
+
+def leave_walkin_queue(
+    session: Session, clinic: Clinic, patient: Patient, now: dt.datetime, channel: Channel | str
+) -> WalkinTicket:
+    """Take the patient out of today's queue."""
+    ticket = active_ticket(session, clinic, patient, now)
+    if ticket is None:
+        raise NotInQueue(patient.id)
+    ticket.status = TicketStatus.LEFT
+    ticket.ended_at = now
+    audit.record(session, "walkin.left", channel=channel, clinic_id=clinic.id, subject=f"ticket:{ticket.id}")
+    return ticket
+
+
+def call_next(session: Session, clinic: Clinic, now: dt.datetime, actor: str | None = None) -> WalkinTicket:
+    """Call the first waiting patient of today's queue."""
+    day = _today(session, clinic, now, create=False)
+    ticket = None
+    if day is not None:
+        ticket = session.scalar(
+            select(WalkinTicket)
+            .where(WalkinTicket.walkin_day_id == day.id, WalkinTicket.status.in_(WAITING))
+            .order_by(WalkinTicket.number)
+            .limit(1)
+        )
+    if ticket is None:
+        raise NoOneWaiting(clinic.id)
+    ticket.status = TicketStatus.CALLED
+    ticket.called_at = now
+    audit.record(
+        session,
+        "walkin.called",
+        channel=Channel.STAFF,
+        clinic_id=clinic.id,
+        actor=actor,
+        subject=f"ticket:{ticket.id}",
+    )
+    return ticket
+
+
+def _finish(
+    session: Session, ticket_id: int, status: TicketStatus, now: dt.datetime, actor: str | None
+) -> WalkinTicket:
+    ticket = session.get(WalkinTicket, ticket_id)
+    if ticket is None or ticket.status not in ACTIVE_TICKET_STATUSES:
+        raise NotInQueue(ticket_id)
+    ticket.status = status
+    ticket.ended_at = now
+    if status == TicketStatus.SERVED:
+        ticket.served_at = now
+    audit.record(
+        session,
+        f"walkin.{status.value}",
+        channel=Channel.STAFF,
+        clinic_id=ticket.clinic_id,
+        actor=actor,
+        subject=f"ticket:{ticket.id}",
+    )
+    return ticket
+
+
+def mark_served(session: Session, ticket_id: int, now: dt.datetime, actor: str | None = None) -> WalkinTicket:
+    """The patient was seen."""
+    return _finish(session, ticket_id, TicketStatus.SERVED, now, actor)
+
+
+def mark_no_show(
+    session: Session, ticket_id: int, now: dt.datetime, actor: str | None = None
+) -> WalkinTicket:
+    """The patient was called and did not come."""
+    return _finish(session, ticket_id, TicketStatus.NO_SHOW, now, actor)
+
+
+def tickets_due_notice(session: Session, clinic: Clinic, now: dt.datetime) -> list[Place]:
+    """Waiting tickets whose turn is near by the clinic's thresholds (places ahead or minutes), not yet told."""
+    day = local_now(clinic, now).date()
+    places_threshold = int(clinic.settings.get("notice_places", 3))
+    minutes_threshold = int(clinic.settings.get("notice_minutes", 30))
+    tickets = session.scalars(
+        select(WalkinTicket)
+        .join(WalkinDay)
+        .where(
+            WalkinDay.clinic_id == clinic.id,
+            WalkinDay.day == day,
+            WalkinTicket.status == TicketStatus.WAITING,
+        )
+        .order_by(WalkinTicket.number)
+    ).all()
+    due = []
+    for ticket in tickets:
+        place = place_in_queue(session, clinic, ticket, now)
+        near_in_time = place.expected_at - now <= dt.timedelta(minutes=minutes_threshold)
+        if place.ahead <= places_threshold or near_in_time:
+            due.append(place)
+        else:
+            break  # later numbers are further away still
+    return due

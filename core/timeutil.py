@@ -1,0 +1,41 @@
+"""Clinic-local time: clinic times are local, stored instants are UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+PARTS_OF_DAY = {
+    "morning": (dt.time(0, 0), dt.time(12, 0)),
+    "afternoon": (dt.time(12, 0), dt.time(17, 0)),
+    "evening": (dt.time(17, 0), dt.time(23, 59, 59)),
+}
+
+
+def zone(tz_name: str) -> ZoneInfo:
+    """The zone of a clinic."""
+    return ZoneInfo(tz_name)
+
+
+def to_local(instant: dt.datetime, tz_name: str) -> dt.datetime:
+    """An aware instant seen on the clinic's clock."""
+    return instant.astimezone(ZoneInfo(tz_name))
+
+
+def local_to_utc(day: dt.date, at: dt.time, tz_name: str) -> dt.datetime:
+    """A clinic-local date and time as an aware UTC instant."""
+    return dt.datetime.combine(day, at, tzinfo=ZoneInfo(tz_name)).astimezone(dt.UTC)
+
+
+def local_day_bounds(day: dt.date, tz_name: str) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants where a clinic-local day starts and ends."""
+    start = local_to_utc(day, dt.time(0, 0), tz_name)
+    return start, local_to_utc(day + dt.timedelta(days=1), dt.time(0, 0), tz_name)
+
+
+def in_part_of_day(at: dt.time, part: str | None) -> bool:
+    """Whether a local time falls in a part of the day (None matches all)."""
+    if not part:
+        return True
+    start, end = PARTS_OF_DAY[part]
+    return start <= at < end

@@ -1,0 +1,5 @@
+"""smsbot: see README."""
+
+from flask import Blueprint
+
+bp = Blueprint("smsbot", __name__)
