@@ -1,0 +1,97 @@
+"""The data that crosses the seam between a channel adapter and the dialog engine.
+
+An adapter turns a Twilio request into an `Inbound`, calls `core.dialog.advance(state, inbound, ctx)`, and
+renders the `Reply` of the returned `Outcome` (TwiML for voice, SMS text for messages). Only the adapters
+know Twilio's field names and TwiML; the engine knows only these types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlalchemy.orm import Session
+
+from core.config import Config
+from core.models import Clinic
+
+InboundKind = Literal["start", "text", "digits", "silence"]
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One turn from the patient.
+
+    start:   a call was answered / a conversation begins without words (voice only)
+    text:    an SMS body, or a speech transcript (voice) with its recognition confidence
+    digits:  keys pressed on the keypad ("1", "*", "5145551234#")
+    silence: the gather timed out with nothing heard (voice only)
+    """
+
+    kind: InboundKind
+    text: str = ""
+    digits: str = ""
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class Say:
+    """One sentence of the reply: a prompt key of prompts/ and the values of its placeholders."""
+
+    key: str
+    values: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An option offered: its keypad digit (also the number texted back), its label, what it means."""
+
+    digit: str
+    label: Say
+    value: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to tell the patient, as data; the adapter decides how it sounds or reads."""
+
+    says: list[Say]
+    lang: str
+    choices: list[Choice] = field(default_factory=list)
+    expects: str | None = None  # None: no answer expected; else "choice", "yes_no", "date", "name", "phone", "any"
+    hints: list[str] = field(default_factory=list)  # words speech recognition should expect
+    ends: bool = False  # the conversation is over (voice: hang up after speaking)
+    transfer_to: str | None = None  # voice: connect the caller to this number (E.164)
+    max_digits: int | None = None  # voice: keys to gather (a phone number needs 10, a menu 1)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Work to do after the transaction commits: a job path and the ids it takes."""
+
+    job: str
+    args: tuple = ()
+
+
+@dataclass
+class Context:
+    """What the engine may know about the turn besides the patient's words."""
+
+    channel: Literal["sms", "voice"]
+    clinic: Clinic
+    session: Session  # owned by the adapter: the engine never commits
+    now: dt.datetime  # aware UTC
+    config: Config
+    phone: str | None  # the patient's E.164 number; None when the caller ID is hidden or unusable
+    forwarded: bool = False  # a call forwarded from the clinic's own busy line
+    can_sms: bool = True  # whether the patient's number can receive SMS
+
+
+@dataclass
+class Outcome:
+    """The engine's answer: the new state to store, the reply to render, the work to enqueue after commit."""
+
+    state: dict
+    reply: Reply
+    effects: list[Effect] = field(default_factory=list)
