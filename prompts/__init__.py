@@ -1,0 +1,65 @@
+"""Every word clinicline says, one catalog per language (fr, en), with voice and SMS variants.
+
+A catalog is the TOML files of `prompts/<lang>/`, merged (each area keeps its own file: common.toml,
+dialog.toml, sms.toml, voice.toml, notices.toml…; a key lives in one file only). A value is either a string,
+used on every channel, or a table with `sms` and/or `voice` (and optionally `any`) entries:
+
+    greeting = "Bonjour, ici {clinic}."
+    choose_slot = { sms = "Répondez 1, 2 ou 3.", voice = "Appuyez sur 1, 2 ou 3." }
+
+Placeholders are `str.format` fields; both languages have the same keys with the same placeholders
+(tests/test_prompts.py proves it).
+"""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from functools import cache
+from pathlib import Path
+
+LANGS = ("fr", "en")
+CHANNELS = ("sms", "voice")
+HERE = Path(__file__).parent
+
+
+class MissingPrompt(KeyError):
+    pass
+
+
+@cache
+def catalog(lang: str) -> dict[str, object]:
+    """The merged catalog of a language."""
+    merged: dict[str, object] = {}
+    for path in sorted((HERE / lang).glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        for key, value in data.items():
+            if key in merged:
+                raise ValueError(f"prompt {key!r} defined twice ({path.name})")
+            merged[key] = value
+    return merged
+
+
+def text(key: str, lang: str, channel: str = "sms") -> str:
+    """The raw template of a key for a language and channel."""
+    lang = lang if lang in LANGS else "fr"
+    try:
+        value = catalog(lang)[key]
+    except KeyError as exc:
+        raise MissingPrompt(f"{lang}:{key}") from exc
+    if isinstance(value, dict):
+        for variant in (channel, "any", "sms"):
+            if variant in value:
+                return value[variant]
+        raise MissingPrompt(f"{lang}:{key}:{channel}")
+    return value
+
+
+def render(key: str, lang: str, channel: str = "sms", **values) -> str:
+    """A prompt with its placeholders filled in."""
+    return text(key, lang, channel).format(**values)
+
+
+def placeholders(template: str) -> set[str]:
+    """The field names a template uses."""
+    return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template) if name}
