@@ -1,0 +1,144 @@
+"""Understanding patients' messages (SMS text or speech transcripts) in Québec French and English.
+
+Pure Python, rule-based and fast (thousands of messages per second); imports nothing else from the project.
+See ``core/language/when.py`` for how dates and times are resolved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .detect import detect_language
+from .intents import (
+    carrier_keyword,
+    choice_number,
+    is_emergency,
+    language_switch,
+    polarity,
+    request_intent,
+)
+from .normalize import digitize, fold, repair_typos
+from .when import find_when
+
+__all__ = ["INTENTS", "Understanding", "detect_language", "understand"]
+
+INTENTS = (
+    "book",
+    "walkin",
+    "position",
+    "cancel",
+    "reschedule",
+    "list",
+    "help",
+    "person",
+    "yes",
+    "no",
+    "choice",
+    "language",
+    "stop",
+    "start",
+    "emergency",
+    "other",
+)
+
+_KEYWORD_LANG = {"aide": "fr", "arret": "fr", "help": "en"}
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What one message says: intent, when, which option, which language, plus optional details."""
+
+    intent: str
+    date: dt.date | None = None
+    time: dt.time | None = None
+    part_of_day: str | None = None
+    choice: int | None = None
+    lang: str = "fr"
+    polarity: str | None = None
+    target: str | None = None
+    switch_to: str | None = None
+    after: dt.time | None = None
+    before: dt.time | None = None
+    asap: bool = False
+    span: str | None = None
+
+    def as_dict(self) -> dict:
+        """JSON-ready form: dates as YYYY-MM-DD, times as HH:MM."""
+        return {
+            "intent": self.intent,
+            "date": self.date.isoformat() if self.date else None,
+            "time": _hhmm(self.time),
+            "part_of_day": self.part_of_day,
+            "choice": self.choice,
+            "lang": self.lang,
+            "polarity": self.polarity,
+            "target": self.target,
+            "switch_to": self.switch_to,
+            "after": _hhmm(self.after),
+            "before": _hhmm(self.before),
+            "asap": self.asap,
+            "span": self.span,
+        }
+
+
+def _hhmm(value: dt.time | None) -> str | None:
+    """Time as HH:MM, or None."""
+    return value.strftime("%H:%M") if value else None
+
+
+def understand(text: str, lang: str | None = None, now: dt.datetime | None = None) -> Understanding:
+    """Read one patient message; `now` is the clinic's local naive datetime, `lang` the known language."""
+    now = now or dt.datetime.now()
+    text = text or ""
+    folded = fold(text)
+    msg_lang = detect_language(text, lang)
+    if is_emergency(folded):
+        return Understanding("emergency", lang=msg_lang)
+    keyword = carrier_keyword(folded)
+    if keyword is not None:
+        return Understanding(keyword, lang=_keyword_language(folded, lang))
+    switch = language_switch(folded)
+    if switch is not None:
+        return Understanding("language", lang=switch, switch_to=switch)
+    repaired = repair_typos(folded)
+    when = find_when(digitize(repaired, msg_lang), now)
+    request = request_intent(repaired)
+    answer = polarity(folded)
+    choice = choice_number(folded)
+    intent, target = _main_intent(request, answer, choice, when)
+    return Understanding(
+        intent,
+        date=when.date,
+        time=when.time,
+        part_of_day=when.part_of_day,
+        choice=choice if intent == "choice" else None,
+        lang=msg_lang,
+        polarity=answer,
+        target=target,
+        after=when.after,
+        before=when.before,
+        asap=when.asap,
+        span=when.span,
+    )
+
+
+def _keyword_language(folded: str, lang: str | None) -> str:
+    """AIDE/ARRET are French and HELP English; other keywords keep the known language (else English)."""
+    word = folded.strip(" .!?")
+    if word in _KEYWORD_LANG:
+        return _KEYWORD_LANG[word]
+    return lang if lang in ("fr", "en") else "en"
+
+
+def _main_intent(request, answer, choice, when) -> tuple[str, str | None]:
+    """Pick one intent: a request beats yes/no, which beats a choice; a bare date or time means booking."""
+    if request is not None:
+        return request
+    if choice is not None:
+        return "choice", None
+    if answer is not None:
+        return answer, None
+    if when.date or when.time or when.part_of_day or when.asap or when.after or when.before:
+        return "book", None
+    return "other", None

@@ -34,6 +34,7 @@ _TYPO_TARGETS = {
     "annulation": "annulation",
     "cancel": "cancel",
     "reschedule": "reschedule",
+    "rescheduling": "rescheduling",
     "deplacer": "deplacer",
     "position": "position",
     "receptionniste": "receptionniste",
@@ -149,15 +150,17 @@ _ONE_PRONOUN = re.compile(
     r"earliest|latest|same|no|some|every|each) ones?\b"
 )
 _SEPT = re.compile(r"(?<=\d )sept\b\.?|(?<=\der )sept\b\.?|\bsept\.(?= ?\d)")
-_SECOND_TIME = re.compile(r"\b(a|one|per|the|this|that) second\b(?! (?:of|day|week|floor|one|option|choice))")
+# "second" is a date only as "the second of …", "second of …" or "March second"; otherwise a unit or an ordinal.
+_SECOND_WORD = re.compile(r"\bsecond\b(?! of\b| week\b| day\b)")
+_MONTH_SECOND = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? second\b")
 
 
 def digitize(folded: str, lang: str) -> str:
     """Turn spelled numbers into digits, keeping pronouns and month abbreviations intact."""
     text = _ONE_PRONOUN.sub(r"\1", folded)
     text = _SEPT.sub("septembre", text)
-    if lang == "en":
-        text = _SECOND_TIME.sub(r"\1 sec", text)
+    if lang == "en" and "second" in text and not _MONTH_SECOND.search(text):
+        text = _SECOND_WORD.sub("sec", text)
     return alpha2digit(text, lang, threshold=0)
 
 

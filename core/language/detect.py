@@ -1,0 +1,59 @@
+"""Which language a patient's message is written in (French or English)."""
+
+from __future__ import annotations
+
+import re
+
+from .normalize import fold, words
+
+_FRENCH = frozenset(
+    """
+je j tu il elle on nous vous ils le la les l un une des du de d et est pas ne n pour avec mon ma mes ton
+votre vos ce cette ces c ca qu que qui quoi quand comment ou oui non merci bonjour bonsoir allo salut svp stp
+rdv rendez demain aujourd aujourdhui hier matin soir midi heure heures h apres avant sans veux voudrais
+voudrait peux pourrais peut aimerais besoin avoir suis chu sont ai as avez annuler changer deplacer aide
+medecin docteur semaine prochain prochaine lundi mardi mercredi jeudi vendredi samedi dimanche janvier fevrier
+mars avril mai juin juillet aout septembre octobre novembre decembre ouin ouais pantoute correct beau bon
+parfait daccord accord quelqu quelquun personne parler file attente place mal douleur dans sur plus tot tard
+vers environ premier premiere deuxieme troisieme dispo disponible aussi mais donc alors encore deja tres bien
+moi toi lui leur leurs notre nos au aux cest jai jaimerais ya tu-tu
+""".split()
+)
+_ENGLISH = frozenset(
+    """
+i i'm im me my you your the a an is are was be to for of and with please pls plz yes yeah yep yup no nope
+thanks thank hi hello hey tomorrow today tonight yesterday morning afternoon evening noon want would like
+could can can't cant need have has get appointment appointments appt book booking cancel reschedule change
+help what when where who how it that this there at on in from after before week next sunday monday tuesday
+wednesday thursday friday saturday january february march april june july august september october november
+december sure sounds good great works fine doctor see any anything available time am pm do does don't
+dont not just some one two about around which first second third line queue walk leave right wrong correct
+""".split()
+)
+_ACCENTS = re.compile(r"[éèêàùçâîôûëïœ]")
+_FR_ELISION = re.compile(r"\b[jldcmnst]'|qu'|\bc'est\b")
+
+
+def language_scores(text: str) -> tuple[float, float]:
+    """French and English evidence in the text."""
+    folded = fold(text)
+    tokens = words(folded.replace("'", " "))
+    fr = sum(1 for t in tokens if t in _FRENCH)
+    en = sum(1 for t in tokens if t in _ENGLISH)
+    if _ACCENTS.search(text.lower()):
+        fr += 2
+    fr += 1.5 * len(_FR_ELISION.findall(folded))
+    return fr, en
+
+
+def detect_language(text: str, default: str | None) -> str:
+    """Language of text; short or ambiguous messages keep `default` (French when unknown)."""
+    fallback = default if default in ("fr", "en") else "fr"
+    fr, en = language_scores(text)
+    if fr == en:
+        return fallback
+    tokens = len(words(fold(text)))
+    margin = abs(fr - en)
+    if default in ("fr", "en") and (tokens <= 2 or margin < 2):
+        return default
+    return "fr" if fr > en else "en"

@@ -1,0 +1,306 @@
+"""What a patient wants: emergency words, carrier keywords, requests, yes/no and numbered choices.
+
+Every function takes folded text (lower-case, no accents, straight apostrophes; see normalize.fold).
+"""
+
+from __future__ import annotations
+
+import re
+
+_EMERGENCY = re.compile(
+    r"douleurs? (?:a|dans|au niveau de|sur) (?:la |ma )?poitrine|douleurs? thoraciques?"
+    r"|(?:mal|serrement|pression|oppression) (?:a|dans|sur) (?:la |ma )?poitrine|oppression thoracique"
+    r"|\brespire (?:mal|plus|pas|difficilement|avec difficulte)|(?:peux|peut|arrive|capable|reussis) (?:pas|plus)"
+    r" (?:a )?respirer|misere a respirer|(?:difficultes?|de la peine|du mal) (?:a|pour) respirer|manque d'air"
+    r"|suicid|me tuer|m'enlever la vie|veux mourir|vais mourir|envie de mourir|en finir avec (?:la|ma) vie"
+    r"|me faire du mal|overdose|surdose|\bod\b"
+    r"|saigne (?:beaucoup|abondamment|enormement|sans arret|bcp|trop)|saignement (?:abondant|important|majeur)"
+    r"|hemorragie|\bavc\b|accident vasculaire|\bstroke\b|crise cardiaque|infarctus|heart attack|arret cardiaque"
+    r"|chest pains?|pains? in (?:my |the )?chest|chest (?:is )?(?:tight|hurts|pressure)"
+    r"|can'?t breathe|cannot breathe|can not breathe|unable to breathe|(?:trouble|difficulty|problems?) breathing"
+    r"|hard to breathe|struggling to breathe|short(?:ness)? of breath|not breathing|stopped breathing"
+    r"|kill myself|killing myself|end my life|take my (?:own )?life|want to die|hurt myself"
+    r"|bleeding (?:a lot|heavily|badly|profusely|won'?t stop|that won'?t stop)|\bhemorrhag"
+    r"|unconscious|inconscient|perdu connaissance|passed out|convulsion|seizure|anaphyla"
+    r"|choking|s'etouffe|etouffe|allergic reaction|reaction allergique|empoisonn|\bpoison"
+    r"|face (?:is )?drooping|slurred speech|visage (?:paralyse|croche)|\b911\b|\b9-1-1\b"
+)
+
+_CARRIER = {
+    "stop": "stop",
+    "arret": "stop",
+    "end": "stop",
+    "quit": "stop",
+    "unsubscribe": "stop",
+    "cancel": "stop",
+    "stopall": "stop",
+    "stop all": "stop",
+    "optout": "stop",
+    "opt-out": "stop",
+    "opt out": "stop",
+    "revoke": "stop",
+    "start": "start",
+    "unstop": "start",
+    "help": "help",
+    "aide": "help",
+    "info": "help",
+}
+_TRAILING = re.compile(r"[\s.!?;,:)(\"'*-]+$")
+
+
+def carrier_keyword(folded: str) -> str | None:
+    """The carrier keyword the whole message is (STOP, ARRET, CANCEL, START, HELP, AIDE…), if any."""
+    return _CARRIER.get(_TRAILING.sub("", folded).lstrip(" \"'*"))
+
+
+def is_emergency(folded: str) -> bool:
+    """True when the message mentions a medical emergency or self-harm."""
+    return _EMERGENCY.search(folded) is not None
+
+
+_LANGUAGE_WORD = re.compile(r"\b(english|anglais|anglai|angl|francais|french|franc|fr|en)\b")
+_LANGUAGE_PHRASE = re.compile(
+    r"\b(?:in|en|speak|talk|parle[rz]?|parlez-vous|parles-tu|switch to|change to|changer (?:en|pour|de langue"
+    r" en)|langue|language|do you speak|version)\b[^.?!]*?\b(english|anglais|francais|french)\b"
+)
+
+
+def language_switch(folded: str) -> str | None:
+    """Language asked for ("ENGLISH", "en français svp"), as "fr"/"en"."""
+    tokens = folded.split()
+    m = _LANGUAGE_PHRASE.search(folded)
+    if m is None and len(tokens) <= 3:
+        m = _LANGUAGE_WORD.search(folded)
+        if m is not None and m[1] in ("fr", "en") and len(tokens) > 1:
+            m = None
+    if m is None:
+        return None
+    return "en" if m[1].startswith(("en", "angl")) else "fr"
+
+
+_APPT = r"(?:rdv|rendez[- ]?vous|rendez-vou|rendezvous|rv|appointments?|appts?|apts?|booking|reservation)"
+_PERSON = re.compile(
+    r"\bparler (?:a|avec) (?:quelqu'?un|une (?:vraie )?personne|un (?:vrai )?humain|la receptionniste"
+    r"|la secretaire|un agent|une agente|la reception)|\breceptionniste|\breceptionist|\bsecretaire\b"
+    r"|\bsecretary\b|\b(?:an|the|a|live|un|une) agente?\b|^agente?\W*$|\boperat(?:eur|rice|or)\b|\bhuman\b"
+    r"|\bhumain\b|\b(?:a|real|live) person\b|\bune (?:vraie )?personne\b|\b(?:talk|speak) (?:to|with) someone"
+    r"|\bquelqu'un de vrai|\brepresentative\b|\bla reception\b|\bpersonne reelle"
+)
+_CANCEL = re.compile(
+    r"\bannul\w*|\bcancel\w*|\bquitter\b|\bquit (?:the|my)\b|\bleave\b|\bsortir de la (?:file|liste)"
+    r"|\b(?:retire|enleve|sors)[rz]?[- ]moi\b|\bremove me\b|\btake me off\b|\bje (?:ne )?(?:viendrai|viens)"
+    r" (?:pas|plus)\b|\bcan'?t make it\b|\bwon'?t (?:be able to )?(?:make it|come)\b|\bnot coming\b"
+    r"|\b(?:pourrai|peux) pas venir\b|\bpourrai pas etre la\b"
+)
+_WALKIN_TARGET = re.compile(
+    r"\b(?:file|queue|line|liste d'attente|waiting list|sans[- ]?rdv|sans rendez"
+    r"|walk[- ]?in|quitter|leave|spot)\b"
+)
+_RESCHEDULE = re.compile(
+    r"\breschedul\w*|\bresched\b|\bdeplac\w*|\breporter\b|\bremettre\b|\bdecaler\b|\bchang\w*|\bmodifi\w*"
+    r"|\bmodify\b|\bmove (?:my|the|it)\b|\bpostpone|\bpush (?:it )?back\b|\bautre (?:heure|journee|jour|moment|date)"
+    r"|\banother (?:time|day|date)\b"
+)
+_LIST = re.compile(
+    rf"\bmes (?:prochains? )?{_APPT}|\bmy (?:upcoming |next )?(?:appointments|appts|bookings|reservations)\b"
+    rf"|\b(?:quand|c'est quand|when) (?:est |is |c'est |are )?(?:mon|my) (?:prochain |next )?{_APPT}"
+    rf"|^(?:list|liste)\b|\blist (?:my|of my)\b|\b(?:do i have|est-ce que j'ai|j'ai tu|j'ai-tu|ai-je) "
+    rf"(?:un |an |des |any )?{_APPT}"
+)
+_POSITION = re.compile(
+    r"\bposition\b|\bma place\b|\bmy place\b|\bmy spot\b|\bmon rang\b|\bmon tour\b|\bmy turn\b|\bwhere am i\b"
+    r"|\bou (?:je suis|j'en suis|chu|suis-je|en suis-je|on en est|j'en suis rendu)|\brendu ou\b"
+    r"|\bcombien (?:de (?:personnes|monde|gens) |d'attente|de temps)|\bcombien avant moi|\bcombien devant moi"
+    r"|\bhow (?:long|many (?:people )?(?:ahead|before|in front))|\bwait time\b|\btemps d'attente\b"
+    r"|\bc'est quand mon tour|^place\W*$|^rang\W*$"
+)
+_WALKIN = re.compile(
+    r"\bsans[- ]?(?:rdv|rendez[- ]?vous|rv)\b|\bwalk[- ]?ins?\b|\bfile(?: d'attente)?\b|\bliste d'attente\b"
+    r"|\bqueue\b|\bwaiting list\b|\bjoin the line\b|\bin line\b|\bsans-rendez-vous\b"
+)
+_HELP = re.compile(
+    r"^(?:\?+|aide|help|info|infos|menu|options?|commandes?|help me|aide[- ]moi|aidez[- ]moi|j'ai besoin d'aide"
+    r"|i need help|comment ca (?:marche|fonctionne)|how does (?:this|it) work|what can i (?:do|say|text)"
+    r"|que (?:puis-je|je peux) faire|what are my options)\W*$"
+)
+_BOOK = re.compile(
+    rf"\b{_APPT}\b|\bbook\w*|\bprendre (?:un )?{_APPT}|\bvoir (?:un|une|le|la|mon|ma) (?:medecin|docteur|doc|md"
+    r"|infirmiere|dentiste|professionnel)|\bsee (?:a|the|my) (?:doctor|doc|physician|nurse|dentist|gp)\b"
+    r"|\bconsult\w*|\bschedul\w*|\breserv\w*|\bdisponibilit\w*|\bdispo\w*|\bavailab\w*|\bopenings?\b"
+    r"|\bslots?\b|\bplages?\b|\bany ?thing (?:for|on|at|available|tomorrow|today|open|left)\b"
+    r"|\bde la place\b|\bune place\b|\bfit me in\b|\bget in\b"
+)
+
+
+def request_intent(folded: str) -> tuple[str, str | None] | None:
+    """The request the message makes (person, cancel, reschedule, …) and, for cancel, its target."""
+    if _PERSON.search(folded):
+        return "person", None
+    if _CANCEL.search(folded):
+        return "cancel", _cancel_target(folded)
+    for intent, regex in (
+        ("reschedule", _RESCHEDULE),
+        ("list", _LIST),
+        ("position", _POSITION),
+        ("walkin", _WALKIN),
+        ("help", _HELP),
+        ("book", _BOOK),
+    ):
+        if regex.search(folded):
+            return intent, None
+    return None
+
+
+_APPT_RE = re.compile(rf"\b{_APPT}\b")
+
+
+def _cancel_target(folded: str) -> str | None:
+    """What is being cancelled: "appointment", "walkin" (leaving the queue) or unknown."""
+    if _APPT_RE.search(folded) and not re.search(r"\bsans[- ]?(?:rdv|rendez)", folded):
+        return "appointment"
+    if _WALKIN_TARGET.search(folded):
+        return "walkin"
+    return None
+
+
+_FIRST_NO = re.compile(
+    r"^(?:(?:oh|ah|um|uh|well|wait|hmm|sorry|desole|euh|ben|bah)\W+){0,2}"
+    r"(?:no|non|nope|nah|nan|naw|nay|negative|pantoute|jamais|never|not|pas vraiment|nenni|no way"
+    r"|absolutely not|certainly not|definitely not|of course not|pas du tout|surtout pas|(?:absolutely )?nothing"
+    r"|rien)\b(?! (?:problem|prob|worries|doubt)\b)"
+)
+_FIRST_YES = re.compile(
+    r"^(?:yes|yess|oui|ouin|ouais|ouai|wi|yep|yup|yeah|yea|ya|yah|sure|ok|okay|k|kk|okey|oki|okie|correct"
+    r"|d'accord|daccord|dac|parfait|certainement|absolument|exactement|exact|exactly|bien sur|of course"
+    r"|definitely|absolutely|affirmative|alright|all right|right|perfect|great|awesome|excellent|super|cool"
+    r"|sounds good|sounds great|that works|c'est beau|c'est bon|c'est parfait|ca marche|ca me va|go ahead"
+    r"|please do|i confirm|confirm|confirmed|confirme|volontiers|avec plaisir|with pleasure|for sure|certain"
+    r"|that would be (?:great|good|perfect|fine|nice|lovely)|good|fine|nice|lovely|agreed|deal|indeed"
+    r"|that(?:'s| is) (?:right|correct|fine|good|great|perfect)|it(?:'s| is) (?:right|correct|fine|good)"
+    r"|please(?: do| go ahead| proceed| book| confirm| and thank you|\W*$))\b"
+)
+_NEGATIVE = re.compile(
+    r"\bnot (?:really|right|correct|quite|good|ok|okay|that|now|today|this|what|interested|necessary|needed)\b"
+    r"|\b(?:isn'?t|is not|that'?s not|that is not|it'?s not|it is not) (?:right|correct|it|what)\b"
+    r"|\bthat'?s wrong\b|\b(?:doesn'?t|does not|won'?t|will not|wouldn'?t|would not|don'?t|do not|can'?t|cannot)"
+    r" (?:work|suit|fit|do)\b|\bthat won'?t\b|\bwrong\b|\bincorrect\b|\bmistake\b"
+    r"|\bpas (?:vraiment|correct|bon|ca|possible|disponible|libre|maintenant|aujourd'hui|cette)\b"
+    r"|\bca (?:marche|fonctionne|fait|me va|va|convient) pas\b|\bca ne (?:marche|fonctionne|me va|va|convient) pas\b"
+    r"|\bpantoute\b|\baucunement\b|\bno way\b|\bi'?m good\b(?! with)|\bi am good\b(?! with)|\b(?:je suis|chu|ch't) correct\b"
+    r"|\b(?:i )?(?:guess|think|suppose) not\b|\bdon'?t (?:want|need|think)\b|\bdo not (?:want|need)\b"
+    r"|\b(?:ne )?(?:veux|pense|crois) pas\b|\bmaybe (?:later|another time|next time)\b"
+    r"|\bpeut-etre (?:plus tard|une autre fois)\b|\bune autre fois\b|\bsome other time\b|\bno thanks?\b"
+    r"|\bno thank you\b|\bnon merci\b|\bnot at the moment\b|\bnot right now\b|\bnot now\b|\bnot yet\b"
+    r"|\b(?:perhaps|maybe|probably) (?:later|at a later|another|some other|not)\b|^(?:later|nothing|rien|plus tard)\b"
+    r"|\bnothing (?:at the moment|right now|for now|else)\b|\bnot (?:at (?:this|the|all)|just yet|at present)\b"
+    r"|\b(?:do not|don'?t) wish\b|\beverything but\b|^i (?:cannot|can'?t|do not|don'?t|won'?t|will not)\W*$"
+)
+_YES_ANYWHERE = re.compile(
+    r"\b(?:sounds? (?:good|great|perfect|fine|nice|lovely|right|wonderful)|that works"
+    r"|works (?:for me|best|great|perfectly|well)|(?:should|will|would|could|that'?ll|that'?d) (?:work|do|suit)"
+    r"|(?:will|would) be (?:perfect|great|fine|good|wonderful|lovely|nice|ideal)|definitely|certainly|absolutely"
+    r"|i'?m good with|good with (?:me|that)|fine with me|wonderful|perfect|great"
+    r"|would be (?:great|good|perfect|fine|nice|lovely)|(?:that|it|this)(?:'s| is) (?:right|correct|fine|good"
+    r"|great|perfect)|i confirm|please (?:do|go ahead|proceed)|go ahead|ca marche|ca me va|c'est beau"
+    r"|c'est parfait|c'est correct|parfait|d'accord|exactly|exactement|correct|yes|oui|ouin|ouais|yeah|yep"
+    r"|yup|i would\W*$|je confirme|confirmed|suits me|if you don'?t mind|i can do that|i'?ll take|you got it"
+    r"|approv\w*|i'?m ready|go for it|let'?s do (?:it|that)|book it|pourquoi pas|why not|fine with|i accept"
+    r"|j'accepte|(?:completely|totally|all|exactly) right|that'?s (?:okay|ok)|fantastic|what i want)\b"
+)
+_DONE = re.compile(
+    r"\b(?:that'?s all|that is all|that will be all|that'?ll be all|nothing else|nothing more|rien d'autre"
+    r"|c'est tout|ce sera tout|i'?m (?:all )?set|all for now|i'?m done|i am done|i'?m finished|i am finished"
+    r"|goodbye|bye|all i need|all i needed|that'?s everything|that'?s it|for now)\b"
+)
+_STRONG_CORRECTION = re.compile(
+    r"\b(?:instead|rather|actually|plutot|finalement|en fait|i said|i meant|prefer\w*|change (?:it|that|the|to)"
+    r"|j'aimerais mieux|je prefere)\b"
+)
+_CORRECTION = re.compile(
+    r"\b(?:instead|rather|actually|plutot|finalement|en fait|change (?:it|that|the|to)|make (?:it|that)"
+    r"|let'?s (?:make|change|do|try|go)|how about|what about|can you (?:try|change|make|check)"
+    r"|could you (?:try|change|make|check)|prefer|try (?:for|at|on|the|booking)|another|other|autre"
+    r"|different|sorry|desole|i want(?:ed)? (?:it|the|to)|i said|i meant|i need (?:it|the))\b"
+)
+
+
+_YES_BUT = re.compile(r"^\w+\W+(?:but|mais)\b.*\b(?:make it|change|instead|rather|plutot|at|a|for|pour)\b")
+
+
+def polarity(folded: str) -> str | None:
+    """Yes or no as an answer to a question, even inside a longer message; None when neither."""
+    if _FIRST_NO.search(folded):
+        return "no"
+    if _FIRST_YES.search(folded) and not _NEGATIVE.search(folded[:25]):
+        return "no" if _YES_BUT.search(folded) else "yes"
+    if _NEGATIVE.search(folded) or _STRONG_CORRECTION.search(folded):
+        return "no"
+    if _YES_ANYWHERE.search(folded):
+        return "yes"
+    if _DONE.search(folded) or _CORRECTION.search(folded):
+        return "no"
+    return None
+
+
+_NUMBER_WORDS = {
+    "un": 1,
+    "une": 1,
+    "one": 1,
+    "deux": 2,
+    "two": 2,
+    "trois": 3,
+    "three": 3,
+    "quatre": 4,
+    "four": 4,
+    "cinq": 5,
+    "five": 5,
+    "six": 6,
+    "sept": 7,
+    "seven": 7,
+    "huit": 8,
+    "eight": 8,
+    "neuf": 9,
+    "nine": 9,
+    "dix": 10,
+    "ten": 10,
+    "premier": 1,
+    "premiere": 1,
+    "first": 1,
+    "deuxieme": 2,
+    "second": 2,
+    "seconde": 2,
+    "troisieme": 3,
+    "third": 3,
+    "quatrieme": 4,
+    "fourth": 4,
+    "cinquieme": 5,
+    "fifth": 5,
+    "sixieme": 6,
+    "sixth": 6,
+    "septieme": 7,
+    "seventh": 7,
+    "huitieme": 8,
+    "eighth": 8,
+    "neuvieme": 9,
+    "ninth": 9,
+    "dixieme": 10,
+    "tenth": 10,
+}
+_CHOICE = re.compile(
+    r"^(?:(?:je (?:prends|choisis|veux|vais prendre|prendrais)|i'?ll (?:take|go with|have)|i (?:take|choose|pick"
+    r"|want|would like)|let'?s (?:go with|do)|go with|give me|plutot|ok|okay|oui|yes|euh|um|uh|hmm|alors)\W*\s?)?"
+    r"(?:(?:option|choix|choice|number|numero|num|no\.?|n°|nombre|chiffre|le|la|l'|the)\s?)*#?\s?"
+    rf"(?P<n>\d{{1,2}}|{'|'.join(sorted(_NUMBER_WORDS, key=len, reverse=True))})"
+    r"(?:\s?(?:st|nd|rd|th|er|ere|re|e|eme|ieme))?"
+    r"(?:\W*\s?(?:one|option|choice|choix|svp|stp|s'il vous plait|s'il te plait|please|pls|plz|merci|thanks"
+    r"|thank you))*\W*$"
+)
+
+
+def choice_number(folded: str) -> int | None:
+    """The option number when the message is mainly a choice ("2", "le deuxième", "option trois")."""
+    m = _CHOICE.match(folded)
+    if m is None:
+        return None
+    raw = m["n"]
+    return int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]

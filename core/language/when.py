@@ -1,0 +1,911 @@
+"""Rule-based reading of dates, times and parts of day in Québec French and English.
+
+Input is text already folded (lower-case, no accents) and digitized (spelled numbers as digits).
+Every date resolves in the future relative to the clinic's local ``now``; today counts.
+
+Conventions (what a clinic patient means, not what a calendar library guesses):
+- an hour 1-6 with no am/pm and no part of day is afternoon ("vers 2 heures" -> 14:00); 7-11 is morning;
+- "mardi prochain" / "next Tuesday" is that weekday in the next calendar week (weeks start on Monday);
+- a bare weekday is its next occurrence, today included;
+- "la semaine prochaine" / "next week" is the Monday of next week, with ``span="week"``;
+- "ce week-end" / "cette fin de semaine" (Québec: weekend) is the coming Saturday, ``span="weekend"``;
+- "en fin de journée" / "end of the day" is part of day "evening" with ``after=16:00``;
+- "after 3" sets ``after`` and ``time`` to 15:00 (the earliest acceptable time); "before 11" sets only
+  ``before``; a range "entre 9h30 et 11h" sets time and after to the start and before to the end.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from .holidays import find_holiday, nth_weekday
+
+
+@dataclass
+class When:
+    """Everything temporal found in one message."""
+
+    date: dt.date | None = None
+    time: dt.time | None = None
+    part_of_day: str | None = None
+    after: dt.time | None = None
+    before: dt.time | None = None
+    asap: bool = False
+    span: str | None = None
+
+
+_WEEKDAY_NAMES = {
+    "lundi": 0,
+    "monday": 0,
+    "mardi": 1,
+    "tuesday": 1,
+    "mercredi": 2,
+    "wednesday": 2,
+    "jeudi": 3,
+    "thursday": 3,
+    "vendredi": 4,
+    "friday": 4,
+    "samedi": 5,
+    "saturday": 5,
+    "dimanche": 6,
+    "sunday": 6,
+}
+# Abbreviations clash with ordinary words ("mon", "sam", "mer"), so they need a dot, comma or number.
+_WEEKDAY_ABBR = {
+    "lun": 0,
+    "mon": 0,
+    "mar": 1,
+    "tue": 1,
+    "tues": 1,
+    "mer": 2,
+    "wed": 2,
+    "jeu": 3,
+    "thu": 3,
+    "thur": 3,
+    "thurs": 3,
+    "ven": 4,
+    "fri": 4,
+    "sam": 5,
+    "sat": 5,
+    "dim": 6,
+    "sun": 6,
+}
+_MONTH_NAMES = {
+    "janvier": 1,
+    "january": 1,
+    "janv": 1,
+    "jan": 1,
+    "fevrier": 2,
+    "february": 2,
+    "fevr": 2,
+    "fev": 2,
+    "feb": 2,
+    "mars": 3,
+    "march": 3,
+    "mar": 3,
+    "avril": 4,
+    "april": 4,
+    "avr": 4,
+    "apr": 4,
+    "mai": 5,
+    "may": 5,
+    "juin": 6,
+    "june": 6,
+    "jun": 6,
+    "juillet": 7,
+    "july": 7,
+    "juil": 7,
+    "jul": 7,
+    "aout": 8,
+    "august": 8,
+    "aug": 8,
+    "septembre": 9,
+    "september": 9,
+    "sept": 9,
+    "sep": 9,
+    "octobre": 10,
+    "october": 10,
+    "oct": 10,
+    "novembre": 11,
+    "november": 11,
+    "nov": 11,
+    "decembre": 12,
+    "december": 12,
+    "dec": 12,
+}
+
+
+def _alternation(names) -> str:
+    """Regex alternation, longest names first so prefixes never win."""
+    return "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+
+
+_WD = (
+    rf"(?:(?P<wdfull>{_alternation(_WEEKDAY_NAMES)})s?\b"
+    rf"|(?P<wdabbr>{_alternation(_WEEKDAY_ABBR)})(?:\.|(?=,|\s?\d|\s*$)))"
+)
+_MONTH = rf"(?:{_alternation(_MONTH_NAMES)})\b\.?"
+_ORD = r"(?:er|ere|re|st|nd|rd|th|e)?"
+_UNITS = (
+    r"(?:jours?|days?|semaines?|weeks?|mois|months?|ans?|annees?|years?|personnes?|people|persons?|"
+    r"fois|times|enfants?|kids?|children|patients?|places?|spots?|minutes?|mins?|heures?|hours?|hrs?|"
+    r"eme|ieme|%|\$)"
+)
+
+# --- parts of day -------------------------------------------------------------------------------
+_PART_OF_DAY = re.compile(
+    r"(?P<evening>fin de (?:la )?journee|end of (?:the )?day|after work|apres (?:le travail|l'ouvrage|la job)"
+    r"|soir|soiree|evening|tonight|tonite|night|nuit)"
+    r"|(?P<afternoon>apres[- ]?midi|aprem|afternoon|(?:in the|dans l'|dans le|en|l'|le|de l') ?pm\b)"
+    r"|(?P<morning>matin|matinee|avant[- ]?midi|morning|debut de (?:la )?journee|early in the day|first thing"
+    r"|(?:in the|dans l'|en|l'|de l') ?am\b)"
+)
+_END_OF_DAY = re.compile(r"fin de (?:la )?journee|end of (?:the )?day")
+
+# --- times ---------------------------------------------------------------------------------------
+_WORD_TIMES = [
+    (re.compile(r"\b(\d{1,2})([0-5]\d) ?(?=(?:ish ?)?[ap]\.? ?m\b)"), lambda m: f"{m[1]}:{m[2]} "),
+    (
+        re.compile(r"\b(at|around|approximately|about|@|vers) (\d{1,2})([0-5]\d)(?:ish)?\b(?! ?(?:h|:))"),
+        lambda m: f"{m[1]} {m[2]}:{m[3]}" if int(m[2]) < 24 else m[0],
+    ),
+    (re.compile(r"\bo\W?clock\b"), lambda m: "o'clock"),
+    (re.compile(r"\b(?:a |an )?half past (\d{1,2})\b"), lambda m: f"{m[1]}:30"),
+    (re.compile(r"\b(?:a )?quarter (?:past|after) (\d{1,2})\b"), lambda m: f"{m[1]}:15"),
+    (re.compile(r"\b(?:a )?quarter (?:to|of|before|till) (\d{1,2})\b"), lambda m: _minus(int(m[1]), 15)),
+    (
+        re.compile(r"\b(\d{1,2}) (?:minutes? )?(?:past|after) (\d{1,2})(?![\d:/])"),
+        lambda m: f"{m[2]}:{int(m[1]):02d}" if int(m[1]) < 60 and 0 < int(m[2]) <= 12 else m[0],
+    ),
+    (re.compile(r"\b(\d{1,2}) minutes? (?:to|before) (\d{1,2})\b"), lambda m: _minus(int(m[2]), int(m[1]))),
+    (re.compile(r"\bhalf (\d{1,2})\b(?! ?(?:h|hours?|an?)\b)"), lambda m: f"{m[1]}:30"),
+    (re.compile(r"\b(\d{1,2}) ?(?:h|heures?)? et quart\b"), lambda m: f"{m[1]}:15"),
+    (re.compile(r"\b(\d{1,2}) ?(?:h|heures?)? et demie?\b"), lambda m: f"{m[1]}:30"),
+    (re.compile(r"\b(\d{1,2}) ?(?:h|heures?)? moins (?:le )?quart\b"), lambda m: _minus(int(m[1]), 15)),
+    (re.compile(r"\b(\d{1,2}) ?(?:h|heures?) moins (\d{1,2})\b"), lambda m: _minus(int(m[1]), int(m[2]))),
+    (
+        re.compile(r"\b(\d{1,2}) ?h(?:eures?)? passee? de (\d{1,2}) ?(?:minutes?|min)?\b"),
+        lambda m: f"{m[1]}:{int(m[2]):02d}",
+    ),
+    (
+        re.compile(
+            r"(?<!apres-)(?<!apres )(?<!avant-)(?<!avant )(?<!mid-)\b(?:12 )?(?:midi|noon|midday|mid[- ]day)\b"
+            r"(?P<rest> et quart| et demie?| moins (?:le )?quart| (?:\d{1,2})\b(?! ?(?:h|heures?|:)))?"
+        ),
+        lambda m: _named_hour(12, m["rest"]),
+    ),
+    (
+        re.compile(
+            r"\b(?:12 )?(?:minuit|midnight)\b(?P<rest> et quart| et demie?| (?:\d{1,2})\b(?! ?(?:h|heures?|:)))?"
+        ),
+        lambda m: _named_hour(0, m["rest"]),
+    ),
+]
+
+
+def _minus(hour: int, minutes: int) -> str:
+    """Clock text for `minutes` before `hour` ("quarter to 4" -> 3:45)."""
+    if not 0 < minutes < 60:
+        return f"{hour}:00"
+    return f"{(hour - 1) % 24}:{60 - minutes:02d}"
+
+
+def _named_hour(hour: int, rest: str | None) -> str:
+    """Clock text for noon / midnight with an optional "et quart"/"15" tail (leading zero = 24-hour)."""
+    rest = (rest or "").strip()
+    if rest == "et quart":
+        minute = 15
+    elif rest.startswith("et demi"):
+        minute = 30
+    elif rest.startswith("moins"):
+        return f"{hour - 1:02d}:45" if hour else "23:45"
+    else:
+        minute = int(rest) if rest.isdigit() and int(rest) < 60 else 0
+    return f"{hour:02d}:{minute:02d}"
+
+
+_MERIDIEM = (
+    r"(?P<mer>(?P<am>a\.? ?m\b\.?|a\b(?!\s?\d))|(?P<pm>p\.? ?m\b\.?|p\b(?!\s?\d))"
+    r"|(?P<mmorn>du matin|de la nuit|in the morning|in the am|this morning|ce matin|le matin|dans la matinee|am\b)"
+    r"|(?P<maft>de l'apres[- ]midi|de l'aprem|in the afternoon|in afternoon|this afternoon|cet apres[- ]midi"
+    r"|in the pm|pm\b)"
+    r"|(?P<meve>du soir|de la soiree|dans la soiree|en soiree|le soir|ce soir|in the evening|this evening"
+    r"|tonight|at night|in the night))"
+)
+_TIME_PREFIX = (
+    r"(?:at|@|a|vers|around|about|approx(?:imately)?|environ|for|pour|by|before|avant|after|apres"
+    r"|since|from|de|des|between|entre|until|till|til|jusqu'a|plutot|autour de|aux alentours de"
+    r"|sur les|later than|pas avant|not before|a partir de|try|maybe|peut-etre|disons|say|morning"
+    r"|afternoon|evening|night|matin|soir|apres-midi|apres midi|tonight|ce soir|pm|am|or|ou|et|and|to)"
+)
+_CLOCK = re.compile(
+    rf"(?:(?P<pre>\b{_TIME_PREFIX}) )?"
+    r"(?<![\d/:#.,])(?P<h>\d{1,2})"
+    r"(?:(?P<sep>:|\s?h\s?|\s?heures?\s?(?:et\s)?|\s?hrs?\s?|\s)(?P<m>[0-5]\d)(?:\s?min(?:utes?)?\b)?(?![\d/])"
+    r"|(?P<m2>[0-5]\d)(?=\s?(?:ish\s?)?[ap]\.?\s?m)"
+    r"|\s?(?P<unit>h\b|heures?\b|hrs?\b|o'?clock\b|oclock\b))?"
+    r"(?:\s?ish)?(?:\s?pile)?"
+    rf"(?:\s?{_MERIDIEM})?"
+)
+_CLOCK_EXCLUDE = re.compile(rf"\s?(?:{_UNITS}\b|{_MONTH}|er\b|st\b|nd\b|rd\b|th\b|e\b|/|\.\d)")
+_LINK_WORDS = frozenset({"or", "ou", "et", "and", "a", "to"})
+_RANGE_AHEAD = re.compile(
+    r"\s?(?:-|to|till|until|a|au|jusqu'a)\s?\d{1,2}(?::\d\d)?\s?(?:h\b|heures?|[ap]\.?\s?m|:)"
+)
+_MONTH_AFTER = re.compile(rf"(?:\s?(?:-|to|au|a|till)\s?\d{{1,2}}{_ORD})?\s{_MONTH}")
+_DAY_BEFORE = re.compile(rf"\b(?:le|the|du|au|on|{_alternation(_WEEKDAY_NAMES)})\s$")
+_RANGE_WORDS = re.compile(r"^\s*(?:-|to|a|au|till|until|til|jusqu'a)\s*$")
+_AFTER_WORDS = frozenset(
+    {"after", "apres", "since", "from", "a partir de", "later than", "pas avant", "not before", "des"}
+)
+_BEFORE_WORDS = frozenset({"before", "avant", "by", "until", "till", "til", "jusqu'a"})
+_RANGE_START = frozenset({"between", "entre", "from", "de"})
+_PART_PREFIX = {
+    "morning": "morning",
+    "matin": "morning",
+    "am": "morning",
+    "afternoon": "afternoon",
+    "apres-midi": "afternoon",
+    "apres midi": "afternoon",
+    "pm": "afternoon",
+    "evening": "evening",
+    "night": "evening",
+    "soir": "evening",
+    "tonight": "evening",
+    "ce soir": "evening",
+}
+
+
+@dataclass
+class _Clock:
+    """One clock time mentioned in the text, before am/pm resolution."""
+
+    start: int
+    end: int
+    hour: int
+    minute: int
+    marker: str | None  # "am", "pm", "morning", "afternoon", "evening", "24h" or None
+    prefix: str | None
+
+
+def _find_clocks(text: str) -> list[_Clock]:
+    """Every plausible clock time, in order."""
+    clocks: list[_Clock] = []
+    for m in _CLOCK.finditer(text):
+        follows = bool(clocks) and m.start() - clocks[-1].end <= 2
+        clock = _read_clock(text, m, follows)
+        if clock is not None:
+            clocks.append(clock)
+    return clocks
+
+
+def _read_clock(text: str, m: re.Match, follows_clock: bool) -> _Clock | None:
+    """Validate one clock candidate; bare numbers need a time word around them."""
+    hour = int(m["h"])
+    minute = int(m["m"] or m["m2"] or 0)
+    pre = m["pre"]
+    has_minutes = m["m"] is not None or m["m2"] is not None
+    bare_space = m["sep"] is not None and m["sep"].strip() == ""
+    marker = _marker(m)
+    explicit = (has_minutes and not bare_space) or m["unit"] or marker
+    if pre in _LINK_WORDS and not explicit and not follows_clock:
+        return None
+    if (
+        not explicit
+        and not pre
+        and (not _RANGE_AHEAD.match(text, m.end()) or _DAY_BEFORE.search(text, 0, m.start()))
+    ):
+        return None
+    if bare_space and not (pre or marker):
+        return None
+    if not explicit and (
+        _MONTH_AFTER.match(text, m.end()) or (pre not in _PART_PREFIX and _CLOCK_EXCLUDE.match(text, m.end()))
+    ):
+        return None
+    if hour > 24 or (hour == 24 and minute) or minute > 59:
+        return None
+    if m["unit"] and m["unit"].startswith(("heure", "hr", "h")) and _is_duration(text, m.start("h"), m.end()):
+        return None
+    if m["h"].startswith("0") or hour == 0 or hour >= 13:
+        marker = marker or "24h"
+    if marker is None and pre in _PART_PREFIX:
+        marker = _PART_PREFIX[pre]
+    return _Clock(m.start("h"), m.end(), hour % 24, minute, marker, pre)
+
+
+def _marker(m: re.Match) -> str | None:
+    """Which meridiem or part of day follows the number."""
+    for name, marker in (
+        ("am", "am"),
+        ("pm", "pm"),
+        ("mmorn", "morning"),
+        ("maft", "afternoon"),
+        ("meve", "evening"),
+    ):
+        if m[name]:
+            return marker
+    return None
+
+
+_DURATION_AFTER = re.compile(
+    r"\s?(?:suivantes?|prochaines?|plus tard|later|from now|ago|de route|of driving)"
+)
+_DURATION_BEFORE = re.compile(
+    r"\b(?:dans|in|within|d'ici|pendant|for|depuis|en|prochaines?|next|last|"
+    r"dernieres?|derniers?) (?:about |environ |the next |les )?$"
+)
+
+
+def _is_duration(text: str, start: int, end: int) -> bool:
+    """True when "N heures" is a length of time, not a clock time."""
+    return bool(_DURATION_BEFORE.search(text[max(0, start - 30) : start]) or _DURATION_AFTER.match(text, end))
+
+
+def _resolve_hour(clock: _Clock, part_of_day: str | None) -> int:
+    """Apply am/pm, the part of day, or the clinic-hours convention to an hour."""
+    hour, marker = clock.hour, clock.marker or part_of_day
+    if marker == "24h":
+        return hour
+    if marker == "am":
+        return 0 if hour == 12 else hour
+    if marker in ("pm", "afternoon"):
+        return hour if hour >= 12 else hour + 12
+    if marker == "evening":
+        return (
+            hour
+            if hour >= 12 or (hour <= 4 and clock.marker == "evening" and part_of_day != "evening")
+            else hour + 12
+        )
+    if marker == "morning":
+        return hour
+    return hour + 12 if 1 <= hour <= 6 else hour
+
+
+def _times(text: str, part_of_day: str | None, when: When) -> list[tuple[int, int]]:
+    """Fill time/after/before from the clock times; return their spans for removal."""
+    clocks = _find_clocks(text)
+    if not clocks:
+        return []
+    first = clocks[0]
+    second = clocks[1] if len(clocks) > 1 else None
+    is_range = second is not None and _is_range(text, first, second)
+    if is_range and first.marker is None and second.marker in ("am", "pm", "afternoon", "evening", "morning"):
+        if second.hour >= first.hour or second.marker == "am":
+            first.marker = second.marker
+    start = dt.time(_resolve_hour(first, part_of_day), first.minute)
+    pre = first.prefix
+    if is_range:
+        when.time = when.after = start
+        when.before = dt.time(_resolve_hour(second, part_of_day), second.minute)
+    elif pre in _BEFORE_WORDS:
+        when.before = start
+    else:
+        when.time = start
+        if pre in _AFTER_WORDS or _after_phrase(text, first.start):
+            when.after = start
+    return [(c.start, c.end) for c in clocks]
+
+
+def _is_range(text: str, first: _Clock, second: _Clock) -> bool:
+    """True when two clock times form "from X to Y" / "entre X et Y" / "X - Y"."""
+    between = text[first.end : second.start]
+    if second.prefix:
+        between = between[: -len(second.prefix) - 1] + " " + second.prefix
+    words = between.strip()
+    if words in ("and", "et"):
+        return first.prefix in _RANGE_START
+    return _RANGE_WORDS.match(between) is not None
+
+
+_AFTER_PHRASE = re.compile(
+    r"(?:anytime after|any time after|n'importe quand apres|a partir de|apres|after|"
+    r"later than|pas avant|not before|sometime after|no earlier than|or later|ou plus tard)"
+    r"(?: (?:at|a|@))? $"
+)
+
+
+def _after_phrase(text: str, start: int) -> bool:
+    """True when words just before the time mean "not earlier than"."""
+    return bool(_AFTER_PHRASE.search(text[max(0, start - 25) : start]))
+
+
+# --- relative offsets ------------------------------------------------------------------------------
+_CLOCK_OFFSET = re.compile(
+    r"\b(?:dans|in)\s(?:about |environ |approximately |around |a little over |just )?"
+    r"(?P<n>\d+(?:\.\d+)?(?: and an? half)?|an?|une?|1/2|1/4|half an?|a quarter of an?|1 quart d'|un quart d'|a couple of"
+    r"|couple of|a pair of|a few|quelques)\s?"
+    r"(?:more )?(?P<demi>demi[- ])?(?P<unit>heures?|hours?|hrs?|h|minutes?|mins?|min|secondes?|seconds?|secs?"
+    r"|'|\")(?![a-z])"
+    r"|\b(?P<n2>\d+|an?|one) (?P<unit2>hours?|minutes?|seconds?|secs?) from now\b"
+)
+_DAY_OFFSET = re.compile(
+    r"\b(?:(?P<pre>dans les|dans|in|d'ici|within|after|apres)\s(?:about |environ |approximately |around |just )?)?"
+    r"(?P<n>\d+|an?|une?|one|couple of|a couple of|quelques)\s"
+    r"(?P<unit>jours?|days?|semaines?|sem|weeks?|wks?|mois|months?|ans?|annees?|years?)\b"
+    r"(?P<post> from (?:right )?(?:now|today)| hence| later| plus tard| from tomorrow)?"
+)
+
+
+def _offset_number(raw: str) -> float:
+    """Numeric value of the count in a relative expression."""
+    raw = raw.strip()
+    if raw in ("a", "an", "un", "une", "one"):
+        return 1
+    if raw in ("1/2", "half an", "half a"):
+        return 0.5
+    if raw in ("1/4", "a quarter of an", "a quarter of a", "1 quart d'", "un quart d'"):
+        return 0.25
+    if raw in ("couple of", "a couple of", "a pair of"):
+        return 2
+    if raw in ("quelques", "a few"):
+        return 3
+    if raw.endswith("half"):
+        return float(raw.split()[0]) + 0.5
+    return float(raw)
+
+
+def _clock_offset(text: str, now: dt.datetime, when: When) -> list[tuple[int, int]]:
+    """ "dans 2 heures", "in 15 minutes": a moment counted from now."""
+    m = _CLOCK_OFFSET.search(text)
+    if m is None:
+        return []
+    unit = m["unit"] or m["unit2"]
+    amount = _offset_number(m["n"] or m["n2"]) * (0.5 if m["demi"] else 1)
+    scale = 60 if unit.startswith("h") else 1 / 60 if unit.startswith(("s", '"')) else 1
+    minutes = amount * scale
+    moment = now + dt.timedelta(minutes=minutes)
+    when.date, when.time = moment.date(), dt.time(moment.hour, moment.minute)
+    return [m.span()]
+
+
+def _day_offset(text: str, today: dt.date) -> tuple[dt.date, tuple[int, int]] | None:
+    """ "dans 3 jours", "in two weeks", "3 days from now": a day counted from today."""
+    for m in _DAY_OFFSET.finditer(text):
+        if m["pre"] is None and m["post"] is None:
+            continue
+        if m["pre"] in ("d'ici", "within", "dans les"):
+            return today, m.span()
+        n = _offset_number(m["n"])
+        unit = m["unit"]
+        if unit.startswith(("j", "d")):
+            return today + dt.timedelta(days=n), m.span()
+        if unit.startswith(("s", "w")):
+            return today + dt.timedelta(weeks=n), m.span()
+        if unit.startswith("m"):
+            return _add_months(today, int(n)), m.span()
+        return _add_months(today, 12 * int(n)), m.span()
+    return None
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """Same day `months` later, clipped to the month's length."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+# --- calendar dates --------------------------------------------------------------------------------
+_ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+_SLASH = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?(?![\d/])")
+_DAY_MONTH = re.compile(
+    rf"\b(?P<d>\d{{1,2}}){_ORD}(?: ?(?:au|a|to|-|till|until|through|thru) ?(?:{_WD} )?(?:the )?\d{{1,2}}{_ORD})?"
+    rf"(?: day)?(?: of| de| du mois de| d'|-)? ?(?P<mon>{_MONTH})(?:,? (?P<y>\d{{4}}|\d{{2}})\b(?![:h]))?"
+)
+_MONTH_DAY = re.compile(
+    rf"\b(?P<mon>{_MONTH}) ?(?:the )?(?P<d>\d{{1,2}}){_ORD}\b(?![:h]|\s?(?:am|pm|heures?)\b)"
+    r"(?:,? (?P<y>\d{4})\b)?"
+)
+_NEXT_MONTH_DAY = re.compile(
+    rf"\b(?:le |the )?(?P<d>\d{{1,2}}){_ORD}(?: day)? (?:of|du|de) (?:the )?(?:next month|mois prochain"
+    r"|following month|mois suivant)"
+)
+_NTH_WEEKDAY = re.compile(
+    rf"\b(?:le |la |the )?(?P<n>\d(?:er|ere|re|st|nd|rd|th|e|eme)|last|dernier|derniere)\s{_WD}\s"
+    rf"(?:of|de|du|in|en|d')\s?(?:the |la |le |l')?(?:(?P<next>next month|mois prochain|mois suivant)"
+    rf"|(?P<mon>{_MONTH})(?: (?P<y>\d{{4}}))?)"
+)
+_WEEKDAY_DAY = re.compile(rf"{_WD},? (?:le |the )?(?P<d>\d{{1,2}}){_ORD}\b(?!\s?{_UNITS})")
+_DAY_ALONE = re.compile(
+    rf"\b(?:(?:le|du|au|the|on the|for the|on)\s(?P<a>\d{{1,2}})(?:er|st|nd|rd|th)?"
+    rf"|(?P<b>\d{{1,2}})(?:st|nd|rd|th|er))\b(?!\s?(?:{_UNITS}|e\b|\d|[:/-]))"
+)
+_DAY_MONTH_DIGITS = re.compile(r"^(?:le )?(\d{1,2}) (\d{1,2})(?: (\d{4}|\d{2}))?$")
+
+
+def _year(raw: str | None) -> int | None:
+    """Four-digit year from "2014" or "14" (pivot at 50)."""
+    if not raw:
+        return None
+    year = int(raw)
+    if year < 100:
+        year += 2000 if year < 50 else 1900
+    return year
+
+
+def _future_day_month(day: int, month: int, year: int | None, today: dt.date) -> dt.date | None:
+    """A day and month in the stated year, or the next one not before today."""
+    try:
+        if year is not None:
+            return dt.date(year, month, day)
+        date = dt.date(today.year, month, day)
+        if date < today:
+            date = dt.date(today.year + 1, month, day)
+        return date
+    except ValueError:
+        return None
+
+
+def _future_day_of_month(day: int, today: dt.date, skip_months: int = 0) -> dt.date | None:
+    """The next date with this day of the month (this month if not past), optionally months later."""
+    if not 1 <= day <= 31:
+        return None
+    year, month = today.year, today.month
+    if skip_months == 0 and day < today.day:
+        skip_months = 1
+    for step in range(skip_months, skip_months + 12):
+        y, m = year + (month - 1 + step) // 12, (month - 1 + step) % 12 + 1
+        if day <= calendar.monthrange(y, m)[1]:
+            return dt.date(y, m, day)
+    return None
+
+
+def _weekday_index(m: re.Match) -> int:
+    """Weekday number (Monday 0) of a matched weekday name or abbreviation."""
+    if m["wdfull"]:
+        return _WEEKDAY_NAMES[m["wdfull"]]
+    return _WEEKDAY_ABBR[m["wdabbr"]]
+
+
+def _month_index(raw: str) -> int:
+    """Month number of a matched month name or abbreviation."""
+    return _MONTH_NAMES[raw.rstrip(".")]
+
+
+def _explicit_date(text: str, today: dt.date) -> tuple[dt.date, tuple[int, int]] | None:
+    """Dates with a month: ISO, 3/12, "le 3 mars", "March 3rd", "the 2nd of next month"."""
+    m = _ISO.search(text)
+    if m:
+        date = _safe_date(int(m[1]), int(m[2]), int(m[3]))
+        if date:
+            return date, m.span()
+    m = _NTH_WEEKDAY.search(text)
+    if m:
+        date = _nth_weekday_date(m, today)
+        if date:
+            return date, m.span()
+    m = _NEXT_MONTH_DAY.search(text)
+    if m:
+        date = _future_day_of_month(int(m["d"]), today.replace(day=1), skip_months=1)
+        if date:
+            return date, m.span()
+    for regex in (_DAY_MONTH, _MONTH_DAY):
+        m = regex.search(text)
+        if m:
+            date = _future_day_month(int(m["d"]), _month_index(m["mon"]), _year(m["y"]), today)
+            if date:
+                return date, m.span()
+    m = _SLASH.search(text)
+    if m:
+        first, second = int(m[1]), int(m[2])
+        day, month = (second, first) if second > 12 >= first else (first, second)
+        date = _future_day_month(day, month, _year(m[3]), today) if month <= 12 else None
+        if date:
+            return date, m.span()
+    return None
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+    """A date, or None when the parts do not make one."""
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _nth_weekday_date(m: re.Match, today: dt.date) -> dt.date | None:
+    """ "le premier mercredi du mois prochain", "last Monday of March"."""
+    raw = m["n"]
+    n = -1 if raw.startswith(("last", "dern")) else int(raw[0])
+    weekday = _weekday_index(m)
+    if m["next"]:
+        year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+        candidates = [(year, month)]
+    else:
+        month = _month_index(m["mon"])
+        year = _year(m["y"])
+        candidates = [(year, month)] if year else [(today.year, month), (today.year + 1, month)]
+    for year, month in candidates:
+        try:
+            date = nth_weekday(year, month, weekday, n)
+        except ValueError:
+            return None
+        if date.month == month and (m["y"] or date >= today or m["next"]):
+            return date
+    return None
+
+
+_TODAY = re.compile(
+    r"\b(?:aujourd'hui|aujourdhui|aujourd hui|auj|ajd|today|tday|2day|ce matin|cet? apres[- ]?midi"
+    r"|cette apres[- ]?midi|ce soir|this morning|this afternoon|this evening|today evening"
+    r"|tonight|tonite|tantot|later today|plus tard aujourd'hui|en journee)\b"
+)
+_AFTER_TOMORROW = re.compile(r"\b(?:apres[- ]demain|(?:the )?day after (?:tomorrow|tmrw|tmr)|surlendemain)\b")
+_TOMORROW = re.compile(
+    r"\b(?:demain|tomorrow|tomorow|tommorow|tommorrow|tmrw|tmr|tomoro|2morrow|2moro|"
+    r"demin|dmain|dem1)\b"
+)
+_ASAP = re.compile(
+    r"(?<!not )(?<!pas )\b(?:right now|maintenant|tout de suite|immediatement|asap|a\.s\.a\.p"
+    r"|as soon as possible|soonest|des que possible|le plus tot possible|au plus tot"
+    r"|au plus vite|le plus vite possible|aussitot que possible|earliest possible"
+    r"|first available|premiere disponibilite|le premier disponible|la premiere place"
+    r"|earliest available|au plus sacrant|le plus rapidement possible|rapidement)\b"
+)
+_NOW_ALONE = re.compile(r"^(?:now|right now|just now)\W*$")
+_NEXT_WEEK = re.compile(
+    r"\b(?:next week|(?:la |de la )?semaine (?:prochaine|suivante|d'apres|qui suit|qui vient)"
+    r"|following week|coming week|upcoming week|week after this)\b"
+)
+_THIS_WEEK = re.compile(r"\b(?:this week|cette semaine|current week|dans la semaine|rest of the week)\b")
+_WEEKEND = re.compile(
+    r"\b(?P<pre>ce |cette |this |the |le |la |en |next |coming )?(?:week-?end|fin de semaine|fds)"
+    r"(?P<post> prochaine?| next| suivante?| d'apres)?\b"
+)
+_WEEK_EDGE = re.compile(
+    r"\b(?P<edge>debut|beginning|start|milieu|middle|mid|fin|end)(?: de la| de| of the| of)?"
+    r"(?: around)?"
+    r"(?: (?P<which>this|next|coming|current|the following|la|cette|following))? ?"
+    r"(?:semaine|week)(?P<post> prochaine| suivante| next)?\b"
+)
+_WEEKDAY = re.compile(
+    rf"\b(?:(?P<pre>ce|cette|this|this coming|coming|next|le|on|this past|last|dernier)\s)?{_WD}"
+    r"(?:\s(?P<post>prochaine?|suivante?|d'apres|qui vient|en (?:8|huit|15|quinze)|after next|dernier))?"
+)
+
+
+def _weekday_date(text: str, today: dt.date) -> tuple[dt.date, tuple[int, int], int] | None:
+    """Weekday expressions: "jeudi", "mardi prochain", "Wednesday next week", "lundi en huit"."""
+    m = _WEEKDAY.search(text)
+    if m is None:
+        return None
+    weekday = _weekday_index(m)
+    pre, post = m["pre"], m["post"] or ""
+    ahead = (weekday - today.weekday()) % 7
+    if pre in ("last", "this past") or post == "dernier":
+        return None
+    if post.startswith("en "):
+        start = today + dt.timedelta(days=7 if post[3:] in ("8", "huit") else 14)
+        return start + dt.timedelta(days=(weekday - start.weekday()) % 7), m.span(), weekday
+    if post == "after next":
+        return today + dt.timedelta(days=ahead + 7), m.span(), weekday
+    if pre == "next" or post or _NEXT_WEEK.search(text):
+        monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(days=7)
+        return monday + dt.timedelta(days=weekday), m.span(), weekday
+    if _THIS_WEEK.search(text) and weekday < today.weekday():
+        return today + dt.timedelta(days=ahead), m.span(), weekday
+    return today + dt.timedelta(days=ahead), m.span(), weekday
+
+
+def _week_date(text: str, today: dt.date, when: When) -> dt.date | None:
+    """Whole weeks and weekends: "la semaine prochaine", "this weekend", "fin de semaine"."""
+    monday = today - dt.timedelta(days=today.weekday())
+    m = _WEEKEND.search(text)
+    if m:
+        when.span = "weekend"
+        saturday = monday + dt.timedelta(days=5)
+        if m["post"] or (m["pre"] or "").strip() == "next":
+            return saturday + dt.timedelta(days=7)
+        return max(saturday, today)
+    m = _WEEK_EDGE.search(text)
+    if m:
+        later = bool(m["post"]) or (m["which"] or "") in ("next", "coming", "the following", "following")
+        offset = {"debut": 0, "beginning": 0, "start": 0, "milieu": 2, "middle": 2, "mid": 2}.get(
+            m["edge"], 4
+        )
+        date = monday + dt.timedelta(days=offset + (7 if later else 0))
+        return date if date >= today else date + dt.timedelta(days=7)
+    if _NEXT_WEEK.search(text):
+        when.span = "week"
+        return monday + dt.timedelta(days=7)
+    if _THIS_WEEK.search(text):
+        when.span = "week"
+        return today
+    return None
+
+
+_MONTH_EDGE = re.compile(
+    rf"\b(?P<edge>debut|beginning of|start of|early|au debut|mi|mid|middle of|milieu|fin|end of|late)"
+    rf"(?: du mois)?(?: de| d'|-| of)?(?: the)? ?(?:mois d')?(?:(?P<mon>{_MONTH})|(?P<this>mois|month)\b)"
+)
+_EDGE_DAY = {
+    "debut": 1,
+    "beginning of": 1,
+    "start of": 1,
+    "early": 1,
+    "au debut": 1,
+    "mi": 11,
+    "mid": 11,
+    "middle of": 11,
+    "milieu": 11,
+    "fin": 21,
+    "end of": 21,
+    "late": 21,
+}
+_SEASON = re.compile(
+    r"\b(?:(?:this|current|cet|cette|l')\s?)?(?P<s>summer|ete|winter|hiver|spring|printemps|fall"
+    r"|autumn|automne)\b"
+)
+_SEASON_START = {
+    "spring": (3, 20),
+    "printemps": (3, 20),
+    "summer": (6, 21),
+    "ete": (6, 21),
+    "fall": (9, 23),
+    "autumn": (9, 23),
+    "automne": (9, 23),
+    "winter": (12, 21),
+    "hiver": (12, 21),
+}
+_NTH_WEEKDAY_AHEAD = re.compile(rf"\b(?P<n>\d) {_WD} from (?:now|today)")
+_NEXT_SPAN = re.compile(
+    r"\b(?:(?:the )?(?:next|last|past) \d+ (?P<en>seconds?|minutes?|hours?|days?|weeks?)"
+    r"|\d+ (?:prochaine?s|suivante?s|dernieres|derniers) (?P<fr>secondes|minutes|heures|jours|semaines)"
+    r"|\d+ (?P<fr2>secondes|minutes|heures|jours|semaines) (?:prochaine?s|suivante?s))\b"
+    r"|\bby (?:the )?(?:end of|eod|eom|eow|close of)|\bd'ici (?:la fin|ce soir|demain)"
+)
+
+
+def _month_edge(text: str, today: dt.date) -> dt.date | None:
+    """ "début avril" (1st), "mi-mars" (11th), "fin mai" (21st): the start of that part of the month."""
+    m = _MONTH_EDGE.search(text)
+    if m is None:
+        return None
+    if m["this"]:
+        return max(today, today.replace(day=_EDGE_DAY[m["edge"]]))
+    return _future_day_month(_EDGE_DAY[m["edge"]], _month_index(m["mon"]), None, today)
+
+
+def _season(text: str, today: dt.date) -> dt.date | None:
+    """First day of the named season (today when already in it)."""
+    m = _SEASON.search(text)
+    if m is None:
+        return None
+    month, day = _SEASON_START[m["s"]]
+    start = dt.date(today.year, month, day)
+    if start <= today < start + dt.timedelta(days=91):
+        return today
+    return start if start > today else dt.date(today.year + 1, month, day)
+
+
+def _next_span(text: str, today: dt.date) -> dt.date | None:
+    """ "the next 3 days" starts tomorrow, "next 3 weeks" next Monday, shorter spans today."""
+    m = _NEXT_SPAN.search(text)
+    if m is None:
+        return None
+    unit = m["en"] or m["fr"] or m["fr2"]
+    past = m[0].startswith(("last", "past")) or "dern" in m[0]
+    if unit is None or past:
+        return today
+    if unit.startswith(("d", "j")):
+        return today + dt.timedelta(days=1)
+    if unit.startswith(("w", "semaine")):
+        return today - dt.timedelta(days=today.weekday()) + dt.timedelta(days=7)
+    return today
+
+
+def _dates(text: str, today: dt.date, when: When) -> None:
+    """Fill when.date from the strongest date expression in text."""
+    found = _explicit_date(text, today)
+    if found:
+        when.date = found[0]
+        return
+    weekday = _weekday_date(text, today)
+    m = _WEEKDAY_DAY.search(text)
+    if m:
+        date = _weekday_with_day(_weekday_index(m), int(m["d"]), today)
+        if date:
+            when.date = date
+            return
+    m = _NTH_WEEKDAY_AHEAD.search(text)
+    if m:
+        ahead = (_weekday_index(m) - today.weekday()) % 7 or 7
+        when.date = today + dt.timedelta(days=ahead + 7 * (int(m["n"]) - 1))
+        return
+    holiday = find_holiday(text, today)
+    if holiday:
+        when.date = holiday[0]
+        return
+    offset = _day_offset(text, today)
+    if offset:
+        when.date = offset[0]
+        return
+    if _AFTER_TOMORROW.search(text):
+        when.date = today + dt.timedelta(days=2)
+    elif _TOMORROW.search(text):
+        when.date = today + dt.timedelta(days=1)
+    elif weekday:
+        when.date = weekday[0]
+    else:
+        when.date = _vaguer_date(text, today, when)
+
+
+def _vaguer_date(text: str, today: dt.date, when: When) -> dt.date | None:
+    """Dates named loosely: spans, parts of a month, seasons, today, weeks, a bare day of the month."""
+    for reader in (_next_span, _month_edge, _season):
+        date = reader(text, today)
+        if date:
+            return date
+    if _TODAY.search(text):
+        return today
+    return _week_date(text, today, when) or _day_alone(text, today)
+
+
+def _weekday_with_day(weekday: int, day: int, today: dt.date) -> dt.date | None:
+    """ "jeudi 15": the next 15th that falls on a Thursday (at most a year ahead)."""
+    for skip in range(13):
+        date = _future_day_of_month(day, today, skip_months=skip)
+        if date is None:
+            return None
+        if date.weekday() == weekday and date >= today:
+            return date
+    return None
+
+
+def _day_alone(text: str, today: dt.date) -> dt.date | None:
+    """ "le 3", "the 9th", "on the 5th" (this month, or next month when past)."""
+    m = _DAY_MONTH_DIGITS.match(text.strip(" .!?"))
+    if m and int(m[2]) <= 12:
+        date = _future_day_month(int(m[1]), int(m[2]), _year(m[3]), today)
+        if date:
+            return date
+    m = _DAY_ALONE.search(text)
+    if m:
+        return _future_day_of_month(int(m["a"] or m["b"]), today)
+    return None
+
+
+_AFTER_LUNCH = re.compile(r"\b(?:after lunch|apres (?:le |mon )?(?:diner|lunch|dinner)|apres-diner)\b")
+
+
+def _part_of_day(text: str, when: When) -> None:
+    """Fill part_of_day (first one named) and the end-of-day / after-lunch lower bounds."""
+    if _AFTER_LUNCH.search(text):
+        when.part_of_day, when.after = "afternoon", dt.time(13, 0)
+        return
+    m = _PART_OF_DAY.search(text)
+    if m:
+        when.part_of_day = m.lastgroup
+        if _END_OF_DAY.search(text) and when.after is None:
+            when.after = dt.time(16, 0)
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """Replace spans by spaces so later patterns cannot reuse their digits."""
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def find_when(text: str, now: dt.datetime) -> When:
+    """Read date, time, part of day and bounds from folded, digitized text."""
+    when = When()
+    for regex, replace in _WORD_TIMES:
+        text = regex.sub(replace, text)
+    _part_of_day(text, when)
+    spans = _clock_offset(text, now, when)
+    text = _blank(text, spans)
+    spans = _times(text, when.part_of_day, when)
+    rest = _blank(text, spans)
+    if _ASAP.search(rest) or _NOW_ALONE.match(rest):
+        when.asap = True
+    if when.date is None:
+        _dates(rest, now.date(), when)
+    if when.date is None and when.asap:
+        when.date = now.date()
+    return when
