@@ -30,6 +30,15 @@ december sure sounds good great works fine doctor see any anything available tim
 dont not just some one two about around which first second third line queue walk leave right wrong correct
 """.split()
 )
+# Words that alone say which language a short message is in: a patient who texts "walk-in" or "cancel appt"
+# writes English even when the clinic's default is French, and "rdv" or "annuler" is French anywhere.
+_STRONG = {
+    "en": frozenset(
+        "walk appointment appointments appt book booking reschedule cancel leave help where please tomorrow today "
+        "english my".split()
+    ),
+    "fr": frozenset("rdv rendez annuler quitter aide sans francais demain changer mes".split()),
+}
 _ACCENTS = re.compile(r"[éèêàùçâîôûëïœ]")
 _FR_ELISION = re.compile(r"\b[jldcmnst]'|qu'|\bc'est\b")
 
@@ -50,10 +59,13 @@ def detect_language(text: str, default: str | None) -> str:
     """Language of text; short or ambiguous messages keep `default` (French when unknown)."""
     fallback = default if default in ("fr", "en") else "fr"
     fr, en = language_scores(text)
+    tokens = words(fold(text).replace("'", " "))
+    strong = {lang for lang, vocabulary in _STRONG.items() if any(t in vocabulary for t in tokens)}
+    if len(strong) == 1 and len(tokens) <= 3:
+        return strong.pop()
     if fr == en:
         return fallback
-    tokens = len(words(fold(text)))
     margin = abs(fr - en)
-    if default in ("fr", "en") and (tokens <= 2 or margin < 2):
+    if default in ("fr", "en") and (len(tokens) <= 2 or margin < 2):
         return default
     return "fr" if fr > en else "en"

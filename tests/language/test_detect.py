@@ -45,3 +45,13 @@ def test_understand_reports_the_detected_language():
     now = dt.datetime(2026, 12, 1, 9, 0)
     assert understand("I need an appointment", None, now).lang == "en"
     assert understand("oui", "en", now).lang == "en"
+
+
+@pytest.mark.parametrize("text", ["walk-in", "cancel appt", "my appointments", "book", "reschedule", "leave"])
+def test_a_short_english_keyword_is_english_even_where_french_is_the_default(text):
+    assert detect_language(text, "fr") == "en"
+
+
+@pytest.mark.parametrize("text", ["RDV", "annuler", "sans rdv", "quitter", "mes rdv"])
+def test_a_short_french_keyword_is_french_even_where_english_is_the_default(text):
+    assert detect_language(text, "en") == "fr"
