@@ -10,14 +10,17 @@ import datetime as dt
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from core.errors import InvalidPhoneNumber
 from core.models import Clinic, ClinicNumber, Practitioner
 from core.services.clinics import generate_slots, replace_hours
 from core.services.patients import normalize_phone
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+LANGUAGES = ("fr", "en")
 EXAMPLE_FILE = Path(__file__).parent / "demo_clinics.toml"
 
 
@@ -35,31 +38,49 @@ class LoadReport:
 def parse_days(spec: str) -> list[int]:
     """'mon-fri', 'mon-sat', 'sat', 'mon,wed,fri' -> weekday numbers."""
     days: list[int] = []
-    for part in spec.lower().replace(" ", "").split(","):
-        if "-" in part:
-            a, b = part.split("-", 1)
-            days.extend(range(WEEKDAYS.index(a), WEEKDAYS.index(b) + 1))
-        else:
-            days.append(WEEKDAYS.index(part))
+    for part in str(spec).lower().replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        if first not in WEEKDAYS or (last and last not in WEEKDAYS):
+            raise ClinicsFileError(
+                f"unknown day {part!r} in {spec!r} (use mon, tue, wed, thu, fri, sat, sun)"
+            )
+        a, b = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
+        if b < a:
+            raise ClinicsFileError(f"day range {part!r} runs backwards")
+        days.extend(range(a, b + 1))
     return days
 
 
 def parse_time(value: str) -> dt.time:
     """'08:00' -> time."""
-    return dt.time.fromisoformat(value)
+    try:
+        return dt.time.fromisoformat(str(value).strip())
+    except ValueError as exc:
+        raise ClinicsFileError(f"invalid time {value!r} (use HH:MM)") from exc
 
 
 def parse_hours(table: dict[str, list[str]], where: str) -> list[tuple[int, dt.time, dt.time]]:
     """{'mon-fri': ['08:00-12:00', ...]} -> [(weekday, opens, closes), ...]."""
     result = []
+    if not isinstance(table, dict):
+        raise ClinicsFileError(f'{where}: hours must be a table such as "mon-fri" = ["08:00-12:00"]')
     try:
         for days, ranges in table.items():
+            if isinstance(ranges, str):
+                ranges = [ranges]
             for rng in ranges:
-                opens, closes = (parse_time(x.strip()) for x in rng.split("-"))
+                parts = str(rng).split("-")
+                if len(parts) != 2:
+                    raise ClinicsFileError(f'{where}: {rng!r} is not a range such as "08:00-12:00"')
+                opens, closes = (parse_time(x) for x in parts)
                 if closes <= opens:
                     raise ClinicsFileError(f"{where}: {rng} closes before it opens")
                 result.extend((d, opens, closes) for d in parse_days(days))
-    except (ValueError, AttributeError) as exc:
+    except ClinicsFileError as exc:
+        if str(exc).startswith(f"{where}:"):
+            raise
+        raise ClinicsFileError(f"{where}: {exc}") from exc
+    except (ValueError, AttributeError, TypeError) as exc:
         raise ClinicsFileError(f"{where}: {exc}") from exc
     return result
 
@@ -71,32 +92,74 @@ def read_clinics_file(path: Path) -> list[dict]:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ClinicsFileError(f"{path}: {exc}") from exc
     clinics = data.get("clinic")
-    if not clinics:
+    if not clinics or not isinstance(clinics, list) or not all(isinstance(c, dict) for c in clinics):
         raise ClinicsFileError(f"{path}: no [[clinic]] table")
+    ids = [c.get("id") for c in clinics]
+    duplicates = sorted({str(i) for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ClinicsFileError(f"{path}: clinic id given twice: {', '.join(duplicates)}")
     return clinics
 
 
 def apply_clinic(session: Session, spec: dict) -> Clinic:
     """Create or update one clinic from its table."""
+    cid = spec.get("id")
+    if not cid or not isinstance(cid, str):
+        raise ClinicsFileError("a [[clinic]] table has no id")
     try:
-        cid = spec["id"]
-        name = spec["name"]
-    except KeyError as exc:
-        raise ClinicsFileError(f"clinic without {exc}") from exc
+        return _apply_clinic(session, spec, cid)
+    except ClinicsFileError as exc:
+        if str(exc).startswith(f"{cid}:"):
+            raise
+        raise ClinicsFileError(f"{cid}: {exc}") from exc
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise ClinicsFileError(f"{cid}: {exc!r}") from exc
+
+
+def _number(spec: dict, key: str, default: int, low: int, high: int) -> int:
+    value = spec.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ClinicsFileError(f"{key} must be a whole number from {low} to {high}, not {value!r}")
+    return value
+
+
+def _apply_clinic(session: Session, spec: dict, cid: str) -> Clinic:
+    name = spec.get("name")
+    if not name or not isinstance(name, str):
+        raise ClinicsFileError("name is missing")
+    lang = spec.get("default_lang", "fr")
+    if lang not in LANGUAGES:
+        raise ClinicsFileError(f"default_lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+    tz = spec.get("timezone", "America/Toronto")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise ClinicsFileError(f"unknown timezone {tz!r} (use an IANA name such as America/Toronto)") from exc
+    walkin = spec.get("walkin") or {}
+    if not isinstance(walkin, dict):
+        raise ClinicsFileError("[clinic.walkin] must be a table")
+    walkin_days: list[int] = []
+    opens = closes = None
+    if walkin:
+        walkin_days = parse_days(walkin.get("days", "mon-fri"))
+        opens, closes = parse_time(walkin.get("opens", "07:00")), parse_time(walkin.get("closes", "17:00"))
+        if closes <= opens:
+            raise ClinicsFileError(f"walk-in closes ({closes}) before it opens ({opens})")
     clinic = session.get(Clinic, cid) or Clinic(id=cid, settings={})
     session.add(clinic)
-    walkin = spec.get("walkin") or {}
     fields = dict(
         name=name,
         name_en=spec.get("name_en"),
-        default_lang=spec.get("default_lang", "fr"),
-        timezone=spec.get("timezone", "America/Toronto"),
+        default_lang=lang,
+        timezone=tz,
         phone=_phone(spec.get("phone"), cid),
         reception_number=_phone(spec.get("reception_number"), cid),
-        slot_minutes=int(spec.get("slot_minutes", 15)),
+        slot_minutes=_number(spec, "slot_minutes", 15, 5, 240),
         walkin_enabled=bool(walkin),
-        walkin_capacity=int(walkin.get("capacity", 0)),
-        walkin_minutes_per_patient=int(walkin.get("minutes_per_patient", 15)),
+        walkin_opens=opens,
+        walkin_closes=closes,
+        walkin_capacity=_number(walkin, "capacity", 0, 0, 10_000),
+        walkin_minutes_per_patient=_number(walkin, "minutes_per_patient", 15, 1, 240),
         settings=dict(spec.get("settings") or {}),
     )
     for key, value in fields.items():
@@ -104,13 +167,8 @@ def apply_clinic(session: Session, spec: dict) -> Clinic:
             setattr(clinic, key, value)
     _apply_numbers(clinic, spec, cid)
     _apply_practitioners(clinic, spec.get("practitioner") or [{"key": "default", "name": name}])
-    replace_hours(clinic, "appointments", parse_hours(spec.get("appointments", {}).get("hours", {}), cid))
-    if walkin:
-        days = parse_days(walkin.get("days", "mon-fri"))
-        opens, closes = parse_time(walkin.get("opens", "07:00")), parse_time(walkin.get("closes", "17:00"))
-        replace_hours(clinic, "walkin", [(d, opens, closes) for d in days])
-    else:
-        replace_hours(clinic, "walkin", [])
+    replace_hours(clinic, "appointments", parse_hours((spec.get("appointments") or {}).get("hours", {}), cid))
+    replace_hours(clinic, "walkin", [(d, opens, closes) for d in walkin_days])
     return clinic
 
 
@@ -118,8 +176,8 @@ def _phone(value: str | None, where: str) -> str | None:
     if not value:
         return None
     try:
-        return normalize_phone(value)
-    except ValueError as exc:
+        return normalize_phone(str(value))
+    except InvalidPhoneNumber as exc:
         raise ClinicsFileError(f"{where}: invalid phone number {value!r}") from exc
 
 
@@ -141,7 +199,11 @@ def _apply_practitioners(clinic: Clinic, specs: list[dict]) -> None:
     by_key = {p.key: p for p in clinic.practitioners}
     keys = set()
     for spec in specs:
+        if not isinstance(spec, dict) or not spec.get("key"):
+            raise ClinicsFileError("every [[clinic.practitioner]] needs a key")
         key, name = spec["key"], spec.get("name", spec["key"])
+        if key in keys:
+            raise ClinicsFileError(f"practitioner {key!r} given twice")
         keys.add(key)
         row = by_key.get(key)
         if row is None:

@@ -325,7 +325,7 @@ class OutboundMessage(Base):
     subject: Mapped[str | None] = mapped_column(String(80))  # e.g. "appointment:12"
     # A purpose + subject sends once: re-running a job finds the row instead of sending again.
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     send_after: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     twilio_sid: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -333,6 +333,15 @@ class OutboundMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    appointment_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    ticket_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    from_number: Mapped[str | None] = mapped_column(String(20))  # the clinic's Twilio number it goes from
+    lang: Mapped[str | None] = mapped_column(String(2))
+    error_message: Mapped[str | None] = mapped_column(String(200))
+    # The send lease: set and committed before Twilio is asked, so a re-run knows an attempt may have
+    # reached Twilio (claimed_at is wall-clock time: it is compared with Twilio's clock and lease ages).
+    attempt_token: Mapped[str | None] = mapped_column(String(40))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class CallRecord(Base):

@@ -34,8 +34,8 @@ def local_day_bounds(day: dt.date, tz_name: str) -> tuple[dt.datetime, dt.dateti
 
 
 def in_part_of_day(at: dt.time, part: str | None) -> bool:
-    """Whether a local time falls in a part of the day (None matches all)."""
-    if not part:
+    """Whether a local time falls in a part of the day (None, or a part we do not know, matches all)."""
+    if part not in PARTS_OF_DAY:
         return True
     start, end = PARTS_OF_DAY[part]
     return start <= at < end

@@ -6,6 +6,13 @@ Interface used by the rest of the code:
 
 from __future__ import annotations
 
-from core.jobs.queue import InProcessQueue, attach_queue
+from core.jobs.queue import QUEUE_NAME, InProcessQueue, RQQueue, attach_queue
 
-__all__ = ["InProcessQueue", "attach_queue"]
+
+def enqueue_effects(runtime, effects) -> None:
+    """Enqueue the work a committed transaction asked for (core.dialog.types.Effect items)."""
+    for effect in effects:
+        runtime.jobs.enqueue(effect.job, *effect.args)
+
+
+__all__ = ["QUEUE_NAME", "InProcessQueue", "RQQueue", "attach_queue", "enqueue_effects"]

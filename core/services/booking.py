@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import AppointmentNotCancellable, AppointmentNotFound, SlotNotFound, SlotTaken
 from core.models import Appointment, AppointmentStatus, Channel, Clinic, Patient, Slot, SlotStatus
-from core.services import audit
+from core.services import audit, notifications
 from core.timeutil import PARTS_OF_DAY, in_part_of_day, local_day_bounds, local_to_utc, to_local
 
 CODE_DIGITS = 6
@@ -71,8 +71,8 @@ def _target(clinic: Clinic, query: SlotQuery, now: dt.datetime) -> dt.datetime:
     local_now = to_local(now, clinic.timezone)
     day = query.date or local_now.date()
     at = query.at or query.after
-    if at is None and query.part_of_day:
-        start, end = PARTS_OF_DAY[query.part_of_day]
+    if at is None and query.part_of_day in PARTS_OF_DAY:
+        start, _end = PARTS_OF_DAY[query.part_of_day]
         at = max(start, dt.time(8, 0)) if query.part_of_day == "morning" else start
     target = local_to_utc(day, at or dt.time(8, 0), clinic.timezone)
     return max(target, now)
@@ -110,7 +110,7 @@ def find_free_slots(
             local = to_local(slot.starts_at, clinic.timezone)
             return abs(local.hour * 60 + local.minute - wanted)
 
-        matching = sorted(_distinct_times(matching, 1000), key=distance)[:limit]
+        matching = sorted(_distinct_times(matching, len(matching)), key=distance)[:limit]
         matching.sort(key=lambda s: s.starts_at)
     if matching:
         return FreeSlots(_distinct_times(matching, limit), exact=True)
@@ -192,6 +192,12 @@ def book(
     replaces: Appointment | None = None,
 ) -> Appointment:
     """Book a free slot (or one this holder holds); SlotTaken if anyone else got it first."""
+    # A savepoint: a failure after the slot is marked booked must not leave it booked without an appointment.
+    with session.begin_nested():
+        return _book(session, slot_id, patient, channel, now, holder, replaces)
+
+
+def _book(session, slot_id, patient, channel, now, holder, replaces) -> Appointment:
     result = session.execute(
         update(Slot)
         .where(Slot.id == slot_id, Slot.starts_at > now, _available(now, holder))
@@ -228,6 +234,11 @@ def book(
     return appointment
 
 
+def _locked_appointment(session: Session, appointment_id: int) -> Appointment | None:
+    """The appointment, re-read and locked: two cancels (or a cancel and a move) of it take turns."""
+    return session.get(Appointment, appointment_id, with_for_update=True, populate_existing=True)
+
+
 def cancel(
     session: Session,
     appointment_id: int,
@@ -237,13 +248,14 @@ def cancel(
     actor: str | None = None,
 ) -> Appointment:
     """Cancel an upcoming appointment and free its slot; a patient may only cancel their own."""
-    appointment = session.get(Appointment, appointment_id)
+    appointment = _locked_appointment(session, appointment_id)
     if appointment is None or (patient_id is not None and appointment.patient_id != patient_id):
         raise AppointmentNotFound(appointment_id)
     if appointment.status != AppointmentStatus.BOOKED or appointment.starts_at <= now:
         raise AppointmentNotCancellable(appointment_id)
     appointment.status = AppointmentStatus.CANCELLED
     appointment.cancelled_at = now
+    notifications.withdraw_pending(session, now, appointment_id=appointment.id)
     session.execute(
         update(Slot)
         .where(Slot.id == appointment.slot_id, Slot.status == SlotStatus.BOOKED)
@@ -272,13 +284,18 @@ def reschedule(
     holder: str | None = None,
 ) -> Appointment:
     """Book the new slot, then release the old one, in the caller's one transaction."""
-    old = session.get(Appointment, appointment_id)
+    old = _locked_appointment(session, appointment_id)
     if old is None or (patient_id is not None and old.patient_id != patient_id):
         raise AppointmentNotFound(appointment_id)
     if old.status != AppointmentStatus.BOOKED or old.starts_at <= now:
         raise AppointmentNotCancellable(appointment_id)
-    new = book(session, new_slot_id, old.patient, channel, now, holder=holder, replaces=old)
-    cancel(session, old.id, now, channel)
+    new_slot = session.get(Slot, new_slot_id)
+    if new_slot is None or new_slot.clinic_id != old.clinic_id:
+        raise SlotNotFound(new_slot_id)
+    # A savepoint: should the caller catch an error and commit anyway, neither half of the move survives.
+    with session.begin_nested():
+        new = book(session, new_slot_id, old.patient, channel, now, holder=holder, replaces=old)
+        cancel(session, old.id, now, channel)
     return new
 
 

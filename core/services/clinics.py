@@ -85,29 +85,50 @@ def generate_slots(session: Session, clinic: Clinic, now: dt.datetime, days: int
     _, window_end = local_day_bounds(first_day + dt.timedelta(days=days - 1), clinic.timezone)
     wanted = expected_slot_starts(clinic, first_day, days)
     existing = {
-        (pid, at): (sid, status)
-        for sid, pid, at, status in session.execute(
-            select(Slot.id, Slot.practitioner_id, Slot.starts_at, Slot.status).where(
+        (pid, at): (sid, status, ends)
+        for sid, pid, at, ends, status in session.execute(
+            select(Slot.id, Slot.practitioner_id, Slot.starts_at, Slot.ends_at, Slot.status).where(
                 Slot.clinic_id == clinic.id, Slot.starts_at >= window_start, Slot.starts_at < window_end
             )
         )
     }
     length = dt.timedelta(minutes=clinic.slot_minutes)
-    new = [
-        {
-            "clinic_id": clinic.id,
-            "practitioner_id": pid,
-            "starts_at": at,
-            "ends_at": at + length,
-            "status": SlotStatus.FREE,
-        }
-        for pid, at in sorted(wanted - existing.keys())
-    ]
+    # A patient's time (booked or held) is never moved, and no free slot may overlap it: after a change
+    # of slot length the practitioner must not end up with two patients in the same minutes.
+    taken: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for (pid, at), (_sid, status, ends) in existing.items():
+        if status in (SlotStatus.BOOKED, SlotStatus.HELD):
+            taken.setdefault(pid, []).append((at, ends))
+
+    def collides(pid: int, at: dt.datetime) -> bool:
+        return any(start < at + length and at < ends for start, ends in taken.get(pid, ()))
+
+    new, stale, resized = [], [], []
+    for pid, at in sorted(wanted - existing.keys()):
+        if not collides(pid, at):
+            new.append(
+                {
+                    "clinic_id": clinic.id,
+                    "practitioner_id": pid,
+                    "starts_at": at,
+                    "ends_at": at + length,
+                    "status": SlotStatus.FREE,
+                }
+            )
+    for (pid, at), (sid, status, ends) in existing.items():
+        if status != SlotStatus.FREE:
+            continue
+        if (pid, at) not in wanted or collides(pid, at):
+            stale.append(sid)
+        elif ends != at + length:
+            resized.append((sid, at + length))
     if new:
         session.execute(Slot.__table__.insert(), new)
-    stale = [
-        sid for key, (sid, status) in existing.items() if key not in wanted and status == SlotStatus.FREE
-    ]
+    for sid, ends in resized:  # the slot length changed: a free slot takes the new one
+        session.execute(
+            update(Slot).where(Slot.id == sid).values(ends_at=ends),
+            execution_options={"synchronize_session": False},
+        )
     if stale:
         referenced = exists().where(Appointment.slot_id == Slot.id)
         session.execute(

@@ -13,11 +13,13 @@ from core.errors import InvalidPhoneNumber
 from core.models import Patient
 
 ANONYMOUS = {"", "anonymous", "restricted", "unknown", "private", "blocked", "unavailable"}
+# What Twilio puts in From for a hidden caller ID: the words above spelled on a keypad.
+TWILIO_ANONYMOUS = {"266696687", "7378742833", "2562533", "8656696", "86282452253"}
 
 
 def normalize_phone(raw: str | None, region: str = "CA") -> str:
     """A phone number in E.164, or InvalidPhoneNumber (hidden caller IDs, short codes, garbage)."""
-    if raw is None or raw.strip().lower().lstrip("+") in ANONYMOUS:
+    if not isinstance(raw, str) or raw.strip().lower().lstrip("+") in ANONYMOUS | TWILIO_ANONYMOUS:
         raise InvalidPhoneNumber(raw)
     try:
         number = phonenumbers.parse(raw.strip(), region)

@@ -47,7 +47,8 @@ def _today(session: Session, clinic: Clinic, now: dt.datetime, create: bool) -> 
     """Today's queue row, locked for the rest of the transaction (created on first use)."""
     day = local_now(clinic, now).date()
     query = select(WalkinDay).where(WalkinDay.clinic_id == clinic.id, WalkinDay.day == day)
-    row = session.scalar(query.with_for_update())
+    # populate_existing: a copy loaded earlier in this session may hold a stale `issued`.
+    row = session.scalar(query.with_for_update().execution_options(populate_existing=True))
     if row is None and create:
         try:
             with session.begin_nested():
@@ -100,11 +101,27 @@ def join_walkin_queue(
     locked (SELECT … FOR UPDATE on PostgreSQL, the write lock on SQLite) while the number is taken.
     """
     _check_open(clinic, now)
+    # A savepoint: whatever fails after the counter moved takes the counter back with it.
+    with session.begin_nested():
+        return _join(session, clinic, patient, channel, now, notify_by)
+
+
+def places_taken(session: Session, day: WalkinDay) -> int:
+    """Places of a day's queue in use: every ticket issued except those whose patient gave theirs back."""
+    left = session.scalar(
+        select(func.count())
+        .select_from(WalkinTicket)
+        .where(WalkinTicket.walkin_day_id == day.id, WalkinTicket.status == TicketStatus.LEFT)
+    )
+    return day.issued - left
+
+
+def _join(session, clinic, patient, channel, now, notify_by) -> WalkinTicket:
     day = _today(session, clinic, now, create=True)
     existing = active_ticket(session, clinic, patient, now)
     if existing is not None:
         raise AlreadyInQueue(existing.id)
-    if day.closed or day.issued >= day.capacity:
+    if day.closed or places_taken(session, day) >= day.capacity:
         _, tomorrow = local_day_bounds(local_now(clinic, now).date(), clinic.timezone)
         raise QueueFull(next_opening(clinic, "walkin", tomorrow - dt.timedelta(seconds=1)))
     day.issued += 1

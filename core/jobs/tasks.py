@@ -1,0 +1,145 @@
+"""The jobs: plain functions that take ids, safe to run twice, enqueued only after the causing commit.
+
+Each opens its own transactions on the runtime of the process that runs it (core.jobs.context).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import delete, func, or_, select
+
+from core.jobs import delivery
+from core.jobs.context import current_runtime
+from core.models import Clinic, Conversation, OutboundMessage, ProcessedEvent, Slot, utcnow
+from core.services import booking, clinics, notifications
+
+log = logging.getLogger(__name__)
+
+SEND = "core.jobs.tasks.send_message"
+SWEEP_LIMIT = 500
+
+
+def send_message(message_id: int) -> str:
+    """Send one stored SMS or call (at most once; see core.jobs.delivery)."""
+    return delivery.send_message(current_runtime(), message_id)
+
+
+def send_confirmation(appointment_id: int, reason: str) -> str | None:
+    """The SMS copy of a booking, cancellation or change ("booked", "cancelled", "rescheduled")."""
+    runtime = current_runtime()
+    with runtime.session_factory.begin() as session:
+        message = notifications.confirmation(session, appointment_id, reason, runtime.now())
+        message_id = message.id if message is not None else None
+    return send_message(message_id) if message_id is not None else None
+
+
+def schedule_reminders(appointment_id: int) -> list[int]:
+    """Plan an appointment's reminders and enqueue each for its time."""
+    runtime = current_runtime()
+    with runtime.session_factory.begin() as session:
+        planned = [
+            (m.id, m.send_after) for m in notifications.plan_reminders(session, appointment_id, runtime.now())
+        ]
+    for message_id, at in planned:
+        runtime.jobs.enqueue(SEND, message_id, at=at)
+    return [message_id for message_id, _ in planned]
+
+
+def check_queue_notices(clinic_id: str) -> list[int]:
+    """Tell the patients whose walk-in turn is near, once each, and send at once."""
+    runtime = current_runtime()
+    with runtime.session_factory.begin() as session:
+        clinic = session.get(Clinic, clinic_id)
+        due = (
+            []
+            if clinic is None
+            else [m.id for m in notifications.queue_notices_due(session, clinic, runtime.now())]
+        )
+    for message_id in due:
+        send_message(message_id)
+    return due
+
+
+def notify_called(ticket_id: int) -> str | None:
+    """Tell the patient staff have just called that it is their turn."""
+    runtime = current_runtime()
+    with runtime.session_factory.begin() as session:
+        message = notifications.notify_called(session, ticket_id, runtime.now())
+        message_id = message.id if message is not None else None
+    return send_message(message_id) if message_id is not None else None
+
+
+def expire_hold(slot_id: int) -> int:
+    """Free the slot if its hold ran out (the caller hung up mid-booking); frees any other expired one too."""
+    runtime = current_runtime()
+    with runtime.session_factory.begin() as session:
+        return booking.release_expired_holds(session, runtime.now())
+
+
+def purge_old_data() -> dict[str, int]:
+    """Retention: forget ended conversations and answered webhook events older than config.retention_days."""
+    runtime = current_runtime()
+    cutoff = runtime.now() - dt.timedelta(days=runtime.config.retention_days)
+    with runtime.session_factory.begin() as session:
+        conversations = session.execute(
+            delete(Conversation)
+            .where(Conversation.expires_at < cutoff)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        events = session.execute(
+            delete(ProcessedEvent)
+            .where(ProcessedEvent.at < cutoff)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    log.info("retention purge: %s conversations, %s webhook events", conversations, events)
+    return {"conversations": conversations, "events": events}
+
+
+def due_message_ids(runtime, limit: int = SWEEP_LIMIT) -> list[int]:
+    """Rows that should be on their way: pending and due, or sending with an abandoned lease."""
+    now, wall = runtime.now(), utcnow()
+    with runtime.session_factory() as session:
+        return list(
+            session.scalars(
+                select(OutboundMessage.id)
+                .where(
+                    or_(
+                        (OutboundMessage.status == "pending") & (OutboundMessage.send_after <= now),
+                        (OutboundMessage.status == "sending")
+                        & (OutboundMessage.claimed_at < wall - delivery.lease(runtime)),
+                    )
+                )
+                .order_by(OutboundMessage.send_after, OutboundMessage.id)
+                .limit(limit)
+            )
+        )
+
+
+def tick() -> dict[str, int]:
+    """The periodic work: due and abandoned messages, walk-in notices, expired holds, the slot horizon."""
+    runtime = current_runtime()
+    now = runtime.now()
+    due = due_message_ids(runtime)
+    for message_id in due:
+        runtime.jobs.enqueue(SEND, message_id)
+    with runtime.session_factory.begin() as session:
+        released = booking.release_expired_holds(session, now)
+        walkin_clinics = session.scalars(select(Clinic.id).where(Clinic.walkin_enabled.is_(True))).all()
+    notices = sum(len(check_queue_notices(clinic_id)) for clinic_id in walkin_clinics)
+    extended = _extend_horizons(runtime, now)
+    return {"messages": len(due), "notices": notices, "holds_released": released, "slots_added": extended}
+
+
+def _extend_horizons(runtime, now: dt.datetime) -> int:
+    """Keep each clinic's bookable calendar `slot_horizon_days` long (a clinic whose calendar reaches far enough is skipped)."""
+    days = runtime.config.slot_horizon_days
+    added = 0
+    with runtime.session_factory.begin() as session:
+        for clinic in session.scalars(select(Clinic)).all():
+            last = session.scalar(select(func.max(Slot.starts_at)).where(Slot.clinic_id == clinic.id))
+            if last is not None and last >= now + dt.timedelta(days=days - 4):
+                continue
+            added += clinics.generate_slots(session, clinic, now, days)[0]
+    return added

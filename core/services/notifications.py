@@ -1,0 +1,447 @@
+"""Outbound notices: confirmations, reminders, walk-in notices; what to send, to whom, when, and what came of it.
+
+Every notice is an OutboundMessage row first (status pending → sending → sent / delivered / failed /
+withdrawn / not_sent); core.jobs sends the rows. A purpose + subject has one dedupe key, so planning the
+same notice twice finds the row instead of sending again. These functions take a session and never commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.models import (
+    Appointment,
+    AppointmentStatus,
+    Clinic,
+    ClinicNumber,
+    OutboundMessage,
+    Patient,
+    Practitioner,
+    TicketStatus,
+    WalkinTicket,
+    utcnow,
+)
+from core.services import audit, walkin
+from core.services.patients import can_take_sms, mask_phone, opt_out
+from core.timeutil import local_to_utc, to_local
+from prompts import render
+from prompts.format import format_when
+
+log = logging.getLogger(__name__)
+
+QUIET_UNTIL = dt.time(8, 0)  # no SMS before 08:00 clinic time…
+QUIET_FROM = dt.time(21, 0)  # …nor from 21:00
+CONFIRMATION_REASONS = ("booked", "cancelled", "rescheduled")
+NOTICE_PURPOSES = ("queue_notice", "called")
+MAX_ATTEMPTS = 5
+RETRY_BACKOFF_SECONDS = (30, 120, 600, 1800)
+
+OPTED_OUT_CODES = {"21610"}
+NOT_TEXTABLE_CODES = {"21211", "21614", "30006"}
+TRANSIENT_DELIVERY_CODES = {"30003"}
+
+FINAL = ("sent", "delivered", "failed", "withdrawn", "not_sent")
+_SMS_STATUS = {
+    "queued": "sent",
+    "accepted": "sent",
+    "scheduled": "sent",
+    "sending": "sent",
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "delivered",
+    "undelivered": "failed",
+    "failed": "failed",
+    "canceled": "failed",
+}
+_CALL_STATUS = {
+    "queued": "sent",
+    "initiated": "sent",
+    "ringing": "sent",
+    "in-progress": "sent",
+    "completed": "delivered",
+    "busy": "failed",
+    "no-answer": "failed",
+    "failed": "failed",
+    "canceled": "failed",
+}
+_RANK = {"pending": 0, "sending": 1, "sent": 2, "delivered": 3, "failed": 3}
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """How long to wait before attempt number `attempts + 1`."""
+    return dt.timedelta(seconds=RETRY_BACKOFF_SECONDS[min(attempts, len(RETRY_BACKOFF_SECONDS)) - 1])
+
+
+def sender_number(session: Session, clinic_id: str | None) -> str | None:
+    """The clinic's Twilio number that notices go out from."""
+    if clinic_id is None:
+        return None
+    return session.scalar(
+        select(ClinicNumber.number)
+        .where(ClinicNumber.clinic_id == clinic_id, ClinicNumber.kind == "twilio")
+        .order_by(ClinicNumber.number)
+        .limit(1)
+    )
+
+
+def create_message(
+    session: Session,
+    *,
+    clinic: Clinic,
+    patient: Patient,
+    purpose: str,
+    subject: str,
+    dedupe_key: str,
+    now: dt.datetime,
+    kind: str = "sms",
+    send_after: dt.datetime | None = None,
+    appointment_id: int | None = None,
+    ticket_id: int | None = None,
+) -> OutboundMessage:
+    """The row of a notice, created once per dedupe key (a second call returns the first row)."""
+    existing = session.scalar(select(OutboundMessage).where(OutboundMessage.dedupe_key == dedupe_key))
+    if existing is not None:
+        return existing
+    message = OutboundMessage(
+        clinic_id=clinic.id,
+        patient_id=patient.id,
+        to=patient.phone,
+        kind=kind,
+        purpose=purpose,
+        subject=subject,
+        dedupe_key=dedupe_key,
+        status="pending",
+        send_after=send_after or now,
+        appointment_id=appointment_id,
+        ticket_id=ticket_id,
+        from_number=sender_number(session, clinic.id),
+        lang=patient.lang or clinic.default_lang,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(message)
+    except IntegrityError:  # planned meanwhile by a concurrent job
+        return session.scalar(select(OutboundMessage).where(OutboundMessage.dedupe_key == dedupe_key))
+    return message
+
+
+def _wants_sms(patient: Patient) -> bool:
+    return patient.notify_by != "call" and can_take_sms(patient.phone)
+
+
+# -- confirmations and reminders ---------------------------------------------------------------------
+
+
+def confirmation(
+    session: Session, appointment_id: int, reason: str, now: dt.datetime
+) -> OutboundMessage | None:
+    """The SMS copy of a booking, cancellation or change; None when the patient cannot take SMS."""
+    if reason not in CONFIRMATION_REASONS:
+        raise ValueError(reason)
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None:
+        return None
+    message = create_message(
+        session,
+        clinic=appointment.clinic,
+        patient=appointment.patient,
+        purpose=f"confirmation_{reason}",
+        subject=f"appointment:{appointment.id}",
+        dedupe_key=f"confirmation:{reason}:appointment:{appointment.id}",
+        now=now,
+        appointment_id=appointment.id,
+    )
+    if message.status == "pending" and not _wants_sms(appointment.patient):
+        _close(message, "not_sent", now, "no SMS to this number")
+    return message
+
+
+def staff_change_effects(appointment_id: int, reason: str) -> list:
+    """What to enqueue after staff booked, cancelled or changed an appointment (and committed): Effects."""
+    from core.dialog.types import Effect  # the dialog package imports the services, not the other way
+
+    effects = [Effect("core.jobs.tasks.send_confirmation", (appointment_id, reason))]
+    if reason in ("booked", "rescheduled"):
+        effects.append(Effect("core.jobs.tasks.schedule_reminders", (appointment_id,)))
+    return effects
+
+
+def in_quiet_hours(local: dt.datetime) -> bool:
+    """Whether a clinic-local moment is outside 08:00–21:00."""
+    return not (QUIET_UNTIL <= local.time() < QUIET_FROM)
+
+
+def reminder_time(appointment: Appointment, clinic: Clinic, days_before: int) -> dt.datetime:
+    """When a reminder goes out: the same clock time `days_before` days ahead, moved inside 08:00–21:00.
+
+    A time before 08:00 moves to 08:00 and one from 21:00 moves back to 20:59 of that same day, so a
+    reminder never arrives at night and never slips to the appointment's own day.
+    """
+    local = to_local(appointment.starts_at, clinic.timezone) - dt.timedelta(days=days_before)
+    if local.time() < QUIET_UNTIL:
+        return local_to_utc(local.date(), QUIET_UNTIL, clinic.timezone)
+    if local.time() >= QUIET_FROM:
+        return local_to_utc(local.date(), dt.time(20, 59), clinic.timezone)
+    return local_to_utc(local.date(), local.time().replace(tzinfo=None), clinic.timezone)
+
+
+def next_send_window(clinic: Clinic, now: dt.datetime) -> dt.datetime:
+    """Now if inside 08:00–21:00 clinic time, else the next 08:00."""
+    local = to_local(now, clinic.timezone)
+    if not in_quiet_hours(local):
+        return now
+    day = local.date() if local.time() < QUIET_UNTIL else local.date() + dt.timedelta(days=1)
+    return local_to_utc(day, QUIET_UNTIL, clinic.timezone)
+
+
+def plan_reminders(session: Session, appointment_id: int, now: dt.datetime) -> list[OutboundMessage]:
+    """The pending reminder rows of a booked appointment (the day before; three days before if configured).
+
+    A reminder whose time has already passed when the appointment is booked is not planned: the patient
+    has just made it and got its confirmation.
+    """
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None or appointment.status != AppointmentStatus.BOOKED:
+        return []
+    clinic, patient = appointment.clinic, appointment.patient
+    if not _wants_sms(patient):
+        return []
+    days = sorted({int(d) for d in (clinic.settings or {}).get("reminder_days_before", [1]) if int(d) > 0})
+    planned = []
+    for days_before in days:
+        at = reminder_time(appointment, clinic, days_before)
+        if at <= now:
+            continue
+        planned.append(
+            create_message(
+                session,
+                clinic=clinic,
+                patient=patient,
+                purpose="reminder",
+                subject=f"appointment:{appointment.id}",
+                dedupe_key=f"reminder:{days_before}d:appointment:{appointment.id}",
+                now=now,
+                send_after=at,
+                appointment_id=appointment.id,
+            )
+        )
+    return [m for m in planned if m.status == "pending"]
+
+
+def withdraw_pending(
+    session: Session, now: dt.datetime, *, appointment_id: int | None = None, ticket_id: int | None = None
+) -> int:
+    """Withdraw the notices not yet sent about an appointment or a ticket (cancelled, changed, left)."""
+    query = update(OutboundMessage).where(OutboundMessage.status == "pending")
+    if appointment_id is not None:
+        query = query.where(
+            OutboundMessage.appointment_id == appointment_id, OutboundMessage.purpose == "reminder"
+        )
+    elif ticket_id is not None:
+        query = query.where(OutboundMessage.ticket_id == ticket_id)
+    else:
+        raise ValueError("appointment_id or ticket_id")
+    result = session.execute(
+        query.values(status="withdrawn", updated_at=now).execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount
+
+
+# -- walk-in notices ---------------------------------------------------------------------------------
+
+
+def _notice_kind(ticket: WalkinTicket, patient: Patient) -> str:
+    if ticket.notify_by == "call" or patient.notify_by == "call" or not can_take_sms(patient.phone):
+        return "call"
+    return "sms"
+
+
+def queue_notices_due(session: Session, clinic: Clinic, now: dt.datetime) -> list[OutboundMessage]:
+    """Tell, once, each waiting patient whose turn is near (clinic thresholds); marks their tickets NOTIFIED."""
+    if not clinic.walkin_enabled:
+        return []
+    messages = []
+    for place in walkin.tickets_due_notice(session, clinic, now):
+        ticket = place.ticket
+        ticket.status = TicketStatus.NOTIFIED
+        ticket.notified_at = now
+        message = create_message(
+            session,
+            clinic=clinic,
+            patient=ticket.patient,
+            purpose="queue_notice",
+            subject=f"ticket:{ticket.id}",
+            dedupe_key=f"queue_notice:ticket:{ticket.id}",
+            now=now,
+            kind=_notice_kind(ticket, ticket.patient),
+            ticket_id=ticket.id,
+        )
+        audit.record(
+            session, "notice.queue_near", channel="system", clinic_id=clinic.id, subject=f"ticket:{ticket.id}"
+        )
+        messages.append(message)
+    return [m for m in messages if m.status == "pending"]
+
+
+def notify_called(session: Session, ticket_id: int, now: dt.datetime) -> OutboundMessage | None:
+    """The notice that staff are calling this patient now (send it at once after the commit)."""
+    ticket = session.get(WalkinTicket, ticket_id)
+    if ticket is None or ticket.status != TicketStatus.CALLED:
+        return None
+    withdraw_pending(session, now, ticket_id=ticket.id)  # a late "your turn is near" would only confuse
+    clinic = session.get(Clinic, ticket.clinic_id)
+    message = create_message(
+        session,
+        clinic=clinic,
+        patient=ticket.patient,
+        purpose="called",
+        subject=f"ticket:{ticket.id}",
+        dedupe_key=f"called:ticket:{ticket.id}",
+        now=now,
+        kind=_notice_kind(ticket, ticket.patient),
+        ticket_id=ticket.id,
+    )
+    return message if message.status == "pending" else None
+
+
+# -- what a message says, checked again just before it goes ------------------------------------------
+
+
+def why_not_send(session: Session, message: OutboundMessage, now: dt.datetime) -> str | None:
+    """A reason to withdraw the message instead of sending it, or None when it should still go."""
+    if message.purpose == "reminder":
+        appointment = session.get(Appointment, message.appointment_id)
+        if appointment is None or appointment.status != AppointmentStatus.BOOKED:
+            return "appointment no longer booked"
+        if appointment.starts_at <= now:
+            return "appointment already started"
+    if message.purpose in NOTICE_PURPOSES:
+        ticket = session.get(WalkinTicket, message.ticket_id)
+        wanted = (TicketStatus.NOTIFIED, TicketStatus.WAITING)
+        if message.purpose == "called":
+            wanted = (TicketStatus.CALLED,)
+        if ticket is None or ticket.status not in wanted:
+            return "ticket no longer waiting"
+    return None
+
+
+def render_body(session: Session, message: OutboundMessage, now: dt.datetime) -> str:
+    """The SMS text of a message, in the patient's language, from prompts/notices.toml."""
+    clinic = session.get(Clinic, message.clinic_id)
+    lang = message.lang or clinic.default_lang
+    values = {"clinic": clinic.display_name(lang)}
+    if message.appointment_id is not None:
+        appointment = session.get(Appointment, message.appointment_id)
+        practitioner = session.get(Practitioner, appointment.slot.practitioner_id)
+        local = to_local(appointment.starts_at, clinic.timezone)
+        values |= {
+            "when": format_when(local.replace(tzinfo=None), lang, "sms"),
+            "practitioner": practitioner.name,
+            "code": appointment.code,
+        }
+        if message.purpose == "reminder":
+            tomorrow = to_local(now, clinic.timezone).date() + dt.timedelta(days=1)
+            key = "notice_reminder" if local.date() == tomorrow else "notice_reminder_early"
+        else:
+            key = "notice_" + message.purpose.removeprefix("confirmation_")
+        return render(key, lang, "sms", **values)
+    ticket = session.get(WalkinTicket, message.ticket_id)
+    values["number"] = ticket.number
+    if message.purpose == "called":
+        return render("notice_called", lang, "sms", **values)
+    place = walkin.place_in_queue(session, clinic, ticket, now)
+    if place.ahead == 0:
+        return render("notice_queue_next", lang, "sms", **values)
+    minutes = max(5, int(round((place.expected_at - now).total_seconds() / 60 / 5)) * 5)
+    return render("notice_queue_near", lang, "sms", ahead=place.ahead, minutes=minutes, **values)
+
+
+# -- outcomes ----------------------------------------------------------------------------------------
+
+
+def _close(message: OutboundMessage, status: str, now: dt.datetime, why: str | None = None) -> None:
+    message.status = status
+    message.updated_at = now
+    if why:
+        message.error_message = why[:200]
+
+
+def apply_permanent_error(
+    session: Session, message: OutboundMessage, code: str | None, now: dt.datetime
+) -> OutboundMessage | None:
+    """What a refusal teaches about the patient; returns a follow-up call notice when one replaces the SMS."""
+    patient = session.get(Patient, message.patient_id) if message.patient_id else None
+    if patient is None or code is None:
+        return None
+    if code in OPTED_OUT_CODES:
+        opt_out(session, patient, now)
+        audit.record(
+            session, "patient.opted_out", channel="system", actor=mask_phone(patient.phone), code=code
+        )
+        return None
+    if code in NOT_TEXTABLE_CODES and message.kind == "sms":
+        patient.notify_by = "call"
+        audit.record(
+            session, "patient.notify_by_call", channel="system", actor=mask_phone(patient.phone), code=code
+        )
+        if message.purpose in NOTICE_PURPOSES and message.ticket_id is not None:
+            ticket = session.get(WalkinTicket, message.ticket_id)
+            ticket.notify_by = "call"
+            return create_message(
+                session,
+                clinic=session.get(Clinic, message.clinic_id),
+                patient=patient,
+                purpose=message.purpose,
+                subject=message.subject,
+                dedupe_key=f"{message.purpose}:call:ticket:{message.ticket_id}",
+                now=now,
+                kind="call",
+                ticket_id=message.ticket_id,
+            )
+    return None
+
+
+def record_delivery_status(
+    session: Session,
+    message_sid: str | None,
+    status: str | None,
+    error_code: str | int | None,
+    now: dt.datetime | None = None,
+) -> OutboundMessage | None:
+    """Record a Twilio status callback (SMS or call) on the message it is about; unknown sids are ignored.
+
+    Statuses only move forward (callbacks can arrive out of order). An undelivered SMS with 30003 is tried
+    again later; 21610 opts the patient out; 21211, 21614 or 30006 switch the patient to calls for notices.
+    """
+    if not message_sid or not status:
+        return None
+    message = session.scalar(select(OutboundMessage).where(OutboundMessage.twilio_sid == message_sid))
+    if message is None:
+        return None
+    now = now or utcnow()
+    mapped = (_CALL_STATUS if message.kind == "call" else _SMS_STATUS).get(status.strip().lower())
+    if mapped is None:
+        return message
+    code = str(error_code).strip() if error_code not in (None, "", 0, "0") else None
+    if _RANK.get(mapped, 0) < _RANK.get(message.status, 0) or message.status in ("withdrawn", "not_sent"):
+        return message
+    message.updated_at = now
+    if mapped != "failed":
+        message.status = mapped
+        return message
+    message.error_code = code or message.error_code
+    message.error_message = f"{message.kind} {status}"[:200]
+    if code in TRANSIENT_DELIVERY_CODES and message.attempts < MAX_ATTEMPTS:
+        message.status = "pending"  # core.jobs' periodic tick sends due pending rows again
+        message.send_after = now + retry_delay(message.attempts)
+        return message
+    message.status = "failed"
+    apply_permanent_error(session, message, code, now)
+    return message
