@@ -41,6 +41,7 @@ class Say:
 
     key: str
     values: dict = field(default_factory=dict)
+    lang: str | None = None  # said in another language than the reply's ("For English, press 9")
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,9 @@ class Reply:
     says: list[Say]
     lang: str
     choices: list[Choice] = field(default_factory=list)
-    expects: str | None = None  # None: no answer expected; else "choice", "yes_no", "date", "name", "phone", "any"
+    expects: str | None = (
+        None  # None: no answer expected; else "choice", "yes_no", "date", "name", "phone", "any"
+    )
     hints: list[str] = field(default_factory=list)  # words speech recognition should expect
     ends: bool = False  # the conversation is over (voice: hang up after speaking)
     transfer_to: str | None = None  # voice: connect the caller to this number (E.164)
@@ -86,6 +89,7 @@ class Context:
     phone: str | None  # the patient's E.164 number; None when the caller ID is hidden or unusable
     forwarded: bool = False  # a call forwarded from the clinic's own busy line
     can_sms: bool = True  # whether the patient's number can receive SMS
+    conversation_key: str | None = None  # the conversation's key (E.164 or "call:<CallSid>"): holds slots
 
 
 @dataclass

@@ -1,0 +1,268 @@
+"""A patient's upcoming appointments: list, cancel, change (a new slot booked before the old one is freed)."""
+
+from __future__ import annotations
+
+from core.dialog.book import FLOW_INTENTS, appointment_when, date_text, start_booking
+from core.dialog.engine import STARTERS, Question, Turn, question, starter, yes_no, yes_no_choices
+from core.dialog.heard import Heard
+from core.dialog.people import need_phone, release_hold
+from core.dialog.types import Choice, Reply, Say
+from core.errors import AppointmentNotCancellable, AppointmentNotFound
+from core.models import Appointment, AppointmentStatus
+from core.services import booking, walkin
+from core.timeutil import to_local
+
+SHOWN = 5  # a phone menu of more than five is not heard to the end; a text of more costs segments
+
+
+def upcoming(t: Turn) -> list[Appointment]:
+    patient = t.patient()
+    if patient is None:
+        return []
+    return booking.upcoming_appointments(t.session, patient, t.clinic, t.now)[:SHOWN]
+
+
+def _own(t: Turn, appointment_id) -> Appointment | None:
+    """An appointment of this patient at this clinic that is still booked and ahead."""
+    appointment = t.session.get(Appointment, appointment_id) if appointment_id else None
+    patient = t.patient()
+    if (
+        appointment is None
+        or patient is None
+        or appointment.patient_id != patient.id
+        or appointment.clinic_id != t.clinic.id
+        or appointment.status != AppointmentStatus.BOOKED
+        or appointment.starts_at <= t.now
+    ):
+        return None
+    return appointment
+
+
+@starter("list")
+def list_appointments(t: Turn, h: Heard | None) -> Reply:
+    """'MES RDV', 3 on the phone menu: the list, then what to do with one of them."""
+    return choose(t, h, "manage")
+
+
+@starter("reschedule")
+def change_appointment(t: Turn, h: Heard | None) -> Reply:
+    """'CHANGER', 'reschedule'."""
+    return choose(t, h, "reschedule")
+
+
+@starter("cancel")
+def cancel_something(t: Turn, h: Heard | None) -> Reply:
+    """'ANNULER', 'cancel appt', 'annuler mon rdv de jeudi'; 'QUITTER' / 'leave' is the walk-in queue."""
+    if h is not None and h.target == "walkin":
+        return STARTERS["leave"](t, h)
+    waiting = need_phone(t, "cancel")
+    if waiting is not None:
+        return waiting
+    if h is not None and h.target != "appointment" and not upcoming(t):
+        patient = t.patient()
+        if walkin.active_ticket(t.session, t.clinic, patient, t.now) is not None:
+            return STARTERS["leave"](t, h)
+    return choose(t, h, "cancel")
+
+
+def choose(t: Turn, h: Heard | None, purpose: str) -> Reply:
+    """The appointment meant: the only one, the one on the day named, or a numbered choice."""
+    waiting = need_phone(t, {"manage": "list", "cancel": "cancel", "reschedule": "reschedule"}[purpose])
+    if waiting is not None:
+        return waiting
+    release_hold(t)
+    appointments = upcoming(t)
+    if not appointments:
+        return t.ask("offer_book", data={}, says=[Say("no_appointments")])
+    if h is not None and h.date:
+        same_day = [a for a in appointments if to_local(a.starts_at, t.clinic.timezone).date() == h.date]
+        if len(same_day) == 1:
+            return act_on(t, same_day[0], purpose)
+        if not same_day:
+            t.lead.append(Say("no_appointment_that_day", {"date": date_text(t, h.date)}))
+    if len(appointments) == 1 and purpose != "manage":
+        return act_on(t, appointments[0], purpose)
+    return t.ask("appt_pick", data={"purpose": purpose, "ids": [a.id for a in appointments]})
+
+
+def act_on(t: Turn, appointment: Appointment, purpose: str) -> Reply:
+    if purpose == "cancel":
+        return t.ask("cancel_confirm", data={"appt": appointment.id})
+    if purpose == "reschedule":
+        intro = Say("reschedule_intro", {"when": appointment_when(t, appointment)})
+        return start_booking(t, None, replaces=appointment.id, says=[intro])
+    return t.ask("appt_action", data={"appt": appointment.id})
+
+
+# ---- which one ----------------------------------------------------------------------------------------------------
+
+
+def _pick_choices(t: Turn) -> list[Choice]:
+    out = []
+    for i, appointment_id in enumerate(t.data.get("ids", []), start=1):
+        appointment = t.session.get(Appointment, appointment_id)
+        if appointment is not None:
+            out.append(
+                Choice(str(i), Say("appointment_label", {"when": appointment_when(t, appointment)}), str(i))
+            )
+    return out
+
+
+def _pick_recognise(t: Turn, h: Heard) -> object | None:
+    ids = t.data.get("ids", [])
+    if h.choice is not None and (h.intent == "choice" or h.keyed) and 1 <= h.choice <= len(ids):
+        return ids[h.choice - 1]
+    if h.date and h.intent not in FLOW_INTENTS:
+        for appointment_id in ids:
+            appointment = t.session.get(Appointment, appointment_id)
+            if appointment and to_local(appointment.starts_at, t.clinic.timezone).date() == h.date:
+                return appointment_id
+    return None
+
+
+def _pick_act(t: Turn, appointment_id: object) -> Reply:
+    appointment = _own(t, appointment_id)
+    if appointment is None:
+        return choose(t, None, t.data.get("purpose", "manage"))
+    return act_on(t, appointment, t.data.get("purpose", "manage"))
+
+
+def _pick_describe(t: Turn, appointment_id: object) -> str:
+    appointment = t.session.get(Appointment, appointment_id)
+    return appointment_when(t, appointment) if appointment else ""
+
+
+question(
+    Question(
+        name="appt_pick",
+        prompt="pick_appointment",
+        retry="pick_appointment_retry",
+        recognise=_pick_recognise,
+        act=_pick_act,
+        lead=lambda t: [Say("appointments_" + t.data.get("purpose", "manage"))],
+        choices=_pick_choices,
+        matters=True,
+        describe=_pick_describe,
+    )
+)
+
+
+# ---- what to do with it ------------------------------------------------------------------------------------------
+
+
+def _appt_values(t: Turn) -> dict:
+    appointment = t.session.get(Appointment, t.data.get("appt"))
+    return {"when": appointment_when(t, appointment) if appointment else ""}
+
+
+def _action_recognise(t: Turn, h: Heard) -> object | None:
+    if h.choice in (1, 2, 3) and (h.intent == "choice" or h.keyed):
+        return {1: "cancel", 2: "reschedule", 3: "keep"}[h.choice]
+    if h.intent in ("cancel", "reschedule"):
+        return h.intent
+    if h.intent == "no":
+        return "keep"
+    return None
+
+
+def _action_act(t: Turn, answer: object) -> Reply:
+    appointment = _own(t, t.data.get("appt"))
+    if appointment is None:
+        return choose(t, None, "manage")
+    if answer == "keep":
+        return t.done(Say("kept", {"when": appointment_when(t, appointment)}))
+    return act_on(t, appointment, str(answer))
+
+
+question(
+    Question(
+        name="appt_action",
+        prompt="appointment_action",
+        retry="appointment_action_retry",
+        recognise=_action_recognise,
+        act=_action_act,
+        values=_appt_values,
+        choices=lambda t: [
+            Choice("1", Say("choice_cancel_it"), "cancel"),
+            Choice("2", Say("choice_change_it"), "reschedule"),
+            Choice("3", Say("choice_keep_it"), "keep"),
+        ],
+        hints="hints_action",
+    )
+)
+
+
+# ---- cancelling ---------------------------------------------------------------------------------------------------
+
+
+def _cancel_recognise(t: Turn, h: Heard) -> object | None:
+    answer = yes_no(t, h)
+    if answer is None and h.intent == "cancel" and not h.date:
+        return "yes"  # "ANNULER" again: yes, cancel it
+    return answer
+
+
+def _cancel_act(t: Turn, answer: object) -> Reply:
+    appointment = _own(t, t.data.get("appt"))
+    if appointment is None:
+        return t.done(Say("cancel_failed", {"phone": t.clinic_phone()}))
+    when = appointment_when(t, appointment)
+    if answer != "yes":
+        return t.done(Say("kept", {"when": when}))
+    return cancel_now(t, appointment)
+
+
+def cancel_now(t: Turn, appointment: Appointment) -> Reply:
+    """Cancel one of the patient's appointments and say so."""
+    when = appointment_when(t, appointment)
+    try:
+        booking.cancel(
+            t.session, appointment.id, t.now, t.channel, patient_id=appointment.patient_id, actor=t.actor()
+        )
+    except (AppointmentNotFound, AppointmentNotCancellable):
+        return t.done(Say("cancel_failed", {"phone": t.clinic_phone()}))
+    return t.done(Say("cancelled", {"when": when}))
+
+
+def _describe_yes_no(t: Turn, answer: object) -> str:
+    return t.words("word_yes" if answer == "yes" else "word_no")[0]
+
+
+question(
+    Question(
+        name="cancel_confirm",
+        prompt="confirm_cancel",
+        retry="confirm_cancel_retry",
+        expects="yes_no",
+        recognise=_cancel_recognise,
+        act=_cancel_act,
+        values=_appt_values,
+        choices=yes_no_choices,
+        hints="hints_yes_no",
+        matters=True,
+        describe=_describe_yes_no,
+    )
+)
+
+
+# ---- nothing booked --------------------------------------------------------------------------------------------
+
+
+def _offer_act(t: Turn, answer: object) -> Reply:
+    if answer == "yes":
+        return start_booking(t, None)
+    return t.done(Say("ok"))
+
+
+question(
+    Question(
+        name="offer_book",
+        prompt="offer_book",
+        retry="offer_book_retry",
+        expects="yes_no",
+        recognise=yes_no,
+        act=_offer_act,
+        choices=yes_no_choices,
+        hints="hints_yes_no",
+    )
+)

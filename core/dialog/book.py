@@ -1,0 +1,439 @@
+"""Booking (and the booking half of a reschedule): the day, up to three slots, a hold, the name, the read-back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from core.dialog.engine import Question, Turn, question, starter, yes_no, yes_no_choices
+from core.dialog.heard import Heard
+from core.dialog.people import need_phone, release_hold
+from core.dialog.types import Choice, Reply, Say
+from core.errors import AppointmentNotCancellable, AppointmentNotFound, SlotNotFound, SlotTaken
+from core.models import Appointment, Slot
+from core.services import booking
+from core.services.booking import SlotQuery
+from core.timeutil import local_to_utc, to_local
+from prompts.format import format_date, format_when
+
+OFFERED = 3
+MORE = 9  # "others" on both channels (speech and text may also say it in words)
+NAME_MAX = 80
+_LETTER = re.compile(r"[^\W\d_]")
+FLOW_INTENTS = ("book", "walkin", "position", "cancel", "reschedule", "list", "person", "help", "language")
+
+
+# ---- wording ---------------------------------------------------------------------------------------------
+
+
+def when_text(t: Turn, instant: dt.datetime) -> str:
+    """A slot's day, date and time as the channel says it ('jeu. 10 déc. à 9 h' / 'jeudi dix décembre à…')."""
+    return format_when(to_local(instant, t.clinic.timezone).replace(tzinfo=None), t.lang, t.channel)
+
+
+def date_text(t: Turn, day: dt.date) -> str:
+    return format_date(day, t.lang, t.channel)
+
+
+# ---- the wish: what the patient asked for, kept JSON-able in the state ----------------------------------------
+
+
+def wish_from(t: Turn, h: Heard) -> dict:
+    """The slot query a turn asks for."""
+    wish: dict = {}
+    if h.date:
+        if h.span in ("week", "weekend"):  # "next week": from that Monday on, any day
+            wish["from"] = local_to_utc(h.date, dt.time(0, 0), t.clinic.timezone).isoformat()
+        else:
+            wish["date"] = h.date.isoformat()
+    if h.part_of_day:
+        wish["part"] = h.part_of_day
+    if h.after:
+        wish["after"] = h.after.strftime("%H:%M")
+    elif h.time:
+        wish["at"] = h.time.strftime("%H:%M")
+    return wish
+
+
+def wish_for_key(t: Turn, key: int) -> dict | None:
+    """Phone keypad days: 1 today, 2 tomorrow, 3 later this week, 4 next week."""
+    today = t.local_now.date()
+    tz = t.clinic.timezone
+    if key == 1:
+        return {"date": today.isoformat()}
+    if key == 2:
+        return {"date": (today + dt.timedelta(days=1)).isoformat()}
+    if key == 3:
+        return {"from": local_to_utc(today + dt.timedelta(days=2), dt.time(0, 0), tz).isoformat()}
+    if key == 4:
+        monday = today + dt.timedelta(days=7 - today.weekday())
+        return {"from": local_to_utc(monday, dt.time(0, 0), tz).isoformat()}
+    return None
+
+
+def slot_query(wish: dict) -> SlotQuery:
+    return SlotQuery(
+        date=dt.date.fromisoformat(wish["date"]) if wish.get("date") else None,
+        part_of_day=wish.get("part"),
+        after=dt.time.fromisoformat(wish["after"]) if wish.get("after") else None,
+        at=dt.time.fromisoformat(wish["at"]) if wish.get("at") else None,
+        not_before=dt.datetime.fromisoformat(wish["from"]) if wish.get("from") else None,
+    )
+
+
+# ---- starting -------------------------------------------------------------------------------------------------
+
+
+@starter("book")
+def start_booking(
+    t: Turn, h: Heard | None, replaces: int | None = None, says: list[Say] | None = None
+) -> Reply:
+    """'RDV', 'je voudrais voir un médecin jeudi matin', 1 on the phone menu."""
+    waiting = need_phone(t, "book")
+    if waiting is not None:
+        return waiting
+    release_hold(t)
+    base = {"flow": "reschedule" if replaces else "book"}
+    if replaces:
+        base["replaces"] = replaces
+    if h is not None and h.has_when:
+        t.state["d"] = base
+        t.lead.extend(says or [])
+        return offer(t, wish_from(t, h))
+    if t.voice:
+        return t.ask("book_day", data=base, says=says)
+    t.state["d"] = base
+    t.lead.extend(says or [])
+    return offer(t, {})  # a text with no day: the first free slots, and "or write a day"
+
+
+def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
+    """Find up to three slots for the wish and offer them (saying so when they only come near it)."""
+    query = slot_query(wish)
+    if more and t.data.get("offered"):
+        last = t.session.get(Slot, t.data["offered"][-1])
+        if last is not None:
+            query = SlotQuery(
+                date=query.date,
+                part_of_day=query.part_of_day,
+                after=query.after,
+                not_before=last.starts_at,
+            )
+    found = booking.find_free_slots(
+        t.session,
+        t.clinic,
+        t.now,
+        query,
+        limit=OFFERED,
+        horizon_days=t.ctx.config.slot_horizon_days,
+        holder=t.holder,
+    )
+    if not found.slots and more:
+        t.lead.append(Say("no_more_slots"))
+        return t.ask("book_day", data=_keep(t))
+    if not found.slots:
+        return t.done(Say("slots_none", {"phone": t.clinic_phone()}))
+    data = _keep(t)
+    data.update(
+        wish=wish,
+        offered=[s.id for s in found.slots],
+        exact=found.exact,
+    )
+    return t.ask("book_pick", data=data)
+
+
+def _keep(t: Turn) -> dict:
+    """The parts of the booking data that survive a new search."""
+    return {k: v for k, v in t.data.items() if k in ("flow", "replaces", "name", "wish")}
+
+
+# ---- the day --------------------------------------------------------------------------------------------------
+
+
+def _day_recognise(t: Turn, h: Heard) -> object | None:
+    if h.keyed and h.choice is not None:
+        wish = wish_for_key(t, h.choice)
+        return {"wish": wish} if wish is not None else None
+    if h.has_when:
+        return {"wish": wish_from(t, h)}
+    if h.intent in ("yes", "book") and not h.has_when:
+        return {"wish": {}}  # "any time": the first free slots
+    return None
+
+
+def _day_choices(t: Turn) -> list[Choice]:
+    if not t.voice:
+        return []
+    return [
+        Choice("1", Say("day_today"), "today"),
+        Choice("2", Say("day_tomorrow"), "tomorrow"),
+        Choice("3", Say("day_this_week"), "this_week"),
+        Choice("4", Say("day_next_week"), "next_week"),
+    ]
+
+
+question(
+    Question(
+        name="book_day",
+        prompt="ask_day",
+        retry="ask_day_retry",
+        expects="date",
+        recognise=_day_recognise,
+        act=lambda t, a: offer(t, a["wish"]),
+        choices=_day_choices,
+        hints="hints_day",
+    )
+)
+
+
+# ---- the slot -------------------------------------------------------------------------------------------------
+
+
+def _offered(t: Turn) -> list[Slot]:
+    slots = [t.session.get(Slot, sid) for sid in t.data.get("offered", [])]
+    return [s for s in slots if s is not None]
+
+
+def _pick_lead(t: Turn) -> list[Say]:
+    if t.data.get("exact", True):
+        return []
+    wish = t.data.get("wish") or {}
+    if wish.get("date"):
+        return [Say("slots_nearest_day", {"date": date_text(t, dt.date.fromisoformat(wish["date"]))})]
+    return [Say("slots_nearest")]
+
+
+def _pick_choices(t: Turn) -> list[Choice]:
+    choices = [
+        Choice(str(i), Say("slot_label", {"when": when_text(t, s.starts_at)}), f"slot:{s.id}")
+        for i, s in enumerate(_offered(t), start=1)
+    ]
+    choices.append(Choice(str(MORE), Say("choice_more"), "more"))
+    return choices
+
+
+def _pick_recognise(t: Turn, h: Heard) -> object | None:
+    offered = t.data.get("offered", [])
+    if h.choice is not None and (h.intent == "choice" or h.keyed):
+        if 1 <= h.choice <= len(offered):
+            return {"slot": offered[h.choice - 1]}
+        if h.choice == MORE:
+            return {"more": True}
+        return None
+    if t.said_any("words_more"):
+        return {"more": True}
+    if h.has_when:
+        return {"wish": wish_from(t, h)}
+    if h.intent == "no":
+        return {"day": True}
+    return None
+
+
+def _pick_describe(t: Turn, answer: dict) -> str:
+    slot = t.session.get(Slot, answer.get("slot")) if answer.get("slot") else None
+    return when_text(t, slot.starts_at) if slot else ""
+
+
+def _pick_act(t: Turn, answer: dict) -> Reply:
+    if answer.get("more"):
+        return offer(t, t.data.get("wish") or {}, more=True)
+    if answer.get("wish") is not None:
+        return offer(t, answer["wish"])
+    if answer.get("day"):
+        return t.ask("book_day", data=_keep(t))
+    return hold(t, int(answer["slot"]))
+
+
+question(
+    Question(
+        name="book_pick",
+        prompt="pick_slot",
+        retry="pick_slot_retry",
+        recognise=_pick_recognise,
+        act=_pick_act,
+        lead=_pick_lead,
+        choices=_pick_choices,
+        hints="hints_pick",
+        matters=True,
+        describe=_pick_describe,
+    )
+)
+
+
+def hold(t: Turn, slot_id: int) -> Reply:
+    """Hold the chosen slot while the patient confirms; taken meanwhile: apologise and offer the next ones."""
+    previous = t.data.get("slot")
+    if previous and previous != slot_id:
+        booking.release_hold(t.session, previous, t.holder)
+    try:
+        booking.hold_slot(t.session, slot_id, t.holder, t.now, minutes=t.ctx.config.hold_minutes)
+    except (SlotTaken, SlotNotFound):
+        return _taken(t)
+    data = _keep(t)
+    data["slot"] = slot_id
+    patient = t.patient()
+    if not data.get("name") and not (patient and patient.name):
+        return t.ask("book_name", data=data)
+    return t.ask("book_confirm", data=data)
+
+
+def _taken(t: Turn) -> Reply:
+    t.lead.append(Say("slot_taken"))
+    t.data.pop("slot", None)
+    return offer(t, t.data.get("wish") or {})
+
+
+# ---- the name -------------------------------------------------------------------------------------------------
+
+
+def clean_name(text: str) -> str | None:
+    """A name as typed or heard: trimmed, one line, with at least one letter."""
+    name = " ".join(text.replace("\n", " ").split())[:NAME_MAX].strip(" .,!?")
+    return name if _LETTER.search(name) else None
+
+
+def _name_recognise(t: Turn, h: Heard) -> object | None:
+    if t.voice and h.keyed and h.intent == "skip":
+        return {"skip": True}
+    if h.keyed or h.intent in FLOW_INTENTS or h.intent in ("yes", "no", "choice"):
+        return None
+    name = clean_name(h.text)
+    return {"name": name} if name else None
+
+
+def _name_act(t: Turn, answer: dict) -> Reply:
+    data = dict(t.data)
+    if answer.get("name"):
+        data["name"] = answer["name"]
+    return t.ask("book_confirm", data=data)
+
+
+def _name_exhausted(t: Turn) -> Reply:
+    """A name that cannot be made out is not worth losing the slot for: book without it."""
+    return _name_act(t, {"skip": True})
+
+
+question(
+    Question(
+        name="book_name",
+        prompt="ask_name",
+        retry="ask_name_retry",
+        expects="name",
+        recognise=_name_recognise,
+        act=_name_act,
+        exhausted=_name_exhausted,
+    )
+)
+
+
+# ---- the read-back ------------------------------------------------------------------------------------------
+
+
+def _confirm_values(t: Turn) -> dict:
+    slot = t.session.get(Slot, t.data.get("slot"))
+    return {"when": when_text(t, slot.starts_at) if slot else "", "clinic": t.clinic_name()}
+
+
+def _confirm_lead(t: Turn) -> list[Say]:
+    """The name the appointment goes under, read back with the rest."""
+    patient = t.patient()
+    name = t.data.get("name") or (patient.name if patient else None)
+    return [Say("booking_name", {"name": name})] if name else []
+
+
+def _confirm_recognise(t: Turn, h: Heard) -> object | None:
+    answer = yes_no(t, h)
+    if answer is None and h.intent == "cancel":
+        return "no"
+    return answer
+
+
+def _confirm_act(t: Turn, answer: object) -> Reply:
+    slot_id = t.data.get("slot")
+    if answer != "yes":
+        if slot_id:
+            booking.release_hold(t.session, slot_id, t.holder)
+        t.lead.append(Say("slot_released"))
+        data = _keep(t)
+        return t.ask("book_day", data=data)
+    return book_now(t)
+
+
+def _describe_yes_no(t: Turn, answer: object) -> str:
+    return t.words("word_yes" if answer == "yes" else "word_no")[0]
+
+
+question(
+    Question(
+        name="book_confirm",
+        prompt="confirm_slot",
+        retry="confirm_slot_retry",
+        expects="yes_no",
+        recognise=_confirm_recognise,
+        act=_confirm_act,
+        values=_confirm_values,
+        lead=_confirm_lead,
+        choices=yes_no_choices,
+        hints="hints_yes_no",
+        matters=True,
+        describe=_describe_yes_no,
+    )
+)
+
+
+def book_now(t: Turn) -> Reply:
+    """Book (or move) into the held slot; the confirmation code and how to cancel."""
+    slot_id = t.data.get("slot")
+    patient = t.patient()
+    replaces = t.data.get("replaces")
+    try:
+        if replaces:
+            appointment = booking.reschedule(
+                t.session, replaces, slot_id, t.now, t.channel, patient_id=patient.id, holder=t.holder
+            )
+        else:
+            appointment = booking.book(t.session, slot_id, patient, t.channel, t.now, holder=t.holder)
+    except (SlotTaken, SlotNotFound):
+        return _taken(t)
+    except (AppointmentNotFound, AppointmentNotCancellable):
+        booking.release_hold(t.session, slot_id, t.holder)
+        return t.done(Say("reschedule_gone", {"phone": t.clinic_phone()}))
+    if t.data.get("name"):
+        patient.name = t.data["name"]
+    t.settle_language(patient)
+    reason = "rescheduled" if replaces else "booked"
+    t.enqueue("schedule_reminders", appointment.id)
+    said = Say(
+        reason,
+        {"when": when_text(t, appointment.starts_at), "clinic": t.clinic_name(), "code": appointment.code},
+    )
+    if t.voice and t.ctx.can_sms and t.phone:
+        return t.ask("sms_copy", data={"appointment": appointment.id, "reason": reason}, says=[said])
+    return t.done(said)
+
+
+def _copy_act(t: Turn, answer: object) -> Reply:
+    if answer == "yes":
+        t.enqueue("send_confirmation", t.data["appointment"], t.data["reason"])
+        return t.done(Say("sms_copy_yes"))
+    return t.done(Say("sms_copy_no"))
+
+
+question(
+    Question(
+        name="sms_copy",
+        prompt="sms_copy",
+        retry="sms_copy_retry",
+        expects="yes_no",
+        recognise=yes_no,
+        act=_copy_act,
+        choices=yes_no_choices,
+        hints="hints_yes_no",
+        exhausted=lambda t: _copy_act(t, "no"),
+        channels=("voice",),
+    )
+)
+
+
+def appointment_when(t: Turn, appointment: Appointment) -> str:
+    return when_text(t, appointment.starts_at)

@@ -1,0 +1,502 @@
+"""The turn: read what the patient said, let the pending question recognise it, act, and answer.
+
+Every question has the same shape (`Question`): a prompt, a retry prompt worded differently, a recogniser,
+an attempt limit and what happens when attempts run out. Flows (book, walk-in, appointments, person…) are
+questions and the actions that follow their answers; they live in the sibling modules and register here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from core.dialog import heard as hearing
+from core.dialog.heard import Heard
+from core.dialog.store import VERSION, fresh_state
+from core.dialog.types import Choice, Context, Effect, Inbound, Outcome, Reply, Say
+from core.models import Patient
+from core.services import audit, patients
+from core.services.clinics import local_now
+from prompts import catalog
+
+LANGS = ("fr", "en")
+LOW_CONFIDENCE = 0.5
+ATTEMPTS = 3
+
+# Turns that are not answers to anything: nothing pending survives them.
+NOT_PENDING = (None, "menu", "more")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question: prompt, retry prompt, recogniser, attempt limit, and what to do when attempts run out."""
+
+    name: str
+    prompt: str  # prompt key
+    retry: str  # prompt key, worded differently
+    recognise: Callable[[Turn, Heard], object | None]  # a JSON-able answer, or None when not understood
+    act: Callable[[Turn, object], Reply]
+    expects: str = "choice"
+    choices: Callable[[Turn], list[Choice]] | None = None
+    values: Callable[[Turn], dict] | None = None
+    lead: Callable[[Turn], list[Say]] | None = None  # said before the prompt each time (e.g. what is offered)
+    hints: str | None = None  # catalog key of the words speech recognition should expect
+    max_digits: int | None = 1
+    limit: int = ATTEMPTS
+    exhausted: Callable[[Turn], Reply] | None = None  # default: a person (voice) or the clinic's number (SMS)
+    matters: bool = False  # a doubtful spoken answer is read back before acting on it
+    describe: Callable[[Turn, object], str] | None = None  # the answer in words, for that read-back
+    channels: tuple[str, ...] = ("sms", "voice")
+
+
+QUESTIONS: dict[str, Question] = {}
+# Flows a patient can start from anywhere by saying so: intent -> starter(turn, heard).
+STARTERS: dict[str, Callable[[Turn, Heard], Reply]] = {}
+# Primed flows (a job puts a conversation into one): flow -> the question its next turn answers.
+PRIMED: dict[str, str] = {}
+
+
+def question(q: Question) -> Question:
+    """Register a question."""
+    QUESTIONS[q.name] = q
+    return q
+
+
+def starter(*intents: str):
+    """Register the function that starts a flow when the patient asks for it."""
+
+    def register(fn):
+        for intent in intents:
+            STARTERS[intent] = fn
+        return fn
+
+    return register
+
+
+def primed_state(flow: str, data: dict, lang: str | None) -> dict:
+    """The state a job leaves a conversation in so the next turn answers its message."""
+    state = fresh_state()
+    state.update({"q": PRIMED.get(flow, flow), "d": dict(data), "n": 0, "primed": flow})
+    if lang:
+        state["lang"] = lang
+    return state
+
+
+@dataclass
+class Turn:
+    """One turn of a conversation: the context, the state being changed, what was heard, what to do after."""
+
+    state: dict
+    inbound: Inbound
+    ctx: Context
+    effects: list[Effect] = field(default_factory=list)
+    lead: list[Say] = field(default_factory=list)  # said first, whatever comes next (safety, apologies)
+    heard: Heard | None = None
+    _patient: Patient | None = None
+
+    # ---- what the turn knows -------------------------------------------------------------------------
+
+    @property
+    def channel(self) -> str:
+        return self.ctx.channel
+
+    @property
+    def voice(self) -> bool:
+        return self.ctx.channel == "voice"
+
+    @property
+    def clinic(self):
+        return self.ctx.clinic
+
+    @property
+    def session(self):
+        return self.ctx.session
+
+    @property
+    def now(self) -> dt.datetime:
+        return self.ctx.now
+
+    @property
+    def local_now(self) -> dt.datetime:
+        return local_now(self.clinic, self.now)
+
+    @property
+    def lang(self) -> str:
+        return self.state.get("lang") or self.clinic.default_lang or "fr"
+
+    @lang.setter
+    def lang(self, value: str) -> None:
+        if value in LANGS:
+            self.state["lang"] = value
+
+    @property
+    def phone(self) -> str | None:
+        """The patient's number: the caller ID, or the one keyed in when it was hidden."""
+        return self.ctx.phone or self.state.get("phone")
+
+    @property
+    def data(self) -> dict:
+        return self.state.setdefault("d", {})
+
+    @property
+    def holder(self) -> str:
+        """A stable id of this conversation, for slot holds."""
+        key = self.ctx.conversation_key or self.phone or "anonymous"
+        return f"{self.channel}:{self.clinic.id}:{key}"[:80]
+
+    def patient(self, create: bool = True) -> Patient | None:
+        """The patient behind this number (created on first need), or None without a number."""
+        if self._patient is None and self.phone:
+            found = patients.find_patient(self.session, self.phone)
+            if found is None and create:
+                # No language yet: Patient.lang is a choice (ENGLISH / FRANÇAIS) or set by a first booking.
+                found = patients.get_or_create_patient(self.session, self.phone)
+            self._patient = found
+        return self._patient
+
+    def settle_language(self, patient: Patient) -> None:
+        """A patient who books or queues is written to later (reminders, notices): in this turn's language."""
+        if patient is not None and patient.lang not in LANGS:
+            patient.lang = self.lang
+
+    def clinic_name(self) -> str:
+        return self.clinic.display_name(self.lang)
+
+    def clinic_phone(self) -> str:
+        """The clinic's public number as the channel shows it."""
+        number = self.clinic.phone or next((n.number for n in self.clinic.numbers if n.kind == "twilio"), "")
+        return self.show_phone(number)
+
+    def show_phone(self, number: str | None) -> str:
+        """SMS: 514-555-0199; voice: E.164, which the voice adapter reads out digit by digit."""
+        if not number:
+            return ""
+        if self.voice:
+            return number
+        if number.startswith("+1") and len(number) == 12:
+            return f"{number[2:5]}-{number[5:8]}-{number[8:]}"
+        return number
+
+    def actor(self) -> str:
+        """Who acted, for the audit trail: the number, masked."""
+        return patients.mask_phone(self.phone)
+
+    def audit(self, action: str, subject: str | None = None, **detail) -> None:
+        audit.record(
+            self.session,
+            action,
+            channel=self.channel,
+            clinic_id=self.clinic.id,
+            actor=self.actor(),
+            subject=subject,
+            **detail,
+        )
+
+    def words(self, key: str) -> list[str]:
+        """A list of words from the catalog of the turn's language (keywords, hints)."""
+        value = catalog(self.lang).get(key, [])
+        return list(value) if isinstance(value, list) else []
+
+    def said_any(self, key: str) -> bool:
+        """Whether the text is one of the catalog's keywords for `key`, in either language."""
+        text = self.heard.folded.strip(" .!?") if self.heard else ""
+        if not text:
+            return False
+        for lang in LANGS:
+            value = catalog(lang).get(key, [])
+            if any(hearing.fold(word) == text for word in value):
+                return True
+        return False
+
+    def enqueue(self, job: str, *args) -> None:
+        self.effects.append(Effect(job=f"core.jobs.tasks.{job}", args=tuple(args)))
+
+    # ---- answering ----------------------------------------------------------------------------------------
+
+    def reply(self, says: list[Say], **kwargs) -> Reply:
+        """A reply in the turn's language, with whatever must be said first."""
+        lead, self.lead = self.lead, []
+        return Reply(says=lead + list(says), lang=self.lang, **kwargs)
+
+    def ask(
+        self, name: str, data: dict | None = None, says: list[Say] | None = None, retry: bool = False
+    ) -> Reply:
+        """Ask a question (a fresh one, or again): its prompt, its choices, what it expects."""
+        q = QUESTIONS[name]
+        if self.state.get("q") != name or data is not None:
+            self.state["n"] = 0
+        self.state["q"] = name
+        if data is not None:
+            self.state["d"] = dict(data)
+        prompt = [Say(q.retry if retry else q.prompt, q.values(self) if q.values else {})]
+        lead = q.lead(self) if q.lead else []
+        return self.reply(
+            list(says or []) + lead + prompt,
+            choices=q.choices(self) if q.choices else [],
+            expects=q.expects,
+            hints=self.words(q.hints) if q.hints else [],
+            max_digits=q.max_digits if self.voice else None,
+        )
+
+    def done(self, *says: Say) -> Reply:
+        """A flow is over: SMS waits for the next message; a call asks whether there is anything else."""
+        self.state["d"] = {}
+        if self.voice:
+            return self.ask("more", data={}, says=list(says))
+        self.state["q"] = None
+        self.state["n"] = 0
+        return self.reply(list(says))
+
+    def end(self, *says: Say) -> Reply:
+        """The conversation is over (a call hangs up after speaking)."""
+        self.state.update({"q": None, "d": {}, "n": 0})
+        return self.reply(list(says), ends=True)
+
+    def silent(self) -> Reply:
+        """Nothing to send (an opt-out: the carrier answers)."""
+        self.state.update({"q": None, "d": {}, "n": 0})
+        self.lead = []
+        return Reply(says=[], lang=self.lang, ends=True)
+
+    def values(self, **values) -> dict:
+        return values
+
+
+def yes_no(turn: Turn, heard: Heard) -> str | None:
+    """'yes' / 'no' from words or from keys 1 and 2."""
+    if heard.intent in ("yes", "no"):
+        return heard.intent
+    if heard.choice in (1, 2) and (heard.intent == "choice" or heard.keyed):
+        return "yes" if heard.choice == 1 else "no"
+    return None
+
+
+def yes_no_choices(turn: Turn) -> list[Choice]:
+    """Keys for a yes/no question on the phone; a text answers in words."""
+    if not turn.voice:
+        return []
+    return [Choice("1", Say("choice_yes"), "yes"), Choice("2", Say("choice_no"), "no")]
+
+
+def first_lang(ctx: Context, state: dict, turn: Turn) -> str:
+    """The language to start in: the patient's remembered one, else the clinic's."""
+    patient = turn.patient(create=False)
+    if patient is not None and patient.lang in LANGS:
+        return patient.lang
+    return ctx.clinic.default_lang if ctx.clinic.default_lang in LANGS else "fr"
+
+
+# ---- the turn ---------------------------------------------------------------------------------------------
+
+
+def advance(state: dict, inbound: Inbound, ctx: Context) -> Outcome:
+    """One dialog step: the new state, the reply, and the work to enqueue after commit."""
+    state = dict(state or {})
+    if state.get("v") != VERSION:
+        state = fresh_state()
+    expired = bool(state.pop("expired", False))
+    turn = Turn(state=state, inbound=inbound, ctx=ctx)
+    if "lang" not in state:
+        state["lang"] = first_lang(ctx, state, turn)
+    reply = _turn(turn, expired)
+    if ctx.channel == "voice" and reply.expects and not reply.ends:
+        state["last"] = _reply_to_json(reply)
+    else:
+        state.pop("last", None)
+    return Outcome(state=state, reply=reply, effects=turn.effects)
+
+
+def _turn(t: Turn, expired: bool) -> Reply:
+    inbound = t.inbound
+    if inbound.kind == "start":
+        return _start(t)
+    h = hearing.read(inbound, t.lang, t.local_now.replace(tzinfo=None))
+    t.heard = h
+    if h.intent == "repeat" and t.voice:
+        return _repeat(t)
+    if h.intent == "silence":
+        return _miss(t)
+    if t.channel == "sms":
+        patient = t.patient()
+        if h.intent == "stop":
+            patients.opt_out(t.session, patient, t.now)
+            t.audit("patient.opted_out")
+            return t.silent()
+        if h.intent == "start":
+            patients.opt_in(t.session, patient)
+            t.audit("patient.opted_in")
+            return t.done(Say("opted_in", {"clinic": t.clinic_name()}))
+        if patient.opted_out:
+            return t.silent()
+    keyword_lang = keyword_language(h)
+    if keyword_lang:  # a bare keyword: its own language, unless the patient chose one (ENGLISH / FRANÇAIS)
+        remembered = t.patient(create=False).lang if t.phone and t.patient(create=False) else None
+        h.lang = remembered if remembered in LANGS and h.intent != "help" else keyword_lang
+    if h.text and h.lang in LANGS and h.intent not in ("choice", "yes", "no") and h.lang != t.lang:
+        t.lang = h.lang  # answer in the language the patient writes in
+    if h.intent == "emergency":
+        t.audit("dialog.emergency")
+        t.lead.append(Say("emergency"))
+        return _again(t)
+    if h.intent == "language" and h.switch_to in LANGS:
+        return switch_language(t, h.switch_to)
+    if h.intent == "help":
+        return _help(t, h)
+    if expired and (h.intent in ("choice", "yes", "no", "other", "number", "skip")):
+        t.lead.append(Say("expired"))
+        return _menu(t)
+    if t.voice and h.keyed and h.choice == 0 and t.state.get("q") not in ("phone_entry",):
+        return STARTERS["person"](t, h)
+    name = t.state.get("q")
+    q = QUESTIONS.get(name) if name else None
+    if q is not None:
+        answer = q.recognise(t, h)
+        if answer is not None:
+            if q.matters and _doubtful(t, h):
+                return t.ask("check", data={"q": name, "a": answer, "d": t.data})
+            t.state["n"] = 0
+            return q.act(t, answer)
+    start = STARTERS.get(h.intent)
+    if start is not None:
+        t.state["n"] = 0
+        return start(t, h)
+    if h.has_when and "book" in STARTERS:  # "jeudi matin?" with nothing pending: a wish to book
+        return STARTERS["book"](t, h)
+    return _miss(t)
+
+
+def keyword_language(h: Heard) -> str | None:
+    """The language of a bare keyword the prompts tell patients to text (BOOK is English, RDV French)."""
+    text = h.folded.strip(" .!?")
+    if not text or len(text) > 20:
+        return None
+    found = [lang for lang in LANGS if text in {hearing.fold(w) for w in catalog(lang).get("keywords", [])}]
+    return found[0] if len(found) == 1 else None
+
+
+def _doubtful(t: Turn, h: Heard) -> bool:
+    return t.voice and not h.keyed and h.confidence is not None and h.confidence < LOW_CONFIDENCE
+
+
+def _start(t: Turn) -> Reply:
+    """A call is answered (or an outbound call is picked up): a primed question, else the greeting."""
+    name, flow = t.state.get("q"), t.state.get("primed")
+    if flow and name in QUESTIONS:
+        opening = STARTERS.get("primed:" + flow)
+        return opening(t, None) if opening else t.ask(name)
+    for key in ("q", "d", "n", "primed", "phone"):
+        t.state.pop(key, None)
+    return STARTERS["greeting"](t, None)
+
+
+def _repeat(t: Turn) -> Reply:
+    """'*' on the phone: the last thing said, as it was."""
+    last = t.state.get("last")
+    if last:
+        return _reply_from_json(last, t.lang)
+    return _again(t)
+
+
+def _again(t: Turn) -> Reply:
+    """Ask the pending question once more (without counting an attempt), or offer the menu."""
+    name = t.state.get("q")
+    if name in QUESTIONS and name != "more":
+        return t.ask(name)
+    return _menu(t)
+
+
+def _menu(t: Turn) -> Reply:
+    return t.ask("menu", data={})
+
+
+def _miss(t: Turn) -> Reply:
+    """Not understood (or silence): the retry prompt, and after the last attempt a way out."""
+    if not t.state.get("q"):  # nothing pending: show what is possible before saying it was not understood
+        reply = t.ask("menu", data={})
+        t.state["n"] = 1
+        return reply
+    name = t.state["q"]
+    q = QUESTIONS[name]
+    attempts = int(t.state.get("n", 0)) + 1
+    if attempts >= q.limit:
+        t.state["n"] = 0
+        if q.exhausted is not None:
+            return q.exhausted(t)
+        return exhausted(t)
+    reply = t.ask(name, retry=True)
+    t.state["n"] = attempts
+    return reply
+
+
+def exhausted(t: Turn) -> Reply:
+    """Attempts ran out: on the phone a person (or a callback); by SMS the clinic's number."""
+    from core.dialog.people import release_hold
+
+    release_hold(t)
+    if t.voice:
+        t.lead.append(Say("misses_voice"))
+        return STARTERS["person"](t, None)
+    return t.done(Say("misses_sms", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
+
+
+def switch_language(t: Turn, lang: str) -> Reply:
+    """ENGLISH / FRANÇAIS (or 9 on the phone): switch, remember it, and go on where we were."""
+    t.lang = lang
+    patient = t.patient(create=not t.voice or bool(t.phone))
+    if patient is not None:
+        patient.lang = lang
+        t.audit("patient.language", lang=lang)
+    t.lead.append(Say("language_set"))
+    return _again(t)
+
+
+def _help(t: Turn, h: Heard) -> Reply:
+    """AIDE in French, HELP / INFO in English: the keywords, the clinic, the safety line."""
+    if t.channel == "sms":
+        word = h.folded.strip(" .!?")
+        if word == "aide":
+            t.lang = "fr"
+        elif word in ("help", "info") or h.lang == "en":
+            t.lang = "en"
+        return t.done(Say("help", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
+    t.lead.append(Say("help", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
+    return _again(t)
+
+
+# ---- repeat: the last reply, kept small in the state --------------------------------------------------------
+
+
+def _say_json(say: Say) -> dict:
+    out = {"k": say.key}
+    if say.values:
+        out["v"] = say.values
+    if say.lang:
+        out["l"] = say.lang
+    return out
+
+
+def _say_from(data: dict) -> Say:
+    return Say(data["k"], dict(data.get("v", {})), data.get("l"))
+
+
+def _reply_to_json(reply: Reply) -> dict:
+    return {
+        "s": [_say_json(s) for s in reply.says],
+        "c": [[c.digit, _say_json(c.label), c.value] for c in reply.choices],
+        "e": reply.expects,
+        "h": reply.hints,
+        "m": reply.max_digits,
+        "l": reply.lang,
+    }
+
+
+def _reply_from_json(data: dict, lang: str) -> Reply:
+    return Reply(
+        says=[_say_from(s) for s in data.get("s", [])],
+        lang=data.get("l") or lang,
+        choices=[Choice(d, _say_from(label), v) for d, label, v in data.get("c", [])],
+        expects=data.get("e"),
+        hints=list(data.get("h", [])),
+        max_digits=data.get("m"),
+    )

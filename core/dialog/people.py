@@ -1,0 +1,208 @@
+"""Reaching a person (transfer or callback), a number keyed in when the caller ID is hidden, and read-backs."""
+
+from __future__ import annotations
+
+import re
+
+from core.dialog.engine import (
+    QUESTIONS,
+    STARTERS,
+    Question,
+    Turn,
+    question,
+    starter,
+    yes_no,
+    yes_no_choices,
+)
+from core.dialog.heard import Heard
+from core.dialog.types import Reply, Say
+from core.errors import InvalidPhoneNumber
+from core.models import CallbackRequest
+from core.services import booking, patients
+from core.services.clinics import is_open
+
+_NOT_DIGIT = re.compile(r"\D")
+NAME_MAX = 80
+
+
+def release_hold(t: Turn) -> None:
+    """Give back a slot this conversation holds (the patient went elsewhere)."""
+    slot_id = t.data.get("slot")
+    if slot_id:
+        booking.release_hold(t.session, slot_id, t.holder)
+        t.data.pop("slot", None)
+
+
+def need_phone(t: Turn, then: str) -> Reply | None:
+    """None when the patient's number is known; else ask for it on the keypad, then carry on with `then`."""
+    if t.phone:
+        return None
+    return t.ask("phone_entry", data={"then": then})
+
+
+# ---- a person --------------------------------------------------------------------------------------------------
+
+
+@starter("person")
+def person(t: Turn, _h: Heard | None) -> Reply:
+    """SMS: the clinic's number. Phone: the reception while the clinic is open, else a callback request."""
+    release_hold(t)
+    if not t.voice:
+        return t.done(Say("person_sms", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
+    reception = t.clinic.reception_number
+    # A forwarded call came from a busy reception line: sending it back there would ring busy again.
+    if reception and not t.ctx.forwarded and is_open(t.clinic, "appointments", t.now):
+        t.audit("call.transferred")
+        t.state.update({"q": None, "d": {}, "n": 0})
+        return t.reply([Say("transfer")], transfer_to=reception, ends=True)
+    return t.ask("callback_name", data={}, says=[Say("callback_offer")])
+
+
+@starter("primed:callback_name")
+def callback_after_transfer(t: Turn, _h: Heard | None) -> Reply:
+    """The reception did not answer a transfer: offer the callback."""
+    return t.ask("callback_name", data={}, says=[Say("callback_offer")])
+
+
+def _name_recognise(t: Turn, h: Heard) -> object | None:
+    if h.keyed:
+        return {"skip": True} if h.intent == "skip" else None
+    if h.intent in ("yes", "no", "choice"):
+        return None
+    name = " ".join(h.text.split())[:NAME_MAX].strip(" .,!?")
+    return {"name": name} if any(c.isalpha() for c in name) else None
+
+
+def _callback_act(t: Turn, answer: dict) -> Reply:
+    name = answer.get("name")
+    if not t.phone:
+        return t.ask("phone_entry", data={"then": "callback", "name": name})
+    return request_callback(t, name)
+
+
+def request_callback(t: Turn, name: str | None) -> Reply:
+    """Leave the patient's name and number for staff, and say goodbye."""
+    t.session.add(CallbackRequest(clinic_id=t.clinic.id, phone=t.phone, name=name, reason="person"))
+    t.audit("callback.requested")
+    return t.end(Say("callback_done", {"phone": t.show_phone(t.phone)}))
+
+
+question(
+    Question(
+        name="callback_name",
+        prompt="callback_name",
+        retry="callback_name_retry",
+        expects="name",
+        recognise=_name_recognise,
+        act=_callback_act,
+        exhausted=lambda t: _callback_act(t, {}),
+        channels=("voice",),
+    )
+)
+
+
+# ---- a number keyed in ------------------------------------------------------------------------------------------
+
+
+def _phone_recognise(t: Turn, h: Heard) -> object | None:
+    raw = h.digits or _NOT_DIGIT.sub("", h.text)
+    if len(raw) < 10:
+        return None
+    try:
+        return patients.normalize_phone(raw)
+    except InvalidPhoneNumber:
+        return None
+
+
+def _phone_act(t: Turn, answer: object) -> Reply:
+    data = dict(t.data)
+    data["phone"] = answer
+    return t.ask("phone_check", data=data)
+
+
+def _no_number(t: Turn) -> Reply:
+    """No usable number after three tries: a person if one is there, else the clinic's number."""
+    reception = t.clinic.reception_number
+    if reception and not t.ctx.forwarded and is_open(t.clinic, "appointments", t.now):
+        t.state.update({"q": None, "d": {}, "n": 0})
+        return t.reply([Say("transfer")], transfer_to=reception, ends=True)
+    return t.end(Say("misses_end", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
+
+
+question(
+    Question(
+        name="phone_entry",
+        prompt="ask_phone",
+        retry="ask_phone_retry",
+        expects="phone",
+        recognise=_phone_recognise,
+        act=_phone_act,
+        max_digits=11,
+        exhausted=_no_number,
+        channels=("voice",),
+    )
+)
+
+
+def _check_phone_act(t: Turn, answer: object) -> Reply:
+    data = dict(t.data)
+    if answer != "yes":
+        data.pop("phone", None)
+        return t.ask("phone_entry", data=data)
+    t.state["phone"] = data["phone"]
+    then = data.get("then")
+    t.state["d"] = {}
+    if then == "callback":
+        return request_callback(t, data.get("name"))
+    return STARTERS[then](t, None)
+
+
+question(
+    Question(
+        name="phone_check",
+        prompt="check_phone",
+        retry="check_phone_retry",
+        expects="yes_no",
+        recognise=yes_no,
+        act=_check_phone_act,
+        values=lambda t: {"phone": t.data.get("phone", "")},
+        choices=yes_no_choices,
+        hints="hints_yes_no",
+        channels=("voice",),
+    )
+)
+
+
+# ---- a doubtful spoken answer, read back ---------------------------------------------------------------------
+
+
+def _heard_value(t: Turn) -> dict:
+    q = QUESTIONS.get(t.data.get("q"))
+    answer = t.data.get("a")
+    said = q.describe(t, answer) if q and q.describe else ""
+    return {"heard": said}
+
+
+def _check_act(t: Turn, answer: object) -> Reply:
+    original = t.data.get("q")
+    pending, previous = t.data.get("a"), t.data.get("d") or {}
+    t.state["d"] = dict(previous)
+    t.state["q"] = original
+    if answer == "yes":
+        return QUESTIONS[original].act(t, pending)
+    return t.ask(original, data=dict(previous), retry=True)
+
+
+question(
+    Question(
+        name="check",
+        prompt="check_heard",
+        retry="check_heard_retry",
+        expects="yes_no",
+        recognise=yes_no,
+        act=_check_act,
+        values=_heard_value,
+        choices=yes_no_choices,
+        hints="hints_yes_no",
+    )
+)

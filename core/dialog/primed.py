@@ -1,0 +1,129 @@
+"""Answers to messages we sent first: a reminder SMS ("1" confirms, ANNULER cancels that appointment) and
+the outbound call that says a walk-in turn is near (1 I'm coming, 2 leave the queue)."""
+
+from __future__ import annotations
+
+from core.dialog.appointments import _own, act_on, cancel_now
+from core.dialog.book import appointment_when
+from core.dialog.engine import PRIMED, Question, Turn, question, starter, yes_no
+from core.dialog.heard import Heard
+from core.dialog.types import Choice, Reply, Say
+from core.dialog.walkin import place_values
+from core.errors import NotInQueue
+from core.models import ACTIVE_TICKET_STATUSES, WalkinTicket
+from core.services import walkin
+
+PRIMED.update({"reminder": "reminder_reply", "queue_notice": "notice"})
+
+
+# ---- the reminder ---------------------------------------------------------------------------------------------
+
+
+def _reminder_values(t: Turn) -> dict:
+    appointment = _own(t, t.data.get("appointment_id"))
+    return {"when": appointment_when(t, appointment) if appointment else ""}
+
+
+def _reminder_recognise(t: Turn, h: Heard) -> object | None:
+    if h.intent == "cancel" and h.target != "walkin" and not h.date:
+        return "cancel"
+    if h.intent == "reschedule" and not h.date:
+        return "reschedule"
+    if h.intent == "yes" or (h.intent == "choice" and h.choice == 1):
+        return "confirm"
+    return None
+
+
+def _reminder_act(t: Turn, answer: object) -> Reply:
+    appointment = _own(t, t.data.get("appointment_id"))
+    if appointment is None:
+        t.state["d"] = {}
+        return t.done(Say("reminder_gone", {"phone": t.clinic_phone()}))
+    if answer == "cancel":
+        return cancel_now(t, appointment)
+    if answer == "reschedule":
+        return act_on(t, appointment, "reschedule")
+    t.audit("appointment.confirmed_by_patient", subject=f"appointment:{appointment.id}")
+    return t.done(Say("reminder_confirmed", {"when": appointment_when(t, appointment)}))
+
+
+question(
+    Question(
+        name="reminder_reply",
+        prompt="reminder_retry",
+        retry="reminder_retry",
+        recognise=_reminder_recognise,
+        act=_reminder_act,
+        values=_reminder_values,
+    )
+)
+
+
+# ---- the walk-in notice call ------------------------------------------------------------------------------------
+
+
+def _ticket(t: Turn) -> WalkinTicket | None:
+    ticket = t.session.get(WalkinTicket, t.data.get("ticket_id"))
+    if ticket is None or ticket.clinic_id != t.clinic.id or ticket.status not in ACTIVE_TICKET_STATUSES:
+        return None
+    return ticket
+
+
+@starter("primed:queue_notice")
+def notice_call(t: Turn, _h: Heard | None) -> Reply:
+    """The patient picked up: the notice, unless the place is no longer active."""
+    if _ticket(t) is None:
+        return t.end(Say("notice_gone", {"clinic": t.clinic_name()}))
+    return t.ask("notice")
+
+
+def _notice_values(t: Turn) -> dict:
+    ticket = _ticket(t)
+    values = place_values(t, ticket) if ticket else {"number": "", "ahead": "0", "time": ""}
+    values["clinic"] = t.clinic_name()
+    return values
+
+
+def _notice_recognise(t: Turn, h: Heard) -> object | None:
+    if h.intent == "cancel":
+        return "leave"
+    answer = yes_no(t, h)
+    if answer is not None:
+        return "coming" if answer == "yes" else "leave"
+    return None
+
+
+def _notice_act(t: Turn, answer: object) -> Reply:
+    ticket = _ticket(t)
+    if ticket is None:
+        return t.end(Say("notice_gone", {"clinic": t.clinic_name()}))
+    if answer == "leave":
+        try:
+            walkin.leave_walkin_queue(t.session, t.clinic, ticket.patient, t.now, t.channel)
+        except NotInQueue:
+            return t.end(Say("notice_gone", {"clinic": t.clinic_name()}))
+        t.enqueue("check_queue_notices", t.clinic.id)
+        return t.end(Say("walkin_left"), Say("goodbye", {"clinic": t.clinic_name()}))
+    t.audit("walkin.coming", subject=f"ticket:{ticket.id}")
+    return t.end(Say("notice_coming"))
+
+
+question(
+    Question(
+        name="notice",
+        prompt="notice",
+        retry="notice_retry",
+        recognise=_notice_recognise,
+        act=_notice_act,
+        values=_notice_values,
+        choices=lambda t: [
+            Choice("1", Say("choice_coming"), "coming"),
+            Choice("2", Say("choice_leave"), "leave"),
+        ],
+        hints="hints_notice",
+        matters=True,
+        describe=lambda t, a: t.words("word_coming" if a == "coming" else "word_leave")[0],
+        exhausted=lambda t: t.end(Say("notice_kept")),
+        channels=("voice",),
+    )
+)

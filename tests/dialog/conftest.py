@@ -1,0 +1,126 @@
+"""Fixtures of the dialog tests: patients who text or call the engine directly through run_turn."""
+
+from __future__ import annotations
+
+import pytest
+
+import prompts
+from core.dialog import run_turn
+from core.dialog.types import Inbound, Outcome, Reply
+
+MARIE = "+15145551234"  # a mobile number (Montréal)
+JOHN = "+15145559876"
+
+
+class RecordingQueue:
+    """A job queue that only remembers what was enqueued (the jobs have their own tests)."""
+
+    def __init__(self):
+        self.jobs: list[tuple[str, tuple]] = []
+
+    def enqueue(self, path: str, *args, at=None) -> None:
+        self.jobs.append((path, args))
+
+
+def render_text(reply: Reply, channel: str) -> str:
+    """The reply as words (enough to read what the patient would see or hear)."""
+    lines = [prompts.render(s.key, s.lang or reply.lang, channel, **s.values) for s in reply.says]
+    for choice in reply.choices:
+        label = prompts.render(choice.label.key, reply.lang, channel, **choice.label.values)
+        lines.append(f"{choice.digit}) {label}")
+    return "\n".join(lines)
+
+
+class Patient:
+    """One patient talking to one clinic on one channel; each turn goes through run_turn as an adapter would."""
+
+    def __init__(self, runtime, channel="sms", clinic="parc", phone=MARIE, key=None, **options):
+        self.runtime = runtime
+        self.channel = channel
+        self.clinic = clinic
+        self.phone = phone
+        self.key = key or phone
+        self.options = options
+        self.outcome: Outcome | None = None
+        self.text = ""
+        self.turns = 0
+
+    def _turn(self, inbound: Inbound, event_key: str | None = None) -> Patient:
+        self.turns += 1
+        self.text, outcome = run_turn(
+            self.runtime,
+            channel=self.channel,
+            clinic=self.clinic,
+            conversation_key=self.key,
+            phone=self.phone,
+            inbound=inbound,
+            render=lambda reply: render_text(reply, self.channel),
+            event_key=event_key,
+            **self.options,
+        )
+        if outcome is not None:
+            self.outcome = outcome
+        return self
+
+    def send(self, text: str, confidence: float | None = None, event_key: str | None = None) -> Patient:
+        """A text message, or speech on the phone."""
+        return self._turn(Inbound(kind="text", text=text, confidence=confidence), event_key)
+
+    def press(self, digits: str) -> Patient:
+        return self._turn(Inbound(kind="digits", digits=digits))
+
+    def silence(self) -> Patient:
+        return self._turn(Inbound(kind="silence"))
+
+    def call(self) -> Patient:
+        return self._turn(Inbound(kind="start"))
+
+    @property
+    def reply(self) -> Reply:
+        return self.outcome.reply
+
+    @property
+    def keys(self) -> list[str]:
+        """The prompt keys of the last reply, in order."""
+        return [s.key for s in self.reply.says]
+
+    @property
+    def state(self) -> dict:
+        return self.outcome.state
+
+    @property
+    def effects(self) -> list[tuple[str, tuple]]:
+        return [(e.job.rsplit(".", 1)[-1], e.args) for e in self.outcome.effects]
+
+    def value(self, key: str, name: str):
+        """A placeholder value of a prompt said in the last reply."""
+        return next(s.values[name] for s in self.reply.says if s.key == key)
+
+    def choice_digits(self) -> list[str]:
+        return [c.digit for c in self.reply.choices]
+
+
+@pytest.fixture
+def queue(runtime):
+    runtime.jobs = RecordingQueue()
+    return runtime.jobs
+
+
+@pytest.fixture
+def texter(runtime, queue):
+    """Marie, texting the Clinique du Parc."""
+    return Patient(runtime, "sms")
+
+
+@pytest.fixture
+def caller(runtime, queue):
+    """Marie, calling the Clinique du Parc from her mobile."""
+    return Patient(runtime, "voice", key=MARIE)
+
+
+@pytest.fixture
+def patient_factory(runtime, queue):
+    def make(**kwargs) -> Patient:
+        return Patient(runtime, **kwargs)
+
+    return make

@@ -1,0 +1,440 @@
+"""Complete SMS conversations with the dialog engine, in French and English."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+
+from core.dialog import prime
+from core.models import AppointmentStatus, AuditEntry, Clinic, Slot, SlotStatus
+from tests.dialog.conftest import JOHN, MARIE, Patient, RecordingQueue
+from tests.dialog.helpers import (
+    THURSDAY,
+    book_directly,
+    booked,
+    patient,
+    slot_status,
+    take_slot,
+    tickets,
+)
+
+# ---- booking --------------------------------------------------------------------------------------------------
+
+
+def test_booking_in_french_from_a_plain_sentence(texter, runtime):
+    texter.send("je voudrais voir un médecin jeudi matin")
+    assert texter.state["q"] == "book_pick"
+    assert texter.reply.lang == "fr"
+    assert texter.choice_digits() == ["1", "2", "3", "9"]
+    assert "jeu. 10 déc. à 8 h" in texter.text  # the resolved date is read back
+
+    texter.send("2")
+    assert texter.keys == ["ask_name"]
+    held = texter.state["d"]["slot"]
+    assert slot_status(runtime, held) == SlotStatus.HELD
+
+    texter.send("Marie Tremblay")
+    assert texter.keys == ["booking_name", "confirm_slot"]
+    assert "Clinique du Parc" in texter.text and "jeu. 10 déc. à 8 h 15" in texter.text
+
+    texter.send("oui")
+    assert texter.keys == ["booked"]
+    [appointment] = booked(runtime, MARIE)
+    assert texter.value("booked", "code") == appointment.code
+    assert "ANNULER" in texter.text and "CANCEL" not in texter.text
+    assert texter.effects == [("schedule_reminders", (appointment.id,))]
+    assert patient(runtime, MARIE).name == "Marie Tremblay"
+    assert texter.state["q"] is None
+
+
+def test_booking_in_english_remembers_the_name_and_skips_asking_it(texter, runtime):
+    texter.send("anything tomorrow after 3?")
+    assert texter.reply.lang == "en"
+    assert "Tue Dec 8 at 3:00 PM" in texter.text
+    texter.send("1").send("Mary Smith").send("yes")
+    assert texter.keys == ["booked"] and "CANCEL APPT" in texter.text
+
+    texter.send("book thursday").send("the second one")
+    assert texter.keys == ["booking_name", "confirm_slot"]  # the name is known: straight to the read-back
+    texter.send("yes")
+    assert len(booked(runtime, MARIE)) == 2
+
+
+def test_a_bare_keyword_offers_the_first_free_slots_at_once(texter):
+    texter.send("RDV")
+    assert texter.state["q"] == "book_pick"
+    assert texter.choice_digits() == ["1", "2", "3", "9"]
+
+
+def test_others_offers_later_slots_and_a_new_day_searches_again(texter):
+    texter.send("RDV jeudi matin")
+    first = texter.state["d"]["offered"]
+    texter.send("AUTRES")
+    later = texter.state["d"]["offered"]
+    assert later and set(first).isdisjoint(later)
+    texter.send("9")
+    assert set(later).isdisjoint(texter.state["d"]["offered"])
+    texter.send("plutôt vendredi après-midi")
+    assert texter.state["d"]["wish"] == {"date": "2026-12-11", "part": "afternoon"}
+    assert "ven. 11 déc. à 13 h" in texter.text
+
+
+def test_nothing_on_the_day_asked_says_so_and_offers_the_nearest(texter):
+    texter.send("RDV samedi")  # the clinic gives no appointments on Saturdays
+    assert texter.keys == ["slots_nearest_day", "pick_slot"]
+    assert texter.value("slots_nearest_day", "date") == "sam. 12 déc."
+    assert len(texter.reply.choices) == 4
+
+
+def test_saying_no_at_the_read_back_frees_the_slot_and_asks_for_another_day(texter, runtime):
+    texter.send("RDV jeudi").send("1").send("Marie Tremblay")
+    held = texter.state["d"]["slot"]
+    texter.send("non")
+    assert texter.keys == ["slot_released", "ask_day"]
+    assert slot_status(runtime, held) == SlotStatus.FREE
+    assert booked(runtime, MARIE) == []
+
+
+def test_a_slot_taken_between_offer_and_choice_is_apologised_for(any_runtime):
+    any_runtime.jobs = RecordingQueue()
+    marie = Patient(any_runtime, "sms")
+    marie.send("RDV jeudi matin")
+    first = marie.state["d"]["offered"][0]
+    take_slot(any_runtime, first, JOHN)
+    marie.send("1")
+    assert marie.keys == ["slot_taken", "pick_slot"]
+    assert first not in marie.state["d"]["offered"]
+    marie.send("1").send("Marie Tremblay").send("oui")
+    assert marie.keys == ["booked"]
+
+
+def test_a_slot_taken_between_hold_expiry_and_confirmation_offers_the_next_ones(any_runtime, clock):
+    any_runtime.jobs = RecordingQueue()
+    marie = Patient(any_runtime, "sms")
+    marie.send("RDV jeudi matin").send("1").send("Marie Tremblay")
+    held = marie.state["d"]["slot"]
+    clock.advance(minutes=10)  # she went to look for her agenda; the hold ran out
+    take_slot(any_runtime, held, JOHN)
+    marie.send("oui")
+    assert marie.keys == ["slot_taken", "pick_slot"]
+    assert held not in marie.state["d"]["offered"]
+    assert booked(any_runtime, MARIE) == []
+
+
+def test_no_slot_at_all_gives_the_clinic_number(texter, runtime):
+    with runtime.session_factory.begin() as session:
+        session.execute(update(Slot).values(status=SlotStatus.BLOCKED))
+    texter.send("RDV")
+    assert texter.keys == ["slots_none"]
+    assert "514-555-0199" in texter.text
+
+
+# ---- appointments ------------------------------------------------------------------------------------------------
+
+
+def test_listing_then_cancelling_one(texter, runtime):
+    first = book_directly(runtime, MARIE, THURSDAY)
+    book_directly(runtime, MARIE, THURSDAY + dt.timedelta(days=1))
+    texter.send("MES RDV")
+    assert texter.keys == ["appointments_manage", "pick_appointment"]
+    assert texter.choice_digits() == ["1", "2"]
+    texter.send("1")
+    assert texter.keys == ["appointment_action"]
+    texter.send("1")
+    assert texter.keys == ["confirm_cancel"]
+    texter.send("oui")
+    assert texter.keys == ["cancelled"]
+    assert [a.id for a in booked(runtime, MARIE)] != [first] and len(booked(runtime, MARIE)) == 1
+
+
+def test_cancel_names_the_appointment_by_its_day(texter, runtime):
+    book_directly(runtime, MARIE, THURSDAY + dt.timedelta(days=1))
+    thursday = book_directly(runtime, MARIE, THURSDAY)
+    texter.send("annuler mon rdv de jeudi")
+    assert texter.keys == ["confirm_cancel"]
+    assert texter.state["d"] == {"appt": thursday}
+    texter.send("oui")
+    assert thursday not in [a.id for a in booked(runtime, MARIE)]
+
+
+def test_cancel_in_english_and_keeping_it_after_all(texter, runtime):
+    book_directly(runtime, MARIE, THURSDAY)
+    texter.send("please cancel my appointment")
+    assert texter.reply.lang == "en" and texter.keys == ["confirm_cancel"]
+    texter.send("no")
+    assert texter.keys == ["kept"]
+    assert len(booked(runtime, MARIE)) == 1
+
+
+def test_nothing_to_cancel_offers_to_book(texter):
+    texter.send("ANNULER")
+    assert texter.keys == ["no_appointments", "offer_book"]
+    texter.send("oui")
+    assert texter.state["q"] == "book_pick"
+
+
+def test_rescheduling_books_the_new_slot_and_frees_the_old(texter, runtime):
+    old = book_directly(runtime, MARIE, THURSDAY)
+    texter.send("CHANGER")
+    assert texter.keys[0] == "reschedule_intro" and texter.state["q"] == "book_pick"
+    texter.send("vendredi matin").send("1")
+    assert texter.state["q"] in ("book_name", "book_confirm")
+    if texter.state["q"] == "book_name":
+        texter.send("Marie Tremblay")
+    texter.send("oui")
+    assert texter.keys == ["rescheduled"]
+    [new] = booked(runtime, MARIE)
+    assert new.id != old and new.replaces_id == old
+    assert texter.effects == [("schedule_reminders", (new.id,))]
+
+
+# ---- walk-in -------------------------------------------------------------------------------------------------
+
+
+def test_walkin_join_position_and_leave(texter, runtime):
+    john = Patient(runtime, "sms", phone=JOHN)
+    john.send("SANS RDV")
+    texter.send("SANS RDV")
+    assert texter.keys == ["walkin_joined", "walkin_notice_sms"]
+    assert texter.value("walkin_joined", "number") == "2"
+    assert texter.value("walkin_joined", "ahead") == "1"
+    assert texter.value("walkin_joined", "time") == "9 h 15"
+    assert texter.effects == [("check_queue_notices", ("parc",))]
+
+    texter.send("SANS RDV")
+    assert texter.keys == ["walkin_already"]
+    assert len(tickets(runtime, MARIE)) == 1
+
+    john.send("QUITTER")
+    texter.send("PLACE")
+    assert texter.keys == ["walkin_place"] and texter.value("walkin_place", "ahead") == "0"
+    texter.send("QUITTER")
+    assert texter.keys == ["walkin_left"]
+    assert tickets(runtime, MARIE)[0].status == "left"
+    texter.send("position")
+    assert texter.keys == ["walkin_not_in_queue", "offer_join"]
+
+
+def test_walkin_in_english(runtime, queue):
+    john = Patient(runtime, "sms", phone=JOHN)
+    john.send("I'd like to join the walk-in queue")
+    assert john.reply.lang == "en" and john.keys == ["walkin_joined", "walkin_notice_sms"]
+    assert "POSITION" in john.text and "LEAVE" in john.text
+    john.send("where am I")
+    assert john.keys == ["walkin_place"]
+    john.send("leave")
+    assert john.keys == ["walkin_left"]
+
+
+def test_walkin_before_opening_says_when_registration_opens(texter, clock):
+    clock.set_local(dt.date(2026, 12, 7), dt.time(6, 30))
+    texter.send("SANS RDV")
+    assert texter.keys == ["walkin_not_open", "opens_today"]
+    assert texter.value("opens_today", "time") == "7 h"
+
+
+def test_walkin_full_says_when_it_reopens_and_gives_811(texter, runtime):
+    with runtime.session_factory.begin() as session:
+        session.get(Clinic, "parc").walkin_capacity = 1
+    Patient(runtime, "sms", phone=JOHN).send("SANS RDV")
+    texter.send("SANS RDV")
+    assert texter.keys == ["walkin_full", "opens_tomorrow", "walkin_full_811"]
+    assert "811" in texter.text
+
+
+def test_a_clinic_without_walkin_says_so(runtime, queue):
+    john = Patient(runtime, "sms", clinic="westmount", phone=JOHN)
+    john.send("walk-in")
+    assert john.keys == ["walkin_unavailable"]
+    assert "Westmount Family Clinic" in john.text
+
+
+# ---- help, language, safety, opt-out -------------------------------------------------------------------------
+
+
+def test_aide_is_answered_in_french_and_help_and_info_in_english(texter):
+    texter.send("AIDE")
+    assert texter.reply.lang == "fr" and texter.keys == ["help"]
+    assert "911" in texter.text and "811" in texter.text and "514-555-0199" in texter.text
+    assert len(texter.text) <= 160
+    texter.send("HELP")
+    assert texter.reply.lang == "en" and "Clinique du Parc" in texter.text
+    texter.send("INFO")
+    assert texter.reply.lang == "en"
+
+
+def test_the_reply_follows_the_language_written_and_a_switch_is_remembered(texter, runtime):
+    texter.send("I would like an appointment tomorrow")
+    assert texter.reply.lang == "en"
+    texter.send("FRANÇAIS")
+    assert texter.reply.lang == "fr" and texter.keys[0] == "language_set"
+    assert texter.state["q"] == "book_pick"  # the pending question is asked again, now in French
+    assert patient(runtime, MARIE).lang == "fr"
+    texter.send("ENGLISH")
+    assert patient(runtime, MARIE).lang == "en"
+    call = Patient(runtime, "voice")
+    call.call()
+    assert call.reply.lang == "en" and call.keys[:2] == ["greeting", "offer_french"]
+
+
+def test_emergency_words_get_911_first_even_with_a_booking_request(texter, runtime):
+    texter.send("j'ai une douleur à la poitrine, je veux un rdv")
+    assert texter.keys[0] == "emergency"
+    assert "911" in texter.text
+    assert booked(runtime, MARIE) == []
+    with runtime.session_factory.begin() as session:
+        assert session.scalar(select(AuditEntry).where(AuditEntry.action == "dialog.emergency")) is not None
+
+
+def test_emergency_in_the_middle_of_a_booking_comes_first_then_the_question_again(texter):
+    texter.send("RDV jeudi").send("1").send("Marie Tremblay")
+    texter.send("chest pain")
+    assert texter.keys == ["emergency", "booking_name", "confirm_slot"]
+    assert texter.state["q"] == "book_confirm"
+
+
+def test_stop_opts_out_silently_until_start(texter, runtime):
+    texter.send("STOP")
+    assert texter.reply.says == [] and texter.text == ""
+    assert patient(runtime, MARIE).opted_out
+    texter.send("RDV")
+    assert texter.text == ""
+    texter.send("START")
+    assert texter.keys == ["opted_in"]
+    assert not patient(runtime, MARIE).opted_out
+
+
+def test_a_bare_cancel_is_a_carrier_opt_out_not_a_cancellation(texter, runtime):
+    book_directly(runtime, MARIE, THURSDAY)
+    texter.send("CANCEL")
+    assert texter.text == ""
+    assert patient(runtime, MARIE).opted_out
+    assert len(booked(runtime, MARIE)) == 1
+
+
+# ---- never a dead end --------------------------------------------------------------------------------------------
+
+
+def test_three_misunderstandings_give_the_clinic_number(texter):
+    texter.send("bonjour")
+    assert texter.keys == ["menu"]  # first: what is possible
+    texter.send("blablabla")
+    assert texter.keys == ["menu_retry"]
+    texter.send("🙂🙂")
+    assert texter.keys == ["misses_sms"] and "514-555-0199" in texter.text
+    assert texter.state["q"] is None
+
+
+def test_an_answer_to_an_expired_question_is_told_so_kindly(texter, clock):
+    texter.send("RDV jeudi")
+    clock.advance(minutes=31)
+    texter.send("1")
+    assert texter.keys == ["expired", "menu"]
+    assert texter.state["q"] == "menu"
+
+
+def test_a_fresh_request_after_expiry_just_works(texter, clock):
+    texter.send("RDV jeudi")
+    clock.advance(minutes=31)
+    texter.send("SANS RDV")
+    assert texter.keys == ["walkin_joined", "walkin_notice_sms"]
+
+
+def test_a_very_long_message_gets_a_polite_answer(texter):
+    texter.send("bla " * 400)
+    assert texter.keys == ["menu"]
+
+
+def test_the_same_message_twice_acts_once(texter, runtime):
+    texter.send("RDV jeudi").send("1").send("Marie Tremblay")
+    texter.send("oui", event_key="sms:SM1")
+    first = texter.text
+    texter.send("oui", event_key="sms:SM1")
+    assert texter.text == first
+    assert len(booked(runtime, MARIE)) == 1
+
+
+def test_two_clinics_keep_separate_conversations(runtime, queue):
+    parc = Patient(runtime, "sms")
+    westmount = Patient(runtime, "sms", clinic="westmount")
+    parc.send("RDV jeudi")
+    westmount.send("help")
+    assert "Westmount Family Clinic" in westmount.text
+    parc.send("1")
+    assert parc.state["q"] == "book_name"
+
+
+# ---- answers to a reminder ----------------------------------------------------------------------------------------
+
+
+def _reminded(runtime, appointment_id):
+    with runtime.session_factory.begin() as session:
+        prime(
+            session,
+            channel="sms",
+            conversation_key=MARIE,
+            clinic_id="parc",
+            flow="reminder",
+            data={"appointment_id": appointment_id},
+            now=runtime.now(),
+            minutes=24 * 60,
+        )
+
+
+def test_one_after_a_reminder_confirms_that_appointment(texter, runtime, clock):
+    appointment = book_directly(runtime, MARIE, THURSDAY)
+    clock.advance(hours=20)
+    _reminded(runtime, appointment)
+    clock.advance(hours=2)  # long after the usual 30 idle minutes: the reminder keeps its context
+    texter.send("1")
+    assert texter.keys == ["reminder_confirmed"]
+    assert len(booked(runtime, MARIE)) == 1
+
+
+def test_annuler_after_a_reminder_cancels_that_appointment(texter, runtime):
+    book_directly(runtime, MARIE, THURSDAY + dt.timedelta(days=1))
+    appointment = book_directly(runtime, MARIE, THURSDAY)
+    _reminded(runtime, appointment)
+    texter.send("ANNULER")
+    assert texter.keys == ["cancelled"]
+    remaining = booked(runtime, MARIE)
+    assert len(remaining) == 1 and remaining[0].id != appointment
+
+
+def test_something_else_after_a_reminder_is_read_as_usual(texter, runtime):
+    appointment = book_directly(runtime, MARIE, THURSDAY)
+    _reminded(runtime, appointment)
+    texter.send("SANS RDV")
+    assert texter.keys == ["walkin_joined", "walkin_notice_sms"]
+    assert booked(runtime, MARIE)[0].status == AppointmentStatus.BOOKED
+
+
+# ---- language of bare keywords, and a broken flow ----------------------------------------------------------------
+
+
+def test_a_bare_english_keyword_is_answered_in_english_and_later_messages_follow(texter, runtime):
+    texter.send("WALK-IN")
+    assert texter.reply.lang == "en" and texter.keys == ["walkin_joined", "walkin_notice_sms"]
+    assert patient(runtime, MARIE).lang == "en"  # notices about this place will be written in English
+
+
+def test_a_chosen_language_outranks_a_bare_keyword_of_the_other(texter):
+    texter.send("ENGLISH")
+    texter.send("RDV")
+    assert texter.reply.lang == "en" and texter.state["q"] == "book_pick"
+
+
+def test_a_failing_flow_costs_one_polite_sentence_and_nothing_half_done(texter, runtime, monkeypatch, caplog):
+    from core.services import booking
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    texter.send("RDV jeudi").send("1").send("Marie Tremblay")
+    monkeypatch.setattr(booking, "book", broken)
+    texter.send("oui")
+    assert texter.keys == ["sorry_error"] and "514-555-0199" in texter.text
+    assert texter.state == {"v": 1, "lang": "fr"}
+    assert booked(runtime, MARIE) == []
+    assert "dialog turn failed" in caplog.text

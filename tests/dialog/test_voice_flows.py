@@ -1,0 +1,281 @@
+"""Complete phone calls with the dialog engine: keypad and speech, in French and English."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from core.dialog import prime
+from core.models import CallbackRequest, SlotStatus
+from tests.dialog.conftest import JOHN, MARIE, Patient
+from tests.dialog.helpers import THURSDAY, book_directly, booked, patient, slot_status, tickets
+
+LANDLINE = "+15145559876"
+
+
+def test_the_greeting_is_french_first_with_english_offered(caller):
+    caller.call()
+    assert caller.keys == ["greeting", "offer_english", "menu"]
+    assert caller.reply.says[1].lang == "en"
+    assert caller.choice_digits() == ["1", "2", "3", "0"]
+    assert caller.reply.expects == "choice" and caller.reply.max_digits == 1
+    assert "Clinique du Parc" in caller.text
+
+
+def test_nine_switches_to_english_and_remembers_it(caller, runtime):
+    caller.call().press("9")
+    assert caller.reply.lang == "en" and caller.keys == ["language_set", "menu"]
+    assert patient(runtime, MARIE).lang == "en"
+    caller.call()
+    assert caller.reply.lang == "en" and caller.keys[:2] == ["greeting", "offer_french"]
+
+
+def test_a_forwarded_call_says_the_lines_are_busy_and_offers_a_callback(patient_factory):
+    call = patient_factory(channel="voice", forwarded=True)
+    call.call()
+    assert call.keys[0] == "greeting_forwarded"
+    assert call.reply.choices[-1].label.key == "menu_callback"
+    call.press("0")  # the reception line is the busy one: no transfer back to it
+    assert call.reply.transfer_to is None
+    assert call.keys == ["callback_offer", "callback_name"]
+
+
+def test_booking_by_keypad_with_an_sms_copy(caller, runtime):
+    caller.call().press("1")
+    assert caller.keys == ["ask_day"] and caller.reply.expects == "date"
+    assert caller.choice_digits() == ["1", "2", "3", "4"]
+    caller.press("2")  # tomorrow
+    assert "mardi huit décembre à huit heures" in caller.text  # dates written for the ear
+    caller.press("1")
+    assert caller.keys == ["ask_name"]
+    caller.send("Marie Tremblay", confidence=0.9)
+    assert caller.keys == ["booking_name", "confirm_slot"]
+    caller.press("1")
+    assert caller.keys == ["booked", "sms_copy"]
+    [appointment] = booked(runtime, MARIE)
+    assert caller.value("booked", "code") == appointment.code
+    caller.press("1")
+    assert ("send_confirmation", (appointment.id, "booked")) in caller.effects
+    assert caller.keys == ["sms_copy_yes", "more"]
+    caller.press("2")
+    assert caller.reply.ends and caller.keys == ["goodbye"]
+
+
+def test_booking_by_speech_in_english_and_skipping_the_name(runtime, queue):
+    call = Patient(runtime, "voice", phone=JOHN)
+    call.call().send("English", confidence=0.9)
+    call.send("I'd like an appointment next tuesday afternoon", confidence=0.8)
+    assert call.reply.lang == "en" and call.state["q"] == "book_pick"
+    assert "Tuesday, December fifteenth at one PM" in call.text
+    call.press("1").press("#")
+    assert call.keys == ["confirm_slot"]
+    call.press("1")
+    assert call.keys == ["booked", "sms_copy"]
+    assert patient(runtime, JOHN).name is None
+
+
+def test_keypad_next_week_offers_slots_from_next_monday(caller):
+    caller.call().press("1").press("4")
+    assert "lundi quatorze décembre" in caller.text
+
+
+def test_no_sms_copy_is_offered_to_a_landline(patient_factory):
+    call = patient_factory(channel="voice", phone=LANDLINE, can_sms=False)
+    call.call().press("1").press("2").press("1").press("#").press("1")
+    assert call.keys == ["booked", "more"]
+
+
+def test_star_repeats_the_last_prompt(caller):
+    caller.call().press("1").press("2")
+    offered = caller.text
+    caller.press("*")
+    assert caller.text == offered
+    assert caller.state["q"] == "book_pick"
+
+
+def test_silence_gets_the_retry_prompt_then_a_person(caller):
+    caller.call().silence()
+    assert caller.keys == ["menu_retry"]
+    caller.silence()
+    assert caller.keys == ["menu_retry"]
+    caller.silence()  # the third: a person (the clinic is open on Monday morning)
+    assert caller.keys == ["misses_voice", "transfer"]
+    assert caller.reply.transfer_to == "+15145550199"
+
+
+def test_three_misunderstandings_when_closed_lead_to_a_callback_request(caller, runtime, clock):
+    clock.set_local(dt.date(2026, 12, 7), dt.time(20, 0))
+    caller.call()
+    for _ in range(3):
+        caller.send("euh je sais pas trop", confidence=0.7)
+    assert caller.keys == ["misses_voice", "callback_offer", "callback_name"]
+    caller.send("Marie Tremblay", confidence=0.8)
+    assert caller.keys == ["callback_done"] and caller.reply.ends
+    with runtime.session_factory.begin() as session:
+        request = session.scalar(select(CallbackRequest))
+        assert (request.phone, request.name, request.clinic_id) == (MARIE, "Marie Tremblay", "parc")
+
+
+def test_a_wrong_key_is_not_a_dead_end(caller):
+    caller.call().press("7")
+    assert caller.keys == ["menu_retry"]
+    caller.press("1")
+    assert caller.keys == ["ask_day"]
+
+
+def test_low_confidence_on_the_confirmation_is_read_back(caller, runtime):
+    caller.call().press("1").press("2").press("1").press("#")
+    caller.send("oui", confidence=0.3)
+    assert caller.keys == ["check_heard"] and caller.value("check_heard", "heard") == "oui"
+    assert booked(runtime, MARIE) == []
+    caller.press("1")
+    assert caller.keys == ["booked", "sms_copy"]
+
+
+def test_low_confidence_on_a_slot_choice_reads_the_slot_back(caller):
+    caller.call().press("1").press("2")
+    caller.send("le deuxième", confidence=0.2)
+    assert caller.keys == ["check_heard"]
+    assert caller.value("check_heard", "heard") == "mardi huit décembre à huit heures quinze"
+    caller.press("2")  # no: the choice is asked again
+    assert caller.state["q"] == "book_pick"
+
+
+def test_a_hidden_caller_id_is_asked_for_a_number_read_back_and_used(runtime, queue):
+    call = Patient(runtime, "voice", phone=None, key="call:CA0001")
+    call.call().press("2")
+    assert call.keys == ["ask_phone"] and call.reply.max_digits == 11
+    call.press("123#")
+    assert call.keys == ["ask_phone_retry"]
+    call.press("5145551234#")
+    assert call.keys == ["check_phone"] and call.value("check_phone", "phone") == MARIE
+    call.press("1")
+    assert call.keys[0] == "walkin_joined"
+    assert len(tickets(runtime, MARIE)) == 1
+
+
+def test_walkin_on_a_mobile_asks_how_to_be_told(caller, runtime):
+    caller.call().press("2")
+    assert caller.keys == ["walkin_joined", "walkin_notify"]
+    caller.press("2")
+    assert caller.keys == ["walkin_notice_call", "more"]
+    assert tickets(runtime, MARIE)[0].notify_by == "call"
+    caller.call().press("2")
+    assert caller.keys == ["walkin_already", "queue_action"]
+    caller.press("2")
+    assert caller.keys == ["walkin_left", "more"]
+
+
+def test_walkin_from_a_landline_is_told_by_a_call(patient_factory, runtime):
+    call = patient_factory(channel="voice", phone=LANDLINE, can_sms=False)
+    call.call().press("2")
+    assert call.keys == ["walkin_joined", "walkin_notice_call", "more"]
+    assert tickets(runtime, LANDLINE)[0].notify_by == "call"
+
+
+def test_cancelling_by_phone(caller, runtime):
+    book_directly(runtime, MARIE, THURSDAY)
+    caller.call().press("3")
+    assert caller.keys == ["appointments_manage", "pick_appointment"]
+    caller.press("1")
+    assert caller.keys == ["appointment_action"]
+    caller.press("1")
+    assert caller.keys == ["confirm_cancel"]
+    caller.press("1")
+    assert caller.keys == ["cancelled", "more"]
+    assert booked(runtime, MARIE) == []
+
+
+def test_emergency_words_on_the_phone_come_first(caller):
+    caller.call().press("1")
+    caller.send("j'ai mal à la poitrine", confidence=0.8)
+    assert caller.keys == ["emergency", "ask_day"]
+
+
+def test_a_hang_up_mid_booking_leaves_the_hold_to_expire(caller, runtime, clock):
+    caller.call().press("1").press("2").press("1")
+    held = caller.state["d"]["slot"]
+    assert slot_status(runtime, held) == SlotStatus.HELD
+    clock.advance(minutes=6)
+    other = Patient(runtime, "sms", phone=JOHN)
+    other.send("RDV demain")
+    assert held in other.state["d"]["offered"]
+
+
+# ---- the outbound queue-notice call -------------------------------------------------------------------------
+
+
+def _notice(runtime, ticket_id, phone=MARIE):
+    with runtime.session_factory.begin() as session:
+        prime(
+            session,
+            channel="voice",
+            conversation_key=phone,
+            clinic_id="parc",
+            flow="queue_notice",
+            data={"ticket_id": ticket_id},
+            now=runtime.now(),
+            minutes=10,
+        )
+
+
+def test_the_queue_notice_call_one_means_coming(runtime, queue):
+    Patient(runtime, "sms").send("SANS RDV")
+    ticket = tickets(runtime, MARIE)[0]
+    _notice(runtime, ticket.id)
+    call = Patient(runtime, "voice")
+    call.call()
+    assert call.keys == ["notice"] and call.choice_digits() == ["1", "2"]
+    call.press("1")
+    assert call.keys == ["notice_coming"] and call.reply.ends
+    assert tickets(runtime, MARIE)[0].status == "waiting"
+
+
+def test_the_queue_notice_call_two_leaves_the_queue(runtime, queue):
+    Patient(runtime, "sms").send("SANS RDV")
+    _notice(runtime, tickets(runtime, MARIE)[0].id)
+    call = Patient(runtime, "voice")
+    call.call().press("2")
+    assert call.keys == ["walkin_left", "goodbye"] and call.reply.ends
+    assert tickets(runtime, MARIE)[0].status == "left"
+    assert ("check_queue_notices", ("parc",)) in call.effects
+
+
+def test_the_queue_notice_call_for_a_place_no_longer_active(runtime, queue):
+    sms = Patient(runtime, "sms")
+    sms.send("SANS RDV")
+    ticket = tickets(runtime, MARIE)[0]
+    sms.send("QUITTER")
+    _notice(runtime, ticket.id)
+    call = Patient(runtime, "voice")
+    call.call()
+    assert call.keys == ["notice_gone"] and call.reply.ends
+
+
+def test_silence_on_the_queue_notice_keeps_the_place(runtime, queue):
+    Patient(runtime, "sms").send("SANS RDV")
+    _notice(runtime, tickets(runtime, MARIE)[0].id)
+    call = Patient(runtime, "voice")
+    call.call().silence().silence().silence()
+    assert call.keys == ["notice_kept"] and call.reply.ends
+    assert tickets(runtime, MARIE)[0].status == "waiting"
+
+
+def test_a_failed_transfer_offers_a_callback(runtime, queue):
+    with runtime.session_factory.begin() as session:
+        prime(
+            session,
+            channel="voice",
+            conversation_key=MARIE,
+            clinic_id="parc",
+            flow="callback_name",
+            data={"reason": "no-answer"},
+            now=runtime.now(),
+            minutes=10,
+        )
+    call = Patient(runtime, "voice")
+    call.call()
+    assert call.keys == ["callback_offer", "callback_name"]
+    call.press("#")
+    assert call.keys == ["callback_done"]
