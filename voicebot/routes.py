@@ -1,0 +1,258 @@
+"""The phone line's webhooks: a call comes in, each answer, silence, a transfer's end, status, notices."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, abort, request
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException
+
+import core.dialog as dialog
+from core.dialog import hangup
+from core.dialog.types import Inbound, Reply
+from core.models import CallRecord, Clinic, TicketStatus, WalkinTicket
+from core.services.clinics import clinic_for_number
+from core.webhooks import remember_response, replayed_response, runtime, signature_is_valid
+from voicebot import bp
+from voicebot.calls import (
+    TERMINAL_STATUSES,
+    CallContext,
+    call_sid,
+    event_key,
+    find_call,
+    inbound_turn,
+    is_outbound,
+    remember_call,
+)
+from voicebot.twiml import bilingual_goodbye, render_reply, say_and_hang_up
+
+log = logging.getLogger(__name__)
+
+TURN_URL = "/voice/turn"
+SILENCE_URL = "/voice/silence"
+TRANSFER_URL = "/voice/transfer"
+NOTICE_FLOW = "queue_notice"
+CALLBACK_FLOW = "callback_name"  # the dialog's question that takes a name for a callback
+PRIMED_MINUTES = 10  # a notice or a failed transfer is answered within the call, never later
+
+
+def twiml(body: str, status: int = 200) -> Response:
+    return Response(body, status=status, mimetype="text/xml")
+
+
+def apology() -> Response:
+    """What a caller hears when something is broken: French first, 911/811, goodbye. Needs no database."""
+    return twiml(bilingual_goodbye("voice_application_error"))
+
+
+def _check_signature() -> None:
+    config = runtime().config
+    if config.verify_signatures and not signature_is_valid(
+        request, config.twilio_auth_token, config.public_base_url
+    ):
+        log.warning("voice webhook %s with a bad signature refused", request.path)
+        abort(403)
+
+
+def _step() -> int | None:
+    raw = request.args.get("s", "")
+    return int(raw) if raw.isdigit() and len(raw) < 6 else None
+
+
+def _renderer(step: int):
+    """The render callback of a turn: the next gather, redirect and transfer carry the next step number."""
+    nxt = step + 1
+
+    def render(reply: Reply) -> str:
+        return render_reply(
+            reply,
+            turn_url=f"{TURN_URL}?s={nxt}",
+            silence_url=f"{SILENCE_URL}?s={nxt}",
+            transfer_url=f"{TRANSFER_URL}?s={nxt}&lang={reply.lang}",
+        )
+
+    return render
+
+
+def _run(call: CallContext, inbound: Inbound, key: str, step: int) -> str:
+    body, _outcome = dialog.run_turn(
+        runtime(),
+        channel="voice",
+        clinic=call.clinic_id,
+        conversation_key=call.conversation_key,
+        phone=call.phone,
+        inbound=inbound,
+        render=_renderer(step),
+        event_key=key,
+        forwarded=call.forwarded,
+        can_sms=call.can_sms,
+    )
+    return body
+
+
+def _turn(kind: str) -> Response:
+    """One webhook of a call: find the call, hand the patient's turn to the dialog, answer TwiML."""
+    _check_signature()
+    sid = call_sid(request.form)
+    if not sid:
+        return apology()
+    step = 0 if kind == "start" else _step()
+    key = event_key(sid, kind, step, request.headers.get("I-Twilio-Idempotency-Token"), request.form)
+    rt = runtime()
+    with rt.session_factory.begin() as session:
+        call = find_call(session, request.form, rt.now(), answering=kind == "start")
+    if call is None:
+        return twiml(bilingual_goodbye("voice_unknown_number"))
+    return twiml(_run(call, inbound_turn(request.form, kind), key, step or 0))
+
+
+@bp.post("/voice")
+def incoming_call():
+    """A call comes in: greet the caller."""
+    return _turn("start")
+
+
+@bp.post(TURN_URL)
+def answer():
+    """The caller pressed keys or spoke."""
+    return _turn("turn")
+
+
+@bp.post(SILENCE_URL)
+def silence():
+    """The gather heard nothing and fell through to its redirect."""
+    return _turn("silence")
+
+
+@bp.post(TRANSFER_URL)
+def transfer_ended():
+    """A transfer to the reception ended: goodbye if someone answered, else offer a callback."""
+    _check_signature()
+    sid = call_sid(request.form)
+    if not sid:
+        return apology()
+    lang = request.args.get("lang", "fr")
+    if request.form.get("DialCallStatus") == "completed":
+        return twiml(say_and_hang_up("voice_transfer_done", lang))
+    step = _step() or 0
+    key = event_key(sid, "transfer", step, request.headers.get("I-Twilio-Idempotency-Token"), request.form)
+    rt = runtime()
+    with rt.session_factory.begin() as session:
+        call = find_call(session, request.form, rt.now(), answering=False)
+        if call is None:
+            return twiml(bilingual_goodbye("voice_unknown_number"))
+        replayed = replayed_response(session, key)
+        if replayed is not None:
+            return twiml(replayed)
+        dialog.prime(
+            session,
+            channel="voice",
+            conversation_key=call.conversation_key,
+            clinic_id=call.clinic_id,
+            flow=CALLBACK_FLOW,
+            data={"reason": request.form.get("DialCallStatus", "no-answer")[:20]},
+            now=rt.now(),
+            minutes=PRIMED_MINUTES,
+        )
+    return twiml(_run(call, Inbound(kind="start"), key, step))
+
+
+@bp.post("/voice/notice/<int:ticket_id>")
+def queue_notice(ticket_id: int):
+    """Our call to a landline patient whose walk-in turn is near: read the notice, 1 coming, 2 leave."""
+    _check_signature()
+    sid = call_sid(request.form)
+    if not sid:
+        return apology()
+    key = event_key(sid, "notice", 0, request.headers.get("I-Twilio-Idempotency-Token"), request.form)
+    rt = runtime()
+    with rt.session_factory.begin() as session:
+        replayed = replayed_response(session, key)
+        if replayed is not None:
+            return twiml(replayed)
+        ticket = session.get(WalkinTicket, ticket_id)
+        active = ticket is not None and ticket.status in (TicketStatus.WAITING, TicketStatus.NOTIFIED)
+        if not active:
+            clinic = clinic_for_number(session, request.form.get("From")) if ticket is None else None
+            clinic = clinic or (session.get(Clinic, ticket.clinic_id) if ticket is not None else None)
+            lang = (ticket.patient.lang if ticket is not None else None) or (
+                clinic.default_lang if clinic else "fr"
+            )
+            body = say_and_hang_up("voice_notice_gone", lang, clinic=clinic.name if clinic else "")
+            remember_response(session, key, body)
+            return twiml(body)
+        phone = ticket.patient.phone
+        remember_call(session, sid, ticket.clinic_id, phone, None, rt.now())
+        call = CallContext(sid, ticket.clinic_id, phone, False)
+        dialog.prime(
+            session,
+            channel="voice",
+            conversation_key=call.conversation_key,
+            clinic_id=call.clinic_id,
+            flow=NOTICE_FLOW,
+            data={"ticket_id": ticket_id},
+            now=rt.now(),
+            minutes=PRIMED_MINUTES,
+        )
+    return twiml(_run(call, Inbound(kind="start"), key, 0))
+
+
+@bp.post("/voice/status")
+def call_status():
+    """How a call ended: keep its status and duration, and give back a slot a hang-up left on hold."""
+    _check_signature()
+    sid = call_sid(request.form)
+    status = request.form.get("CallStatus", "")[:20]
+    if not sid or not status:
+        return twiml("<Response/>")
+    rt = runtime()
+    with rt.session_factory.begin() as session:
+        record = session.get(CallRecord, sid)
+        if record is None:
+            number = request.form.get("From") if is_outbound(request.form) else request.form.get("To")
+            clinic = clinic_for_number(session, number)
+            record = CallRecord(call_sid=sid, clinic_id=clinic.id if clinic else None, started_at=rt.now())
+            session.add(record)
+        record.status = status
+        duration = request.form.get("CallDuration", "")
+        if duration.isdigit():
+            record.duration_seconds = int(duration)
+        if status in TERMINAL_STATUSES:
+            record.ended_at = record.ended_at or rt.now()
+            if record.clinic_id:
+                key = record.from_number or f"call:{sid}"
+                abandon = getattr(dialog, "abandon", None) or hangup.abandon
+                abandon(session, key, record.clinic_id, "voice")
+        if is_outbound(request.form):
+            _record_delivery(session, sid, status, request.form.get("ErrorCode"), rt.now())
+    return twiml("<Response/>")
+
+
+def _record_delivery(session, sid: str, status: str, error_code: str | None, now) -> None:
+    """Outbound notice calls are deliveries too: the jobs' record keeps their status."""
+    try:
+        from core.services.notifications import record_delivery_status
+    except ImportError:  # the notifications service is optional in this build
+        return
+    record_delivery_status(session, sid, status, error_code or None, now)
+
+
+@bp.post("/fallback/voice")
+def fallback():
+    """Twilio's fallback URL: no database, no Redis, no signature needed to say sorry."""
+    return apology()
+
+
+@bp.errorhandler(DBAPIError)
+def database_down(exc):
+    log.error("voice: database unavailable: %s", exc.__class__.__name__)
+    return apology()
+
+
+@bp.errorhandler(Exception)
+def unexpected(exc):
+    if isinstance(exc, HTTPException):
+        return exc
+    log.exception("voice: unexpected error")
+    return apology()
