@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
 from flask import Flask, jsonify
 
@@ -17,10 +18,17 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     config = config or (runtime.config if runtime else Config.from_env())
     if runtime is None:
         runtime = build_runtime(config)
+    if runtime.jobs is None:
         attach_queue(runtime)
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=config.secret_key, TESTING=config.testing, MAX_CONTENT_LENGTH=1 * 1024 * 1024
+        SECRET_KEY=config.secret_key,
+        TESTING=config.testing,
+        MAX_CONTENT_LENGTH=1 * 1024 * 1024,
+        # Without a configured password the console gets one for this process only (serve prints it).
+        STAFF_PASSWORD=config.staff_password or secrets.token_urlsafe(9),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
     )
     app.extensions["clinicline"] = runtime
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from sqlalchemy import func, select
 
+import prompts
 from core.clinics_file import EXAMPLE_FILE, ClinicsFileError, load_clinics
 from core.config import Config
 from core.db import make_engine, make_session_factory, upgrade
@@ -122,6 +123,13 @@ def serve(host: str, port: int, threads: int) -> None:
     click.echo(f"  A message comes in:     POST {base}/sms       fallback: POST {base}/fallback/sms")
     click.echo(f"  Message status:         POST {base}/sms/status (set by clinicline on outbound messages)")
     click.echo(f"  Health:                 GET  {base}/healthz")
+    click.echo(
+        prompts.render(
+            "staff_password_printed", "en", url=f"{base}/staff/", password=app.config["STAFF_PASSWORD"]
+        )
+        if not config.staff_password
+        else f"Staff console: {base}/staff/"
+    )
     sys.stdout.flush()
     waitress_serve(app, host=host, port=port, threads=threads, ident="clinicline")
 
@@ -141,3 +149,7 @@ for _module, _attr in (
     ("clinicline.jobs_cmd", "jobs_command"),
 ):
     _register_optional(_module, _attr)
+
+
+if __name__ == "__main__":
+    main()

@@ -22,6 +22,7 @@ class Config:
     twilio_api_base_url: str = DEFAULT_TWILIO_API
     secret_key: str = "dev-only-change-me"
     clinics_file: Path | None = None
+    staff_password: str | None = None  # the staff console's password; serve makes one up when unset
     hold_minutes: int = 5
     conversation_idle_minutes: int = 30
     slot_horizon_days: int = 30
@@ -64,6 +65,7 @@ class Config:
             twilio_api_base_url=(env.get("TWILIO_API_BASE_URL") or DEFAULT_TWILIO_API).rstrip("/"),
             secret_key=env.get("SECRET_KEY") or "dev-only-change-me",
             clinics_file=Path(clinics) if clinics else None,
+            staff_password=env.get("CLINICLINE_STAFF_PASSWORD") or None,
         )
         values.update(overrides)
         return cls(**values)

@@ -65,3 +65,7 @@ class NotInQueue(DomainError):
 
 class NoOneWaiting(DomainError):
     pass
+
+
+class CallbackNotFound(DomainError):
+    pass

@@ -1,5 +1,5 @@
-"""staff: see README."""
+"""The staff console: a small web page to see and run the clinic's day (queue, appointments, callbacks)."""
 
-from flask import Blueprint
+from staff.routes import bp
 
-bp = Blueprint("staff", __name__)
+__all__ = ["bp"]

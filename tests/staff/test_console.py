@@ -1,0 +1,148 @@
+"""The staff console as a receptionist uses it: sign in, see the day, call the next patient."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from sqlalchemy import select
+
+from clinicline.app import create_app
+from core.jobs import attach_queue
+from core.models import (
+    Appointment,
+    AppointmentStatus,
+    AuditEntry,
+    CallbackRequest,
+    Clinic,
+    OutboundMessage,
+    TicketStatus,
+    WalkinTicket,
+)
+from core.services import booking, walkin
+from core.services.patients import get_or_create_patient
+
+PASSWORD = "s3cret-console"
+
+
+@pytest.fixture
+def console(runtime):
+    runtime.config = runtime.config.with_(staff_password=PASSWORD)
+    attach_queue(runtime, background=False)
+    app = create_app(runtime=runtime)
+    return app.test_client()
+
+
+def text_of(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def sign_in(client, name="Julie"):
+    client.post("/staff/login", data={"name": name, "password": PASSWORD})
+
+
+def csrf(client, path="/staff/parc/"):
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def seed_queue(runtime, phones):
+    now = runtime.now()
+    with runtime.session_factory.begin() as s:
+        parc = s.get(Clinic, "parc")
+        for phone in phones:
+            patient = get_or_create_patient(s, phone)
+            patient.name = f"Patient {phone[-4:]}"
+            walkin.join_walkin_queue(s, parc, patient, "sms", now)
+
+
+def test_the_console_asks_for_a_password_first(console):
+    assert console.get("/staff/parc/").status_code == 302
+    response = console.post("/staff/login", data={"name": "Julie", "password": "wrong"})
+    assert "Nom ou mot de passe incorrect" in text_of(response)
+    assert console.get("/staff/parc/").status_code == 302
+
+
+def test_the_day_shows_the_queue_in_order_with_masked_numbers(console, runtime):
+    seed_queue(runtime, ["+15145551001", "+15145551002"])
+    sign_in(console)
+    page = text_of(console.get("/staff/parc/"))
+    assert page.index("Patient 1001") < page.index("Patient 1002")
+    assert "+15145551001" not in page  # only the last digits are shown
+    assert "2 numéros donnés sur 30" in page
+
+
+def test_calling_the_next_patient_marks_the_ticket_and_tells_the_patient(console, runtime):
+    seed_queue(runtime, ["+15145551001", "+15145551002"])
+    sign_in(console)
+    response = console.post("/staff/parc/queue/next", data={"csrf": csrf(console)})
+    assert response.status_code == 302
+    runtime.jobs.drain()
+    with runtime.session_factory() as s:
+        first, second = s.scalars(select(WalkinTicket).order_by(WalkinTicket.number)).all()
+        assert first.status == TicketStatus.CALLED and second.status == TicketStatus.WAITING
+        told = s.scalars(select(OutboundMessage).where(OutboundMessage.ticket_id == first.id)).all()
+        assert len(told) == 1
+        actors = s.scalars(select(AuditEntry.actor).where(AuditEntry.action == "walkin.called")).all()
+        assert actors == ["Julie"]
+
+
+def test_a_post_without_the_form_token_is_refused(console, runtime):
+    seed_queue(runtime, ["+15145551001"])
+    sign_in(console)
+    assert console.post("/staff/parc/queue/next", data={}).status_code == 400
+    with runtime.session_factory() as s:
+        assert s.scalar(select(WalkinTicket.status)) == TicketStatus.WAITING
+
+
+def test_calling_next_with_nobody_waiting_says_so(console):
+    sign_in(console)
+    response = console.post("/staff/parc/queue/next", data={"csrf": csrf(console)}, follow_redirects=True)
+    assert "Personne n'attend dans la file" in text_of(response)
+
+
+def test_staff_can_mark_attendance_and_cancel_with_a_confirmation_to_the_patient(console, runtime, clock):
+    now = runtime.now()
+    with runtime.session_factory.begin() as s:
+        parc = s.get(Clinic, "parc")
+        patient = get_or_create_patient(s, "+15145551003")
+        slots = booking.find_free_slots(s, parc, now).slots
+        first = booking.book(s, slots[0].id, patient, "sms", now).id
+        second = booking.book(s, slots[1].id, patient, "sms", now).id
+    sign_in(console)
+    token = csrf(console)
+    console.post(f"/staff/parc/appointments/{second}/cancel", data={"csrf": token})
+    clock.advance(minutes=5)
+    console.post(f"/staff/parc/appointments/{first}/attended", data={"csrf": token})
+    runtime.jobs.drain()
+    with runtime.session_factory() as s:
+        assert s.get(Appointment, first).status == AppointmentStatus.ATTENDED
+        assert s.get(Appointment, second).status == AppointmentStatus.CANCELLED
+        purposes = s.scalars(
+            select(OutboundMessage.purpose).where(OutboundMessage.appointment_id == second)
+        ).all()
+        assert "confirmation" in " ".join(purposes)
+
+
+def test_callback_requests_are_listed_with_the_number_and_can_be_closed(console, runtime):
+    with runtime.session_factory.begin() as s:
+        s.add(CallbackRequest(clinic_id="parc", phone="+15145559876", name="Gérald"))
+    sign_in(console)
+    page = text_of(console.get("/staff/parc/"))
+    assert "Gérald" in page and "+15145559876" in page
+    callback_id = re.search(r"/staff/parc/callbacks/(\d+)/done", page).group(1)
+    console.post(f"/staff/parc/callbacks/{callback_id}/done", data={"csrf": csrf(console)})
+    with runtime.session_factory() as s:
+        assert s.scalar(select(CallbackRequest.status)) == "done"
+
+
+def test_viewing_the_day_is_logged_with_who_saw_it(console):
+    sign_in(console, "Marc")
+    console.get("/staff/parc/?lang=en")
+    page = text_of(console.get("/staff/parc/"))
+    assert "Call next patient" in page  # the language choice is remembered
+    rt = console.application.extensions["clinicline"]
+    with rt.session_factory() as s:
+        seen = s.scalars(select(AuditEntry).where(AuditEntry.action == "staff.viewed_day")).all()
+        assert {e.actor for e in seen} == {"Marc"}
