@@ -94,7 +94,7 @@ _CANCEL = re.compile(
 )
 _WALKIN_TARGET = re.compile(
     r"\b(?:file|queue|line|liste d'attente|waiting list|sans[- ]?rdv|sans rendez"
-    r"|walk[- ]?in|quitter|leave|spot)\b"
+    r"|walk[- ]?in|quitter|leave|spot|ma place|my place|mon numero|my number|ticket)\b"
 )
 _RESCHEDULE = re.compile(
     r"\breschedul\w*|\bresched\b|\bdeplac\w*|\breporter\b|\bremettre\b|\bdecaler\b|\bchang\w*|\bmodifi\w*"

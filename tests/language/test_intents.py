@@ -66,7 +66,17 @@ def test_queue_position_questions_are_position(text):
     assert intent_of(text) == "position"
 
 
-@pytest.mark.parametrize("text", ["QUITTER", "leave", "leave the queue", "je veux sortir de la file"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "QUITTER",
+        "leave",
+        "leave the queue",
+        "je veux sortir de la file",
+        "annuler ma place",
+        "cancel my spot",
+    ],
+)
 def test_leaving_the_queue_is_cancel_with_walkin_target(text):
     result = understand(text, None, NOW)
     assert (result.intent, result.target) == ("cancel", "walkin")
