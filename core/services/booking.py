@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
@@ -118,7 +118,11 @@ def find_free_slots(
 
 
 def _nearest(session, clinic, now, query, base, limit, horizon_days) -> list[Slot]:
-    """The free slots nearest the wish, in time order."""
+    """The free slots nearest the wish, in time order.
+
+    A wish for a time of day ("tomorrow after 3", "Friday morning") is kept on other days before it is
+    given up: the nearest day with such slots wins, and within it the times nearest the wish.
+    """
     target = _target(clinic, query, now)
     window = session.scalars(
         base.where(
@@ -127,9 +131,20 @@ def _nearest(session, clinic, now, query, base, limit, horizon_days) -> list[Slo
     ).all()
     if not window:  # nothing near the wish: the first free slots at all
         window = session.scalars(base.where(Slot.starts_at < now + dt.timedelta(days=horizon_days))).all()
-    nearest = sorted(
-        _distinct_times(window, 10_000), key=lambda s: abs((s.starts_at - target).total_seconds())
-    )
+    candidates = _distinct_times(window, len(window))
+    if query.date and (query.after or query.part_of_day or query.at):
+        any_day = replace(query, date=None)
+        same_time_of_day = [s for s in candidates if _matches(s, clinic, any_day)]
+        if same_time_of_day:
+            local_target = to_local(target, clinic.timezone)
+            wished = local_target.hour * 60 + local_target.minute
+
+            def day_then_time(slot: Slot) -> tuple[int, int]:
+                local = to_local(slot.starts_at, clinic.timezone)
+                return abs((local.date() - query.date).days), abs(local.hour * 60 + local.minute - wished)
+
+            return sorted(sorted(same_time_of_day, key=day_then_time)[:limit], key=lambda s: s.starts_at)
+    nearest = sorted(candidates, key=lambda s: abs((s.starts_at - target).total_seconds()))
     return sorted(nearest[:limit], key=lambda s: s.starts_at)
 
 

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from core.errors import AppointmentNotCancellable, AppointmentNotFound, SlotNotFound, SlotTaken
-from core.models import Appointment, AppointmentStatus, AuditEntry, Practitioner, Slot, SlotStatus
+from core.models import Appointment, AppointmentStatus, AuditEntry, Clinic, Practitioner, Slot, SlotStatus
 from core.services import booking
 from core.services.booking import SlotQuery
+from core.timeutil import to_local
 from tests.core.helpers import (
     MONDAY,
     SATURDAY,
@@ -361,3 +362,23 @@ def test_upcoming_appointments_are_the_patients_booked_future_ones_soonest_first
     assert [a.id for a in booking.upcoming_appointments(session, me, parc, local(TUESDAY, 9, 30))] == [
         later.id
     ]
+
+
+def test_when_the_wished_day_is_closed_the_wished_time_of_day_is_kept_on_the_nearest_open_day(session, clock):
+    # Sunday 13 December after 3 PM: the clinic is closed; Monday after 3 PM is the nearest such time.
+    parc = session.get(Clinic, "parc")
+    query = booking.SlotQuery(date=dt.date(2026, 12, 13), after=dt.time(15, 0))
+    found = booking.find_free_slots(session, parc, clock(), query)
+    assert not found.exact
+    starts = [to_local(s.starts_at, parc.timezone) for s in found.slots]
+    assert [s.date() for s in starts] == [dt.date(2026, 12, 14)] * 3
+    assert [s.time() for s in starts] == [dt.time(15, 0), dt.time(15, 15), dt.time(15, 30)]
+
+
+def test_a_closed_morning_wish_moves_to_the_nearest_morning(session, clock):
+    parc = session.get(Clinic, "parc")
+    query = booking.SlotQuery(date=dt.date(2026, 12, 12), part_of_day="morning")  # a Saturday
+    found = booking.find_free_slots(session, parc, clock(), query)
+    starts = [to_local(s.starts_at, parc.timezone) for s in found.slots]
+    assert not found.exact and {s.date() for s in starts} == {dt.date(2026, 12, 11)}
+    assert all(s.hour < 12 for s in starts)

@@ -34,7 +34,9 @@ def free_port() -> int:
 
 
 def _pg_bin(name: str) -> str:
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+    found = shutil.which(name) or next(
+        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
+    )
     if not found:
         raise MissingBinary(INSTALL_HINT.format(what=f"PostgreSQL ({name})", pkg="postgresql"))
     return found
@@ -63,20 +65,39 @@ class PostgresServer:
     def start(self) -> PostgresServer:
         initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
         subprocess.run(
-            _as_postgres([initdb, "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                          "--locale=C.UTF-8"]),
-            check=True, capture_output=True,
+            _as_postgres(
+                [
+                    initdb,
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ]
+            ),
+            check=True,
+            capture_output=True,
         )
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
+        options = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
+        )
         subprocess.run(
-            _as_postgres([pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.dir / "log"), "-w", "start"]),
-            check=True, capture_output=True,
+            _as_postgres(
+                [pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.dir / "log"), "-w", "start"]
+            ),
+            check=True,
+            capture_output=True,
         )
         return self
 
     def stop(self) -> None:
-        subprocess.run(_as_postgres([_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"]),
-                       capture_output=True)
+        subprocess.run(
+            _as_postgres([_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -97,7 +118,8 @@ class RedisServer:
             raise MissingBinary(INSTALL_HINT.format(what="Redis (redis-server)", pkg="redis-server"))
         self.proc = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
