@@ -254,6 +254,18 @@ def _locked_appointment(session: Session, appointment_id: int) -> Appointment | 
     return session.get(Appointment, appointment_id, with_for_update=True, populate_existing=True)
 
 
+def _upcoming_of(
+    session: Session, appointment_id: int, patient_id: int | None, now: dt.datetime
+) -> Appointment:
+    """A booked appointment that has not started, locked; a patient may only touch their own."""
+    appointment = _locked_appointment(session, appointment_id)
+    if appointment is None or (patient_id is not None and appointment.patient_id != patient_id):
+        raise AppointmentNotFound(appointment_id)
+    if appointment.status != AppointmentStatus.BOOKED or appointment.starts_at <= now:
+        raise AppointmentNotCancellable(appointment_id)
+    return appointment
+
+
 def cancel(
     session: Session,
     appointment_id: int,
@@ -263,11 +275,7 @@ def cancel(
     actor: str | None = None,
 ) -> Appointment:
     """Cancel an upcoming appointment and free its slot; a patient may only cancel their own."""
-    appointment = _locked_appointment(session, appointment_id)
-    if appointment is None or (patient_id is not None and appointment.patient_id != patient_id):
-        raise AppointmentNotFound(appointment_id)
-    if appointment.status != AppointmentStatus.BOOKED or appointment.starts_at <= now:
-        raise AppointmentNotCancellable(appointment_id)
+    appointment = _upcoming_of(session, appointment_id, patient_id, now)
     appointment.status = AppointmentStatus.CANCELLED
     appointment.cancelled_at = now
     notifications.withdraw_pending(session, now, appointment_id=appointment.id)
@@ -299,11 +307,7 @@ def reschedule(
     holder: str | None = None,
 ) -> Appointment:
     """Book the new slot, then release the old one, in the caller's one transaction."""
-    old = _locked_appointment(session, appointment_id)
-    if old is None or (patient_id is not None and old.patient_id != patient_id):
-        raise AppointmentNotFound(appointment_id)
-    if old.status != AppointmentStatus.BOOKED or old.starts_at <= now:
-        raise AppointmentNotCancellable(appointment_id)
+    old = _upcoming_of(session, appointment_id, patient_id, now)
     new_slot = session.get(Slot, new_slot_id)
     if new_slot is None or new_slot.clinic_id != old.clinic_id:
         raise SlotNotFound(new_slot_id)

@@ -7,38 +7,24 @@ import logging
 import pytest
 
 from clinicline.app import create_app
-from tests.conftest import make_runtime
+from tests.support.apps import JOHN, MARIE, PARC, PARC_LINE, TOKEN, WESTMOUNT, RecordingQueue, signed_runtime
 from tests.voice.walker import Call
 
-TOKEN = "test-token"
-PARC = "+15145550100"
-PARC_LINE = "+15145550199"  # the clinic's own number, forwarded to us when busy; also its reception
-WESTMOUNT = "+15145550200"
-MARIE = "+15145551234"
-JOHN = "+15145559876"
-
-
-class RecordingQueue:
-    """A job queue that only remembers what was enqueued (the jobs have their own tests)."""
-
-    def __init__(self):
-        self.jobs: list[tuple[str, tuple, object]] = []
-
-    def enqueue(self, path: str, *args, at=None) -> None:
-        self.jobs.append((path, args, at))
-
-    def paths(self) -> list[str]:
-        return [path for path, _args, _at in self.jobs]
-
-    def stop(self) -> None:
-        pass
+__all__ = [
+    "JOHN",
+    "MARIE",
+    "PARC",
+    "PARC_LINE",
+    "TOKEN",
+    "WESTMOUNT",
+    "RecordingQueue",
+]  # tests import these from here
 
 
 @pytest.fixture
 def voice_runtime(sqlite_url, clock, tmp_path):
     """The demo clinics on SQLite, webhooks signed with TOKEN, jobs recorded instead of run."""
-    rt = make_runtime(sqlite_url, clock, tmp_path, twilio_auth_token=TOKEN)
-    rt.jobs = RecordingQueue()
+    rt = signed_runtime(sqlite_url, clock, tmp_path)
     yield rt
     rt.dispose()
 
