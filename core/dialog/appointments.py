@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from core.dialog.book import FLOW_INTENTS, appointment_when, date_text, start_booking
-from core.dialog.engine import STARTERS, Question, Turn, question, starter, yes_no, yes_no_choices
+from core.dialog.engine import (
+    STARTERS,
+    Question,
+    Turn,
+    describe_yes_no,
+    question,
+    starter,
+    yes_no,
+    yes_no_choices,
+)
 from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
 from core.dialog.types import Choice, Reply, Say
@@ -224,10 +233,6 @@ def cancel_now(t: Turn, appointment: Appointment) -> Reply:
     return t.done(Say("cancelled", {"when": when}))
 
 
-def _describe_yes_no(t: Turn, answer: object) -> str:
-    return t.words("word_yes" if answer == "yes" else "word_no")[0]
-
-
 question(
     Question(
         name="cancel_confirm",
@@ -240,7 +245,7 @@ question(
         choices=yes_no_choices,
         hints="hints_yes_no",
         matters=True,
-        describe=_describe_yes_no,
+        describe=describe_yes_no,
     )
 )
 

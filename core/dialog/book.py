@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from core.dialog.engine import Question, Turn, question, starter, yes_no, yes_no_choices
+from core.dialog.engine import Question, Turn, describe_yes_no, question, starter, yes_no, yes_no_choices
 from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
 from core.dialog.types import Choice, Reply, Say
@@ -359,10 +359,6 @@ def _confirm_act(t: Turn, answer: object) -> Reply:
     return book_now(t)
 
 
-def _describe_yes_no(t: Turn, answer: object) -> str:
-    return t.words("word_yes" if answer == "yes" else "word_no")[0]
-
-
 question(
     Question(
         name="book_confirm",
@@ -376,7 +372,7 @@ question(
         choices=yes_no_choices,
         hints="hints_yes_no",
         matters=True,
-        describe=_describe_yes_no,
+        describe=describe_yes_no,
     )
 )
 

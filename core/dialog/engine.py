@@ -272,6 +272,11 @@ def yes_no(turn: Turn, heard: Heard) -> str | None:
     return None
 
 
+def describe_yes_no(turn: Turn, answer: object) -> str:
+    """A yes/no answer in words, to read back a doubtful one."""
+    return turn.words("word_yes" if answer == "yes" else "word_no")[0]
+
+
 def yes_no_choices(turn: Turn) -> list[Choice]:
     """Keys for a yes/no question on the phone; a text answers in words."""
     if not turn.voice:

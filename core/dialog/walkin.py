@@ -77,11 +77,16 @@ def join(t: Turn, _h: Heard | None) -> Reply:
     return t.done(joined, Say("walkin_notice_" + notify_by))
 
 
-def _already(t: Turn, ticket: WalkinTicket) -> Reply:
-    said = Say("walkin_already", place_values(t, ticket))
+def _tell_place(t: Turn, ticket: WalkinTicket, key: str) -> Reply:
+    """The patient's place; a caller may then leave the queue or go back to the menu."""
+    said = Say(key, place_values(t, ticket))
     if t.voice:
         return t.ask("queue_action", data={"ticket": ticket.id}, says=[said])
     return t.done(said)
+
+
+def _already(t: Turn, ticket: WalkinTicket) -> Reply:
+    return _tell_place(t, ticket, "walkin_already")
 
 
 @starter("position")
@@ -95,10 +100,7 @@ def position(t: Turn, _h: Heard | None) -> Reply:
         if not t.clinic.walkin_enabled:
             return t.done(Say("walkin_unavailable", {"clinic": t.clinic_name()}))
         return t.ask("offer_join", data={}, says=[Say("walkin_not_in_queue")])
-    said = Say("walkin_place", place_values(t, ticket))
-    if t.voice:
-        return t.ask("queue_action", data={"ticket": ticket.id}, says=[said])
-    return t.done(said)
+    return _tell_place(t, ticket, "walkin_place")
 
 
 @starter("leave")
