@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Request, current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
@@ -37,6 +38,24 @@ def signature_is_valid(request: Request, auth_token: str, public_base_url: str |
 def replayed_response(session: Session, key: str) -> str | None:
     """What we answered the first time this event reached us, if it did."""
     return session.scalar(select(ProcessedEvent.response).where(ProcessedEvent.key == key))
+
+
+def claim_event(session: Session, key: str) -> str | None:
+    """Claim an event for this transaction, or get the answer a concurrent delivery of it already gave.
+
+    Twilio may deliver the same event again while the first delivery is still being answered. Inserting
+    the key first makes the second delivery wait on the first one's row; once the first commits, the
+    second finds its answer instead of acting again.
+    """
+    replay = replayed_response(session, key)
+    if replay is not None:
+        return replay
+    try:
+        with session.begin_nested():
+            session.add(ProcessedEvent(key=key, response=""))
+    except IntegrityError:
+        return replayed_response(session, key) or ""
+    return None
 
 
 def remember_response(session: Session, key: str, response: str) -> None:

@@ -17,7 +17,7 @@ from core.dialog.engine import advance
 from core.dialog.store import prime
 from core.dialog.types import Context, Inbound, Outcome, Reply, Say
 from core.models import Clinic
-from core.webhooks import remember_response, replayed_response
+from core.webhooks import claim_event, remember_response
 
 __all__ = ["advance", "prime", "run_turn"]
 
@@ -44,7 +44,7 @@ def run_turn(
     """
     with runtime.session_factory.begin() as session:
         if event_key:
-            replay = replayed_response(session, event_key)
+            replay = claim_event(session, event_key)
             if replay is not None:
                 return replay, None
         clinic_id = clinic if isinstance(clinic, str) else clinic.id
