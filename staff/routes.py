@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hmac
 import secrets
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 import prompts
 from core.errors import DomainError, NoOneWaiting
 from core.models import Clinic
 from core.services import audit, board, booking, notifications, walkin
-from core.services.patients import mask_phone
+from core.services.patients import get_or_create_patient, mask_phone, try_normalize_phone
 from core.timeutil import to_local
 from core.webhooks import runtime
-from prompts.format import format_date, format_time
+from prompts.format import format_date, format_time, format_when
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates", static_folder="static")
 
@@ -67,6 +69,12 @@ def signed_in(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+@bp.errorhandler(DBAPIError)
+def _database_down(_error):
+    """The console says the database is unreachable instead of showing an error page."""
+    return render_template("staff/unavailable.html"), 503
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -193,6 +201,116 @@ def appointment_outcome(clinic_id: str, appointment_id: int, outcome: str):
             booking.cancel(s, appointment_id, now, "staff", actor=actor)
             return [(e.job, *e.args) for e in notifications.staff_change_effects(appointment_id, "cancelled")]
         board.mark_attendance(s, clinic, appointment_id, outcome == "attended", actor)
+
+    return _act(clinic_id, action)
+
+
+def _wished_day(clinic: Clinic, now) -> dt.date:
+    """The day asked for in the query string, else today (clinic time)."""
+    try:
+        return dt.date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        return to_local(now, clinic.timezone).date()
+
+
+def _slot_choices(s, clinic: Clinic, now, day: dt.date, lang: str) -> list[tuple[int, str, str]]:
+    """(slot id, time, practitioner) of the free slots of a day, for the booking and moving forms."""
+    found = booking.find_free_slots(s, clinic, now, booking.SlotQuery(date=day), limit=200)
+    slots = found.slots if found.exact else []
+    return [
+        (slot.id, format_time(to_local(slot.starts_at, clinic.timezone).time(), lang), slot.practitioner.name)
+        for slot in slots
+    ]
+
+
+@bp.get("/<clinic_id>/book")
+@bp.get("/<clinic_id>/appointments/<int:appointment_id>/move")
+@signed_in
+def slot_form(clinic_id: str, appointment_id: int | None = None):
+    """Free slots of a day, to book for a patient on the phone or at the desk, or to move an appointment."""
+    rt = runtime()
+    now = rt.now()
+    with rt.session_factory() as s:
+        clinic = s.get(Clinic, clinic_id) or abort(404)
+        moving = None
+        if appointment_id is not None:
+            moving = s.get(booking.Appointment, appointment_id)
+            if moving is None or moving.clinic_id != clinic.id:
+                abort(404)
+        day = _wished_day(clinic, now)
+        lang = g.staff_lang
+        return render_template(
+            "staff/slots.html",
+            clinic=clinic,
+            day=day,
+            date_label=format_date(day, lang),
+            slots=_slot_choices(s, clinic, now, day, lang),
+            moving=moving,
+            moving_when=format_when(to_local(moving.starts_at, clinic.timezone), lang) if moving else None,
+            previous=day - dt.timedelta(days=1),
+            following=day + dt.timedelta(days=1),
+            phone=request.args.get("phone", ""),
+            name=request.args.get("name", ""),
+            notice=request.args.get("notice"),
+        )
+
+
+@bp.post("/<clinic_id>/book")
+@signed_in
+def book_for_patient(clinic_id: str):
+    phone = try_normalize_phone(request.form.get("phone"))
+    if phone is None:
+        return redirect(
+            url_for(
+                "staff.slot_form",
+                clinic_id=clinic_id,
+                notice="bad_phone",
+                date=request.form.get("date", ""),
+                name=request.form.get("name", ""),
+            )
+        )
+    name = request.form.get("name", "").strip()[:120] or None
+
+    def action(s, clinic, now, actor):
+        patient = get_or_create_patient(s, phone)
+        if name:
+            patient.name = name
+        slot_id = request.form.get("slot_id", type=int)
+        slot = s.get(booking.Slot, slot_id) if slot_id else None
+        if slot is None or slot.clinic_id != clinic.id:
+            abort(404)
+        appointment = booking.book(s, slot.id, patient, "staff", now)
+        audit.record(
+            s,
+            "staff.booked",
+            channel="staff",
+            clinic_id=clinic.id,
+            actor=actor,
+            subject=f"appointment:{appointment.id}",
+        )
+        return [(e.job, *e.args) for e in notifications.staff_change_effects(appointment.id, "booked")]
+
+    return _act(clinic_id, action)
+
+
+@bp.post("/<clinic_id>/appointments/<int:appointment_id>/move")
+@signed_in
+def move_appointment(clinic_id: str, appointment_id: int):
+    def action(s, clinic, now, actor):
+        appointment = s.get(booking.Appointment, appointment_id)
+        if appointment is None or appointment.clinic_id != clinic.id:
+            abort(404)
+        new = booking.reschedule(s, appointment_id, request.form.get("slot_id", type=int) or 0, now, "staff")
+        audit.record(
+            s,
+            "staff.rescheduled",
+            channel="staff",
+            clinic_id=clinic.id,
+            actor=actor,
+            subject=f"appointment:{new.id}",
+            replaces=appointment_id,
+        )
+        return [(e.job, *e.args) for e in notifications.staff_change_effects(new.id, "rescheduled")]
 
     return _act(clinic_id, action)
 

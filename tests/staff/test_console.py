@@ -146,3 +146,87 @@ def test_viewing_the_day_is_logged_with_who_saw_it(console):
     with rt.session_factory() as s:
         seen = s.scalars(select(AuditEntry).where(AuditEntry.action == "staff.viewed_day")).all()
         assert {e.actor for e in seen} == {"Marc"}
+
+
+def first_slot_id(page: str) -> int:
+    return int(re.search(r'name="slot_id" value="(\d+)"', page).group(1))
+
+
+def test_staff_book_for_a_patient_on_the_phone_who_then_gets_a_confirmation_and_reminders(console, runtime):
+    sign_in(console)
+    page = text_of(console.get("/staff/parc/book?date=2026-12-10"))
+    assert "jeu. 10 déc." in page and "8 h" in page
+    response = console.post(
+        "/staff/parc/book",
+        data={
+            "csrf": csrf(console),
+            "slot_id": first_slot_id(page),
+            "phone": "514 555-7777",
+            "name": "Léa Roy",
+        },
+    )
+    assert response.status_code == 302
+    runtime.jobs.drain()
+    with runtime.session_factory() as s:
+        appointment = s.scalar(select(Appointment))
+        assert appointment.patient.phone == "+15145557777" and appointment.patient.name == "Léa Roy"
+        assert appointment.channel.value == "staff"
+        purposes = sorted(s.scalars(select(OutboundMessage.purpose)).all())
+        assert any(p.startswith("confirmation") for p in purposes) and "reminder" in purposes
+        assert s.scalars(select(AuditEntry.actor).where(AuditEntry.action == "staff.booked")).all() == [
+            "Julie"
+        ]
+
+
+def test_a_wrong_phone_number_is_refused_with_a_clear_word(console, runtime):
+    sign_in(console)
+    page = text_of(console.get("/staff/parc/book?date=2026-12-08"))
+    response = console.post(
+        "/staff/parc/book",
+        data={"csrf": csrf(console), "slot_id": first_slot_id(page), "phone": "12", "name": "X"},
+        follow_redirects=True,
+    )
+    assert "pas valide" in text_of(response)
+    with runtime.session_factory() as s:
+        assert s.scalar(select(Appointment)) is None
+
+
+def test_staff_move_an_appointment_and_the_old_slot_is_free_again(console, runtime):
+    now = runtime.now()
+    with runtime.session_factory.begin() as s:
+        parc = s.get(Clinic, "parc")
+        patient = get_or_create_patient(s, "+15145551003")
+        slot = booking.find_free_slots(s, parc, now).slots[0]
+        old_id, old_slot = booking.book(s, slot.id, patient, "sms", now).id, slot.id
+    sign_in(console)
+    page = text_of(console.get(f"/staff/parc/appointments/{old_id}/move?date=2026-12-09"))
+    assert "Changer le rendez-vous du" in page
+    console.post(
+        f"/staff/parc/appointments/{old_id}/move",
+        data={"csrf": csrf(console), "slot_id": first_slot_id(page)},
+    )
+    with runtime.session_factory() as s:
+        old = s.get(Appointment, old_id)
+        new = s.scalar(select(Appointment).where(Appointment.replaces_id == old_id))
+        assert old.status == AppointmentStatus.CANCELLED and new.status == AppointmentStatus.BOOKED
+        assert s.get(booking.Slot, old_slot).status.value == "free"
+
+
+def test_a_day_without_free_slots_says_so(console):
+    sign_in(console)
+    assert "Aucun moment libre" in text_of(console.get("/staff/parc/book?date=2026-12-13"))  # a Sunday
+
+
+def test_with_the_database_down_the_console_says_so_instead_of_failing(console, runtime):
+    sign_in(console)
+    runtime.engine.dispose()
+    from sqlalchemy import create_engine
+
+    from core.db import make_session_factory
+
+    runtime.session_factory = make_session_factory(
+        create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    )
+    response = console.get("/staff/parc/")
+    assert response.status_code == 503
+    assert "Base de données injoignable" in text_of(response)
