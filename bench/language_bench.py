@@ -1,6 +1,6 @@
 """Measure core.language on the shared utterance set: date, time and yes/no accuracy, and speed.
 
-Usage: python bench/language_bench.py [--data PATH] [--errors N]
+Usage: python bench/language_bench.py [--data PATH] [--errors N] [--split A|B]
 
 Scoring rules (printed with the table):
 - "now" is the record's reference_datetime (its local wall-clock part), else reference_date at 09:00
@@ -23,6 +23,7 @@ import json
 import re
 import sys
 import time
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,12 @@ DURATION = re.compile(
     r"(?:\d+\s*)?(?:minutes?|mins?|hours?|heures?|secondes?|seconds?|'|\")",
     re.IGNORECASE,
 )
+
+
+def split_of(record: dict) -> str:
+    """Stable half ("A" or "B") of a record, by its dialogue so one dialogue never spans both halves."""
+    key = record.get("dialogue_id") or record["text"]
+    return "AB"[zlib.crc32(f"{record['source']}:{key}".encode()) % 2]
 
 
 def reference_now(record: dict) -> dt.datetime:
@@ -180,10 +187,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--errors", type=int, default=0, help="sample misses to print per source and metric")
+    parser.add_argument("--split", choices=("A", "B"), help="score only one half of the records (by dialogue)")
     args = parser.parse_args(argv)
     records = [
         json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
+    if args.split:
+        records = [r for r in records if split_of(r) == args.split]
     errors: dict = collections.defaultdict(list)
     tallies = score(records, errors)
     rate = speed(records)

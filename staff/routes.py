@@ -215,11 +215,9 @@ def _wished_day(clinic: Clinic, now) -> dt.date:
 
 def _slot_choices(s, clinic: Clinic, now, day: dt.date, lang: str) -> list[tuple[int, str, str]]:
     """(slot id, time, practitioner) of the free slots of a day, for the booking and moving forms."""
-    found = booking.find_free_slots(s, clinic, now, booking.SlotQuery(date=day), limit=200)
-    slots = found.slots if found.exact else []
     return [
         (slot.id, format_time(to_local(slot.starts_at, clinic.timezone).time(), lang), slot.practitioner.name)
-        for slot in slots
+        for slot in board.free_slots_of_day(s, clinic, day, now)
     ]
 
 

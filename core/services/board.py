@@ -16,10 +16,11 @@ from core.models import (
     CallbackRequest,
     Clinic,
     OutboundMessage,
+    Slot,
     WalkinDay,
     WalkinTicket,
 )
-from core.services import audit, walkin
+from core.services import audit, booking, walkin
 from core.services.clinics import local_now
 from core.timeutil import local_day_bounds
 
@@ -126,3 +127,20 @@ def close_callback(session: Session, clinic: Clinic, callback_id: int, actor: st
         subject=f"callback:{request.id}",
     )
     return request
+
+
+def free_slots_of_day(session: Session, clinic: Clinic, day: dt.date, now: dt.datetime) -> list[Slot]:
+    """Every slot of a local day that can still be booked, each practitioner's own, in time order."""
+    start, end = local_day_bounds(day, clinic.timezone)
+    return list(
+        session.scalars(
+            select(Slot)
+            .where(
+                Slot.clinic_id == clinic.id,
+                Slot.starts_at >= max(start, now),
+                Slot.starts_at < end,
+                booking.bookable_now(now),
+            )
+            .order_by(Slot.starts_at, Slot.practitioner_id)
+        )
+    )

@@ -37,7 +37,7 @@ class FreeSlots:
     exact: bool
 
 
-def _available(now: dt.datetime, holder: str | None = None):
+def bookable_now(now: dt.datetime, holder: str | None = None):
     """SQL condition: the slot can be taken now (free, or its hold expired, or held by this holder)."""
     held_ok = Slot.held_until < now
     if holder:
@@ -91,7 +91,7 @@ def find_free_slots(
     earliest = max(now, query.not_before) if query.not_before else now
     base = (
         select(Slot)
-        .where(Slot.clinic_id == clinic.id, Slot.starts_at > earliest, _available(now, holder))
+        .where(Slot.clinic_id == clinic.id, Slot.starts_at > earliest, bookable_now(now, holder))
         .order_by(Slot.starts_at, Slot.practitioner_id)
     )
     if query.practitioner_id:
@@ -152,7 +152,7 @@ def hold_slot(session: Session, slot_id: int, holder: str, now: dt.datetime, min
     """Hold a slot for a few minutes while the patient confirms; SlotTaken if someone else has it."""
     result = session.execute(
         update(Slot)
-        .where(Slot.id == slot_id, Slot.starts_at > now, _available(now, holder))
+        .where(Slot.id == slot_id, Slot.starts_at > now, bookable_now(now, holder))
         .values(status=SlotStatus.HELD, held_by=holder, held_until=now + dt.timedelta(minutes=minutes))
         .execution_options(synchronize_session=False)
     )
@@ -215,7 +215,7 @@ def book(
 def _book(session, slot_id, patient, channel, now, holder, replaces) -> Appointment:
     result = session.execute(
         update(Slot)
-        .where(Slot.id == slot_id, Slot.starts_at > now, _available(now, holder))
+        .where(Slot.id == slot_id, Slot.starts_at > now, bookable_now(now, holder))
         .values(status=SlotStatus.BOOKED, held_by=None, held_until=None)
         .execution_options(synchronize_session=False)
     )
