@@ -1,4 +1,4 @@
-"""The phone line's webhooks: a call comes in, each answer, silence, a transfer's end, status, notices."""
+"""The phone line's webhooks: a call comes in, each answer, silence, a transfer's end, status, the calls we place."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 import core.dialog as dialog
 from core.dialog import hangup
 from core.dialog.types import Inbound, Reply
-from core.models import CallRecord, Clinic, TicketStatus, WalkinTicket
+from core.models import Appointment, AppointmentStatus, CallRecord, Clinic, TicketStatus, WalkinTicket
 from core.services.clinics import clinic_for_number
 from core.webhooks import remember_response, replayed_response, runtime, signature_is_valid
 from voicebot import bp
@@ -33,8 +33,9 @@ TURN_URL = "/voice/turn"
 SILENCE_URL = "/voice/silence"
 TRANSFER_URL = "/voice/transfer"
 NOTICE_FLOW = "queue_notice"
+REMINDER_FLOW = "reminder"
 CALLBACK_FLOW = "callback_name"  # the dialog's question that takes a name for a callback
-PRIMED_MINUTES = 10  # a notice or a failed transfer is answered within the call, never later
+PRIMED_MINUTES = 10  # a call we placed or a failed transfer is answered within the call, never later
 
 
 def twiml(body: str, status: int = 200) -> Response:
@@ -158,44 +159,73 @@ def transfer_ended():
     return twiml(_run(call, Inbound(kind="start"), key, step))
 
 
-@bp.post("/voice/notice/<int:ticket_id>")
-def queue_notice(ticket_id: int):
-    """Our call to a landline patient whose walk-in turn is near: read the notice, 1 coming, 2 leave."""
+def _placed_call(kind: str, flow: str, data: dict, gone_key: str, find) -> Response:
+    """A call we placed was picked up: the dialog speaks first, primed into `flow`; a subject gone → goodbye.
+
+    `find(session, now)` returns (clinic, patient, active) for what the call is about (None, None, False when
+    it no longer exists).
+    """
     _check_signature()
     sid = call_sid(request.form)
     if not sid:
         return apology()
-    key = event_key(sid, "notice", 0, request.headers.get("I-Twilio-Idempotency-Token"), request.form)
+    key = event_key(sid, kind, 0, request.headers.get("I-Twilio-Idempotency-Token"), request.form)
     rt = runtime()
     with rt.session_factory.begin() as session:
         replayed = replayed_response(session, key)
         if replayed is not None:
             return twiml(replayed)
-        ticket = session.get(WalkinTicket, ticket_id)
-        active = ticket is not None and ticket.status in (TicketStatus.WAITING, TicketStatus.NOTIFIED)
+        clinic, patient, active = find(session, rt.now())
         if not active:
-            clinic = clinic_for_number(session, request.form.get("From")) if ticket is None else None
-            clinic = clinic or (session.get(Clinic, ticket.clinic_id) if ticket is not None else None)
-            lang = (ticket.patient.lang if ticket is not None else None) or (
+            clinic = clinic or clinic_for_number(session, request.form.get("From"))
+            lang = (patient.lang if patient is not None else None) or (
                 clinic.default_lang if clinic else "fr"
             )
-            body = say_and_hang_up("voice_notice_gone", lang, clinic=clinic.name if clinic else "")
+            body = say_and_hang_up(gone_key, lang, clinic=clinic.display_name(lang) if clinic else "")
             remember_response(session, key, body)
             return twiml(body)
-        phone = ticket.patient.phone
-        remember_call(session, sid, ticket.clinic_id, phone, None, rt.now())
-        call = CallContext(sid, ticket.clinic_id, phone, False)
+        remember_call(session, sid, clinic.id, patient.phone, None, rt.now())
+        call = CallContext(sid, clinic.id, patient.phone, False)
         dialog.prime(
             session,
             channel="voice",
             conversation_key=call.conversation_key,
             clinic_id=call.clinic_id,
-            flow=NOTICE_FLOW,
-            data={"ticket_id": ticket_id},
+            flow=flow,
+            data=data,
             now=rt.now(),
             minutes=PRIMED_MINUTES,
         )
     return twiml(_run(call, Inbound(kind="start"), key, 0))
+
+
+@bp.post("/voice/notice/<int:ticket_id>")
+def queue_notice(ticket_id: int):
+    """Our call to a landline patient whose walk-in turn is near: read the notice, 1 coming, 2 leave."""
+
+    def find(session, now):
+        ticket = session.get(WalkinTicket, ticket_id)
+        if ticket is None:
+            return None, None, False
+        active = ticket.status in (TicketStatus.WAITING, TicketStatus.NOTIFIED)
+        return session.get(Clinic, ticket.clinic_id), ticket.patient, active
+
+    return _placed_call("notice", NOTICE_FLOW, {"ticket_id": ticket_id}, "voice_notice_gone", find)
+
+
+@bp.post("/voice/reminder/<int:appointment_id>")
+def reminder(appointment_id: int):
+    """Our reminder call to a patient who takes calls only: the appointment, 1 confirm, 2 cancel, 3 change."""
+
+    def find(session, now):
+        appointment = session.get(Appointment, appointment_id)
+        if appointment is None:
+            return None, None, False
+        active = appointment.status == AppointmentStatus.BOOKED and appointment.starts_at > now
+        return appointment.clinic, appointment.patient, active
+
+    data = {"appointment_id": appointment_id}
+    return _placed_call("reminder", REMINDER_FLOW, data, "voice_reminder_gone", find)
 
 
 @bp.post("/voice/status")

@@ -1,11 +1,12 @@
-"""Answers to messages we sent first: a reminder SMS ("1" confirms, ANNULER cancels that appointment) and
-the outbound call that says a walk-in turn is near (1 I'm coming, 2 leave the queue)."""
+"""Answers to messages we sent first: a reminder SMS ("1" confirms, ANNULER cancels that appointment), the
+reminder call to a patient who takes calls only (1 confirm, 2 cancel, 3 change), and the outbound call that
+says a walk-in turn is near (1 I'm coming, 2 leave the queue)."""
 
 from __future__ import annotations
 
 from core.dialog.appointments import _own, act_on, cancel_now
 from core.dialog.book import appointment_when
-from core.dialog.engine import PRIMED, Question, Turn, question, starter, yes_no
+from core.dialog.engine import PRIMED, Question, Turn, exhausted, question, starter, yes_no
 from core.dialog.heard import Heard
 from core.dialog.types import Choice, Reply, Say
 from core.dialog.walkin import place_values
@@ -14,17 +15,28 @@ from core.models import ACTIVE_TICKET_STATUSES, WalkinTicket
 from core.services import walkin
 
 PRIMED.update({"reminder": "reminder_reply", "queue_notice": "notice"})
+REMINDER_KEYS = {1: "confirm", 2: "cancel", 3: "reschedule"}  # the reminder call's keypad
 
 
 # ---- the reminder ---------------------------------------------------------------------------------------------
 
 
+@starter("primed:reminder")
+def reminder_call(t: Turn, _h: Heard | None) -> Reply:
+    """The patient picked up our reminder call: the reminder, unless the appointment is no longer booked."""
+    if _own(t, t.data.get("appointment_id")) is None:
+        return t.end(Say("reminder_call_gone", {"clinic": t.clinic_name()}))
+    return t.ask("reminder_reply")
+
+
 def _reminder_values(t: Turn) -> dict:
     appointment = _own(t, t.data.get("appointment_id"))
-    return {"when": appointment_when(t, appointment) if appointment else ""}
+    return {"when": appointment_when(t, appointment) if appointment else "", "clinic": t.clinic_name()}
 
 
 def _reminder_recognise(t: Turn, h: Heard) -> object | None:
+    if t.voice and h.choice in REMINDER_KEYS and (h.keyed or h.intent == "choice"):
+        return REMINDER_KEYS[h.choice]
     if h.intent == "cancel" and h.target != "walkin" and not h.date:
         return "cancel"
     if h.intent == "reschedule" and not h.date:
@@ -40,21 +52,46 @@ def _reminder_act(t: Turn, answer: object) -> Reply:
         t.state["d"] = {}
         return t.done(Say("reminder_gone", {"phone": t.clinic_phone()}))
     if answer == "cancel":
-        return cancel_now(t, appointment)
+        # A text that says ANNULER means it; a key pressed on a call we placed is confirmed first.
+        return act_on(t, appointment, "cancel") if t.voice else cancel_now(t, appointment)
     if answer == "reschedule":
         return act_on(t, appointment, "reschedule")
     t.audit("appointment.confirmed_by_patient", subject=f"appointment:{appointment.id}")
-    return t.done(Say("reminder_confirmed", {"when": appointment_when(t, appointment)}))
+    confirmed = Say("reminder_confirmed", {"when": appointment_when(t, appointment)})
+    if t.voice:  # our call: nothing else was asked for, so say goodbye rather than "anything else?"
+        return t.end(confirmed, Say("reminder_call_bye", {"clinic": t.clinic_name()}))
+    return t.done(confirmed)
+
+
+def _reminder_choices(t: Turn) -> list[Choice]:
+    if not t.voice:
+        return []  # the SMS says "1" and ANNULER itself
+    return [
+        Choice("1", Say("choice_confirm_it"), "confirm"),
+        Choice("2", Say("choice_cancel_it"), "cancel"),
+        Choice("3", Say("choice_change_it"), "reschedule"),
+        Choice("0", Say("menu_person"), "person"),  # the engine answers 0 on any phone question
+    ]
+
+
+def _reminder_exhausted(t: Turn) -> Reply:
+    """No answer to our call: the appointment stays as it is; a text goes on as any other miss."""
+    if t.voice:
+        return t.end(Say("reminder_call_kept", {"clinic": t.clinic_name()}))
+    return exhausted(t)
 
 
 question(
     Question(
         name="reminder_reply",
-        prompt="reminder_retry",
+        prompt="reminder_prompt",
         retry="reminder_retry",
         recognise=_reminder_recognise,
         act=_reminder_act,
         values=_reminder_values,
+        choices=_reminder_choices,
+        hints="hints_reminder",
+        exhausted=_reminder_exhausted,
     )
 )
 

@@ -107,7 +107,10 @@ def _claim(runtime: Runtime, message_id: int) -> tuple[str, dict | None]:
             notifications._close(message, "withdrawn", now, reason)
             return "withdrawn", None
         clinic = session.get(Clinic, message.clinic_id)
-        if message.kind == "sms" and message.purpose == "reminder":
+        if message.purpose == "reminder" and message.kind == "sms" and message.attempts == 0:
+            if patient is not None and notifications.reminder_kind(patient) == "call":
+                message.kind = "call"  # the number refused SMS since this reminder was planned
+        if message.purpose == "reminder":
             window = notifications.next_send_window(clinic, now)
             if window > now:  # picked up late, at night: wait for the morning
                 message.status = "pending"
@@ -160,7 +163,7 @@ def _claim(runtime: Runtime, message_id: int) -> tuple[str, dict | None]:
             "body": message.body,
             "previous_claim": previous_claim,
             "others": set(others),
-            "url": f"{base}/voice/notice/{message.ticket_id}" if base else None,
+            "url": notifications.call_url(message, base) if base else None,
             "sms_callback": f"{base}/sms/status" if base else None,
             "call_callback": f"{base}/voice/status" if base else None,
         }

@@ -34,7 +34,7 @@ from prompts.format import format_when
 
 log = logging.getLogger(__name__)
 
-QUIET_UNTIL = dt.time(8, 0)  # no SMS before 08:00 clinic time…
+QUIET_UNTIL = dt.time(8, 0)  # no reminder (SMS or call) before 08:00 clinic time…
 QUIET_FROM = dt.time(21, 0)  # …nor from 21:00
 CONFIRMATION_REASONS = ("booked", "cancelled", "rescheduled")
 NOTICE_PURPOSES = ("queue_notice", "called")
@@ -136,13 +136,18 @@ def _wants_sms(patient: Patient) -> bool:
     return patient.notify_by != "call" and can_take_sms(patient.phone)
 
 
+def reminder_kind(patient: Patient) -> str:
+    """How a reminder reaches the patient: "sms", or "call" for landlines and numbers that refused SMS."""
+    return "sms" if _wants_sms(patient) else "call"
+
+
 # -- confirmations and reminders ---------------------------------------------------------------------
 
 
 def confirmation(
     session: Session, appointment_id: int, reason: str, now: dt.datetime
 ) -> OutboundMessage | None:
-    """The SMS copy of a booking, cancellation or change; None when the patient cannot take SMS."""
+    """The SMS copy of a booking, cancellation or change; stored not_sent when the patient cannot take SMS."""
     if reason not in CONFIRMATION_REASONS:
         raise ValueError(reason)
     appointment = session.get(Appointment, appointment_id)
@@ -159,7 +164,9 @@ def confirmation(
         appointment_id=appointment.id,
     )
     if message.status == "pending" and not _wants_sms(appointment.patient):
-        _close(message, "not_sent", now, "no SMS to this number")
+        # No call for a confirmation: staff who changed it tell the patient; the reminder call still follows.
+        why = "calls only: no SMS confirmation" if appointment.patient.notify_by == "call" else None
+        _close(message, "not_sent", now, why or "no SMS to this number")
     return message
 
 
@@ -204,15 +211,15 @@ def next_send_window(clinic: Clinic, now: dt.datetime) -> dt.datetime:
 def plan_reminders(session: Session, appointment_id: int, now: dt.datetime) -> list[OutboundMessage]:
     """The pending reminder rows of a booked appointment (the day before; three days before if configured).
 
-    A reminder whose time has already passed when the appointment is booked is not planned: the patient
-    has just made it and got its confirmation.
+    A reminder is an SMS, or a call for a patient who takes calls only (see reminder_kind). A reminder whose
+    time has already passed when the appointment is booked is not planned: the patient has just made it and
+    got its confirmation.
     """
     appointment = session.get(Appointment, appointment_id)
     if appointment is None or appointment.status != AppointmentStatus.BOOKED:
         return []
     clinic, patient = appointment.clinic, appointment.patient
-    if not _wants_sms(patient):
-        return []
+    kind = reminder_kind(patient)
     days = sorted({int(d) for d in (clinic.settings or {}).get("reminder_days_before", [1]) if int(d) > 0})
     planned = []
     for days_before in days:
@@ -228,6 +235,7 @@ def plan_reminders(session: Session, appointment_id: int, now: dt.datetime) -> l
                 subject=f"appointment:{appointment.id}",
                 dedupe_key=f"reminder:{days_before}d:appointment:{appointment.id}",
                 now=now,
+                kind=kind,
                 send_after=at,
                 appointment_id=appointment.id,
             )
@@ -363,6 +371,13 @@ def render_body(session: Session, message: OutboundMessage, now: dt.datetime) ->
     return render("notice_queue_near", lang, "sms", ahead=place.ahead, minutes=minutes, **values)
 
 
+def call_url(message: OutboundMessage, base: str) -> str:
+    """Where Twilio asks what to say when the patient picks up our call."""
+    if message.purpose == "reminder":
+        return f"{base}/voice/reminder/{message.appointment_id}"
+    return f"{base}/voice/notice/{message.ticket_id}"
+
+
 # -- outcomes ----------------------------------------------------------------------------------------
 
 
@@ -376,7 +391,7 @@ def _close(message: OutboundMessage, status: str, now: dt.datetime, why: str | N
 def apply_permanent_error(
     session: Session, message: OutboundMessage, code: str | None, now: dt.datetime
 ) -> OutboundMessage | None:
-    """What a refusal teaches about the patient; returns a follow-up call notice when one replaces the SMS."""
+    """What a refusal teaches about the patient; returns the follow-up call (notice or reminder) replacing the SMS."""
     patient = session.get(Patient, message.patient_id) if message.patient_id else None
     if patient is None or code is None:
         return None
@@ -391,6 +406,18 @@ def apply_permanent_error(
         audit.record(
             session, "patient.notify_by_call", channel="system", actor=mask_phone(patient.phone), code=code
         )
+        if message.purpose == "reminder" and message.appointment_id is not None:
+            return create_message(
+                session,
+                clinic=session.get(Clinic, message.clinic_id),
+                patient=patient,
+                purpose="reminder",
+                subject=message.subject,
+                dedupe_key=f"{message.dedupe_key}:call",
+                now=now,
+                kind="call",
+                appointment_id=message.appointment_id,
+            )
         if message.purpose in NOTICE_PURPOSES and message.ticket_id is not None:
             ticket = session.get(WalkinTicket, message.ticket_id)
             ticket.notify_by = "call"
