@@ -403,7 +403,7 @@ def book_now(t: Turn) -> Reply:
         reason,
         {"when": when_text(t, appointment.starts_at), "clinic": t.clinic_name(), "code": appointment.code},
     )
-    if t.voice and t.ctx.can_sms and t.phone:
+    if t.voice and t.can_text():
         return t.ask("sms_copy", data={"appointment": appointment.id, "reason": reason}, says=[said])
     return t.done(said)
 

@@ -163,6 +163,13 @@ class Turn:
     def clinic_name(self) -> str:
         return self.clinic.display_name(self.lang)
 
+    def can_text(self) -> bool:
+        """Whether SMS can reach this patient: a number that may take SMS, not known to be a landline."""
+        if not (self.phone and self.ctx.can_sms and patients.can_take_sms(self.phone)):
+            return False
+        known = self.patient(create=False)
+        return known is None or known.notify_by != "call"
+
     def clinic_phone(self) -> str:
         """The clinic's public number as the channel shows it."""
         number = self.clinic.phone or next((n.number for n in self.clinic.numbers if n.kind == "twilio"), "")

@@ -10,7 +10,7 @@ from core.dialog.people import need_phone, release_hold
 from core.dialog.types import Choice, Reply, Say
 from core.errors import AlreadyInQueue, NotInQueue, QueueFull, WalkinNotOpen, WalkinUnavailable
 from core.models import WalkinTicket
-from core.services import patients, walkin
+from core.services import walkin
 from core.timeutil import to_local
 from prompts.format import format_time, format_when
 
@@ -39,9 +39,7 @@ def _notify_by(t: Turn) -> str:
     """SMS when the number can take one, else a call (landlines)."""
     if t.channel == "sms":
         return "sms"
-    if not t.ctx.can_sms or not patients.can_take_sms(t.phone):
-        return "call"
-    return "sms"
+    return "sms" if t.can_text() else "call"
 
 
 @starter("walkin")

@@ -500,3 +500,21 @@ def test_emoji_and_very_long_speech_get_a_polite_answer(dial):
     call = dial()
     call.say("🙂" * 50 + " bla" * 600)
     assert call.state == "gather"
+
+
+def test_a_known_landline_caller_is_not_offered_texts(dial, voice_runtime):
+    with voice_runtime.session_factory.begin() as session:
+        get_or_create_patient(session, JOHN).notify_by = "call"  # Twilio said this number takes no SMS
+    call = dial(from_=JOHN)
+    call.press("2")
+    (ticket,) = tickets(voice_runtime)
+    assert ticket.notify_by == "call"
+    assert not asked(call, "walkin_notify")  # nothing to choose: the turn is told by a call
+    call.press("1")  # back to the menu
+    call.press("1")
+    call.press("2")  # tomorrow
+    call.press("1")
+    call.say("John Smith")
+    call.press("1")
+    assert len(appointments(voice_runtime)) == 1
+    assert not asked(call, "sms_copy")
