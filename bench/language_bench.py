@@ -187,7 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--errors", type=int, default=0, help="sample misses to print per source and metric")
-    parser.add_argument("--split", choices=("A", "B"), help="score only one half of the records (by dialogue)")
+    parser.add_argument(
+        "--split", choices=("A", "B"), help="score only one half of the records (by dialogue)"
+    )
     args = parser.parse_args(argv)
     records = [
         json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()

@@ -11,15 +11,19 @@ from dataclasses import dataclass
 
 from .detect import detect_language
 from .intents import (
+    asks_for_more,
     carrier_keyword,
     choice_number,
     is_emergency,
     language_switch,
+    notify_choice,
+    opt_out,
     polarity,
     request_intent,
+    wants_to_keep,
 )
 from .normalize import digitize, fold, repair_typos
-from .when import find_when
+from .when import When, find_when
 
 __all__ = ["INTENTS", "Understanding", "detect_language", "understand"]
 
@@ -62,6 +66,9 @@ class Understanding:
     before: dt.time | None = None
     asap: bool = False
     span: str | None = None
+    more: bool = False
+    notify_by: str | None = None
+    keep: bool = False
 
     def as_dict(self) -> dict:
         """JSON-ready form: dates as YYYY-MM-DD, times as HH:MM."""
@@ -79,6 +86,9 @@ class Understanding:
             "before": _hhmm(self.before),
             "asap": self.asap,
             "span": self.span,
+            "more": self.more,
+            "notify_by": self.notify_by,
+            "keep": self.keep,
         }
 
 
@@ -98,6 +108,9 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
     keyword = carrier_keyword(folded)
     if keyword is not None:
         return Understanding(keyword, lang=_keyword_language(folded, lang))
+    stop_lang = opt_out(folded)
+    if stop_lang is not None:
+        return Understanding("stop", lang=stop_lang)
     switch = language_switch(folded)
     if switch is not None:
         return Understanding("language", lang=switch, switch_to=switch)
@@ -107,6 +120,9 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
     answer = polarity(folded)
     choice = choice_number(folded)
     intent, target = _main_intent(request, answer, choice, when)
+    if intent == "choice" and not any(c.isdigit() for c in folded):
+        # A spelled ordinal alone ("le premier", "the second one") picks an option; "le 1er" stays a date too.
+        when = When()
     return Understanding(
         intent,
         date=when.date,
@@ -120,6 +136,9 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
         before=when.before,
         asap=when.asap,
         span=when.span,
+        more=asks_for_more(folded),
+        notify_by=notify_choice(folded),
+        keep=wants_to_keep(folded),
     )
 
 

@@ -50,7 +50,24 @@ _HOLIDAYS: list[tuple[str, Callable[[int], dt.date]]] = [
     (r"(?:saint|st)[- ]jean(?:[- ]baptiste)?|fete nationale(?: du quebec)?", _fixed(6, 24)),
     (r"fete du canada|canada day|jour du demenagement|moving day", _fixed(7, 1)),
     (r"halloween", _fixed(10, 31)),
-    (r"toussaint|jour des morts", _fixed(11, 1)),
+    (r"toussaint|all saints'?(?: day)?|jour des morts", _fixed(11, 1)),
+    (r"all souls'?(?: day)?", _fixed(11, 2)),
+    (r"epiphanie|epiphany|jour des rois", _fixed(1, 6)),
+    (r"jour de la marmotte|groundhog day", _fixed(2, 2)),
+    (
+        r"journee (?:internationale )?(?:des droits )?de la femme|(?:international )?women'?s day",
+        _fixed(3, 8),
+    ),
+    (r"poisson d'avril|april fools?'?(?: day)?", _fixed(4, 1)),
+    (r"jour de la terre|earth day", _fixed(4, 22)),
+    (r"assomption|assumption(?: day)?", _fixed(8, 15)),
+    (
+        r"jour de la famille|family day|presidents'? day|washington'?s birthday",
+        lambda y: nth_weekday(y, 2, 0, 3),
+    ),
+    (r"martin luther king(?: jr\.?)?(?:'?s)?(?: day)?|mlk(?: day)?", lambda y: nth_weekday(y, 1, 0, 3)),
+    (r"memorial day", lambda y: nth_weekday(y, 5, 0, -1)),
+    (r"conge civique|civic holiday", lambda y: nth_weekday(y, 8, 0, 1)),
     (r"jour du souvenir|remembrance day", _fixed(11, 11)),
     (r"fete du travail|labou?r day", lambda y: nth_weekday(y, 9, 0, 1)),
     (r"action de graces?|thanksgiving", lambda y: nth_weekday(y, 10, 0, 2)),
@@ -59,7 +76,15 @@ _HOLIDAYS: list[tuple[str, Callable[[int], dt.date]]] = [
     (r"vendredi saint|good friday", lambda y: easter(y) - dt.timedelta(days=2)),
     (r"lundi de paques|easter monday|easter mon", lambda y: easter(y) + dt.timedelta(days=1)),
     (r"jeudi saint|maundy thursday", lambda y: easter(y) - dt.timedelta(days=3)),
-    (r"lundi de (?:la )?pentecote|whit monday", lambda y: easter(y) + dt.timedelta(days=50)),
+    (
+        r"lundi de (?:la )?pentecote|whit monday|pentecost monday|monday of the holy spirit",
+        lambda y: easter(y) + dt.timedelta(days=50),
+    ),
+    (r"dimanche des rameaux|palm sunday", lambda y: easter(y) - dt.timedelta(days=7)),
+    (r"mercredi des cendres|ash wednesday", lambda y: easter(y) - dt.timedelta(days=46)),
+    (r"samedi saint|holy saturday", lambda y: easter(y) - dt.timedelta(days=1)),
+    (r"dimanche de la trinite|trinity sunday", lambda y: easter(y) + dt.timedelta(days=56)),
+    (r"fete[- ]dieu|corpus christi", lambda y: easter(y) + dt.timedelta(days=60)),
     (r"pentecote|pentecost|whitsunday", lambda y: easter(y) + dt.timedelta(days=49)),
     (r"ascension", lambda y: easter(y) + dt.timedelta(days=39)),
     (r"paques|easter(?: sunday)?", easter),
@@ -67,7 +92,7 @@ _HOLIDAYS: list[tuple[str, Callable[[int], dt.date]]] = [
     (r"fete des meres|mother'?s day", lambda y: nth_weekday(y, 5, 6, 2)),
     (r"fete des peres|father'?s day", lambda y: nth_weekday(y, 6, 6, 3)),
 ]
-_PATTERN = re.compile(r"\b(?:" + "|".join(f"({p})" for p, _ in _HOLIDAYS) + r")\b(?: (\d{4}))?")
+_PATTERN = re.compile(r"(?<![a-z0-9])(?:" + "|".join(f"({p})" for p, _ in _HOLIDAYS) + r")\b(?: (\d{4}))?")
 
 
 def find_holiday(text: str, today: dt.date) -> tuple[dt.date, tuple[int, int]] | None:

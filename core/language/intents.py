@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 
-_EMERGENCY = re.compile(
+from .normalize import word_regex
+
+_EMERGENCY = word_regex(
     r"douleurs? (?:a|dans|au niveau de|sur) (?:la |ma )?poitrine|douleurs? thoraciques?"
     r"|(?:mal|serrement|pression|oppression) (?:a|dans|sur) (?:la |ma )?poitrine|oppression thoracique"
     r"|\brespire (?:mal|plus|pas|difficilement|avec difficulte)|(?:peux|peut|arrive|capable|reussis) (?:pas|plus)"
@@ -79,14 +81,14 @@ def language_switch(folded: str) -> str | None:
 
 
 _APPT = r"(?:rdv|rendez[- ]?vous|rendez-vou|rendezvous|rv|appointments?|appts?|apts?|booking|reservation)"
-_PERSON = re.compile(
+_PERSON = word_regex(
     r"\bparler (?:a|avec) (?:quelqu'?un|une (?:vraie )?personne|un (?:vrai )?humain|la receptionniste"
     r"|la secretaire|un agent|une agente|la reception)|\breceptionniste|\breceptionist|\bsecretaire\b"
     r"|\bsecretary\b|\b(?:an|the|a|live|un|une) agente?\b|^agente?\W*$|\boperat(?:eur|rice|or)\b|\bhuman\b"
     r"|\bhumain\b|\b(?:a|real|live) person\b|\bune (?:vraie )?personne\b|\b(?:talk|speak) (?:to|with) someone"
     r"|\bquelqu'un de vrai|\brepresentative\b|\bla reception\b|\bpersonne reelle"
 )
-_CANCEL = re.compile(
+_CANCEL = word_regex(
     r"\bannul\w*|\bcancel\w*|\bquitter\b|\bquit (?:the|my)\b|\bleave\b|\bsortir de la (?:file|liste)"
     r"|\b(?:retire|enleve|sors)[rz]?[- ]moi\b|\bremove me\b|\btake me off\b|\bje (?:ne )?(?:viendrai|viens)"
     r" (?:pas|plus)\b|\bcan'?t make it\b|\bwon'?t (?:be able to )?(?:make it|come)\b|\bnot coming\b"
@@ -96,25 +98,25 @@ _WALKIN_TARGET = re.compile(
     r"\b(?:file|queue|line|liste d'attente|waiting list|sans[- ]?rdv|sans rendez"
     r"|walk[- ]?in|quitter|leave|spot|ma place|my place|mon numero|my number|ticket)\b"
 )
-_RESCHEDULE = re.compile(
+_RESCHEDULE = word_regex(
     r"\breschedul\w*|\bresched\b|\bdeplac\w*|\breporter\b|\bremettre\b|\bdecaler\b|\bchang\w*|\bmodifi\w*"
     r"|\bmodify\b|\bmove (?:my|the|it)\b|\bpostpone|\bpush (?:it )?back\b|\bautre (?:heure|journee|jour|moment|date)"
     r"|\banother (?:time|day|date)\b"
 )
-_LIST = re.compile(
+_LIST = word_regex(
     rf"\bmes (?:prochains? )?{_APPT}|\bmy (?:upcoming |next )?(?:appointments|appts|bookings|reservations)\b"
     rf"|\b(?:quand|c'est quand|when) (?:est |is |c'est |are )?(?:mon|my) (?:prochain |next )?{_APPT}"
     rf"|^(?:list|liste)\b|\blist (?:my|of my)\b|\b(?:do i have|est-ce que j'ai|j'ai tu|j'ai-tu|ai-je) "
     rf"(?:un |an |des |any )?{_APPT}"
 )
-_POSITION = re.compile(
+_POSITION = word_regex(
     r"\bposition\b|\bma place\b|\bmy place\b|\bmy spot\b|\bmon rang\b|\bmon tour\b|\bmy turn\b|\bwhere am i\b"
     r"|\bou (?:je suis|j'en suis|chu|suis-je|en suis-je|on en est|j'en suis rendu)|\brendu ou\b"
     r"|\bcombien (?:de (?:personnes|monde|gens) |d'attente|de temps)|\bcombien avant moi|\bcombien devant moi"
     r"|\bhow (?:long|many (?:people )?(?:ahead|before|in front))|\bwait time\b|\btemps d'attente\b"
     r"|\bc'est quand mon tour|^place\W*$|^rang\W*$"
 )
-_WALKIN = re.compile(
+_WALKIN = word_regex(
     r"\bsans[- ]?(?:rdv|rendez[- ]?vous|rv)\b|\bwalk[- ]?ins?\b|\bfile(?: d'attente)?\b|\bliste d'attente\b"
     r"|\bqueue\b|\bwaiting list\b|\bjoin the line\b|\bin line\b|\bsans-rendez-vous\b"
 )
@@ -123,7 +125,7 @@ _HELP = re.compile(
     r"|i need help|comment ca (?:marche|fonctionne)|how does (?:this|it) work|what can i (?:do|say|text)"
     r"|que (?:puis-je|je peux) faire|what are my options)\W*$"
 )
-_BOOK = re.compile(
+_BOOK = word_regex(
     rf"\b{_APPT}\b|\bbook\w*|\bprendre (?:un )?{_APPT}|\bvoir (?:un|une|le|la|mon|ma) (?:medecin|docteur|doc|md"
     r"|infirmiere|dentiste|professionnel)|\bsee (?:a|the|my) (?:doctor|doc|physician|nurse|dentist|gp)\b"
     r"|\bconsult\w*|\bschedul\w*|\breserv\w*|\bdisponibilit\w*|\bdispo\w*|\bavailab\w*|\bopenings?\b"
@@ -179,7 +181,7 @@ _FIRST_YES = re.compile(
     r"|that(?:'s| is) (?:right|correct|fine|good|great|perfect)|it(?:'s| is) (?:right|correct|fine|good)"
     r"|please(?: do| go ahead| proceed| book| confirm| and thank you|\W*$))\b"
 )
-_NEGATIVE = re.compile(
+_NEGATIVE = word_regex(
     r"\bnot (?:really|right|correct|quite|good|ok|okay|that|now|today|this|what|interested|necessary|needed)\b"
     r"|\b(?:isn'?t|is not|that'?s not|that is not|it'?s not|it is not) (?:right|correct|it|what)\b"
     r"|\bthat'?s wrong\b|\b(?:doesn'?t|does not|won'?t|will not|wouldn'?t|would not|don'?t|do not|can'?t|cannot)"
@@ -191,11 +193,20 @@ _NEGATIVE = re.compile(
     r"|\b(?:ne )?(?:veux|pense|crois) pas\b|\bmaybe (?:later|another time|next time)\b"
     r"|\bpeut-etre (?:plus tard|une autre fois)\b|\bune autre fois\b|\bsome other time\b|\bno thanks?\b"
     r"|\bno thank you\b|\bnon merci\b|\bnot at the moment\b|\bnot right now\b|\bnot now\b|\bnot yet\b"
-    r"|\b(?:perhaps|maybe|probably) (?:later|at a later|another|some other|not)\b|^(?:later|nothing|rien|plus tard)\b"
+    r"|\b(?:perhaps|maybe|probably|possibly) (?:later|at a later|another|some other|not)\b"
+    r"|^(?:later|nothing|rien|plus tard)\b|\b(?:do|book|decide|schedule|check|see about) (?:it|that|this) later\b"
+    r"|\bi(?:'ll| will) (?:do (?:it|that) |book |decide |see )?later\b|\b(?:je|on) verra plus tard\b"
     r"|\bnothing (?:at the moment|right now|for now|else)\b|\bnot (?:at (?:this|the|all)|just yet|at present)\b"
     r"|\b(?:do not|don'?t) wish\b|\beverything but\b|^i (?:cannot|can'?t|do not|don'?t|won'?t|will not)\W*$"
+    r"|\b(?:viens|viendrai|arrive|serai|convient|conviendra) (?:pas|plus)\b|\bnot coming\b|\bwon'?t (?:be there|come|make it)\b"
 )
-_YES_ANYWHERE = re.compile(
+# On the way: the answer to "are you coming?" ("je viens", "j'arrive", "on my way").
+_COMING = word_regex(
+    r"\b(?:je (?:m'en )?viens|j'arrive|je m'en vais la|j'y vais|je serai la|en route|en chemin|je pars"
+    r"|(?:i'?m|i am) (?:coming|on (?:my|the) way|heading (?:over|there|in|out)|leaving now)|on my way|omw"
+    r"|i'?ll be (?:there|right there)|(?:i'?m|i am) still coming|coming now|be right there)\b(?! (?:de|d')\b)"
+)
+_YES_ANYWHERE = word_regex(
     r"\b(?:sounds? (?:good|great|perfect|fine|nice|lovely|right|wonderful)|that works"
     r"|works (?:for me|best|great|perfectly|well)|(?:should|will|would|could|that'?ll|that'?d) (?:work|do|suit)"
     r"|(?:will|would) be (?:perfect|great|fine|good|wonderful|lovely|nice|ideal)|definitely|certainly|absolutely"
@@ -203,20 +214,22 @@ _YES_ANYWHERE = re.compile(
     r"|would be (?:great|good|perfect|fine|nice|lovely)|(?:that|it|this)(?:'s| is) (?:right|correct|fine|good"
     r"|great|perfect)|i confirm|please (?:do|go ahead|proceed)|go ahead|ca marche|ca me va|c'est beau"
     r"|c'est parfait|c'est correct|parfait|d'accord|exactly|exactement|correct|yes|oui|ouin|ouais|yeah|yep"
-    r"|yup|i would\W*$|je confirme|confirmed|suits me|if you don'?t mind|i can do that|i'?ll take|you got it"
+    r"|yup|i would(?=\W*$)|je confirme|confirmed|suits me|if you don'?t mind|i can do that|i'?ll take|you got it"
     r"|approv\w*|i'?m ready|go for it|let'?s do (?:it|that)|book it|pourquoi pas|why not|fine with|i accept"
-    r"|j'accepte|(?:completely|totally|all|exactly) right|that'?s (?:okay|ok)|fantastic|what i want)\b"
+    r"|j'accepte|(?:me|nous) (?:convient|conviendrait|va tres bien|va bien)|(?:completely|totally|all|exactly) right|that'?s (?:okay|ok)|fantastic|what i want"
+    r"|i(?:'d| would) (?:love|like) (?:that|it|to(?=\W*$))|i will take|(?:got|have|had) (?:it|that|all (?:of )?(?:that|it)"
+    r"|everything) (?:right|correct))\b"
 )
-_DONE = re.compile(
+_DONE = word_regex(
     r"\b(?:that'?s all|that is all|that will be all|that'?ll be all|nothing else|nothing more|rien d'autre"
     r"|c'est tout|ce sera tout|i'?m (?:all )?set|all for now|i'?m done|i am done|i'?m finished|i am finished"
-    r"|goodbye|bye|all i need|all i needed|that'?s everything|that'?s it|for now)\b"
+    r"|goodbye|bye|all i need|all i needed|that'?s everything|that'?s it|for now|i'?m all good|i am all good)\b"
 )
-_STRONG_CORRECTION = re.compile(
+_STRONG_CORRECTION = word_regex(
     r"\b(?:instead|rather|actually|plutot|finalement|en fait|i said|i meant|prefer\w*|change (?:it|that|the|to)"
     r"|j'aimerais mieux|je prefere)\b"
 )
-_CORRECTION = re.compile(
+_CORRECTION = word_regex(
     r"\b(?:instead|rather|actually|plutot|finalement|en fait|change (?:it|that|the|to)|make (?:it|that)"
     r"|let'?s (?:make|change|do|try|go)|how about|what about|can you (?:try|change|make|check)"
     r"|could you (?:try|change|make|check)|prefer|try (?:for|at|on|the|booking)|another|other|autre"
@@ -224,6 +237,12 @@ _CORRECTION = re.compile(
 )
 
 
+# "Sorry, can you make it 3 pm?": an apology that opens a change of request refuses what was offered.
+_SORRY_CHANGE = re.compile(
+    r"^(?:so |very )?(?:sorry|oops|my (?:bad|mistake)|desolee?|pardon|oups)\W+(?:but |mais )?(?:can|could|let'?s"
+    r"|make|book|change|i (?:want|need|meant|said|would|'d)|i'?d|je (?:veux|voudrais|voulais|prefere)|pouvez"
+    r"|pourriez|peux|plutot|how about|what about|est-ce)\b"
+)
 _YES_BUT = re.compile(r"^\w+\W+(?:but|mais)\b.*\b(?:make it|change|instead|rather|plutot|at|a|for|pour)\b")
 
 
@@ -233,9 +252,9 @@ def polarity(folded: str) -> str | None:
         return "no"
     if _FIRST_YES.search(folded) and not _NEGATIVE.search(folded[:25]):
         return "no" if _YES_BUT.search(folded) else "yes"
-    if _NEGATIVE.search(folded) or _STRONG_CORRECTION.search(folded):
+    if _NEGATIVE.search(folded) or _STRONG_CORRECTION.search(folded) or _SORRY_CHANGE.search(folded):
         return "no"
-    if _YES_ANYWHERE.search(folded):
+    if _YES_ANYWHERE.search(folded) or _COMING.search(folded):
         return "yes"
     if _DONE.search(folded) or _CORRECTION.search(folded):
         return "no"
@@ -304,3 +323,85 @@ def choice_number(folded: str) -> int | None:
         return None
     raw = m["n"]
     return int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+
+
+# Opt-out requests in words: carriers only act on the bare keywords, so these the clinic honours itself.
+_OPT_OUT_EN = word_regex(
+    r"\b(?:stop|quit|cease) (?:sending|texting|messaging|contacting|calling|spamming|bugging|bothering)\b"
+    r"|\b(?:stop|no more) (?:the |your |these |those |all )?(?:texts|text messages|messages|sms|reminders"
+    r"|notifications|calls)\b|\b(?:don'?t|do not|never) (?:text|message|sms|contact|call) me\b"
+    r"|\b(?:don'?t|do not) (?:send|want|need) (?:me )?(?:to (?:get|receive) )?(?:any ?more |more |any |these |your )?"
+    r"(?:texts|text messages|messages|sms|reminders)\b|\bunsubscribe me\b|\bopt me out\b"
+    r"|\bremove (?:me|my (?:phone )?number) from (?:your|the|this) (?:list|texts|messages|sms|mailing)"
+)
+_OPT_OUT_FR = word_regex(
+    r"\barret(?:e[rz]?|ez) (?:de |d')(?:m'|me |nous )?(?:ecrire|envoyer|texter|contacter|appeler|relancer"
+    r"|harceler|deranger)\b|\bne (?:m'|me |nous )?(?:ecrivez|envoyez|textez|contactez|appelez|ecris|envoie"
+    r"|texte) plus\b|\b(?:veux|veut|desire) (?:pas|plus) (?:de |d'|recevoir (?:de |d'|vos |les |des |ces )?)"
+    r"(?:textos?|textes?|messages?|sms|rappels?|notifications?|appels?)\b"
+    r"|^(?:plus|pu) de (?:textos?|messages?|sms|rappels?)\b|\bdesabonne|\bdesinscri"
+    r"|\bretire[rz]? (?:mon numero|moi de (?:votre|la|vos) liste)"
+)
+
+
+def opt_out(folded: str) -> str | None:
+    """Language ("en"/"fr") of a worded opt-out ("stop sending texts", "arrêtez de m'écrire"), if it is one."""
+    if _OPT_OUT_EN.search(folded):
+        return "en"
+    if _OPT_OUT_FR.search(folded):
+        return "fr"
+    return None
+
+
+# "Other options" / "later" while slots are offered: the dialog can offer the next ones.
+_MORE = word_regex(
+    r"^(?:(?:non|no|nope|nah|euh|um|ok|okay|hmm|alors|so)\W+)?(?:d'|des |les |some |any |the |y'a-t-il |any "
+    r")?(?:autres?|others?|more|encore|suivants?|next|next ones?|plus tard|later|something else|autre chose)"
+    r"(?: (?:choses?|options?|choix|plages?|heures?|dates?|jours?|moments?|times?|days?|slots?|ones?|please"
+    r"|svp|stp|merci|thanks|s'il vous plait|disponibilites?))*\W*$"
+    r"|\b(?:d'autres|other|more|different|autres) (?:times?|days?|dates?|options?|slots?|choices?|openings?"
+    r"|availabilit\w*|heures?|plages?|choix|jours?|moments?|disponibilites?)\b"
+    r"|\b(?:anything|something|quelque chose|rien|one|une?) (?:later|else|de plus tard|d'autre|plus tard)\b"
+    r"|\b(?:none of (?:these|those|them|the above)|aucune? (?:de (?:ces|celles?|ceux)|(?:ne )?(?:me )?convient))"
+    r"|\b(?:show|give|send) me (?:more|others|other)\b|\b(?:rien|nothing) (?:ne )?(?:me )?(?:convient|works)\b"
+)
+
+
+def asks_for_more(folded: str) -> bool:
+    """True when the message asks for other or later options ("AUTRES", "plus tard", "other times?")."""
+    return _MORE.search(folded) is not None
+
+
+_NOTIFY_SMS = word_regex(
+    r"\b(?:textos?|sms|text me|texte[rz]?[- ]moi|textez[- ]moi|by text|via text|par (?:texte|message|sms|texto)"
+    r"|(?:a|un|une?) (?:text|texte|message texte)|text messages?|message texte)\b|^(?:texte?s?|messages?)\W*$"
+)
+_NOTIFY_CALL = word_regex(
+    r"\b(?:appels?|par (?:telephone|tel)|appelez[- ]moi|appelle[- ]moi|m'appeler|me telephoner"
+    r"|telephonez[- ]moi|call me|give me a call|phone call|a call|by (?:phone|call|telephone)|phone me)\b"
+    r"|^(?:call|telephone|phone)\W*$"
+)
+
+
+def notify_choice(folded: str) -> str | None:
+    """How the patient wants to be told: "sms" or "call"; the last one named wins ("pas d'appel, texto")."""
+    sms = [m.start() for m in _NOTIFY_SMS.finditer(folded)]
+    call = [m.start() for m in _NOTIFY_CALL.finditer(folded)]
+    if not sms and not call:
+        return None
+    if not call:
+        return "sms"
+    if not sms:
+        return "call"
+    return "sms" if sms[-1] > call[-1] else "call"
+
+
+_KEEP = word_regex(
+    r"\bgarder\b|\b(?:je|on) (?:la |le |les |l')?garde\b|\bgarde[- ](?:la|le|les|ma|mon)\b"
+    r"|\bconserver\b|\bje conserve\b|\bkeep(?:ing)?\b(?! (?:me|us) (?:posted|informed|updated))"
+)
+
+
+def wants_to_keep(folded: str) -> bool:
+    """True when the patient keeps what they have ("garder", "keep it", "je garde ma place")."""
+    return _KEEP.search(folded) is not None

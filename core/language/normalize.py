@@ -105,6 +105,11 @@ _TYPO_EXCEPTIONS = frozenset(
 )
 
 
+def word_regex(pattern: str) -> re.Pattern:
+    """Compile a pattern whose matches all begin a word; the guard lets the engine skip mid-word positions fast."""
+    return re.compile(rf"(?<![a-z0-9])(?:{pattern})")
+
+
 def fold(text: str) -> str:
     """Lower-case, strip accents, straighten quotes and collapse spaces."""
     text = text.translate(_QUOTES).lower()
@@ -136,7 +141,13 @@ def repair_typos(folded: str) -> str:
     changed = False
     for token in folded.split(" "):
         word = token.strip(".,!?;:")
-        if len(word) >= 6 and word not in _TYPO_TARGETS and word not in _TYPO_EXCEPTIONS and word.isalpha():
+        if (
+            len(word) >= 6
+            and word not in _TYPO_TARGETS
+            and word not in _TYPO_EXCEPTIONS
+            and word[:-1] not in _TYPO_TARGETS  # a plural is not a typo: "prochaines", "mercredis"
+            and word.isalpha()
+        ):
             target = next((index[f] for f in _deletes(word) if f in index), None)
             if target is not None:
                 token = token.replace(word, target)
@@ -149,15 +160,26 @@ _ONE_PRONOUN = re.compile(
     r"\b(first|second|third|last|this|that|which|any|other|next|earlier|later|"
     r"earliest|latest|same|no|some|every|each) ones?\b"
 )
+# Ordinals that mean "earliest", not a day of the month: "first available", "le premier disponible".
+_EARLIEST = re.compile(
+    r"\b(?:the |le |la |au |a la )?(?:very )?(?:first|premiere?|1st|1er) (?:available|disponible|dispo|opening|slot"
+    r"|spot|place (?:libre|disponible)|moment (?:libre|disponible)|possible|one available)\b"
+)
+_FR_WEEKS = re.compile(r"\b(huit|quinze) jours\b")
+_FIRST_THING = re.compile(r"\bfirst thing\b")
 _SEPT = re.compile(r"(?<=\d )sept\b\.?|(?<=\der )sept\b\.?|\bsept\.(?= ?\d)")
 # "second" is a date only as "the second of …", "second of …" or "March second"; otherwise a unit or an ordinal.
-_SECOND_WORD = re.compile(r"\bsecond\b(?! of\b| week\b| day\b)")
+_SECOND_WORD = re.compile(r"\bsecond\b(?! of\b| week\b| day\b| (?:mon|tues?|wed|thu|fri|sat|sun)[a-z]*\b)")
 _MONTH_SECOND = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? second\b")
 
 
 def digitize(folded: str, lang: str) -> str:
     """Turn spelled numbers into digits, keeping pronouns and month abbreviations intact."""
     text = _ONE_PRONOUN.sub(r"\1", folded)
+    if "first" in text or "premi" in text or "1" in text:
+        text = _FIRST_THING.sub("early in the day", _EARLIEST.sub("earliest available", text))
+    if "jours" in text:
+        text = _FR_WEEKS.sub(lambda m: "1 semaine" if m[1] == "huit" else "2 semaines", text)
     text = _SEPT.sub("septembre", text)
     if lang == "en" and "second" in text and not _MONTH_SECOND.search(text):
         text = _SECOND_WORD.sub("sec", text)

@@ -6,7 +6,8 @@ Every date resolves in the future relative to the clinic's local ``now``; today 
 Conventions (what a clinic patient means, not what a calendar library guesses):
 - an hour 1-6 with no am/pm and no part of day is afternoon ("vers 2 heures" -> 14:00); 7-11 is morning;
 - "mardi prochain" / "next Tuesday" is that weekday in the next calendar week (weeks start on Monday);
-- a bare weekday is its next occurrence, today included;
+- a bare weekday is its next occurrence after today ("mardi" said on a Tuesday is next Tuesday), but
+  "ce mardi" / "this Tuesday" / "Tuesday of this week" said on a Tuesday is today;
 - "la semaine prochaine" / "next week" is the Monday of next week, with ``span="week"``;
 - "ce week-end" / "cette fin de semaine" (Québec: weekend) is the coming Saturday, ``span="weekend"``;
 - "en fin de journée" / "end of the day" is part of day "evening" with ``after=16:00``;
@@ -137,13 +138,13 @@ _UNITS = (
 
 # --- parts of day -------------------------------------------------------------------------------
 _PART_OF_DAY = re.compile(
-    r"(?P<evening>fin de (?:la )?journee|end of (?:the )?day|after work|apres (?:le travail|l'ouvrage|la job)"
+    r"(?P<evening>fin de (?:la )?journee|end of (?:the )?day|\beod\b|after work|apres (?:le travail|l'ouvrage|la job)"
     r"|soir|soiree|evening|tonight|tonite|night|nuit)"
     r"|(?P<afternoon>apres[- ]?midi|aprem|afternoon|(?:in the|dans l'|dans le|en|l'|le|de l') ?pm\b)"
     r"|(?P<morning>matin|matinee|avant[- ]?midi|morning|debut de (?:la )?journee|early in the day|first thing"
     r"|(?:in the|dans l'|en|l'|de l') ?am\b)"
 )
-_END_OF_DAY = re.compile(r"fin de (?:la )?journee|end of (?:the )?day")
+_END_OF_DAY = re.compile(r"fin de (?:la )?journee|end of (?:the )?day|\beod\b")
 
 # --- times ---------------------------------------------------------------------------------------
 _WORD_TIMES = [
@@ -161,6 +162,11 @@ _WORD_TIMES = [
         lambda m: f"{m[2]}:{int(m[1]):02d}" if int(m[1]) < 60 and 0 < int(m[2]) <= 12 else m[0],
     ),
     (re.compile(r"\b(\d{1,2}) minutes? (?:to|before) (\d{1,2})\b"), lambda m: _minus(int(m[2]), int(m[1]))),
+    # "twenty to 5": more than 12 cannot be an hour starting a range, so it counts minutes
+    (
+        re.compile(r"\b(1[3-9]|[2-5]\d) (?:to|till|of) (\d{1,2})(?![\d:])"),
+        lambda m: _minus(int(m[2]), int(m[1])) if 0 < int(m[2]) <= 12 else m[0],
+    ),
     (re.compile(r"\bhalf (\d{1,2})\b(?! ?(?:h|hours?|an?)\b)"), lambda m: f"{m[1]}:30"),
     (re.compile(r"\b(\d{1,2}) ?(?:h|heures?)? et quart\b"), lambda m: f"{m[1]}:15"),
     (re.compile(r"\b(\d{1,2}) ?(?:h|heures?)? et demie?\b"), lambda m: f"{m[1]}:30"),
@@ -380,6 +386,8 @@ def _times(text: str, part_of_day: str | None, when: When) -> list[tuple[int, in
     if is_range:
         when.time = when.after = start
         when.before = dt.time(_resolve_hour(second, part_of_day), second.minute)
+    elif pre in _BEFORE_WORDS and _negated(text, first.start - len(pre) - 1):
+        when.time = when.after = start  # "I can't come until 4:30": not earlier than
     elif pre in _BEFORE_WORDS:
         when.before = start
     else:
@@ -418,13 +426,13 @@ _CLOCK_OFFSET = re.compile(
     r"(?P<n>\d+(?:\.\d+)?(?: and an? half)?|an?|une?|1/2|1/4|half an?|a quarter of an?|1 quart d'|un quart d'|a couple of"
     r"|couple of|a pair of|a few|quelques)\s?"
     r"(?:more )?(?P<demi>demi[- ])?(?P<unit>heures?|hours?|hrs?|h|minutes?|mins?|min|secondes?|seconds?|secs?"
-    r"|'|\")(?![a-z])"
-    r"|\b(?P<n2>\d+|an?|one) (?P<unit2>hours?|minutes?|seconds?|secs?) from now\b"
+    r"|'|\")(?![a-z])(?P<frac> et (?:demie?|quart)| and a (?:half|quarter))?"
+    r"|\b(?P<n2>\d+(?: and an? half)?|an?|one) (?P<unit2>hours?|minutes?|seconds?|secs?) from now\b"
 )
 _DAY_OFFSET = re.compile(
     r"\b(?:(?P<pre>dans les|dans|in|d'ici|within|after|apres)\s(?:about |environ |approximately |around |just )?)?"
     r"(?P<n>\d+|an?|une?|one|couple of|a couple of|quelques)\s"
-    r"(?P<unit>jours?|days?|semaines?|sem|weeks?|wks?|mois|months?|ans?|annees?|years?)\b"
+    r"(?P<unit>jours?|days?|semaines?|sem|weeks?|wks?|fortnights?|quinzaines?|mois|months?|ans?|annees?|years?)\b"
     r"(?P<post> from (?:right )?(?:now|today)| hence| later| plus tard| from tomorrow)?"
 )
 
@@ -454,6 +462,8 @@ def _clock_offset(text: str, now: dt.datetime, when: When) -> list[tuple[int, in
         return []
     unit = m["unit"] or m["unit2"]
     amount = _offset_number(m["n"] or m["n2"]) * (0.5 if m["demi"] else 1)
+    if m["frac"]:
+        amount += 0.5 if m["frac"].endswith(("demi", "demie", "half")) else 0.25
     scale = 60 if unit.startswith("h") else 1 / 60 if unit.startswith(("s", '"')) else 1
     minutes = amount * scale
     moment = now + dt.timedelta(minutes=minutes)
@@ -474,6 +484,8 @@ def _day_offset(text: str, today: dt.date) -> tuple[dt.date, tuple[int, int]] | 
             return today + dt.timedelta(days=n), m.span()
         if unit.startswith(("s", "w")):
             return today + dt.timedelta(weeks=n), m.span()
+        if unit.startswith(("f", "q")):
+            return today + dt.timedelta(weeks=2 * n), m.span()
         if unit.startswith("m"):
             return _add_months(today, int(n)), m.span()
         return _add_months(today, 12 * int(n)), m.span()
@@ -502,15 +514,37 @@ _NEXT_MONTH_DAY = re.compile(
     rf"\b(?:le |the )?(?P<d>\d{{1,2}}){_ORD}(?: day)? (?:of|du|de) (?:the )?(?:next month|mois prochain"
     r"|following month|mois suivant)"
 )
+_ORDINAL_WORDS = {
+    "premier": 1,
+    "premiere": 1,
+    "first": 1,
+    "deuxieme": 2,
+    "second": 2,
+    "sec": 2,
+    "troisieme": 3,
+    "third": 3,
+    "quatrieme": 4,
+    "fourth": 4,
+    "cinquieme": 5,
+    "fifth": 5,
+}
 _NTH_WEEKDAY = re.compile(
-    rf"\b(?:le |la |the )?(?P<n>\d(?:er|ere|re|st|nd|rd|th|e|eme)|last|dernier|derniere)\s{_WD}\s"
+    rf"\b(?:le |la |the )?(?P<n>\d(?:er|ere|re|st|nd|rd|th|e|eme)|last|dernier|derniere|{_alternation(_ORDINAL_WORDS)})"
+    rf"\s{_WD}\s"
     rf"(?:of|de|du|in|en|d')\s?(?:the |la |le |l')?(?:(?P<next>next month|mois prochain|mois suivant)"
     rf"|(?P<mon>{_MONTH})(?: (?P<y>\d{{4}}))?)"
 )
-_WEEKDAY_DAY = re.compile(rf"{_WD},? (?:le |the )?(?P<d>\d{{1,2}}){_ORD}\b(?!\s?{_UNITS})")
+_WEEKDAY_DAY = re.compile(rf"{_WD},? (?:le |the )?(?P<d>\d{{1,2}}){_ORD}\b(?!\s?{_UNITS}(?![a-z]))")
 _DAY_ALONE = re.compile(
     rf"\b(?:(?:le|du|au|the|on the|for the|on)\s(?P<a>\d{{1,2}})(?:er|st|nd|rd|th)?"
-    rf"|(?P<b>\d{{1,2}})(?:st|nd|rd|th|er))\b(?!\s?(?:{_UNITS}|e\b|\d|[:/-]))"
+    rf"|(?P<b>\d{{1,2}})(?:st|nd|rd|th|er))\b(?!\s?(?:{_UNITS}(?![a-z])|e\b|\d|[:/-]))"
+)
+_LAST_OF_MONTH = re.compile(
+    rf"\b(?:the |le |la )?(?:last|dernier|derniere) (?P<unit>day|jour|week|semaine) (?:of|du|de|d')\s?(?:the |la |l')?"
+    rf"(?:(?P<this>month|mois)\b|(?P<mon>{_MONTH}))"
+)
+_THIS_MONTH_DAY = re.compile(
+    r"\b(?P<d>\d{1,2})(?:st|nd|rd|th|er|e)?(?: day)? (?:of |de |du )?(?:this|the|ce|le) (?:current )?(?:month|mois)\b"
 )
 _DAY_MONTH_DIGITS = re.compile(r"^(?:le )?(\d{1,2}) (\d{1,2})(?: (\d{4}|\d{2}))?$")
 
@@ -581,6 +615,16 @@ def _explicit_date(text: str, today: dt.date) -> tuple[dt.date, tuple[int, int]]
         date = _future_day_of_month(int(m["d"]), today.replace(day=1), skip_months=1)
         if date:
             return date, m.span()
+    m = _LAST_OF_MONTH.search(text)
+    if m:
+        date = _last_of_month(m, today)
+        if date:
+            return date, m.span()
+    m = _THIS_MONTH_DAY.search(text)
+    if m:
+        date = _future_day_of_month(int(m["d"]), today)
+        if date:
+            return date, m.span()
     for regex in (_DAY_MONTH, _MONTH_DAY):
         m = regex.search(text)
         if m:
@@ -597,6 +641,16 @@ def _explicit_date(text: str, today: dt.date) -> tuple[dt.date, tuple[int, int]]
     return None
 
 
+def _last_of_month(m: re.Match, today: dt.date) -> dt.date | None:
+    """ "le dernier jour de février" (its last day), "the last week of March" (its last Monday)."""
+    month = today.month if m["this"] else _month_index(m["mon"])
+    year = today.year if month >= today.month else today.year + 1
+    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    if m["unit"] in ("week", "semaine"):
+        last -= dt.timedelta(days=last.weekday())
+    return last
+
+
 def _safe_date(year: int, month: int, day: int) -> dt.date | None:
     """A date, or None when the parts do not make one."""
     try:
@@ -608,7 +662,7 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
 def _nth_weekday_date(m: re.Match, today: dt.date) -> dt.date | None:
     """ "le premier mercredi du mois prochain", "last Monday of March"."""
     raw = m["n"]
-    n = -1 if raw.startswith(("last", "dern")) else int(raw[0])
+    n = -1 if raw.startswith(("last", "dern")) else _ORDINAL_WORDS.get(raw) or int(raw[0])
     weekday = _weekday_index(m)
     if m["next"]:
         year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
@@ -644,7 +698,16 @@ _ASAP = re.compile(
     r"|first available|premiere disponibilite|le premier disponible|la premiere place"
     r"|earliest available|au plus sacrant|le plus rapidement possible|rapidement)\b"
 )
-_NOW_ALONE = re.compile(r"^(?:now|right now|just now)\W*$")
+# No preference at all: the earliest opening will do (only when nothing more precise is said).
+_ANYTIME = re.compile(
+    r"\b(?:n'importe quand|n'importe quel (?:jour|moment)|anytime|any time|any ?day|whenever|when ?ever"
+    r"|peu importe(?: (?:quand|le jour|le moment|l'heure|la date))?\W*$|quand (?:vous|tu) (?:voulez|veux|pouvez|peux)"
+    r"|(?:it )?doesn'?t matter when|no preference|pas de preference|(?:c'est )?comme (?:vous|tu) (?:voulez|veux))\b"
+)
+_NOW_ALONE = re.compile(
+    r"^\s*(?:now|right now|just now|at the moment|atm|at this (?:time|moment)|currently|maintenant|en ce moment"
+    r"|a l'instant|a ce moment-ci)\W*$"
+)
 _NEXT_WEEK = re.compile(
     r"\b(?:next week|(?:la |de la )?semaine (?:prochaine|suivante|d'apres|qui suit|qui vient)"
     r"|following week|coming week|upcoming week|week after this)\b"
@@ -655,7 +718,7 @@ _WEEKEND = re.compile(
     r"(?P<post> prochaine?| next| suivante?| d'apres)?\b"
 )
 _WEEK_EDGE = re.compile(
-    r"\b(?P<edge>debut|beginning|start|milieu|middle|mid|fin|end)(?: de la| de| of the| of)?"
+    r"\b(?P<edge>debut|beginning|start|early|milieu|middle|mid|fin|end|late)(?: de la| de| of the| of)?"
     r"(?: around)?"
     r"(?: (?P<which>this|next|coming|current|the following|la|cette|following))? ?"
     r"(?:semaine|week)(?P<post> prochaine| suivante| next)?\b"
@@ -666,9 +729,32 @@ _WEEKDAY = re.compile(
 )
 
 
+_NEGATED = re.compile(
+    r"(?:\bnot|n't(?! (?:mind|care))|\b(?:cant|dont|wont|cannot)\b(?! (?:mind|care))|\bpas|\bunable to"
+    r"|\bimpossible)(?: [\w']+){0,4}"
+    r" (?:on |le |for |pour |this |ce |next )?$"
+)
+_CLAUSE_BREAK = re.compile(r".*(?:[.,;!?]|\bbut\b|\bmais\b|\bsauf\b)")
+
+
+def _negated(text: str, start: int) -> bool:
+    """True when the words just before `start`, in the same clause, refuse it ("I can't go on Thursday")."""
+    before = text[max(0, start - 40) : start].rstrip() + " "
+    cut = _CLAUSE_BREAK.match(before)
+    if cut:
+        before = before[cut.end() :]
+    if re.search(r"\b(?:until|till|avant|before|jusqu'a)\b", before):
+        return False
+    return _NEGATED.search(before) is not None
+
+
 def _weekday_date(text: str, today: dt.date) -> tuple[dt.date, tuple[int, int], int] | None:
     """Weekday expressions: "jeudi", "mardi prochain", "Wednesday next week", "lundi en huit"."""
-    m = _WEEKDAY.search(text)
+    m = None
+    for candidate in _WEEKDAY.finditer(text):
+        if not _negated(text, candidate.start()):
+            m = candidate
+            break
     if m is None:
         return None
     weekday = _weekday_index(m)
@@ -686,6 +772,13 @@ def _weekday_date(text: str, today: dt.date) -> tuple[dt.date, tuple[int, int], 
         return monday + dt.timedelta(days=weekday), m.span(), weekday
     if _THIS_WEEK.search(text) and weekday < today.weekday():
         return today + dt.timedelta(days=ahead), m.span(), weekday
+    if (
+        ahead == 0
+        and pre not in ("ce", "cette", "this")
+        and not _THIS_WEEK.search(text)
+        and not _TODAY.search(text)
+    ):
+        ahead = 7  # nobody names today's weekday for today: "mardi" said on a Tuesday is next Tuesday
     return today + dt.timedelta(days=ahead), m.span(), weekday
 
 
@@ -702,7 +795,7 @@ def _week_date(text: str, today: dt.date, when: When) -> dt.date | None:
     m = _WEEK_EDGE.search(text)
     if m:
         later = bool(m["post"]) or (m["which"] or "") in ("next", "coming", "the following", "following")
-        offset = {"debut": 0, "beginning": 0, "start": 0, "milieu": 2, "middle": 2, "mid": 2}.get(
+        offset = {"debut": 0, "beginning": 0, "start": 0, "early": 0, "milieu": 2, "middle": 2, "mid": 2}.get(
             m["edge"], 4
         )
         date = monday + dt.timedelta(days=offset + (7 if later else 0))
@@ -717,7 +810,9 @@ def _week_date(text: str, today: dt.date, when: When) -> dt.date | None:
 
 
 _MONTH_EDGE = re.compile(
-    rf"\b(?P<edge>debut|beginning of|start of|early|au debut|mi|mid|middle of|milieu|fin|end of|late)"
+    rf"\b(?P<edge>debut|beginning of|start of|early|au debut|mi|mid|middle of|milieu|fin|end of|late"
+    r"|(?:la )?(?:premiere|1re|1ere) quinzaine|(?:la )?(?:deuxieme|seconde|2e|2eme|derniere) quinzaine"
+    r"|(?:the )?first half of|(?:the )?(?:second|sec|latter) half of)"
     rf"(?: du mois)?(?: de| d'|-| of)?(?: the)? ?(?:mois d')?(?:(?P<mon>{_MONTH})|(?P<this>mois|month)\b)"
 )
 _EDGE_DAY = {
@@ -726,10 +821,10 @@ _EDGE_DAY = {
     "start of": 1,
     "early": 1,
     "au debut": 1,
-    "mi": 11,
+    "mi": 10,
     "mid": 11,
     "middle of": 11,
-    "milieu": 11,
+    "milieu": 10,
     "fin": 21,
     "end of": 21,
     "late": 21,
@@ -758,14 +853,22 @@ _NEXT_SPAN = re.compile(
 )
 
 
+def _edge_day(edge: str) -> int:
+    """First day of the named part of a month."""
+    if "quinzaine" in edge or "half" in edge:
+        return 1 if edge.startswith(("first", "the first", "premi", "la premi", "1", "la 1")) else 16
+    return _EDGE_DAY[edge]
+
+
 def _month_edge(text: str, today: dt.date) -> dt.date | None:
-    """ "début avril" (1st), "mi-mars" (11th), "fin mai" (21st): the start of that part of the month."""
+    """ "début avril" (1st), "mi-mars" (10th), "mid March" (11th), "fin mai" (21st): where that part begins."""
     m = _MONTH_EDGE.search(text)
     if m is None:
         return None
+    day = _edge_day(m["edge"])
     if m["this"]:
-        return max(today, today.replace(day=_EDGE_DAY[m["edge"]]))
-    return _future_day_month(_EDGE_DAY[m["edge"]], _month_index(m["mon"]), None, today)
+        return max(today, today.replace(day=day))
+    return _future_day_month(day, _month_index(m["mon"]), None, today)
 
 
 def _season(text: str, today: dt.date) -> dt.date | None:
@@ -798,6 +901,17 @@ def _next_span(text: str, today: dt.date) -> dt.date | None:
 
 def _dates(text: str, today: dt.date, when: When) -> None:
     """Fill when.date from the strongest date expression in text."""
+    if (
+        "lendemain" in text
+        or "veille" in text
+        or " after " in text
+        or "day before" in text
+        or " from " in text
+    ):
+        shifted = _shifted_date(text, today)
+        if shifted:
+            when.date = shifted
+            return
     found = _explicit_date(text, today)
     if found:
         when.date = found[0]
@@ -830,6 +944,34 @@ def _dates(text: str, today: dt.date, when: When) -> None:
         when.date = weekday[0]
     else:
         when.date = _vaguer_date(text, today, when)
+
+
+_SHIFTED_DAY = re.compile(
+    r"\b(?:(?P<next>(?:le )?lendemain (?:du |de |d')|the (?:next )?day after (?!tomorrow|tmrw|tmr|today|next\b))"
+    r"|(?P<prev>(?:la )?veille (?:du |de |d')|the day before (?!yesterday|today))"
+    r"|(?<!for )(?<!pendant )(?<!during )(?P<n>\d+|an?|one|une?) (?P<unit>days?|weeks?|jours?|semaines?)"
+    r" (?:from|after|apres) (?:le |the )?"
+    r"(?!now|today|right now|aujourd|maintenant))"
+)
+
+
+def _shifted_date(text: str, today: dt.date) -> dt.date | None:
+    """ "le lendemain du 13 février", "the day before Easter", "a week from Monday": counted from another date;
+    "for 10 days from the 18th" is a stay that starts on the 18th."""
+    m = _SHIFTED_DAY.search(text)
+    if m is None:
+        return None
+    holiday = find_holiday(text[m.start() :], today)
+    if holiday and holiday[1][0] == 0:  # a named day of its own ("lendemain de Noël")
+        return None
+    inner = When()
+    _dates(text[m.end() :], today, inner)
+    if inner.date is None:
+        return None
+    if m["unit"]:
+        days = _offset_number(m["n"]) * (7 if m["unit"].startswith(("w", "s")) else 1)
+        return inner.date + dt.timedelta(days=days)
+    return inner.date + dt.timedelta(days=1 if m["next"] else -1)
 
 
 def _vaguer_date(text: str, today: dt.date, when: When) -> dt.date | None:
@@ -895,17 +1037,20 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
 def find_when(text: str, now: dt.datetime) -> When:
     """Read date, time, part of day and bounds from folded, digitized text."""
     when = When()
+    text = _blank(text, _clock_offset(text, now, when))  # before "1 heure et demie" can become 1:30
     for regex, replace in _WORD_TIMES:
         text = regex.sub(replace, text)
     _part_of_day(text, when)
-    spans = _clock_offset(text, now, when)
-    text = _blank(text, spans)
     spans = _times(text, when.part_of_day, when)
     rest = _blank(text, spans)
     if _ASAP.search(rest) or _NOW_ALONE.match(rest):
         when.asap = True
     if when.date is None:
         _dates(rest, now.date(), when)
+    if not (
+        when.asap or when.date or when.time or when.part_of_day or when.after or when.before
+    ) and _ANYTIME.search(rest):
+        when.asap = True
     if when.date is None and when.asap:
         when.date = now.date()
     return when

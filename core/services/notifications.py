@@ -271,6 +271,23 @@ def _notice_kind(ticket: WalkinTicket, patient: Patient) -> str:
     return "sms"
 
 
+def _ticket_message(
+    session: Session, clinic: Clinic, ticket: WalkinTicket, purpose: str, now: dt.datetime
+) -> OutboundMessage:
+    """A walk-in message about one ticket, once per purpose, by SMS or by call as the patient is reached."""
+    return create_message(
+        session,
+        clinic=clinic,
+        patient=ticket.patient,
+        purpose=purpose,
+        subject=f"ticket:{ticket.id}",
+        dedupe_key=f"{purpose}:ticket:{ticket.id}",
+        now=now,
+        kind=_notice_kind(ticket, ticket.patient),
+        ticket_id=ticket.id,
+    )
+
+
 def queue_notices_due(session: Session, clinic: Clinic, now: dt.datetime) -> list[OutboundMessage]:
     """Tell, once, each waiting patient whose turn is near (clinic thresholds); marks their tickets NOTIFIED."""
     if not clinic.walkin_enabled:
@@ -280,17 +297,7 @@ def queue_notices_due(session: Session, clinic: Clinic, now: dt.datetime) -> lis
         ticket = place.ticket
         ticket.status = TicketStatus.NOTIFIED
         ticket.notified_at = now
-        message = create_message(
-            session,
-            clinic=clinic,
-            patient=ticket.patient,
-            purpose="queue_notice",
-            subject=f"ticket:{ticket.id}",
-            dedupe_key=f"queue_notice:ticket:{ticket.id}",
-            now=now,
-            kind=_notice_kind(ticket, ticket.patient),
-            ticket_id=ticket.id,
-        )
+        message = _ticket_message(session, clinic, ticket, "queue_notice", now)
         audit.record(
             session, "notice.queue_near", channel="system", clinic_id=clinic.id, subject=f"ticket:{ticket.id}"
         )
@@ -305,17 +312,7 @@ def notify_called(session: Session, ticket_id: int, now: dt.datetime) -> Outboun
         return None
     withdraw_pending(session, now, ticket_id=ticket.id)  # a late "your turn is near" would only confuse
     clinic = session.get(Clinic, ticket.clinic_id)
-    message = create_message(
-        session,
-        clinic=clinic,
-        patient=ticket.patient,
-        purpose="called",
-        subject=f"ticket:{ticket.id}",
-        dedupe_key=f"called:ticket:{ticket.id}",
-        now=now,
-        kind=_notice_kind(ticket, ticket.patient),
-        ticket_id=ticket.id,
-    )
+    message = _ticket_message(session, clinic, ticket, "called", now)
     return message if message.status == "pending" else None
 
 

@@ -292,8 +292,10 @@ def test_carrier_help_words_and_their_language(text, lang):
 
 
 def test_opt_out_words_inside_a_sentence_are_not_stop():
-    assert intent_of("please stop sending me reminders about my appointment") != "stop"
     assert intent_of("cancel my appointment") == "cancel"
+    assert intent_of("can I stop by tomorrow morning?") != "stop"
+    assert intent_of("je veux arrêter mes médicaments, je dois voir le médecin") != "stop"
+    assert intent_of("I will quit my job, can I get a note from the doctor?") != "stop"
 
 
 def test_unrelated_messages_are_other():
@@ -304,3 +306,22 @@ def test_unrelated_messages_are_other():
 def test_every_intent_returned_is_known():
     for text in ["oui", "2", "STOP", "rdv", "hello", "douleur thoracique", "english"]:
         assert intent_of(text) in INTENTS
+
+
+@pytest.mark.parametrize(
+    "text,answer",
+    [
+        ("Sorry, could you make it 3 pm instead?", "no"),
+        ("Désolé, je voudrais plutôt mardi", "no"),
+        ("Possibly later.", "no"),
+        ("I'll decide later", "no"),
+        ("I'm all good, thanks", "no"),
+        ("ça ne me convient pas", "no"),
+        ("ça me convient", "yes"),
+        ("I would love that", "yes"),
+        ("I would like to.", "yes"),
+        ("You have it all right", "yes"),
+    ],
+)
+def test_apologies_postponements_and_plain_agreements(text, answer):
+    assert understand(text, None, NOW).polarity == answer

@@ -136,9 +136,15 @@ def test_asap_means_today():
         assert (result.asap, result.date) == (True, D(2026, 12, 1))
 
 
-def test_a_weekday_equal_to_today_is_today():
-    assert read("mardi", "fr") == (D(2026, 12, 1), None, None)
-    assert read("tuesday", "en") == (D(2026, 12, 1), None, None)
+def test_a_bare_weekday_equal_to_today_is_next_week():
+    assert read("mardi", "fr") == (D(2026, 12, 8), None, None)
+    assert read("on tuesday", "en") == (D(2026, 12, 8), None, None)
+
+
+def test_this_weekday_equal_to_today_is_today():
+    assert read("ce mardi", "fr")[0] == D(2026, 12, 1)
+    assert read("tuesday of this week", "en")[0] == D(2026, 12, 1)
+    assert read("this tuesday", "en")[0] == D(2026, 12, 1)
 
 
 def test_a_day_of_month_already_past_goes_to_next_month():
@@ -181,3 +187,76 @@ def test_as_dict_is_json_ready():
         "choice": None,
         "lang": "fr",
     }
+
+
+@pytest.mark.parametrize(
+    "text,lang,date",
+    [
+        # one day after / before another day, and counts from another day
+        ("le lendemain du 24 décembre", "fr", D(2026, 12, 25)),
+        ("la veille du 10 janvier", "fr", D(2027, 1, 9)),
+        ("the day after Christmas", "en", D(2026, 12, 26)),
+        ("the day before the 20th", "en", D(2026, 12, 19)),
+        ("a week from Friday", "en", D(2026, 12, 11)),
+        ("3 days after tomorrow", "en", D(2026, 12, 5)),
+        # French weeks counted in days
+        ("dans huit jours", "fr", D(2026, 12, 8)),
+        ("dans quinze jours", "fr", D(2026, 12, 15)),
+        ("in a fortnight", "en", D(2026, 12, 15)),
+        # parts of a month
+        ("la première quinzaine de janvier", "fr", D(2027, 1, 1)),
+        ("la deuxième quinzaine de janvier", "fr", D(2027, 1, 16)),
+        ("mi-janvier", "fr", D(2027, 1, 10)),
+        ("mid January", "en", D(2027, 1, 11)),
+        ("le dernier jour de février", "fr", D(2027, 2, 28)),
+        ("the last day of the month", "en", D(2026, 12, 31)),
+        ("late next week", "en", D(2026, 12, 11)),
+        # spelled ordinals of a weekday in a month
+        ("le deuxième lundi de janvier", "fr", D(2027, 1, 11)),
+        ("the second Monday of January", "en", D(2027, 1, 11)),
+        # a day of this month beats a weekday mentioned in the same message
+        ("not next Thursday, the 18th of this month", "en", D(2026, 12, 18)),
+        # movable feasts
+        ("Ash Wednesday", "en", D(2027, 2, 10)),
+        ("lundi de Pentecôte", "fr", D(2027, 5, 17)),
+    ],
+)
+def test_dates_counted_from_other_dates_and_parts_of_months(text, lang, date):
+    assert read(text, lang)[0] == date
+
+
+def test_a_refused_weekday_is_not_the_date():
+    assert read("I can't do Thursday", "en")[0] is None
+    assert read("je peux pas jeudi, plutôt vendredi", "fr")[0] == D(2026, 12, 4)
+    assert read("I don't mind Thursday", "en")[0] == D(2026, 12, 3)
+
+
+def test_not_until_is_a_lower_bound():
+    result = understand("I can't come until 4:30", "en", NOW)
+    assert (result.time, result.after, result.before) == (T(16, 30), T(16, 30), None)
+    result = understand("je ne peux pas venir avant 15h", "fr", NOW)
+    assert (result.after, result.before) == (T(15, 0), None)
+    assert understand("before 3", "en", NOW).before == T(15, 0)
+
+
+@pytest.mark.parametrize(
+    "text,lang,time",
+    [
+        ("dans une heure et demie", "fr", T(10, 30)),
+        ("in an hour and a half", "en", T(10, 30)),
+        ("2 and a half hours from now", "en", T(11, 30)),
+        ("twenty to 5", "en", T(16, 40)),
+    ],
+)
+def test_more_clock_forms(text, lang, time):
+    assert read(text, lang)[1] == time
+
+
+@pytest.mark.parametrize("text,lang", [("right now", "en"), ("at the moment", "en"), ("en ce moment", "fr")])
+def test_now_alone_is_today_as_soon_as_possible(text, lang):
+    result = understand(text, lang, NOW)
+    assert (result.asap, result.date) == (True, D(2026, 12, 1))
+
+
+def test_a_stay_of_some_days_starts_on_its_first_day():
+    assert read("for 3 days from the 18th", "en")[0] == D(2026, 12, 18)
