@@ -169,7 +169,7 @@ def _action_recognise(t: Turn, h: Heard) -> object | None:
         return {1: "cancel", 2: "reschedule", 3: "keep"}[h.choice]
     if h.intent in ("cancel", "reschedule"):
         return h.intent
-    if h.intent == "no":
+    if h.intent == "no" or h.keep:
         return "keep"
     return None
 

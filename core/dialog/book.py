@@ -220,7 +220,7 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
         if h.choice == MORE:
             return {"more": True}
         return None
-    if t.said_any("words_more"):
+    if h.more or t.said_any("words_more"):
         return {"more": True}
     if h.has_when:
         return {"wish": wish_from(t, h)}

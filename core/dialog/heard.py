@@ -29,6 +29,10 @@ class Heard:
     after: dt.time | None = None
     asap: bool = False
     span: str | None = None
+    before: dt.time | None = None  # local time: "before 3"
+    more: bool = False  # "others", "AUTRES", "later": other slots than those offered
+    notify_by: str | None = None  # "sms" / "call": how the patient wants to be told
+    keep: bool = False  # "keep it", "je garde"
     text: str = ""
     digits: str = ""  # keys pressed, when the turn was keys
     confidence: float | None = None
@@ -113,6 +117,10 @@ def from_text(text: str, lang: str, local_now: dt.datetime, confidence: float | 
         after=_as_time(getattr(u, "after", None)),
         asap=bool(getattr(u, "asap", False)),
         span=getattr(u, "span", None),
+        before=_as_time(getattr(u, "before", None)),
+        more=bool(getattr(u, "more", False)),
+        notify_by=getattr(u, "notify_by", None),
+        keep=bool(getattr(u, "keep", False)),
         text=text,
         confidence=confidence,
     )

@@ -118,6 +118,8 @@ def leave(t: Turn, _h: Heard | None) -> Reply:
 def _notify_recognise(t: Turn, h: Heard) -> object | None:
     if h.choice in (1, 2) and (h.intent == "choice" or h.keyed):
         return "sms" if h.choice == 1 else "call"
+    if h.notify_by in ("sms", "call"):
+        return h.notify_by
     if t.said_any("words_sms"):
         return "sms"
     if t.said_any("words_call"):
@@ -158,6 +160,8 @@ def _queue_recognise(t: Turn, h: Heard) -> object | None:
         return "keep" if h.choice == 1 else "leave"
     if h.intent == "cancel":
         return "leave"
+    if h.keep:
+        return "keep"
     return None
 
 

@@ -438,3 +438,11 @@ def test_a_failing_flow_costs_one_polite_sentence_and_nothing_half_done(texter, 
     assert texter.state == {"v": 1, "lang": "fr"}
     assert booked(runtime, MARIE) == []
     assert "dialog turn failed" in caplog.text
+
+
+def test_asking_for_other_times_in_plain_words_offers_later_slots(texter):
+    texter.send("RDV jeudi matin")
+    first = texter.text
+    texter.send("avez-vous d'autres heures plus tard?")
+    assert texter.state["q"] == "book_pick"
+    assert "jeu. 10 déc. à 8 h 45" in texter.text and texter.text != first
