@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 import prompts
-from core.errors import DomainError, NoOneWaiting
+from core.errors import AlreadyInQueue, DomainError, NoOneWaiting, QueueFull, WalkinNotOpen
 from core.models import Clinic
 from core.services import audit, board, booking, notifications, walkin
 from core.services.patients import get_or_create_patient, mask_phone, try_normalize_phone
@@ -23,6 +23,7 @@ from prompts.format import format_date, format_time, format_when
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates", static_folder="static")
 
 CALLED_JOB = "core.jobs.tasks.notify_called"
+QUEUE_NOTICES_JOB = "core.jobs.tasks.check_queue_notices"
 
 
 def staff_password() -> str:
@@ -156,6 +157,12 @@ def _act(clinic_id: str, action) -> object:
             jobs = action(s, clinic, rt.now(), session["staff"]) or []
     except NoOneWaiting:
         notice = "no_one_waiting"
+    except QueueFull:
+        notice = "queue_full"
+    except WalkinNotOpen:
+        notice = "queue_not_open"
+    except AlreadyInQueue:
+        notice = "already_in_queue"
     except DomainError:
         notice = "not_possible"
     for job, *args in jobs:
@@ -169,6 +176,33 @@ def call_next(clinic_id: str):
     def action(s, clinic, now, actor):
         ticket = walkin.call_next(s, clinic, now, actor=actor)
         return [(CALLED_JOB, ticket.id)]
+
+    return _act(clinic_id, action)
+
+
+@bp.post("/<clinic_id>/queue/join")
+@signed_in
+def join_for_patient(clinic_id: str):
+    """A patient at the desk (or on the phone with a receptionist) takes a number."""
+    phone = try_normalize_phone(request.form.get("phone"))
+    if phone is None:
+        return redirect(url_for("staff.day", clinic_id=clinic_id, notice="bad_phone"))
+    name = request.form.get("name", "").strip()[:120] or None
+
+    def action(s, clinic, now, actor):
+        patient = get_or_create_patient(s, phone)
+        if name:
+            patient.name = name
+        ticket = walkin.join_walkin_queue(s, clinic, patient, "staff", now)
+        audit.record(
+            s,
+            "staff.joined",
+            channel="staff",
+            clinic_id=clinic.id,
+            actor=actor,
+            subject=f"ticket:{ticket.id}",
+        )
+        return [(QUEUE_NOTICES_JOB, clinic.id)]
 
     return _act(clinic_id, action)
 

@@ -230,3 +230,33 @@ def test_with_the_database_down_the_console_says_so_instead_of_failing(console, 
     response = console.get("/staff/parc/")
     assert response.status_code == 503
     assert "Base de données injoignable" in text_of(response)
+
+
+def test_staff_add_a_patient_at_the_desk_to_the_queue(console, runtime):
+    seed_queue(runtime, ["+15145551001"])
+    sign_in(console)
+    console.post(
+        "/staff/parc/queue/join", data={"csrf": csrf(console), "phone": "(514) 555-2222", "name": "Paul"}
+    )
+    again = console.post(
+        "/staff/parc/queue/join", data={"csrf": csrf(console), "phone": "5145552222"}, follow_redirects=True
+    )
+    assert "déjà dans la file" in text_of(again)
+    runtime.jobs.drain()
+    with runtime.session_factory() as s:
+        tickets = s.scalars(select(WalkinTicket).order_by(WalkinTicket.number)).all()
+        assert [(t.number, t.patient.name, t.channel.value) for t in tickets][1] == (2, "Paul", "staff")
+        # One patient ahead is within the clinic's notice threshold: Paul is told at once.
+        notices = s.scalars(select(OutboundMessage).where(OutboundMessage.ticket_id == tickets[1].id)).all()
+        assert [m.purpose for m in notices] == ["queue_notice"]
+
+
+def test_before_opening_the_desk_is_told_registration_is_not_open(console, runtime, clock):
+    import datetime as dt
+
+    clock.set_local(dt.date(2026, 12, 7), dt.time(6, 30))
+    sign_in(console)
+    response = console.post(
+        "/staff/parc/queue/join", data={"csrf": csrf(console), "phone": "5145552222"}, follow_redirects=True
+    )
+    assert "pas ouverte" in text_of(response)
