@@ -105,7 +105,8 @@ def main() -> None:
             proc.wait(10)
     latencies.sort()
     pct = lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000  # noqa: E731
-    print(f"server: {url} ({'started by the bench, SQLite' if proc else 'given'})")
+    database = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
+    print(f"server: {url} ({f'started by the bench, {database}' if proc else 'given'})")
     print(
         f"{args.patients} patients x {args.conversations} conversations: {len(latencies)} requests "
         f"in {elapsed:.1f} s, {len(failures)} failed"
