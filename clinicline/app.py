@@ -22,11 +22,11 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         attach_queue(runtime)
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=config.secret_key,
+        SECRET_KEY=config.secret_key or secrets.token_urlsafe(32),
         TESTING=config.testing,
         MAX_CONTENT_LENGTH=1 * 1024 * 1024,
-        # Without a configured password the console gets one for this process only (serve prints it).
-        STAFF_PASSWORD=config.staff_password or secrets.token_urlsafe(9),
+        # No configured password: the console stays closed (serve makes one up and prints it).
+        STAFF_PASSWORD=config.staff_password,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import secrets
 import sys
 from pathlib import Path
 
@@ -112,6 +113,8 @@ def serve(host: str, port: int, threads: int) -> None:
         loaded = prepare_embedded(config)
     except ClinicsFileError as exc:
         raise click.ClickException(str(exc)) from exc
+    if not config.staff_password:  # one process here, so a password made up for this run works
+        config = config.with_(staff_password=secrets.token_urlsafe(9), extra={"made_up_password": True})
     app = create_app(config)
     base = config.public_base_url or f"http://{host}:{port}"
     click.echo(f"clinicline on http://{host}:{port}  (database: {make_engine(config.database_url).url})")
@@ -123,13 +126,14 @@ def serve(host: str, port: int, threads: int) -> None:
     click.echo(f"  A message comes in:     POST {base}/sms       fallback: POST {base}/fallback/sms")
     click.echo(f"  Message status:         POST {base}/sms/status (set by clinicline on outbound messages)")
     click.echo(f"  Health:                 GET  {base}/healthz")
-    click.echo(
-        prompts.render(
-            "staff_password_printed", "en", url=f"{base}/staff/", password=app.config["STAFF_PASSWORD"]
+    if config.extra.get("made_up_password"):
+        click.echo(
+            prompts.render(
+                "staff_password_printed", "en", url=f"{base}/staff/", password=config.staff_password
+            )
         )
-        if not config.staff_password
-        else f"Staff console: {base}/staff/"
-    )
+    else:
+        click.echo(prompts.render("staff_console_at", "en", url=f"{base}/staff/"))
     sys.stdout.flush()
     waitress_serve(app, host=host, port=port, threads=threads, ident="clinicline")
 

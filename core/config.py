@@ -20,7 +20,7 @@ class Config:
     twilio_auth_token: str | None = None
     public_base_url: str | None = None
     twilio_api_base_url: str = DEFAULT_TWILIO_API
-    secret_key: str = "dev-only-change-me"
+    secret_key: str | None = None  # unset: made up per process (set it when several processes serve)
     clinics_file: Path | None = None
     staff_password: str | None = None  # the staff console's password; serve makes one up when unset
     hold_minutes: int = 5
@@ -63,7 +63,7 @@ class Config:
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
             public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             twilio_api_base_url=(env.get("TWILIO_API_BASE_URL") or DEFAULT_TWILIO_API).rstrip("/"),
-            secret_key=env.get("SECRET_KEY") or "dev-only-change-me",
+            secret_key=env.get("SECRET_KEY") or None,
             clinics_file=Path(clinics) if clinics else None,
             staff_password=env.get("CLINICLINE_STAFF_PASSWORD") or None,
         )

@@ -26,9 +26,9 @@ CALLED_JOB = "core.jobs.tasks.notify_called"
 QUEUE_NOTICES_JOB = "core.jobs.tasks.check_queue_notices"
 
 
-def staff_password() -> str:
-    """The configured password, or one made up for this process (the serve command prints it)."""
-    return current_app.config["STAFF_PASSWORD"]
+def staff_password() -> str | None:
+    """The configured password; without one the console stays closed."""
+    return current_app.config.get("STAFF_PASSWORD")
 
 
 @bp.before_app_request
@@ -81,6 +81,8 @@ def _database_down(_error):
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     error = None
+    if not staff_password():
+        return render_template("staff/login.html", error="not_configured", closed=True), 503
     if request.method == "POST":
         name = request.form.get("name", "").strip()[:60]
         password = request.form.get("password", "")

@@ -260,3 +260,12 @@ def test_before_opening_the_desk_is_told_registration_is_not_open(console, runti
         "/staff/parc/queue/join", data={"csrf": csrf(console), "phone": "5145552222"}, follow_redirects=True
     )
     assert "pas ouverte" in text_of(response)
+
+
+def test_without_a_configured_password_the_console_stays_closed(runtime):
+    runtime.config = runtime.config.with_(staff_password=None)
+    client = create_app(runtime=runtime).test_client()
+    response = client.post("/staff/login", data={"name": "Julie", "password": ""})
+    assert response.status_code == 503
+    assert "CLINICLINE_STAFF_PASSWORD" in text_of(response)
+    assert client.get("/staff/parc/").status_code == 302  # still not signed in
