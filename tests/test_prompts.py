@@ -124,3 +124,18 @@ def test_help_fits_one_sms_with_a_long_clinic_name(lang):
     text = render("help", lang, "sms", clinic=LONG_CLINIC, phone="514-555-0199")
     assert len(text) <= 160, len(text)
     assert "911" in text and "811" in text
+
+
+def test_people_ahead_reads_naturally_for_none_one_and_many():
+    from prompts.format import people_ahead
+
+    assert [people_ahead(n, "fr") for n in (0, 1, 4)] == [
+        "personne avant vous",
+        "1 personne avant vous",
+        "4 personnes avant vous",
+    ]
+    assert [people_ahead(n, "en") for n in (0, 1, 4)] == [
+        "nobody ahead of you",
+        "1 person ahead of you",
+        "4 people ahead of you",
+    ]

@@ -26,7 +26,10 @@ GATHER_TIMEOUT = 6
 SPEECH_TIMEOUT = 3
 DIAL_TIMEOUT = 25  # seconds the reception phone rings before we offer a callback instead
 MAX_HINTS = 100  # Twilio takes a few hundred; more than this only slows recognition down
-STAR_HINT_FROM = 3  # menus of this many choices or more remind the caller that * repeats them
+# "* repeats" is said once a call, after the choices of the reply that opens it (our greeting, or the first
+# words of a call we placed) and again after a switch of language: not after every menu, which costs elderly
+# callers seconds on each question. * works on every question all the same.
+STAR_HINT_WITH = frozenset({"greeting", "greeting_forwarded", "language_set", "reminder_prompt", "notice"})
 
 _E164_NANP = re.compile(r"^\+1(\d{3})(\d{3})(\d{4})$")
 _DIGITS = re.compile(r"^\d{3,12}$")
@@ -83,7 +86,7 @@ def sentences(reply: Reply) -> list[tuple[str, str]]:
     for choice in reply.choices:
         label, lang = sentence(choice.label, reply.lang)
         said.append((render("voice_choice", lang, "voice", label=label, digit=choice.digit), lang))
-    if reply.expects and len(reply.choices) >= STAR_HINT_FROM:
+    if reply.expects and reply.choices and any(say.key in STAR_HINT_WITH for say in reply.says):
         said.append((render("voice_star_to_repeat", reply.lang, "voice"), reply.lang))
     return [(text, lang) for text, lang in said if text.strip()]
 

@@ -89,7 +89,8 @@ def choose(t: Turn, h: Heard | None, purpose: str) -> Reply:
             return act_on(t, same_day[0], purpose)
         if not same_day:
             t.lead.append(Say("no_appointment_that_day", {"date": date_text(t, h.date)}))
-    if len(appointments) == 1 and purpose != "manage":
+    # A list of one is a question for nothing; on the phone every question costs seconds.
+    if len(appointments) == 1 and (purpose != "manage" or t.voice):
         return act_on(t, appointments[0], purpose)
     return t.ask("appt_pick", data={"purpose": purpose, "ids": [a.id for a in appointments]})
 

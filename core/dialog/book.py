@@ -14,7 +14,7 @@ from core.models import Appointment, Slot
 from core.services import booking
 from core.services.booking import SlotQuery
 from core.timeutil import local_to_utc, to_local
-from prompts.format import format_date, format_when
+from prompts.format import format_date, format_time, format_when
 
 OFFERED = 3
 MORE = 9  # "others" on both channels (speech and text may also say it in words)
@@ -203,10 +203,23 @@ def _pick_lead(t: Turn) -> list[Say]:
     return [Say("slots_nearest")]
 
 
+def _slot_labels(t: Turn, slots: list[Slot]) -> list[Say]:
+    """Each offered slot in words; on the phone, slots of one day say that day once, before the first time."""
+    starts = [to_local(s.starts_at, t.clinic.timezone).replace(tzinfo=None) for s in slots]
+    if not t.voice or len(starts) < 2 or len({start.date() for start in starts}) != 1:
+        return [Say("slot_label", {"when": when_text(t, s.starts_at)}) for s in slots]
+    day = date_text(t, starts[0].date())
+    times = [format_time(start.time(), t.lang, t.channel) for start in starts]
+    return [Say("slot_day_time", {"date": day, "time": times[0]})] + [
+        Say("slot_time", {"time": time}) for time in times[1:]
+    ]
+
+
 def _pick_choices(t: Turn) -> list[Choice]:
+    slots = _offered(t)
     choices = [
-        Choice(str(i), Say("slot_label", {"when": when_text(t, s.starts_at)}), f"slot:{s.id}")
-        for i, s in enumerate(_offered(t), start=1)
+        Choice(str(i), label, f"slot:{s.id}")
+        for i, (s, label) in enumerate(zip(slots, _slot_labels(t, slots), strict=True), start=1)
     ]
     choices.append(Choice(str(MORE), Say("choice_more"), "more"))
     return choices
@@ -335,9 +348,14 @@ def _confirm_values(t: Turn) -> dict:
 
 
 def _confirm_lead(t: Turn) -> list[Say]:
-    """The name the appointment goes under, read back with the rest."""
+    """The name the appointment goes under, read back with the rest (on the phone, in the same sentence)."""
     patient = t.patient()
     name = t.data.get("name") or (patient.name if patient else None)
+    if t.voice:
+        values = _confirm_values(t)
+        if name:
+            return [Say("confirm_recap_named", {**values, "name": name})]
+        return [Say("confirm_recap", values)]
     return [Say("booking_name", {"name": name})] if name else []
 
 

@@ -10,6 +10,7 @@ from core.dialog.engine import (
     starter,
     switch_language,
     yes_no,
+    yes_no_choices,
 )
 from core.dialog.heard import Heard
 from core.dialog.types import Choice, Reply, Say
@@ -83,7 +84,7 @@ question(
         retry="more",
         recognise=yes_no,
         act=_more_act,
-        choices=lambda t: [Choice("1", Say("choice_menu"), "yes"), Choice("2", Say("choice_hang_up"), "no")],
+        choices=yes_no_choices,
         hints="hints_yes_no",
         limit=1,
         exhausted=lambda t: t.end(Say("goodbye", {"clinic": t.clinic_name()})),

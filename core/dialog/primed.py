@@ -116,7 +116,7 @@ def notice_call(t: Turn, _h: Heard | None) -> Reply:
 
 def _notice_values(t: Turn) -> dict:
     ticket = _ticket(t)
-    values = place_values(t, ticket) if ticket else {"number": "", "ahead": "0", "time": ""}
+    values = place_values(t, ticket) if ticket else {"number": "", "ahead": "", "time": ""}
     values["clinic"] = t.clinic_name()
     return values
 

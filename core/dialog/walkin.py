@@ -12,7 +12,7 @@ from core.errors import AlreadyInQueue, NotInQueue, QueueFull, WalkinNotOpen, Wa
 from core.models import WalkinTicket
 from core.services import walkin
 from core.timeutil import to_local
-from prompts.format import format_time, format_when
+from prompts.format import format_time, format_when, people_ahead
 
 
 def _time(t: Turn, instant: dt.datetime) -> str:
@@ -32,7 +32,11 @@ def opening_text(t: Turn, instant: dt.datetime) -> Say:
 
 def place_values(t: Turn, ticket: WalkinTicket) -> dict:
     place = walkin.place_in_queue(t.session, t.clinic, ticket, t.now)
-    return {"number": str(ticket.number), "ahead": str(place.ahead), "time": _time(t, place.expected_at)}
+    return {
+        "number": str(ticket.number),
+        "ahead": people_ahead(place.ahead, t.lang),
+        "time": _time(t, place.expected_at),
+    }
 
 
 def _notify_by(t: Turn) -> str:

@@ -198,7 +198,7 @@ def test_walkin_join_position_and_leave(texter, runtime):
     texter.send("SANS RDV")
     assert texter.keys == ["walkin_joined", "walkin_notice_sms"]
     assert texter.value("walkin_joined", "number") == "2"
-    assert texter.value("walkin_joined", "ahead") == "1"
+    assert texter.value("walkin_joined", "ahead") == "1 personne avant vous"
     assert texter.value("walkin_joined", "time") == "9 h 15"
     assert texter.effects == [("check_queue_notices", ("parc",))]
 
@@ -208,7 +208,7 @@ def test_walkin_join_position_and_leave(texter, runtime):
 
     john.send("QUITTER")
     texter.send("PLACE")
-    assert texter.keys == ["walkin_place"] and texter.value("walkin_place", "ahead") == "0"
+    assert texter.keys == ["walkin_place"] and texter.value("walkin_place", "ahead") == "personne avant vous"
     texter.send("QUITTER")
     assert texter.keys == ["walkin_left"]
     assert tickets(runtime, MARIE)[0].status == "left"

@@ -46,11 +46,14 @@ def test_booking_by_keypad_with_an_sms_copy(caller, runtime):
     assert caller.keys == ["ask_day"] and caller.reply.expects == "date"
     assert caller.choice_digits() == ["1", "2", "3", "4"]
     caller.press("2")  # tomorrow
-    assert "mardi huit décembre à huit heures" in caller.text  # dates written for the ear
+    assert "mardi huit décembre: à huit heures" in caller.text  # dates written for the ear, the day said once
+    labels = [c.label.key for c in caller.reply.choices]
+    assert labels == ["slot_day_time", "slot_time", "slot_time", "choice_more"]
     caller.press("1")
     assert caller.keys == ["ask_name"]
     caller.send("Marie Tremblay", confidence=0.9)
-    assert caller.keys == ["booking_name", "confirm_slot"]
+    assert caller.keys == ["confirm_recap_named", "confirm_slot"]  # the name read back with the slot
+    assert caller.value("confirm_recap_named", "name") == "Marie Tremblay"
     caller.press("1")
     assert caller.keys == ["booked", "sms_copy"]
     [appointment] = booked(runtime, MARIE)
@@ -67,9 +70,9 @@ def test_booking_by_speech_in_english_and_skipping_the_name(runtime, queue):
     call.call().send("English", confidence=0.9)
     call.send("I'd like an appointment next tuesday afternoon", confidence=0.8)
     assert call.reply.lang == "en" and call.state["q"] == "book_pick"
-    assert "Tuesday, December fifteenth at one PM" in call.text
+    assert "Tuesday, December fifteenth: at one PM" in call.text
     call.press("1").press("#")
-    assert call.keys == ["confirm_slot"]
+    assert call.keys == ["confirm_recap", "confirm_slot"]
     call.press("1")
     assert call.keys == ["booked", "sms_copy"]
     assert patient(runtime, JOHN).name is None
@@ -78,6 +81,14 @@ def test_booking_by_speech_in_english_and_skipping_the_name(runtime, queue):
 def test_keypad_next_week_offers_slots_from_next_monday(caller):
     caller.call().press("1").press("4")
     assert "lundi quatorze décembre" in caller.text
+
+
+def test_times_on_different_days_are_each_said_with_their_day(caller, clock):
+    clock.set_local(dt.date(2026, 12, 7), dt.time(16, 40))  # one time left today
+    caller.call().press("1").send("oui", confidence=0.9)  # any day: the first free times
+    assert "1) lundi sept décembre à seize heures quarante-cinq" in caller.text
+    assert "2) mardi huit décembre à huit heures" in caller.text
+    assert {c.label.key for c in caller.reply.choices[:-1]} == {"slot_label"}
 
 
 def test_no_sms_copy_is_offered_to_a_landline(patient_factory):
@@ -177,14 +188,21 @@ def test_walkin_from_a_landline_is_told_by_a_call(patient_factory, runtime):
 def test_cancelling_by_phone(caller, runtime):
     book_directly(runtime, MARIE, THURSDAY)
     caller.call().press("3")
-    assert caller.keys == ["appointments_manage", "pick_appointment"]
-    caller.press("1")
-    assert caller.keys == ["appointment_action"]
+    assert caller.keys == ["appointment_action"]  # the only appointment: no list of one to choose from
     caller.press("1")
     assert caller.keys == ["confirm_cancel"]
     caller.press("1")
     assert caller.keys == ["cancelled", "more"]
     assert booked(runtime, MARIE) == []
+
+
+def test_with_two_appointments_the_caller_chooses_one_first(caller, runtime):
+    book_directly(runtime, MARIE, THURSDAY)
+    book_directly(runtime, MARIE, THURSDAY + dt.timedelta(days=1))
+    caller.call().press("3")
+    assert caller.keys == ["appointments_manage", "pick_appointment"]
+    caller.press("2")
+    assert caller.keys == ["appointment_action"]
 
 
 def test_emergency_words_on_the_phone_come_first(caller):

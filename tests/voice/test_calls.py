@@ -86,6 +86,7 @@ def test_nine_switches_to_english_and_the_next_call_remembers_it(dial, voice_run
     call.press("9")
     assert call.gather["language"] == "en-US"
     assert set(call.heard_langs) == {"en-US"}
+    assert call.heard[-1] == template("voice_star_to_repeat", "en", "voice")  # told again, in English
     call.hang_up()
     with voice_runtime.session_factory() as session:
         assert session.scalar(select(Patient.lang).where(Patient.phone == MARIE)) == "en"
@@ -104,6 +105,22 @@ def test_star_repeats_the_last_prompt_word_for_word(dial):
     first = list(call.heard)
     call.press("*")
     assert call.heard == first
+
+
+def test_star_is_explained_once_on_the_first_menu_and_repeats_every_later_question(dial):
+    hint = template("voice_star_to_repeat", "fr", "voice")
+    call = dial()
+    assert call.heard[-1] == hint  # the last words of the greeting menu
+    call.press("1")
+    days = list(call.heard)
+    assert hint not in days
+    call.press("*")
+    assert call.heard == days
+    call.press("2")
+    slots = list(call.heard)
+    assert hint not in slots
+    call.press("*")
+    assert call.heard == slots
 
 
 def test_a_wrong_key_gets_the_menu_again_in_other_words(dial):
@@ -223,7 +240,8 @@ def test_a_complete_booking_by_keypad_in_french(dial, voice_runtime):
     call.press("1")
     assert asked(call, "ask_day")
     call.press("2")  # tomorrow
-    assert call.text.count("mardi huit décembre") == 3  # three slots, spoken dates
+    assert call.text.count("mardi huit décembre") == 1  # three slots of one day: the day is said once…
+    assert call.text.count("à huit heures") == 3  # …then each time, spoken
     assert "appuyez sur 9" in call.text  # 9 for more
     call.press("1")
     assert asked(call, "ask_name")
@@ -354,7 +372,7 @@ def test_joining_the_walk_in_queue_by_keypad_tells_the_place_and_time(dial, voic
     (ticket,) = tickets(voice_runtime)
     assert ticket.status == TicketStatus.WAITING and ticket.channel == "voice"
     assert "core.jobs.tasks.check_queue_notices" in voice_runtime.jobs.paths()
-    assert "numéro est le 1" in call.text  # the place
+    assert "numéro 1" in call.text  # the place
     assert "neuf heures" in call.text  # the expected time, spoken
     assert asked(call, "walkin_notify")  # told by SMS (1) or by a call (2)?
     call.press("1")
@@ -397,8 +415,7 @@ def test_cancelling_an_appointment_by_keypad(dial, voice_runtime, clock):
     call = dial()
     call.press("3")
     assert "mercredi neuf décembre" in call.text
-    call.press("1")  # that appointment
-    assert asked(call, "appointment_action")
+    assert asked(call, "appointment_action")  # the only one: straight to what to do with it
     call.press("1")  # cancel it
     assert asked(call, "confirm_cancel")
     call.press("1")  # yes

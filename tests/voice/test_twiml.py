@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -82,8 +83,22 @@ def test_a_question_is_a_gather_with_the_choices_inside_then_a_redirect_for_sile
     assert said[0] == "Que puis-je faire pour vous?"
     assert "Pour prendre un rendez-vous, appuyez sur 1." in said
     assert "Pour parler à quelqu'un, appuyez sur 0." in said
-    assert said[-1] == "Pour réécouter, appuyez sur étoile."
+    assert said[-1] == "For English, press 9."  # the last choice: * is not explained after every menu
     assert redirect.text == "/voice/silence?s=2" and redirect.attrib["method"] == "POST"
+
+
+def test_the_reply_that_opens_a_call_ends_with_the_star_hint_inside_the_gather():
+    opening = replace(menu(), says=[Say("greeting", {"clinic": "Clinique du Parc"}), Say("t_menu")])
+    gather = check_twiml(render_reply(opening, **URLS))[0]
+    said = [say.text for say in gather]
+    assert said[0] == "Bonjour, ici la Clinique du Parc."
+    assert said[-1] == "Pour réécouter, appuyez sur étoile."
+
+
+def test_a_switch_of_language_says_the_star_hint_again_in_the_new_language():
+    switched = replace(menu("en"), says=[Say("language_set"), Say("t_menu")])
+    said = [say.text for say in check_twiml(render_reply(switched, **URLS))[0]]
+    assert said[-1] == "To hear this again, press star."
 
 
 def test_french_is_read_by_a_quebec_voice_and_english_offered_in_english():
