@@ -24,20 +24,6 @@ MAX_SEGMENTS = 2
 NOT_SENT_BY_SMS = {"voice.toml", "staff.toml"}
 # Sent by the jobs' outbound sender, not through smsbot's renderer: measured as written.
 SENT_BY_JOBS = {"notices.toml"}
-# Plain-string prompts of dialog.toml that the engine says only on a call (keypad, transfer, callback,
-# speech read-back). Writing them as { voice = "…" } tables would let this list go.
-VOICE_ONLY_KEYS = {
-    "greeting", "greeting_forwarded", "offer_english", "offer_french", "more", "choice_menu", "choice_hang_up",
-    "goodbye", "misses_voice", "misses_end", "choice_yes", "choice_no", "menu_book", "menu_walkin",
-    "menu_appointments", "menu_person", "menu_callback", "day_today", "day_tomorrow", "day_this_week",
-    "day_next_week", "sms_copy", "sms_copy_retry", "sms_copy_yes", "sms_copy_no", "walkin_notify",
-    "walkin_notify_retry", "choice_by_sms", "choice_by_call", "queue_action", "queue_action_retry",
-    "choice_keep_place", "choice_leave", "transfer", "callback_offer", "callback_name", "callback_name_retry",
-    "callback_done", "ask_phone", "ask_phone_retry", "check_phone", "check_phone_retry", "check_heard",
-    "check_heard_retry", "notice", "notice_retry", "choice_coming",
-}  # fmt: skip
-
-
 DAYS = [dt.date(2026, 1, 1) + dt.timedelta(days=n) for n in range(365)]
 TIMES = [dt.time(h, m) for h in range(7, 22) for m in (0, 15, 30, 45)]
 
@@ -103,8 +89,6 @@ def sms_templates(lang: str) -> dict[str, tuple[str, str]]:
         if path.name in NOT_SENT_BY_SMS:
             continue
         for key, value in tomllib.loads(path.read_text(encoding="utf-8")).items():
-            if key in VOICE_ONLY_KEYS:
-                continue
             if isinstance(value, dict):
                 value = value.get("sms", value.get("any"))
             if isinstance(value, str):
