@@ -660,7 +660,7 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
 
 
 def _nth_weekday_date(m: re.Match, today: dt.date) -> dt.date | None:
-    """ "le premier mercredi du mois prochain", "last Monday of March"."""
+    """ "le deuxième jeudi du mois prochain", "last Friday of June"."""
     raw = m["n"]
     n = -1 if raw.startswith(("last", "dern")) else _ORDINAL_WORDS.get(raw) or int(raw[0])
     weekday = _weekday_index(m)
@@ -956,7 +956,7 @@ _SHIFTED_DAY = re.compile(
 
 
 def _shifted_date(text: str, today: dt.date) -> dt.date | None:
-    """ "le lendemain du 13 février", "the day before Easter", "a week from Monday": counted from another date;
+    """ "le lendemain du 3 mars", "the day before Easter", "a week from Monday": counted from another date;
     "for 10 days from the 18th" is a stay that starts on the 18th."""
     m = _SHIFTED_DAY.search(text)
     if m is None:
