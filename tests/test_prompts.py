@@ -121,7 +121,14 @@ def test_dialog_sms_wording_stays_gsm7():
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_help_fits_one_sms_with_a_long_clinic_name(lang):
-    text = render("help", lang, "sms", clinic=LONG_CLINIC, phone="514-555-0199")
+    text = render(
+        "help",
+        lang,
+        "sms",
+        clinic=LONG_CLINIC,
+        phone="514-555-0199",
+        walkin_short=render("help_walkin_words", lang),
+    )
     assert len(text) <= 160, len(text)
     assert "911" in text and "811" in text
 

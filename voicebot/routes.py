@@ -13,6 +13,7 @@ from core.dialog import hangup
 from core.dialog.types import Inbound, Reply
 from core.models import Appointment, AppointmentStatus, CallRecord, Clinic, TicketStatus, WalkinTicket
 from core.services.clinics import clinic_for_number
+from core.services.notifications import record_delivery_status
 from core.webhooks import remember_response, replayed_response, runtime, signature_is_valid
 from voicebot import bp
 from voicebot.calls import (
@@ -252,20 +253,10 @@ def call_status():
             record.ended_at = record.ended_at or rt.now()
             if record.clinic_id:
                 key = record.from_number or f"call:{sid}"
-                abandon = getattr(dialog, "abandon", None) or hangup.abandon
-                abandon(session, key, record.clinic_id, "voice")
-        if is_outbound(request.form):
-            _record_delivery(session, sid, status, request.form.get("ErrorCode"), rt.now())
+                hangup.abandon(session, key, record.clinic_id, "voice")
+        if is_outbound(request.form):  # the calls we place are deliveries too: their message keeps the status
+            record_delivery_status(session, sid, status, request.form.get("ErrorCode") or None, rt.now())
     return twiml("<Response/>")
-
-
-def _record_delivery(session, sid: str, status: str, error_code: str | None, now) -> None:
-    """Outbound notice calls are deliveries too: the jobs' record keeps their status."""
-    try:
-        from core.services.notifications import record_delivery_status
-    except ImportError:  # the notifications service is optional in this build
-        return
-    record_delivery_status(session, sid, status, error_code or None, now)
 
 
 @bp.post("/fallback/voice")

@@ -18,7 +18,7 @@ from core.dialog.types import Choice, Context, Effect, Inbound, Outcome, Reply, 
 from core.models import Patient
 from core.services import audit, patients
 from core.services.clinics import local_now
-from prompts import catalog
+from prompts import catalog, render
 
 LANGS = ("fr", "en")
 LOW_CONFIDENCE = 0.5
@@ -162,6 +162,10 @@ class Turn:
 
     def clinic_name(self) -> str:
         return self.clinic.display_name(self.lang)
+
+    def walkin_words(self, key: str) -> str:
+        """The walk-in part of a menu or help text, empty where the clinic has no walk-in queue."""
+        return render(key, self.lang, self.channel) if self.clinic.walkin_enabled else ""
 
     def can_text(self) -> bool:
         """Whether SMS can reach this patient: a number that may take SMS, not known to be a landline."""
@@ -471,8 +475,26 @@ def _help(t: Turn, h: Heard) -> Reply:
             t.lang = "fr"
         elif word in ("help", "info") or h.lang == "en":
             t.lang = "en"
-        return t.done(Say("help", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
-    t.lead.append(Say("help", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
+        return t.done(
+            Say(
+                "help",
+                {
+                    "clinic": t.clinic_name(),
+                    "phone": t.clinic_phone(),
+                    "walkin_short": t.walkin_words("help_walkin_words"),
+                },
+            )
+        )
+    t.lead.append(
+        Say(
+            "help",
+            {
+                "clinic": t.clinic_name(),
+                "phone": t.clinic_phone(),
+                "walkin_short": t.walkin_words("help_walkin_words"),
+            },
+        )
+    )
     return _again(t)
 
 

@@ -65,7 +65,11 @@ question(
         recognise=_menu_recognise,
         act=_menu_act,
         choices=_menu_choices,
-        values=lambda t: {"clinic": t.clinic_name()},
+        values=lambda t: {
+            "clinic": t.clinic_name(),
+            "walkin": t.walkin_words("menu_walkin_words"),
+            "walkin_short": t.walkin_words("help_walkin_words"),
+        },
         hints="hints_menu",
     )
 )

@@ -15,7 +15,7 @@ import pytest
 
 import prompts
 from core.dialog.types import Choice, Reply, Say
-from prompts.format import format_date, format_time, format_when
+from prompts.format import format_date, format_time, format_when, people_ahead
 from smsbot.reply import reply_text
 from smsbot.segments import economical, gsm_fold, offending_characters, segments
 
@@ -49,6 +49,9 @@ def long_values(lang: str) -> dict[str, str]:
         "practitioner": "Dre Geneviève Bélanger-Laflamme",
         "phone": "514-555-0199",
         "clinic_phone": "514-555-0199",
+        # the walk-in words of menus, where the clinic has a walk-in queue
+        "walkin": prompts.render("menu_walkin_words", lang, "sms"),
+        "walkin_short": prompts.render("help_walkin_words", lang, "sms"),
         # dates and times
         "when": when,
         "date": date,
@@ -72,7 +75,7 @@ def long_values(lang: str) -> dict[str, str]:
         "ticket": "30",
         "place": "30",
         "position": "30",
-        "ahead": "29",
+        "ahead": people_ahead(29, lang),
         "minutes": "435",
         "count": "3",
         "digit": "3",
@@ -136,7 +139,7 @@ def complete_replies(lang: str) -> dict[str, Reply]:
     v = long_values(lang)
     clinic, phone = {"clinic": v["clinic"]}, {"phone": v["phone"]}
     place = {"number": v["number"], "ahead": v["ahead"], "time": v["time"]}
-    menu = Say("menu", clinic)
+    menu = Say("menu", {**clinic, "walkin": v["walkin"], "walkin_short": v["walkin_short"]})
     offered = [_slot(1, lang), _slot(2, lang), _slot(3, lang), Choice("9", Say("choice_more"), "more")]
     return {
         "offer after a slot was taken": Reply(
@@ -188,7 +191,14 @@ def test_complete_replies_fit_two_segments(lang, name):
 @pytest.mark.parametrize("lang", prompts.LANGS)
 def test_help_fits_one_gsm7_segment_of_160_characters(lang):
     v = long_values(lang)
-    text = reply_text(Reply(says=[Say("help", {"clinic": v["clinic"], "phone": v["phone"]})], lang=lang))
+    text = reply_text(
+        Reply(
+            says=[
+                Say("help", {"clinic": v["clinic"], "phone": v["phone"], "walkin_short": v["walkin_short"]})
+            ],
+            lang=lang,
+        )
+    )
     count = segments(text)
     assert count.characters <= 160 and count.segments == 1, f"{lang} help: {count} for {text!r}"
     assert count.encoding == "GSM-7", offending_characters(text)

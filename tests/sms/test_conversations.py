@@ -11,9 +11,10 @@ import datetime as dt
 
 import pytest
 
+import prompts
 from core.models import AppointmentStatus, TicketStatus
 from prompts.format import format_when
-from tests.sms.conftest import JOHN, MARIE, WESTMOUNT
+from tests.sms.conftest import JOHN, MARIE, PARC, WESTMOUNT
 from tests.sms.support import (
     WORDS,
     appointments,
@@ -173,7 +174,18 @@ def test_a_full_queue_says_so_when_it_reopens_and_the_811_line(phone, sms_runtim
 
 def test_a_clinic_without_walk_in_says_so(phone, sms_runtime):
     answer = phone(MARIE, WESTMOUNT)("walk-in")
-    assert answer.text and not tickets(sms_runtime, MARIE)
+    no_walkin = prompts.render("walkin_unavailable", "en", "sms", clinic="Westmount Family Clinic")
+    assert no_walkin in answer.text, answer.text
+    assert not tickets(sms_runtime, MARIE)
+
+
+def test_the_menu_and_help_of_a_clinic_without_walk_in_do_not_offer_it(phone):
+    texter = phone(JOHN, WESTMOUNT)
+    menu, help_ = texter("hello").text, texter("HELP").text
+    assert "BOOK" in menu and "MY APPTS" in menu and "WALK-IN" not in menu
+    assert "BOOK" in help_ and "WALK-IN" not in help_
+    parc = phone(MARIE, PARC)("HELP").text
+    assert "WALK-IN" in parc
 
 
 # ---- cancel, change, list ----------------------------------------------------------------------------
@@ -264,7 +276,12 @@ def test_list_the_upcoming_appointments(phone, sms_runtime, lang):
 
 
 def test_an_empty_list_says_how_to_book(phone):
-    assert phone()("MES RDV").text
+    marie = phone()
+    answer = marie("MES RDV")
+    assert prompts.render("no_appointments", "fr", "sms") in answer.text, answer.text
+    assert prompts.render("offer_book", "fr", "sms") in answer.text, answer.text
+    offer = marie("OUI")
+    assert slots(offer), offer.text
 
 
 # ---- help, language, safety ---------------------------------------------------------------------------

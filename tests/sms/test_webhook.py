@@ -67,6 +67,8 @@ def test_without_a_token_requests_are_not_checked(sqlite_url, clock, tmp_path):
         client = create_app(runtime=rt).test_client()
         response = client.post("/sms", data=sms_form(MARIE, "+15145559999", "RDV"))
         assert response.status_code == 200
+        [text] = message_texts(response.data)
+        assert prompts.render("sms_unknown_number", "fr") in text  # answered, not the fallback
     finally:
         rt.dispose()
 
@@ -89,7 +91,8 @@ def test_an_unknown_clinic_number_gets_a_polite_bilingual_answer_and_an_audit_en
 def test_a_garbage_clinic_number_is_unknown_not_an_error(client, to):
     response = signed_post(client, "/sms", sms_form(MARIE, to or "x", "RDV"), TOKEN)
     assert response.status_code == 200
-    assert message_texts(response.data)
+    [text] = message_texts(response.data)
+    assert prompts.render("sms_unknown_number", "fr") in text
 
 
 @pytest.mark.parametrize("missing", ["From", "To"])
@@ -183,9 +186,12 @@ def test_a_failed_delivery_keeps_its_error_code(client, sms_runtime):
     assert _status_of(sms_runtime, message_id) == ("failed", "30005")
 
 
-def test_a_report_about_an_unknown_message_is_accepted_and_ignored(client):
+def test_a_report_about_an_unknown_message_is_accepted_and_ignored(client, sms_runtime):
+    sid = "SM" + "e" * 32
+    message_id = _outbound(sms_runtime, sid)
     response = signed_post(client, "/sms/status", status_form("SM" + "c" * 32, "delivered"), TOKEN)
     assert response.status_code == 204
+    assert _status_of(sms_runtime, message_id) == ("sent", None)  # no other message is touched
 
 
 def test_a_delivery_report_while_the_database_is_down_is_not_an_error_page(tmp_path):

@@ -57,7 +57,9 @@ def no_broken_turns(caplog):
     broken = [
         r
         for r in caplog.get_records("call")
-        if r.levelno >= logging.ERROR and r.name in ("voicebot.routes", "core.dialog") and r.exc_info
+        if r.levelno >= logging.ERROR
+        and r.name in ("voicebot.routes", "core.dialog", "core.dialog.heard")
+        and r.exc_info
     ]
     if broken:
         exc = broken[0].exc_info[1]
