@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import secrets
 import sys
 from pathlib import Path
@@ -138,21 +137,13 @@ def serve(host: str, port: int, threads: int) -> None:
     waitress_serve(app, host=host, port=port, threads=threads, ident="clinicline")
 
 
-def _register_optional(module: str, attr: str) -> None:
-    """Commands that live beside the channels' code."""
-    try:
-        main.add_command(getattr(importlib.import_module(module), attr))
-    except (ImportError, AttributeError):
-        pass
+from clinicline.call_cmd import call_command  # noqa: E402  (the commands beside the channels' code)
+from clinicline.jobs_cmd import jobs_command  # noqa: E402
+from clinicline.sms_cmd import sms_command  # noqa: E402
+from clinicline.understand_cmd import understand_command  # noqa: E402
 
-
-for _module, _attr in (
-    ("clinicline.understand_cmd", "understand_command"),
-    ("clinicline.sms_cmd", "sms_command"),
-    ("clinicline.call_cmd", "call_command"),
-    ("clinicline.jobs_cmd", "jobs_command"),
-):
-    _register_optional(_module, _attr)
+for _command in (understand_command, sms_command, call_command, jobs_command):
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

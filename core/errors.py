@@ -9,10 +9,6 @@ class DomainError(Exception):
     """Base of every error a patient or staff member can cause and be told about."""
 
 
-class UnknownClinic(DomainError):
-    pass
-
-
 class SlotTaken(DomainError):
     """The slot was booked or is held by someone else."""
 

@@ -71,13 +71,6 @@ def notify_called(ticket_id: int) -> str | None:
     return send_message(message_id) if message_id is not None else None
 
 
-def expire_hold(slot_id: int) -> int:
-    """Free the slot if its hold ran out (the caller hung up mid-booking); frees any other expired one too."""
-    runtime = current_runtime()
-    with runtime.session_factory.begin() as session:
-        return booking.release_expired_holds(session, runtime.now())
-
-
 def purge_old_data() -> dict[str, int]:
     """Retention: forget ended conversations and answered webhook events older than config.retention_days."""
     runtime = current_runtime()

@@ -400,9 +400,12 @@ def test_a_caller_in_the_queue_hears_the_place_and_can_leave(dial, voice_runtime
             session, session.get(Clinic, "parc"), get_or_create_patient(session, MARIE), "sms", clock()
         )
     call = dial()
+    call.press("2")  # the walk-in queue: already in it
+    assert asked(call, "walkin_already") and "numéro 1, personne avant vous" in call.text, call.text
+    (ticket,) = tickets(voice_runtime)
+    assert ticket.status == TicketStatus.WAITING
     call.say("je veux quitter la file")
-    if call.state == "gather" and not call.ended:
-        call.press("1")
+    assert asked(call, "walkin_left"), call.text
     (ticket,) = tickets(voice_runtime)
     assert ticket.status == TicketStatus.LEFT
 
