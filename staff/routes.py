@@ -189,24 +189,22 @@ def join_for_patient(clinic_id: str):
     phone = try_normalize_phone(request.form.get("phone"))
     if phone is None:
         return redirect(url_for("staff.day", clinic_id=clinic_id, notice="bad_phone"))
-    name = request.form.get("name", "").strip()[:120] or None
 
     def action(s, clinic, now, actor):
-        patient = get_or_create_patient(s, phone)
-        if name:
-            patient.name = name
-        ticket = walkin.join_walkin_queue(s, clinic, patient, "staff", now)
-        audit.record(
-            s,
-            "staff.joined",
-            channel="staff",
-            clinic_id=clinic.id,
-            actor=actor,
-            subject=f"ticket:{ticket.id}",
-        )
+        patient = _desk_patient(s, phone)
+        walkin.join_walkin_queue(s, clinic, patient, "staff", now, actor=actor)
         return [(QUEUE_NOTICES_JOB, clinic.id)]
 
     return _act(clinic_id, action)
+
+
+def _desk_patient(s, phone: str):
+    """The patient staff are serving, with the name they typed (when they typed one)."""
+    patient = get_or_create_patient(s, phone)
+    name = request.form.get("name", "").strip()[:120]
+    if name:
+        patient.name = name
+    return patient
 
 
 @bp.post("/<clinic_id>/tickets/<int:ticket_id>/<outcome>")
@@ -303,25 +301,13 @@ def book_for_patient(clinic_id: str):
                 name=request.form.get("name", ""),
             )
         )
-    name = request.form.get("name", "").strip()[:120] or None
 
     def action(s, clinic, now, actor):
-        patient = get_or_create_patient(s, phone)
-        if name:
-            patient.name = name
         slot_id = request.form.get("slot_id", type=int)
         slot = s.get(booking.Slot, slot_id) if slot_id else None
         if slot is None or slot.clinic_id != clinic.id:
             abort(404)
-        appointment = booking.book(s, slot.id, patient, "staff", now)
-        audit.record(
-            s,
-            "staff.booked",
-            channel="staff",
-            clinic_id=clinic.id,
-            actor=actor,
-            subject=f"appointment:{appointment.id}",
-        )
+        appointment = booking.book(s, slot.id, _desk_patient(s, phone), "staff", now, actor=actor)
         return [(e.job, *e.args) for e in notifications.staff_change_effects(appointment.id, "booked")]
 
     return _act(clinic_id, action)
@@ -334,16 +320,8 @@ def move_appointment(clinic_id: str, appointment_id: int):
         appointment = s.get(booking.Appointment, appointment_id)
         if appointment is None or appointment.clinic_id != clinic.id:
             abort(404)
-        new = booking.reschedule(s, appointment_id, request.form.get("slot_id", type=int) or 0, now, "staff")
-        audit.record(
-            s,
-            "staff.rescheduled",
-            channel="staff",
-            clinic_id=clinic.id,
-            actor=actor,
-            subject=f"appointment:{new.id}",
-            replaces=appointment_id,
-        )
+        slot_id = request.form.get("slot_id", type=int) or 0
+        new = booking.reschedule(s, appointment_id, slot_id, now, "staff", actor=actor)
         return [(e.job, *e.args) for e in notifications.staff_change_effects(new.id, "rescheduled")]
 
     return _act(clinic_id, action)

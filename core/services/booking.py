@@ -205,14 +205,15 @@ def book(
     now: dt.datetime,
     holder: str | None = None,
     replaces: Appointment | None = None,
+    actor: str | None = None,
 ) -> Appointment:
     """Book a free slot (or one this holder holds); SlotTaken if anyone else got it first."""
     # A savepoint: a failure after the slot is marked booked must not leave it booked without an appointment.
     with session.begin_nested():
-        return _book(session, slot_id, patient, channel, now, holder, replaces)
+        return _book(session, slot_id, patient, channel, now, holder, replaces, actor)
 
 
-def _book(session, slot_id, patient, channel, now, holder, replaces) -> Appointment:
+def _book(session, slot_id, patient, channel, now, holder, replaces, actor) -> Appointment:
     result = session.execute(
         update(Slot)
         .where(Slot.id == slot_id, Slot.starts_at > now, bookable_now(now, holder))
@@ -243,6 +244,7 @@ def _book(session, slot_id, patient, channel, now, holder, replaces) -> Appointm
         "appointment.booked",
         channel=channel,
         clinic_id=slot.clinic_id,
+        actor=actor,
         subject=f"appointment:{appointment.id}",
         slot_id=slot.id,
     )
@@ -305,6 +307,7 @@ def reschedule(
     channel: Channel | str,
     patient_id: int | None = None,
     holder: str | None = None,
+    actor: str | None = None,
 ) -> Appointment:
     """Book the new slot, then release the old one, in the caller's one transaction."""
     old = _upcoming_of(session, appointment_id, patient_id, now)
@@ -313,8 +316,8 @@ def reschedule(
         raise SlotNotFound(new_slot_id)
     # A savepoint: should the caller catch an error and commit anyway, neither half of the move survives.
     with session.begin_nested():
-        new = book(session, new_slot_id, old.patient, channel, now, holder=holder, replaces=old)
-        cancel(session, old.id, now, channel)
+        new = book(session, new_slot_id, old.patient, channel, now, holder=holder, replaces=old, actor=actor)
+        cancel(session, old.id, now, channel, actor=actor)
     return new
 
 

@@ -94,6 +94,7 @@ def join_walkin_queue(
     channel: Channel | str,
     now: dt.datetime,
     notify_by: str | None = None,
+    actor: str | None = None,
 ) -> WalkinTicket:
     """Give the patient the next number of today's queue.
 
@@ -103,7 +104,7 @@ def join_walkin_queue(
     _check_open(clinic, now)
     # A savepoint: whatever fails after the counter moved takes the counter back with it.
     with session.begin_nested():
-        return _join(session, clinic, patient, channel, now, notify_by)
+        return _join(session, clinic, patient, channel, now, notify_by, actor)
 
 
 def places_taken(session: Session, day: WalkinDay) -> int:
@@ -116,7 +117,7 @@ def places_taken(session: Session, day: WalkinDay) -> int:
     return day.issued - left
 
 
-def _join(session, clinic, patient, channel, now, notify_by) -> WalkinTicket:
+def _join(session, clinic, patient, channel, now, notify_by, actor) -> WalkinTicket:
     day = _today(session, clinic, now, create=True)
     existing = active_ticket(session, clinic, patient, now)
     if existing is not None:
@@ -142,6 +143,7 @@ def _join(session, clinic, patient, channel, now, notify_by) -> WalkinTicket:
         "walkin.joined",
         channel=channel,
         clinic_id=clinic.id,
+        actor=actor,
         subject=f"ticket:{ticket.id}",
         number=ticket.number,
     )

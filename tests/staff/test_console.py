@@ -173,9 +173,10 @@ def test_staff_book_for_a_patient_on_the_phone_who_then_gets_a_confirmation_and_
         assert appointment.channel.value == "staff"
         purposes = sorted(s.scalars(select(OutboundMessage.purpose)).all())
         assert any(p.startswith("confirmation") for p in purposes) and "reminder" in purposes
-        assert s.scalars(select(AuditEntry.actor).where(AuditEntry.action == "staff.booked")).all() == [
-            "Julie"
-        ]
+        booked_by = select(AuditEntry.actor, AuditEntry.channel).where(
+            AuditEntry.action == "appointment.booked"
+        )
+        assert s.execute(booked_by).all() == [("Julie", "staff")]
 
 
 def test_a_wrong_phone_number_is_refused_with_a_clear_word(console, runtime):
@@ -246,6 +247,10 @@ def test_staff_add_a_patient_at_the_desk_to_the_queue(console, runtime):
     with runtime.session_factory() as s:
         tickets = s.scalars(select(WalkinTicket).order_by(WalkinTicket.number)).all()
         assert [(t.number, t.patient.name, t.channel.value) for t in tickets][1] == (2, "Paul", "staff")
+        joined_by = select(AuditEntry.actor).where(
+            AuditEntry.action == "walkin.joined", AuditEntry.channel == "staff"
+        )
+        assert s.scalars(joined_by).all() == ["Julie"]
         # One patient ahead is within the clinic's notice threshold: Paul is told at once.
         notices = s.scalars(select(OutboundMessage).where(OutboundMessage.ticket_id == tickets[1].id)).all()
         assert [m.purpose for m in notices] == ["queue_notice"]
