@@ -20,9 +20,9 @@ from smsbot.reply import bilingual, renderer, twiml
 
 log = logging.getLogger(__name__)
 
-# Twilio reassembles long messages (up to 1,600 characters); what a patient asks for is in the first
-# words, and the language layer need not read a novel.
-MAX_BODY_CHARS = 320
+# Twilio reassembles long messages (up to 1,600 characters). The dialog reads a request from the first
+# words, but safety words count anywhere, so the whole message goes to it.
+MAX_BODY_CHARS = 1600
 
 
 def clean_body(raw: str | None) -> str:

@@ -95,12 +95,16 @@ def from_keys(digits: str) -> Heard:
 
 def from_text(text: str, lang: str, local_now: dt.datetime, confidence: float | None = None) -> Heard:
     """Words (an SMS or a transcript) read by core.language; a failure there is heard as 'not understood'."""
-    text = (text or "").strip()[:MAX_TEXT]
+    whole = (text or "").strip()
+    text = whole[:MAX_TEXT]
     if not text:
         return Heard(intent="other", lang=lang, confidence=confidence)
     try:
-        from core.language import understand
+        from core.language import mentions_emergency, understand
 
+        if len(whole) > MAX_TEXT and mentions_emergency(whole):
+            # Only the start of a long message is read for a request, but safety words count anywhere.
+            return Heard(intent="emergency", text=text, lang=lang, confidence=confidence)
         u = understand(text, lang, local_now)
     except Exception:  # the language layer must never take a turn down: treat as not understood
         log.exception("understanding failed")

@@ -25,7 +25,7 @@ from .intents import (
 from .normalize import digitize, fold, repair_typos
 from .when import When, find_when
 
-__all__ = ["INTENTS", "Understanding", "detect_language", "understand"]
+__all__ = ["INTENTS", "Understanding", "detect_language", "mentions_emergency", "understand"]
 
 INTENTS = (
     "book",
@@ -95,6 +95,11 @@ class Understanding:
 def _hhmm(value: dt.time | None) -> str | None:
     """Time as HH:MM, or None."""
     return value.strftime("%H:%M") if value else None
+
+
+def mentions_emergency(text: str) -> bool:
+    """Whether any part of a text, however long, names an emergency (chest pain, can't breathe, …)."""
+    return is_emergency(fold(text or ""))
 
 
 def understand(text: str, lang: str | None = None, now: dt.datetime | None = None) -> Understanding:

@@ -456,3 +456,10 @@ def test_slots_of_one_clinic_are_never_offered_by_the_other(phone):
         "Mon Dec 7 at 9:40 AM",
         "Mon Dec 7 at 10:00 AM",
     ]
+
+
+def test_an_emergency_at_the_end_of_a_long_message_is_answered_first(phone):
+    story = "Bonjour, je vous écris parce que " + "j'ai eu une longue semaine au travail et " * 30
+    answer = phone()(story + "maintenant j'ai une douleur à la poitrine")
+    assert len(story) > 1000
+    assert "9-1-1" in answer.text or "911" in answer.text
