@@ -1,6 +1,6 @@
 """Measure core.language on the shared utterance set: date, time and yes/no accuracy, and speed.
 
-Usage: python bench/language_bench.py [--data PATH] [--errors N] [--split A|B]
+Usage: python bench/language_bench.py [--data PATH] [--errors N] [--split A|B] [--salt S]
 
 Scoring rules (printed with the table):
 - "now" is the record's reference_datetime (its local wall-clock part), else reference_date at 09:00
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime as dt
+import hashlib
 import json
 import re
 import sys
@@ -45,10 +46,15 @@ DURATION = re.compile(
 )
 
 
-def split_of(record: dict) -> str:
-    """Stable half ("A" or "B") of a record, by its dialogue so one dialogue never spans both halves."""
-    key = record.get("dialogue_id") or record["text"]
-    return "AB"[zlib.crc32(f"{record['source']}:{key}".encode()) % 2]
+def split_of(record: dict, salt: int = 0) -> str:
+    """Stable half ("A" or "B") of a record, by its dialogue so one dialogue never spans both halves.
+
+    Salt 0 keeps the original crc32 halves; any other salt draws an independent, equally stable pair
+    (a keyed hash: a crc32 of a salted key would only flip the old halves, crc32 being linear)."""
+    key = f"{record['source']}:{record.get('dialogue_id') or record['text']}".encode()
+    if not salt:
+        return "AB"[zlib.crc32(key) % 2]
+    return "AB"[hashlib.blake2b(key, digest_size=4, salt=str(salt).encode()[:16]).digest()[0] % 2]
 
 
 def reference_now(record: dict) -> dt.datetime:
@@ -190,12 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--split", choices=("A", "B"), help="score only one half of the records (by dialogue)"
     )
+    parser.add_argument("--salt", type=int, default=0, help="seed of the A/B split (0 = the original halves)")
     args = parser.parse_args(argv)
     records = [
         json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
     if args.split:
-        records = [r for r in records if split_of(r) == args.split]
+        records = [r for r in records if split_of(r, args.salt) == args.split]
     errors: dict = collections.defaultdict(list)
     tallies = score(records, errors)
     rate = speed(records)

@@ -42,7 +42,7 @@ def wish_from(t: Turn, h: Heard) -> dict:
     """The slot query a turn asks for."""
     wish: dict = {}
     if h.date:
-        if h.span in ("week", "weekend"):  # "next week": from that Monday on, any day
+        if h.span in ("week", "weekend", "month", "year"):  # "next week", "next month": from then on, any day
             wish["from"] = local_to_utc(h.date, dt.time(0, 0), t.clinic.timezone).isoformat()
         else:
             wish["date"] = h.date.isoformat()

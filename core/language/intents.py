@@ -169,7 +169,7 @@ _FIRST_NO = re.compile(
     r"^(?:(?:oh|ah|um|uh|well|wait|hmm|sorry|desole|euh|ben|bah)\W+){0,2}"
     r"(?:no|non|nope|nah|nan|naw|nay|negative|pantoute|jamais|never|not|pas vraiment|nenni|no way"
     r"|absolutely not|certainly not|definitely not|of course not|pas du tout|surtout pas|(?:absolutely )?nothing"
-    r"|rien)\b(?! (?:problem|prob|worries|doubt)\b)"
+    r"|rien)\b(?! (?:problem|prob|worries|doubt|later than|earlier than|sooner than|more than|less than)\b)"
 )
 _FIRST_YES = re.compile(
     r"^(?:yes|yess|oui|ouin|ouais|ouai|wi|yep|yup|yeah|yea|ya|yah|sure|ok|okay|k|kk|okey|oki|okie|correct"

@@ -173,6 +173,53 @@ _SECOND_WORD = re.compile(r"\bsecond\b(?! of\b| week\b| day\b| (?:mon|tues?|wed|
 _MONTH_SECOND = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? second\b")
 
 
+_HOUR_WORDS = {
+    w: i
+    for i, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), start=1)
+}
+_MINUTE_UNITS = {w: i for i, w in enumerate("one two three four five six seven eight nine".split(), start=1)}
+_MINUTE_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
+_MINUTE_TEENS = {
+    w: i
+    for i, w in enumerate(
+        "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split(), start=10
+    )
+}
+# "five thirty", "eleven forty-five", "nine oh five": a spoken clock time, unless a count follows.
+_SPOKEN_CLOCK = re.compile(
+    rf"\b(?P<h>{'|'.join(_HOUR_WORDS)}) "
+    rf"(?:(?P<oh>oh|o) (?P<u0>{'|'.join(_MINUTE_UNITS)})|(?P<teen>{'|'.join(_MINUTE_TEENS)})"
+    rf"|(?P<tens>{'|'.join(_MINUTE_TENS)})(?:[- ](?P<u>{'|'.join(_MINUTE_UNITS)}))?)\b"
+    r"(?!-| ?(?:%|\$)| (?:minutes?|mins?|hours?|days?|weeks?|months?|years?|people|persons?|dollars?|bucks"
+    r"|kids|children|patients?|times|percent)\b)"
+)
+
+
+def _spoken_clock(m: re.Match) -> str:
+    """ "five thirty" -> "5:30"."""
+    if m["oh"]:
+        minute = _MINUTE_UNITS[m["u0"]]
+    elif m["teen"]:
+        minute = _MINUTE_TEENS[m["teen"]]
+    else:
+        minute = _MINUTE_TENS[m["tens"]] + (_MINUTE_UNITS[m["u"]] if m["u"] else 0)
+    return f"{_HOUR_WORDS[m['h']]}:{minute:02d}"
+
+
+# "(at) ten to four" spelled out is a time; "available ten to four" or "from ten to four" stays a range.
+_SPOKEN_TO = re.compile(
+    r"(?P<pre>^|\b(?:at|around|about|say|by|for|before|after|until|till|it's|its|it is) )"
+    rf"(?P<m>five|ten|twenty|twenty[- ]five) (?:minutes )?(?:to|till|before) "
+    rf"(?P<h>{'|'.join(_HOUR_WORDS)})\b(?! ?-| (?:minutes?|hours?|days?|weeks?|people|persons?)\b)"
+)
+
+
+def _spoken_to(m: re.Match) -> str:
+    """ "ten to four" -> "3:50", "five to one" -> "12:55"."""
+    minutes = {"five": 5, "ten": 10, "twenty": 20}.get(m["m"], 25)
+    return f"{m['pre']}{_HOUR_WORDS[m['h']] - 1 or 12}:{60 - minutes:02d}"
+
+
 def digitize(folded: str, lang: str) -> str:
     """Turn spelled numbers into digits, keeping pronouns and month abbreviations intact."""
     text = _ONE_PRONOUN.sub(r"\1", folded)
@@ -183,6 +230,8 @@ def digitize(folded: str, lang: str) -> str:
     text = _SEPT.sub("septembre", text)
     if lang == "en" and "second" in text and not _MONTH_SECOND.search(text):
         text = _SECOND_WORD.sub("sec", text)
+    if lang == "en":
+        text = _SPOKEN_TO.sub(_spoken_to, _SPOKEN_CLOCK.sub(_spoken_clock, text))
     return alpha2digit(text, lang, threshold=0)
 
 

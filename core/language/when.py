@@ -154,17 +154,23 @@ _WORD_TIMES = [
         lambda m: f"{m[1]} {m[2]}:{m[3]}" if int(m[2]) < 24 else m[0],
     ),
     (re.compile(r"\bo\W?clock\b"), lambda m: "o'clock"),
-    (re.compile(r"\b(?:a |an )?half past (\d{1,2})\b"), lambda m: f"{m[1]}:30"),
-    (re.compile(r"\b(?:a )?quarter (?:past|after) (\d{1,2})\b"), lambda m: f"{m[1]}:15"),
-    (re.compile(r"\b(?:a )?quarter (?:to|of|before|till) (\d{1,2})\b"), lambda m: _minus(int(m[1]), 15)),
+    (re.compile(r"\b(?:a |an )?half past (\d{1,2}|noon|midnight)\b"), lambda m: f"{_hour_of(m[1])}:30"),
     (
-        re.compile(r"\b(\d{1,2}) (?:minutes? )?(?:past|after) (\d{1,2})(?![\d:/])"),
+        re.compile(r"\b(?:a )?quarter (?:past|after) (\d{1,2}|noon|midnight)\b"),
+        lambda m: f"{_hour_of(m[1])}:15",
+    ),
+    (
+        re.compile(r"\b(?:a )?quarter (?:to|of|before|till) (\d{1,2}|noon|midnight)\b"),
+        lambda m: _minus(int(_hour_of(m[1])), 15),
+    ),
+    (
+        re.compile(r"(?<![:.])\b(\d{1,2}) (?:minutes? )?(?:past|after) (\d{1,2})(?![\d:/])"),
         lambda m: f"{m[2]}:{int(m[1]):02d}" if int(m[1]) < 60 and 0 < int(m[2]) <= 12 else m[0],
     ),
     (re.compile(r"\b(\d{1,2}) minutes? (?:to|before) (\d{1,2})\b"), lambda m: _minus(int(m[2]), int(m[1]))),
     # "twenty to 5": more than 12 cannot be an hour starting a range, so it counts minutes
     (
-        re.compile(r"\b(1[3-9]|[2-5]\d) (?:to|till|of) (\d{1,2})(?![\d:])"),
+        re.compile(r"(?<![:.h])\b(1[3-9]|[2-5]\d) (?:to|till|of) (\d{1,2})(?![\d:])"),
         lambda m: _minus(int(m[2]), int(m[1])) if 0 < int(m[2]) <= 12 else m[0],
     ),
     (re.compile(r"\bhalf (\d{1,2})\b(?! ?(?:h|hours?|an?)\b)"), lambda m: f"{m[1]}:30"),
@@ -193,10 +199,18 @@ _WORD_TIMES = [
 
 
 def _minus(hour: int, minutes: int) -> str:
-    """Clock text for `minutes` before `hour` ("quarter to 4" -> 3:45)."""
+    """Clock text for `minutes` before `hour` ("quarter to 4" -> 3:45, "une heure moins dix" -> 12:50)."""
     if not 0 < minutes < 60:
         return f"{hour}:00"
-    return f"{(hour - 1) % 24}:{60 - minutes:02d}"
+    if hour == 0:
+        return f"23:{60 - minutes:02d}"
+    # 12:50 keeps the clinic-hours reading of "1"; a leading-zero 0:50 would read as a 24-hour night time
+    return f"{hour - 1 or 12}:{60 - minutes:02d}"
+
+
+def _hour_of(word: str) -> str:
+    """Hour text of a number, "noon" (12) or "midnight" (00, so it reads as a 24-hour time)."""
+    return {"noon": "12", "midnight": "00"}.get(word, word)
 
 
 def _named_hour(hour: int, rest: str | None) -> str:
@@ -223,7 +237,8 @@ _MERIDIEM = (
 )
 _TIME_PREFIX = (
     r"(?:at|@|a|vers|around|about|approx(?:imately)?|environ|for|pour|by|before|avant|after|apres"
-    r"|since|from|de|des|between|entre|until|till|til|jusqu'a|plutot|autour de|aux alentours de"
+    r"|since|from|de|des|between|entre|until|till|til|jusqu'a|d'ici|au plus tard (?:a|pour|vers)|plutot"
+    r"|no later than|not later than|autour de|aux alentours de"
     r"|sur les|later than|pas avant|not before|a partir de|try|maybe|peut-etre|disons|say|morning"
     r"|afternoon|evening|night|matin|soir|apres-midi|apres midi|tonight|ce soir|pm|am|or|ou|et|and|to)"
 )
@@ -247,7 +262,23 @@ _RANGE_WORDS = re.compile(r"^\s*(?:-|to|a|au|till|until|til|jusqu'a)\s*$")
 _AFTER_WORDS = frozenset(
     {"after", "apres", "since", "from", "a partir de", "later than", "pas avant", "not before", "des"}
 )
-_BEFORE_WORDS = frozenset({"before", "avant", "by", "until", "till", "til", "jusqu'a"})
+_BEFORE_WORDS = frozenset(
+    {
+        "before",
+        "avant",
+        "by",
+        "until",
+        "till",
+        "til",
+        "jusqu'a",
+        "d'ici",
+        "au plus tard a",
+        "au plus tard pour",
+        "au plus tard vers",
+        "no later than",
+        "not later than",
+    }
+)
 _RANGE_START = frozenset({"between", "entre", "from", "de"})
 _PART_PREFIX = {
     "morning": "morning",
@@ -313,8 +344,21 @@ def _read_clock(text: str, m: re.Match, follows_clock: bool) -> _Clock | None:
         return None
     if hour > 24 or (hour == 24 and minute) or minute > 59:
         return None
-    if m["unit"] and m["unit"].startswith(("heure", "hr", "h")) and _is_duration(text, m.start("h"), m.end()):
+    if (
+        m["unit"]
+        and m["unit"].startswith(("heure", "hr", "h"))
+        and not (pre == "d'ici" and m["unit"] == "h" and hour >= 7)  # "d'ici 17h" is a deadline
+        and _is_duration(text, m.start("h"), m.end())
+    ):
         return None
+    if (
+        not has_minutes
+        and not m["unit"]
+        and marker in ("morning", "afternoon", "evening")
+        and not pre
+        and _DAY_BEFORE.search(text, 0, m.start())
+    ):
+        return None  # "le 15 en soirée": a day of the month, then a part of day
     if m["h"].startswith("0") or hour == 0 or hour >= 13:
         marker = marker or "24h"
     if marker is None and pre in _PART_PREFIX:
@@ -530,9 +574,9 @@ _ORDINAL_WORDS = {
 }
 _NTH_WEEKDAY = re.compile(
     rf"\b(?:le |la |the )?(?P<n>\d(?:er|ere|re|st|nd|rd|th|e|eme)|last|dernier|derniere|{_alternation(_ORDINAL_WORDS)})"
-    rf"\s{_WD}\s"
-    rf"(?:of|de|du|in|en|d')\s?(?:the |la |le |l')?(?:(?P<next>next month|mois prochain|mois suivant)"
-    rf"|(?P<mon>{_MONTH})(?: (?P<y>\d{{4}}))?)"
+    rf"\s(?:{_WD}|(?P<wkend>week-?end|fin de semaine))\s"
+    rf"(?:of|de|du|in|en|d')\s?(?:the |la |le |l'|this |ce )?(?:(?P<next>next month|mois prochain|mois suivant)"
+    rf"|(?P<this>month|mois)\b(?:-ci)?|(?P<mon>{_MONTH})(?: (?P<y>\d{{4}}))?)"
 )
 _WEEKDAY_DAY = re.compile(rf"{_WD},? (?:le |the )?(?P<d>\d{{1,2}}){_ORD}\b(?!\s?{_UNITS}(?![a-z]))")
 _DAY_ALONE = re.compile(
@@ -540,7 +584,8 @@ _DAY_ALONE = re.compile(
     rf"|(?P<b>\d{{1,2}})(?:st|nd|rd|th|er))\b(?!\s?(?:{_UNITS}(?![a-z])|e\b|\d|[:/-]))"
 )
 _LAST_OF_MONTH = re.compile(
-    rf"\b(?:the |le |la )?(?:last|dernier|derniere) (?P<unit>day|jour|week|semaine) (?:of|du|de|d')\s?(?:the |la |l')?"
+    r"\b(?:the |le |la |l')?(?:(?P<k>\d(?:st|nd|rd|th)|sec|second|third|avant|avant-)(?: to)?[ -]?)?"
+    rf"(?:last|dernier|derniere) (?P<unit>day|jour|week|semaine) (?:of|du|de|d')\s?(?:the |la |l')?"
     rf"(?:(?P<this>month|mois)\b|(?P<mon>{_MONTH}))"
 )
 _THIS_MONTH_DAY = re.compile(
@@ -648,7 +693,10 @@ def _last_of_month(m: re.Match, today: dt.date) -> dt.date | None:
     last = dt.date(year, month, calendar.monthrange(year, month)[1])
     if m["unit"] in ("week", "semaine"):
         last -= dt.timedelta(days=last.weekday())
-    return last
+    elif m["k"]:  # "the 5th last day of May", "second to last day", "l'avant-dernier jour"
+        back = 1 if m["k"].startswith(("avant", "sec")) else int(m["k"][0]) - 1
+        last -= dt.timedelta(days=back)
+    return max(last, today)  # "the last week of December" said on the 30th: what is left of it
 
 
 def _safe_date(year: int, month: int, day: int) -> dt.date | None:
@@ -663,10 +711,12 @@ def _nth_weekday_date(m: re.Match, today: dt.date) -> dt.date | None:
     """ "le deuxième jeudi du mois prochain", "last Friday of June"."""
     raw = m["n"]
     n = -1 if raw.startswith(("last", "dern")) else _ORDINAL_WORDS.get(raw) or int(raw[0])
-    weekday = _weekday_index(m)
+    weekday = 5 if m["wkend"] else _weekday_index(m)  # a weekend is named by its Saturday
+    following = _add_months(today.replace(day=1), 1)
     if m["next"]:
-        year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
-        candidates = [(year, month)]
+        candidates = [(following.year, following.month)]
+    elif m["this"]:  # "le dernier vendredi du mois": this month's, or next month's once it is past
+        candidates = [(today.year, today.month), (following.year, following.month)]
     else:
         month = _month_index(m["mon"])
         year = _year(m["y"])
@@ -678,6 +728,8 @@ def _nth_weekday_date(m: re.Match, today: dt.date) -> dt.date | None:
             return None
         if date.month == month and (m["y"] or date >= today or m["next"]):
             return date
+        if m["this"] and date.month == month and (year, month) == (today.year, today.month):
+            continue
     return None
 
 
@@ -712,7 +764,19 @@ _NEXT_WEEK = re.compile(
     r"\b(?:next week|(?:la |de la )?semaine (?:prochaine|suivante|d'apres|qui suit|qui vient)"
     r"|following week|coming week|upcoming week|week after this)\b"
 )
-_THIS_WEEK = re.compile(r"\b(?:this week|cette semaine|current week|dans la semaine|rest of the week)\b")
+_THIS_WEEK = re.compile(
+    r"\b(?:this week|cette semaine|current week|dans la semaine(?! du| de)|rest of the week|within the week)\b"
+)
+_WEEK_AFTER_NEXT = re.compile(r"\b(?P<end>week-?end|week) after next\b")
+# "la semaine du 14", "the week of the 21st": the week that holds that day of the month
+_WEEK_OF = re.compile(
+    r"\b(?:semaine du|semaine de|week of(?: the)?) (?P<d>\d{1,2})(?:st|nd|rd|th|er)?\b(?! ?(?:[:h/]|\d))"
+)
+_MONTH_SPAN = re.compile(
+    r"\b(?:(?P<next>next month|(?:le |du )?mois (?:prochain|suivant|d'apres|qui vient)|following month"
+    r"|coming month)|(?P<this>this month|ce mois-ci|ce mois|current month|(?:dans|durant|pendant) le mois)"
+    r"|(?P<year>next year|l'an prochain|l'annee prochaine|(?:l')?annee suivante))\b"
+)
 _WEEKEND = re.compile(
     r"\b(?P<pre>ce |cette |this |the |le |la |en |next |coming )?(?:week-?end|fin de semaine|fds)"
     r"(?P<post> prochaine?| next| suivante?| d'apres)?\b"
@@ -785,6 +849,19 @@ def _weekday_date(text: str, today: dt.date) -> tuple[dt.date, tuple[int, int], 
 def _week_date(text: str, today: dt.date, when: When) -> dt.date | None:
     """Whole weeks and weekends: "la semaine prochaine", "this weekend", "fin de semaine"."""
     monday = today - dt.timedelta(days=today.weekday())
+    m = _WEEK_AFTER_NEXT.search(text)
+    if m:  # like "Friday after next": the one after the coming one
+        if m["end"] != "week":
+            when.span = "weekend"
+            return max(monday + dt.timedelta(days=5), today) + dt.timedelta(days=7)
+        when.span = "week"
+        return monday + dt.timedelta(days=14)
+    m = _WEEK_OF.search(text)
+    if m:
+        day = _future_day_of_month(int(m["d"]), today)
+        if day:
+            when.span = "week"
+            return max(today, day - dt.timedelta(days=day.weekday()))
     m = _WEEKEND.search(text)
     if m:
         when.span = "weekend"
@@ -806,14 +883,28 @@ def _week_date(text: str, today: dt.date, when: When) -> dt.date | None:
     if _THIS_WEEK.search(text):
         when.span = "week"
         return today
-    return None
+    return _month_span(text, today, when)
+
+
+def _month_span(text: str, today: dt.date, when: When) -> dt.date | None:
+    """ "le mois prochain" (its 1st), "this month" (today), "next year" (January 1st), as spans."""
+    m = _MONTH_SPAN.search(text)
+    if m is None:
+        return None
+    if m["year"]:
+        when.span = "year"
+        return dt.date(today.year + 1, 1, 1)
+    when.span = "month"
+    return _add_months(today.replace(day=1), 1) if m["next"] else today
 
 
 _MONTH_EDGE = re.compile(
     rf"\b(?P<edge>debut|beginning of|start of|early|au debut|mi|mid|middle of|milieu|fin|end of|late"
     r"|(?:la )?(?:premiere|1re|1ere) quinzaine|(?:la )?(?:deuxieme|seconde|2e|2eme|derniere) quinzaine"
     r"|(?:the )?first half of|(?:the )?(?:second|sec|latter) half of)"
-    rf"(?: du mois)?(?: de| d'|-| of)?(?: the)? ?(?:mois d')?(?:(?P<mon>{_MONTH})|(?P<this>mois|month)\b)"
+    r"(?: du mois)?(?: de| d'|-| of| du)?(?: the| ce| this| le)? ?(?:mois d')?"
+    rf"(?:(?P<mon>{_MONTH})|(?P<pre>next |following |coming )?(?P<this>mois|month)\b(?:-ci)?"
+    r"(?P<post> prochain| suivant| d'apres)?)"
 )
 _EDGE_DAY = {
     "debut": 1,
@@ -866,7 +957,11 @@ def _month_edge(text: str, today: dt.date) -> dt.date | None:
     if m is None:
         return None
     day = _edge_day(m["edge"])
+    if m["this"] and (m["pre"] or m["post"]):
+        return _add_months(today.replace(day=1), 1).replace(day=day)
     if m["this"]:
+        if today.day >= day + 10 and day < 21:  # "au début du mois" said on the 25th: next month's
+            return _add_months(today.replace(day=1), 1).replace(day=day)
         return max(today, today.replace(day=day))
     return _future_day_month(day, _month_index(m["mon"]), None, today)
 
@@ -1010,6 +1105,23 @@ def _day_alone(text: str, today: dt.date) -> dt.date | None:
 
 
 _AFTER_LUNCH = re.compile(r"\b(?:after lunch|apres (?:le |mon )?(?:diner|lunch|dinner)|apres-diner)\b")
+# Québec "déjeuner" is breakfast: "après (le) déjeuner" is mid-morning.
+_AFTER_BREAKFAST = re.compile(
+    r"\b(?:after breakfast|apres (?:le |mon |ton |votre )?dejeuner|apres-dejeuner)\b"
+)
+# Late or early in a part of day: a bound inside it ("en fin d'après-midi" = from 15:00).
+_PART_EDGE = re.compile(
+    r"\b(?:(?P<late>late |fin d'|fin de (?:l'|la )?)|(?P<early>early |debut d'|debut de (?:l'|la )?|tot (?:le |en |dans l')?))"
+    r"(?P<part>apres[- ]?midi|afternoon|matinee|matin|morning|soiree|evening)\b"
+)
+_EDGE_BOUND = {
+    ("late", "morning"): ("after", dt.time(10, 0)),
+    ("late", "afternoon"): ("after", dt.time(15, 0)),
+    ("late", "evening"): ("after", dt.time(19, 0)),
+    ("early", "morning"): ("before", dt.time(9, 0)),
+    ("early", "afternoon"): ("before", dt.time(14, 0)),
+    ("early", "evening"): ("before", dt.time(18, 0)),
+}
 
 
 def _part_of_day(text: str, when: When) -> None:
@@ -1017,11 +1129,19 @@ def _part_of_day(text: str, when: When) -> None:
     if _AFTER_LUNCH.search(text):
         when.part_of_day, when.after = "afternoon", dt.time(13, 0)
         return
+    if _AFTER_BREAKFAST.search(text):
+        when.part_of_day = "morning"
+        return
     m = _PART_OF_DAY.search(text)
     if m:
         when.part_of_day = m.lastgroup
         if _END_OF_DAY.search(text) and when.after is None:
             when.after = dt.time(16, 0)
+    m = _PART_EDGE.search(text)
+    if m and when.part_of_day:
+        bound = _EDGE_BOUND.get(("late" if m["late"] else "early", when.part_of_day))
+        if bound and getattr(when, bound[0]) is None:
+            setattr(when, bound[0], bound[1])
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 
 from core.dialog import prime
 from core.models import AppointmentStatus, AuditEntry, Clinic, Slot, SlotStatus
+from core.timeutil import local_day_bounds
 from tests.dialog.conftest import JOHN, MARIE, Patient, RecordingQueue
 from tests.dialog.helpers import (
     THURSDAY,
@@ -446,3 +447,18 @@ def test_asking_for_other_times_in_plain_words_offers_later_slots(texter):
     texter.send("avez-vous d'autres heures plus tard?")
     assert texter.state["q"] == "book_pick"
     assert "jeu. 10 déc. à 8 h 45" in texter.text and texter.text != first
+
+
+def test_next_month_offers_the_first_free_slots_from_then_on(texter, runtime):
+    # Now is Monday 7 December. Friday 1 January is fully booked: "next month" still means any day of
+    # January, so the first free slots are on Monday the 4th, with no "nothing free as asked".
+    with runtime.session_factory() as session:
+        start, end = local_day_bounds(dt.date(2027, 1, 1), "America/Toronto")
+        first_day = session.scalars(
+            select(Slot.id).where(Slot.starts_at >= start, Slot.starts_at < end)
+        ).all()
+    for slot_id in first_day:
+        take_slot(runtime, slot_id, JOHN)
+    texter.send("RDV le mois prochain")
+    assert texter.state["q"] == "book_pick"
+    assert "lun. 4 janv." in texter.text and "Rien" not in texter.text
