@@ -146,3 +146,11 @@ def test_people_ahead_reads_naturally_for_none_one_and_many():
         "1 person ahead of you",
         "4 people ahead of you",
     ]
+
+
+@pytest.mark.parametrize(("lang", "word"), [("fr", "automatisé"), ("en", "automated")])
+def test_patients_are_told_the_line_is_automated_on_the_phone_and_by_text(lang, word):
+    # Law 25: decisions such as "the queue is full" are made without a person; the first words say so.
+    for key in ("greeting", "greeting_forwarded"):
+        assert word in render(key, lang, "voice", clinic="Clinique du Parc")
+    assert word in render("menu", lang, "sms", clinic="Clinique du Parc", walkin="", walkin_short="")

@@ -91,7 +91,7 @@ def test_the_reply_that_opens_a_call_ends_with_the_star_hint_inside_the_gather()
     opening = replace(menu(), says=[Say("greeting", {"clinic": "Clinique du Parc"}), Say("t_menu")])
     gather = check_twiml(render_reply(opening, **URLS))[0]
     said = [say.text for say in gather]
-    assert said[0] == "Bonjour, ici la Clinique du Parc."
+    assert said[0] == "Bonjour, Clinique du Parc, service automatisé."
     assert said[-1] == "Pour réécouter, appuyez sur étoile."
 
 
