@@ -56,6 +56,17 @@ def start_server(port: int, instance: Path) -> subprocess.Popen:
     raise SystemExit("the server did not start")
 
 
+def resident_memory_mb(pid: int) -> float | None:
+    """The server's resident memory (Linux /proc), in MiB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
 def patient(url: str, index: int, conversations: int, latencies: list, failures: list) -> None:
     session = requests.Session()
     phone = f"+1514555{2000 + index:04d}"
@@ -100,6 +111,7 @@ def main() -> None:
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
+        rss = resident_memory_mb(proc.pid) if proc else None
         if proc:
             proc.terminate()
             proc.wait(10)
@@ -116,6 +128,8 @@ def main() -> None:
         f"latency ms: p50 {pct(0.5):.0f}  p95 {pct(0.95):.0f}  max {latencies[-1] * 1000:.0f}  "
         f"mean {statistics.mean(latencies) * 1000:.0f}"
     )
+    if rss is not None:
+        print(f"server resident memory after the run: {rss:.0f} MiB")
 
 
 if __name__ == "__main__":
