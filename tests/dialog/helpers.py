@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from core.dialog import prime
 from core.models import Appointment, AppointmentStatus, Patient, Slot, SlotStatus, WalkinTicket
 from core.services import booking, patients
 from core.timeutil import local_day_bounds
@@ -22,14 +23,19 @@ def patient(runtime, phone: str) -> Patient | None:
         return found
 
 
-def appointments(runtime, phone: str) -> list[Appointment]:
+def _rows_of(runtime, model, phone: str) -> list:
+    """A patient's rows of one table, detached so tests can read them after the session."""
     with runtime.session_factory.begin() as session:
         rows = session.scalars(
-            select(Appointment).join(Patient).where(Patient.phone == phone).order_by(Appointment.id)
+            select(model).join(Patient).where(Patient.phone == phone).order_by(model.id)
         ).all()
         for row in rows:
             session.expunge(row)
         return list(rows)
+
+
+def appointments(runtime, phone: str) -> list[Appointment]:
+    return _rows_of(runtime, Appointment, phone)
 
 
 def booked(runtime, phone: str) -> list[Appointment]:
@@ -37,13 +43,22 @@ def booked(runtime, phone: str) -> list[Appointment]:
 
 
 def tickets(runtime, phone: str) -> list[WalkinTicket]:
+    return _rows_of(runtime, WalkinTicket, phone)
+
+
+def primed(runtime, *, channel: str, phone: str, flow: str, data: dict, minutes: int) -> None:
+    """A job has put the patient's conversation at the demo clinic into a flow (reminder, notice)."""
     with runtime.session_factory.begin() as session:
-        rows = session.scalars(
-            select(WalkinTicket).join(Patient).where(Patient.phone == phone).order_by(WalkinTicket.id)
-        ).all()
-        for row in rows:
-            session.expunge(row)
-        return list(rows)
+        prime(
+            session,
+            channel=channel,
+            conversation_key=phone,
+            clinic_id="parc",
+            flow=flow,
+            data=data,
+            now=runtime.now(),
+            minutes=minutes,
+        )
 
 
 def book_directly(runtime, phone: str, day: dt.date, clinic_id: str = "parc", nth: int = 0) -> int:

@@ -6,7 +6,6 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from core.dialog import prime
 from core.models import AppointmentStatus, AuditEntry, Clinic, Slot, SlotStatus
 from core.timeutil import local_day_bounds
 from tests.dialog.conftest import JOHN, MARIE, Patient, RecordingQueue
@@ -15,6 +14,7 @@ from tests.dialog.helpers import (
     book_directly,
     booked,
     patient,
+    primed,
     slot_status,
     take_slot,
     tickets,
@@ -370,17 +370,8 @@ def test_two_clinics_keep_separate_conversations(runtime, queue):
 
 
 def _reminded(runtime, appointment_id):
-    with runtime.session_factory.begin() as session:
-        prime(
-            session,
-            channel="sms",
-            conversation_key=MARIE,
-            clinic_id="parc",
-            flow="reminder",
-            data={"appointment_id": appointment_id},
-            now=runtime.now(),
-            minutes=24 * 60,
-        )
+    data = {"appointment_id": appointment_id}
+    primed(runtime, channel="sms", phone=MARIE, flow="reminder", data=data, minutes=24 * 60)
 
 
 def test_one_after_a_reminder_confirms_that_appointment(texter, runtime, clock):

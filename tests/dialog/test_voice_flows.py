@@ -6,10 +6,9 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core.dialog import prime
 from core.models import CallbackRequest, SlotStatus
 from tests.dialog.conftest import JOHN, MARIE, Patient
-from tests.dialog.helpers import THURSDAY, book_directly, booked, patient, slot_status, tickets
+from tests.dialog.helpers import THURSDAY, book_directly, booked, patient, primed, slot_status, tickets
 
 LANDLINE = "+15145559876"
 
@@ -225,17 +224,9 @@ def test_a_hang_up_mid_booking_leaves_the_hold_to_expire(caller, runtime, clock)
 
 
 def _notice(runtime, ticket_id, phone=MARIE):
-    with runtime.session_factory.begin() as session:
-        prime(
-            session,
-            channel="voice",
-            conversation_key=phone,
-            clinic_id="parc",
-            flow="queue_notice",
-            data={"ticket_id": ticket_id},
-            now=runtime.now(),
-            minutes=10,
-        )
+    primed(
+        runtime, channel="voice", phone=phone, flow="queue_notice", data={"ticket_id": ticket_id}, minutes=10
+    )
 
 
 def test_the_queue_notice_call_one_means_coming(runtime, queue):
@@ -281,17 +272,9 @@ def test_silence_on_the_queue_notice_keeps_the_place(runtime, queue):
 
 
 def test_a_failed_transfer_offers_a_callback(runtime, queue):
-    with runtime.session_factory.begin() as session:
-        prime(
-            session,
-            channel="voice",
-            conversation_key=MARIE,
-            clinic_id="parc",
-            flow="callback_name",
-            data={"reason": "no-answer"},
-            now=runtime.now(),
-            minutes=10,
-        )
+    primed(
+        runtime, channel="voice", phone=MARIE, flow="callback_name", data={"reason": "no-answer"}, minutes=10
+    )
     call = Patient(runtime, "voice")
     call.call()
     assert call.keys == ["callback_offer", "callback_name"]
