@@ -33,6 +33,13 @@ class Heard:
     more: bool = False  # "others", "AUTRES", "later": other slots than those offered
     notify_by: str | None = None  # "sms" / "call": how the patient wants to be told
     keep: bool = False  # "keep it", "je garde"
+    not_before: dt.date | None = None  # earliest day allowed, inclusive
+    not_after: dt.date | None = None  # latest day allowed, inclusive
+    old_date: dt.date | None = None  # a change: the day of the appointment to move
+    pick_last: bool = False  # "le dernier": the last option offered
+    name: str | None = None  # a name said naturally
+    self_harm: bool = False  # suicide or self-harm words: 9-8-8 too
+    smalltalk: str | None = None  # "thanks" / "bye" / "hello"
     text: str = ""
     digits: str = ""  # keys pressed, when the turn was keys
     confidence: float | None = None
@@ -125,6 +132,13 @@ def from_text(text: str, lang: str, local_now: dt.datetime, confidence: float | 
         more=bool(getattr(u, "more", False)),
         notify_by=getattr(u, "notify_by", None),
         keep=bool(getattr(u, "keep", False)),
+        not_before=_as_date(getattr(u, "not_before", None)),
+        not_after=_as_date(getattr(u, "not_after", None)),
+        old_date=_as_date(getattr(u, "old_date", None)),
+        pick_last=bool(getattr(u, "pick_last", False)),
+        name=getattr(u, "name", None),
+        self_harm=bool(getattr(u, "self_harm", False)),
+        smalltalk=getattr(u, "smalltalk", None),
         text=text,
         confidence=confidence,
     )

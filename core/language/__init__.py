@@ -69,6 +69,14 @@ class Understanding:
     more: bool = False
     notify_by: str | None = None
     keep: bool = False
+    # Filled by the rules as they learn to read them (defaults mean "not said"):
+    not_before: dt.date | None = None  # earliest day allowed, inclusive ("pas avant le 15", "après jeudi")
+    not_after: dt.date | None = None  # latest day allowed, inclusive ("au plus tard vendredi")
+    old_date: dt.date | None = None  # a change: the day of the appointment to move ("je pourrai pas jeudi")
+    pick_last: bool = False  # "le dernier", "the last one": the last option offered
+    name: str | None = None  # a name said naturally ("c'est Marc Gagnon", "my name is Line Roy")
+    self_harm: bool = False  # words of suicide or self-harm (also an emergency): 9-8-8 too
+    smalltalk: str | None = None  # "thanks" / "bye" / "hello": politeness, not a request
 
     def as_dict(self) -> dict:
         """JSON-ready form: dates as YYYY-MM-DD, times as HH:MM."""
@@ -89,6 +97,13 @@ class Understanding:
             "more": self.more,
             "notify_by": self.notify_by,
             "keep": self.keep,
+            "not_before": self.not_before.isoformat() if self.not_before else None,
+            "not_after": self.not_after.isoformat() if self.not_after else None,
+            "old_date": self.old_date.isoformat() if self.old_date else None,
+            "pick_last": self.pick_last,
+            "name": self.name,
+            "self_harm": self.self_harm,
+            "smalltalk": self.smalltalk,
         }
 
 
