@@ -55,9 +55,36 @@ def carrier_keyword(folded: str) -> str | None:
     return _CARRIER.get(_TRAILING.sub("", folded).lstrip(" \"'*"))
 
 
+# Words of suicide or self-harm, written with doubled letters squeezed ("mourrir", "kill" -> "kil") so the
+# common typos of a distressed message still match; read on squeeze(folded text).
+_SELF_HARM = word_regex(
+    r"su[iy]?(?:sc|s|c)[iy]d|suicd|me tuer\b|me tue\b|m'enlever la vie|enlever la vie|mettre fin a (?:mes jours|ma vie)"
+    r"|(?:veux|veut|voudrais|vais|va|envie d'|besoin d') en finir\b|en finir avec (?:la|ma) vie"
+    r"|(?:veux|veut|voudrais|aimerais|envie de|souhaite|goute de) mou?r?ire?\b"
+    r"|(?:pu|plus|pas) (?:le gout |envie |la force |capable |la volonte )?de vivre\b|(?:veux|veut) (?:pu|plus|pas) vivre\b"
+    r"|me faire (?:du )?mal\b(?! (?:au|a la|aux|a l'|en)\b)|me blesser expres|me mutiler|automutil|auto-mutil|scarifi"
+    r"|me couper les veines|me tailader|me pendre|me jeter (?:en bas|sous|devant|du)|me tirer une bal"
+    r"|kil+ (?:my ?s[el]{1,2}f|myslef|mysef|me\b)|(?<!\d )kms\b|end(?:ing)? (?:my|it) (?:life|al)\b|end it al\b"
+    r"|take my (?:own )?life|wan(?:t|a|na)? (?:to )?die\b|wish i (?:was|were|was just|were just) dead"
+    r"|beter of dead|don'?t (?:want|wana) (?:to )?(?:live|be alive|be here anymore|exist)|no reason to live"
+    r"|(?:hurt|harm|cut)(?:ing)? my ?s[el]{1,2}f|self[- ]?harm|cut my wrists|slit my wrists|hang my ?self|unalive"
+)
+_REPEATS = re.compile(r"([a-z])\1+")
+
+
+def squeeze(folded: str) -> str:
+    """Folded text with runs of a repeated letter cut to one ("mourrir" -> "mourir")."""
+    return _REPEATS.sub(r"\1", folded)
+
+
+def is_self_harm(folded: str) -> bool:
+    """True when the message speaks of suicide or self-harm (9-8-8 is then given with 9-1-1)."""
+    return _SELF_HARM.search(squeeze(folded)) is not None
+
+
 def is_emergency(folded: str) -> bool:
     """True when the message mentions a medical emergency or self-harm."""
-    return _EMERGENCY.search(folded) is not None
+    return _EMERGENCY.search(folded) is not None or is_self_harm(folded)
 
 
 _LANGUAGE_WORD = re.compile(r"\b(english|anglais|anglai|angl|francais|french|franc|fr|en)\b")
@@ -99,10 +126,34 @@ _WALKIN_TARGET = re.compile(
     r"|walk[- ]?in|quitter|leave|spot|ma place|my place|mon numero|my number|ticket)\b"
 )
 _RESCHEDULE = word_regex(
-    r"\breschedul\w*|\bresched\b|\bdeplac\w*|\breporter\b|\bremettre\b|\bdecaler\b|\bchang\w*|\bmodifi\w*"
-    r"|\bmodify\b|\bmove (?:my|the|it)\b|\bpostpone|\bpush (?:it )?back\b|\bautre (?:heure|journee|jour|moment|date)"
-    r"|\banother (?:time|day|date)\b"
+    r"\breschedul\w*|\bresched\b|\bdeplac\w*|\breporter\b|\breporte[rz]?\b|\bremettre\b|\bdecal\w*|\bchang\w*"
+    r"|\bmodifi\w*|\bmodify\b|\bmov(?:e|ing) (?:my|the|it|that|this|our|her|his)\b|\bpostpone|\bpush(?:ing)? (?:it|my|the"
+    r"|that|this|our|her|his|back)\b|\bbump(?:ing)? (?:it|my|the|that|this)\b|\bre-?book|\brepouss\w*"
+    r"|\bautre (?:heure|journee|jour|moment|date)|\banother (?:time|day|date)\b|\bavancer (?:mon|ma|le|la|l')"
+    r"|\b(?:me |nous )?(?:le|la|l') (?:mettre|mets|mettrais|mettriez|mettez|placer|passer|bouger|bouge)\b"
+    r"|\b(?:switch|swap)(?:ing)? (?:it|my|the|that)\b"
 )
+# Words of change that ask for nothing: "ça ne change rien", "that doesn't change anything", "j'ai changé d'idée".
+_NOT_A_CHANGE = re.compile(
+    r"\b(?:ne |n')?change(?:ra|rait)? (?:rien|pas grand[- ]chose|absolument rien)\b|\bchanges? nothing\b"
+    r"|\b(?:doesn'?t|does not|won'?t|will not|didn'?t|did not|wouldn'?t|would not) (?:really )?change\b"
+    r"|\bchange(?:r|d|ment)? d'(?:idee|avis)\b|\bchanged? my mind\b|\bchange of (?:plans?|mind)\b"
+    r"|\b(?:rien|nothing) (?:n'a |has |a )?chang\w*|\bsans changement\b|\bno change\b"
+    r"|\bchang\w* (?:de|mon|my) (?:numero|number|adresse|address|nom|name|langue|language)\b"
+)
+# A request word the patient refuses in the same clause is not a request: "je ne veux pas annuler".
+_REFUSED = re.compile(
+    r"(?:\b(?:pas|plus|jamais|not|never|no need to|don'?t|do not|doesn'?t|won'?t|shouldn'?t|sans)\b"
+    r"(?: (?:vouloir|want to|need to|have to|wish to|besoin d'|besoin de|la|le|l'|to|me|de|d'|i|the))*\W*)$"
+)
+
+
+def _requested(regex: re.Pattern, folded: str) -> re.Match | None:
+    """The first match of regex that the patient does not refuse just before it ("pas annuler")."""
+    for m in regex.finditer(folded):
+        if not _REFUSED.search(folded, 0, m.start()):
+            return m
+    return None
 _LIST = word_regex(
     rf"\bmes (?:prochains? )?{_APPT}|\bmy (?:upcoming |next )?(?:appointments|appts|bookings|reservations)\b"
     rf"|\b(?:quand|c'est quand|when) (?:est |is |c'est |are )?(?:mon|my) (?:prochain |next )?{_APPT}"
@@ -114,7 +165,12 @@ _POSITION = word_regex(
     r"|\bou (?:je suis|j'en suis|chu|suis-je|en suis-je|on en est|j'en suis rendu)|\brendu ou\b"
     r"|\bcombien (?:de (?:personnes|monde|gens) |d'attente|de temps)|\bcombien avant moi|\bcombien devant moi"
     r"|\bhow (?:long|many (?:people )?(?:ahead|before|in front))|\bwait time\b|\btemps d'attente\b"
-    r"|\bc'est quand mon tour|^place\W*$|^rang\W*$"
+    r"|\bc'est quand mon tour|^place\W*$|^rang\W*$|\bhow much (?:longer|more time)|\bhow long (?:until|till|before"
+    r"|will|is the wait|do i|am i|left|now)\b|\bca (?:va|vas) (?:tu |tu-tu |-tu )?(?:etre|prendre|etre encore)"
+    r" (?:encore )?(?:long|longtemps|combien de temps)\b|\bc'est (?:encore |tu )?(?:long|longtemps)\b"
+    r"|\b(?:encore|reste) (?:longtemps|combien de temps)\b|\b(?:il )?(?:me )?reste combien\b"
+    r"|\bcombien de temps (?:encore|il (?:me )?reste|ca va prendre|avant mon tour)|\bc'est (?:pour )?bientot mon tour"
+    r"|\bmy turn\b|\bam i next\b|\bsuis-je le prochain|\bc'est-tu mon tour"
 )
 _WALKIN = word_regex(
     r"\bsans[- ]?(?:rdv|rendez[- ]?vous|rv)\b|\bwalk[- ]?ins?\b|\bfile(?: d'attente)?\b|\bliste d'attente\b"
@@ -138,10 +194,14 @@ def request_intent(folded: str) -> tuple[str, str | None] | None:
     """The request the message makes (person, cancel, reschedule, …) and, for cancel, its target."""
     if _PERSON.search(folded):
         return "person", None
-    if _CANCEL.search(folded):
+    unchanged = _NOT_A_CHANGE.sub(" ", folded) if "chang" in folded else folded
+    if _requested(_RESCHEDULE, unchanged):
+        # "je pourrai pas jeudi, tu peux me le changer pour lundi?": keep the old one until a new one is booked
+        if not _EXPLICIT_CANCEL.search(folded) or not _CANCEL_ONLY.search(folded):
+            return "reschedule", None
+    if _requested(_CANCEL, folded):
         return "cancel", _cancel_target(folded)
     for intent, regex in (
-        ("reschedule", _RESCHEDULE),
         ("list", _LIST),
         ("position", _POSITION),
         ("walkin", _WALKIN),
@@ -154,6 +214,12 @@ def request_intent(folded: str) -> tuple[str, str | None] | None:
 
 
 _APPT_RE = re.compile(rf"\b{_APPT}\b")
+_EXPLICIT_CANCEL = re.compile(r"\bannul\w*|\bcancel\w*")
+# "annuler, pas déplacer" / "cancel it, don't reschedule": the change is refused, the cancellation stands.
+_CANCEL_ONLY = re.compile(
+    r"\b(?:pas|not|don'?t|no need to|plutot que de?|rather than|instead of|au lieu de) (?:le |la |l'|to |it )?"
+    r"(?:deplac|report|chang|modifi|reschedul|move|decal)"
+)
 
 
 def _cancel_target(folded: str) -> str | None:
@@ -179,7 +245,9 @@ _FIRST_YES = re.compile(
     r"|please do|i confirm|confirm|confirmed|confirme|volontiers|avec plaisir|with pleasure|for sure|certain"
     r"|that would be (?:great|good|perfect|fine|nice|lovely)|good|fine|nice|lovely|agreed|deal|indeed"
     r"|that(?:'s| is) (?:right|correct|fine|good|great|perfect)|it(?:'s| is) (?:right|correct|fine|good)"
-    r"|please(?: do| go ahead| proceed| book| confirm| and thank you|\W*$))\b"
+    r"|please(?: do| go ahead| proceed| book| confirm| and thank you|\W*$)"
+    r"|go(?=\W*$)|go go|let'?s go|c (?:beau|bon|correct|parfait|ok|good)|c'est (?:correct|ok|good|full beau)"
+    r"|ca me convient|ca fait|ca fait l'affaire|ca serait parfait|sounds perfect|perfecto|yessir|bet|k\.?)\b"
 )
 _NEGATIVE = word_regex(
     r"\bnot (?:really|right|correct|quite|good|ok|okay|that|now|today|this|what|interested|necessary|needed)\b"
