@@ -15,17 +15,29 @@ from .intents import (
     carrier_keyword,
     choice_number,
     is_emergency,
+    is_self_harm,
     language_switch,
     notify_choice,
     opt_out,
+    picks_last,
     polarity,
     request_intent,
     wants_to_keep,
 )
-from .normalize import digitize, fold, repair_typos
-from .when import When, find_when
+from .names import clean_name, extract_name
+from .normalize import digitize, expand_shorthand, fold, repair_typos
+from .politeness import find_politeness, without_politeness
+from .when import When, find_when, old_day
 
-__all__ = ["INTENTS", "Understanding", "detect_language", "mentions_emergency", "understand"]
+__all__ = [
+    "INTENTS",
+    "Understanding",
+    "clean_name",
+    "detect_language",
+    "extract_name",
+    "mentions_emergency",
+    "understand",
+]
 
 INTENTS = (
     "book",
@@ -124,7 +136,7 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
     folded = fold(text)
     msg_lang = detect_language(text, lang)
     if is_emergency(folded):
-        return Understanding("emergency", lang=msg_lang)
+        return Understanding("emergency", lang=msg_lang, self_harm=is_self_harm(folded))
     keyword = carrier_keyword(folded)
     if keyword is not None:
         return Understanding(keyword, lang=_keyword_language(folded, lang))
@@ -134,12 +146,27 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
     switch = language_switch(folded)
     if switch is not None:
         return Understanding("language", lang=switch, switch_to=switch)
-    repaired = repair_typos(folded)
-    when = find_when(digitize(repaired, msg_lang), now)
+    expanded = expand_shorthand(folded)
+    smalltalk, polite_spans = find_politeness(expanded)
+    # Greetings and farewells say nothing of when: "bonne soirée" is no evening wish.
+    reading = without_politeness(expanded, polite_spans) if polite_spans else expanded
+    repaired = repair_typos(reading)
     request = request_intent(repaired)
-    answer = polarity(folded)
-    choice = choice_number(folded)
+    answer = polarity(reading if smalltalk else expanded)
+    choice = choice_number(expanded)
+    digits = digitize(repaired, msg_lang)
+    old_date = None
+    if request is not None and request[0] in ("reschedule", "cancel"):
+        old_date, old_spans = old_day(digits, now.date())
+        if request[0] == "reschedule" and old_spans:
+            digits = _blank(digits, old_spans)  # what is left names the new wish
+    when = find_when(digits, now)
+    pick_last = picks_last(expanded)
     intent, target = _main_intent(request, answer, choice, when)
+    if pick_last and intent in ("other", "book", "yes"):
+        intent = "choice"
+    if smalltalk and request is None and answer is None and intent == "book":
+        intent = "other"
     if intent == "choice" and not any(c.isdigit() for c in folded):
         # A spelled ordinal alone ("le premier", "the second one") picks an option; "le 1er" stays a date too.
         when = When()
@@ -159,7 +186,21 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
         more=asks_for_more(folded),
         notify_by=notify_choice(folded),
         keep=wants_to_keep(folded),
+        not_before=when.not_before,
+        not_after=when.not_after,
+        old_date=old_date,
+        pick_last=pick_last,
+        name=extract_name(text, msg_lang),
+        smalltalk=smalltalk,
     )
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """Replace spans by spaces so the date reader cannot reuse them."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
 
 
 def _keyword_language(folded: str, lang: str | None) -> str:
@@ -178,6 +219,15 @@ def _main_intent(request, answer, choice, when) -> tuple[str, str | None]:
         return "choice", None
     if answer is not None:
         return answer, None
-    if when.date or when.time or when.part_of_day or when.asap or when.after or when.before:
+    if (
+        when.date
+        or when.time
+        or when.part_of_day
+        or when.asap
+        or when.after
+        or when.before
+        or when.not_before
+        or when.not_after
+    ):
         return "book", None
     return "other", None

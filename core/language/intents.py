@@ -235,7 +235,8 @@ _FIRST_NO = re.compile(
     r"^(?:(?:oh|ah|um|uh|well|wait|hmm|sorry|desole|euh|ben|bah)\W+){0,2}"
     r"(?:no|non|nope|nah|nan|naw|nay|negative|pantoute|jamais|never|not|pas vraiment|nenni|no way"
     r"|absolutely not|certainly not|definitely not|of course not|pas du tout|surtout pas|(?:absolutely )?nothing"
-    r"|rien)\b(?! (?:problem|prob|worries|doubt|later than|earlier than|sooner than|more than|less than)\b)"
+    r"|rien)\b(?! (?:problem|prob|worries|doubt|later than|earlier than|sooner than|more than|less than|before|after"
+    r"|until|till|avant|apres|plus tard que|plus tot que)\b)"
 )
 _FIRST_YES = re.compile(
     r"^(?:yes|yess|oui|ouin|ouais|ouai|wi|yep|yup|yeah|yea|ya|yah|sure|ok|okay|k|kk|okey|oki|okie|correct"
@@ -247,7 +248,7 @@ _FIRST_YES = re.compile(
     r"|that(?:'s| is) (?:right|correct|fine|good|great|perfect)|it(?:'s| is) (?:right|correct|fine|good)"
     r"|please(?: do| go ahead| proceed| book| confirm| and thank you|\W*$)"
     r"|go(?=\W*$)|go go|let'?s go|c (?:beau|bon|correct|parfait|ok|good)|c'est (?:correct|ok|good|full beau)"
-    r"|ca me convient|ca fait|ca fait l'affaire|ca serait parfait|sounds perfect|perfecto|yessir|bet|k\.?)\b"
+    r"|ca me convient|ca fait l'affaire|ca serait parfait|sounds perfect|yessir)\b"
 )
 _NEGATIVE = word_regex(
     r"\bnot (?:really|right|correct|quite|good|ok|okay|that|now|today|this|what|interested|necessary|needed)\b"
@@ -473,3 +474,17 @@ _KEEP = word_regex(
 def wants_to_keep(folded: str) -> bool:
     """True when the patient keeps what they have ("garder", "keep it", "je garde ma place")."""
     return _KEEP.search(folded) is not None
+
+
+_LAST = re.compile(
+    r"^(?:(?:je (?:prends|choisis|veux|vais prendre|prendrais)|i'?ll (?:take|go with|have)|i (?:take|choose|pick"
+    r"|want|would like)|let'?s (?:go with|do)|go with|give me|plutot|ok|okay|oui|yes|euh|um|uh|hmm|alors)\W*\s?)?"
+    r"(?:(?:le|la|l'|the|celui|celle|ce)\s?)?(?:tout |very )?(?:dernier|derniere|dernieres|derniers|last|latest)"
+    r"(?:\s(?:one|option|choix|choice|plage|heure|time|slot|spot|place|moment|de la liste|proposee?|offered))*"
+    r"(?:\W*\s?(?:svp|stp|s'il vous plait|s'il te plait|please|pls|plz|merci|thanks|thank you))*\W*$"
+)
+
+
+def picks_last(folded: str) -> bool:
+    """True when the message points at the last option offered ("le dernier", "the last one")."""
+    return _LAST.match(folded) is not None

@@ -238,3 +238,64 @@ def digitize(folded: str, lang: str) -> str:
 def words(folded: str) -> list[str]:
     """Alphanumeric tokens of folded text."""
     return _WORD.findall(folded)
+
+
+# Texting shorthand, spelled out before the recognisers read it. Day abbreviations become full names only
+# before a part of day ("lun am", "mar matin"), where "mar" cannot be March nor "mon" the pronoun.
+_DAY_ABBREVIATIONS = {
+    "lun": "lundi",
+    "mar": "mardi",
+    "mer": "mercredi",
+    "jeu": "jeudi",
+    "ven": "vendredi",
+    "sam": "samedi",
+    "dim": "dimanche",
+    "mon": "monday",
+    "tue": "tuesday",
+    "tues": "tuesday",
+    "wed": "wednesday",
+    "thu": "thursday",
+    "thur": "thursday",
+    "thurs": "thursday",
+    "fri": "friday",
+    "sat": "saturday",
+    "sun": "sunday",
+}
+_PART_WORD = r"(?:am|pm|a\.m\.?|p\.m\.?|matin|soir|apres-midi|apres midi|aprem|morning|afternoon|evening|prochain|next)"
+_DAY_ABBR_BEFORE_PART = re.compile(
+    rf"\b({'|'.join(sorted(_DAY_ABBREVIATIONS, key=len, reverse=True))})\.? (?={_PART_WORD}\b)"
+)
+_DAY_WORD = (
+    r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|friday|saturday"
+    r"|sunday|demain|aujourd'hui|auj|ajd|tomorrow|today|tmrw|tmr|2moro|2morrow|tomoro"
+)
+# "jeudi pm", "tmrw am": am/pm after a day (not before a number) is a part of day.
+_DAY_MERIDIEM = re.compile(rf"\b({_DAY_WORD})\.?,? (a|p)\.? ?m\b\.?(?! ?\d)")
+_SHORTHAND = {
+    "dem": "demain",
+    "sem pro": "semaine prochaine",
+    "sem. pro": "semaine prochaine",
+    "sem proch": "semaine prochaine",
+    "sem prochaine": "semaine prochaine",
+    "cette sem": "cette semaine",
+    "la sem": "la semaine",
+    "next wk": "next week",
+    "nxt wk": "next week",
+    "nxt week": "next week",
+    "this wk": "this week",
+    "moi c": "moi c'est",
+}
+_SHORTHAND_RE = re.compile(
+    rf"(?<![a-z0-9'])(?:{'|'.join(sorted(map(re.escape, _SHORTHAND), key=len, reverse=True))})(?![a-z0-9'])\.?"
+    r"|(?<![a-z0-9'])c (?=(?:beau|bon|correct|parfait|ok|good|quand|tout|moi|ca|pas|vrai|sur|possible)\b)"
+)
+_PART_HINT = re.compile(rf"\b{_PART_WORD}")
+
+
+def expand_shorthand(folded: str) -> str:
+    """Spell out texting shorthand ("dem", "sem pro", "jeudi pm", "lun am", "c beau") in folded text."""
+    text = _SHORTHAND_RE.sub(lambda m: _SHORTHAND.get(m[0].rstrip("."), "c'est "), folded)
+    if _PART_HINT.search(text):
+        text = _DAY_ABBR_BEFORE_PART.sub(lambda m: _DAY_ABBREVIATIONS[m[1]] + " ", text)
+        text = _DAY_MERIDIEM.sub(lambda m: f"{m[1]} {'morning' if m[2] == 'a' else 'afternoon'}", text)
+    return text

@@ -36,6 +36,8 @@ class When:
     before: dt.time | None = None
     asap: bool = False
     span: str | None = None
+    not_before: dt.date | None = None
+    not_after: dt.date | None = None
 
 
 _WEEKDAY_NAMES = {
@@ -154,14 +156,23 @@ _WORD_TIMES = [
         lambda m: f"{m[1]} {m[2]}:{m[3]}" if int(m[2]) < 24 else m[0],
     ),
     (re.compile(r"\bo\W?clock\b"), lambda m: "o'clock"),
-    (re.compile(r"\b(?:a |an )?half past (\d{1,2}|noon|midnight)\b"), lambda m: f"{_hour_of(m[1])}:30"),
+    (re.compile(r"\b(?:a |an )?half past (\d{1,2}|noon|midnight)(?![\d:])\b"), lambda m: f"{_hour_of(m[1])}:30"),
     (
-        re.compile(r"\b(?:a )?quarter (?:past|after) (\d{1,2}|noon|midnight)\b"),
+        re.compile(r"\b(?:a )?quarter (?:past|after) (\d{1,2}(?![\d:])|noon\b|midnight\b)"),
         lambda m: f"{_hour_of(m[1])}:15",
     ),
     (
-        re.compile(r"\b(?:a )?quarter (?:to|of|before|till) (\d{1,2}|noon|midnight)\b"),
+        re.compile(r"\b(?:a )?quarter (?:to|of|before|till) (\d{1,2}(?![\d:])|noon\b|midnight\b)"),
         lambda m: _minus(int(_hour_of(m[1])), 15),
+    ),
+    # "5 to noon", "20 past midnight": next to noon or midnight any count is minutes
+    (
+        re.compile(r"(?<![:.])\b([1-5]?\d) (?:minutes? )?(?:to|till|of|before) (noon|midnight)\b"),
+        lambda m: _minus(int(_hour_of(m[2])) or 24, int(m[1])) if 0 < int(m[1]) < 60 else m[0],
+    ),
+    (
+        re.compile(r"(?<![:.])\b([1-5]?\d) (?:minutes? )?(?:past|after) (noon|midnight)\b"),
+        lambda m: f"{_hour_of(m[2])}:{int(m[1]):02d}" if int(m[1]) < 60 else m[0],
     ),
     (
         re.compile(r"(?<![:.])\b(\d{1,2}) (?:minutes? )?(?:past|after) (\d{1,2})(?![\d:/])"),
@@ -175,6 +186,7 @@ _WORD_TIMES = [
     ),
     (re.compile(r"\bhalf (\d{1,2})\b(?! ?(?:h|hours?|an?)\b)"), lambda m: f"{m[1]}:30"),
     (re.compile(r"\b(\d{1,2}) ?(?:h|heures?)? et quart\b"), lambda m: f"{m[1]}:15"),
+    (re.compile(r"\b(\d{1,2}) ?(?:h|heures?) (?:et )?(?:3|trois) quarts?\b"), lambda m: f"{m[1]}:45"),
     (re.compile(r"\b(\d{1,2}) ?(?:h|heures?)? et demie?\b"), lambda m: f"{m[1]}:30"),
     (re.compile(r"\b(\d{1,2}) ?(?:h|heures?)? moins (?:le )?quart\b"), lambda m: _minus(int(m[1]), 15)),
     (re.compile(r"\b(\d{1,2}) ?(?:h|heures?) moins (\d{1,2})\b"), lambda m: _minus(int(m[1]), int(m[2]))),
@@ -184,18 +196,49 @@ _WORD_TIMES = [
     ),
     (
         re.compile(
-            r"(?<!apres-)(?<!apres )(?<!avant-)(?<!avant )(?<!mid-)\b(?:12 )?(?:midi|noon|midday|mid[- ]day)\b"
-            r"(?P<rest> et quart| et demie?| moins (?:le )?quart| (?:\d{1,2})\b(?! ?(?:h|heures?|:)))?"
+            r"(?<!apres-)(?<!apres )(?<!avant-)(?<!mid-)\b(?:12 )?(?:midi|noon|midday|mid[- ]day)\b"
+            r"(?P<rest> et quart| et demie?| et (?:3|trois) quarts?| moins (?:le )?quart| moins \d{1,2}\b"
+            r"| (?:et )?(?:\d{1,2})\b(?! ?(?:h|heures?|:)))?"
         ),
         lambda m: _named_hour(12, m["rest"]),
     ),
     (
         re.compile(
-            r"\b(?:12 )?(?:minuit|midnight)\b(?P<rest> et quart| et demie?| (?:\d{1,2})\b(?! ?(?:h|heures?|:)))?"
+            r"\b(?:12 )?(?:minuit|midnight)\b(?P<rest> et quart| et demie?| moins (?:le )?quart| moins \d{1,2}\b"
+            r"| (?:et )?(?:\d{1,2})\b(?! ?(?:h|heures?|:)))?"
         ),
         lambda m: _named_hour(0, m["rest"]),
     ),
 ]
+
+
+# A word each pattern above needs, so most messages skip most patterns (the list stays in step: see below).
+_WORD_TIME_GATES = (
+    ("m",),
+    ("at", "around", "about", "@", "vers"),
+    ("clock",),
+    ("half",),
+    ("quarter",),
+    ("quarter",),
+    ("noon", "midnight"),
+    ("noon", "midnight"),
+    ("past", "after"),
+    ("minute",),
+    ("to", "till", "of"),
+    ("half",),
+    ("quart",),
+    ("quart",),
+    ("demi",),
+    ("quart",),
+    ("moins",),
+    ("pass",),
+    ("midi", "noon", "midday", "mid"),
+    ("minuit", "midnight"),
+)
+assert len(_WORD_TIME_GATES) == len(_WORD_TIMES)
+_GATED_WORD_TIMES = tuple(
+    (regex, replace, gate) for (regex, replace), gate in zip(_WORD_TIMES, _WORD_TIME_GATES, strict=True)
+)
 
 
 def _minus(hour: int, minutes: int) -> str:
@@ -220,9 +263,15 @@ def _named_hour(hour: int, rest: str | None) -> str:
         minute = 15
     elif rest.startswith("et demi"):
         minute = 30
+    elif rest.startswith(("et 3", "et trois")):
+        minute = 45
     elif rest.startswith("moins"):
-        return f"{hour - 1:02d}:45" if hour else "23:45"
+        before = 15 if rest.endswith("quart") else int(rest.split()[-1])
+        if not 0 < before < 60:
+            return f"{hour:02d}:00"
+        return f"{(hour - 1) % 24:02d}:{60 - before:02d}"
     else:
+        rest = rest.removeprefix("et ")
         minute = int(rest) if rest.isdigit() and int(rest) < 60 else 0
     return f"{hour:02d}:{minute:02d}"
 
@@ -548,7 +597,7 @@ _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _SLASH = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?(?![\d/])")
 _DAY_MONTH = re.compile(
     rf"\b(?P<d>\d{{1,2}}){_ORD}(?: ?(?:au|a|to|-|till|until|through|thru) ?(?:{_WD} )?(?:the )?\d{{1,2}}{_ORD})?"
-    rf"(?: day)?(?: of| de| du mois de| d'|-)? ?(?P<mon>{_MONTH})(?:,? (?P<y>\d{{4}}|\d{{2}})\b(?![:h]))?"
+    rf"(?: day| jour)?(?: of| de| du mois de| d'|-)? ?(?P<mon>{_MONTH})(?:,? (?P<y>\d{{4}}|\d{{2}})\b(?![:h]))?"
 )
 _MONTH_DAY = re.compile(
     rf"\b(?P<mon>{_MONTH}) ?(?:the )?(?P<d>\d{{1,2}}){_ORD}\b(?![:h]|\s?(?:am|pm|heures?)\b)"
@@ -1158,13 +1207,16 @@ def find_when(text: str, now: dt.datetime) -> When:
     """Read date, time, part of day and bounds from folded, digitized text."""
     when = When()
     text = _blank(text, _clock_offset(text, now, when))  # before "1 heure et demie" can become 1:30
-    for regex, replace in _WORD_TIMES:
-        text = regex.sub(replace, text)
+    for regex, replace, gate in _GATED_WORD_TIMES:
+        if any(word in text for word in gate):
+            text = regex.sub(replace, text)
     _part_of_day(text, when)
     spans = _times(text, when.part_of_day, when)
     rest = _blank(text, spans)
     if _ASAP.search(rest) or _NOW_ALONE.match(rest):
         when.asap = True
+    when.not_before, when.not_after, limit_spans = day_limits(rest, now.date())
+    rest = _blank(rest, limit_spans)
     if when.date is None:
         _dates(rest, now.date(), when)
     if not (
@@ -1174,3 +1226,154 @@ def find_when(text: str, now: dt.datetime) -> When:
     if when.date is None and when.asap:
         when.date = now.date()
     return when
+
+
+# --- day limits and the day of an appointment to move ------------------------------------------------------
+# A date expression starts with one of these words; limit and old-day fragments must begin with one, so
+# "after I get paid on the 1st" is no limit.
+_DATE_START = re.compile(
+    rf"\s*(?:(?:le|la|l'|les|the|on|ce|cette|cet|this|next|coming|du|au|mon|my|prochaine?)\s)*"
+    rf"(?:\d|{_alternation(_WEEKDAY_NAMES)}|{_alternation(_WEEKDAY_ABBR)}\b|{_MONTH}"
+    r"|demain|apres-demain|tomorrow|tmrw|tmr|2moro|today|aujourd|auj|semaine|week|fin|end|debut|beginning|mi\b|mid"
+    r"|noel|christmas|paques|easter|jour de l'an|new year|st-jean|saint-jean|fete|premier|first|lendemain)"
+)
+_DAY_LIMIT = re.compile(
+    r"(?<![a-z'-])(?:(?P<from>pas avant|not before|no earlier than|not earlier than|pas plus tot que|a partir d[eu]"
+    r"|a partir de|a compter d[eu]|a compter de|starting(?: from| on)?|beginning(?: on)?|commencant|from|des(?= le\b| \d"
+    rf"| (?:{_alternation(_WEEKDAY_NAMES)}|demain)\b))"
+    r"|(?P<after>(?:apres|after|later than|plus tard que)(?! (?:demain|tomorrow|next\b)))"
+    r"|(?P<until>au plus tard(?: (?:le|pour|a|au))?|no later than|not later than|by|d'ici|jusqu'(?:a|au)|until|till"
+    r"|til|up to|through|thru)"
+    r"|(?P<before>(?<!le )(?<!l')(?<!la )(?<!the )(?:avant|before|earlier than|plus tot que|prior to)))\s"
+)
+_COUNTED_BEFORE = re.compile(r"\b(?:days?|weeks?|jours?|semaines?) $")
+_LATEST = re.compile(
+    r"\s?,?\s(?:au plus tard|at the (?:very )?latest|at latest|grand max(?:imum)?|max(?:imum)?)\b"
+)
+_FRAGMENT_END = re.compile(r"[,.;!?]|\s(?:mais|but|et|and|ou|or|pour|for|sauf|except|plutot|instead|to|a|au)\s")
+_SPAN_DAYS = {"week": 7, "weekend": 2, "month": None, "year": None}
+
+
+def _day_in(fragment: str, today: dt.date) -> tuple[dt.date, str | None] | None:
+    """The day a fragment starting with a date expression names, with its span ("week", …), if any."""
+    if not _DATE_START.match(fragment):
+        return None
+    inner = When()
+    _dates(fragment, today, inner)
+    return (inner.date, inner.span) if inner.date else None
+
+
+def _fragment(text: str, start: int, limit: int = 40) -> str:
+    """Text from start to the end of its clause (at most `limit` characters)."""
+    piece = text[start : start + limit]
+    cut = _FRAGMENT_END.search(piece)
+    return piece[: cut.start()] if cut else piece
+
+
+def _span_end(day: dt.date, span: str | None) -> dt.date:
+    """Last day of the span that starts on day (the day itself when no span)."""
+    if span == "week":
+        return day + dt.timedelta(days=6 - day.weekday())
+    if span == "weekend":
+        return day + dt.timedelta(days=6 - day.weekday())
+    if span == "month":
+        return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    if span == "year":
+        return dt.date(day.year, 12, 31)
+    return day
+
+
+def day_limits(text: str, today: dt.date) -> tuple[dt.date | None, dt.date | None, list[tuple[int, int]]]:
+    """Day limits, inclusive: "pas avant le 15" (from the 15th), "après jeudi" (from Friday), "au plus tard
+    vendredi" / "by Friday" (until Friday), "avant le 20" (until the 19th); and the spans they cover."""
+    not_before = not_after = None
+    spans: list[tuple[int, int]] = []
+    for m in _DAY_LIMIT.finditer(text):
+        if _COUNTED_BEFORE.search(text, max(0, m.start() - 9), m.start()):
+            continue  # "a week from Friday", "the day before the 20th": a date counted from another
+        piece = _fragment(text, m.end())
+        found = _day_in(piece, today) if piece[:1] not in (" ", "") else None
+        if found is None:
+            continue  # "after 3 tomorrow": the time was read and blanked, so this bound is a time's
+        day, span = found
+        kind = m.lastgroup
+        if kind == "from":
+            not_before = day
+        elif kind == "after":
+            not_before = _span_end(day, span) + dt.timedelta(days=1)
+        elif kind == "until":
+            not_after = _span_end(day, span)
+        else:
+            not_after = day - dt.timedelta(days=1)
+        spans.append((m.start(), m.end() + len(piece)))
+    for m in _LATEST.finditer(text):
+        if any(start <= m.start() <= end for start, end in spans):
+            continue
+        clause = text[max(0, m.start() - 30) : m.start()]
+        cut = max(clause.rfind(","), clause.rfind("."), clause.rfind(";"))
+        clause = clause[cut + 1 :]
+        found = _first_day_in(clause, today)
+        if found is not None:
+            not_after = _span_end(*found[:2])
+            spans.append((m.start() - len(clause) + found[2], m.end()))
+    if not_before and not_after and not_after < not_before:
+        not_after = None  # "après jeudi mais avant mercredi" said on a Friday: keep the lower bound only
+    return not_before, not_after, spans
+
+
+_WORD_START = re.compile(r"(?:^|(?<=\s))\S")
+
+
+def _first_day_in(clause: str, today: dt.date) -> tuple[dt.date, str | None, int] | None:
+    """The first date expression in a short clause, with where it starts."""
+    for w in _WORD_START.finditer(clause):
+        found = _day_in(clause[w.start() :], today)
+        if found is not None:
+            return found[0], found[1], w.start()
+    return None
+
+
+# Words that make the day after them the appointment's present day, not the wished one.
+_OLD_MARKER = re.compile(
+    r"\b(?:(?:rdv|rendez-vous|rendez vous|rv|appointment|appt|booking|reservation|consultation|celui|celle"
+    r"|the one|visit)\s(?:de|du|d'|of|on|prevu (?:pour |le )?|scheduled (?:for |on )?|booked (?:for |on )?"
+    r"|that'?s (?:on |for )?|qui est (?:prevu )?(?:le |pour )?|que j'ai (?:le |pour )?)"
+    r"|au lieu d[eu]|au lieu de|instead of|plutot que|rather than|(?<![a-z])(?:from|de|du)(?=\s[^,.;!?]{1,30}\s(?:to|a|au"
+    r"|pour|for|until)\s))\s?"
+)
+_MY_DAY_APPOINTMENT = re.compile(
+    rf"\b(?:my|the|our)\s(?P<day>(?:{_alternation(_WEEKDAY_NAMES)}|tomorrow|today)(?:'s)?)\s"
+    r"(?:appointment|appt|booking|visit)"
+)
+_REFUSED_DAY = re.compile(
+    rf"\b(?:{_alternation(_WEEKDAY_NAMES)}|demain|tomorrow|today|aujourd'hui)\b"
+    r"(?=,?\s(?:je (?:ne )?(?:peux|pourrai|pourrais|serai) (?:pas|plus|pu)|j'peux pas|ca (?:ne )?(?:marche|va|fonctionne)"
+    r" (?:pas|plus|pu)|(?:that|it)(?:'s| is)? (?:doesn'?t|does not|won'?t|will not|isn'?t|is not)"
+    r" (?:work|possible|good)|(?:doesn'?t|won'?t) work|i can'?t|i cannot|is no good|c'est (?:pas|plus|pu) possible))"
+)
+_DAY_NAME = re.compile(
+    rf"\b(?:{_alternation(_WEEKDAY_NAMES)}|demain|tomorrow|tmrw|today|aujourd'hui|le \d|the \d|\d{{1,2}}"
+    rf"(?:st|nd|rd|th|er|e)?\s{_MONTH})"
+)
+
+
+def old_day(text: str, today: dt.date) -> tuple[dt.date | None, list[tuple[int, int]]]:
+    """The day of the appointment a change moves away from: "je pourrai pas jeudi", "mon rdv de jeudi",
+    "from Thursday to Monday", "my Thursday appointment", "au lieu de jeudi"; and the spans that name it."""
+    for m in _OLD_MARKER.finditer(text):
+        piece = _fragment(text, m.end(), 30)
+        found = _day_in(piece, today)
+        if found is not None:
+            return found[0], [(m.start(), m.end() + len(piece))]
+    m = _MY_DAY_APPOINTMENT.search(text)
+    if m:
+        found = _day_in(m["day"].replace("'s", ""), today)
+        if found is not None:
+            return found[0], [m.span("day")]
+    for m in _DAY_NAME.finditer(text):
+        if _negated(text, m.start()) or _REFUSED_DAY.match(text, m.start()):
+            piece = _fragment(text, m.start(), 30)
+            found = _day_in(piece, today)
+            if found is not None:
+                return found[0], [(m.start(), m.start() + len(piece))]
+    return None, []
