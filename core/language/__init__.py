@@ -152,7 +152,9 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
     reading = without_politeness(expanded, polite_spans) if polite_spans else expanded
     repaired = repair_typos(reading)
     request = request_intent(repaired)
-    answer = polarity(reading if smalltalk else expanded)
+    answer = polarity(expanded)
+    if smalltalk and polarity(reading) is None:
+        answer = None  # "bye", "merci": politeness, not an answer to the question asked
     choice = choice_number(expanded)
     digits = digitize(repaired, msg_lang)
     old_date = None

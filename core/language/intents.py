@@ -187,6 +187,9 @@ _BOOK = word_regex(
     r"|\bconsult\w*|\bschedul\w*|\breserv\w*|\bdisponibilit\w*|\bdispo\w*|\bavailab\w*|\bopenings?\b"
     r"|\bslots?\b|\bplages?\b|\bany ?thing (?:for|on|at|available|tomorrow|today|open|left)\b"
     r"|\bde la place\b|\bune place\b|\bfit me in\b|\bget in\b"
+    r"|\b(?:need|want|like|have) to see (?:a |the |my )?(?:doctor|doc|physician|nurse|someone|somebody|gp)\b"
+    r"|\bneed (?:a|an|the) (?:doctor|doc|physician|nurse|gp|check-?up|visit)\b"
+    r"|\bbesoin (?:d'un|d'une|de voir (?:un|une|le|la|mon|ma)) (?:medecin|docteur|doc|infirmiere|quelqu'un)\b"
 )
 
 

@@ -58,6 +58,10 @@ mine alright right wrong correct true really very so still also back home work o
 """.split()
 )
 _TRAILING_POLITENESS = re.compile(r"(?:[\s,.!]+(?:svp|stp|merci|please|thanks|thank you|thx|pls))+[\s.!]*$", re.I)
+_CONNECTORS = frozenset(
+    "pour et de du ici here and for from calling speaking svp stp please merci thanks au a j'aimerais je i i'd"
+    " i'm".split()
+)
 _GARBAGE = re.compile(r"[^\w\s'’\-.,]")
 
 
@@ -70,10 +74,22 @@ def extract_name(text: str, lang: str | None = None) -> str | None:
     if not text or len(text) > 300:
         return None
     for m in _INTRO.finditer(text):
-        words = _name_words(m["name"], strong=m["strong"] is not None)
-        if words:
+        strong = m["strong"] is not None
+        words = _name_words(m["name"], strong=strong)
+        if words and (strong or _ends_where_a_name_ends(m["name"], len(words))):
             return _tidy(words)
     return None
+
+
+def _ends_where_a_name_ends(candidate: str, taken: int) -> bool:
+    """After a weak introduction ("c'est", "it's"), a name ends the message or a clause, or a connector
+    follows it ("c'est Line pour mon rdv"); "I'm writing because my mother…" is no name."""
+    if candidate.split()[taken - 1].endswith("."):
+        return True
+    rest = candidate.split()[taken:]
+    if any(w.lower().endswith("ing") for w in candidate.split()[:taken]):
+        return False
+    return not rest or fold(rest[0]) in _CONNECTORS
 
 
 def clean_name(text: str) -> str | None:
@@ -103,6 +119,9 @@ def _name_words(candidate: str, strong: bool) -> list[str]:
             words.append(word)
             continue
         if key in _NOT_NAME or len(words) >= _MAX_WORDS:
+            break
+        if word.endswith(".") and len(key) > 2:
+            words.append(word.rstrip("."))  # the sentence ends here ("c'est Paul. J'aimerais…")
             break
         words.append(word)
     while words and fold(words[-1]) in _PARTICLES:

@@ -220,9 +220,23 @@ def _spoken_to(m: re.Match) -> str:
     return f"{m['pre']}{_HOUR_WORDS[m['h']] - 1 or 12}:{60 - minutes:02d}"
 
 
+_FR_ORDINALS = {
+    w: i
+    for i, w in enumerate(
+        "premier deuxieme troisieme quatrieme cinquieme sixieme septieme huitieme neuvieme dixieme onzieme"
+        " douzieme treizieme quatorzieme quinzieme seizieme".split(),
+        start=1,
+    )
+}
+# "le troisième jour de novembre": a spelled French ordinal before "jour" names a day of the month.
+_FR_ORDINAL_DAY = re.compile(rf"\b({'|'.join(_FR_ORDINALS)}) jour\b")
+
+
 def digitize(folded: str, lang: str) -> str:
     """Turn spelled numbers into digits, keeping pronouns and month abbreviations intact."""
     text = _ONE_PRONOUN.sub(r"\1", folded)
+    if "ieme jour" in text or "premier jour" in text:
+        text = _FR_ORDINAL_DAY.sub(lambda m: f"{_FR_ORDINALS[m[1]]}e jour", text)
     if "first" in text or "premi" in text or "1" in text:
         text = _FIRST_THING.sub("early in the day", _EARLIEST.sub("earliest available", text))
     if "jours" in text:
@@ -283,6 +297,8 @@ _SHORTHAND = {
     "nxt wk": "next week",
     "nxt week": "next week",
     "this wk": "this week",
+    "la sem pro": "la semaine prochaine",
+    "la sem prochaine": "la semaine prochaine",
     "moi c": "moi c'est",
 }
 _SHORTHAND_RE = re.compile(

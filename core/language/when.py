@@ -1219,6 +1219,8 @@ def find_when(text: str, now: dt.datetime) -> When:
     rest = _blank(rest, limit_spans)
     if when.date is None:
         _dates(rest, now.date(), when)
+    if when.not_before and (when.date is None or when.date < when.not_before):
+        when.date, when.span = when.not_before, None  # the first day allowed: a date always inside the limits
     if not (
         when.asap or when.date or when.time or when.part_of_day or when.after or when.before
     ) and _ANYTIME.search(rest):
@@ -1238,7 +1240,7 @@ _DATE_START = re.compile(
     r"|noel|christmas|paques|easter|jour de l'an|new year|st-jean|saint-jean|fete|premier|first|lendemain)"
 )
 _DAY_LIMIT = re.compile(
-    r"(?<![a-z'-])(?:(?P<from>pas avant|not before|no earlier than|not earlier than|pas plus tot que|a partir d[eu]"
+    r"(?<![a-z'-])(?:(?P<between>entre|between)|(?P<from>pas avant|not before|no earlier than|not earlier than|pas plus tot que|a partir d[eu]"
     r"|a partir de|a compter d[eu]|a compter de|starting(?: from| on)?|beginning(?: on)?|commencant|from|des(?= le\b| \d"
     rf"| (?:{_alternation(_WEEKDAY_NAMES)}|demain)\b))"
     r"|(?P<after>(?:apres|after|later than|plus tard que)(?! (?:demain|tomorrow|next\b)))"
@@ -1246,7 +1248,7 @@ _DAY_LIMIT = re.compile(
     r"|til|up to|through|thru)"
     r"|(?P<before>(?<!le )(?<!l')(?<!la )(?<!the )(?:avant|before|earlier than|plus tot que|prior to)))\s"
 )
-_COUNTED_BEFORE = re.compile(r"\b(?:days?|weeks?|jours?|semaines?) $")
+_COUNTED_BEFORE = re.compile(r"\b(?:days?|weeks?|months?|years?|jours?|semaines?|mois|ans?|annees?) $")
 _LATEST = re.compile(
     r"\s?,?\s(?:au plus tard|at the (?:very )?latest|at latest|grand max(?:imum)?|max(?:imum)?)\b"
 )
@@ -1285,11 +1287,15 @@ def _span_end(day: dt.date, span: str | None) -> dt.date:
 
 def day_limits(text: str, today: dt.date) -> tuple[dt.date | None, dt.date | None, list[tuple[int, int]]]:
     """Day limits, inclusive: "pas avant le 15" (from the 15th), "après jeudi" (from Friday), "au plus tard
-    vendredi" / "by Friday" (until Friday), "avant le 20" (until the 19th); and the spans they cover."""
+    vendredi" / "by Friday" (until Friday), "avant le 20" (until the 19th), "du 13 au 15" (both).
+
+    Also returns the spans the date reader must no longer see: those of lower limits and of "avant"/"before"
+    (the day named there is outside the limit); a day named as an inclusive upper limit stays readable.
+    """
     not_before = not_after = None
     spans: list[tuple[int, int]] = []
     for m in _DAY_LIMIT.finditer(text):
-        if _COUNTED_BEFORE.search(text, max(0, m.start() - 9), m.start()):
+        if _COUNTED_BEFORE.search(text, max(0, m.start() - 10), m.start()):
             continue  # "a week from Friday", "the day before the 20th": a date counted from another
         piece = _fragment(text, m.end())
         found = _day_in(piece, today) if piece[:1] not in (" ", "") else None
@@ -1297,28 +1303,47 @@ def day_limits(text: str, today: dt.date) -> tuple[dt.date | None, dt.date | Non
             continue  # "after 3 tomorrow": the time was read and blanked, so this bound is a time's
         day, span = found
         kind = m.lastgroup
-        if kind == "from":
+        if kind in ("from", "between"):
+            end = _range_end(text, m.end() + len(piece), day, kind == "between")
+            if end is not None:
+                day = _day_in(text[m.end() : end[1]], today)[0]  # "13 to 15 July": the month comes last
+                not_before, not_after = day, max(day, _span_end(*end[0]))
+                spans.append((m.start(), end[1]))
+                continue
+            if kind == "between":
+                continue
             not_before = day
         elif kind == "after":
             not_before = _span_end(day, span) + dt.timedelta(days=1)
         elif kind == "until":
             not_after = _span_end(day, span)
+            continue
         else:
             not_after = day - dt.timedelta(days=1)
         spans.append((m.start(), m.end() + len(piece)))
     for m in _LATEST.finditer(text):
-        if any(start <= m.start() <= end for start, end in spans):
-            continue
         clause = text[max(0, m.start() - 30) : m.start()]
         cut = max(clause.rfind(","), clause.rfind("."), clause.rfind(";"))
-        clause = clause[cut + 1 :]
-        found = _first_day_in(clause, today)
+        found = _first_day_in(clause[cut + 1 :], today)
         if found is not None:
             not_after = _span_end(*found[:2])
-            spans.append((m.start() - len(clause) + found[2], m.end()))
     if not_before and not_after and not_after < not_before:
         not_after = None  # "après jeudi mais avant mercredi" said on a Friday: keep the lower bound only
     return not_before, not_after, spans
+
+
+_RANGE_CONTINUES = re.compile(r"\s?-\s?|\s(?:to|au|a|till|until|through|thru|jusqu'au|jusqu'a)\s")
+_BETWEEN_CONTINUES = re.compile(r"\s?-\s?|\s(?:and|et|to|au|a)\s")
+
+
+def _range_end(text: str, at: int, start: dt.date, between: bool) -> tuple[tuple[dt.date, str | None], int] | None:
+    """The day ending a range whose first day (`start`) ends at `at` ("du lundi au mercredi"), and where."""
+    m = (_BETWEEN_CONTINUES if between else _RANGE_CONTINUES).match(text, at)
+    if m is None:
+        return None
+    piece = _fragment(text, m.end())
+    found = _day_in(piece, start)  # the end comes after the start: "entre mardi et jeudi" said on a Wednesday
+    return (found, m.end() + len(piece)) if found else None
 
 
 _WORD_START = re.compile(r"(?:^|(?<=\s))\S")
@@ -1335,8 +1360,9 @@ def _first_day_in(clause: str, today: dt.date) -> tuple[dt.date, str | None, int
 
 # Words that make the day after them the appointment's present day, not the wished one.
 _OLD_MARKER = re.compile(
-    r"\b(?:(?:rdv|rendez-vous|rendez vous|rv|appointment|appt|booking|reservation|consultation|celui|celle"
-    r"|the one|visit)\s(?:de|du|d'|of|on|prevu (?:pour |le )?|scheduled (?:for |on )?|booked (?:for |on )?"
+    r"\b(?:(?:(?:mon|ma|notre|my|our|the current|le present) (?:current |present |actuel |prochain |next )?"
+    r"(?:rdv|rendez-vous|rendez vous|rv|appointment|appt|booking|reservation|consultation|visit)|celui|celle"
+    r"|the one)\s(?:de|du|d'|of|on|prevu (?:pour |le )?|scheduled (?:for |on )?|booked (?:for |on )?"
     r"|that'?s (?:on |for )?|qui est (?:prevu )?(?:le |pour )?|que j'ai (?:le |pour )?)"
     r"|au lieu d[eu]|au lieu de|instead of|plutot que|rather than|(?<![a-z])(?:from|de|du)(?=\s[^,.;!?]{1,30}\s(?:to|a|au"
     r"|pour|for|until)\s))\s?"
