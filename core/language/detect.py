@@ -17,6 +17,9 @@ mars avril mai juin juillet aout septembre octobre novembre decembre ouin ouais 
 parfait daccord accord quelqu quelquun personne parler file attente place mal douleur dans sur plus tot tard
 vers environ premier premiere deuxieme troisieme dispo disponible aussi mais donc alors encore deja tres bien
 moi toi lui leur leurs notre nos au aux cest jai jaimerais ya tu-tu
+pense penser veut vivre mourir envie faire fais fait tuer suicider finir gout jamais rien tout toujours depuis
+parce avoir etre vais va vas dois doit faut faudrait serait aurait fille mere pere enfant gorge tete ventre dos
+fievre toux pis ben tsé tse gros sont etait suis-je peut-etre quelque chose chez mal-a ecris envoyer textos
 """.split()
 )
 _ENGLISH = frozenset(
@@ -28,6 +31,10 @@ help what when where who how it that this there at on in from after before week 
 wednesday thursday friday saturday january february march april june july august september october november
 december sure sounds good great works fine doctor see any anything available time am pm do does don't
 dont not just some one two about around which first second third line queue walk leave right wrong correct
+thinking think about myself kill die dead life live been again cutting hurt feel feeling really because since
+mother father daughter wife husband kid kids sick fever throat head cough still here should will going gonna
+wanna now then than also they them we our she he her his him told said called got had did know much long many
+more been having anymore anything something someone nothing every why
 """.split()
 )
 # Words that alone say which language a short message is in: a patient who texts "walk-in" or "cancel appt"

@@ -1244,7 +1244,7 @@ _DAY_LIMIT = re.compile(
     r"|a partir de|a compter d[eu]|a compter de|starting(?: from| on)?|beginning(?: on)?|commencant|from|des(?= le\b| \d"
     rf"| (?:{_alternation(_WEEKDAY_NAMES)}|demain)\b))"
     r"|(?P<after>(?:apres|after|later than|plus tard que)(?! (?:demain|tomorrow|next\b)))"
-    r"|(?P<until>au plus tard(?: (?:le|pour|a|au))?|no later than|not later than|by|d'ici|jusqu'(?:a|au)|until|till"
+    r"|(?P<until>au plus tard(?: (?:pour|a|au))?|no later than|not later than|by|d'ici|jusqu'(?:a|au)|until|till"
     r"|til|up to|through|thru)"
     r"|(?P<before>(?<!le )(?<!l')(?<!la )(?<!the )(?:avant|before|earlier than|plus tot que|prior to)))\s"
 )
@@ -1322,11 +1322,13 @@ def day_limits(text: str, today: dt.date) -> tuple[dt.date | None, dt.date | Non
             not_after = day - dt.timedelta(days=1)
         spans.append((m.start(), m.end() + len(piece)))
     for m in _LATEST.finditer(text):
+        if _day_in(_fragment(text, m.end() + 1), today) is not None:
+            continue  # "… et au plus tard le 20": a prefix, read above
         clause = text[max(0, m.start() - 30) : m.start()]
         cut = max(clause.rfind(","), clause.rfind("."), clause.rfind(";"))
-        found = _first_day_in(clause[cut + 1 :], today)
+        found = _last_day_in(clause[cut + 1 :], today)
         if found is not None:
-            not_after = _span_end(*found[:2])
+            not_after = _span_end(*found)
     if not_before and not_after and not_after < not_before:
         not_after = None  # "après jeudi mais avant mercredi" said on a Friday: keep the lower bound only
     return not_before, not_after, spans
@@ -1349,12 +1351,12 @@ def _range_end(text: str, at: int, start: dt.date, between: bool) -> tuple[tuple
 _WORD_START = re.compile(r"(?:^|(?<=\s))\S")
 
 
-def _first_day_in(clause: str, today: dt.date) -> tuple[dt.date, str | None, int] | None:
-    """The first date expression in a short clause, with where it starts."""
-    for w in _WORD_START.finditer(clause):
+def _last_day_in(clause: str, today: dt.date) -> tuple[dt.date, str | None] | None:
+    """The date expression that ends a short clause ("… le 15" in "pas avant le 10, le 15")."""
+    for w in reversed(list(_WORD_START.finditer(clause))):
         found = _day_in(clause[w.start() :], today)
         if found is not None:
-            return found[0], found[1], w.start()
+            return found
     return None
 
 
