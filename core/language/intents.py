@@ -154,6 +154,8 @@ def _requested(regex: re.Pattern, folded: str) -> re.Match | None:
         if not _REFUSED.search(folded, 0, m.start()):
             return m
     return None
+
+
 _LIST = word_regex(
     rf"\bmes (?:prochains? )?{_APPT}|\bmy (?:upcoming |next )?(?:appointments|appts|bookings|reservations)\b"
     rf"|\b(?:quand|c'est quand|when) (?:est |is |c'est |are )?(?:mon|my) (?:prochain |next )?{_APPT}"

@@ -25,6 +25,8 @@ _STRONG_INTRO = (
     r"|it'?s under|c'est sous)"
 )
 _WEAK_INTRO = r"(?:c'est|cest|c|ici|this is|it'?s|it is|i'?m|i am|je suis|moi)"
+
+
 def _accent_tolerant(pattern: str) -> str:
     """The pattern reading raw text: à for a, curly apostrophes for straight ones."""
     return pattern.replace("(?:a|au)", "(?:[aà]|au)").replace("'", "['’]")
@@ -57,7 +59,9 @@ coming ready done free available busy sorry calling texting looking trying going
 mine alright right wrong correct true really very so still also back home work office clinic clinique
 """.split()
 )
-_TRAILING_POLITENESS = re.compile(r"(?:[\s,.!]+(?:svp|stp|merci|please|thanks|thank you|thx|pls))+[\s.!]*$", re.I)
+_TRAILING_POLITENESS = re.compile(
+    r"(?:[\s,.!]+(?:svp|stp|merci|please|thanks|thank you|thx|pls))+[\s.!]*$", re.I
+)
 _CONNECTORS = frozenset(
     "pour et de du ici here and for from calling speaking svp stp please merci thanks au a j'aimerais je i i'd"
     " i'm".split()

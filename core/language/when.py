@@ -156,7 +156,10 @@ _WORD_TIMES = [
         lambda m: f"{m[1]} {m[2]}:{m[3]}" if int(m[2]) < 24 else m[0],
     ),
     (re.compile(r"\bo\W?clock\b"), lambda m: "o'clock"),
-    (re.compile(r"\b(?:a |an )?half past (\d{1,2}|noon|midnight)(?![\d:])\b"), lambda m: f"{_hour_of(m[1])}:30"),
+    (
+        re.compile(r"\b(?:a |an )?half past (\d{1,2}|noon|midnight)(?![\d:])\b"),
+        lambda m: f"{_hour_of(m[1])}:30",
+    ),
     (
         re.compile(r"\b(?:a )?quarter (?:past|after) (\d{1,2}(?![\d:])|noon\b|midnight\b)"),
         lambda m: f"{_hour_of(m[1])}:15",
@@ -1252,7 +1255,9 @@ _COUNTED_BEFORE = re.compile(r"\b(?:days?|weeks?|months?|years?|jours?|semaines?
 _LATEST = re.compile(
     r"\s?,?\s(?:au plus tard|at the (?:very )?latest|at latest|grand max(?:imum)?|max(?:imum)?)\b"
 )
-_FRAGMENT_END = re.compile(r"[,.;!?]|\s(?:mais|but|et|and|ou|or|pour|for|sauf|except|plutot|instead|to|a|au)\s")
+_FRAGMENT_END = re.compile(
+    r"[,.;!?]|\s(?:mais|but|et|and|ou|or|pour|for|sauf|except|plutot|instead|to|a|au)\s"
+)
 _SPAN_DAYS = {"week": 7, "weekend": 2, "month": None, "year": None}
 
 
@@ -1338,7 +1343,9 @@ _RANGE_CONTINUES = re.compile(r"\s?-\s?|\s(?:to|au|a|till|until|through|thru|jus
 _BETWEEN_CONTINUES = re.compile(r"\s?-\s?|\s(?:and|et|to|au|a)\s")
 
 
-def _range_end(text: str, at: int, start: dt.date, between: bool) -> tuple[tuple[dt.date, str | None], int] | None:
+def _range_end(
+    text: str, at: int, start: dt.date, between: bool
+) -> tuple[tuple[dt.date, str | None], int] | None:
     """The day ending a range whose first day (`start`) ends at `at` ("du lundi au mercredi"), and where."""
     m = (_BETWEEN_CONTINUES if between else _RANGE_CONTINUES).match(text, at)
     if m is None:

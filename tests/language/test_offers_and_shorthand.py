@@ -54,7 +54,10 @@ def test_the_last_one_picks_the_last_offer(text, lang):
 
 @pytest.mark.parametrize(
     "text,lang,date",
-    [("le dernier jour de décembre", "fr", D(2026, 12, 31)), ("the last week of december", "en", D(2026, 12, 28))],
+    [
+        ("le dernier jour de décembre", "fr", D(2026, 12, 31)),
+        ("the last week of december", "en", D(2026, 12, 28)),
+    ],
 )
 def test_last_inside_a_date_is_no_pick(text, lang, date):
     result = read(text, lang)
@@ -62,7 +65,8 @@ def test_last_inside_a_date_is_no_pick(text, lang, date):
 
 
 @pytest.mark.parametrize(
-    "text,lang,n", [("la 2e", "fr", 2), ("la deuxième", "fr", 2), ("the second", "en", 2), ("the third one", "en", 3)]
+    "text,lang,n",
+    [("la 2e", "fr", 2), ("la deuxième", "fr", 2), ("the second", "en", 2), ("the third one", "en", 3)],
 )
 def test_an_ordinal_picks_by_number(text, lang, n):
     result = read(text, lang)
@@ -123,7 +127,8 @@ def test_a_time_after_a_day_keeps_its_meridiem():
 
 
 @pytest.mark.parametrize(
-    "text", ["c beau", "c correct", "ça marche", "parfait", "go", "ok c bon", "ouin", "correct", "ça me va", "c bon"]
+    "text",
+    ["c beau", "c correct", "ça marche", "parfait", "go", "ok c bon", "ouin", "correct", "ça me va", "c bon"],
 )
 def test_quebec_yeses(text):
     result = read(text, "fr")

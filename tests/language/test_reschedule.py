@@ -22,7 +22,12 @@ def read(text: str, lang: str | None = None):
         ("je peux pas venir demain, faudrait le reporter à lundi", "fr", D(2026, 12, 7), D(2026, 12, 3)),
         ("mon rdv de jeudi, je peux-tu le déplacer à mardi prochain", "fr", D(2026, 12, 8), D(2026, 12, 3)),
         ("j'aimerais déplacer mon rendez-vous du 10 décembre au 15", "fr", D(2026, 12, 15), D(2026, 12, 10)),
-        ("au lieu de jeudi, est-ce que vendredi ça marche pour changer?", "fr", D(2026, 12, 4), D(2026, 12, 3)),
+        (
+            "au lieu de jeudi, est-ce que vendredi ça marche pour changer?",
+            "fr",
+            D(2026, 12, 4),
+            D(2026, 12, 3),
+        ),
         ("I can't make it thursday, can you move it to monday?", "en", D(2026, 12, 7), D(2026, 12, 3)),
         ("can we switch my appointment from tuesday to friday", "en", D(2026, 12, 4), D(2026, 12, 8)),
         ("please reschedule my thursday appointment to saturday", "en", D(2026, 12, 5), D(2026, 12, 3)),
@@ -45,7 +50,12 @@ def test_a_change_names_the_new_day_and_the_day_it_moves_from(text, lang, new, o
 )
 def test_a_day_named_as_the_destination_is_not_the_old_day(text, lang, date, part):
     result = read(text, lang)
-    assert (result.intent, result.date, result.part_of_day, result.old_date) == ("reschedule", date, part, None)
+    assert (result.intent, result.date, result.part_of_day, result.old_date) == (
+        "reschedule",
+        date,
+        part,
+        None,
+    )
 
 
 def test_a_change_to_a_whole_week_keeps_its_span():

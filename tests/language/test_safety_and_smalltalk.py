@@ -146,8 +146,14 @@ def test_worded_opt_outs_stop(text, lang):
 @pytest.mark.parametrize(
     "text,default",
     [
-        ("Hi, I'm at the Clinique du Parc on rue Saint-Denis, my dad has severe chest pain what do I do", "fr"),
-        ("My wife is having trouble breathing since this morning and she is 80 years old, what should we do", "fr"),
+        (
+            "Hi, I'm at the Clinique du Parc on rue Saint-Denis, my dad has severe chest pain what do I do",
+            "fr",
+        ),
+        (
+            "My wife is having trouble breathing since this morning and she is 80 years old, what should we do",
+            "fr",
+        ),
         ("Sorry my french is bad, Jean-François Côté here, I think I'm having a heart attack", "fr"),
     ],
 )
