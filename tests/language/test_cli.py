@@ -48,3 +48,22 @@ def test_jsonl_rejects_a_bad_line_with_its_number():
 
 def test_missing_text_is_a_usage_error():
     assert CliRunner().invoke(understand_command, []).exit_code == 2
+
+
+def test_the_details_the_dialog_reads_are_printed_under_their_names():
+    result = CliRunner().invoke(
+        understand_command,
+        [
+            "--lang",
+            "fr",
+            "--now",
+            "2026-12-02T09:00",
+            "je pourrai pas jeudi, tu peux me le changer pour lundi?",
+        ],
+    )
+    data = json.loads(result.output)
+    assert (
+        data["intent"] == "reschedule" and data["date"] == "2026-12-07" and data["old_date"] == "2026-12-03"
+    )
+    for key in ("not_before", "not_after", "pick_last", "name", "self_harm", "smalltalk"):
+        assert key in data
