@@ -159,6 +159,8 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
     digits = digitize(repaired, msg_lang)
     old_date = None
     if request is not None and request[0] in ("reschedule", "cancel"):
+        # Only a request to move or cancel has an old day: while booking, "je peux pas lundi, mardi" just
+        # refuses Monday (the date reader already skips a refused day).
         old_date, old_spans = old_day(digits, now.date())
         if request[0] == "reschedule" and old_spans:
             digits = _blank(digits, old_spans)  # what is left names the new wish

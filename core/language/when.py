@@ -1392,6 +1392,25 @@ _DAY_NAME = re.compile(
 )
 
 
+_CANNOT = re.compile(
+    r"\b(?:pourrai|pourrais|pourra|pouvoir|peux|peut|serai|serais|viendrai|viens|vais|arriverai|sera|can'?t|cannot|won'?t"
+    r"|couldn'?t|unable to|not be able to|not able to|able to make it|make it)\b"
+)
+
+
+_REFUSED_DAY_HINT = re.compile(r"\b(?:pas|plus|pu|not|no good)\b|n't\b")
+_CANNOT_NEGATION = re.compile(r"\b(?:pas|plus|pu|not|cannot|unable|cant|wont)\b|n't\b")
+
+
+def _cannot_come(text: str, start: int) -> bool:
+    """True when the clause before `start` says the patient cannot come then ("je pourrai pas jeudi",
+    "I can't make it Thursday"); a bare "pas lundi, mardi" only refuses a wish."""
+    before = text[max(0, start - 45) : start]
+    cut = _CLAUSE_BREAK.match(before)
+    clause = before[cut.end() :] if cut else before
+    return _CANNOT_NEGATION.search(clause) is not None and _CANNOT.search(clause) is not None
+
+
 def old_day(text: str, today: dt.date) -> tuple[dt.date | None, list[tuple[int, int]]]:
     """The day of the appointment a change moves away from: "je pourrai pas jeudi", "mon rdv de jeudi",
     "from Thursday to Monday", "my Thursday appointment", "au lieu de jeudi"; and the spans that name it."""
@@ -1405,8 +1424,15 @@ def old_day(text: str, today: dt.date) -> tuple[dt.date | None, list[tuple[int, 
         found = _day_in(m["day"].replace("'s", ""), today)
         if found is not None:
             return found[0], [m.span("day")]
+    return day_not_coming(text, today)
+
+
+def day_not_coming(text: str, today: dt.date) -> tuple[dt.date | None, list[tuple[int, int]]]:
+    """The day the patient says they cannot come ("je pourrai pas jeudi", "Friday doesn't work"), if any."""
+    if not _CANNOT.search(text) and not _REFUSED_DAY_HINT.search(text):
+        return None, []
     for m in _DAY_NAME.finditer(text):
-        if _negated(text, m.start()) or _REFUSED_DAY.match(text, m.start()):
+        if _cannot_come(text, m.start()) or _REFUSED_DAY.match(text, m.start()):
             piece = _fragment(text, m.start(), 30)
             found = _day_in(piece, today)
             if found is not None:
