@@ -111,3 +111,26 @@ def test_a_change_word_buried_in_a_question_is_not_a_reschedule():
         "savoir si je dois apporter ma carte?"
     )
     assert read(text, "fr").intent != "reschedule"
+
+
+def test_a_refused_wish_is_not_the_old_day():
+    result = read("je veux le déplacer, pas lundi mais mardi", "fr")
+    assert (result.intent, result.date, result.old_date) == ("reschedule", D(2026, 12, 8), None)
+
+
+def test_the_old_day_is_found_however_the_patient_says_they_cannot_come():
+    result = read("I won't be able to make it on friday, can we reschedule for next week", "en")
+    assert (result.date, result.span, result.old_date) == (D(2026, 12, 7), "week", D(2026, 12, 4))
+
+
+@pytest.mark.parametrize(
+    "text,lang,date",
+    [
+        ("i can't do monday but tuesday works", "en", D(2026, 12, 8)),
+        ("je peux pas lundi, mardi plutôt", "fr", D(2026, 12, 8)),
+    ],
+)
+def test_while_booking_a_day_refused_is_no_change_of_appointment(text, lang, date):
+    result = read(text, lang)
+    assert result.intent != "reschedule"
+    assert (result.date, result.old_date) == (date, None)
