@@ -19,12 +19,12 @@ _MAX_LENGTH = 60
 
 # Introductions, strong ones first: after them, what follows is a name unless it is plainly not one.
 _STRONG_INTRO = (
-    r"(?:mon nom (?:c'est|est|:)?|mon nom,|my name(?: is|'s|:)?|the name(?: is|'s)?|name(?: is|:)|nom\s?:"
+    r"(?:mon nom (?:c'est|est|:)?|mon nom,|my name(?: is|'s|:)?|the name(?: is|'s)?|^name(?: is|:)|^nom\s?:"
     r"|je m'appel+e|j'm'appel+e|jm'appel+e|je me nomme|moi,? c'est|moi,? c|c'est (?:a|au) (?:mon )?nom(?: de)?,?"
     r"|(?:a|au) mon nom,?|au nom de|sous le nom de?|under (?:the name(?: of)?|my name,?)|call me|appelez-moi"
     r"|it'?s under|c'est sous)"
 )
-_WEAK_INTRO = r"(?:c'est|cest|c|ici|this is|it'?s|it is|i'?m|i am|je suis|moi)"
+_WEAK_INTRO = r"(?:c'est|cest|c|ici|this is|it's|it is|i'?m|i am|je suis|moi)"
 
 
 def _accent_tolerant(pattern: str) -> str:
@@ -57,6 +57,11 @@ on in from after before week next monday tuesday wednesday thursday friday satur
 march april june july august october november december sure good great fine okay not just sick late running
 coming ready done free available busy sorry calling texting looking trying going waiting urgent me myself
 mine alright right wrong correct true really very so still also back home work office clinic clinique
+our their his her its we they he she perfect nice pleased glad happy all ok great excellent awesome cool
+lovely wonderful fantastic okay doctor interested sure afraid worried scared confused new unable able supposed
+""".split()
+    + """
+content contente desole desolee occupe occupee la-bas parti partie arrive arrivee rendu rendue
 """.split()
 )
 _TRAILING_POLITENESS = re.compile(
@@ -80,7 +85,15 @@ def extract_name(text: str, lang: str | None = None) -> str | None:
     for m in _INTRO.finditer(text):
         strong = m["strong"] is not None
         words = _name_words(m["name"], strong=strong)
-        if words and (strong or _ends_where_a_name_ends(m["name"], len(words))):
+        if not words:
+            continue
+        if (
+            not strong
+            and not text.islower()
+            and not all(w[0].isupper() for w in words if fold(w) not in _PARTICLES)
+        ):
+            continue  # a writer who uses capitals capitalises a name: "It's perfect" is no name
+        if strong or _ends_where_a_name_ends(m["name"], len(words)):
             return _tidy(words)
     return None
 
@@ -91,7 +104,7 @@ def _ends_where_a_name_ends(candidate: str, taken: int) -> bool:
     if candidate.split()[taken - 1].endswith("."):
         return True
     rest = candidate.split()[taken:]
-    if any(w.lower().endswith("ing") for w in candidate.split()[:taken]):
+    if any(w.lower().endswith(("ing", "ed")) and len(w) > 4 for w in candidate.split()[:taken]):
         return False
     return not rest or fold(rest[0]) in _CONNECTORS
 

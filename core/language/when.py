@@ -1251,7 +1251,9 @@ _DAY_LIMIT = re.compile(
     r"|til|up to|through|thru)"
     r"|(?P<before>(?<!le )(?<!l')(?<!la )(?<!the )(?:avant|before|earlier than|plus tot que|prior to)))\s"
 )
-_COUNTED_BEFORE = re.compile(r"\b(?:days?|weeks?|months?|years?|jours?|semaines?|mois|ans?|annees?) $")
+_COUNTED_BEFORE = re.compile(
+    rf"\b(?:days?|weeks?|months?|years?|jours?|semaines?|mois|ans?|annees?|{_alternation(_WEEKDAY_NAMES)}) $"
+)
 _LATEST = re.compile(
     r"\s?,?\s(?:au plus tard|at the (?:very )?latest|at latest|grand max(?:imum)?|max(?:imum)?)\b"
 )
@@ -1300,7 +1302,7 @@ def day_limits(text: str, today: dt.date) -> tuple[dt.date | None, dt.date | Non
     not_before = not_after = None
     spans: list[tuple[int, int]] = []
     for m in _DAY_LIMIT.finditer(text):
-        if _COUNTED_BEFORE.search(text, max(0, m.start() - 10), m.start()):
+        if _COUNTED_BEFORE.search(text, max(0, m.start() - 12), m.start()):
             continue  # "a week from Friday", "the day before the 20th": a date counted from another
         piece = _fragment(text, m.end())
         found = _day_in(piece, today) if piece[:1] not in (" ", "") else None
