@@ -89,13 +89,22 @@ def extract_name(text: str, lang: str | None = None) -> str | None:
             continue
         if (
             not strong
-            and not text.islower()
+            and _uses_capitals(text)
             and not all(w[0].isupper() for w in words if fold(w) not in _PARTICLES)
         ):
             continue  # a writer who uses capitals capitalises a name: "It's perfect" is no name
         if strong or _ends_where_a_name_ends(m["name"], len(words)):
             return _tidy(words)
     return None
+
+
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)\W*\w")
+
+
+def _uses_capitals(text: str) -> bool:
+    """True when the writer capitalises words inside sentences (then a name would be capitalised too)."""
+    starts = {m.end() - 1 for m in _SENTENCE_START.finditer(text)}
+    return any(c.isupper() and i not in starts for i, c in enumerate(text))
 
 
 def _ends_where_a_name_ends(candidate: str, taken: int) -> bool:
