@@ -22,6 +22,7 @@ from .intents import (
     picks_last,
     polarity,
     request_intent,
+    says_no_first,
     wants_to_keep,
 )
 from .names import clean_name, extract_name
@@ -171,6 +172,8 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
         intent = "choice"
     if smalltalk and request is None and answer is None and intent == "book":
         intent = "other"
+    if intent == "no" and (when.not_before or when.not_after) and not says_no_first(expanded):
+        intent = "book"  # "plus tard que jeudi": a limit to book within, not a refusal
     if intent == "choice" and not any(c.isdigit() for c in folded):
         # A spelled ordinal alone ("le premier", "the second one") picks an option; "le 1er" stays a date too.
         when = When()

@@ -126,7 +126,7 @@ _WALKIN_TARGET = re.compile(
     r"|walk[- ]?in|quitter|leave|spot|ma place|my place|mon numero|my number|ticket)\b"
 )
 _RESCHEDULE = word_regex(
-    r"\breschedul\w*|\bresched\b|\bdeplac\w*|\breporter\b|\breporte[rz]?\b|\bremettre\b|\bdecal\w*|\bchang\w*"
+    r"\breschedul\w*|\bresched\b|\bdeplac\w*|\bdevanc\w*|\breporter\b|\breporte[rz]?\b|\bremettre\b|\bdecal\w*|\bchang\w*"
     r"|\bmodifi\w*|\bmodify\b|\bmov(?:e|ing) (?:my|the|it|that|this|our|her|his)\b|\bpostpone|\bpush(?:ing)? (?:it|my|the"
     r"|that|this|our|her|his|back)\b|\bbump(?:ing)? (?:it|my|the|that|this)\b|\bre-?book|\brepouss\w*"
     r"|\bautre (?:heure|journee|jour|moment|date)|\banother (?:time|day|date)\b|\bavancer (?:mon|ma|le|la|l')"
@@ -320,6 +320,11 @@ _SORRY_CHANGE = re.compile(
 _YES_BUT = re.compile(r"^\w+\W+(?:but|mais)\b.*\b(?:make it|change|instead|rather|plutot|at|a|for|pour)\b")
 
 
+def says_no_first(folded: str) -> bool:
+    """True when the message opens with a no ("non", "no, …")."""
+    return _FIRST_NO.search(folded) is not None
+
+
 def polarity(folded: str) -> str | None:
     """Yes or no as an answer to a question, even inside a longer message; None when neither."""
     if _FIRST_NO.search(folded):
@@ -484,7 +489,8 @@ def wants_to_keep(folded: str) -> bool:
 _LAST = re.compile(
     r"^(?:(?:je (?:prends|choisis|veux|vais prendre|prendrais)|i'?ll (?:take|go with|have)|i (?:take|choose|pick"
     r"|want|would like)|let'?s (?:go with|do)|go with|give me|plutot|ok|okay|oui|yes|euh|um|uh|hmm|alors)\W*\s?)?"
-    r"(?:(?:le|la|l'|the|celui|celle|ce)\s?)?(?:tout |very )?(?:dernier|derniere|dernieres|derniers|last|latest)"
+    r"(?:(?:le|la|l'|the|celui|celle|ce)\s?)?(?:tout |very )?(?:dernier|derniere|dernieres|derniers|last|latest"
+    r"|(?<=the )later|plus tard(?:ive)?(?<=plus tard)|(?<=le )plus tard|(?<=la )plus tardive|(?<=la )plus tard)"
     r"(?:\s(?:one|option|choix|choice|plage|heure|time|slot|spot|place|moment|de la liste|proposee?|offered))*"
     r"(?:\W*\s?(?:svp|stp|s'il vous plait|s'il te plait|please|pls|plz|merci|thanks|thank you))*\W*$"
 )

@@ -158,8 +158,11 @@ def repair_typos(folded: str) -> str:
 
 _ONE_PRONOUN = re.compile(
     r"\b(first|second|third|last|this|that|which|any|other|next|earlier|later|"
-    r"earliest|latest|same|no|some|every|each) ones?\b"
+    r"earliest|latest|same|no|some|every|each|the|a|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|morning|afternoon|evening|am|pm|\d|o'clock) ones?\b"
 )
+# "the one at 2", "one on Friday": a pronoun, not the number 1
+_ONE_BEFORE = re.compile(r"\bones? (?=(?:at|on|for|in|with|around|after|before)\b)")
 # Ordinals that mean "earliest", not a day of the month: "first available", "le premier disponible".
 _EARLIEST = re.compile(
     r"\b(?:the |le |la |au |a la )?(?:very )?(?:first|premiere?|1st|1er) (?:available|disponible|dispo|opening|slot"
@@ -235,6 +238,8 @@ _FR_ORDINAL_DAY = re.compile(rf"\b({'|'.join(_FR_ORDINALS)}) jour\b")
 def digitize(folded: str, lang: str) -> str:
     """Turn spelled numbers into digits, keeping pronouns and month abbreviations intact."""
     text = _ONE_PRONOUN.sub(r"\1", folded)
+    if "one" in text and lang == "en":
+        text = _ONE_BEFORE.sub("", text)
     if "ieme jour" in text or "premier jour" in text:
         text = _FR_ORDINAL_DAY.sub(lambda m: f"{_FR_ORDINALS[m[1]]}e jour", text)
     if "first" in text or "premi" in text or "1" in text:

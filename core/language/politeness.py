@@ -17,15 +17,21 @@ _THANKS = (
 )
 _BYE = (
     r"bonne (?:fin de )?(?:journee|soiree|nuit|semaine|fin de semaine)|bon (?:apres-midi|apres midi|week-?end"
-    r"|fin de semaine|weekend)|au revoir|bye(?:[- ]bye)?|good ?bye|see (?:you|ya)(?: (?:soon|later|then|tomorrow))?"
+    r"|fin de semaine|weekend)|au revoir|bye(?:[- ]bye)?|good ?bye|see (?:you|ya)(?: (?:soon|later|then))?(?! tomorrow| on)"
     r"|a (?:bientot|la prochaine|plus tard|plus|tantot)|take care|have a (?:good|nice|great|lovely|wonderful)"
-    r" (?:day|night|evening|weekend|one|afternoon)|good night|ciao|tchao|bonne chance|(?:a|see you) demain\W*$"
+    r" (?:day|night|evening|weekend|one|afternoon)|good night|ciao|tchao|bonne chance"
 )
 _HELLO = (
     r"bonjour|bonsoir|allo|salut|hi|hello|hey|heya|yo|good (?:morning|afternoon|evening|day)|bon matin"
     r"|coucou"
 )
-_POLITE = word_regex(rf"(?P<thanks>{_THANKS})|(?P<bye>{_BYE})|(?P<hello>{_HELLO})(?![a-z0-9'-])")
+# Farewells that name a day ("à demain", "see you tomorrow") end a conversation and keep their date.
+_BYE_WITH_DAY = (
+    r"a demain|see you tomorrow|a (?:lundi|mardi|mercredi|jeudi|vendredi|samedi)|see you on \w+day"
+)
+_POLITE = word_regex(
+    rf"(?P<thanks>{_THANKS})|(?P<byeday>{_BYE_WITH_DAY})|(?P<bye>{_BYE})|(?P<hello>{_HELLO})(?![a-z0-9'-])"
+)
 # What may stand beside politeness in a message that asks for nothing: an acknowledgement, a return of
 # wishes, an emoji.
 _FILLER = re.compile(
@@ -46,12 +52,17 @@ def find_politeness(folded: str) -> tuple[str | None, list[tuple[int, int]]]:
     """
     spans: list[tuple[int, int]] = []
     kinds: set[str] = set()
+    said: list[tuple[int, int]] = []
     for m in _POLITE.finditer(folded):
-        spans.append(m.span())
-        kinds.add(m.lastgroup)
-    if not spans:
+        said.append(m.span())
+        if m.lastgroup == "byeday":
+            kinds.add("bye")
+        else:
+            spans.append(m.span())
+            kinds.add(m.lastgroup)
+    if not said:
         return None, spans
-    rest = _blank(folded, spans)
+    rest = _blank(folded, said)
     if not _FILLER.match(rest.strip()):
         return None, spans
     for kind in ("bye", "thanks", "hello"):

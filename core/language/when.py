@@ -864,11 +864,23 @@ def _negated(text: str, start: int) -> bool:
     return _NEGATED.search(before) is not None
 
 
+# "anything but Monday", "n'importe quel jour sauf lundi": the day named is the one excluded.
+_EXCEPT_BEFORE = re.compile(
+    r"\b(?:(?:anything|any day|anytime|any time|whenever|every day|all) but|sauf|except|excepte|other than|autre que"
+    r"|hormis|outside of|en dehors de?)\s(?:le |on |the |les |du )?$"
+)
+
+
 def _weekday_date(text: str, today: dt.date) -> tuple[dt.date, tuple[int, int], int] | None:
     """Weekday expressions: "jeudi", "mardi prochain", "Wednesday next week", "lundi en huit"."""
     m = None
     for candidate in _WEEKDAY.finditer(text):
-        if not _negated(text, candidate.start()):
+        start = candidate.start()
+        if not (
+            _negated(text, start)
+            or _EXCEPT_BEFORE.search(text, max(0, start - 25), start)
+            or _REFUSED_DAY.match(text, start + (len(candidate["pre"]) + 1 if candidate["pre"] else 0))
+        ):
             m = candidate
             break
     if m is None:
@@ -1216,10 +1228,10 @@ def find_when(text: str, now: dt.datetime) -> When:
     _part_of_day(text, when)
     spans = _times(text, when.part_of_day, when)
     rest = _blank(text, spans)
-    if _ASAP.search(rest) or _NOW_ALONE.match(rest):
-        when.asap = True
     when.not_before, when.not_after, limit_spans = day_limits(rest, now.date())
     rest = _blank(rest, limit_spans)
+    if _ASAP.search(rest) or _NOW_ALONE.match(rest):
+        when.asap = True
     if when.date is None:
         _dates(rest, now.date(), when)
     if when.not_before and (when.date is None or when.date < when.not_before):
@@ -1243,8 +1255,9 @@ _DATE_START = re.compile(
     r"|noel|christmas|paques|easter|jour de l'an|new year|st-jean|saint-jean|fete|premier|first|lendemain)"
 )
 _DAY_LIMIT = re.compile(
-    r"(?<![a-z'-])(?:(?P<between>entre|between)|(?P<from>pas avant|not before|no earlier than|not earlier than|pas plus tot que|a partir d[eu]"
-    r"|a partir de|a compter d[eu]|a compter de|starting(?: from| on)?|beginning(?: on)?|commencant|from|des(?= le\b| \d"
+    r"(?<![a-z'-])(?:(?P<between>entre|between)|(?P<from>pas avant|not before|no earlier than|not earlier than|pas plus tot que|a partir d'"
+    r"|a partir de|a partir(?= du\b)|a compter de|a compter d'|a compter(?= du\b)|au plus tot|no sooner than|not sooner than|at the earliest"
+    r"|starting(?: from| on)?|beginning(?: on)?|commencant|from|des(?= le\b| \d"
     rf"| (?:{_alternation(_WEEKDAY_NAMES)}|demain)\b))"
     r"|(?P<after>(?:apres|after|later than|plus tard que)(?! (?:demain|tomorrow|next\b)))"
     r"|(?P<until>au plus tard(?: (?:pour|a|au))?|no later than|not later than|by|d'ici|jusqu'(?:a|au)|until|till"
@@ -1252,8 +1265,10 @@ _DAY_LIMIT = re.compile(
     r"|(?P<before>(?<!le )(?<!l')(?<!la )(?<!the )(?:avant|before|earlier than|plus tot que|prior to)))\s"
 )
 _COUNTED_BEFORE = re.compile(
-    rf"\b(?:days?|weeks?|months?|years?|jours?|semaines?|mois|ans?|annees?|{_alternation(_WEEKDAY_NAMES)}) $"
+    rf"(?<!any )(?<!some )(?<!quel )\b(?:days?|weeks?|months?|years?|jours?|semaines?|mois|ans?|annees?"
+    rf"|{_alternation(_WEEKDAY_NAMES)}) $"
 )
+_EARLIEST_AFTER = re.compile(r"\s?,?\s(?:au plus tot|at the earliest|at earliest|minimum)\b")
 _LATEST = re.compile(
     r"\s?,?\s(?:au plus tard|at the (?:very )?latest|at latest|grand max(?:imum)?|max(?:imum)?)\b"
 )
@@ -1336,6 +1351,15 @@ def day_limits(text: str, today: dt.date) -> tuple[dt.date | None, dt.date | Non
         found = _last_day_in(clause[cut + 1 :], today)
         if found is not None:
             not_after = _span_end(*found)
+    for m in _EARLIEST_AFTER.finditer(text):
+        if _day_in(_fragment(text, m.end() + 1), today) is not None:
+            continue  # "au plus tôt mardi": a prefix, read above
+        clause = text[max(0, m.start() - 30) : m.start()]
+        cut = max(clause.rfind(","), clause.rfind("."), clause.rfind(";"))
+        found = _last_day_in(clause[cut + 1 :], today)
+        if found is not None:
+            not_before = found[0]
+            spans.append((m.start(), m.end()))  # the words only: "au plus tôt" is no hurry here
     if not_before and not_after and not_after < not_before:
         not_after = None  # "après jeudi mais avant mercredi" said on a Friday: keep the lower bound only
     return not_before, not_after, spans
@@ -1382,12 +1406,18 @@ _MY_DAY_APPOINTMENT = re.compile(
     rf"\b(?:my|the|our)\s(?P<day>(?:{_alternation(_WEEKDAY_NAMES)}|tomorrow|today)(?:'s)?)\s"
     r"(?:appointment|appt|booking|visit)"
 )
-_REFUSED_DAY = re.compile(
-    rf"\b(?:{_alternation(_WEEKDAY_NAMES)}|demain|tomorrow|today|aujourd'hui)\b"
-    r"(?=,?\s(?:je (?:ne )?(?:peux|pourrai|pourrais|serai) (?:pas|plus|pu)|j'peux pas|ca (?:ne )?(?:marche|va|fonctionne)"
+_REFUSAL = (
+    r"je (?:ne )?(?:peux|pourrai|pourrais|serai) (?:pas|plus|pu)|j'peux pas|ca (?:ne )?(?:marche|va|fonctionne)"
     r" (?:pas|plus|pu)|(?:that|it)(?:'s| is)? (?:doesn'?t|does not|won'?t|will not|isn'?t|is not)"
-    r" (?:work|possible|good)|(?:doesn'?t|won'?t) work|i can'?t|i cannot|is no good|c'est (?:pas|plus|pu) possible))"
+    r" (?:work|possible|good)|(?:doesn'?t|won'?t|does not|will not) (?:work|suit)|i can'?t|i cannot|is no good"
+    r"|c'est (?:pas|plus|pu) possible|(?:ne )?(?:me|nous) (?:convient|va|adonne) (?:pas|plus|pu)"
+    r"|(?:ne )?(?:marche|fonctionne|fait) (?:pas|plus|pu)|is (?:bad|out|not good)|is a no"
 )
+# "Friday doesn't work", "mardi me convient pas": the day named is refused.
+_REFUSED_DAY = re.compile(
+    rf"\b(?:{_alternation(_WEEKDAY_NAMES)}|demain|tomorrow|today|aujourd'hui)\b(?=,?\s(?:{_REFUSAL}))"
+)
+_REFUSAL_TAIL = re.compile(rf",?\s(?:{_REFUSAL})")
 _DAY_NAME = re.compile(
     rf"\b(?:{_alternation(_WEEKDAY_NAMES)}|demain|tomorrow|tmrw|today|aujourd'hui|le \d|the \d|\d{{1,2}}"
     rf"(?:st|nd|rd|th|er|e)?\s{_MONTH})"
@@ -1436,6 +1466,8 @@ def day_not_coming(text: str, today: dt.date) -> tuple[dt.date | None, list[tupl
     for m in _DAY_NAME.finditer(text):
         if _cannot_come(text, m.start()) or _REFUSED_DAY.match(text, m.start()):
             piece = _fragment(text, m.start(), 30)
+            tail = _REFUSAL_TAIL.search(piece)
+            piece = piece[: tail.start()] if tail else piece  # the day alone, without its refusal
             found = _day_in(piece, today)
             if found is not None:
                 return found[0], [(m.start(), m.start() + len(piece))]

@@ -108,3 +108,42 @@ def test_dates_counted_from_other_dates_are_not_limits(text, lang, date):
 def test_limits_are_in_the_json_form():
     data = read("pas avant le 15 et au plus tard le 20", "fr").as_dict()
     assert (data["not_before"], data["not_after"]) == ("2026-12-15", "2026-12-20")
+
+
+@pytest.mark.parametrize(
+    "text,lang,first",
+    [
+        ("je suis libre à partir du 10", "fr", D(2026, 12, 10)),
+        ("au plus tôt mardi", "fr", D(2026, 12, 8)),
+        ("mardi au plus tôt", "fr", D(2026, 12, 8)),
+        ("no sooner than tuesday", "en", D(2026, 12, 8)),
+        ("plus tard que jeudi", "fr", D(2026, 12, 4)),
+    ],
+)
+def test_more_ways_to_say_the_first_day_allowed(text, lang, first):
+    result = read(text, lang)
+    assert (result.intent, result.not_before, result.date, result.asap) == ("book", first, first, False)
+
+
+def test_any_day_before_a_holiday_is_a_limit_and_the_day_before_it_a_date():
+    assert read("any day before christmas", "en").not_after == D(2026, 12, 24)
+    result = read("the day before christmas", "en")
+    assert (result.date, result.not_after) == (D(2026, 12, 24), None)
+
+
+@pytest.mark.parametrize(
+    "text,lang",
+    [
+        ("anything but monday", "en"),
+        ("n'importe quel jour sauf lundi", "fr"),
+        ("monday doesn't work", "en"),
+        ("lundi me convient pas", "fr"),
+    ],
+)
+def test_a_day_excluded_or_refused_is_not_the_wish(text, lang):
+    assert read(text, lang).date != D(2026, 12, 7)
+
+
+def test_the_day_said_after_a_refused_one_is_the_wish():
+    result = read("finalement mardi me convient pas, est-ce qu'on peut faire jeudi?", "fr")
+    assert result.date == D(2026, 12, 3)

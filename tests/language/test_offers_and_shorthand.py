@@ -151,3 +151,21 @@ def test_quebec_yeses(text):
 )
 def test_how_long_questions_ask_for_the_place_in_the_queue(text, lang):
     assert read(text, lang).intent == "position"
+
+
+@pytest.mark.parametrize(
+    "text,date,time",
+    [
+        ("the one at 2", None, T(14, 0)),
+        ("one at 3 please", None, T(15, 0)),
+        ("the friday one", D(2026, 12, 4), None),
+    ],
+)
+def test_one_as_a_pronoun_is_not_the_first_of_the_month(text, date, time):
+    result = read(text, "en")
+    assert (result.date, result.time) == (date, time)
+
+
+@pytest.mark.parametrize("text,lang", [("the later one", "en"), ("la plus tard", "fr")])
+def test_the_later_of_the_offers_is_the_last(text, lang):
+    assert read(text, lang).pick_last is True

@@ -192,3 +192,15 @@ def test_a_long_english_emergency_is_answered_in_english(text, default):
 def test_a_long_message_keeps_its_own_language_and_request(text, default, lang, intent):
     result = read(text, default)
     assert (result.lang, result.intent) == (lang, intent)
+
+
+@pytest.mark.parametrize(
+    "text,lang,date",
+    [
+        ("merci, à demain!", "fr", dt.date(2026, 12, 3)),
+        ("thanks, see you tomorrow", "en", dt.date(2026, 12, 3)),
+    ],
+)
+def test_a_farewell_that_names_a_day_keeps_the_day(text, lang, date):
+    result = read(text, lang)
+    assert (result.smalltalk, result.intent, result.date) == ("bye", "other", date)
