@@ -162,7 +162,10 @@ _ONE_PRONOUN = re.compile(
     r"|morning|afternoon|evening|am|pm|\d|o'clock) ones?\b"
 )
 # "the one at 2", "one on Friday": a pronoun, not the number 1
-_ONE_BEFORE = re.compile(r"\bones? (?=(?:at|on|for|in|with|around|after|before)\b)")
+_ONE_BEFORE = re.compile(
+    r"(?<!at )(?<!around )(?<!about )(?<!by )(?<!to )(?<!from )(?<!until )(?<!till )(?<!@ )"
+    r"\bones? (?=(?:at|on|for|with|after|before)\b)"
+)
 # Ordinals that mean "earliest", not a day of the month: "first available", "le premier disponible".
 _EARLIEST = re.compile(
     r"\b(?:the |le |la |au |a la )?(?:very )?(?:first|premiere?|1st|1er) (?:available|disponible|dispo|opening|slot"
