@@ -19,11 +19,18 @@ _MAX_LENGTH = 60
 
 # Introductions, strong ones first: after them, what follows is a name unless it is plainly not one.
 _STRONG_INTRO = (
-    r"(?:mon nom (?:c'est|est|:)?|mon nom,|my name(?: is|'s|:)?|the name(?: is|'s)?|^name(?: is|:)|^nom\s?:"
+    r"(?:(?:the |my )?name (?:should|will|must) be|mon nom (?:c'est|est|:)?|mon nom,|my name(?: is|'s|:)?|the name(?: is|'s)?|^name(?: is|:)|^nom\s?:"
     r"|je m'appel+e|j'm'appel+e|jm'appel+e|je me nomme|moi,? c'est|moi,? c|c'est (?:a|au) (?:mon )?nom(?: de)?,?"
     r"|(?:a|au) mon nom,?|au nom de|sous le nom de?|under (?:the name(?: of)?|my name,?)|call me|appelez-moi"
-    r"|it'?s under|c'est sous)"
+    r"|it'?s under|c'est sous|(?:should|will|must|would) be (?:under|in the name of)"
+    r"|(?:devrait|doit) etre (?:a|au) (?:mon )?nom(?: de)?|le nom c'est|le nom est)"
 )
+# "Julie Côté, c'est mon nom", "Ann Lee is my name": the name comes first.
+_NAME_FIRST = re.compile(
+    r"^\W*(?P<name>[^\W\d_][^,.;!?]{0,60}?)\s*,?\s*(?:c['’]est mon nom|is my name|that['’]?s my name)\b",
+    re.IGNORECASE,
+)
+_LEADING_ANSWER = re.compile(r"^\W*(?:non|no|nope|oui|yes|ok|okay)\b[\s,.:!-]*", re.IGNORECASE)
 _WEAK_INTRO = r"(?:c'est|cest|c|ici|this is|it's|it is|i'?m|i am|je suis|moi)"
 
 
@@ -58,7 +65,7 @@ march april june july august october november december sure good great fine okay
 coming ready done free available busy sorry calling texting looking trying going waiting urgent me myself
 mine alright right wrong correct true really very so still also back home work office clinic clinique
 our their his her its we they he she perfect nice pleased glad happy all ok great excellent awesome cool
-lovely wonderful fantastic okay doctor interested sure afraid worried scared confused new unable able supposed
+lovely wonderful fantastic okay doctor should would must will shall might may spelled spelt interested sure afraid worried scared confused new unable able supposed
 """.split()
     + """
 content contente desole desolee occupe occupee la-bas parti partie arrive arrivee rendu rendue
@@ -82,7 +89,16 @@ def extract_name(text: str, lang: str | None = None) -> str | None:
     del lang
     if not text or len(text) > 300:
         return None
-    for m in _INTRO.finditer(text):
+    first = _NAME_FIRST.match(text)
+    if first:
+        words = _name_words(first["name"], strong=True)
+        if words and len(words) == len(first["name"].split()):
+            return _tidy(words)
+    pos = 0
+    while (m := _INTRO.search(text, pos)) is not None:
+        pos = m.start(
+            "name"
+        )  # the next introduction may sit inside this one's words: "c'est pour moi, Julie"
         strong = m["strong"] is not None
         words = _name_words(m["name"], strong=strong)
         if not words:
@@ -126,7 +142,7 @@ def clean_name(text: str) -> str | None:
     introduced = extract_name(text)
     if introduced:
         return introduced
-    body = _TRAILING_POLITENESS.sub("", text.strip()).strip(" .,;:!?\"'()")
+    body = _TRAILING_POLITENESS.sub("", _LEADING_ANSWER.sub("", text.strip())).strip(" .,;:!?\"'()")
     if not body or len(body) > _MAX_LENGTH or _GARBAGE.search(body) or any(c.isdigit() for c in body):
         return None
     raw = body.split()

@@ -25,6 +25,11 @@ from core.language import clean_name, extract_name, understand
         ("I'm Sarah and I need an appointment", "Sarah"),
         ("the name is DeBlois", "DeBlois"),
         ("c'est Paul. J'aimerais annuler", "Paul"),
+        ("non c'est pour moi, Julie Côté", "Julie Côté"),
+        ("Julie Côté, c'est mon nom", "Julie Côté"),
+        ("it should be under Ann Lee", "Ann Lee"),
+        ("the name should be Ann Lee", "Ann Lee"),
+        ("mettez-le au nom de paul roy", "Paul Roy"),
     ],
 )
 def test_an_introduced_name_is_read_with_its_accents_and_capitals(text, name):
@@ -65,6 +70,7 @@ def test_sentences_that_introduce_no_name_give_none(text):
         ("marc gagnon svp", "Marc Gagnon"),
         ("Line Roy", "Line Roy"),
         ("c'est Marc Gagnon", "Marc Gagnon"),
+        ("non, Julie Côté", "Julie Côté"),
     ],
 )
 def test_a_whole_message_is_cleaned_into_a_name(text, name):
