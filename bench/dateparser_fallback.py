@@ -151,7 +151,7 @@ def print_traps() -> None:
     import datetime as dt
 
     now = dt.datetime(2026, 12, 1, 9, 0)
-    print(f"\n{'message':<24}{'rules':<26}dateparser")
+    print(f"\n{'message':<24}{'rules':<32}dateparser")
     for text, lang in TRAPS:
         result = understand(text, lang, now)
         rules = " ".join(
@@ -170,7 +170,7 @@ def print_traps() -> None:
                 languages=[lang],
                 settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": now, "DATE_ORDER": "DMY"},
             )
-        print(f"{text:<24}{rules or '-':<26}{found.strftime('%Y-%m-%d %H:%M') if found else '-'}")
+        print(f"{text:<24}{rules or '-':<32}{found.strftime('%Y-%m-%d %H:%M') if found else '-'}")
 
 
 if __name__ == "__main__":
