@@ -364,6 +364,8 @@ _NUMBER_WORDS = {
     "premier": 1,
     "premiere": 1,
     "first": 1,
+    "earliest": 1,
+    "soonest": 1,
     "deuxieme": 2,
     "second": 2,
     "seconde": 2,

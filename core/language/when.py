@@ -1268,6 +1268,7 @@ _COUNTED_BEFORE = re.compile(
     rf"(?<!any )(?<!some )(?<!quel )\b(?:days?|weeks?|months?|years?|jours?|semaines?|mois|ans?|annees?"
     rf"|{_alternation(_WEEKDAY_NAMES)}) $"
 )
+_DU_RANGE = re.compile(r"(?<![a-z'])(?=du\s)")
 _EARLIEST_AFTER = re.compile(r"\s?,?\s(?:au plus tot|at the earliest|at earliest|minimum)\b")
 _LATEST = re.compile(
     r"\s?,?\s(?:au plus tard|at the (?:very )?latest|at latest|grand max(?:imum)?|max(?:imum)?)\b"
@@ -1351,6 +1352,15 @@ def day_limits(text: str, today: dt.date) -> tuple[dt.date | None, dt.date | Non
         found = _last_day_in(clause[cut + 1 :], today)
         if found is not None:
             not_after = _span_end(*found)
+    if "du " in text:
+        for m in _DU_RANGE.finditer(text):  # "du 10 au 15 décembre", "du lundi au mercredi"
+            piece = _fragment(text, m.start())
+            found = _day_in(piece, today)
+            end = _range_end(text, m.start() + len(piece), found[0], False) if found else None
+            if end is not None:
+                not_before = _day_in(text[m.start() : end[1]], today)[0]
+                not_after = max(not_before, _span_end(*end[0]))
+                spans.append((m.start(), end[1]))
     for m in _EARLIEST_AFTER.finditer(text):
         if _day_in(_fragment(text, m.end() + 1), today) is not None:
             continue  # "au plus tôt mardi": a prefix, read above

@@ -66,6 +66,8 @@ def test_upper_day_limits_give_the_last_day_allowed(text, lang, last):
         ("n'importe quand entre mardi et jeudi", "fr", D(2026, 12, 8), D(2026, 12, 10)),
         ("from the 10th to the 14th", "en", D(2026, 12, 10), D(2026, 12, 14)),
         ("après jeudi mais avant mercredi prochain", "fr", D(2026, 12, 4), D(2026, 12, 8)),
+        ("du 10 au 15 décembre", "fr", D(2026, 12, 10), D(2026, 12, 15)),
+        ("du lundi au mercredi", "fr", D(2026, 12, 7), D(2026, 12, 9)),
     ],
 )
 def test_two_limits_make_a_window(text, lang, first, last):

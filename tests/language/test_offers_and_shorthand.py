@@ -66,7 +66,13 @@ def test_last_inside_a_date_is_no_pick(text, lang, date):
 
 @pytest.mark.parametrize(
     "text,lang,n",
-    [("la 2e", "fr", 2), ("la deuxième", "fr", 2), ("the second", "en", 2), ("the third one", "en", 3)],
+    [
+        ("la 2e", "fr", 2),
+        ("la deuxième", "fr", 2),
+        ("the second", "en", 2),
+        ("the third one", "en", 3),
+        ("the earliest one", "en", 1),
+    ],
 )
 def test_an_ordinal_picks_by_number(text, lang, n):
     result = read(text, lang)
