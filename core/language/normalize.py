@@ -201,6 +201,13 @@ _SPOKEN_CLOCK = re.compile(
 )
 
 
+# "the ten thirty one": the one at ten thirty, not 10:31
+_CLOCK_THEN_ONE = re.compile(
+    rf"\b(the|that|this) ((?:{'|'.join(_HOUR_WORDS)}) (?:(?:oh|o) \w+|{'|'.join(_MINUTE_TEENS)}|{'|'.join(_MINUTE_TENS)}))"
+    r" one\b(?!-)"
+)
+
+
 def _spoken_clock(m: re.Match) -> str:
     """ "five thirty" -> "5:30"."""
     if m["oh"]:
@@ -253,6 +260,8 @@ def digitize(folded: str, lang: str) -> str:
     if lang == "en" and "second" in text and not _MONTH_SECOND.search(text):
         text = _SECOND_WORD.sub("sec", text)
     if lang == "en":
+        if " one" in text:
+            text = _CLOCK_THEN_ONE.sub(r"\1 \2", text)
         text = _SPOKEN_TO.sub(_spoken_to, _SPOKEN_CLOCK.sub(_spoken_clock, text))
     return alpha2digit(text, lang, threshold=0)
 

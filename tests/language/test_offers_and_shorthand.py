@@ -29,6 +29,8 @@ def read(text: str, lang: str | None = None):
         ("the 10:30 one", "en", T(10, 30)),
         ("the 2:45 please", "en", T(14, 45)),
         ("10:30 works", "en", T(10, 30)),
+        ("the ten thirty one", "en", T(10, 30)),
+        ("celle de neuf heures quinze", "fr", T(9, 15)),
     ],
 )
 def test_a_time_alone_points_at_an_offer_without_a_day(text, lang, time):
