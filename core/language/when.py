@@ -1394,6 +1394,11 @@ def _range_end(
 _WORD_START = re.compile(r"(?:^|(?<=\s))\S")
 
 
+def _names_a_day(clause: str, today: dt.date) -> bool:
+    """True when a date expression starts at some word of clause."""
+    return any(_day_in(clause[w.start() :], today) for w in _WORD_START.finditer(clause))
+
+
 def _last_day_in(clause: str, today: dt.date) -> tuple[dt.date, str | None] | None:
     """The date expression that ends a short clause ("… le 15" in "pas avant le 10, le 15")."""
     for w in reversed(list(_WORD_START.finditer(clause))):
@@ -1411,6 +1416,10 @@ _OLD_MARKER = re.compile(
     r"|that'?s (?:on |for )?|qui est (?:prevu )?(?:le |pour )?|que j'ai (?:le |pour )?)"
     r"|au lieu d[eu]|au lieu de|instead of|plutot que|rather than|(?<![a-z])(?:from|de|du)(?=\s[^,.;!?]{1,30}\s(?:to|a|au"
     r"|pour|for|until)\s))\s?"
+)
+_OLD_MARKER_FOR = re.compile(
+    r"\b(?:mon|ma|notre|my|our) (?:rdv|rendez-vous|rendez vous|rv|appointment|appt|booking|reservation|consultation"
+    r"|visit)\s(?:pour|for)\s"
 )
 _MY_DAY_APPOINTMENT = re.compile(
     rf"\b(?:my|the|our)\s(?P<day>(?:{_alternation(_WEEKDAY_NAMES)}|tomorrow|today)(?:'s)?)\s"
@@ -1466,6 +1475,13 @@ def old_day(text: str, today: dt.date) -> tuple[dt.date | None, list[tuple[int, 
         found = _day_in(m["day"].replace("'s", ""), today)
         if found is not None:
             return found[0], [m.span("day")]
+    for m in _OLD_MARKER_FOR.finditer(text):
+        # "mon rdv pour jeudi, je peux le changer pour lundi?": "pour" names the old day only when a new one follows
+        piece = _fragment(text, m.end(), 30)
+        found = _day_in(piece, today)
+        after = m.end() + len(piece)
+        if found is not None and _names_a_day(text[after : after + 60], today):
+            return found[0], [(m.start(), after)]
     return day_not_coming(text, today)
 
 

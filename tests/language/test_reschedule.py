@@ -32,6 +32,8 @@ def read(text: str, lang: str | None = None):
         ("can we switch my appointment from tuesday to friday", "en", D(2026, 12, 4), D(2026, 12, 8)),
         ("please reschedule my thursday appointment to saturday", "en", D(2026, 12, 5), D(2026, 12, 3)),
         ("Friday doesn't work, could you push it to Monday", "en", D(2026, 12, 7), D(2026, 12, 4)),
+        ("mon rdv pour jeudi, je peux le changer pour lundi?", "fr", D(2026, 12, 7), D(2026, 12, 3)),
+        ("can I move my appointment for thursday to monday", "en", D(2026, 12, 7), D(2026, 12, 3)),
     ],
 )
 def test_a_change_names_the_new_day_and_the_day_it_moves_from(text, lang, new, old):
@@ -46,6 +48,7 @@ def test_a_change_names_the_new_day_and_the_day_it_moves_from(text, lang, new, o
         ("bump my appt to tmrw pm", "en", D(2026, 12, 3), "afternoon"),
         ("peux-tu le mettre lundi en après-midi", "fr", D(2026, 12, 7), "afternoon"),
         ("changer mon rdv pour jeudi matin", "fr", D(2026, 12, 3), "morning"),
+        ("déplacer mon rdv pour lundi après-midi", "fr", D(2026, 12, 7), "afternoon"),
     ],
 )
 def test_a_day_named_as_the_destination_is_not_the_old_day(text, lang, date, part):
