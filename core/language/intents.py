@@ -68,6 +68,8 @@ _SELF_HARM = word_regex(
     r"|take my (?:own )?life|wan(?:t|a|na)? (?:to )?die\b|wish i (?:was|were|was just|were just) dead"
     r"|beter of dead|don'?t (?:want|wana) (?:to )?(?:live|be alive|be here anymore|exist)|no reason to live"
     r"|(?:hurt|harm|cut)(?:ing)? my ?s[el]{1,2}f|self[- ]?harm|cut my wrists|slit my wrists|hang my ?self|unalive"
+    r"|ides? noires|(?:want to|wana|going to|gona|thinking (?:of|about)|about to) end(?:ing)? it\b"
+    r"|penses? (?:de mort|suicid)|(?:veux|veut|vais|va) disparaitre pour (?:toujours|de bon)"
 )
 _REPEATS = re.compile(r"([a-z])\1+")
 

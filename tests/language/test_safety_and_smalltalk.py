@@ -24,6 +24,7 @@ def read(text: str, lang: str | None = None):
         ("j'ai plus le goût de vivre", "fr"),
         ("j'ai envie de me faire du mal", "fr"),
         ("je veux en finir", "fr"),
+        ("j'ai des idées noires", "fr"),
         ("i want to kill myself", "en"),
         ("i wanna kil my self", "en"),
         ("i want to end my life", "en"),
@@ -31,6 +32,7 @@ def read(text: str, lang: str | None = None):
         ("i've been cutting myself again", "en"),
         ("i wish i was dead", "en"),
         ("thinking about suicde", "en"),
+        ("thinking about ending it", "en"),
     ],
 )
 def test_words_of_suicide_or_self_harm_are_an_emergency_with_self_harm(text, lang):
