@@ -150,11 +150,51 @@ _REFUSED = re.compile(
 )
 
 
+# A request word told as something past is a story, not a request: "last time I had to cancel",
+# "j'ai annulé mon rdv la semaine passée, est-ce que je peux en reprendre un jeudi?".
+_PAST_SUBJECT = re.compile(
+    r"(?:\b(?:i|we|he|she|they)(?:'ve| have| had)?(?: already| just)? |\balready "
+    r"|\b(?:j'ai|j'avais|on a|on avait|il a|elle a|ils ont|vous avez|tu as|t'as)(?: deja| juste)? )$"
+)
+_PAST_OBLIGATION = re.compile(
+    r"(?:\bhad to |\b(?:j'ai|j'avais|on a|on avait|il a|elle a|ils ont|a|avait) du )$"
+)
+# Participles, and the infinitives texted in their place ("j'ai annuler"), after avoir.
+_PAST_FORMS = frozenset(
+    "annule annulee annules change changee deplace deplacee reporte reportee modifie modifiee decale decalee"
+    " annuler changer deplacer reporter modifier decaler".split()
+)
+
+
+def _told_as_past(folded: str, m: re.Match) -> bool:
+    """True when the request word at m is part of a past event ("I cancelled", "j'ai dû annuler")."""
+    end = m.end()
+    while end < len(folded) and folded[end].isalpha():
+        end += 1
+    word = folded[m.start() : end]
+    if _PAST_OBLIGATION.search(folded, 0, m.start()):
+        return True
+    return (word.endswith("ed") or word in _PAST_FORMS) and _PAST_SUBJECT.search(
+        folded, 0, m.start()
+    ) is not None
+
+
+# What turns a story into a request after it: a question or a wish ("…, est-ce que je peux…?", "but now I'd like").
+_ASKS_AFTER = re.compile(
+    r"\?|\b(?:can|could|may) (?:i|we|you)\b|\bi'?d like\b|\bi would like\b|\bi (?:want|need)\b|\bplease\b"
+    r"|\b(?:je|j') ?(?:peux|pourrais|voudrais|veux|aimerais)\b|\best-ce\b|\by a-?t?-?(?:tu|il)\b|\bsvp\b|\bstp\b"
+)
+
+
 def _requested(regex: re.Pattern, folded: str) -> re.Match | None:
-    """The first match of regex that the patient does not refuse just before it ("pas annuler")."""
+    """The first match of regex that the patient neither refuses ("pas annuler") nor tells as a past event
+    followed by another request ("I had to cancel last time, can I book…?")."""
     for m in regex.finditer(folded):
-        if not _REFUSED.search(folded, 0, m.start()):
-            return m
+        if _REFUSED.search(folded, 0, m.start()):
+            continue
+        if _told_as_past(folded, m) and _ASKS_AFTER.search(folded, m.end()):
+            continue
+        return m
     return None
 
 
@@ -163,6 +203,8 @@ _LIST = word_regex(
     rf"|\b(?:quand|c'est quand|when) (?:est |is |c'est |are )?(?:mon|my) (?:prochain |next )?{_APPT}"
     rf"|^(?:list|liste)\b|\blist (?:my|of my)\b|\b(?:do i have|est-ce que j'ai|j'ai tu|j'ai-tu|ai-je) "
     rf"(?:un |an |des |any )?{_APPT}"
+    r"|\b(?:savoir|connaitre|rappeler|confirmer|verifier) (?:a )?(?:l'heure|la date|quelle heure|quel jour|quand)\b"
+    r"|\b(?:what time|what day|when) (?:is|was) (?:my|it)\b|\bremind me (?:when|what time)\b"
 )
 _POSITION = word_regex(
     r"\bposition\b|\bma place\b|\bmy place\b|\bmy spot\b|\bmon rang\b|\bmon tour\b|\bmy turn\b|\bwhere am i\b"

@@ -871,6 +871,14 @@ _EXCEPT_BEFORE = re.compile(
 )
 
 
+# "j'avais réservé pour mardi mais…", "I had booked Tuesday but…": a day told as the past booking, not the wish.
+_BOOKED_BEFORE = re.compile(
+    r"\b(?:j'avais|j'ai|i had|i'd|i'?ve|had|was|etait|c'etait)\s(?:deja |already |been )?"
+    r"(?:reserve|booked|prevu|scheduled|pris (?:un )?(?:rdv|rendez-vous))\s(?:(?:mon rdv|my appointment|it) )?"
+    r"(?:pour|for|on|le)?\s?$"
+)
+
+
 def _weekday_date(text: str, today: dt.date) -> tuple[dt.date, tuple[int, int], int] | None:
     """Weekday expressions: "jeudi", "mardi prochain", "Wednesday next week", "lundi en huit"."""
     m = None
@@ -879,6 +887,7 @@ def _weekday_date(text: str, today: dt.date) -> tuple[dt.date, tuple[int, int], 
         if not (
             _negated(text, start)
             or _EXCEPT_BEFORE.search(text, max(0, start - 25), start)
+            or _BOOKED_BEFORE.search(text, max(0, start - 40), start)
             or _REFUSED_DAY.match(text, start + (len(candidate["pre"]) + 1 if candidate["pre"] else 0))
         ):
             m = candidate

@@ -206,3 +206,45 @@ def test_a_long_message_keeps_its_own_language_and_request(text, default, lang, 
 def test_a_farewell_that_names_a_day_keeps_the_day(text, lang, date):
     result = read(text, lang)
     assert (result.smalltalk, result.intent, result.date) == ("bye", "other", date)
+
+
+@pytest.mark.parametrize(
+    "text,lang,intent,date",
+    [
+        (
+            "Hi, last time I had to cancel because of work but now I'd like to book a new appointment for next week",
+            "en",
+            "book",
+            dt.date(2026, 12, 7),
+        ),
+        (
+            "Bonjour, j'ai annulé mon rdv la semaine passée, est-ce que je peux en reprendre un jeudi?",
+            "fr",
+            "book",
+            dt.date(2026, 12, 3),
+        ),
+        (
+            "j'avais réservé pour mardi mais j'ai dû annuler, y a-tu de la place jeudi?",
+            "fr",
+            "book",
+            dt.date(2026, 12, 3),
+        ),
+        ("I had booked tuesday but can I get thursday instead", "en", "book", dt.date(2026, 12, 3)),
+        ("Je ne veux pas annuler mon rendez-vous, je veux juste savoir l'heure", "fr", "list", None),
+    ],
+)
+def test_a_request_told_as_a_past_event_gives_way_to_the_request_that_follows(text, lang, intent, date):
+    result = read(text, lang)
+    assert (result.intent, result.date) == (intent, date)
+
+
+@pytest.mark.parametrize(
+    "text,lang",
+    [
+        ("j'ai annulé mon rdv", "fr"),
+        ("I cancelled my appointment", "en"),
+        ("I have to cancel my appointment", "en"),
+    ],
+)
+def test_a_cancellation_said_alone_is_still_a_cancellation(text, lang):
+    assert read(text, lang).intent == "cancel"
