@@ -873,9 +873,10 @@ _EXCEPT_BEFORE = re.compile(
 
 # "j'avais réservé pour mardi mais…", "I had booked Tuesday but…": a day told as the past booking, not the wish.
 _BOOKED_BEFORE = re.compile(
-    r"\b(?:j'avais|j'ai|i had|i'd|i'?ve|had|was|etait|c'etait)\s(?:deja |already |been )?"
-    r"(?:reserve|booked|prevu|scheduled|pris (?:un )?(?:rdv|rendez-vous))\s(?:(?:mon rdv|my appointment|it) )?"
-    r"(?:pour|for|on|le)?\s?$"
+    r"(?:\b(?:j'avais|j'ai|i had|i'd|i'?ve|had|was|etait|c'etait)\s(?:deja |already |been )?"
+    r"(?:reserve|booked|prevu|scheduled|pris (?:un |1 )?(?:rdv|rendez-vous))(?:\s(?:mon rdv|my appointment|it))?"
+    r"|\b(?:something came up|something has come up|i have a conflict|(?:j'ai|on a) (?:un |1 |eu un |eu 1 )?(?:empechement"
+    r"|imprevu|conflit)))(?:\s(?:pour|for|on|le))?\s?$"
 )
 
 
@@ -1453,7 +1454,7 @@ _DAY_NAME = re.compile(
 
 
 _CANNOT = re.compile(
-    r"\b(?:pourrai|pourrais|pourra|pouvoir|peux|peut|serai|serais|viendrai|viens|vais|arriverai|sera|can'?t|cannot|won'?t"
+    r"\b(?:came up|come up|empechement|imprevu|conflit|conflict|pourrai|pourrais|pourra|pouvoir|peux|peut|serai|serais|viendrai|viens|vais|arriverai|sera|can'?t|cannot|won'?t"
     r"|couldn'?t|unable to|not be able to|not able to|able to make it|make it)\b"
 )
 
@@ -1464,11 +1465,17 @@ _CANNOT_NEGATION = re.compile(r"\b(?:pas|plus|pu|not|cannot|unable|cant|wont)\b|
 
 def _cannot_come(text: str, start: int) -> bool:
     """True when the clause before `start` says the patient cannot come then ("je pourrai pas jeudi",
-    "I can't make it Thursday"); a bare "pas lundi, mardi" only refuses a wish."""
+    "I can't make it Thursday", "something came up on Wednesday"); a bare "pas lundi, mardi" only refuses
+    a wish."""
     before = text[max(0, start - 45) : start]
     cut = _CLAUSE_BREAK.match(before)
     clause = before[cut.end() :] if cut else before
+    if _BOOKED_BEFORE.search(clause) and _CONFLICT.search(clause):
+        return True
     return _CANNOT_NEGATION.search(clause) is not None and _CANNOT.search(clause) is not None
+
+
+_CONFLICT = re.compile(r"\b(?:came up|come up|empechement|imprevu|conflit|conflict)\b")
 
 
 def old_day(text: str, today: dt.date) -> tuple[dt.date | None, list[tuple[int, int]]]:

@@ -34,6 +34,8 @@ def read(text: str, lang: str | None = None):
         ("Friday doesn't work, could you push it to Monday", "en", D(2026, 12, 7), D(2026, 12, 4)),
         ("mon rdv pour jeudi, je peux le changer pour lundi?", "fr", D(2026, 12, 7), D(2026, 12, 3)),
         ("can I move my appointment for thursday to monday", "en", D(2026, 12, 7), D(2026, 12, 3)),
+        ("j'ai un empêchement jeudi, on peut-tu le déplacer à lundi?", "fr", D(2026, 12, 7), D(2026, 12, 3)),
+        ("something came up on wednesday, can we move it to friday?", "en", D(2026, 12, 4), D(2026, 12, 9)),
     ],
 )
 def test_a_change_names_the_new_day_and_the_day_it_moves_from(text, lang, new, old):
@@ -137,3 +139,7 @@ def test_while_booking_a_day_refused_is_no_change_of_appointment(text, lang, dat
     result = read(text, lang)
     assert result.intent != "reschedule"
     assert (result.date, result.old_date) == (date, None)
+
+
+def test_a_day_with_a_conflict_is_not_the_wish():
+    assert read("something came up on wednesday, can we do friday?", "en").date == D(2026, 12, 4)
