@@ -9,6 +9,7 @@ from flask import Flask, jsonify
 
 from core.config import Config
 from core.db import ping
+from core.federation import neighbour_health
 from core.jobs import attach_queue
 from core.runtime import Runtime, build_runtime
 
@@ -36,10 +37,12 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     import smsbot
     import staff
     import voicebot
+    from staff import fhir as staff_fhir
 
     app.register_blueprint(voicebot.bp)
     app.register_blueprint(smsbot.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(staff_fhir.bp)  # /fhir: SMART Scheduling Links and the read API
 
     @app.get("/healthz")
     def healthz():
@@ -49,6 +52,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
             "database": "ok" if ok else "down",
             "jobs": "rq" if config.redis_url else "in-process",
         }
+        body["neighbours"] = neighbour_health(runtime) if ok else []  # federation: who answered last poll
         return jsonify(body), 200 if ok else 503
 
     return app
