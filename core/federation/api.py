@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.federation import fhir
-from core.federation.publish import slot_status, walkin_slot, booking_phone
+from core.federation.publish import booking_phone, slot_status, walkin_slot
 from core.models import Appointment, AppointmentStatus, Clinic, Slot
 from core.timeutil import local_to_utc
 
