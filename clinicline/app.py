@@ -52,7 +52,9 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
             "database": "ok" if ok else "down",
             "jobs": "rq" if config.redis_url else "in-process",
         }
-        body["neighbours"] = neighbour_health(runtime) if ok else []  # federation: who answered last poll
+        neighbours = neighbour_health(runtime) if ok else []
+        if neighbours:  # federation: how each neighbour answered its last poll (a down one is flagged here)
+            body["neighbours"] = neighbours
         return jsonify(body), 200 if ok else 503
 
     return app

@@ -68,7 +68,10 @@ def _local(session: Session, here: Clinic, now: dt.datetime) -> list[tuple[Offer
 
 
 def _remote(session: Session, now: dt.datetime, skip_phones: set[str]) -> list[tuple[Offer, tuple | None]]:
-    fresh = [f.id for f in session.scalars(select(FederationFeed).where(FederationFeed.ok_at >= now - STALE))]
+    # A neighbour that did not answer its last poll is skipped: its line may be down with it.
+    fresh = session.scalars(
+        select(FederationFeed.id).where(FederationFeed.status == "ok", FederationFeed.ok_at >= now - STALE)
+    ).all()
     if not fresh:
         return []
     rows = session.scalars(

@@ -46,7 +46,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("feed_id", "type", "resource_id"),
     )
     with op.batch_alter_table("federation_resources", schema=None) as batch_op:
-        batch_op.create_index("ix_federation_resources_free_start", ["type", "free", "starts_at"], unique=False)
+        batch_op.create_index(
+            "ix_federation_resources_free_start", ["type", "free", "starts_at"], unique=False
+        )
     op.create_table(
         "patient_areas",
         sa.Column("patient_id", sa.Integer(), nullable=False),
