@@ -30,12 +30,12 @@ def publish_command(directory: Path, base_url: str | None) -> None:
     """Write the SMART Scheduling Links files ($bulk-publish and the NDJSON files) for a static web host."""
     from core.federation.publish import build
 
-    runtime = _runtime()
-    base = (base_url or runtime.config.public_base_url or "").rstrip("/")
+    base = (base_url or Config.from_env().public_base_url or "").rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise click.UsageError(
             "give --base-url https://… (or set PUBLIC_BASE_URL): the manifest needs full URLs"
         )
+    runtime = _runtime()
     try:
         with runtime.session_factory() as session:
             publication = build(session, runtime.now(), base)

@@ -20,6 +20,7 @@ from prompts import render
 from prompts.format import format_time, format_when
 
 ALL = "1"  # on the phone: hear every clinic, without a postal code
+NAME_SMS = 40
 
 
 @starter("elsewhere")
@@ -52,11 +53,19 @@ def _when(t: Turn, instant: dt.datetime) -> str:
     return format_when(local, t.lang, t.channel)
 
 
+def short_name(name: str, limit: int = NAME_SMS) -> str:
+    """A clinic's name cut at a word for SMS, so three offers fit in three segments."""
+    if len(name) <= limit:
+        return name
+    cut = name[: limit + 1].rsplit(" ", 1)[0] if " " in name[:limit] else name[:limit]
+    return cut.rstrip(" -–,.'")
+
+
 def _line(t: Turn, offer: federation.Offer) -> Say:
     km = ""
     if offer.km is not None:
         km = render("elsewhere_km_voice" if t.voice else "elsewhere_km", t.lang, t.channel, km=offer.km)
-    name = offer.name if t.voice else offer.name[:40]
+    name = offer.name if t.voice else short_name(offer.name)
     phone = t.show_phone(offer.phone) if not t.voice else offer.phone
     if offer.starts_at is not None:
         return Say(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core.models import AuditEntry, PatientArea
 from smsbot.segments import segments
 from tests.federation.helpers import fill_clinic
@@ -103,3 +105,57 @@ def test_a_caller_without_a_postal_code_presses_1_to_hear_all_clinics(client, fe
     call.press("1")
     call.press("1")
     assert any("To be transferred to Clinique du Parc, press 1." in said for said in call.heard)
+
+
+def _neighbour_with(runtime, clinics: list[tuple[str, str, float, float]]) -> None:
+    """A neighbour's files as the discovery job stores them: each clinic with one free slot tomorrow."""
+    import datetime as dt
+
+    from core.models import FederationFeed, FederationResource
+
+    now = runtime.now()
+    with runtime.session_factory.begin() as session:
+        feed = FederationFeed(
+            url="https://n.example/fhir/$bulk-publish", source="env", status="ok", ok_at=now
+        )
+        session.add(feed)
+        session.flush()
+        for i, (name, phone, lat, lon) in enumerate(clinics):
+            start = now + dt.timedelta(days=1, hours=i)
+            session.add_all([
+                FederationResource(feed_id=feed.id, type="Location", resource_id=f"l{i}",
+                                   data={"name": name, "phone": phone, "latitude": lat, "longitude": lon}),
+                FederationResource(feed_id=feed.id, type="Schedule", resource_id=f"s{i}", parent_id=f"l{i}", data={}),
+                FederationResource(feed_id=feed.id, type="Slot", resource_id=f"x{i}", parent_id=f"s{i}", free=True,
+                                   starts_at=start, ends_at=start + dt.timedelta(minutes=15), data={"phone": phone}),
+            ])  # fmt: skip
+
+
+@pytest.mark.parametrize("lang_word", ["RDV", "I need an appointment"])
+def test_three_offers_with_long_accented_names_stay_within_three_gsm7_segments(
+    client, fed_runtime, lang_word
+):
+    fill_clinic(fed_runtime, "westmount")
+    _neighbour_with(
+        fed_runtime,
+        [
+            (
+                "Clinique médicale de l'Hôpital général du Montréal métropolitain",
+                "+15145550300",
+                45.52,
+                -73.57,
+            ),
+            (
+                "Groupe de médecine familiale Côte-des-Neiges–Notre-Dame-de-Grâce",
+                "+15145550400",
+                45.49,
+                -73.62,
+            ),
+        ],
+    )
+    phone = texter(client)
+    phone(lang_word)
+    offered = phone("H3Z")
+    assert len(offered.text.splitlines()) == 4  # the heading and three clinics
+    count = segments(offered.text)
+    assert count.segments <= 3, (count, offered.text)
