@@ -37,12 +37,14 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     import smsbot
     import staff
     import voicebot
+    from staff import api_tokens as staff_api_tokens
     from staff import fhir as staff_fhir
 
     app.register_blueprint(voicebot.bp)
     app.register_blueprint(smsbot.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(staff_fhir.bp)  # /fhir: SMART Scheduling Links and the read API
+    app.register_blueprint(staff_api_tokens.bp)  # /staff/api-tokens: the read API's tokens
 
     @app.get("/healthz")
     def healthz():
