@@ -75,7 +75,7 @@ def _search(what: str, run) -> Response:
             return _outcome(400, "invalid", str(exc))
         tokens.record_read(session, token, what, len(found), request.query_string.decode(errors="replace"))
         bundle = api.fhir.searchset(found, _base_url() + "/fhir")
-    return Response(bundle.model_dump_json(exclude_none=True), mimetype=FHIR_JSON)
+    return Response(api.fhir.to_json(bundle), mimetype=FHIR_JSON)
 
 
 @bp.get("/Slot")

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.federation import fhir
-from core.federation.publish import booking_phone, slot_status, walkin_slot
-from core.models import Appointment, AppointmentStatus, Clinic, Slot
+from core.federation.publish import appointment_slots, booking_phone, walkin_slot
+from core.models import Appointment, AppointmentStatus, Clinic
 from core.timeutil import local_to_utc
 
 LIMIT = 2000
@@ -78,27 +78,12 @@ def search_slots(
     """The clinic's slots of one schedule, optionally by start time and status."""
     kind = schedule_kind(clinic, schedule)
     low, high = time_bounds(start, clinic.timezone)
-    phone = booking_phone(clinic)
     if kind == "walkin":
-        found = [s for s in [walkin_slot(session, clinic, now, phone)] if s is not None]
+        today = walkin_slot(session, clinic, now, booking_phone(clinic))
+        found = [fhir.as_dict(today)] if today is not None else []
     else:
-        query = select(Slot).where(Slot.clinic_id == clinic.id).order_by(Slot.starts_at, Slot.practitioner_id)
-        if low:
-            query = query.where(Slot.starts_at >= low)
-        if high:
-            query = query.where(Slot.starts_at < high)
-        found = [
-            fhir.slot(
-                id=f"{clinic.id}-{row.id}",
-                schedule_id=f"{clinic.id}-appointments",
-                status=slot_status(row, now),
-                start=fhir.instant(row.starts_at, clinic.timezone),
-                end=fhir.instant(row.ends_at, clinic.timezone),
-                booking_phone=phone,
-            )
-            for row in session.scalars(query.limit(LIMIT))
-        ]
-    return [s for s in found if status is None or s.status == status]
+        found = appointment_slots(session, clinic, now, low, high, limit=LIMIT)
+    return [s for s in found if status is None or s["status"] == status]
 
 
 def search_appointments(
@@ -119,15 +104,17 @@ def search_appointments(
             raise BadSearch(f"unknown appointment status {status!r}")
         query = query.where(Appointment.status == wanted[status])
     return [
-        fhir.appointment(
-            id=f"{clinic.id}-{row.id}",
-            status=APPOINTMENT_STATUS[row.status],
-            start=fhir.instant(row.starts_at, clinic.timezone),
-            end=fhir.instant(row.slot.ends_at, clinic.timezone),
-            slot_id=f"{clinic.id}-{row.slot_id}",
-            code=row.code,
-            patient=row.patient.name or "-",
-            phone=row.patient.phone,
+        fhir.as_dict(
+            fhir.appointment(
+                id=f"{clinic.id}-{row.id}",
+                status=APPOINTMENT_STATUS[row.status],
+                start=fhir.instant(row.starts_at, clinic.timezone),
+                end=fhir.instant(row.slot.ends_at, clinic.timezone),
+                slot_id=f"{clinic.id}-{row.slot_id}",
+                code=row.code,
+                patient=row.patient.name or "-",
+                phone=row.patient.phone,
+            )
         )
         for row in session.scalars(query.limit(LIMIT))
     ]

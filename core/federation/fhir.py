@@ -6,7 +6,10 @@ whose Location, Schedule, Slot and Appointment are the same for everything publi
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
+import re
 
 from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 from fhir.resources.R4B.bundle import Bundle
@@ -34,6 +37,8 @@ APPOINTMENT_REASON = "http://terminology.hl7.org/CodeSystem/v2-0276"
 ROUTINE = {"system": APPOINTMENT_REASON, "code": "ROUTINE", "display": "Routine appointment"}
 WALKIN = {"system": APPOINTMENT_REASON, "code": "WALKIN", "display": "A previously unscheduled walk-in visit"}
 TYPES = ("Location", "Schedule", "Slot")
+SLOT_STATUSES = ("free", "busy", "busy-tentative", "busy-unavailable")
+_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 
 def instant(moment: dt.datetime, tz: str) -> str:
@@ -107,6 +112,30 @@ def slot(
     )
 
 
+class SlotStamp:
+    """Many slots of one schedule, fast: one is built and checked by fhir.resources, the others copy its shape.
+
+    Only the id, status, start and end differ between the slots of a schedule, and each is checked here
+    (an id of the guide's alphabet, a status of the value set, instants as `instant` writes them), so
+    every copy is as valid as the one the model checked; a rebuild of thousands of slots stays cheap.
+    """
+
+    def __init__(self, *, schedule_id: str, booking_phone: str | None, tz: str):
+        self.tz = tz
+        sample = slot(
+            id="sample", schedule_id=schedule_id, status="free", start="2026-01-05T09:00:00-05:00",
+            end="2026-01-05T09:15:00-05:00", booking_phone=booking_phone,
+        )  # fmt: skip
+        self._shape = as_dict(sample)
+
+    def __call__(self, *, id: str, status: str, start: dt.datetime, end: dt.datetime) -> dict:
+        if not _ID.match(id) or status not in SLOT_STATUSES or end <= start:
+            raise ValueError(f"not a publishable slot: {id!r} {status!r} {start} {end}")
+        out = copy.deepcopy(self._shape)
+        out.update(id=id, status=status, start=instant(start, self.tz), end=instant(end, self.tz))
+        return out
+
+
 def appointment(
     *, id: str, status: str, start: str, end: str, slot_id: str, code: str, patient: str, phone: str
 ) -> FhirAppointment:
@@ -130,19 +159,22 @@ def appointment(
     )
 
 
-def searchset(resources: list, base: str) -> Bundle:
-    """A search result Bundle."""
-    return Bundle(
-        type="searchset",
-        total=len(resources),
-        entry=[
-            {"fullUrl": f"{base}/{r.get_resource_type()}/{r.id}", "resource": r, "search": {"mode": "match"}}
+def searchset(resources: list[dict], base: str) -> dict:
+    """A search result Bundle (its frame checked by fhir.resources; entries are already-checked resources)."""
+    bundle = as_dict(Bundle(type="searchset", total=len(resources)))
+    if resources:
+        bundle["entry"] = [
+            {"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r, "search": {"mode": "match"}}
             for r in resources
         ]
-        or None,
-    )
+    return bundle
 
 
-def to_json(resource) -> str:
+def as_dict(resource) -> dict:
+    """A checked model as plain JSON data (resourceType first, no empty fields)."""
+    return resource.model_dump(mode="json", exclude_none=True)
+
+
+def to_json(resource: dict) -> str:
     """One resource as minified JSON (one NDJSON line)."""
-    return resource.model_dump_json(exclude_none=True)
+    return json.dumps(resource, separators=(",", ":"), ensure_ascii=False)

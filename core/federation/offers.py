@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.federation import places
+from core.federation import fhir, places
 from core.federation.discover import OFFER_HORIZON
 from core.federation.publish import booking_phone, place_of, walkin_slot
 from core.models import Clinic, FederationFeed, FederationResource, Patient, PatientArea, Slot, utcnow
@@ -44,6 +44,13 @@ def _position(place: dict) -> tuple[float, float] | None:
 def clinic_position(clinic: Clinic) -> tuple[float, float] | None:
     """Where a clinic of this instance is (from its clinics file)."""
     return _position(place_of(clinic))
+
+
+def walkin_places(slot) -> int | None:
+    """The places left in a published walk-in Slot (its capacity extension), None when it is not free."""
+    if slot is None or slot.status != "free":
+        return None
+    return next((e.valueInteger for e in slot.extension or [] if e.url == fhir.SLOT_CAPACITY), None)
 
 
 def _local(session: Session, here: Clinic, now: dt.datetime) -> list[tuple[Offer, tuple | None]]:

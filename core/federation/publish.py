@@ -129,54 +129,64 @@ def walkin_slot(session: Session, clinic: Clinic, now: dt.datetime, phone: str |
     )
 
 
-def resources(session: Session, now: dt.datetime, base_url: str) -> dict[str, list]:
-    """The Location, Schedule and Slot resources of every clinic of this instance."""
-    out: dict[str, list] = {t: [] for t in fhir.TYPES}
+def resources(session: Session, now: dt.datetime, base_url: str) -> dict[str, list[dict]]:
+    """The Location, Schedule and Slot resources of every clinic of this instance, as JSON data."""
+    out: dict[str, list[dict]] = {t: [] for t in fhir.TYPES}
     clinics = session.scalars(select(Clinic).order_by(Clinic.id)).all()
-    horizon = now + dt.timedelta(days=HORIZON_DAYS)
     for clinic in clinics:
         phone = booking_phone(clinic)
         name = clinic.name
         out["Location"].append(
-            fhir.location(
-                id=clinic.id,
-                name=name,
-                phone=phone,
-                place=place_of(clinic),
-                identifier_system=f"{base_url}/fhir/Location",
+            fhir.as_dict(
+                fhir.location(
+                    id=clinic.id,
+                    name=name,
+                    phone=phone,
+                    place=place_of(clinic),
+                    identifier_system=f"{base_url}/fhir/Location",
+                )
             )
         )
-        out["Schedule"].append(
-            fhir.schedule(
-                id=f"{clinic.id}-appointments", location_id=clinic.id, location_name=name, walkin=False
-            )
-        )
-        if clinic.walkin_enabled:
+        kinds = [False, True] if clinic.walkin_enabled else [False]
+        for walkin in kinds:
+            schedule_id = f"{clinic.id}-{'walkin' if walkin else 'appointments'}"
             out["Schedule"].append(
-                fhir.schedule(
-                    id=f"{clinic.id}-walkin", location_id=clinic.id, location_name=name, walkin=True
+                fhir.as_dict(
+                    fhir.schedule(id=schedule_id, location_id=clinic.id, location_name=name, walkin=walkin)
                 )
             )
-        slots = session.scalars(
-            select(Slot)
-            .where(Slot.clinic_id == clinic.id, Slot.starts_at > now, Slot.starts_at < horizon)
-            .order_by(Slot.starts_at, Slot.practitioner_id)
-        ).all()
-        for row in slots:
-            out["Slot"].append(
-                fhir.slot(
-                    id=f"{clinic.id}-{row.id}",
-                    schedule_id=f"{clinic.id}-appointments",
-                    status=slot_status(row, now),
-                    start=fhir.instant(row.starts_at, clinic.timezone),
-                    end=fhir.instant(row.ends_at, clinic.timezone),
-                    booking_phone=phone,
-                )
-            )
-        walkin = walkin_slot(session, clinic, now, phone)
-        if walkin is not None:
-            out["Slot"].append(walkin)
+        out["Slot"].extend(
+            appointment_slots(session, clinic, now, now, now + dt.timedelta(days=HORIZON_DAYS))
+        )
+        walkin_today = walkin_slot(session, clinic, now, phone)
+        if walkin_today is not None:
+            out["Slot"].append(fhir.as_dict(walkin_today))
     return out
+
+
+def appointment_slots(
+    session: Session,
+    clinic: Clinic,
+    now: dt.datetime,
+    start: dt.datetime | None,
+    end: dt.datetime | None = None,
+    limit: int | None = None,
+) -> list[dict]:
+    """The clinic's appointment slots starting in [start, end), free or busy, as Slot resources."""
+    query = select(Slot).where(Slot.clinic_id == clinic.id).order_by(Slot.starts_at, Slot.practitioner_id)
+    if start is not None:  # from `now` on: only slots still to come (one starting this instant is gone)
+        query = query.where(Slot.starts_at > start) if start <= now else query.where(Slot.starts_at >= start)
+    if end is not None:
+        query = query.where(Slot.starts_at < end)
+    if limit is not None:
+        query = query.limit(limit)
+    stamp = fhir.SlotStamp(
+        schedule_id=f"{clinic.id}-appointments", booking_phone=booking_phone(clinic), tz=clinic.timezone
+    )
+    return [
+        stamp(id=f"{clinic.id}-{row.id}", status=slot_status(row, now), start=row.starts_at, end=row.ends_at)
+        for row in session.scalars(query)
+    ]
 
 
 def _etag(body: bytes) -> str:
