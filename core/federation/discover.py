@@ -306,9 +306,13 @@ def _poll_one(runtime, http, feed_id: int, now: dt.datetime) -> str:
         log.exception("reading neighbour %s failed", feed.url)
         read, error = None, f"unreadable: {type(exc).__name__}"[:200]
     with runtime.session_factory.begin() as session:
-        row = session.get(FederationFeed, feed_id)
+        # Locked: two workers polling the same neighbour at once store one after the other, and the
+        # later one of the same round leaves the first one's rows alone.
+        row = session.get(FederationFeed, feed_id, with_for_update=True, populate_existing=True)
         if row is None:
             return "gone"
+        if row.checked_at is not None and row.checked_at > feed_checked(feed) and row.checked_at >= now:
+            return row.status
         row.checked_at = now
         if read is None:
             log.warning("neighbour %s is down: %s", row.url, error)
@@ -319,6 +323,11 @@ def _poll_one(runtime, http, feed_id: int, now: dt.datetime) -> str:
         row.status, row.error, row.ok_at = "ok", None, now
         row.transaction_time, row.etag = read.transaction_time, read.etag
     return "ok"
+
+
+def feed_checked(feed: FederationFeed) -> dt.datetime:
+    """When a feed was last checked (the distant past when never)."""
+    return feed.checked_at or dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def poll_job() -> dict[str, str]:
