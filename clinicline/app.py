@@ -9,6 +9,7 @@ from flask import Flask, jsonify
 
 from core.config import Config
 from core.db import ping
+from core.federation import neighbour_health
 from core.jobs import attach_queue
 from core.runtime import Runtime, build_runtime
 
@@ -36,10 +37,14 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     import smsbot
     import staff
     import voicebot
+    from staff import api_tokens as staff_api_tokens
+    from staff import fhir as staff_fhir
 
     app.register_blueprint(voicebot.bp)
     app.register_blueprint(smsbot.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(staff_fhir.bp)  # /fhir: SMART Scheduling Links and the read API
+    app.register_blueprint(staff_api_tokens.bp)  # /staff/api-tokens: the read API's tokens
 
     @app.get("/healthz")
     def healthz():
@@ -49,6 +54,9 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
             "database": "ok" if ok else "down",
             "jobs": "rq" if config.redis_url else "in-process",
         }
+        neighbours = neighbour_health(runtime) if ok else []
+        if neighbours:  # federation: how each neighbour answered its last poll (a down one is flagged here)
+            body["neighbours"] = neighbours
         return jsonify(body), 200 if ok else 503
 
     return app

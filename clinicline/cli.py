@@ -139,10 +139,14 @@ def serve(host: str, port: int, threads: int) -> None:
 
 from clinicline.call_cmd import call_command  # noqa: E402  (the commands beside the channels' code)
 from clinicline.jobs_cmd import jobs_command  # noqa: E402
+from clinicline.publish_cmd import neighbours_command, publish_command  # noqa: E402
 from clinicline.sms_cmd import sms_command  # noqa: E402
+from clinicline.token_cmd import token_command  # noqa: E402
 from clinicline.understand_cmd import understand_command  # noqa: E402
 
 for _command in (understand_command, sms_command, call_command, jobs_command):
+    main.add_command(_command)
+for _command in (publish_command, neighbours_command, token_command):  # federation and the read API
     main.add_command(_command)
 
 

@@ -160,7 +160,7 @@ def _apply_clinic(session: Session, spec: dict, cid: str) -> Clinic:
         walkin_closes=closes,
         walkin_capacity=_number(walkin, "capacity", 0, 0, 10_000),
         walkin_minutes_per_patient=_number(walkin, "minutes_per_patient", 15, 1, 240),
-        settings=dict(spec.get("settings") or {}),
+        settings=_with_location(dict(spec.get("settings") or {}), spec.get("location")),
     )
     for key, value in fields.items():
         if getattr(clinic, key) != value:
@@ -170,6 +170,45 @@ def _apply_clinic(session: Session, spec: dict, cid: str) -> Clinic:
     replace_hours(clinic, "appointments", parse_hours((spec.get("appointments") or {}).get("hours", {}), cid))
     replace_hours(clinic, "walkin", [(d, opens, closes) for d in walkin_days])
     return clinic
+
+
+# ---- federation: where a clinic is, and the neighbours an instance reads ----------------------------------
+
+
+def _with_location(settings: dict, location: object) -> dict:
+    """The clinic's [clinic.location] (coordinates and address, for 'nearby' and the published Location)."""
+    if location is None:
+        return settings
+    if not isinstance(location, dict):
+        raise ClinicsFileError("[clinic.location] must be a table")
+    place = {}
+    for key, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
+        value = location.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            raise ClinicsFileError(f"location.{key} must be a number from {low} to {high}, not {value!r}")
+        place[key] = float(value)
+    for key in ("address", "city", "province", "postal_code"):
+        value = location.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ClinicsFileError(f"location.{key} must be text")
+        if value:
+            place[key] = value.strip()
+    return {**settings, "location": place}
+
+
+def read_neighbours(path: Path) -> list[str]:
+    """The `neighbours` of a clinics file: the `$bulk-publish` manifest URLs of other clinicline instances."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ClinicsFileError(f"{path}: {exc}") from exc
+    urls = data.get("neighbours", [])
+    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+        raise ClinicsFileError(f"{path}: neighbours must be a list of URLs")
+    for url in urls:
+        if not url.startswith(("http://", "https://")) or not url.rstrip("/").endswith("$bulk-publish"):
+            raise ClinicsFileError(f"{path}: neighbour {url!r} is not an http(s) URL ending in $bulk-publish")
+    return [u.rstrip("/") for u in urls]
 
 
 def _phone(value: str | None, where: str) -> str | None:
@@ -228,4 +267,7 @@ def load_clinics(session: Session, path: Path, now: dt.datetime, horizon_days: i
         report.clinics.append(clinic.id)
         report.slots_added += added
         report.slots_withdrawn += withdrawn
+    from core.federation.discover import set_file_neighbours  # the federation reads this file's neighbours
+
+    set_file_neighbours(session, read_neighbours(path))
     return report

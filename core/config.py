@@ -28,6 +28,7 @@ class Config:
     slot_horizon_days: int = 30
     retention_days: int = 30
     testing: bool = False
+    neighbours: tuple[str, ...] = ()  # CLINICLINE_NEIGHBOURS: other instances' $bulk-publish URLs
     extra: dict = field(default_factory=dict)
 
     @property
@@ -66,6 +67,7 @@ class Config:
             secret_key=env.get("SECRET_KEY") or None,
             clinics_file=Path(clinics) if clinics else None,
             staff_password=env.get("CLINICLINE_STAFF_PASSWORD") or None,
+            neighbours=tuple(u for u in env.get("CLINICLINE_NEIGHBOURS", "").replace(",", " ").split() if u),
         )
         values.update(overrides)
         return cls(**values)

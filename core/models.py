@@ -371,3 +371,69 @@ class CallbackRequest(Base):
     reason: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(12), default="open")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# ---- federation (SMART Scheduling Links), API tokens, patients' postal areas --------------------------------
+
+
+class FederationFeed(Base):
+    """A neighbour's `$bulk-publish` manifest we poll, and how the last poll went."""
+
+    __tablename__ = "federation_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(500), unique=True)
+    source: Mapped[str] = mapped_column(String(8), default="file")  # "file" (clinics file) | "env"
+    status: Mapped[str] = mapped_column(String(12), default="new")  # new | ok | down
+    error: Mapped[str | None] = mapped_column(String(200))
+    checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ok_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    full_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # last read without `_since`
+    transaction_time: Mapped[str | None] = mapped_column(String(40))  # the manifest's, as published
+    etag: Mapped[str | None] = mapped_column(String(200))
+
+
+class FederationResource(Base):
+    """One Location, Schedule or Slot read from a neighbour's files: turns read these, never the network."""
+
+    __tablename__ = "federation_resources"
+    __table_args__ = (
+        UniqueConstraint("feed_id", "type", "resource_id"),
+        Index("ix_federation_resources_free_start", "type", "free", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("federation_feeds.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(12))  # Location | Schedule | Slot
+    resource_id: Mapped[str] = mapped_column(String(64))
+    parent_id: Mapped[str | None] = mapped_column(String(64))  # Slot -> Schedule id, Schedule -> Location id
+    free: Mapped[bool] = mapped_column(Boolean, default=False)
+    starts_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)  # the few fields a turn needs, already checked
+
+
+class PatientArea(Base):
+    """A patient's postal area (the first three characters of the postal code), asked once and remembered."""
+
+    __tablename__ = "patient_areas"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True)
+    fsa: Mapped[str] = mapped_column(String(3))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiToken(Base):
+    """A clinic system's key to the read API; only a hash is kept, and a revoked token stays for the audit."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in lists and the audit log
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from core.dialog import elsewhere
 from core.dialog.engine import Question, Turn, describe_yes_no, question, starter, yes_no, yes_no_choices
 from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
@@ -131,8 +132,8 @@ def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
     if not found.slots and more:
         t.lead.append(Say("no_more_slots"))
         return t.ask("book_day", data=_keep(t))
-    if not found.slots:
-        return t.done(Say("slots_none", {"phone": t.clinic_phone()}))
+    if not found.slots:  # nothing here: other clinics of the region (core/dialog/elsewhere.py)
+        return elsewhere.when_full(t, Say("slots_none", {"phone": t.clinic_phone()}))
     data = _keep(t)
     data.update(
         wish=wish,

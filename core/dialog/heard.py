@@ -8,9 +8,12 @@ import unicodedata
 from dataclasses import dataclass
 
 from core.dialog.types import Inbound
+from core.language.elsewhere import asks_elsewhere
 
 log = logging.getLogger(__name__)
 
+# Intents that "ailleurs" / "another clinic" takes over ("un RDV ailleurs"); safety and opt-out words never.
+ELSEWHERE_OVER = ("other", "book", "walkin", "no")
 MAX_TEXT = 500  # long messages arrive reassembled; the meaning is in the first sentences
 
 
@@ -116,8 +119,11 @@ def from_text(text: str, lang: str, local_now: dt.datetime, confidence: float | 
     except Exception:  # the language layer must never take a turn down: treat as not understood
         log.exception("understanding failed")
         return Heard(intent="other", text=text, lang=lang, confidence=confidence)
+    intent = getattr(u, "intent", "other") or "other"
+    if intent in ELSEWHERE_OVER and asks_elsewhere(text):  # federation: look at other clinics
+        intent = "elsewhere"
     return Heard(
-        intent=getattr(u, "intent", "other") or "other",
+        intent=intent,
         date=_as_date(getattr(u, "date", None)),
         time=_as_time(getattr(u, "time", None)),
         part_of_day=getattr(u, "part_of_day", None),

@@ -10,6 +10,7 @@ import logging
 
 from sqlalchemy import delete, func, or_, select
 
+from core.federation import discover
 from core.jobs import delivery
 from core.jobs.context import current_runtime
 from core.models import Clinic, Conversation, OutboundMessage, ProcessedEvent, Slot, utcnow
@@ -122,6 +123,7 @@ def tick() -> dict[str, int]:
         walkin_clinics = session.scalars(select(Clinic.id).where(Clinic.walkin_enabled.is_(True))).all()
     notices = sum(len(check_queue_notices(clinic_id)) for clinic_id in walkin_clinics)
     extended = _extend_horizons(runtime, now)
+    runtime.jobs.enqueue(discover.POLL_JOB)  # the neighbours' availability, off the tick's own thread of work
     return {"messages": len(due), "notices": notices, "holds_released": released, "slots_added": extended}
 
 

@@ -82,6 +82,15 @@ def long_values(lang: str) -> dict[str, str]:
         # composed parts
         "label": when,
         "heard": when,
+        # other clinics of the region (core/dialog/elsewhere.py): one offer line here; three together are
+        # measured against 3 segments in tests/federation/test_elsewhere.py
+        "fsa": "H2X",
+        "km": " (45 km)",
+        "places": "30",
+        "intro": prompts.render("elsewhere_intro_near", lang, "sms", fsa="H2X"),
+        "offers": prompts.render(
+            "elsewhere_offer", lang, "sms", name=clinic[:40], km=" (45 km)", when=when, phone="514-555-0199"
+        ),
     }
 
 
