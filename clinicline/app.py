@@ -7,6 +7,7 @@ import secrets
 
 from flask import Flask, jsonify
 
+from clinicline.metrics import init_degraded_line
 from core.config import Config
 from core.db import ping
 from core.jobs import attach_queue
@@ -40,6 +41,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.register_blueprint(voicebot.bp)
     app.register_blueprint(smsbot.bp)
     app.register_blueprint(staff.bp)
+    init_degraded_line(app, runtime)  # /metrics, and a replay of what the spool kept while the database was down
 
     @app.get("/healthz")
     def healthz():

@@ -10,6 +10,7 @@ import logging
 
 from sqlalchemy import delete, func, or_, select
 
+from core import snapshot, spool
 from core.jobs import delivery
 from core.jobs.context import current_runtime
 from core.models import Clinic, Conversation, OutboundMessage, ProcessedEvent, Slot, utcnow
@@ -114,6 +115,7 @@ def tick() -> dict[str, int]:
     """The periodic work: due and abandoned messages, walk-in notices, expired holds, the slot horizon."""
     runtime = current_runtime()
     now = runtime.now()
+    replayed = spool.replay(runtime, wait=False).done  # the database answers: what the spool kept goes first
     due = due_message_ids(runtime)
     for message_id in due:
         runtime.jobs.enqueue(SEND, message_id)
@@ -122,7 +124,14 @@ def tick() -> dict[str, int]:
         walkin_clinics = session.scalars(select(Clinic.id).where(Clinic.walkin_enabled.is_(True))).all()
     notices = sum(len(check_queue_notices(clinic_id)) for clinic_id in walkin_clinics)
     extended = _extend_horizons(runtime, now)
-    return {"messages": len(due), "notices": notices, "holds_released": released, "slots_added": extended}
+    snapshot.refresh(runtime)  # the local copy read while the database is gone
+    return {
+        "messages": len(due),
+        "notices": notices,
+        "holds_released": released,
+        "slots_added": extended,
+        "replayed": replayed,
+    }
 
 
 def _extend_horizons(runtime, now: dt.datetime) -> int:
