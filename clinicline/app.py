@@ -41,7 +41,9 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.register_blueprint(voicebot.bp)
     app.register_blueprint(smsbot.bp)
     app.register_blueprint(staff.bp)
-    init_degraded_line(app, runtime)  # /metrics, and a replay of what the spool kept while the database was down
+    init_degraded_line(
+        app, runtime
+    )  # /metrics, and a replay of what the spool kept while the database was down
 
     @app.get("/healthz")
     def healthz():

@@ -107,8 +107,8 @@ def _appointments(snapshot: Snapshot, clinic_id: str, clinic: dict, phone: str, 
         at = format_when(taken.replace(tzinfo=None, second=0, microsecond=0), lang, CHANNEL)
     upcoming = snapshot.upcoming(clinic_id, phone, now)[:MAX_APPOINTMENTS]
     if not upcoming:
-        return render("degraded_no_appointments", lang, CHANNEL, at=at)
-    items = "; ".join(
+        return render("degraded_no_appointments", lang, CHANNEL, time=at)
+    items = "\n".join(
         render(
             "degraded_appointment_item",
             lang,
@@ -119,7 +119,7 @@ def _appointments(snapshot: Snapshot, clinic_id: str, clinic: dict, phone: str, 
         )
         for a in upcoming
     )
-    return render("degraded_appointments", lang, CHANNEL, at=at, items=items)
+    return render("degraded_appointments", lang, CHANNEL, time=at) + "\n" + items
 
 
 def spool_status(runtime, form) -> None:

@@ -203,20 +203,18 @@ def _appointments(runtime, form, lang: str, phone: str) -> str:
     upcoming = snapshot.upcoming(clinic[0], phone, now)[:MAX_APPOINTMENTS]
     response = VoiceResponse()
     if not upcoming:
-        _say(response, "degraded_no_appointments", lang, at=at)
+        _say(response, "degraded_no_appointments", lang, time=at)
     else:
-        items = " ; ".join(
-            render(
+        _say(response, "degraded_appointments", lang, time=at)
+        for a in upcoming:
+            _say(
+                response,
                 "degraded_appointment_item",
                 lang,
-                CHANNEL,
                 when=format_when(to_local(a.starts_at, timezone).replace(tzinfo=None), lang, CHANNEL),
                 practitioner=a.practitioner,
                 code=", ".join(a.code),
             )
-            for a in upcoming
-        )
-        _say(response, "degraded_appointments", lang, at=at, items=items)
     _say(response, "goodbye", lang, clinic=clinic[1].get("name_en" if lang == "en" else "name") or "")
     response.hangup()
     return _said("appointments", str(response))

@@ -168,7 +168,7 @@ def _outcome_message(session, entry, clinic, patient, key, now, values, ticket):
         lang,
         channel,
         clinic=clinic.display_name(lang),
-        arrived=format_time(arrived, lang, channel),
+        time=format_time(arrived, lang, channel),
         **values,
     )
     message = create_message(
