@@ -81,8 +81,8 @@ def inbound_sms() -> Response:
             render=renderer(timezone),
             event_key=f"sms:{message_sid}" if message_sid else None,
         )
-    except SQLAlchemyError:
-        log.exception("database unavailable while answering an SMS")
+    except SQLAlchemyError as exc:  # an outage: one line each, not a traceback per patient
+        log.error("database unavailable while answering an SMS: %s", exc.__class__.__name__)
         return _xml(degraded.fallback(rt, form, clean_body(form.get("Body"))))
     except Exception:  # a patient must get an answer even when a turn breaks; the log keeps the error
         log.exception("SMS turn failed")
@@ -103,8 +103,10 @@ def sms_status() -> Response:
     try:
         with rt.session_factory.begin() as session:
             record_delivery_status(session, message_sid, status, form.get("ErrorCode") or None, rt.now())
-    except SQLAlchemyError:
-        log.exception("database unavailable while recording SMS status %s", message_sid)
+    except SQLAlchemyError as exc:
+        log.error(
+            "database unavailable while recording SMS status %s: %s", message_sid, exc.__class__.__name__
+        )
         degraded.spool_status(rt, form)  # Twilio does not send a status again: keep it for replay
     return Response(status=204)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, func, select, text
 
 from core.db import make_engine, make_session_factory
@@ -43,6 +44,7 @@ CALLERS = [f"+1514555{3200 + i:04d}" for i in range(3)]
 HELD = 10  # the replay is held at this entry (0-based): the 11th patient's row is locked
 MARIE = "+15145553300"
 PASSWORD = "outage-test-password"
+METRICS_TOKEN = "outage-test-metrics"
 
 CLINICS_FILE = f"""
 [[clinic]]
@@ -94,6 +96,8 @@ def env(postgres, redis_url, fake_twilio, tmp_path):
         conn.execute(text('CREATE DATABASE "outage"'))
     admin.dispose()
     port = free_port()
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
     base = {
         k: v for k, v in os.environ.items() if not k.startswith(("CLINICLINE_", "TWILIO_", "PROMETHEUS_"))
     }
@@ -108,6 +112,8 @@ def env(postgres, redis_url, fake_twilio, tmp_path):
         "PORT": str(port),
         "SECRET_KEY": "outage-test-secret",
         "CLINICLINE_STAFF_PASSWORD": PASSWORD,
+        "CLINICLINE_METRICS_TOKEN": METRICS_TOKEN,
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         "CLINICLINE_INSTANCE": str(tmp_path / "instance"),
         "PYTHONUNBUFFERED": "1",
         "HOME": str(tmp_path),
@@ -299,6 +305,32 @@ def test_an_outage_keeps_walkin_and_callback_requests_and_replays_them_once(
             assert "complet" in by_number[phone], by_number[phone]
         for phone in CALLERS:
             assert "rappellera" in by_number[phone]
+
+        # Gunicorn's workers, dead and alive, counted together (prometheus-client's multiprocess mode).
+        scraped = requests.get(
+            base + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10
+        )
+        assert scraped.status_code == 200, scraped.text
+        figures = {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(scraped.text)
+            for s in family.samples
+        }
+        assert (
+            figures[
+                ("clinicline_degraded_answers_total", (("answer", "walkin_recorded"), ("channel", "sms")))
+            ]
+            == 20
+        )
+        assert (
+            figures[
+                ("clinicline_degraded_answers_total", (("answer", "callback_recorded"), ("channel", "voice")))
+            ]
+            == 3
+        )
+        assert figures[("clinicline_spool_depth", ())] == 0
+        assert figures[("clinicline_outbound_messages", (("kind", "sms"), ("status", "sent")))] == 23
+        assert figures[("clinicline_walkin_waiting", (("clinic", "essai"),))] == CAPACITY
 
         with requests.Session() as staff:
             staff.post(base + "/staff/login", data={"name": "Julie", "password": PASSWORD}, timeout=10)
