@@ -272,3 +272,25 @@ def test_walkin_is_not_taken_for_a_clinic_without_walkin(line, client, clock):
     with database_down(line):
         reply = Texter(client, TOKEN, MARIE, WESTMOUNT)("WALK-IN")
     assert "9-1-1" in reply.text and spool_for(line).depth() == 0
+
+
+def test_a_landline_caller_is_called_back_with_the_outcome(line, client, clock):
+    with line.session_factory.begin() as s:
+        s.add(Patient(phone=JOHN, lang="en", notify_by="call"))  # takes calls only
+    with database_down(line):
+        call = Call(client, auth_token=TOKEN, from_=JOHN, to=PARC).start()
+        call.press("1")
+        assert render("degraded_walkin_recorded", "fr", "voice") in call.text
+    replay(line)
+    with line.session_factory() as s:
+        (message,) = s.scalars(
+            select(OutboundMessage).where(OutboundMessage.purpose.startswith("spooled_"))
+        ).all()
+    assert (message.kind, message.lang) == ("call", "en")
+    from core.services.notifications import call_url
+
+    assert call_url(message, "https://line.example") == f"https://line.example/voice/spooled/{message.id}"
+    picked_up = Call(client, auth_token=TOKEN, from_=PARC, to=JOHN, direction="outbound-api").start(
+        f"/voice/spooled/{message.id}"
+    )
+    assert picked_up.ended and "Your number is 1" in picked_up.text and "walk-in" in picked_up.text
