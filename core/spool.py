@@ -250,10 +250,13 @@ class ReplayReport:
 def replay(runtime, wait: bool = True, budget_seconds: float | None = None) -> ReplayReport:
     """Replay every pending entry in arrival order, once; enqueue each outcome message after its commit.
 
-    Stops at the first entry the database refuses (it is down again): that entry and the later ones stay
-    pending, so arrival order holds. `budget_seconds` bounds a replay run from a webhook.
+    Stops at the first entry the database does not answer for (it is down again): that entry and the later
+    ones stay pending, so arrival order holds. An entry that fails otherwise (a bug, a constraint) is logged
+    and left pending for the next replay; the ones after it go on. `budget_seconds` bounds a replay run
+    from a webhook.
     """
-    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     from core.services import spooled
 
@@ -266,32 +269,33 @@ def replay(runtime, wait: bool = True, budget_seconds: float | None = None) -> R
             return report
         entries = spool.pending()
         finished: set[str] = set()
-        stopped = False
+        interrupted = False
         for entry in entries:
             if budget_seconds is not None and time.monotonic() - started > budget_seconds:
-                stopped = True
+                interrupted = True
                 break
             try:
                 with runtime.session_factory.begin() as session:
                     outcome = spooled.apply(session, entry, runtime.now())
-            except (DBAPIError, OperationalError):
-                log.warning("spool replay stopped at %s: the database does not answer", entry.id)
-                stopped = True
+            except (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
+                log.warning("spool replay interrupted at %s: the database does not answer", entry.id)
+                interrupted = True
                 break
             except Exception:  # one broken entry must not hold back everyone behind it; the log keeps it
-                log.exception("spool entry %s could not be replayed", entry.id)
+                log.exception("spool entry %s could not be replayed; it stays in the spool", entry.id)
                 report.failed += 1
-                outcome = None
-            if outcome is not None and outcome.already:
+                interrupted = True  # its file is not finished: keep it
+                continue
+            if outcome.already:
                 report.skipped += 1
-            elif outcome is not None:
+            else:
                 report.done += 1
                 if outcome.message_id is not None:
                     report.messages.append(outcome.message_id)
                     _send(runtime, outcome.message_id)
             finished.add(entry.id)
         _advance_offsets(spool, entries, finished)
-        if not stopped:
+        if not interrupted:
             for path in spool.files():
                 spool.retire(path)
     if report.done or report.failed:

@@ -294,3 +294,16 @@ def test_a_landline_caller_is_called_back_with_the_outcome(line, client, clock):
         f"/voice/spooled/{message.id}"
     )
     assert picked_up.ended and "Your number is 1" in picked_up.text and "walk-in" in picked_up.text
+
+
+def test_an_entry_that_cannot_be_replayed_stays_and_does_not_hold_back_the_others(line, client, clock):
+    spool = spool_for(line)
+    spool.append("walkin", clock(), channel="fax", phone=MARIE, to=PARC)  # written by a broken release
+    with database_down(line):
+        Texter(client, TOKEN, JOHN, PARC)("SANS RDV")
+    report = replay(line)
+    assert (report.done, report.failed) == (1, 1)
+    assert tickets(line) == [(JOHN, 1)]
+    again = replay(line)  # the broken entry is tried again; the one after it is known done
+    assert (again.done, again.skipped, again.failed) == (0, 1, 1)
+    assert tickets(line) == [(JOHN, 1)] and spool.files()  # nothing twice, and the spool is kept
