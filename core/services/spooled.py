@@ -122,6 +122,8 @@ def _walkin(session: Session, entry: Entry, clinic: Clinic, phone: str, now: dt.
             outcome = "closed"
         except WalkinUnavailable:
             outcome = "unavailable"
+    if outcome == "already" and _told_about(session, ticket):
+        return Applied(outcome="already")  # asked twice during the outage: one message is enough
     audit.record(
         session,
         "spool.walkin_replayed",
@@ -137,6 +139,20 @@ def _walkin(session: Session, entry: Entry, clinic: Clinic, phone: str, now: dt.
         session, entry, clinic, patient, f"spooled_walkin_{outcome}", now, values, ticket
     )
     return Applied(outcome=outcome, message_id=message.id if message.status == "pending" else None)
+
+
+def _told_about(session: Session, ticket: WalkinTicket) -> bool:
+    """Whether an earlier spooled request already gave this ticket's patient its outcome."""
+    from core.models import OutboundMessage
+
+    return (
+        session.scalar(
+            select(OutboundMessage.id).where(
+                OutboundMessage.ticket_id == ticket.id, OutboundMessage.purpose == PURPOSE_PREFIX + "walkin"
+            )
+        )
+        is not None
+    )
 
 
 def _callback(session: Session, entry: Entry, clinic: Clinic, phone: str, now: dt.datetime) -> Applied:

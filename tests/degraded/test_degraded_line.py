@@ -307,3 +307,13 @@ def test_an_entry_that_cannot_be_replayed_stays_and_does_not_hold_back_the_other
     again = replay(line)  # the broken entry is tried again; the one after it is known done
     assert (again.done, again.skipped, again.failed) == (0, 1, 1)
     assert tickets(line) == [(JOHN, 1)] and spool.files()  # nothing twice, and the spool is kept
+
+
+def test_a_patient_who_asked_twice_during_the_outage_gets_one_number_and_one_message(line, client, clock):
+    with database_down(line):
+        Texter(client, TOKEN, MARIE, PARC)("SANS RDV")
+        clock.advance(minutes=5)
+        Texter(client, TOKEN, MARIE, PARC)("sans rendez-vous svp")
+    assert replay(line).done == 2
+    assert tickets(line) == [(MARIE, 1)]
+    assert len(outcome_bodies(line)[MARIE]) == 1
