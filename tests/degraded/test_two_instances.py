@@ -90,6 +90,14 @@ def instances(postgres_admin_url, redis_url, fake_twilio, tmp_path):
             web.stop()
 
 
+@pytest.fixture
+def sessions(instances):
+    """Sessions on the instances' database, for the test to read what happened."""
+    engine = make_engine(instances[0][0]["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
 def race(calls) -> list:
     """Run the calls at once (a barrier releases them together); their results in order."""
     barrier = threading.Barrier(len(calls))
@@ -112,11 +120,8 @@ def texter(env, phone: str) -> Texter:
     return Texter(Client(base, requests.Session()), env["TWILIO_AUTH_TOKEN"], phone, CLINIC, base_url=base)
 
 
-def test_two_instances_on_one_database_number_walkins_exactly_and_never_double_book(instances, tmp_path):
+def test_two_instances_on_one_database_number_walkins_exactly_and_never_double_book(instances, sessions):
     envs, clinics = instances
-    sessions = make_session_factory(
-        make_engine(envs[0]["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
-    )
 
     # Walk-in: 24 patients for 15 places, alternately on each instance, all at once.
     phones = {phone: texter(envs[i % 2], phone) for i, phone in enumerate(WALKERS)}
