@@ -7,6 +7,7 @@ import secrets
 
 from flask import Flask, jsonify
 
+from clinicline.metrics import init_degraded_line
 from core.config import Config
 from core.db import ping
 from core.federation import neighbour_health
@@ -45,6 +46,9 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.register_blueprint(staff.bp)
     app.register_blueprint(staff_fhir.bp)  # /fhir: SMART Scheduling Links and the read API
     app.register_blueprint(staff_api_tokens.bp)  # /staff/api-tokens: the read API's tokens
+    init_degraded_line(
+        app, runtime
+    )  # /metrics, and a replay of what the spool kept while the database was down
 
     @app.get("/healthz")
     def healthz():

@@ -137,14 +137,24 @@ def serve(host: str, port: int, threads: int) -> None:
     waitress_serve(app, host=host, port=port, threads=threads, ident="clinicline")
 
 
+from clinicline.backup_cmd import backup_command, restore_command  # noqa: E402
 from clinicline.call_cmd import call_command  # noqa: E402  (the commands beside the channels' code)
+from clinicline.daysheet_cmd import daysheet_command  # noqa: E402
 from clinicline.jobs_cmd import jobs_command  # noqa: E402
 from clinicline.publish_cmd import neighbours_command, publish_command  # noqa: E402
 from clinicline.sms_cmd import sms_command  # noqa: E402
 from clinicline.token_cmd import token_command  # noqa: E402
 from clinicline.understand_cmd import understand_command  # noqa: E402
 
-for _command in (understand_command, sms_command, call_command, jobs_command):
+for _command in (
+    understand_command,
+    sms_command,
+    call_command,
+    jobs_command,
+    backup_command,
+    restore_command,
+    daysheet_command,
+):
     main.add_command(_command)
 for _command in (publish_command, neighbours_command, token_command):  # federation and the read API
     main.add_command(_command)

@@ -23,6 +23,7 @@ class Config:
     secret_key: str | None = None  # unset: made up per process (set it when several processes serve)
     clinics_file: Path | None = None
     staff_password: str | None = None  # the staff console's password; serve makes one up when unset
+    metrics_token: str | None = None  # GET /metrics wants "Authorization: Bearer <token>"; unset: 404
     hold_minutes: int = 5
     conversation_idle_minutes: int = 30
     slot_horizon_days: int = 30
@@ -68,6 +69,7 @@ class Config:
             clinics_file=Path(clinics) if clinics else None,
             staff_password=env.get("CLINICLINE_STAFF_PASSWORD") or None,
             neighbours=tuple(u for u in env.get("CLINICLINE_NEIGHBOURS", "").replace(",", " ").split() if u),
+            metrics_token=env.get("CLINICLINE_METRICS_TOKEN") or None,
         )
         values.update(overrides)
         return cls(**values)

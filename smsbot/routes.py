@@ -6,7 +6,7 @@ import logging
 import unicodedata
 
 from flask import Response, abort, request
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.dialog import run_turn
 from core.dialog.types import Inbound
@@ -14,8 +14,9 @@ from core.services import audit
 from core.services.clinics import clinic_for_number
 from core.services.notifications import record_delivery_status
 from core.services.patients import mask_phone, try_normalize_phone
+from core.spool import replay_if_pending
 from core.webhooks import runtime, signature_is_valid
-from smsbot import bp
+from smsbot import bp, degraded
 from smsbot.reply import bilingual, renderer, twiml
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ def inbound_sms() -> Response:
                 audit.record(session, "unusable_sender", channel="sms", clinic_id=clinic.id)
                 return _xml(twiml(bilingual("sms_unusable_sender")))
             clinic_id, timezone = clinic.id, clinic.timezone
+        replay_if_pending(rt)  # requests spooled while the database was down go first, in arrival order
         body, _outcome = run_turn(
             rt,
             channel="sms",
@@ -79,9 +81,9 @@ def inbound_sms() -> Response:
             render=renderer(timezone),
             event_key=f"sms:{message_sid}" if message_sid else None,
         )
-    except DBAPIError:
-        log.exception("database unavailable while answering an SMS")
-        return _xml(twiml(bilingual("sms_fallback")))
+    except SQLAlchemyError as exc:  # an outage: one line each, not a traceback per patient
+        log.error("database unavailable while answering an SMS: %s", exc.__class__.__name__)
+        return _xml(degraded.fallback(rt, form, clean_body(form.get("Body"))))
     except Exception:  # a patient must get an answer even when a turn breaks; the log keeps the error
         log.exception("SMS turn failed")
         return _xml(twiml(bilingual("sms_fallback")))
@@ -101,14 +103,16 @@ def sms_status() -> Response:
     try:
         with rt.session_factory.begin() as session:
             record_delivery_status(session, message_sid, status, form.get("ErrorCode") or None, rt.now())
-    except DBAPIError:
-        log.exception("database unavailable while recording SMS status %s", message_sid)
-        return Response(status=503)
+    except SQLAlchemyError as exc:
+        log.error(
+            "database unavailable while recording SMS status %s: %s", message_sid, exc.__class__.__name__
+        )
+        degraded.spool_status(rt, form)  # Twilio does not send a status again: keep it for replay
     return Response(status=204)
 
 
 @bp.post("/fallback/sms")
 def fallback_sms() -> Response:
-    """Twilio's fallback when /sms fails: a fixed bilingual text, with no database and no Redis."""
+    """Twilio's fallback when /sms fails: the degraded line, with no database and no Redis."""
     _check_signature()
-    return _xml(twiml(bilingual("sms_fallback")))
+    return _xml(degraded.fallback(runtime(), request.form, clean_body(request.form.get("Body"))))

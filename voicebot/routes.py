@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Response, abort, request
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 import core.dialog as dialog
@@ -14,8 +14,9 @@ from core.dialog.types import Inbound, Reply
 from core.models import Appointment, AppointmentStatus, CallRecord, Clinic, TicketStatus, WalkinTicket
 from core.services.clinics import clinic_for_number
 from core.services.notifications import record_delivery_status
+from core.spool import replay_if_pending
 from core.webhooks import remember_response, replayed_response, runtime, signature_is_valid
-from voicebot import bp
+from voicebot import bp, degraded
 from voicebot.calls import (
     TERMINAL_STATUSES,
     CallContext,
@@ -106,6 +107,7 @@ def _turn(kind: str) -> Response:
         call = find_call(session, request.form, rt.now(), answering=kind == "start")
     if call is None:
         return twiml(bilingual_goodbye("voice_unknown_number"))
+    replay_if_pending(rt)  # requests spooled while the database was down go first, in arrival order
     return twiml(_run(call, inbound_turn(request.form, kind), key, step or 0))
 
 
@@ -229,6 +231,13 @@ def reminder(appointment_id: int):
     return _placed_call("reminder", REMINDER_FLOW, data, "voice_reminder_gone", find)
 
 
+@bp.post("/voice/spooled/<int:message_id>")
+def spooled_outcome(message_id: int):
+    """Our call telling a landline what became of the request it made while the database was down."""
+    _check_signature()
+    return twiml(degraded.spooled_outcome_call(runtime(), message_id))
+
+
 @bp.post("/voice/status")
 def call_status():
     """How a call ended: keep its status and duration, and give back a slot a hang-up left on hold."""
@@ -238,6 +247,15 @@ def call_status():
     if not sid or not status:
         return twiml("<Response/>")
     rt = runtime()
+    try:
+        _record_call_status(rt, sid, status)
+    except SQLAlchemyError:
+        log.error("voice: database unavailable while recording the status of %s", sid)
+        degraded.spool_call_status(rt, request.form)  # Twilio does not send it again: kept for replay
+    return twiml("<Response/>")
+
+
+def _record_call_status(rt, sid: str, status: str) -> None:
     with rt.session_factory.begin() as session:
         record = session.get(CallRecord, sid)
         if record is None:
@@ -256,19 +274,20 @@ def call_status():
                 hangup.abandon(session, key, record.clinic_id, "voice")
         if is_outbound(request.form):  # the calls we place are deliveries too: their message keeps the status
             record_delivery_status(session, sid, status, request.form.get("ErrorCode") or None, rt.now())
-    return twiml("<Response/>")
 
 
 @bp.post("/fallback/voice")
 def fallback():
-    """Twilio's fallback URL: no database, no Redis, no signature needed to say sorry."""
-    return apology()
+    """Twilio's fallback URL and the degraded menu's steps: no database, no Redis."""
+    if request.args.get("step"):
+        _check_signature()  # these steps record requests; the first answer only speaks
+    return twiml(degraded.handle(runtime(), request.form, request.args))
 
 
-@bp.errorhandler(DBAPIError)
+@bp.errorhandler(SQLAlchemyError)
 def database_down(exc):
     log.error("voice: database unavailable: %s", exc.__class__.__name__)
-    return apology()
+    return twiml(degraded.menu(runtime(), request.form))
 
 
 @bp.errorhandler(Exception)

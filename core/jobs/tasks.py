@@ -10,6 +10,7 @@ import logging
 
 from sqlalchemy import delete, func, or_, select
 
+from core import snapshot, spool
 from core.federation import discover
 from core.jobs import delivery
 from core.jobs.context import current_runtime
@@ -115,6 +116,7 @@ def tick() -> dict[str, int]:
     """The periodic work: due and abandoned messages, walk-in notices, expired holds, the slot horizon."""
     runtime = current_runtime()
     now = runtime.now()
+    replayed = spool.replay(runtime, wait=False).done  # the database answers: what the spool kept goes first
     due = due_message_ids(runtime)
     for message_id in due:
         runtime.jobs.enqueue(SEND, message_id)
@@ -124,7 +126,14 @@ def tick() -> dict[str, int]:
     notices = sum(len(check_queue_notices(clinic_id)) for clinic_id in walkin_clinics)
     extended = _extend_horizons(runtime, now)
     runtime.jobs.enqueue(discover.POLL_JOB)  # the neighbours' availability, off the tick's own thread of work
-    return {"messages": len(due), "notices": notices, "holds_released": released, "slots_added": extended}
+    snapshot.refresh(runtime)  # the local copy read while the database is gone
+    return {
+        "messages": len(due),
+        "notices": notices,
+        "holds_released": released,
+        "slots_added": extended,
+        "replayed": replayed,
+    }
 
 
 def _extend_horizons(runtime, now: dt.datetime) -> int:

@@ -372,6 +372,8 @@ def call_url(message: OutboundMessage, base: str) -> str:
     """Where Twilio asks what to say when the patient picks up our call."""
     if message.purpose == "reminder":
         return f"{base}/voice/reminder/{message.appointment_id}"
+    if message.purpose.startswith("spooled_"):  # the outcome of a request taken while the database was down
+        return f"{base}/voice/spooled/{message.id}"
     return f"{base}/voice/notice/{message.ticket_id}"
 
 

@@ -73,14 +73,21 @@ def test_the_fallback_url_answers_without_any_database(tmp_path):
         runtime=Runtime(config=config, engine=engine, session_factory=make_session_factory(engine))
     )
     call = Call(app.test_client(), auth_token=None, allow_apology=True).start("/fallback/voice")
+    # The degraded line's short menu (walk-in, callback, appointments), French first, English offered.
+    assert call.heard == [
+        render("degraded_voice_menu", "fr", "voice"),
+        render("offer_english", "en", "voice"),
+    ]
+    assert call.heard_langs == ["fr-CA", "en-US"]
+    call.silence()
+    call.silence()  # nobody answers twice: the apology, in both languages, then goodbye
     assert call.ended
     fr, en = call.heard
-    assert call.heard_langs == ["fr-CA", "en-US"]
     assert "9-1-1" in fr and "8-1-1" in fr and "9-1-1" in en and "8-1-1" in en
-    engine.dispose()
+    app.extensions["clinicline"].dispose()  # its job threads too: they would tick on the missing database
 
 
-def test_a_call_while_the_database_is_down_hears_the_same_apology(tmp_path):
+def test_a_call_while_the_database_is_down_hears_the_short_menu_then_the_apology(tmp_path):
     config = Config.from_env(
         {},
         database_url="postgresql+psycopg://nobody:x@127.0.0.1:9/nothing?connect_timeout=2",
@@ -94,6 +101,9 @@ def test_a_call_while_the_database_is_down_hears_the_same_apology(tmp_path):
     client = app.test_client()
     call = Call(client, auth_token=TOKEN, allow_apology=True).start()
     assert call.requests[-1].status == 200
+    assert call.heard[0] == render("degraded_voice_menu", "fr", "voice")
+    call.press("7")  # no such key: once more, then the apology
+    call.press("7")
     assert call.ended
     assert call.heard == [
         render("voice_application_error", "fr", "voice"),
@@ -101,7 +111,7 @@ def test_a_call_while_the_database_is_down_hears_the_same_apology(tmp_path):
     ]
     status = signed_post(client, "/voice/status", call_form(CallStatus="completed"), TOKEN)
     assert status.status_code == 200
-    engine.dispose()
+    app.extensions["clinicline"].dispose()  # its job threads too: they would tick on the missing database
 
 
 def test_the_status_callback_records_how_the_call_ended_and_how_long_it_lasted(dial, voice_runtime):
