@@ -340,10 +340,9 @@ def run_wrk(base_url: str, requests_file: Path, script: Path, seconds: float, na
 
 def measure(db: str, database_url: str, args, tmp: Path, numbers: Numbers) -> list[tuple[Slice, float]]:
     """Alternate bare and case slices on one database; returns (case slice, ratio to the bare around it)."""
-    from tests.support.servers import free_port
-
     from clinicline.cli import prepare_embedded
     from core.config import Config
+    from tests.support.servers import free_port
 
     instance = tmp / db
     instance.mkdir()
@@ -392,7 +391,9 @@ def measure(db: str, database_url: str, args, tmp: Path, numbers: Numbers) -> li
             file = tmp / f"{db}-{case}.req"
             write_requests(file, app_url, prepared)
             if case in ("voice_key", "sms_oui"):
-                print(f"  {db} {case}: {len(prepared)} conversations prepared in {time.monotonic() - started:.0f} s")
+                print(
+                    f"  {db} {case}: {len(prepared)} conversations prepared in {time.monotonic() - started:.0f} s"
+                )
             seconds = args.seconds
             timed = run_wrk(app_url, file, script, seconds, case, len(prepared))
             after = bare_slice(str(i + 1))
@@ -413,7 +414,9 @@ def measure(db: str, database_url: str, args, tmp: Path, numbers: Numbers) -> li
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", choices=("both", "postgresql", "sqlite"), default="both")
     parser.add_argument("--seconds", type=int, default=5, help="length of each timed slice")
     parser.add_argument("--cases", default=",".join(CASES), help="comma-separated, from: " + ", ".join(CASES))
@@ -445,8 +448,12 @@ def main() -> None:
         if args.db in ("both", "sqlite"):
             table["SQLite"] = measure("sqlite", f"sqlite:///{tmp / 'sqlite.db'}", args, tmp, numbers)
     print()
-    print(f"gunicorn {' '.join(GUNICORN_FLAGS[:4])}, wrk -t {WRK_THREADS} -c {CONNECTIONS}, {args.seconds:g} s slices")
-    print(f"{'database':<11} {'case':<12} {'req/s':>8} {'bare req/s':>10} {'ratio':>7} {'p50 ms':>7} {'p99 ms':>7}")
+    print(
+        f"gunicorn {' '.join(GUNICORN_FLAGS[:4])}, wrk -t {WRK_THREADS} -c {CONNECTIONS}, {args.seconds:g} s slices"
+    )
+    print(
+        f"{'database':<11} {'case':<12} {'req/s':>8} {'bare req/s':>10} {'ratio':>7} {'p50 ms':>7} {'p99 ms':>7}"
+    )
     for db, rows in table.items():
         for timed, ratio, reference in rows:
             flag = " (ran out)" if timed.ran_out else ""

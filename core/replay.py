@@ -7,11 +7,28 @@ delivery of the key waits on the first one's row, then finds its answer instead 
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from core.models import ProcessedEvent, utcnow
-from core.sql import insert
+from core.sql import built
+
+EVENTS = ProcessedEvent.__table__  # plain table statements: no ORM bookkeeping for a row nobody loads
+
+
+def _claim(insert):
+    return (
+        insert(EVENTS)
+        .values(key=bindparam("key"), response="", at=bindparam("at"))
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(EVENTS.c.key)
+    )
+
+
+_RESPONSE = select(EVENTS.c.response).where(EVENTS.c.key == bindparam("key"))
+_REMEMBER = (
+    update(EVENTS).where(EVENTS.c.key == bindparam("event_key")).values(response=bindparam("response"))
+)
 
 
 def claim_event(session: Session, key: str) -> str | None:
@@ -20,25 +37,17 @@ def claim_event(session: Session, key: str) -> str | None:
     One INSERT … ON CONFLICT DO NOTHING: on PostgreSQL it waits for a concurrent first delivery to commit
     (or roll back), on SQLite the write lock already serialises deliveries.
     """
-    claimed = session.execute(
-        insert(session, ProcessedEvent)
-        .values(key=key, response="", at=utcnow())
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(ProcessedEvent.key)
-    ).first()
+    claimed = session.execute(built(session, _claim), {"key": key, "at": utcnow()}).first()
     if claimed is not None:
         return None
-    return session.scalar(select(ProcessedEvent.response).where(ProcessedEvent.key == key)) or ""
+    return replayed_response(session, key) or ""
 
 
 def replayed_response(session: Session, key: str) -> str | None:
     """What we answered the first time this event reached us, if it did."""
-    return session.scalar(select(ProcessedEvent.response).where(ProcessedEvent.key == key))
+    return session.scalar(_RESPONSE, {"key": key})
 
 
 def remember_response(session: Session, key: str, response: str) -> None:
     """Keep the answer of a claimed event so a retry of it gets the same words without acting twice."""
-    session.execute(
-        update(ProcessedEvent).where(ProcessedEvent.key == key).values(response=response),
-        execution_options={"synchronize_session": False},
-    )
+    session.execute(_REMEMBER, {"event_key": key, "response": response})

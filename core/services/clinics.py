@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, event, exists, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 from sqlalchemy.orm.util import identity_key
 
 from core.models import Appointment, Clinic, ClinicNumber, OpeningHours, Practitioner, Slot, SlotStatus
@@ -25,6 +25,7 @@ from core.timeutil import local_day_bounds, local_to_utc, to_local
 
 CACHE_SECONDS = 5.0
 _CLINIC_ROWS = (Clinic, ClinicNumber, OpeningHours, Practitioner)
+_COLUMNS = tuple(column.key for column in Clinic.__mapper__.column_attrs)
 
 
 @dataclass
@@ -33,7 +34,8 @@ class _Directory:
 
     generation: int = -1
     read_at: float = float("-inf")
-    clinics: dict[str, Clinic] = field(default_factory=dict)
+    clinics: dict[str, dict] = field(default_factory=dict)  # id -> the clinic row's column values
+    hours: dict[str, tuple] = field(default_factory=dict)  # id -> ((kind, weekday, opens, closes), …)
     numbers: dict[str, tuple[str, str]] = field(default_factory=dict)  # E.164 -> (clinic id, kind)
 
 
@@ -81,44 +83,51 @@ def _directory(session: Session) -> _Directory:
     # a session of its own, so the rows come out detached and the caller's identity map is left alone.
     with Session(bind=session.connection()) as reader:
         rows = reader.scalars(
-            select(Clinic).options(
-                selectinload(Clinic.numbers), selectinload(Clinic.hours), selectinload(Clinic.practitioners)
-            )
+            select(Clinic).options(selectinload(Clinic.numbers), selectinload(Clinic.hours))
         ).all()
-        reader.expunge_all()
-    fresh = _Directory(generation=generation, read_at=now)
-    for clinic in rows:
-        fresh.clinics[clinic.id] = clinic
-        for number in clinic.numbers:
-            fresh.numbers[number.number] = (clinic.id, number.kind)
+        fresh = _Directory(generation=generation, read_at=now)
+        for clinic in rows:
+            fresh.clinics[clinic.id] = {key: getattr(clinic, key) for key in _COLUMNS}
+            fresh.hours[clinic.id] = tuple((h.kind, h.weekday, h.opens, h.closes) for h in clinic.hours)
+            for number in clinic.numbers:
+                fresh.numbers[number.number] = (clinic.id, number.kind)
     if not session.info.get("clinics_changed"):  # never keep what this transaction has not committed
         with _lock:
             _directories[engine] = fresh
     return fresh
 
 
-def _in_session(session: Session, clinic: Clinic) -> Clinic:
-    """The session's own copy of a cached clinic, made without a query (its own row if it has one)."""
-    own = session.identity_map.get(identity_key(Clinic, clinic.id))
+def _in_session(session: Session, directory: _Directory, clinic_id: str) -> Clinic:
+    """The clinic as a row of the session, made from the cache without a query (its own row if it has one).
+
+    Its numbers and practitioners load when first used; its hours are read from the cache (see periods).
+    """
+    own = session.identity_map.get(identity_key(Clinic, clinic_id))
     if own is not None:
         return own
-    return session.merge(clinic, load=False)
+    clinic = Clinic.__mapper__.class_manager.new_instance()
+    clinic.__dict__.update(directory.clinics[clinic_id])  # as a query fills a row it loads
+    clinic.__dict__["settings"] = dict(clinic.settings or {})  # each turn its own copy of the mutable part
+    clinic.__dict__["_cached_hours"] = directory.hours[clinic_id]
+    make_transient_to_detached(clinic)  # a row as if just loaded: nothing to write back
+    session.add(clinic)
+    return clinic
 
 
 def clinic_by_id(session: Session, clinic_id: str | None) -> Clinic | None:
     """A clinic by its id."""
-    clinic = _directory(session).clinics.get(clinic_id) if clinic_id else None
-    return _in_session(session, clinic) if clinic is not None else None
+    directory = _directory(session)
+    return _in_session(session, directory, clinic_id) if clinic_id in directory.clinics else None
 
 
 def clinic_for_number(session: Session, number: str | None) -> Clinic | None:
     """The clinic that owns a Twilio number or a forwarded line."""
-    e164 = try_normalize_phone(number)
-    if e164 is None:
-        return None
     directory = _directory(session)
-    owner = directory.numbers.get(e164)
-    return _in_session(session, directory.clinics[owner[0]]) if owner else None
+    owner = directory.numbers.get(number or "")  # Twilio sends our numbers in E.164 already
+    if owner is None:
+        e164 = try_normalize_phone(number)
+        owner = directory.numbers.get(e164) if e164 else None
+    return _in_session(session, directory, owner[0]) if owner else None
 
 
 def clinic_for_forwarded_line(session: Session, number: str | None) -> Clinic | None:
@@ -130,7 +139,7 @@ def clinic_for_forwarded_line(session: Session, number: str | None) -> Clinic | 
     owner = directory.numbers.get(e164)
     if owner is None or owner[1] != "forwarded":
         return None
-    return _in_session(session, directory.clinics[owner[0]])
+    return _in_session(session, directory, owner[0])
 
 
 def local_now(clinic: Clinic, now: dt.datetime) -> dt.datetime:
@@ -139,8 +148,11 @@ def local_now(clinic: Clinic, now: dt.datetime) -> dt.datetime:
 
 
 def periods(clinic: Clinic, kind: str, weekday: int) -> list[tuple[dt.time, dt.time]]:
-    """The opening periods of a weekday, in order."""
-    return sorted((h.opens, h.closes) for h in clinic.hours if h.kind == kind and h.weekday == weekday)
+    """The opening periods of a weekday, in order (from the cache unless this session loaded the hours)."""
+    cached = clinic.__dict__.get("_cached_hours")
+    if cached is None or "hours" in clinic.__dict__:
+        cached = [(h.kind, h.weekday, h.opens, h.closes) for h in clinic.hours]
+    return sorted((o, c) for k, w, o, c in cached if k == kind and w == weekday)
 
 
 def is_open(clinic: Clinic, kind: str, now: dt.datetime) -> bool:
