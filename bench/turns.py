@@ -299,6 +299,42 @@ def gunicorn(app: str, port: int, env: dict[str, str], log: Path) -> subprocess.
     return proc
 
 
+def tree_cpu_seconds(roots: list[int]) -> float:
+    """User + system CPU seconds of these processes and all their descendants (Linux /proc)."""
+    parent: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        parent[pid] = int(fields[1])
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / tick
+    wanted = set(roots)
+    changed = True
+    while changed:
+        changed = False
+        for pid, ppid in parent.items():
+            if ppid in wanted and pid not in wanted:
+                wanted.add(pid)
+                changed = True
+    return sum(cpu.get(pid, 0.0) for pid in wanted)
+
+
+def postmaster_pid(data_dir: Path | None) -> list[int]:
+    """The PostgreSQL server's pid (its backends are its children), read as root or as its owner."""
+    if data_dir is None:
+        return []
+    try:
+        return [int((data_dir / "postmaster.pid").read_text().split()[0])]
+    except (OSError, ValueError, IndexError):
+        return []
+
+
 def stop(proc: subprocess.Popen | None) -> None:
     if proc is not None and proc.poll() is None:
         proc.terminate()
@@ -318,16 +354,28 @@ class Slice:
     requests: int
     errors: int
     ran_out: bool
+    cpu_ms: float = 0.0  # server CPU (gunicorn workers and, on PostgreSQL, the database) per request
 
 
-def run_wrk(base_url: str, requests_file: Path, script: Path, seconds: float, name: str, count: int) -> Slice:
+def run_wrk(
+    base_url: str,
+    requests_file: Path,
+    script: Path,
+    seconds: float,
+    name: str,
+    count: int,
+    servers: list[int],
+) -> Slice:
+    cpu_before = tree_cpu_seconds(servers)
     cmd = ["wrk", "-t", str(WRK_THREADS), "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--timeout", "10s"]
     cmd += ["-s", str(script), base_url, "--", str(requests_file), str(WRK_THREADS)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    cpu = tree_cpu_seconds(servers) - cpu_before
     line = next(line for line in out.splitlines() if line.startswith("JSON "))
     data = json.loads(line[5:])
     done = data["requests"]
     return Slice(
+        cpu_ms=cpu * 1000 / max(done, 1),
         name=name,
         rps=done / (data["duration_us"] / 1e6),
         p50_ms=data["p50_us"] / 1000,
@@ -338,7 +386,9 @@ def run_wrk(base_url: str, requests_file: Path, script: Path, seconds: float, na
     )
 
 
-def measure(db: str, database_url: str, args, tmp: Path, numbers: Numbers) -> list[tuple[Slice, float]]:
+def measure(
+    db: str, database_url: str, args, tmp: Path, numbers: Numbers, pg_data: Path | None = None
+) -> list[tuple]:
     """Alternate bare and case slices on one database; returns (case slice, ratio to the bare around it)."""
     from clinicline.cli import prepare_embedded
     from core.config import Config
@@ -381,7 +431,7 @@ def measure(db: str, database_url: str, args, tmp: Path, numbers: Numbers) -> li
             prepared = prepare_case("sms_first", count, numbers, None)
             file = tmp / f"{db}-bare-{label}.req"
             write_requests(file, bare_url, prepared)
-            return run_wrk(bare_url, file, script, args.seconds, "bare", count)
+            return run_wrk(bare_url, file, script, args.seconds, "bare", count, [procs[0].pid])
 
         before = bare_slice("0")
         for i, case in enumerate(args.cases):
@@ -395,13 +445,18 @@ def measure(db: str, database_url: str, args, tmp: Path, numbers: Numbers) -> li
                     f"  {db} {case}: {len(prepared)} conversations prepared in {time.monotonic() - started:.0f} s"
                 )
             seconds = args.seconds
-            timed = run_wrk(app_url, file, script, seconds, case, len(prepared))
+            timed = run_wrk(
+                app_url, file, script, seconds, case, len(prepared), [procs[1].pid, *postmaster_pid(pg_data)]
+            )
             after = bare_slice(str(i + 1))
             reference = (before.rps + after.rps) / 2
-            results.append((timed, timed.rps / reference, reference))
+            cpu_ratio = (before.cpu_ms + after.cpu_ms) / 2 / timed.cpu_ms if timed.cpu_ms else 0.0
+            results.append((timed, timed.rps / reference, reference, cpu_ratio))
             print(
                 f"  {db} {case:<12} {timed.rps:8.1f} req/s  bare {before.rps:7.1f} / {after.rps:7.1f}  "
-                f"ratio {timed.rps / reference:.3f}  p50 {timed.p50_ms:6.1f} ms  p99 {timed.p99_ms:6.1f} ms"
+                f"ratio {timed.rps / reference:.3f}  p50 {timed.p50_ms:6.1f} ms  p99 {timed.p99_ms:6.1f} ms  "
+                f"cpu {timed.cpu_ms:.2f} ms/req (bare {before.cpu_ms:.2f} / {after.cpu_ms:.2f}) "
+                f"cpu ratio {cpu_ratio:.3f}"
                 + (f"  {timed.errors} errors" if timed.errors else "")
                 + ("  (ran out of prepared requests)" if timed.ran_out else ""),
                 flush=True,
@@ -423,7 +478,7 @@ def main() -> None:
     parser.add_argument("--bare-rate", type=float, default=6000, help="requests prepared per bare second")
     parser.add_argument("--case-rate", type=float, default=1500, help="requests prepared per case second")
     parser.add_argument(
-        "--primed", type=int, default=1200, help="conversations prepared for voice_key and sms_oui slices"
+        "--primed", type=int, default=800, help="conversations prepared for voice_key and sms_oui slices"
     )
     args = parser.parse_args()
     args.cases = [c for c in args.cases.split(",") if c]
@@ -442,7 +497,7 @@ def main() -> None:
         if args.db in ("both", "postgresql"):
             server = PostgresServer().start()
             try:
-                table["PostgreSQL"] = measure("postgresql", server.admin_url, args, tmp, numbers)
+                table["PostgreSQL"] = measure("postgresql", server.admin_url, args, tmp, numbers, server.data)
             finally:
                 server.stop()
         if args.db in ("both", "sqlite"):
@@ -452,14 +507,22 @@ def main() -> None:
         f"gunicorn {' '.join(GUNICORN_FLAGS[:4])}, wrk -t {WRK_THREADS} -c {CONNECTIONS}, {args.seconds:g} s slices"
     )
     print(
-        f"{'database':<11} {'case':<12} {'req/s':>8} {'bare req/s':>10} {'ratio':>7} {'p50 ms':>7} {'p99 ms':>7}"
+        "ratio: req/s over the mean of the bare slices around it; cpu ratio: the bare app's CPU per request"
+    )
+    print(
+        "over the case's (gunicorn workers, and the database server on PostgreSQL): what the two cores could"
+    )
+    print("reach if nothing else ran on them, far less disturbed by other load than the req/s ratio")
+    print(
+        f"{'database':<11} {'case':<12} {'req/s':>8} {'bare req/s':>10} {'ratio':>7} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'cpu ms':>7} {'cpu ratio':>9}"
     )
     for db, rows in table.items():
-        for timed, ratio, reference in rows:
+        for timed, ratio, reference, cpu_ratio in rows:
             flag = " (ran out)" if timed.ran_out else ""
             print(
                 f"{db:<11} {timed.name:<12} {timed.rps:8.1f} {reference:10.1f} {ratio:7.3f} "
-                f"{timed.p50_ms:7.1f} {timed.p99_ms:7.1f}{flag}"
+                f"{timed.p50_ms:7.1f} {timed.p99_ms:7.1f} {timed.cpu_ms:7.2f} {cpu_ratio:9.3f}{flag}"
             )
 
 
