@@ -7,7 +7,7 @@ import functools
 
 import phonenumbers
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from core.errors import InvalidPhoneNumber
 from core.models import Patient
@@ -71,15 +71,29 @@ def mask_phone(phone: str | None) -> str:
 _FIND = select(Patient).where(Patient.phone == bindparam("phone"))
 
 
+# The columns a new patient row is written with here; those the database fills itself are left to it.
+_WRITTEN = tuple(c for c in Patient.__table__.c if c.key != "id" and c.server_default is None)
+
+
 def _create(insert):
     table = Patient.__table__
-    statement = (
-        insert(table)
-        .values(phone=bindparam("phone"), lang=bindparam("lang"))
-        .on_conflict_do_nothing(index_elements=["phone"])
-        .returning(*table.c)
-    )
-    return select(Patient).from_statement(statement)
+    values = {column.key: bindparam(column.key) for column in _WRITTEN}
+    return insert(table).values(values).on_conflict_do_nothing(index_elements=["phone"]).returning(table.c.id)
+
+
+def _new_row(phone: str, lang: str | None) -> dict:
+    """A new patient's column values: the model's defaults, this phone and language."""
+    values = {}
+    for column in _WRITTEN:
+        default = column.default
+        if default is None:
+            values[column.key] = None
+        elif default.is_callable:
+            values[column.key] = default.arg(None)
+        else:
+            values[column.key] = default.arg
+    values.update(phone=phone, lang=lang)
+    return values
 
 
 def find_patient(session: Session, phone: str) -> Patient | None:
@@ -97,8 +111,16 @@ def create_patient(session: Session, phone: str, lang: str | None = None) -> Pat
 
     One INSERT … ON CONFLICT DO NOTHING RETURNING: no savepoint, no second look in the common case.
     """
-    created = session.scalars(built(session, _create), {"phone": phone, "lang": lang}).first()
-    return created if created is not None else find_patient(session, phone)
+    values = _new_row(phone, lang)
+    created = session.execute(built(session, _create), values).first()
+    if created is None:
+        return find_patient(session, phone)
+    # The row as written, made a row of the session without reading it back.
+    patient = Patient.__mapper__.class_manager.new_instance()
+    patient.__dict__.update(values, id=created[0])
+    make_transient_to_detached(patient)
+    session.add(patient)
+    return patient
 
 
 def opt_out(session: Session, patient: Patient, now: dt.datetime) -> None:
