@@ -14,8 +14,8 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from core.config import Config
+from core.services.patients import TWILIO_ANONYMOUS, is_hidden_caller_id
 
-ANONYMOUS = "+266696687"  # how Twilio shows a hidden caller ID
 KEYS = re.compile(r"^[0-9*#]+$")
 MAX_REQUESTS = 300  # a call that goes on longer than this is a loop
 
@@ -167,7 +167,7 @@ def call_command(url: str, from_: str, to: str, forwarded_from: str | None, dial
     Each line you type is your turn: keys ("1", "5145551234#", "*") are pressed on the keypad, anything else
     is heard as speech ("~text" as doubtful speech), an empty line is silence; end of input hangs up.
     """
-    caller = ANONYMOUS if from_.strip().lower() in ("anonymous", "restricted", "") else from_
+    caller = TWILIO_ANONYMOUS if is_hidden_caller_id(from_) else from_
     params = {
         "AccountSid": "AC" + "0" * 32,
         "ApiVersion": "2010-04-01",

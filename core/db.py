@@ -19,7 +19,10 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
         _tune_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping: a SELECT 1 at every checkout is one more round trip on every webhook. Connections are
+    # recycled before idle timeouts close them, and a webhook whose connection turns out dead is taken
+    # again once on a new one (core.sql.again_on_disconnect).
+    kwargs.setdefault("pool_recycle", 1800)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)

@@ -1,15 +1,19 @@
-"""What both Twilio webhooks share: the public URL, signature checks, and answering a retried event once."""
+"""What every Twilio webhook route shares on the Flask side: the runtime, the public URL, the signature check.
+
+The replay of retried events lives in core.replay (no Flask); this module is the adapters' half.
+"""
 
 from __future__ import annotations
 
-from flask import Request, current_app
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+import functools
+import logging
+
+from flask import Request, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
-from core.models import ProcessedEvent
 from core.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 
 def runtime() -> Runtime:
@@ -35,29 +39,17 @@ def signature_is_valid(request: Request, auth_token: str, public_base_url: str |
     return validator.validate(public_url(request, public_base_url), params, signature)
 
 
-def replayed_response(session: Session, key: str) -> str | None:
-    """What we answered the first time this event reached us, if it did."""
-    return session.scalar(select(ProcessedEvent.response).where(ProcessedEvent.key == key))
+def twilio_webhook(view):
+    """A route Twilio calls: with an auth token configured, a request without a valid signature gets 403."""
 
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        config = runtime().config
+        if config.verify_signatures and not signature_is_valid(
+            request, config.twilio_auth_token, config.public_base_url
+        ):
+            log.warning("rejected %s: invalid X-Twilio-Signature", request.path)
+            abort(403)
+        return view(*args, **kwargs)
 
-def claim_event(session: Session, key: str) -> str | None:
-    """Claim an event for this transaction, or get the answer a concurrent delivery of it already gave.
-
-    Twilio may deliver the same event again while the first delivery is still being answered. Inserting
-    the key first makes the second delivery wait on the first one's row; once the first commits, the
-    second finds its answer instead of acting again.
-    """
-    replay = replayed_response(session, key)
-    if replay is not None:
-        return replay
-    try:
-        with session.begin_nested():
-            session.add(ProcessedEvent(key=key, response=""))
-    except IntegrityError:
-        return replayed_response(session, key) or ""
-    return None
-
-
-def remember_response(session: Session, key: str, response: str) -> None:
-    """Keep the answer so a retry of the same event gets it again without acting twice."""
-    session.merge(ProcessedEvent(key=key, response=response))
+    return checked

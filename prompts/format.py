@@ -89,8 +89,3 @@ def people_ahead(count: int, lang: str) -> str:
     """'personne avant vous' / '1 person ahead of you' / '4 people ahead of you'."""
     key = "ahead_none" if count <= 0 else "ahead_one" if count == 1 else "ahead_many"
     return render(key, lang, count=count)
-
-
-def spell_digits(code: str, lang: str) -> str:
-    """'482913' read slowly: '4, 8, 2, 9, 1, 3' (the voice adapter may slow it further)."""
-    return ", ".join(code)

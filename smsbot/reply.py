@@ -61,12 +61,3 @@ def twiml(*messages: str) -> str:
 def bilingual(key: str) -> str:
     """A fixed text French first, then English (used where the patient's language is not known)."""
     return "\n".join(prompts.render(key, lang, CHANNEL) for lang in ("fr", "en"))
-
-
-def renderer(timezone: str):
-    """The `render(reply) -> TwiML` callback the dialog engine calls for one clinic."""
-
-    def render(reply: Reply) -> str:
-        return twiml(reply_text(reply, timezone))
-
-    return render

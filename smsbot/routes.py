@@ -5,19 +5,22 @@ from __future__ import annotations
 import logging
 import unicodedata
 
-from flask import Response, abort, request
+from flask import Response, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.dialog import run_turn
-from core.dialog.types import Inbound
+from core.dialog.types import Inbound, Outcome
+from core.jobs import enqueue_effects
+from core.replay import claim_event, remember_response
 from core.services import audit
 from core.services.clinics import clinic_for_number
 from core.services.notifications import record_delivery_status
 from core.services.patients import mask_phone, try_normalize_phone
 from core.spool import replay_if_pending
-from core.webhooks import runtime, signature_is_valid
+from core.sql import again_on_disconnect
+from core.webhooks import runtime, twilio_webhook
 from smsbot import bp, degraded
-from smsbot.reply import bilingual, renderer, twiml
+from smsbot.reply import bilingual, reply_text, twiml
 
 log = logging.getLogger(__name__)
 
@@ -40,60 +43,70 @@ def _xml(body: str, status: int = 200) -> Response:
     return Response(body, status=status, mimetype="application/xml")
 
 
-def _check_signature() -> None:
-    config = runtime().config
-    if config.verify_signatures and not signature_is_valid(
-        request, config.twilio_auth_token, config.public_base_url
-    ):
-        log.warning("rejected %s: invalid X-Twilio-Signature", request.path)
-        abort(403)
-
-
 @bp.post("/sms")
+@twilio_webhook
 def inbound_sms() -> Response:
-    """A message comes in: find the clinic and the patient, take one dialog turn, answer in TwiML."""
-    _check_signature()
+    """A message comes in: one transaction claims it, finds the clinic, takes the turn and keeps the answer."""
     form = request.form
     to, sender = form.get("To", "").strip(), form.get("From", "").strip()
     if not to or not sender:
         return _xml(twiml(), 400)
     rt = runtime()
     message_sid = form.get("MessageSid") or form.get("SmsSid")
+    key = f"sms:{message_sid}" if message_sid else None
     phone = try_normalize_phone(sender)
-    try:
+    inbound = Inbound(kind="text", text=clean_body(form.get("Body")))
+
+    def answer() -> tuple[str, Outcome | None]:
         with rt.session_factory.begin() as session:
-            clinic = clinic_for_number(session, to)
-            if clinic is None:
-                audit.record(session, "unknown_number", channel="sms", actor=mask_phone(phone), to=to[:20])
-                return _xml(twiml(bilingual("sms_unknown_number")))
-            if phone is None:
-                audit.record(session, "unusable_sender", channel="sms", clinic_id=clinic.id)
-                return _xml(twiml(bilingual("sms_unusable_sender")))
-            clinic_id, timezone = clinic.id, clinic.timezone
+            replay = claim_event(session, key) if key else None
+            if replay is not None:
+                return replay, None
+            body, outcome = _turn(session, rt, to, phone, inbound)
+            if key:
+                remember_response(session, key, body)
+        return body, outcome
+
+    try:
         replay_if_pending(rt)  # requests spooled while the database was down go first, in arrival order
-        body, _outcome = run_turn(
-            rt,
-            channel="sms",
-            clinic=clinic_id,
-            conversation_key=phone,
-            phone=phone,
-            inbound=Inbound(kind="text", text=clean_body(form.get("Body"))),
-            render=renderer(timezone),
-            event_key=f"sms:{message_sid}" if message_sid else None,
-        )
+        body, outcome = again_on_disconnect(answer)
     except SQLAlchemyError as exc:  # an outage: one line each, not a traceback per patient
         log.error("database unavailable while answering an SMS: %s", exc.__class__.__name__)
         return _xml(degraded.fallback(rt, form, clean_body(form.get("Body"))))
     except Exception:  # a patient must get an answer even when a turn breaks; the log keeps the error
         log.exception("SMS turn failed")
         return _xml(twiml(bilingual("sms_fallback")))
+    if outcome is not None:
+        enqueue_effects(rt, outcome.effects)
     return _xml(body)
 
 
+def _turn(session, rt, to: str, phone: str | None, inbound: Inbound) -> tuple[str, Outcome | None]:
+    """The TwiML answer to a message (and the turn's outcome when the dialog took it)."""
+    clinic = clinic_for_number(session, to)
+    if clinic is None:
+        audit.record(session, "unknown_number", channel="sms", actor=mask_phone(phone), to=to[:20])
+        return twiml(bilingual("sms_unknown_number")), None
+    if phone is None:
+        audit.record(session, "unusable_sender", channel="sms", clinic_id=clinic.id)
+        return twiml(bilingual("sms_unusable_sender")), None
+    outcome = run_turn(
+        session,
+        channel="sms",
+        clinic=clinic,
+        conversation_key=phone,
+        phone=phone,
+        inbound=inbound,
+        now=rt.now(),
+        config=rt.config,
+    )
+    return twiml(reply_text(outcome.reply, clinic.timezone)), outcome
+
+
 @bp.post("/sms/status")
+@twilio_webhook
 def sms_status() -> Response:
     """Twilio reports the delivery of an outbound message."""
-    _check_signature()
     form = request.form
     message_sid = form.get("MessageSid") or form.get("SmsSid")
     status = form.get("MessageStatus") or form.get("SmsStatus")
@@ -112,7 +125,7 @@ def sms_status() -> Response:
 
 
 @bp.post("/fallback/sms")
+@twilio_webhook
 def fallback_sms() -> Response:
     """Twilio's fallback when /sms fails: the degraded line, with no database and no Redis."""
-    _check_signature()
     return _xml(degraded.fallback(runtime(), request.form, clean_body(request.form.get("Body"))))

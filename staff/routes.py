@@ -12,7 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 import prompts
+from core.dialog.types import Effect
 from core.errors import AlreadyInQueue, DomainError, NoOneWaiting, QueueFull, WalkinNotOpen
+from core.jobs import enqueue_effects
 from core.models import Clinic
 from core.services import audit, board, booking, notifications, walkin
 from core.services.patients import get_or_create_patient, mask_phone, try_normalize_phone
@@ -167,8 +169,7 @@ def _act(clinic_id: str, action) -> object:
         notice = "already_in_queue"
     except DomainError:
         notice = "not_possible"
-    for job, *args in jobs:
-        rt.jobs.enqueue(job, *args)
+    enqueue_effects(rt, [Effect(job, tuple(args)) for job, *args in jobs])
     return redirect(url_for("staff.day", clinic_id=clinic_id, notice=notice))
 
 

@@ -10,13 +10,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from core.dialog.types import Inbound
-from core.models import CallRecord
+from core.models import CallRecord, Clinic
 from core.services import audit
-from core.services.clinics import clinic_for_forwarded_line, clinic_for_number
+from core.services.clinics import clinic_by_id, clinic_for_forwarded_line, clinic_for_number
 from core.services.patients import can_take_sms, mask_phone, try_normalize_phone
 
-# How Twilio spells a hidden caller ID in `From`: the words on a keypad (ANONYMOUS, RESTRICTED, BLOCKED…).
-HIDDEN_CALLER_IDS = {"+266696687", "+7378742833", "+2562533", "+8656696", "+86282452253"}
 TERMINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 _SID = re.compile(r"[^A-Za-z0-9]")
 _KEYS = re.compile(r"[^0-9*#]")
@@ -28,7 +26,7 @@ class CallContext:
     """Who is calling which clinic, as far as this call is concerned."""
 
     call_sid: str
-    clinic_id: str
+    clinic: Clinic
     phone: str | None  # E.164, or None when the caller ID is hidden or unusable
     forwarded: bool
 
@@ -48,8 +46,6 @@ def call_sid(form) -> str:
 
 def caller_phone(raw: str | None) -> str | None:
     """The caller's E.164 number, or None for a hidden, anonymous or unusable caller ID."""
-    if raw is None or raw.strip() in HIDDEN_CALLER_IDS:
-        return None
     return try_normalize_phone(raw)
 
 
@@ -96,7 +92,9 @@ def find_call(session: Session, form, now: dt.datetime, *, answering: bool) -> C
     sid = call_sid(form)
     record = session.get(CallRecord, sid)
     if record is not None and record.clinic_id:
-        return CallContext(sid, record.clinic_id, record.from_number, bool(record.forwarded_from))
+        clinic = clinic_by_id(session, record.clinic_id)
+        if clinic is not None:
+            return CallContext(sid, clinic, record.from_number, bool(record.forwarded_from))
     forwarded_line = None
     if is_outbound(form):
         clinic = clinic_for_number(session, form.get("From"))
@@ -119,15 +117,28 @@ def find_call(session: Session, form, now: dt.datetime, *, answering: bool) -> C
                 forwarded_from=(form.get("ForwardedFrom") or "")[:20] or None,
             )
         return None
-    remember_call(session, sid, clinic.id, phone, forwarded_line, now)
-    return CallContext(sid, clinic.id, phone, forwarded_line is not None)
+    remember_call(session, sid, clinic.id, phone, forwarded_line, now, record=record)
+    return CallContext(sid, clinic, phone, forwarded_line is not None)
+
+
+_UNREAD = object()
 
 
 def remember_call(
-    session: Session, sid: str, clinic_id: str, phone: str | None, forwarded: str | None, now: dt.datetime
+    session: Session,
+    sid: str,
+    clinic_id: str,
+    phone: str | None,
+    forwarded: str | None,
+    now: dt.datetime,
+    record: CallRecord | None | object = _UNREAD,
 ) -> None:
-    """Create the call's record (or fill in the clinic of one a status callback created first)."""
-    record = session.get(CallRecord, sid)
+    """Create the call's record (or fill in the clinic of one a status callback created first).
+
+    `record` is the row the caller already read (None: there is none), which saves reading it again.
+    """
+    if record is _UNREAD:
+        record = session.get(CallRecord, sid)
     if record is None:
         session.add(
             CallRecord(

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, abort, request
+from flask import Response, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 import core.dialog as dialog
 from core.dialog import hangup
-from core.dialog.types import Inbound, Reply
-from core.models import Appointment, AppointmentStatus, CallRecord, Clinic, TicketStatus, WalkinTicket
-from core.services.clinics import clinic_for_number
+from core.dialog.types import Inbound, Outcome, Reply
+from core.jobs import enqueue_effects
+from core.models import Appointment, AppointmentStatus, CallRecord, TicketStatus, WalkinTicket
+from core.replay import claim_event, remember_response
+from core.services.clinics import clinic_by_id, clinic_for_number
 from core.services.notifications import record_delivery_status
 from core.spool import replay_if_pending
-from core.webhooks import remember_response, replayed_response, runtime, signature_is_valid
+from core.sql import again_on_disconnect
+from core.webhooks import runtime, twilio_webhook
 from voicebot import bp, degraded
 from voicebot.calls import (
     TERMINAL_STATUSES,
@@ -49,90 +52,105 @@ def apology() -> Response:
     return twiml(bilingual_goodbye("voice_application_error"))
 
 
-def _check_signature() -> None:
-    config = runtime().config
-    if config.verify_signatures and not signature_is_valid(
-        request, config.twilio_auth_token, config.public_base_url
-    ):
-        log.warning("voice webhook %s with a bad signature refused", request.path)
-        abort(403)
-
-
 def _step() -> int | None:
     raw = request.args.get("s", "")
     return int(raw) if raw.isdigit() and len(raw) < 6 else None
 
 
-def _renderer(step: int):
-    """The render callback of a turn: the next gather, redirect and transfer carry the next step number."""
+def render(reply: Reply, step: int) -> str:
+    """A turn's reply as TwiML: the next gather, redirect and transfer carry the next step number."""
     nxt = step + 1
-
-    def render(reply: Reply) -> str:
-        return render_reply(
-            reply,
-            turn_url=f"{TURN_URL}?s={nxt}",
-            silence_url=f"{SILENCE_URL}?s={nxt}",
-            transfer_url=f"{TRANSFER_URL}?s={nxt}&lang={reply.lang}",
-        )
-
-    return render
+    return render_reply(
+        reply,
+        turn_url=f"{TURN_URL}?s={nxt}",
+        silence_url=f"{SILENCE_URL}?s={nxt}",
+        transfer_url=f"{TRANSFER_URL}?s={nxt}&lang={reply.lang}",
+    )
 
 
-def _run(call: CallContext, inbound: Inbound, key: str, step: int) -> str:
-    body, _outcome = dialog.run_turn(
-        runtime(),
+def _run(session, call: CallContext, inbound: Inbound, step: int) -> tuple[str, Outcome]:
+    """The dialog's turn of a call, rendered."""
+    rt = runtime()
+    outcome = dialog.run_turn(
+        session,
         channel="voice",
-        clinic=call.clinic_id,
+        clinic=call.clinic,
         conversation_key=call.conversation_key,
         phone=call.phone,
         inbound=inbound,
-        render=_renderer(step),
-        event_key=key,
+        now=rt.now(),
+        config=rt.config,
         forwarded=call.forwarded,
         can_sms=call.can_sms,
     )
-    return body
+    return render(outcome.reply, step), outcome
+
+
+def _answer(key: str, respond) -> Response:
+    """One transaction: claim the event, `respond(session) -> (TwiML, outcome)`, keep the answer; then effects.
+
+    A retried event gets the TwiML it got the first time, and nothing is done twice.
+    """
+    rt = runtime()
+
+    def attempt() -> tuple[str, Outcome | None]:
+        with rt.session_factory.begin() as session:
+            replay = claim_event(session, key)
+            if replay is not None:
+                return replay, None
+            body, outcome = respond(session)
+            remember_response(session, key, body)
+        return body, outcome
+
+    body, outcome = again_on_disconnect(attempt)
+    if outcome is not None:
+        enqueue_effects(rt, outcome.effects)
+    return twiml(body)
 
 
 def _turn(kind: str) -> Response:
     """One webhook of a call: find the call, hand the patient's turn to the dialog, answer TwiML."""
-    _check_signature()
     sid = call_sid(request.form)
     if not sid:
         return apology()
     step = 0 if kind == "start" else _step()
     key = event_key(sid, kind, step, request.headers.get("I-Twilio-Idempotency-Token"), request.form)
-    rt = runtime()
-    with rt.session_factory.begin() as session:
-        call = find_call(session, request.form, rt.now(), answering=kind == "start")
-    if call is None:
-        return twiml(bilingual_goodbye("voice_unknown_number"))
-    replay_if_pending(rt)  # requests spooled while the database was down go first, in arrival order
-    return twiml(_run(call, inbound_turn(request.form, kind), key, step or 0))
+
+    def respond(session):
+        call = find_call(session, request.form, runtime().now(), answering=kind == "start")
+        if call is None:
+            return bilingual_goodbye("voice_unknown_number"), None
+        return _run(session, call, inbound_turn(request.form, kind), step or 0)
+
+    replay_if_pending(runtime())  # requests spooled while the database was down go first, in arrival order
+    return _answer(key, respond)
 
 
 @bp.post("/voice")
+@twilio_webhook
 def incoming_call():
     """A call comes in: greet the caller."""
     return _turn("start")
 
 
 @bp.post(TURN_URL)
+@twilio_webhook
 def answer():
     """The caller pressed keys or spoke."""
     return _turn("turn")
 
 
 @bp.post(SILENCE_URL)
+@twilio_webhook
 def silence():
     """The gather heard nothing and fell through to its redirect."""
     return _turn("silence")
 
 
 @bp.post(TRANSFER_URL)
+@twilio_webhook
 def transfer_ended():
     """A transfer to the reception ended: goodbye if someone answered, else offer a callback."""
-    _check_signature()
     sid = call_sid(request.form)
     if not sid:
         return apology()
@@ -141,25 +159,25 @@ def transfer_ended():
         return twiml(say_and_hang_up("voice_transfer_done", lang))
     step = _step() or 0
     key = event_key(sid, "transfer", step, request.headers.get("I-Twilio-Idempotency-Token"), request.form)
-    rt = runtime()
-    with rt.session_factory.begin() as session:
+
+    def respond(session):
+        rt = runtime()
         call = find_call(session, request.form, rt.now(), answering=False)
         if call is None:
-            return twiml(bilingual_goodbye("voice_unknown_number"))
-        replayed = replayed_response(session, key)
-        if replayed is not None:
-            return twiml(replayed)
+            return bilingual_goodbye("voice_unknown_number"), None
         dialog.prime(
             session,
             channel="voice",
             conversation_key=call.conversation_key,
-            clinic_id=call.clinic_id,
+            clinic_id=call.clinic.id,
             flow=CALLBACK_FLOW,
             data={"reason": request.form.get("DialCallStatus", "no-answer")[:20]},
             now=rt.now(),
             minutes=PRIMED_MINUTES,
         )
-    return twiml(_run(call, Inbound(kind="start"), key, step))
+        return _run(session, call, Inbound(kind="start"), step)
+
+    return _answer(key, respond)
 
 
 def _placed_call(kind: str, flow: str, data: dict, gone_key: str, find) -> Response:
@@ -168,41 +186,39 @@ def _placed_call(kind: str, flow: str, data: dict, gone_key: str, find) -> Respo
     `find(session, now)` returns (clinic, patient, active) for what the call is about (None, None, False when
     it no longer exists).
     """
-    _check_signature()
     sid = call_sid(request.form)
     if not sid:
         return apology()
     key = event_key(sid, kind, 0, request.headers.get("I-Twilio-Idempotency-Token"), request.form)
-    rt = runtime()
-    with rt.session_factory.begin() as session:
-        replayed = replayed_response(session, key)
-        if replayed is not None:
-            return twiml(replayed)
+
+    def respond(session):
+        rt = runtime()
         clinic, patient, active = find(session, rt.now())
         if not active:
             clinic = clinic or clinic_for_number(session, request.form.get("From"))
             lang = (patient.lang if patient is not None else None) or (
                 clinic.default_lang if clinic else "fr"
             )
-            body = say_and_hang_up(gone_key, lang, clinic=clinic.display_name(lang) if clinic else "")
-            remember_response(session, key, body)
-            return twiml(body)
+            return say_and_hang_up(gone_key, lang, clinic=clinic.display_name(lang) if clinic else ""), None
         remember_call(session, sid, clinic.id, patient.phone, None, rt.now())
-        call = CallContext(sid, clinic.id, patient.phone, False)
+        call = CallContext(sid, clinic, patient.phone, False)
         dialog.prime(
             session,
             channel="voice",
             conversation_key=call.conversation_key,
-            clinic_id=call.clinic_id,
+            clinic_id=clinic.id,
             flow=flow,
             data=data,
             now=rt.now(),
             minutes=PRIMED_MINUTES,
         )
-    return twiml(_run(call, Inbound(kind="start"), key, 0))
+        return _run(session, call, Inbound(kind="start"), 0)
+
+    return _answer(key, respond)
 
 
 @bp.post("/voice/notice/<int:ticket_id>")
+@twilio_webhook
 def queue_notice(ticket_id: int):
     """Our call to a landline patient whose walk-in turn is near: read the notice, 1 coming, 2 leave."""
 
@@ -211,12 +227,13 @@ def queue_notice(ticket_id: int):
         if ticket is None:
             return None, None, False
         active = ticket.status in (TicketStatus.WAITING, TicketStatus.NOTIFIED)
-        return session.get(Clinic, ticket.clinic_id), ticket.patient, active
+        return clinic_by_id(session, ticket.clinic_id), ticket.patient, active
 
     return _placed_call("notice", NOTICE_FLOW, {"ticket_id": ticket_id}, "voice_notice_gone", find)
 
 
 @bp.post("/voice/reminder/<int:appointment_id>")
+@twilio_webhook
 def reminder(appointment_id: int):
     """Our reminder call to a patient who takes calls only: the appointment, 1 confirm, 2 cancel, 3 change."""
 
@@ -232,16 +249,16 @@ def reminder(appointment_id: int):
 
 
 @bp.post("/voice/spooled/<int:message_id>")
+@twilio_webhook
 def spooled_outcome(message_id: int):
     """Our call telling a landline what became of the request it made while the database was down."""
-    _check_signature()
     return twiml(degraded.spooled_outcome_call(runtime(), message_id))
 
 
 @bp.post("/voice/status")
+@twilio_webhook
 def call_status():
     """How a call ended: keep its status and duration, and give back a slot a hang-up left on hold."""
-    _check_signature()
     sid = call_sid(request.form)
     status = request.form.get("CallStatus", "")[:20]
     if not sid or not status:
@@ -277,10 +294,9 @@ def _record_call_status(rt, sid: str, status: str) -> None:
 
 
 @bp.post("/fallback/voice")
+@twilio_webhook
 def fallback():
     """Twilio's fallback URL and the degraded menu's steps: no database, no Redis."""
-    if request.args.get("step"):
-        _check_signature()  # these steps record requests; the first answer only speaks
     return twiml(degraded.handle(runtime(), request.form, request.args))
 
 

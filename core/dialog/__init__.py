@@ -1,23 +1,28 @@
 """The one dialog engine both channels share: flows in core/dialog, words in prompts/, Twilio in the adapters.
 
-advance(state, inbound, ctx) -> Outcome     one pure dialog step over the adapter's session
-run_turn(runtime, channel=…, …) -> (text, outcome)   what an adapter calls per webhook
-prime(session, channel=…, flow=…, …)        a job puts a conversation into a flow before it sends
+advance(state, inbound, ctx) -> Outcome      one dialog step over the caller's session
+run_turn(session, channel=…, …) -> Outcome   one webhook's turn: load the conversation, advance it, save it
+prime(session, channel=…, flow=…, …)         a job puts a conversation into a flow before it sends
+
+The route owns the transaction: it claims the event (core.replay), resolves the clinic, calls run_turn,
+renders the reply, remembers the rendered answer, commits, and only then hands the outcome's effects to
+core.jobs.enqueue_effects.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Callable
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
+from core.config import Config
 from core.dialog import appointments, book, menu, people, primed, store, walkin  # noqa: F401  (flows register)
 from core.dialog.engine import advance
 from core.dialog.store import prime
 from core.dialog.types import Context, Inbound, Outcome, Reply, Say
 from core.models import Clinic
-from core.webhooks import claim_event, remember_response
 
 __all__ = ["advance", "prime", "run_turn"]
 
@@ -25,69 +30,56 @@ log = logging.getLogger(__name__)
 
 
 def run_turn(
-    runtime,
+    session: Session,
     *,
     channel: str,
-    clinic: Clinic | str,
+    clinic: Clinic,
     conversation_key: str,
     phone: str | None,
     inbound: Inbound,
-    render: Callable[[Reply], str],
-    event_key: str | None = None,
+    now: dt.datetime,
+    config: Config,
     forwarded: bool = False,
     can_sms: bool = True,
-) -> tuple[str, Outcome | None]:
-    """One webhook turn in one transaction: load the conversation, advance it, save, render, remember.
+) -> Outcome:
+    """One turn inside the caller's transaction: the conversation is loaded (locked), advanced and saved.
 
-    A retried event gets the answer it got the first time (and no outcome: nothing is done twice). Effects
-    are enqueued only after the commit.
+    A flow that breaks costs the patient one polite sentence: its writes are rolled back to a savepoint and
+    the conversation starts afresh. A database error is not a flow's bug and goes up to the route.
     """
-    with runtime.session_factory.begin() as session:
-        if event_key:
-            replay = claim_event(session, event_key)
-            if replay is not None:
-                return replay, None
-        clinic_id = clinic if isinstance(clinic, str) else clinic.id
-        row_clinic = session.get(Clinic, clinic_id)
-        now = runtime.now()
-        config = runtime.config
-        row, state, expired = store.load(session, channel, conversation_key, clinic_id, now)
-        if expired:
-            state["expired"] = True
-        ctx = Context(
-            channel=channel,
-            clinic=row_clinic,
-            session=session,
-            now=now,
-            config=config,
-            phone=phone,
-            forwarded=forwarded,
-            can_sms=can_sms,
-            conversation_key=conversation_key,
-        )
-        try:
-            with session.begin_nested():
-                outcome = advance(state, inbound, ctx)
-        except DBAPIError:
-            raise
-        except Exception:  # a flow's bug must cost the patient one polite sentence, not a stack trace
-            log.exception("dialog turn failed (%s, clinic %s)", channel, clinic_id)
-            outcome = _apology(state, row_clinic, channel)
-        store.save(
-            session,
-            row,
-            channel=channel,
-            key=conversation_key,
-            clinic_id=clinic_id,
-            state=outcome.state,
-            now=now,
-            minutes=config.conversation_idle_minutes,
-        )
-        text = render(outcome.reply)
-        if event_key:
-            remember_response(session, event_key, text)
-    _enqueue(runtime, outcome)
-    return text, outcome
+    row, state, expired = store.load(session, channel, conversation_key, clinic.id, now)
+    if expired:
+        state["expired"] = True
+    ctx = Context(
+        channel=channel,
+        clinic=clinic,
+        session=session,
+        now=now,
+        config=config,
+        phone=phone,
+        forwarded=forwarded,
+        can_sms=can_sms,
+        conversation_key=conversation_key,
+    )
+    try:
+        with session.begin_nested():
+            outcome = advance(state, inbound, ctx)
+    except DBAPIError:
+        raise
+    except Exception:  # a flow's bug must cost the patient one polite sentence, not a stack trace
+        log.exception("dialog turn failed (%s, clinic %s)", channel, clinic.id)
+        outcome = _apology(state, clinic, channel)
+    store.save(
+        session,
+        row,
+        channel=channel,
+        key=conversation_key,
+        clinic_id=clinic.id,
+        state=outcome.state,
+        now=now,
+        minutes=config.conversation_idle_minutes,
+    )
+    return outcome
 
 
 def _apology(state: dict, clinic: Clinic, channel: str) -> Outcome:
@@ -100,19 +92,6 @@ def _apology(state: dict, clinic: Clinic, channel: str) -> Outcome:
     fresh["lang"] = lang
     reply = Reply(says=[Say("sorry_error", {"phone": number})], lang=lang, ends=channel == "voice")
     return Outcome(state=fresh, reply=reply)
-
-
-def _enqueue(runtime, outcome: Outcome) -> None:
-    """Hand the turn's effects to the job queue; a queue problem never undoes what the patient was told."""
-    jobs = getattr(runtime, "jobs", None)
-    for effect in outcome.effects:
-        if jobs is None:
-            log.info("no job queue: %s%s not enqueued", effect.job, effect.args)
-            continue
-        try:
-            jobs.enqueue(effect.job, *effect.args)
-        except Exception:
-            log.exception("could not enqueue %s%s", effect.job, effect.args)
 
 
 # Re-exported for adapters and jobs that type their calls.

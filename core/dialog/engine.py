@@ -94,6 +94,7 @@ class Turn:
     lead: list[Say] = field(default_factory=list)  # said first, whatever comes next (safety, apologies)
     heard: Heard | None = None
     _patient: Patient | None = None
+    _patient_phone: str | None = None  # the number last looked up (found or not)
 
     # ---- what the turn knows -------------------------------------------------------------------------
 
@@ -148,11 +149,12 @@ class Turn:
     def patient(self, create: bool = True) -> Patient | None:
         """The patient behind this number (created on first need), or None without a number."""
         if self._patient is None and self.phone:
-            found = patients.find_patient(self.session, self.phone)
-            if found is None and create:
+            if self._patient_phone != self.phone:  # look a number up once a turn, found or not
+                self._patient_phone = self.phone
+                self._patient = patients.find_patient(self.session, self.phone)
+            if self._patient is None and create:
                 # No language yet: Patient.lang is a choice (ENGLISH / FRANÇAIS) or set by a first booking.
-                found = patients.get_or_create_patient(self.session, self.phone)
-            self._patient = found
+                self._patient = patients.create_patient(self.session, self.phone)
         return self._patient
 
     def settle_language(self, patient: Patient) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core.models import Channel, Conversation
+from core.sql import built
 
 VERSION = 1
 
@@ -23,20 +23,30 @@ def pending(state: dict) -> bool:
     return bool(state.get("q"))
 
 
+_FIND = (
+    select(Conversation)
+    .where(
+        Conversation.channel == bindparam("channel"),
+        Conversation.phone == bindparam("key"),
+        Conversation.clinic_id == bindparam("clinic_id"),
+    )
+    .with_for_update()
+)
+_TABLE = Conversation.__table__
+
+
+def _upsert(insert):
+    statement = insert(_TABLE)
+    fresh = {name: statement.excluded[name] for name in ("state", "updated_at", "expires_at")}
+    return statement.on_conflict_do_update(index_elements=["channel", "phone", "clinic_id"], set_=fresh)
+
+
 def find(session: Session, channel: str, key: str, clinic_id: str) -> Conversation | None:
     """The conversation row of a patient on a channel with a clinic, if any, locked for this turn.
 
     Two messages of one patient arriving together take turns instead of both answering the same question.
     """
-    return session.scalar(
-        select(Conversation)
-        .where(
-            Conversation.channel == Channel(channel),
-            Conversation.phone == key,
-            Conversation.clinic_id == clinic_id,
-        )
-        .with_for_update()
-    )
+    return session.scalar(_FIND, {"channel": Channel(channel), "key": key, "clinic_id": clinic_id})
 
 
 def load(
@@ -64,30 +74,27 @@ def save(
     state: dict,
     now: dt.datetime,
     minutes: int,
-) -> Conversation:
-    """Store the state; the conversation stays alive `minutes` from now."""
+) -> None:
+    """Store the state; the conversation stays alive `minutes` from now.
+
+    Without a row (a first turn), one INSERT … ON CONFLICT DO UPDATE: a concurrent first turn that created
+    the row meanwhile is overwritten, as the later of two turns always is.
+    """
     expires = now + dt.timedelta(minutes=minutes)
-    if row is None:
-        row = find(session, channel, key, clinic_id)
-    if row is None:
-        try:
-            with session.begin_nested():
-                row = Conversation(
-                    channel=Channel(channel),
-                    phone=key,
-                    clinic_id=clinic_id,
-                    state=state,
-                    updated_at=now,
-                    expires_at=expires,
-                )
-                session.add(row)
-            return row
-        except IntegrityError:  # a concurrent first turn created it
-            row = find(session, channel, key, clinic_id)
-    row.state = dict(state)
-    row.updated_at = now
-    row.expires_at = expires
-    return row
+    if row is not None:
+        row.state = dict(state)
+        row.updated_at = now
+        row.expires_at = expires
+        return
+    values = {
+        "channel": Channel(channel),
+        "phone": key,
+        "clinic_id": clinic_id,
+        "state": dict(state),
+        "updated_at": now,
+        "expires_at": expires,
+    }
+    session.execute(built(session, _upsert), values)
 
 
 def prime(

@@ -71,10 +71,11 @@ class Reply:
 
 @dataclass(frozen=True)
 class Effect:
-    """Work to do after the transaction commits: a job path and the ids it takes."""
+    """Work to do after the transaction commits: a job path, the ids it takes, and when (None: now)."""
 
     job: str
     args: tuple = ()
+    at: dt.datetime | None = None
 
 
 @dataclass

@@ -13,16 +13,13 @@ from twilio.rest.api.v2010.account import call as _calls  # noqa: F401  loaded u
 from twilio.rest.api.v2010.account import message as _messages  # noqa: F401
 
 from core.config import Config
+from core.twilio_errors import TRANSIENT_SEND
 
 log = logging.getLogger(__name__)
 
 HTTP_TIMEOUT_SECONDS = 10.0
 LOOKBACK_RECORDS = 50  # how far back a crash-recovery lookup reads the number's recent messages or calls
 
-# Error codes that will not change by trying again.
-OPTED_OUT = {21610}  # the recipient replied STOP to this sender
-NOT_TEXTABLE = {21211, 21614, 30006}  # invalid number, not a mobile number, landline or unreachable carrier
-TRANSIENT_CODES = {30003, 20429, 20500, 20503}  # unreachable handset, too many requests, Twilio trouble
 FAILED_REMOTE_STATUSES = {"failed", "undelivered", "canceled", "busy", "no-answer"}
 
 
@@ -53,7 +50,7 @@ def _classify(exc: Exception) -> SendError:
         code = int(code) if code is not None else None
     except (TypeError, ValueError):
         code = None
-    if code in TRANSIENT_CODES or status is None or status >= 500 or status == 429:
+    if code in TRANSIENT_SEND or status is None or status >= 500 or status == 429:
         return TransientSendError(message, code, status)
     return PermanentSendError(message, code, status)
 

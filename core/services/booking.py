@@ -160,8 +160,7 @@ def hold_slot(session: Session, slot_id: int, holder: str, now: dt.datetime, min
         if session.get(Slot, slot_id) is None:
             raise SlotNotFound(slot_id)
         raise SlotTaken(slot_id)
-    slot = session.get(Slot, slot_id)
-    session.refresh(slot)
+    slot = session.get(Slot, slot_id, populate_existing=True)  # one read of the row the UPDATE changed
     return slot
 
 
@@ -224,8 +223,7 @@ def _book(session, slot_id, patient, channel, now, holder, replaces, actor) -> A
         if session.get(Slot, slot_id) is None:
             raise SlotNotFound(slot_id)
         raise SlotTaken(slot_id)
-    slot = session.get(Slot, slot_id)
-    session.refresh(slot)
+    slot = session.get(Slot, slot_id, populate_existing=True)  # one read of the row the UPDATE changed
     appointment = Appointment(
         clinic_id=slot.clinic_id,
         slot_id=slot.id,

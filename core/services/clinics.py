@@ -1,23 +1,133 @@
-"""Clinics: finding one by phone number, its clock, its opening hours, and its slot calendar."""
+"""Clinics: finding one by phone number, its clock, its opening hours, and its slot calendar.
+
+Every webhook starts by finding its clinic, and clinics change a few times a year: each process keeps
+them (with their numbers, hours and practitioners) for CACHE_SECONDS. A change committed in this process
+(`clinicline clinics load`, the console) is seen at once; one made by another process within CACHE_SECONDS.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
 
-from sqlalchemy import delete, exists, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, event, exists, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
+from sqlalchemy.orm.util import identity_key
 
-from core.models import Appointment, Clinic, ClinicNumber, OpeningHours, Slot, SlotStatus
+from core.models import Appointment, Clinic, ClinicNumber, OpeningHours, Practitioner, Slot, SlotStatus
 from core.services.patients import try_normalize_phone
 from core.timeutil import local_day_bounds, local_to_utc, to_local
+
+CACHE_SECONDS = 5.0
+_CLINIC_ROWS = (Clinic, ClinicNumber, OpeningHours, Practitioner)
+_COLUMNS = tuple(column.key for column in Clinic.__mapper__.column_attrs)
+
+
+@dataclass
+class _Directory:
+    """The clinics of one database as last read: detached rows, never changed, copied into each session."""
+
+    generation: int = -1
+    read_at: float = float("-inf")
+    clinics: dict[str, dict] = field(default_factory=dict)  # id -> the clinic row's column values
+    hours: dict[str, tuple] = field(default_factory=dict)  # id -> ((kind, weekday, opens, closes), …)
+    numbers: dict[str, tuple[str, str]] = field(default_factory=dict)  # E.164 -> (clinic id, kind)
+
+
+_directories: weakref.WeakKeyDictionary[Engine, _Directory] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+_generation = itertools.count(1)
+_current_generation = 0
+
+
+def forget_clinics() -> None:
+    """Read the clinics again on next use (this process changed them)."""
+    global _current_generation
+    _current_generation = next(_generation)
+
+
+@event.listens_for(Session, "after_flush")
+def _clinic_rows_flushed(session: Session, _context) -> None:
+    changed = itertools.chain(session.new, session.dirty, session.deleted)
+    if any(isinstance(row, _CLINIC_ROWS) for row in changed):
+        session.info["clinics_changed"] = True
+        forget_clinics()
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _clinic_rows_ended(session: Session) -> None:
+    if session.info.pop("clinics_changed", False):
+        forget_clinics()  # again: a turn may have read the old rows between the flush and the commit
+
+
+def _directory(session: Session) -> _Directory:
+    """The clinics of the session's database, read again when older than CACHE_SECONDS or changed here."""
+    engine = session.get_bind()
+    with _lock:
+        directory = _directories.get(engine)
+    now = time.monotonic()
+    if (
+        directory is not None
+        and directory.generation == _current_generation
+        and now - directory.read_at < CACHE_SECONDS
+    ):
+        return directory
+    generation = _current_generation
+    # Read through the session's connection (its transaction: SQLite's write lock is already ours) but in
+    # a session of its own, so the rows come out detached and the caller's identity map is left alone.
+    with Session(bind=session.connection()) as reader:
+        rows = reader.scalars(
+            select(Clinic).options(selectinload(Clinic.numbers), selectinload(Clinic.hours))
+        ).all()
+        fresh = _Directory(generation=generation, read_at=now)
+        for clinic in rows:
+            fresh.clinics[clinic.id] = {key: getattr(clinic, key) for key in _COLUMNS}
+            fresh.hours[clinic.id] = tuple((h.kind, h.weekday, h.opens, h.closes) for h in clinic.hours)
+            for number in clinic.numbers:
+                fresh.numbers[number.number] = (clinic.id, number.kind)
+    if not session.info.get("clinics_changed"):  # never keep what this transaction has not committed
+        with _lock:
+            _directories[engine] = fresh
+    return fresh
+
+
+def _in_session(session: Session, directory: _Directory, clinic_id: str) -> Clinic:
+    """The clinic as a row of the session, made from the cache without a query (its own row if it has one).
+
+    Its numbers and practitioners load when first used; its hours are read from the cache (see periods).
+    """
+    own = session.identity_map.get(identity_key(Clinic, clinic_id))
+    if own is not None:
+        return own
+    clinic = Clinic.__mapper__.class_manager.new_instance()
+    clinic.__dict__.update(directory.clinics[clinic_id])  # as a query fills a row it loads
+    clinic.__dict__["settings"] = dict(clinic.settings or {})  # each turn its own copy of the mutable part
+    clinic.__dict__["_cached_hours"] = directory.hours[clinic_id]
+    make_transient_to_detached(clinic)  # a row as if just loaded: nothing to write back
+    session.add(clinic)
+    return clinic
+
+
+def clinic_by_id(session: Session, clinic_id: str | None) -> Clinic | None:
+    """A clinic by its id."""
+    directory = _directory(session)
+    return _in_session(session, directory, clinic_id) if clinic_id in directory.clinics else None
 
 
 def clinic_for_number(session: Session, number: str | None) -> Clinic | None:
     """The clinic that owns a Twilio number or a forwarded line."""
-    e164 = try_normalize_phone(number)
-    if e164 is None:
-        return None
-    return session.scalar(select(Clinic).join(ClinicNumber).where(ClinicNumber.number == e164))
+    directory = _directory(session)
+    owner = directory.numbers.get(number or "")  # Twilio sends our numbers in E.164 already
+    if owner is None:
+        e164 = try_normalize_phone(number)
+        owner = directory.numbers.get(e164) if e164 else None
+    return _in_session(session, directory, owner[0]) if owner else None
 
 
 def clinic_for_forwarded_line(session: Session, number: str | None) -> Clinic | None:
@@ -25,9 +135,11 @@ def clinic_for_forwarded_line(session: Session, number: str | None) -> Clinic | 
     e164 = try_normalize_phone(number)
     if e164 is None:
         return None
-    return session.scalar(
-        select(Clinic).join(ClinicNumber).where(ClinicNumber.number == e164, ClinicNumber.kind == "forwarded")
-    )
+    directory = _directory(session)
+    owner = directory.numbers.get(e164)
+    if owner is None or owner[1] != "forwarded":
+        return None
+    return _in_session(session, directory, owner[0])
 
 
 def local_now(clinic: Clinic, now: dt.datetime) -> dt.datetime:
@@ -36,8 +148,11 @@ def local_now(clinic: Clinic, now: dt.datetime) -> dt.datetime:
 
 
 def periods(clinic: Clinic, kind: str, weekday: int) -> list[tuple[dt.time, dt.time]]:
-    """The opening periods of a weekday, in order."""
-    return sorted((h.opens, h.closes) for h in clinic.hours if h.kind == kind and h.weekday == weekday)
+    """The opening periods of a weekday, in order (from the cache unless this session loaded the hours)."""
+    cached = clinic.__dict__.get("_cached_hours")
+    if cached is None or "hours" in clinic.__dict__:
+        cached = [(h.kind, h.weekday, h.opens, h.closes) for h in clinic.hours]
+    return sorted((o, c) for k, w, o, c in cached if k == kind and w == weekday)
 
 
 def is_open(clinic: Clinic, kind: str, now: dt.datetime) -> bool:

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core import twilio_errors
 from core.models import (
     Appointment,
     AppointmentStatus,
@@ -41,9 +42,6 @@ NOTICE_PURPOSES = ("queue_notice", "called")
 MAX_ATTEMPTS = 5
 RETRY_BACKOFF_SECONDS = (30, 120, 600, 1800)
 
-OPTED_OUT_CODES = {"21610"}
-NOT_TEXTABLE_CODES = {"21211", "21614", "30006"}
-TRANSIENT_DELIVERY_CODES = {"30003"}
 
 FINAL = ("sent", "delivered", "failed", "withdrawn", "not_sent")
 _SMS_STATUS = {
@@ -394,13 +392,13 @@ def apply_permanent_error(
     patient = session.get(Patient, message.patient_id) if message.patient_id else None
     if patient is None or code is None:
         return None
-    if code in OPTED_OUT_CODES:
+    if twilio_errors.error_code(code) in twilio_errors.OPTED_OUT:
         opt_out(session, patient, now)
         audit.record(
             session, "patient.opted_out", channel="system", actor=mask_phone(patient.phone), code=code
         )
         return None
-    if code in NOT_TEXTABLE_CODES and message.kind == "sms":
+    if twilio_errors.error_code(code) in twilio_errors.NOT_TEXTABLE and message.kind == "sms":
         patient.notify_by = "call"
         audit.record(
             session, "patient.notify_by_call", channel="system", actor=mask_phone(patient.phone), code=code
@@ -464,7 +462,7 @@ def record_delivery_status(
         return message
     message.error_code = code or message.error_code
     message.error_message = f"{message.kind} {status}"[:200]
-    if code in TRANSIENT_DELIVERY_CODES and message.attempts < MAX_ATTEMPTS:
+    if twilio_errors.error_code(code) in twilio_errors.TRANSIENT_DELIVERY and message.attempts < MAX_ATTEMPTS:
         message.status = "pending"  # core.jobs' periodic tick sends due pending rows again
         message.send_after = now + retry_delay(message.attempts)
         return message

@@ -1,12 +1,12 @@
-"""Fixtures of the dialog tests: patients who text or call the engine directly through run_turn."""
+"""Fixtures of the dialog tests: patients who text or call the engine as a route would."""
 
 from __future__ import annotations
 
 import pytest
 
 import prompts
-from core.dialog import run_turn
 from core.dialog.types import Inbound, Outcome, Reply
+from tests.support.turns import take_turn
 
 MARIE = "+15145551234"  # a mobile number (Montréal)
 JOHN = "+15145559876"
@@ -32,7 +32,7 @@ def render_text(reply: Reply, channel: str) -> str:
 
 
 class Patient:
-    """One patient talking to one clinic on one channel; each turn goes through run_turn as an adapter would."""
+    """One patient talking to one clinic on one channel; each turn is taken as a webhook route takes it."""
 
     def __init__(self, runtime, channel="sms", clinic="parc", phone=MARIE, key=None, **options):
         self.runtime = runtime
@@ -47,7 +47,7 @@ class Patient:
 
     def _turn(self, inbound: Inbound, event_key: str | None = None) -> Patient:
         self.turns += 1
-        self.text, outcome = run_turn(
+        self.text, outcome = take_turn(
             self.runtime,
             channel=self.channel,
             clinic=self.clinic,

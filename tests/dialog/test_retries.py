@@ -6,10 +6,10 @@ import threading
 
 from sqlalchemy import func, select
 
-from core.dialog import run_turn
 from core.dialog.types import Inbound
 from core.models import ProcessedEvent, WalkinTicket
 from tests.support.apps import MARIE, RecordingQueue
+from tests.support.turns import take_turn
 
 
 def render(reply) -> str:
@@ -25,7 +25,7 @@ def test_the_same_message_delivered_twice_at_once_acts_once_and_answers_the_same
     def deliver():
         try:
             barrier.wait()
-            text, _ = run_turn(
+            text, _ = take_turn(
                 any_runtime,
                 channel="sms",
                 clinic="parc",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core.dialog.types import Choice, Reply, Say
-from smsbot.reply import renderer, reply_text
+from smsbot.reply import reply_text, twiml
 from smsbot.routes import MAX_BODY_CHARS, clean_body
 from tests.support.twilio_requests import message_texts, twiml_root
 
@@ -40,12 +40,12 @@ def test_an_aware_instant_is_shown_in_the_clinic_timezone():
 
 
 def test_a_reply_renders_as_one_message_of_a_messaging_response():
-    xml = renderer("America/Toronto")(Reply(says=[when(8, 9)], lang="fr"))
+    xml = twiml(reply_text(Reply(says=[when(8, 9)], lang="fr"), "America/Toronto"))
     assert message_texts(xml) == ["mar. 8 déc. à 9 h"]
 
 
 def test_an_empty_reply_is_an_empty_response_so_the_carrier_answers():
-    xml = renderer("America/Toronto")(Reply(says=[], lang="fr"))
+    xml = twiml(reply_text(Reply(says=[], lang="fr"), "America/Toronto"))
     root = twiml_root(xml)
     assert list(root) == []
 

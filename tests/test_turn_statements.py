@@ -1,0 +1,88 @@
+"""How many SQL statements each kind of turn sends: pinned, so a turn that grows a query fails here.
+
+Every statement is a round trip to the database while Twilio waits and a sync worker is busy. If a change
+needs more, it should say why and raise the pin; if it needs fewer, lower the pin.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from clinicline.app import create_app
+from tests.support.apps import PARC, TOKEN, signed_runtime
+from tests.support.statements import counting
+from tests.support.twilio_requests import new_sid, signed_post, sms_form, twiml_root
+
+# Statements per turn on each database (SQLite counts its BEGIN IMMEDIATE; PostgreSQL its SAVEPOINTs).
+PINNED = {
+    "sms_first": {"sqlite": 10, "postgresql": 9},
+    "sms_aide": {"sqlite": 9, "postgresql": 8},
+    "voice_greet": {"sqlite": 10, "postgresql": 9},
+    "voice_key": {"sqlite": 6, "postgresql": 5},
+    "sms_oui": {"sqlite": 16, "postgresql": 15},
+}
+
+
+@pytest.fixture
+def line(database_url, clock, tmp_path):
+    """The signed app on each database, its runtime, and a supply of fresh phone numbers."""
+    rt = signed_runtime(database_url, clock, tmp_path)
+    client = create_app(runtime=rt).test_client()
+    numbers = iter(f"+1438555{n:04d}" for n in range(1000, 9999))
+    yield rt, client, numbers
+    rt.dispose()
+
+
+def text(client, phone: str, body: str) -> str:
+    response = signed_post(client, "/sms", sms_form(phone, PARC, body), TOKEN)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def call(client, path: str, phone: str, sid: str, **extra: str) -> str:
+    form = {
+        "CallSid": sid,
+        "From": phone,
+        "To": PARC,
+        "CallStatus": "ringing",
+        "Direction": "inbound",
+        **extra,
+    }
+    response = signed_post(client, path, form, TOKEN)
+    assert response.status_code == 200
+    twiml_root(response.get_data())
+    return response.get_data(as_text=True)
+
+
+def turn_statements(line, kind: str):
+    """The statements of one turn of a kind, on a fresh number (earlier turns it needs are not counted)."""
+    rt, client, numbers = line
+    phone = next(numbers)
+    sid = new_sid("CA")
+    if kind == "voice_key":
+        call(client, "/voice", phone, sid)
+    if kind == "sms_oui":
+        text(client, phone, "RDV")
+        text(client, phone, "1")
+        assert "OUI" in text(client, phone, "Marie Tremblay")
+    with counting(rt.engine) as seen:
+        if kind == "sms_first":
+            text(client, phone, "RDV demain matin")
+        elif kind == "sms_aide":
+            text(client, phone, "AIDE")
+        elif kind == "voice_greet":
+            call(client, "/voice", phone, sid)
+        elif kind == "voice_key":
+            call(client, "/voice/turn?s=1", phone, sid, CallStatus="in-progress", Digits="1")
+        elif kind == "sms_oui":
+            text(client, phone, "OUI")
+    return seen
+
+
+@pytest.mark.parametrize("kind", list(PINNED))
+def test_each_kind_of_turn_sends_no_more_statements_than_pinned(line, kind):
+    rt = line[0]
+    turn_statements(line, kind)  # the first turn of a process warms its caches: count a later one
+    seen = turn_statements(line, kind)
+    expected = PINNED[kind][rt.engine.dialect.name]
+    assert len(seen) == expected, f"{kind}: {len(seen)} statements (pinned {expected}):\n{seen}"
