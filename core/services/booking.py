@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import and_, literal, literal_column, or_, select, union_all, update
+from sqlalchemy import String, and_, case, false, literal, literal_column, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from core.errors import AppointmentNotCancellable, AppointmentNotFound, SlotNotFound, SlotTaken
@@ -359,8 +359,94 @@ class _Search:
         return [(windows[idx], slot) for slot, idx in rows]
 
 
+# ---- offers: a soft hold on what was just offered -----------------------------------------------------------
+#
+# Patients who write at the same moment would all be offered the same first free slots, and all but one
+# would then hear that someone just took theirs. So what is offered to a conversation is marked as offered
+# to it for a few minutes: other conversations are offered other slots meanwhile. The mark only steers
+# offers; it never stops anyone from holding or booking the slot (the hard hold below does that).
+
+OFFER_MINUTES = 3  # how long an offer keeps the slots out of other patients' offers
+OFFER_TRIES = 4  # searches made when concurrent patients claim the same slots first
+
+
+def offer_free_slots(
+    session: Session,
+    clinic: Clinic,
+    now: dt.datetime,
+    holder: str,
+    query: SlotQuery = SlotQuery(),
+    limit: int = 3,
+    horizon_days: int = 30,
+    minutes: int = OFFER_MINUTES,
+) -> FreeSlots:
+    """The slots to offer a conversation, marked as offered to it; its earlier offers are given back.
+
+    Slots offered to other conversations in the last few minutes are left out, so patients writing at the
+    same time are offered different slots; only when every free slot has been offered to someone are
+    those offered (the patient would otherwise hear that nothing is free).
+    """
+    found = FreeSlots([], exact=True)
+    for _ in range(OFFER_TRIES):
+        found = find_free_slots(session, clinic, now, query, limit, horizon_days, holder, spread=True)
+        claimed = _claim(session, [s.id for s in found.slots], holder, now, minutes)
+        if not found.slots:
+            break
+        if len(claimed) == len(found.slots):
+            return found
+        # Another conversation claimed some of them between our search and our claim: search again.
+        if claimed:
+            kept = [s for s in found.slots if s.id in claimed]
+            found = FreeSlots(kept, found.exact)
+    if found.slots:
+        return found
+    return find_free_slots(session, clinic, now, query, limit, horizon_days, holder)
+
+
+def _claim(session: Session, slot_ids: list[int], holder: str, now: dt.datetime, minutes: int) -> set[int]:
+    """Mark the slots as offered to the holder (those still free of other offers), in one statement that
+    also gives back the holder's other offers; returns the ids now offered to it."""
+    table = Slot.__table__
+    wanted = table.c.id.in_(slot_ids) if slot_ids else false()
+    claimable = and_(
+        wanted,
+        table.c.starts_at > now,
+        _bookable(table, now, holder),
+        _not_offered_to_others(table, now, holder),
+    )
+    rows = session.execute(
+        update(Slot)
+        .where(or_(Slot.offered_to == holder, claimable))
+        .values(
+            offered_to=case((claimable, literal(holder, String)), else_=None),
+            offered_until=case(
+                (claimable, literal(now + dt.timedelta(minutes=minutes), UTCDateTime)), else_=None
+            ),
+        )
+        .returning(Slot.id, Slot.offered_to)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return {slot_id for slot_id, offered_to in rows if offered_to == holder}
+
+
+def release_offers(session: Session, holder: str) -> None:
+    """Give back every slot offered to this conversation (the patient chose, or went elsewhere)."""
+    session.execute(
+        update(Slot)
+        .where(Slot.offered_to == holder)
+        .values(offered_to=None, offered_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# ---- holds ------------------------------------------------------------------------------------------------
+
+
 def hold_slot(session: Session, slot_id: int, holder: str, now: dt.datetime, minutes: int = 5) -> Slot:
-    """Hold a slot for a few minutes while the patient confirms; SlotTaken if someone else has it."""
+    """Hold a slot for a few minutes while the patient confirms; SlotTaken if someone else has it.
+
+    The holder's offers end: the patient has chosen, the other slots go back to other patients' offers.
+    """
     result = session.execute(
         update(Slot)
         .where(Slot.id == slot_id, Slot.starts_at > now, bookable_now(now, holder))
@@ -371,6 +457,7 @@ def hold_slot(session: Session, slot_id: int, holder: str, now: dt.datetime, min
         if session.get(Slot, slot_id) is None:
             raise SlotNotFound(slot_id)
         raise SlotTaken(slot_id)
+    release_offers(session, holder)
     slot = session.get(Slot, slot_id)
     session.refresh(slot)
     return slot
@@ -387,11 +474,20 @@ def release_hold(session: Session, slot_id: int, holder: str) -> None:
 
 
 def release_expired_holds(session: Session, now: dt.datetime) -> int:
-    """Free every slot whose hold has run out (a caller hung up mid-booking); returns how many."""
+    """Free every slot whose hold has run out (a caller hung up mid-booking); returns how many.
+
+    Lapsed offers are cleared too (they already count for nothing; this keeps ix_slots_offered_to small).
+    """
     result = session.execute(
         update(Slot)
         .where(Slot.status == SlotStatus.HELD, Slot.held_until < now)
         .values(status=SlotStatus.FREE, held_by=None, held_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Slot)
+        .where(Slot.offered_to.is_not(None), Slot.offered_until <= now)
+        .values(offered_to=None, offered_until=None)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
