@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, replace
 
-from sqlalchemy import String, and_, case, false, literal, literal_column, or_, select, union_all, update
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from core.errors import AppointmentNotCancellable, AppointmentNotFound, SlotNotFound, SlotTaken
@@ -179,12 +192,15 @@ class _Search:
         self.earliest = max(now, query.not_before) if query.not_before else now
 
     def open_slots(self, slots) -> list:
-        """Conditions on a copy of the slots table: this clinic's slots that can be offered now."""
+        """Conditions on a copy of the slots table: this clinic's slots that can be offered now.
+
+        No bound on the start here: each seek gives exactly one range (a second lower bound would leave
+        the database free to scan from the wrong one), and windows start after `earliest`.
+        """
         conditions = [
             slots.c.clinic_id == self.clinic.id,
             slots.c.status.in_([literal_column(f"'{status}'") for status in _OPEN]),
             _bookable(slots, self.now, self.holder),
-            slots.c.starts_at > self.earliest,
         ]
         if self.query.practitioner_id:
             conditions.append(slots.c.practitioner_id == self.query.practitioner_id)
@@ -304,6 +320,10 @@ class _Search:
     def walk(self, windows: list[_Window]) -> list[tuple[_Window, Slot]]:
         """Up to `limit` distinct start times in each window, from its start (or from its end when it is
         walked downwards), each with the slot of the first practitioner free then; one statement."""
+        # Strictly after `earliest` (stored instants have microseconds at most).
+        after = self.earliest + dt.timedelta(microseconds=1)
+        windows = [replace(w, lo=max(w.lo, after)) for w in windows]
+        windows = [w for w in windows if w.lo < w.hi]
         if not windows:
             return []
         table = Slot.__table__
@@ -386,6 +406,7 @@ def offer_free_slots(
     same time are offered different slots; only when every free slot has been offered to someone are
     those offered (the patient would otherwise hear that nothing is free).
     """
+    _take_turns_offering(session, clinic)
     found = FreeSlots([], exact=True)
     for _ in range(OFFER_TRIES):
         found = find_free_slots(session, clinic, now, query, limit, horizon_days, holder, spread=True)
@@ -403,37 +424,64 @@ def offer_free_slots(
     return find_free_slots(session, clinic, now, query, limit, horizon_days, holder)
 
 
+def _take_turns_offering(session: Session, clinic: Clinic) -> None:
+    """Concurrent turns of one clinic make their offers one after the other, until their commit.
+
+    On PostgreSQL two turns could otherwise both read the same slots as unclaimed, and the loser would
+    search again, possibly more than once under a rush; a transaction-scoped advisory lock (no table row is
+    locked) lets each search see the offers committed before it. SQLite already runs one writer at a time.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = zlib.crc32(f"clinicline.offers:{clinic.id}".encode())
+        session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
 def _claim(session: Session, slot_ids: list[int], holder: str, now: dt.datetime, minutes: int) -> set[int]:
     """Mark the slots as offered to the holder (those still free of other offers), in one statement that
-    also gives back the holder's other offers; returns the ids now offered to it."""
-    table = Slot.__table__
-    wanted = table.c.id.in_(slot_ids) if slot_ids else false()
-    claimable = and_(
-        wanted,
-        table.c.starts_at > now,
-        _bookable(table, now, holder),
-        _not_offered_to_others(table, now, holder),
-    )
-    rows = session.execute(
+    also gives back the holder's other offers; returns the ids now offered to it.
+
+    Rows a concurrent turn is changing (a hold, a booking) are skipped rather than waited for: such a slot
+    is about to be taken, and a claim that never waits on a row can never be part of a deadlock.
+    """
+
+    def claimable(slots):
+        return and_(
+            slots.c.id.in_(slot_ids) if slot_ids else false(),
+            slots.c.starts_at > now,
+            _bookable(slots, now, holder),
+            _not_offered_to_others(slots, now, holder),
+        )
+
+    rows = Slot.__table__.alias("offerable")
+    lockable = select(rows.c.id).where(or_(rows.c.offered_to == holder, claimable(rows)))
+    offer_it = claimable(Slot.__table__)  # read again on the locked row: never a slot just taken
+    changed = session.execute(
         update(Slot)
-        .where(or_(Slot.offered_to == holder, claimable))
+        .where(Slot.id.in_(lockable.with_for_update(skip_locked=True)))
         .values(
-            offered_to=case((claimable, literal(holder, String)), else_=None),
+            offered_to=case((offer_it, literal(holder, String)), else_=None),
             offered_until=case(
-                (claimable, literal(now + dt.timedelta(minutes=minutes), UTCDateTime)), else_=None
+                (offer_it, literal(now + dt.timedelta(minutes=minutes), UTCDateTime)), else_=None
             ),
         )
         .returning(Slot.id, Slot.offered_to)
         .execution_options(synchronize_session=False)
     ).all()
-    return {slot_id for slot_id, offered_to in rows if offered_to == holder}
+    return {slot_id for slot_id, offered_to in changed if offered_to == holder}
 
 
 def release_offers(session: Session, holder: str) -> None:
-    """Give back every slot offered to this conversation (the patient chose, or went elsewhere)."""
+    """Give back every slot offered to this conversation (the patient chose, or went elsewhere).
+
+    Rows that a concurrent turn is changing are skipped, not waited for (on PostgreSQL): that turn may be
+    offering them to its own patient, and the offer lapses by itself anyway. Never waiting here is also
+    what keeps a hold (which locks its slot first) from deadlocking with a concurrent offer.
+    """
+    rows = Slot.__table__.alias("offered")
+    mine = select(rows.c.id).where(rows.c.offered_to == holder).with_for_update(skip_locked=True)
     session.execute(
         update(Slot)
-        .where(Slot.offered_to == holder)
+        .where(Slot.id.in_(mine), Slot.offered_to == holder)
         .values(offered_to=None, offered_until=None)
         .execution_options(synchronize_session=False)
     )
