@@ -6,10 +6,13 @@ import datetime as dt
 import secrets
 import zlib
 from dataclasses import dataclass, replace
+from functools import cache
 
 from sqlalchemy import (
+    Integer,
     String,
     and_,
+    bindparam,
     case,
     false,
     func,
@@ -66,7 +69,7 @@ def bookable_now(now: dt.datetime, holder: str | None = None):
 
 def _bookable(slots, now: dt.datetime, holder: str | None):
     held_ok = slots.c.held_until < now
-    if holder:
+    if holder is not None:
         held_ok = or_(held_ok, slots.c.held_by == holder)
     return or_(slots.c.status == SlotStatus.FREE, and_(slots.c.status == SlotStatus.HELD, held_ok))
 
@@ -74,7 +77,7 @@ def _bookable(slots, now: dt.datetime, holder: str | None):
 def _not_offered_to_others(slots, now: dt.datetime, holder: str | None):
     """SQL condition: no other conversation was offered the slot in the last few minutes."""
     lapsed = [slots.c.offered_until.is_(None), slots.c.offered_until <= now]
-    if holder:
+    if holder is not None:
         lapsed.append(slots.c.offered_to == holder)
     return or_(*lapsed)
 
@@ -191,23 +194,6 @@ class _Search:
         self.holder, self.spread = holder, spread
         self.earliest = max(now, query.not_before) if query.not_before else now
 
-    def open_slots(self, slots) -> list:
-        """Conditions on a copy of the slots table: this clinic's slots that can be offered now.
-
-        No bound on the start here: each seek gives exactly one range (a second lower bound would leave
-        the database free to scan from the wrong one), and windows start after `earliest`.
-        """
-        conditions = [
-            slots.c.clinic_id == self.clinic.id,
-            slots.c.status.in_([literal_column(f"'{status}'") for status in _OPEN]),
-            _bookable(slots, self.now, self.holder),
-        ]
-        if self.query.practitioner_id:
-            conditions.append(slots.c.practitioner_id == self.query.practitioner_id)
-        if self.spread:
-            conditions.append(_not_offered_to_others(slots, self.now, self.holder))
-        return conditions
-
     # -- the windows ----------------------------------------------------------------------------------------
 
     def day_windows(
@@ -306,77 +292,111 @@ class _Search:
 
     # -- the walk -------------------------------------------------------------------------------------------
 
-    def seek(self, bounds: list, slots, down: bool):
-        """The first open start time within the bounds, going up (or down): one index seek."""
-        order = slots.c.starts_at.desc() if down else slots.c.starts_at
-        return (
-            select(slots.c.starts_at)
-            .where(*self.open_slots(slots), *bounds)
-            .order_by(order)
-            .limit(1)
-            .scalar_subquery()
-        )
-
     def walk(self, windows: list[_Window]) -> list[tuple[_Window, Slot]]:
         """Up to `limit` distinct start times in each window, from its start (or from its end when it is
         walked downwards), each with the slot of the first practitioner free then; one statement."""
         # Strictly after `earliest` (stored instants have microseconds at most).
         after = self.earliest + dt.timedelta(microseconds=1)
         windows = [replace(w, lo=max(w.lo, after)) for w in windows]
-        windows = [w for w in windows if w.lo < w.hi]
+        windows = [w for w in windows if w.lo < w.hi and not w.down] + [
+            w for w in windows if w.lo < w.hi and w.down
+        ]
         if not windows:
             return []
-        table = Slot.__table__
-        picks = []
-        for down in (False, True):
-            indexed = [(i, w) for i, w in enumerate(windows) if w.down == down]
-            if not indexed:
-                continue
-            name = "down" if down else "up"
-            rows = [
-                select(
-                    literal_column(str(i)).label("idx"),
-                    literal(w.lo, UTCDateTime).label("lo"),
-                    literal(w.hi, UTCDateTime).label("hi"),
-                )
-                for i, w in indexed
-            ]
-            spans = (rows[0] if len(rows) == 1 else union_all(*rows)).cte(f"spans_{name}")
-
-            first = table.alias(f"first_{name}")
-            start = self.seek([first.c.starts_at >= spans.c.lo, first.c.starts_at < spans.c.hi], first, down)
-            walk = select(
-                spans.c.idx, spans.c.lo, spans.c.hi, start.label("t"), literal_column("1").label("n")
-            ).cte(f"walk_{name}", recursive=True)
-            step = table.alias(f"step_{name}")
-            beyond = (
-                [step.c.starts_at < walk.c.t, step.c.starts_at >= walk.c.lo]
-                if down
-                else [step.c.starts_at > walk.c.t, step.c.starts_at < walk.c.hi]
-            )
-            walk = walk.union_all(
-                select(
-                    walk.c.idx,
-                    walk.c.lo,
-                    walk.c.hi,
-                    self.seek(beyond, step, down).label("t"),
-                    (walk.c.n + 1).label("n"),
-                ).where(walk.c.t.is_not(None), walk.c.n < self.limit)
-            )
-            first_free = table.alias(f"pick_{name}")
-            pick = (
-                select(first_free.c.id)
-                .where(*self.open_slots(first_free), first_free.c.starts_at == walk.c.t)
-                .order_by(first_free.c.practitioner_id)
-                .limit(1)
-                .scalar_subquery()
-            )
-            picks.append(select(walk.c.idx, pick.label("slot_id")).where(walk.c.t.is_not(None)))
-        picked = (picks[0] if len(picks) == 1 else union_all(*picks)).subquery("picked")
-        rows = self.session.execute(
-            select(Slot, picked.c.idx).join(picked, Slot.id == picked.c.slot_id).order_by(Slot.starts_at)
+        downs = sum(w.down for w in windows)
+        shape = (
+            len(windows) - downs,
+            downs,
+            bool(self.holder),
+            bool(self.query.practitioner_id),
+            self.spread,
         )
+        params = {"clinic_id": self.clinic.id, "now": self.now, "per_window": self.limit}
+        params.update(holder=self.holder, practitioner_id=self.query.practitioner_id)
+        for i, w in enumerate(windows):
+            params[f"lo_{i}"], params[f"hi_{i}"] = w.lo, w.hi
+        rows = self.session.execute(_walk_statement(*shape), params)
         return [(windows[idx], slot) for slot, idx in rows]
+
+
+@cache
+def _walk_statement(ups: int, downs: int, by_holder: bool, by_practitioner: bool, spread: bool):
+    """The walk of _Search.walk for one shape of search, built once; the values are bound parameters."""
+    table = Slot.__table__
+    now = bindparam("now", type_=UTCDateTime)
+    holder = bindparam("holder", type_=String) if by_holder else None
+
+    def open_slots(slots) -> list:
+        # No bound on the start here: each seek has exactly one range (with a second lower bound the
+        # database could scan from the wrong one); windows start after `earliest`.
+        conditions = [
+            slots.c.clinic_id == bindparam("clinic_id", type_=String),
+            slots.c.status.in_([literal_column(f"'{status}'") for status in _OPEN]),
+            _bookable(slots, now, holder),
+        ]
+        if by_practitioner:
+            conditions.append(slots.c.practitioner_id == bindparam("practitioner_id", type_=Integer))
+        if spread:
+            conditions.append(_not_offered_to_others(slots, now, holder))
+        return conditions
+
+    def seek(bounds: list, slots, down: bool):
+        """The first open start time within the bounds, going up (or down): one index seek."""
+        # Ordered as ix_slots_open is, so that the planner walks it (and not the index of all slots).
+        order = [slots.c.starts_at, slots.c.practitioner_id]
+        return (
+            select(slots.c.starts_at)
+            .where(*open_slots(slots), *bounds)
+            .order_by(*(column.desc() for column in order) if down else order)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    picks = []
+    for down, indexes in ((False, range(ups)), (True, range(ups, ups + downs))):
+        if not indexes:
+            continue
+        name = "down" if down else "up"
+        rows = [
+            select(
+                literal_column(str(i)).label("idx"),
+                bindparam(f"lo_{i}", type_=UTCDateTime).label("lo"),
+                bindparam(f"hi_{i}", type_=UTCDateTime).label("hi"),
+            )
+            for i in indexes
+        ]
+        spans = (rows[0] if len(rows) == 1 else union_all(*rows)).cte(f"spans_{name}")
+        first = table.alias(f"first_{name}")
+        start = seek([first.c.starts_at >= spans.c.lo, first.c.starts_at < spans.c.hi], first, down)
+        walk = select(
+            spans.c.idx, spans.c.lo, spans.c.hi, start.label("t"), literal_column("1").label("n")
+        ).cte(f"walk_{name}", recursive=True)
+        step = table.alias(f"step_{name}")
+        beyond = (
+            [step.c.starts_at < walk.c.t, step.c.starts_at >= walk.c.lo]
+            if down
+            else [step.c.starts_at > walk.c.t, step.c.starts_at < walk.c.hi]
+        )
+        walk = walk.union_all(
+            select(
+                walk.c.idx,
+                walk.c.lo,
+                walk.c.hi,
+                seek(beyond, step, down).label("t"),
+                (walk.c.n + 1).label("n"),
+            ).where(walk.c.t.is_not(None), walk.c.n < bindparam("per_window", type_=Integer))
+        )
+        first_free = table.alias(f"pick_{name}")
+        pick = (
+            select(first_free.c.id)
+            .where(*open_slots(first_free), first_free.c.starts_at == walk.c.t)
+            .order_by(first_free.c.practitioner_id)
+            .limit(1)
+            .scalar_subquery()
+        )
+        picks.append(select(walk.c.idx, pick.label("slot_id")).where(walk.c.t.is_not(None)))
+    picked = (picks[0] if len(picks) == 1 else union_all(*picks)).subquery("picked")
+    return select(Slot, picked.c.idx).join(picked, Slot.id == picked.c.slot_id).order_by(Slot.starts_at)
 
 
 # ---- offers: a soft hold on what was just offered -----------------------------------------------------------
