@@ -5,7 +5,8 @@ Usage: python bench/slot_search.py [--only sqlite|postgresql] [--runs 30] [--pos
 Each clinic has the demo clinic's hours (Monday to Friday, 08:00-12:00 and 13:00-17:00, 15-minute slots)
 over 30 days, on a fresh SQLite file or a fresh database of a PostgreSQL server started from its binaries
 as the tests do (tests/support/servers.py), or of --postgres-url. For each wish, the median time of
-`find_free_slots` (three slots, as a text offers) over --runs runs, each in a fresh session; the last
+`find_free_slots` (three slots, as a text offers) over --runs runs, each in a fresh session, the three
+clinics taking turns run by run; the last
 column is the time at 100 practitioners over the time at 2 (the target: at most 2x). "busy" books every
 slot of the first week first. The reference row is the first search (every candidate loaded, filtered in
 Python: tests/core/slot_reference.py), measured in the same run.
@@ -95,17 +96,19 @@ def build(url: str) -> tuple:
     return engine, sessions, counts
 
 
-def timed(sessions, search, cid: str, query: SlotQuery, runs: int) -> float:
-    """Median milliseconds of one search, each run in a fresh session."""
-    times = []
+def timed(sessions, search, cids: list[str], query: SlotQuery, runs: int) -> list[float]:
+    """Median milliseconds of one search per clinic, each run in a fresh session; the clinics take turns
+    run by run, so that a burst of load on the machine falls on all of them alike."""
+    times: dict[str, list[float]] = {cid: [] for cid in cids}
     for _ in range(runs):
-        with sessions() as s:
-            clinic = s.get(Clinic, cid)
-            started = time.perf_counter()
-            found = search(s, clinic, NOW, query, limit=3)
-            times.append((time.perf_counter() - started) * 1000)
-            assert found.slots, (cid, query)
-    return statistics.median(times)
+        for cid in cids:
+            with sessions() as s:
+                clinic = s.get(Clinic, cid)
+                started = time.perf_counter()
+                found = search(s, clinic, NOW, query, limit=3)
+                times[cid].append((time.perf_counter() - started) * 1000)
+                assert found.slots, (cid, query)
+    return [statistics.median(times[cid]) for cid in cids]
 
 
 def bench(kind: str, url: str, runs: int) -> None:
@@ -117,10 +120,10 @@ def bench(kind: str, url: str, runs: int) -> None:
         rows = [(name, query, "") for name, query in WISHES.items()]
         rows.append(("RDV, first week all booked", SlotQuery(), "b"))
         for name, query, suffix in rows:
-            ms = [timed(sessions, booking.find_free_slots, f"c{n}{suffix}", query, runs) for n in SIZES]
+            ms = timed(sessions, booking.find_free_slots, [f"c{n}{suffix}" for n in SIZES], query, runs)
             print(f"{name:<32}" + "".join(f"{m:>10.2f}ms" for m in ms) + f"{ms[-1] / ms[0]:>9.2f}x")
         reference_runs = max(1, runs // 10)
-        ms = [timed(sessions, reference_free_slots, f"c{n}", SlotQuery(), reference_runs) for n in SIZES]
+        ms = timed(sessions, reference_free_slots, [f"c{n}" for n in SIZES], SlotQuery(), reference_runs)
         print(
             f"{'reference, RDV (Python filter)':<32}"
             + "".join(f"{m:>10.1f}ms" for m in ms)
