@@ -127,6 +127,13 @@ def find_free_slots(
 
 _OPEN = ("free", "held")  # written out literally in the SQL: the predicate of ix_slots_open
 _FIRST_DAYS = 7  # days searched by the first statement; the rest of the horizon only when they fall short
+_MOST_DAYS = 60  # days per statement at most (SQLite takes up to 500 SELECTs in one UNION)
+
+
+def _chunks(days: list[dt.date]) -> list[list[dt.date]]:
+    """The first week, then the rest by at most _MOST_DAYS days."""
+    rest = days[_FIRST_DAYS:]
+    return [days[:_FIRST_DAYS]] + [rest[n : n + _MOST_DAYS] for n in range(0, len(rest), _MOST_DAYS)]
 
 
 @dataclass(frozen=True)
@@ -227,7 +234,7 @@ class _Search:
             return [slot for _w, slot in self.walk([_Window(lo, hi)])][: self.limit]
         found: list[tuple[_Window, Slot]] = []
         days = _local_days(self.clinic, lo, hi)
-        for chunk in (days[:_FIRST_DAYS], days[_FIRST_DAYS:]):
+        for chunk in _chunks(days):
             found += self.walk([w for day in chunk for w in self.day_windows(day, lo, hi, times, query.at)])
             if query.at is None and len(found) >= self.limit:
                 break  # later days only come after these
@@ -267,17 +274,16 @@ class _Search:
         local_target = to_local(target, self.clinic.timezone)
         wished = dt.time(local_target.hour, local_target.minute)
         times = _time_range(self.query)
-        windows = [
-            w
-            for day in _local_days(self.clinic, lo, hi)
-            for w in self.day_windows(day, lo, hi, times, wished)
-        ]
+        days, found = _local_days(self.clinic, lo, hi), []
+        for n in range(0, len(days), _MOST_DAYS):  # every day counts: the nearest day wins
+            chunk = days[n : n + _MOST_DAYS]
+            found += self.walk([w for day in chunk for w in self.day_windows(day, lo, hi, times, wished)])
 
         def day_then_time(found: tuple[_Window, Slot]) -> tuple[int, int, dt.datetime]:
             window, slot = found
             return abs((window.day - self.query.date).days), self.minutes_from(wished, slot), slot.starts_at
 
-        nearest = sorted(self.walk(windows), key=day_then_time)[: self.limit]
+        nearest = sorted(found, key=day_then_time)[: self.limit]
         return sorted((slot for _w, slot in nearest), key=lambda s: s.starts_at)
 
     def around(self, target: dt.datetime, lo: dt.datetime, hi: dt.datetime) -> list[Slot]:

@@ -128,7 +128,7 @@ def disturb(session, clinic: Clinic, now: dt.datetime, changes) -> None:
     wish=wishes,
     changes=disturbances,
     limit=st.integers(1, 5),
-    horizon_days=st.sampled_from([2, 10, 30]),
+    horizon_days=st.sampled_from([2, 10, 30, 120]),
     holder=st.sampled_from([None, ME]),
     spread=st.booleans(),
 )
