@@ -164,6 +164,23 @@ class Slot(Base):
     __table_args__ = (
         UniqueConstraint("practitioner_id", "starts_at"),
         Index("ix_slots_clinic_start", "clinic_id", "starts_at"),
+        # The slot search walks this one in time order: only slots that may still be offered are in it,
+        # so a busy schedule's booked slots are never read on the way to the free ones.
+        Index(
+            "ix_slots_open",
+            "clinic_id",
+            "starts_at",
+            "practitioner_id",
+            sqlite_where=text("status IN ('free', 'held')"),
+            postgresql_where=text("status IN ('free', 'held')"),
+        ),
+        # A conversation's offers are given back by its holder id.
+        Index(
+            "ix_slots_offered_to",
+            "offered_to",
+            sqlite_where=text("offered_to IS NOT NULL"),
+            postgresql_where=text("offered_to IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -174,6 +191,10 @@ class Slot(Base):
     status: Mapped[SlotStatus] = mapped_column(_enum(SlotStatus), default=SlotStatus.FREE)
     held_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     held_by: Mapped[str | None] = mapped_column(String(80))
+    # A soft hold: the slot was offered to this conversation a moment ago. It only keeps the slot out of
+    # other patients' offers until it lapses; it never stops anyone from taking the slot.
+    offered_to: Mapped[str | None] = mapped_column(String(80))
+    offered_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     practitioner: Mapped[Practitioner] = relationship()
 

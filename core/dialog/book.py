@@ -120,14 +120,15 @@ def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
                 after=query.after,
                 not_before=last.starts_at,
             )
-    found = booking.find_free_slots(
+    # Offered slots are kept out of other patients' offers for a few minutes (a fair rush).
+    found = booking.offer_free_slots(
         t.session,
         t.clinic,
         t.now,
+        t.holder,
         query,
         limit=OFFERED,
         horizon_days=t.ctx.config.slot_horizon_days,
-        holder=t.holder,
     )
     if not found.slots and more:
         t.lead.append(Say("no_more_slots"))

@@ -26,11 +26,14 @@ NAME_MAX = 80
 
 
 def release_hold(t: Turn) -> None:
-    """Give back a slot this conversation holds (the patient went elsewhere)."""
+    """Give back a slot this conversation holds, and the slots just offered to it (the patient went elsewhere)."""
     slot_id = t.data.get("slot")
     if slot_id:
         booking.release_hold(t.session, slot_id, t.holder)
         t.data.pop("slot", None)
+    if t.data.get("offered"):
+        booking.release_offers(t.session, t.holder)
+        t.data.pop("offered", None)
 
 
 def need_phone(t: Turn, then: str) -> Reply | None:

@@ -4,15 +4,40 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import zlib
 from dataclasses import dataclass, replace
+from functools import cache
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from core.errors import AppointmentNotCancellable, AppointmentNotFound, SlotNotFound, SlotTaken
-from core.models import Appointment, AppointmentStatus, Channel, Clinic, Patient, Slot, SlotStatus
+from core.models import (
+    Appointment,
+    AppointmentStatus,
+    Channel,
+    Clinic,
+    Patient,
+    Slot,
+    SlotStatus,
+    UTCDateTime,
+)
 from core.services import audit, notifications
-from core.timeutil import PARTS_OF_DAY, in_part_of_day, local_day_bounds, local_to_utc, to_local
+from core.timeutil import PARTS_OF_DAY, local_day_bounds, local_to_utc, to_local, zone
 
 CODE_DIGITS = 6
 
@@ -39,31 +64,22 @@ class FreeSlots:
 
 def bookable_now(now: dt.datetime, holder: str | None = None):
     """SQL condition: the slot can be taken now (free, or its hold expired, or held by this holder)."""
-    held_ok = Slot.held_until < now
-    if holder:
-        held_ok = or_(held_ok, Slot.held_by == holder)
-    return or_(Slot.status == SlotStatus.FREE, and_(Slot.status == SlotStatus.HELD, held_ok))
+    return _bookable(Slot.__table__, now, holder)
 
 
-def _matches(slot: Slot, clinic: Clinic, query: SlotQuery) -> bool:
-    local = to_local(slot.starts_at, clinic.timezone)
-    if query.date and local.date() != query.date:
-        return False
-    if query.after and local.time() < query.after:
-        return False
-    return in_part_of_day(local.time(), query.part_of_day)
+def _bookable(slots, now: dt.datetime, holder: str | None):
+    held_ok = slots.c.held_until < now
+    if holder is not None:
+        held_ok = or_(held_ok, slots.c.held_by == holder)
+    return or_(slots.c.status == SlotStatus.FREE, and_(slots.c.status == SlotStatus.HELD, held_ok))
 
 
-def _distinct_times(slots: list[Slot], limit: int) -> list[Slot]:
-    """One slot per start time: a patient chooses a time, not a practitioner (unless asked)."""
-    seen, result = set(), []
-    for slot in slots:
-        if slot.starts_at not in seen:
-            seen.add(slot.starts_at)
-            result.append(slot)
-            if len(result) == limit:
-                break
-    return result
+def _not_offered_to_others(slots, now: dt.datetime, holder: str | None):
+    """SQL condition: no other conversation was offered the slot in the last few minutes."""
+    lapsed = [slots.c.offered_until.is_(None), slots.c.offered_until <= now]
+    if holder is not None:
+        lapsed.append(slots.c.offered_to == holder)
+    return or_(*lapsed)
 
 
 def _target(clinic: Clinic, query: SlotQuery, now: dt.datetime) -> dt.datetime:
@@ -86,70 +102,425 @@ def find_free_slots(
     limit: int = 3,
     horizon_days: int = 30,
     holder: str | None = None,
+    spread: bool = False,
 ) -> FreeSlots:
-    """The first free slots matching the wish, or the nearest alternatives when nothing matches."""
-    earliest = max(now, query.not_before) if query.not_before else now
-    base = (
-        select(Slot)
-        .where(Slot.clinic_id == clinic.id, Slot.starts_at > earliest, bookable_now(now, holder))
-        .order_by(Slot.starts_at, Slot.practitioner_id)
-    )
-    if query.practitioner_id:
-        base = base.where(Slot.practitioner_id == query.practitioner_id)
-    if query.date:
-        start, end = local_day_bounds(query.date, clinic.timezone)
-        candidates = session.scalars(base.where(Slot.starts_at >= start, Slot.starts_at < end)).all()
-    else:
-        horizon = now + dt.timedelta(days=horizon_days)
-        candidates = session.scalars(base.where(Slot.starts_at < horizon)).all()
-    matching = [s for s in candidates if _matches(s, clinic, query)]
-    if query.at:
-        wanted = query.at.hour * 60 + query.at.minute
+    """The first free slots matching the wish, or the nearest alternatives when nothing matches.
 
-        def distance(slot: Slot) -> int:
-            local = to_local(slot.starts_at, clinic.timezone)
-            return abs(local.hour * 60 + local.minute - wanted)
-
-        matching = sorted(_distinct_times(matching, len(matching)), key=distance)[:limit]
-        matching.sort(key=lambda s: s.starts_at)
-    if matching:
-        return FreeSlots(_distinct_times(matching, limit), exact=True)
-    return FreeSlots(_nearest(session, clinic, now, query, base, limit, horizon_days), exact=False)
-
-
-def _nearest(session, clinic, now, query, base, limit, horizon_days) -> list[Slot]:
-    """The free slots nearest the wish, in time order.
-
-    A wish for a time of day ("tomorrow after 3", "Friday morning") is kept on other days before it is
-    given up: the nearest day with such slots wins, and within it the times nearest the wish.
+    One time per slot offered (the first practitioner free then, unless one is asked for). With `spread`,
+    slots offered to another conversation in the last few minutes are left out.
     """
-    target = _target(clinic, query, now)
-    window = session.scalars(
-        base.where(
-            Slot.starts_at >= target - dt.timedelta(days=7), Slot.starts_at < target + dt.timedelta(days=14)
+    search = _Search(session, clinic, now, query, limit, holder, spread)
+    horizon_end = now + dt.timedelta(days=horizon_days)
+    exact = search.matching(horizon_end)
+    if exact:
+        return FreeSlots(exact, exact=True)
+    return FreeSlots(search.nearest(horizon_end), exact=False)
+
+
+# ---- the search in SQL ------------------------------------------------------------------------------------
+#
+# Clinic times are local and instants UTC, so every local-time filter (a day, a part of the day, "after 3")
+# becomes, in Python, UTC spans: one per local day and per stretch of that day with one UTC offset, which
+# keeps DST days exact. The database then walks the index of open slots (ix_slots_open) through each span,
+# one seek per distinct start time, so the cost follows the few slots offered, not the practitioners or
+# the size of the schedule.
+
+_OPEN = ("free", "held")  # written out literally in the SQL: the predicate of ix_slots_open
+_FIRST_DAYS = 7  # days searched by the first statement; the rest of the horizon only when they fall short
+_MOST_DAYS = 60  # days per statement at most (SQLite takes up to 500 SELECTs in one UNION)
+
+
+def _chunks(days: list[dt.date]) -> list[list[dt.date]]:
+    """The first week, then the rest by at most _MOST_DAYS days."""
+    rest = days[_FIRST_DAYS:]
+    return [days[:_FIRST_DAYS]] + [rest[n : n + _MOST_DAYS] for n in range(0, len(rest), _MOST_DAYS)]
+
+
+@dataclass(frozen=True)
+class _Window:
+    """A UTC span [lo, hi) of one local day (or of the whole search), walked upwards or downwards."""
+
+    lo: dt.datetime
+    hi: dt.datetime
+    down: bool = False
+    day: dt.date | None = None
+
+
+def _day_pieces(day: dt.date, tz_name: str) -> list[tuple[dt.datetime, dt.datetime, dt.timedelta]]:
+    """The UTC stretches of a local day over which the clinic's UTC offset stays the same, with it."""
+    tz = zone(tz_name)
+    start, end = local_day_bounds(day, tz_name)
+    pieces = []
+    while start < end:
+        offset = start.astimezone(tz).utcoffset()
+        seconds = int((end - start).total_seconds())
+        if (start + dt.timedelta(seconds=seconds - 1)).astimezone(tz).utcoffset() == offset:
+            pieces.append((start, end, offset))
+            break
+        low, high = 0, seconds - 1  # same offset at `low`, another at `high`: find the change
+        while high - low > 1:
+            middle = (low + high) // 2
+            if (start + dt.timedelta(seconds=middle)).astimezone(tz).utcoffset() == offset:
+                low = middle
+            else:
+                high = middle
+        cut = start + dt.timedelta(seconds=high)
+        pieces.append((start, cut, offset))
+        start = cut
+    return pieces
+
+
+def _wall(day: dt.date, at: dt.time | None, offset: dt.timedelta) -> dt.datetime:
+    """The UTC instant showing `at` (None: the next midnight) on `day` under a given UTC offset."""
+    if at is None:
+        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC) - offset
+    return dt.datetime.combine(day, at, tzinfo=dt.UTC) - offset
+
+
+def _time_range(query: SlotQuery) -> tuple[dt.time, dt.time | None] | None:
+    """The local times of day the wish allows, [start, end) (end None: midnight), or None for any time."""
+    start, end = dt.time(0), None
+    if query.part_of_day in PARTS_OF_DAY:
+        start, end = PARTS_OF_DAY[query.part_of_day]
+    if query.after:
+        start = max(start, query.after)
+    return None if (start, end) == (dt.time(0), None) else (start, end)
+
+
+def _local_days(clinic: Clinic, lo: dt.datetime, hi: dt.datetime) -> list[dt.date]:
+    first = to_local(lo, clinic.timezone).date()
+    last = to_local(hi - dt.timedelta(microseconds=1), clinic.timezone).date()
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+class _Search:
+    """One slot search: the wish, and the conditions every slot offered must meet."""
+
+    def __init__(self, session, clinic, now, query, limit, holder, spread):
+        self.session, self.clinic, self.now, self.query, self.limit = session, clinic, now, query, limit
+        self.holder, self.spread = holder, spread
+        self.earliest = max(now, query.not_before) if query.not_before else now
+
+    # -- the windows ----------------------------------------------------------------------------------------
+
+    def day_windows(
+        self, day: dt.date, lo: dt.datetime, hi: dt.datetime, times, split: dt.time | None = None
+    ) -> list[_Window]:
+        """The spans of a local day within [lo, hi) at the allowed times; split at a time of day, the part
+        before it is walked downwards, so that both halves give the times nearest it first."""
+        windows = []
+        for piece_lo, piece_hi, offset in _day_pieces(day, self.clinic.timezone):
+            start, end = piece_lo, piece_hi
+            if times is not None:
+                start, end = max(start, _wall(day, times[0], offset)), min(end, _wall(day, times[1], offset))
+            start, end = max(start, lo), min(end, hi)
+            if start >= end:
+                continue
+            if split is None:
+                windows.append(_Window(start, end, day=day))
+                continue
+            middle = min(max(_wall(day, split, offset), start), end)
+            windows += [_Window(start, middle, down=True, day=day), _Window(middle, end, day=day)]
+        return [w for w in windows if w.lo < w.hi]
+
+    # -- the answers ----------------------------------------------------------------------------------------
+
+    def matching(self, horizon_end: dt.datetime) -> list[Slot]:
+        """Slots that meet the whole wish: the first ones in time, or the nearest the wished time."""
+        query, tz = self.query, self.clinic.timezone
+        lo, hi = local_day_bounds(query.date, tz) if query.date else (self.earliest, horizon_end)
+        times = _time_range(query)
+        if times is None and query.at is None:
+            return [slot for _w, slot in self.walk([_Window(lo, hi)])][: self.limit]
+        found: list[tuple[_Window, Slot]] = []
+        days = _local_days(self.clinic, lo, hi)
+        for chunk in _chunks(days):
+            found += self.walk([w for day in chunk for w in self.day_windows(day, lo, hi, times, query.at)])
+            if query.at is None and len(found) >= self.limit:
+                break  # later days only come after these
+            if query.at is not None and len(found) >= self.limit:
+                if sorted(self.minutes_from(query.at, s) for _w, s in found)[self.limit - 1] == 0:
+                    break  # these are at the very time asked: later days cannot come nearer
+        slots = [slot for _w, slot in found]
+        if query.at is not None:
+            slots = sorted(slots, key=lambda s: (self.minutes_from(query.at, s), s.starts_at))[: self.limit]
+        return sorted(slots, key=lambda s: s.starts_at)[: self.limit]
+
+    def nearest(self, horizon_end: dt.datetime) -> list[Slot]:
+        """The free slots nearest the wish, in time order.
+
+        A wish for a time of day ("tomorrow after 3", "Friday morning") is kept on other days before it is
+        given up: the nearest day with such slots wins, and within it the times nearest the wish. Slots
+        from a week before to two weeks after the wish are looked at, or the whole horizon when that
+        stretch has none.
+        """
+        query = self.query
+        target = _target(self.clinic, query, self.now)
+        time_of_day = bool(query.date and (query.after or query.part_of_day or query.at))
+        for lo, hi in (
+            (target - dt.timedelta(days=7), target + dt.timedelta(days=14)),
+            (self.earliest, horizon_end),
+        ):
+            if time_of_day:
+                found = self.same_time_of_day(target, lo, hi)
+                if found:
+                    return found
+            found = self.around(target, lo, hi)
+            if found:
+                return found
+        return []
+
+    def same_time_of_day(self, target: dt.datetime, lo: dt.datetime, hi: dt.datetime) -> list[Slot]:
+        local_target = to_local(target, self.clinic.timezone)
+        wished = dt.time(local_target.hour, local_target.minute)
+        times = _time_range(self.query)
+        days, found = _local_days(self.clinic, lo, hi), []
+        for n in range(0, len(days), _MOST_DAYS):  # every day counts: the nearest day wins
+            chunk = days[n : n + _MOST_DAYS]
+            found += self.walk([w for day in chunk for w in self.day_windows(day, lo, hi, times, wished)])
+
+        def day_then_time(found: tuple[_Window, Slot]) -> tuple[int, int, dt.datetime]:
+            window, slot = found
+            return abs((window.day - self.query.date).days), self.minutes_from(wished, slot), slot.starts_at
+
+        nearest = sorted(found, key=day_then_time)[: self.limit]
+        return sorted((slot for _w, slot in nearest), key=lambda s: s.starts_at)
+
+    def around(self, target: dt.datetime, lo: dt.datetime, hi: dt.datetime) -> list[Slot]:
+        windows = [_Window(lo, min(target, hi), down=True), _Window(max(target, lo), hi)]
+        found = [slot for _w, slot in self.walk([w for w in windows if w.lo < w.hi])]
+        nearest = sorted(found, key=lambda s: (abs((s.starts_at - target).total_seconds()), s.starts_at))
+        return sorted(nearest[: self.limit], key=lambda s: s.starts_at)
+
+    def minutes_from(self, at: dt.time, slot: Slot) -> int:
+        local = to_local(slot.starts_at, self.clinic.timezone)
+        return abs(local.hour * 60 + local.minute - (at.hour * 60 + at.minute))
+
+    # -- the walk -------------------------------------------------------------------------------------------
+
+    def walk(self, windows: list[_Window]) -> list[tuple[_Window, Slot]]:
+        """Up to `limit` distinct start times in each window, from its start (or from its end when it is
+        walked downwards), each with the slot of the first practitioner free then; one statement."""
+        # Strictly after `earliest` (stored instants have microseconds at most).
+        after = self.earliest + dt.timedelta(microseconds=1)
+        windows = [replace(w, lo=max(w.lo, after)) for w in windows]
+        windows = [w for w in windows if w.lo < w.hi and not w.down] + [
+            w for w in windows if w.lo < w.hi and w.down
+        ]
+        if not windows:
+            return []
+        downs = sum(w.down for w in windows)
+        shape = (
+            len(windows) - downs,
+            downs,
+            bool(self.holder),
+            bool(self.query.practitioner_id),
+            self.spread,
         )
+        params = {"clinic_id": self.clinic.id, "now": self.now, "per_window": self.limit}
+        params.update(holder=self.holder, practitioner_id=self.query.practitioner_id)
+        for i, w in enumerate(windows):
+            params[f"lo_{i}"], params[f"hi_{i}"] = w.lo, w.hi
+        rows = self.session.execute(_walk_statement(*shape), params)
+        return [(windows[idx], slot) for slot, idx in rows]
+
+
+@cache
+def _walk_statement(ups: int, downs: int, by_holder: bool, by_practitioner: bool, spread: bool):
+    """The walk of _Search.walk for one shape of search, built once; the values are bound parameters."""
+    table = Slot.__table__
+    now = bindparam("now", type_=UTCDateTime)
+    holder = bindparam("holder", type_=String) if by_holder else None
+
+    def open_slots(slots) -> list:
+        # No bound on the start here: each seek has exactly one range (with a second lower bound the
+        # database could scan from the wrong one); windows start after `earliest`.
+        conditions = [
+            slots.c.clinic_id == bindparam("clinic_id", type_=String),
+            slots.c.status.in_([literal_column(f"'{status}'") for status in _OPEN]),
+            _bookable(slots, now, holder),
+        ]
+        if by_practitioner:
+            conditions.append(slots.c.practitioner_id == bindparam("practitioner_id", type_=Integer))
+        if spread:
+            conditions.append(_not_offered_to_others(slots, now, holder))
+        return conditions
+
+    def seek(bounds: list, slots, down: bool):
+        """The first open start time within the bounds, going up (or down): one index seek."""
+        # Ordered as ix_slots_open is, so that the planner walks it (and not the index of all slots).
+        order = [slots.c.starts_at, slots.c.practitioner_id]
+        return (
+            select(slots.c.starts_at)
+            .where(*open_slots(slots), *bounds)
+            .order_by(*(column.desc() for column in order) if down else order)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    picks = []
+    for down, indexes in ((False, range(ups)), (True, range(ups, ups + downs))):
+        if not indexes:
+            continue
+        name = "down" if down else "up"
+        rows = [
+            select(
+                literal_column(str(i)).label("idx"),
+                bindparam(f"lo_{i}", type_=UTCDateTime).label("lo"),
+                bindparam(f"hi_{i}", type_=UTCDateTime).label("hi"),
+            )
+            for i in indexes
+        ]
+        spans = (rows[0] if len(rows) == 1 else union_all(*rows)).cte(f"spans_{name}")
+        first = table.alias(f"first_{name}")
+        start = seek([first.c.starts_at >= spans.c.lo, first.c.starts_at < spans.c.hi], first, down)
+        walk = select(
+            spans.c.idx, spans.c.lo, spans.c.hi, start.label("t"), literal_column("1").label("n")
+        ).cte(f"walk_{name}", recursive=True)
+        step = table.alias(f"step_{name}")
+        beyond = (
+            [step.c.starts_at < walk.c.t, step.c.starts_at >= walk.c.lo]
+            if down
+            else [step.c.starts_at > walk.c.t, step.c.starts_at < walk.c.hi]
+        )
+        walk = walk.union_all(
+            select(
+                walk.c.idx,
+                walk.c.lo,
+                walk.c.hi,
+                seek(beyond, step, down).label("t"),
+                (walk.c.n + 1).label("n"),
+            ).where(walk.c.t.is_not(None), walk.c.n < bindparam("per_window", type_=Integer))
+        )
+        first_free = table.alias(f"pick_{name}")
+        pick = (
+            select(first_free.c.id)
+            .where(*open_slots(first_free), first_free.c.starts_at == walk.c.t)
+            .order_by(first_free.c.practitioner_id)
+            .limit(1)
+            .scalar_subquery()
+        )
+        picks.append(select(walk.c.idx, pick.label("slot_id")).where(walk.c.t.is_not(None)))
+    picked = (picks[0] if len(picks) == 1 else union_all(*picks)).subquery("picked")
+    return select(Slot, picked.c.idx).join(picked, Slot.id == picked.c.slot_id).order_by(Slot.starts_at)
+
+
+# ---- offers: a soft hold on what was just offered -----------------------------------------------------------
+#
+# Patients who write at the same moment would all be offered the same first free slots, and all but one
+# would then hear that someone just took theirs. So what is offered to a conversation is marked as offered
+# to it for a few minutes: other conversations are offered other slots meanwhile. The mark only steers
+# offers; it never stops anyone from holding or booking the slot (the hard hold below does that).
+
+OFFER_MINUTES = 3  # how long an offer keeps the slots out of other patients' offers
+OFFER_TRIES = 4  # searches made when concurrent patients claim the same slots first
+
+
+def offer_free_slots(
+    session: Session,
+    clinic: Clinic,
+    now: dt.datetime,
+    holder: str,
+    query: SlotQuery = SlotQuery(),
+    limit: int = 3,
+    horizon_days: int = 30,
+    minutes: int = OFFER_MINUTES,
+) -> FreeSlots:
+    """The slots to offer a conversation, marked as offered to it; its earlier offers are given back.
+
+    Slots offered to other conversations in the last few minutes are left out, so patients writing at the
+    same time are offered different slots; only when every free slot has been offered to someone are
+    those offered (the patient would otherwise hear that nothing is free).
+    """
+    _take_turns_offering(session, clinic)
+    found = FreeSlots([], exact=True)
+    for _ in range(OFFER_TRIES):
+        found = find_free_slots(session, clinic, now, query, limit, horizon_days, holder, spread=True)
+        claimed = _claim(session, [s.id for s in found.slots], holder, now, minutes)
+        if not found.slots:
+            break
+        if len(claimed) == len(found.slots):
+            return found
+        # Another conversation claimed some of them between our search and our claim: search again.
+        if claimed:
+            kept = [s for s in found.slots if s.id in claimed]
+            found = FreeSlots(kept, found.exact)
+    if found.slots:
+        return found
+    return find_free_slots(session, clinic, now, query, limit, horizon_days, holder)
+
+
+def _take_turns_offering(session: Session, clinic: Clinic) -> None:
+    """Concurrent turns of one clinic make their offers one after the other, until their commit.
+
+    On PostgreSQL two turns could otherwise both read the same slots as unclaimed, and the loser would
+    search again, possibly more than once under a rush; a transaction-scoped advisory lock (no table row is
+    locked) lets each search see the offers committed before it. SQLite already runs one writer at a time.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = zlib.crc32(f"clinicline.offers:{clinic.id}".encode())
+        session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+def _claim(session: Session, slot_ids: list[int], holder: str, now: dt.datetime, minutes: int) -> set[int]:
+    """Mark the slots as offered to the holder (those still free of other offers), in one statement that
+    also gives back the holder's other offers; returns the ids now offered to it.
+
+    Rows a concurrent turn is changing (a hold, a booking) are skipped rather than waited for: such a slot
+    is about to be taken, and a claim that never waits on a row can never be part of a deadlock.
+    """
+
+    def claimable(slots):
+        return and_(
+            slots.c.id.in_(slot_ids) if slot_ids else false(),
+            slots.c.starts_at > now,
+            _bookable(slots, now, holder),
+            _not_offered_to_others(slots, now, holder),
+        )
+
+    rows = Slot.__table__.alias("offerable")
+    lockable = select(rows.c.id).where(or_(rows.c.offered_to == holder, claimable(rows)))
+    offer_it = claimable(Slot.__table__)  # read again on the locked row: never a slot just taken
+    changed = session.execute(
+        update(Slot)
+        .where(Slot.id.in_(lockable.with_for_update(skip_locked=True)))
+        .values(
+            offered_to=case((offer_it, literal(holder, String)), else_=None),
+            offered_until=case(
+                (offer_it, literal(now + dt.timedelta(minutes=minutes), UTCDateTime)), else_=None
+            ),
+        )
+        .returning(Slot.id, Slot.offered_to)
+        .execution_options(synchronize_session=False)
     ).all()
-    if not window:  # nothing near the wish: the first free slots at all
-        window = session.scalars(base.where(Slot.starts_at < now + dt.timedelta(days=horizon_days))).all()
-    candidates = _distinct_times(window, len(window))
-    if query.date and (query.after or query.part_of_day or query.at):
-        any_day = replace(query, date=None)
-        same_time_of_day = [s for s in candidates if _matches(s, clinic, any_day)]
-        if same_time_of_day:
-            local_target = to_local(target, clinic.timezone)
-            wished = local_target.hour * 60 + local_target.minute
+    return {slot_id for slot_id, offered_to in changed if offered_to == holder}
 
-            def day_then_time(slot: Slot) -> tuple[int, int]:
-                local = to_local(slot.starts_at, clinic.timezone)
-                return abs((local.date() - query.date).days), abs(local.hour * 60 + local.minute - wished)
 
-            return sorted(sorted(same_time_of_day, key=day_then_time)[:limit], key=lambda s: s.starts_at)
-    nearest = sorted(candidates, key=lambda s: abs((s.starts_at - target).total_seconds()))
-    return sorted(nearest[:limit], key=lambda s: s.starts_at)
+def release_offers(session: Session, holder: str) -> None:
+    """Give back every slot offered to this conversation (the patient chose, or went elsewhere).
+
+    Rows that a concurrent turn is changing are skipped, not waited for (on PostgreSQL): that turn may be
+    offering them to its own patient, and the offer lapses by itself anyway. Never waiting here is also
+    what keeps a hold (which locks its slot first) from deadlocking with a concurrent offer.
+    """
+    rows = Slot.__table__.alias("offered")
+    mine = select(rows.c.id).where(rows.c.offered_to == holder).with_for_update(skip_locked=True)
+    session.execute(
+        update(Slot)
+        .where(Slot.id.in_(mine), Slot.offered_to == holder)
+        .values(offered_to=None, offered_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# ---- holds ------------------------------------------------------------------------------------------------
 
 
 def hold_slot(session: Session, slot_id: int, holder: str, now: dt.datetime, minutes: int = 5) -> Slot:
-    """Hold a slot for a few minutes while the patient confirms; SlotTaken if someone else has it."""
+    """Hold a slot for a few minutes while the patient confirms; SlotTaken if someone else has it.
+
+    The holder's offers end: the patient has chosen, the other slots go back to other patients' offers.
+    """
     result = session.execute(
         update(Slot)
         .where(Slot.id == slot_id, Slot.starts_at > now, bookable_now(now, holder))
@@ -160,6 +531,7 @@ def hold_slot(session: Session, slot_id: int, holder: str, now: dt.datetime, min
         if session.get(Slot, slot_id) is None:
             raise SlotNotFound(slot_id)
         raise SlotTaken(slot_id)
+    release_offers(session, holder)
     slot = session.get(Slot, slot_id, populate_existing=True)  # one read of the row the UPDATE changed
     return slot
 
@@ -175,11 +547,20 @@ def release_hold(session: Session, slot_id: int, holder: str) -> None:
 
 
 def release_expired_holds(session: Session, now: dt.datetime) -> int:
-    """Free every slot whose hold has run out (a caller hung up mid-booking); returns how many."""
+    """Free every slot whose hold has run out (a caller hung up mid-booking); returns how many.
+
+    Lapsed offers are cleared too (they already count for nothing; this keeps ix_slots_offered_to small).
+    """
     result = session.execute(
         update(Slot)
         .where(Slot.status == SlotStatus.HELD, Slot.held_until < now)
         .values(status=SlotStatus.FREE, held_by=None, held_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Slot)
+        .where(Slot.offered_to.is_not(None), Slot.offered_until <= now)
+        .values(offered_to=None, offered_until=None)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount

@@ -13,6 +13,7 @@ import pytest
 
 import prompts
 from core.models import AppointmentStatus, TicketStatus
+from core.services import booking
 from prompts.format import format_when
 from tests.sms.conftest import JOHN, MARIE, PARC, WESTMOUNT
 from tests.sms.support import (
@@ -103,11 +104,20 @@ def test_the_patient_may_pick_in_words(phone, sms_runtime):
     assert format_when(local_start(appointment), "fr") == second
 
 
-def test_a_slot_taken_between_offer_and_choice_gets_an_apology_and_the_next_ones(phone, sms_runtime):
+def test_patients_writing_at_the_same_time_are_offered_different_slots(phone):
+    john, marie = phone(JOHN, WESTMOUNT), phone(MARIE, WESTMOUNT)  # one practitioner: a time is one slot
+    to_marie = {label(line) for line in slots(marie("book"))}
+    to_john = {label(line) for line in slots(john("book"))}
+    assert len(to_marie) == len(to_john) == 3
+    assert not to_marie & to_john
+
+
+def test_a_slot_taken_between_offer_and_choice_gets_an_apology_and_the_next_ones(phone, sms_runtime, clock):
     john, marie = phone(JOHN, WESTMOUNT), phone(MARIE, WESTMOUNT)  # one practitioner: a time is one slot
     offer = marie("book")
     first = label(slots(offer)[0])
-    book_by_text(john, "en")  # John takes the first slot offered to both
+    clock.advance(minutes=booking.OFFER_MINUTES + 1)  # Marie hesitates: her offer no longer keeps the slots
+    book_by_text(john, "en")  # John takes the first slot offered to Marie
     [johns] = appointments(sms_runtime, JOHN)
     again = marie("1")
     assert slots(again), f"the next slots are offered: {again.text!r}"
