@@ -27,6 +27,8 @@ class SlotQuery:
     at: dt.time | None = None  # local time: "at 14:30" (the nearest slots to it come first)
     practitioner_id: int | None = None
     not_before: dt.datetime | None = None  # UTC instant, e.g. "others, later than the last one offered"
+    before: dt.time | None = None  # local time: "avant midi", "before 3" (a slot must start before it)
+    not_after: dt.date | None = None  # local day: "au plus tard vendredi" (inclusive)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,10 @@ def _matches(slot: Slot, clinic: Clinic, query: SlotQuery) -> bool:
     if query.date and local.date() != query.date:
         return False
     if query.after and local.time() < query.after:
+        return False
+    if query.before and local.time() >= query.before:
+        return False
+    if query.not_after and local.date() > query.not_after:
         return False
     return in_part_of_day(local.time(), query.part_of_day)
 
