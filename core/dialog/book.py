@@ -163,13 +163,17 @@ def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
     if more and t.data.get("offered"):
         last = t.session.get(Slot, t.data["offered"][-1])
         if last is not None:
-            query = replace(query, at=None, not_before=max(last.starts_at, query.not_before or last.starts_at))
+            query = replace(
+                query, at=None, not_before=max(last.starts_at, query.not_before or last.starts_at)
+            )
     found = _search(t, query)
     after_day = False
     if not found.exact and query.date is not None:
         # Nothing free that day (closed, full): the first slots from that day on that keep the rest.
         day_start = local_to_utc(query.date, dt.time(0, 0), t.clinic.timezone)
-        later = _search(t, replace(query, date=None, not_before=max(day_start, query.not_before or day_start)))
+        later = _search(
+            t, replace(query, date=None, not_before=max(day_start, query.not_before or day_start))
+        )
         found = FreeSlots(later.slots if later.exact else [], exact=False)
         after_day = True
     elif not found.exact and has_limits(wish):
@@ -199,7 +203,9 @@ def limits_text(t: Turn, wish: dict) -> str:
     if wish.get("date"):
         parts.append(render_value(t, "limit_day", date=date_text(t, dt.date.fromisoformat(wish["date"]))))
     if wish.get("nb"):
-        parts.append(render_value(t, "limit_not_before", date=date_text(t, dt.date.fromisoformat(wish["nb"]))))
+        parts.append(
+            render_value(t, "limit_not_before", date=date_text(t, dt.date.fromisoformat(wish["nb"])))
+        )
     if wish.get("after"):
         parts.append(render_value(t, "limit_after", time=_time_text(t, wish["after"])))
     if wish.get("before"):
