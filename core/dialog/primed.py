@@ -92,6 +92,8 @@ question(
         choices=_reminder_choices,
         hints="hints_reminder",
         exhausted=_reminder_exhausted,
+        silent_end=_reminder_exhausted,
+        silence_retry=True,
     )
 )
 
@@ -161,6 +163,8 @@ question(
         matters=True,
         describe=lambda t, a: t.words("word_coming" if a == "coming" else "word_leave")[0],
         exhausted=lambda t: t.end(Say("notice_kept")),
+        silent_end=lambda t: t.end(Say("notice_kept")),
+        silence_retry=True,
         channels=("voice",),
     )
 )
