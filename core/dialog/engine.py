@@ -532,10 +532,12 @@ def _quiet(t: Turn) -> Reply:
         return silent_way_out(t)
     t.state["quiet"] = quiet
     if quiet == 1:
-        t.lead.append(Say("silence_first"))
-        reply = t.ask(name, retry=q.silence_retry) if q is not None else t.ask("menu", data={})
+        retry = q is not None and q.silence_retry
+        reply = t.ask(name, retry=retry) if q is not None else t.ask("menu", data={})
         t.state["quiet"] = quiet
-        return reply
+        if reply.choices and not retry:  # the choices say it all: the question itself costs seconds
+            return replace(reply, says=[Say("silence_first")])
+        return replace(reply, says=[Say("silence_first"), *reply.says])
     # The choices were just said: a short nudge, and the same question stays open.
     reply = t.ask(name) if q is not None else t.ask("menu", data={})
     t.state["quiet"] = quiet
