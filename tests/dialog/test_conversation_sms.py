@@ -18,6 +18,7 @@ from core.models import AppointmentStatus, Clinic, Slot, SlotStatus
 from core.timeutil import local_day_bounds
 from smsbot.segments import segments
 from tests.dialog.conftest import MARIE
+from tests.dialog.helpers import primed
 from tests.sms.support import appointments, book_directly, label, local_start, patient, slots
 from tests.support.apps import WESTMOUNT
 
@@ -456,3 +457,33 @@ def test_a_worded_opt_out_is_confirmed_once(phone, signed_rt, worded, again, exp
     assert patient(signed_rt, MARIE).opted_out
     assert texter(again).text == ""  # once
     assert texter("RDV").text == ""  # and nothing more until START
+
+
+@pytest.mark.parametrize(
+    ("answer", "lang"), [("pouvez-vous le changer pour lundi?", "fr"), ("can you change it to monday?", "en")]
+)
+def test_a_reminder_answered_with_a_change_offers_the_day_named(phone, signed_rt, answer, lang):
+    appointment_id = book_directly(signed_rt, MARIE, "parc", THU, dt.time(10, 0), name="Marie Tremblay")
+    primed(
+        signed_rt,
+        channel="sms",
+        phone=MARIE,
+        flow="reminder",
+        data={"appointment_id": appointment_id},
+        minutes=60,
+    )
+    offer = phone()(answer)
+    assert set(offered_days(offer)) == {NEXT_MON}, offer.text
+    assert booked_starts(signed_rt) == [dt.datetime.combine(THU, dt.time(10, 0))]
+
+
+# ---- the queue: "how long?" ----------------------------------------------------------------------------------
+
+
+@needs("intent position")
+@pytest.mark.parametrize("asked", ["ça va être long?", "how much longer?"])
+def test_how_long_asks_for_the_place_in_the_queue(phone, asked):
+    texter = phone()
+    texter("SANS RDV")
+    place = texter(asked)
+    assert re.search(r"\b1\b", place.text) and ("Numéro" in place.text or "Number" in place.text), place.text
