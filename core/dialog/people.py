@@ -117,6 +117,8 @@ question(
 def _name_recognise(t: Turn, h: Heard) -> object | None:
     if h.keyed:
         return {"skip": True} if h.intent == "skip" else None
+    if h.name:  # "c'est Marc Gagnon": the name, not the sentence
+        return {"name": " ".join(h.name.split())[:NAME_MAX]}
     if h.intent in ("yes", "no", "choice"):
         return None
     name = " ".join(h.text.split())[:NAME_MAX].strip(" .,!?")

@@ -487,3 +487,14 @@ def test_how_long_asks_for_the_place_in_the_queue(phone, asked):
     texter("SANS RDV")
     place = texter(asked)
     assert re.search(r"\b1\b", place.text) and ("Numéro" in place.text or "Number" in place.text), place.text
+
+
+def test_a_name_said_with_the_request_is_not_asked_again(phone, signed_rt, understood):
+    sentence = "c'est Marc Gagnon, je voudrais un rdv jeudi matin"
+    understood[sentence] = {"name": "Marc Gagnon"}
+    marie = phone()
+    offer = marie(sentence)
+    read_back = marie("1")
+    assert "Au nom de Marc Gagnon:" in read_back.text and label(slots(offer)[0]) in read_back.text
+    marie("oui")
+    assert patient(signed_rt, MARIE).name == "Marc Gagnon"

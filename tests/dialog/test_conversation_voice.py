@@ -259,3 +259,13 @@ def test_the_slow_key_is_said_in_the_help_and_after_a_silence(dial):
     assert any("appuyez sur 8" in text for text in call.heard)
     call.silence()
     assert any("Sur 8, je ralentis" in text for text in call.heard)
+
+
+def test_a_callback_name_said_naturally_is_the_name(dial, clock, signed_rt, understood):
+    understood["c'est Marc Gagnon"] = {"name": "Marc Gagnon"}
+    clock.set_local(SUNDAY, dt.time(11, 0))
+    call = dial()
+    call.say("rappelez-moi")
+    call.say("c'est Marc Gagnon")
+    [request] = callbacks(signed_rt)
+    assert request.name == "Marc Gagnon"
