@@ -50,7 +50,11 @@ def wish_from(t: Turn, h: Heard, day: bool = True) -> dict:
     """
     wish: dict = {}
     limit_days = {h.not_before, h.not_after} - {None}
-    if h.date and day and h.date not in limit_days:  # "pas avant le 15" names a limit, not the day
+    # "pas avant le 15" names a limit, not the day; "après jeudi" may name thursday, outside its own limit.
+    outside = (h.not_before and h.date and h.date < h.not_before) or (
+        h.not_after and h.date and h.date > h.not_after
+    )
+    if h.date and day and h.date not in limit_days and not outside:
         if h.span in ("week", "weekend", "month", "year"):  # "next week", "next month": from then on, any day
             wish["from"] = local_to_utc(h.date, dt.time(0, 0), t.clinic.timezone).isoformat()
         else:

@@ -498,3 +498,9 @@ def test_a_name_said_with_the_request_is_not_asked_again(phone, signed_rt, under
     assert "Au nom de Marc Gagnon:" in read_back.text and label(slots(offer)[0]) in read_back.text
     marie("oui")
     assert patient(signed_rt, MARIE).name == "Marc Gagnon"
+
+
+def test_a_day_said_with_a_limit_it_breaks_is_read_as_the_limit(phone, understood):
+    understood["RDV après jeudi"] = {"date": THU, "not_before": FRI}
+    offer = phone()("RDV après jeudi")
+    assert min(offered_days(offer)) == FRI and "Rien de libre" not in offer.text, offer.text
