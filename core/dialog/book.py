@@ -65,7 +65,7 @@ def wish_from(t: Turn, h: Heard, day: bool = True) -> dict:
         wish["after"] = h.after.strftime("%H:%M")
     elif h.time:
         wish["at"] = h.time.strftime("%H:%M")
-    if h.before and not h.part_of_day:
+    if h.before:
         wish["before"] = h.before.strftime("%H:%M")
     if h.not_before:
         wish["nb"] = h.not_before.isoformat()
