@@ -393,13 +393,13 @@ def _turn(t: Turn, expired: bool) -> Reply:
         return switch_language(t, h.switch_to)
     if h.intent == "help":
         return _help(t, h)
+    if _ends_politely(t, h):
+        return t.end(Say("bye")) if t.voice else t.done(Say("bye"))
     if expired and (h.intent in ("choice", "yes", "no", "other", "number", "skip")):
         t.lead.append(Say("expired"))
         return _menu(t)
     if t.voice and h.keyed and h.choice == 0 and t.state.get("q") not in ("phone_entry",):
         return STARTERS["person"](t, h)
-    if _ends_politely(t, h):
-        return t.end(Say("bye")) if t.voice else t.done(Say("bye"))
     if t.voice and t.mentions_any("words_callback") and h.intent not in ("book", "walkin", "cancel"):
         return STARTERS["callback"](t, h)  # "rappelez-moi": the caller asks for a callback
     name = t.state.get("q")

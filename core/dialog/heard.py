@@ -89,8 +89,16 @@ def from_text(text: str, lang: str, local_now: dt.datetime, confidence: float | 
         from core.language import mentions_emergency, understand
 
         if len(whole) > MAX_TEXT and mentions_emergency(whole):
-            # Only the start of a long message is read for a request, but safety words count anywhere.
-            return Heard(intent="emergency", text=text, lang=lang, confidence=confidence)
+            # Only the start of a long message is read for a request, but safety words count anywhere:
+            # the whole message is read for them (self-harm words also give 9-8-8).
+            whole_read = understand(whole, lang, local_now)
+            return Heard(
+                intent="emergency",
+                text=text,
+                lang=whole_read.lang or lang,
+                confidence=confidence,
+                understanding=whole_read,
+            )
         u = understand(text, lang, local_now)
     except Exception:  # the language layer must never take a turn down: treat as not understood
         log.exception("understanding failed")

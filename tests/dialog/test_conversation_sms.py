@@ -504,3 +504,23 @@ def test_a_day_said_with_a_limit_it_breaks_is_read_as_the_limit(phone, understoo
     understood["RDV après jeudi"] = {"date": THU, "not_before": FRI}
     offer = phone()("RDV après jeudi")
     assert min(offered_days(offer)) == FRI and "Rien de libre" not in offer.text, offer.text
+
+
+def test_thanks_the_next_day_is_a_goodbye_not_an_expired_request(phone, clock, understood):
+    understood["merci!"] = {"smalltalk": "thanks"}
+    marie = phone()
+    marie("RDV jeudi matin")  # offered, never answered
+    clock.advance(days=1)
+    bye = marie("merci!")
+    assert "Bonne journée" in bye.text and "expiré" not in bye.text, bye.text
+
+
+def test_self_harm_words_at_the_end_of_a_long_message_give_988_in_its_language(phone, understood):
+    text = (
+        "Hello, I am writing because I had an appointment last month and the doctor told me to come back "
+        "if things did not get better. " * 5 + "Honestly things got worse and I keep thinking about suicide."
+    )
+    assert len(text) > 500
+    understood[text] = {"self_harm": True}
+    reply = phone()(text)
+    assert "988" in reply.text and "Call or text" in reply.text, reply.text
