@@ -38,6 +38,7 @@ from core.services.patients import get_or_create_patient  # noqa: E402
 from tests.voice.walker import Call  # noqa: E402
 
 MONDAY_9AM = dt.datetime(2026, 12, 7, 14, 0, tzinfo=dt.UTC)
+SUNDAY_11AM = dt.datetime(2026, 12, 13, 16, 0, tzinfo=dt.UTC)  # the clinics are closed
 WORDS_PER_MINUTE = {"fr": 165, "en": 150}
 SENTENCE_PAUSE = 0.4
 COMMA_PAUSE = 0.25
@@ -131,6 +132,62 @@ def place_call(rt: Runtime, client, kind: str, lang: str, clinic: str, verbose: 
     )
 
 
+def spoken(texts: list[str], lang: str) -> float:
+    """Seconds the bot takes to say these sentences, at the rates above."""
+    words = sum(len(text.replace(",", " ").split()) for text in texts)
+    commas = sum(text.count(",") for text in texts)
+    return words / WORDS_PER_MINUTE[lang] * 60 + len(texts) * SENTENCE_PAUSE + commas * COMMA_PAUSE
+
+
+def silent_call(rt: Runtime, client, lang: str, clinic: str, verbose: bool) -> tuple[int, float, str]:
+    """A caller who never answers: (prompts heard after the first question, seconds until the end, how it ends).
+
+    Seconds count each gather's timeout and everything said after the first question, to the hang-up or the
+    transfer.
+    """
+    call = Call(client, auth_token=None, from_=PATIENTS[lang], to=CLINICS[clinic]).start()
+    seconds, prompts = 0.0, 0
+    while call.state == "gather":
+        seconds += int(call.gather["timeout"])
+        call.silence()
+        prompts += 1
+        seconds += spoken(call.heard, lang)
+        if verbose:
+            print(f"  silence {prompts}: {' '.join(call.heard)}")
+    ending = "transfer" if call.state == "dial" else "hang-up"
+    if call.state == "dial":
+        call.transfer_ends("completed")
+    call.hang_up()
+    return prompts - 1, seconds, ending
+
+
+def slow_booking(rt: Runtime, client, lang: str, clinic: str) -> tuple[float, float]:
+    """A booking by keypad at normal speed and after 8 (slower voice): the spoken seconds of each.
+
+    The slower voice reads at 85 %, so its words take 1/0.85 as long; the gather timeouts it lengthens are
+    the caller's time, not counted here.
+    """
+    results = []
+    for slow in (False, True):
+        forget_conversations(rt)
+        call = Call(client, auth_token=None, from_=PATIENTS[lang], to=CLINICS[clinic]).start()
+        if slow:
+            call.press("8")
+        call.press("1")
+        for answer in ("2", "1", "#", "1", "2", "2"):
+            if call.state != "gather":
+                break
+            call.press(answer)
+        call.hang_up()
+        said = call.bot_said
+        words = call.bot_words / (0.85 if slow else 1.0)
+        commas = sum(text.count(",") for text in said)
+        results.append(
+            words / WORDS_PER_MINUTE[lang] * 60 + len(said) * SENTENCE_PAUSE + commas * COMMA_PAUSE
+        )
+    return results[0], results[1]
+
+
 def runtime(tmp: Path) -> Runtime:
     url = f"sqlite:///{tmp / 'voice_cost.db'}"
     config = Config.from_env({}, database_url=url, instance_path=tmp, testing=True)
@@ -191,6 +248,14 @@ def main() -> None:
             if kind == "cancellation":
                 book_ahead(rt, lang, clinic)
             tallies.append(place_call(rt, client, kind, lang, clinic, args.verbose))
+        silences = []
+        for lang, clinic in (("fr", "parc"), ("en", "westmount")):
+            for when, clock in (("open", MONDAY_9AM), ("closed", SUNDAY_11AM)):
+                forget_conversations(rt)
+                rt.clock = lambda clock=clock: clock
+                silences.append((lang, when, *silent_call(rt, client, lang, clinic, args.verbose)))
+        rt.clock = lambda: MONDAY_9AM
+        slow = [(lang, *slow_booking(rt, client, lang, clinic)) for lang, clinic in (("fr", "parc"),)]
         rt.dispose()
     print(f"{'call':<14}{'lang':<6}{'turns':>6}{'sentences':>11}{'words':>7}{'seconds':>9}")
     for t in tallies:
@@ -204,6 +269,16 @@ def main() -> None:
         f"rate: fr {WORDS_PER_MINUTE['fr']} words/min, en {WORDS_PER_MINUTE['en']} words/min, "
         f"+{SENTENCE_PAUSE} s a sentence, +{COMMA_PAUSE} s a comma; turns = webhooks Twilio makes"
     )
+    print()
+    print(f"{'silent caller':<14}{'lang':<6}{'clinic':<8}{'reprompts':>10}{'seconds':>9}  ends by")
+    for lang, when, prompts, seconds, ending in silences:
+        print(f"{'':<14}{lang:<6}{when:<8}{prompts:>10}{seconds:>9.0f}  {ending}")
+    print("seconds = gather timeouts + what is said after the first question, until the call ends")
+    for lang, normal, slowed in slow:
+        print(
+            f"booking by keypad ({lang}): {normal:.0f} s spoken at normal speed, {slowed:.0f} s with the slower"
+            f" voice (x{slowed / normal:.2f})"
+        )
 
 
 if __name__ == "__main__":

@@ -210,6 +210,8 @@ class Patient(Base):
     opted_out_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     notify_by: Mapped[str] = mapped_column(String(8), default="sms")  # "sms" | "call" (landlines)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Asked for a slower voice on a call ("plus lentement", key 8): later calls start slow too.
+    slow_voice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class Appointment(Base):

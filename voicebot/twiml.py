@@ -24,6 +24,11 @@ LANGUAGES = {"fr": "fr-CA", "en": "en-US"}
 # which cuts off people who pause to think.
 GATHER_TIMEOUT = 6
 SPEECH_TIMEOUT = 3
+# A caller who asked for a slower voice ("plus lentement", key 8) hears SSML prosody at this rate (Twilio
+# passes <prosody> inside <Say> to Polly) and gets longer to answer and to pause mid-sentence.
+SLOW_RATE = "85%"
+SLOW_GATHER_TIMEOUT = 9
+SLOW_SPEECH_TIMEOUT = 5
 DIAL_TIMEOUT = 25  # seconds the reception phone rings before we offer a callback instead
 MAX_HINTS = 100  # Twilio takes a few hundred; more than this only slows recognition down
 # "* repeats" is said once a call, after the choices of the reply that opens it (our greeting, or the first
@@ -96,18 +101,22 @@ def _hints(words: Iterable[str]) -> str | None:
     return ", ".join(unique[:MAX_HINTS]) or None
 
 
-def _say_all(verb, texts: list[tuple[str, str]]) -> None:
+def _say_all(verb, texts: list[tuple[str, str]], slow: bool = False) -> None:
     for text, lang in texts:
         voice, tag = voice_of(lang)
-        verb.say(text, voice=voice, language=tag)
+        if slow:
+            verb.say(voice=voice, language=tag).prosody(text, rate=SLOW_RATE)
+        else:
+            verb.say(text, voice=voice, language=tag)
 
 
 def render_reply(reply: Reply, *, turn_url: str, silence_url: str, transfer_url: str) -> str:
     """TwiML for a reply: a gather (and a redirect for silence), a transfer, or goodbye and hang up."""
     response = VoiceResponse()
     texts = sentences(reply)
+    slow = reply.slow
     if reply.transfer_to:
-        _say_all(response, texts)
+        _say_all(response, texts, slow)
         response.dial(reply.transfer_to, action=transfer_url, method="POST", timeout=DIAL_TIMEOUT)
     elif reply.expects and not reply.ends:
         _, tag = voice_of(reply.lang)
@@ -116,8 +125,8 @@ def render_reply(reply: Reply, *, turn_url: str, silence_url: str, transfer_url:
             input="dtmf speech",
             action=turn_url,
             method="POST",
-            timeout=GATHER_TIMEOUT,
-            speech_timeout=SPEECH_TIMEOUT,
+            timeout=SLOW_GATHER_TIMEOUT if slow else GATHER_TIMEOUT,
+            speech_timeout=SLOW_SPEECH_TIMEOUT if slow else SPEECH_TIMEOUT,
             language=tag,
             hints=_hints(reply.hints),
             # One key answers a menu at once, # included (it means "skip"); a phone number ends with #
@@ -126,12 +135,12 @@ def render_reply(reply: Reply, *, turn_url: str, silence_url: str, transfer_url:
             finish_on_key="" if keys == 1 else "#",
             action_on_empty_result=False,
         )
-        _say_all(gather, texts)
+        _say_all(gather, texts, slow)
         # Without input Twilio falls through to the next verb: silence must come back to us, not hang up.
         response.redirect(silence_url, method="POST")
     else:
         # A reply that expects nothing is the end of the call on the phone: a call cannot wait for a text.
-        _say_all(response, texts)
+        _say_all(response, texts, slow)
         response.hangup()
     return str(response)
 

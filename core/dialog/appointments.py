@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.dialog.book import FLOW_INTENTS, appointment_when, date_text, start_booking
+from core.dialog.book import FLOW_INTENTS, appointment_when, date_text, start_booking, wish_from
 from core.dialog.engine import (
     STARTERS,
     Question,
@@ -74,6 +74,27 @@ def cancel_something(t: Turn, h: Heard | None) -> Reply:
     return choose(t, h, "cancel")
 
 
+def _day_of(t: Turn, appointment: Appointment):
+    return to_local(appointment.starts_at, t.clinic.timezone).date()
+
+
+def old_and_new(t: Turn, h: Heard | None, appointments: list[Appointment]) -> tuple[object, dict]:
+    """A change said as a sentence: (the day of the appointment to move, the wish for the new one).
+
+    "je pourrai pas jeudi, tu peux me le changer pour lundi": thursday is the old day, monday the new
+    wish; "move it to friday morning": friday is the new wish. A day alone that is the day of one of the
+    patient's appointments ("CHANGER mon RDV de jeudi") names the appointment.
+    """
+    if h is None:
+        return None, {}
+    if h.old_date:
+        return h.old_date, wish_from(t, h)
+    if h.date and not (h.time or h.part_of_day or h.after or h.before or h.not_before or h.not_after):
+        if any(_day_of(t, a) == h.date for a in appointments) and h.span is None:
+            return h.date, {}
+    return None, wish_from(t, h)
+
+
 def choose(t: Turn, h: Heard | None, purpose: str) -> Reply:
     """The appointment meant: the only one, the one on the day named, or a numbered choice."""
     waiting = need_phone(t, {"manage": "list", "cancel": "cancel", "reschedule": "reschedule"}[purpose])
@@ -83,25 +104,43 @@ def choose(t: Turn, h: Heard | None, purpose: str) -> Reply:
     appointments = upcoming(t)
     if not appointments:
         return t.ask("offer_book", data={}, says=[Say("no_appointments")])
-    if h is not None and h.date:
-        same_day = [a for a in appointments if to_local(a.starts_at, t.clinic.timezone).date() == h.date]
+    wish: dict = {}
+    day = None
+    if purpose == "reschedule":
+        day, wish = old_and_new(t, h, appointments)
+    elif h is not None:
+        day = h.old_date or h.date
+    if day is not None:
+        same_day = [a for a in appointments if _day_of(t, a) == day]
         if len(same_day) == 1:
-            return act_on(t, same_day[0], purpose)
+            return act_on(t, same_day[0], purpose, wish)
         if not same_day:
-            t.lead.append(Say("no_appointment_that_day", {"date": date_text(t, h.date)}))
+            t.lead.append(Say("no_appointment_that_day", {"date": date_text(t, day)}))
     # A list of one is a question for nothing; on the phone every question costs seconds.
     if len(appointments) == 1 and (purpose != "manage" or t.voice):
-        return act_on(t, appointments[0], purpose)
-    return t.ask("appt_pick", data={"purpose": purpose, "ids": [a.id for a in appointments]})
+        return act_on(t, appointments[0], purpose, wish)
+    data = {"purpose": purpose, "ids": [a.id for a in appointments]}
+    if wish:
+        data["wish"] = wish
+    return t.ask("appt_pick", data=data)
 
 
-def act_on(t: Turn, appointment: Appointment, purpose: str) -> Reply:
+def act_on(t: Turn, appointment: Appointment, purpose: str, wish: dict | None = None) -> Reply:
+    """Cancel (asked first), change (the new slot booked before the old one is freed) or ask what to do."""
     if purpose == "cancel":
         return t.ask("cancel_confirm", data={"appt": appointment.id})
     if purpose == "reschedule":
         intro = Say("reschedule_intro", {"when": appointment_when(t, appointment)})
-        return start_booking(t, None, replaces=appointment.id, says=[intro])
+        return start_booking(t, None, replaces=appointment.id, says=[intro], wish=wish or None)
     return t.ask("appt_action", data={"appt": appointment.id})
+
+
+def new_wish(t: Turn, appointment: Appointment) -> dict:
+    """The new day a change asked for in this turn's words ("non, je veux le changer pour lundi")."""
+    h = t.heard
+    if h is None or h.keyed:
+        return {}
+    return wish_from(t, h, day=h.date not in (h.old_date, _day_of(t, appointment)))
 
 
 # ---- which one ----------------------------------------------------------------------------------------------------
@@ -134,7 +173,7 @@ def _pick_act(t: Turn, appointment_id: object) -> Reply:
     appointment = _own(t, appointment_id)
     if appointment is None:
         return choose(t, None, t.data.get("purpose", "manage"))
-    return act_on(t, appointment, t.data.get("purpose", "manage"))
+    return act_on(t, appointment, t.data.get("purpose", "manage"), t.data.get("wish"))
 
 
 def _pick_describe(t: Turn, appointment_id: object) -> str:
@@ -181,7 +220,7 @@ def _action_act(t: Turn, answer: object) -> Reply:
         return choose(t, None, "manage")
     if answer == "keep":
         return t.done(Say("kept", {"when": appointment_when(t, appointment)}))
-    return act_on(t, appointment, str(answer))
+    return act_on(t, appointment, str(answer), new_wish(t, appointment) if answer == "reschedule" else None)
 
 
 question(
@@ -206,16 +245,26 @@ question(
 
 
 def _cancel_recognise(t: Turn, h: Heard) -> object | None:
+    if h.intent == "reschedule":
+        return "change"  # "non, je veux le changer": the change, never the cancel question again
     answer = yes_no(t, h)
     if answer is None and h.intent == "cancel" and not h.date:
         return "yes"  # "ANNULER" again: yes, cancel it
     return answer
 
 
+def _cancel_describe(t: Turn, answer: object) -> str:
+    if answer == "change":
+        return t.words("word_change")[0]
+    return describe_yes_no(t, answer)
+
+
 def _cancel_act(t: Turn, answer: object) -> Reply:
     appointment = _own(t, t.data.get("appt"))
     if appointment is None:
         return t.done(Say("cancel_failed", {"phone": t.clinic_phone()}))
+    if answer == "change":
+        return act_on(t, appointment, "reschedule", new_wish(t, appointment))
     when = appointment_when(t, appointment)
     if answer != "yes":
         return t.done(Say("kept", {"when": when}))
@@ -246,7 +295,7 @@ question(
         choices=yes_no_choices,
         hints="hints_yes_no",
         matters=True,
-        describe=describe_yes_no,
+        describe=_cancel_describe,
     )
 )
 

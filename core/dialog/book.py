@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 from core.dialog import elsewhere
 from core.dialog.engine import Question, Turn, describe_yes_no, question, starter, yes_no, yes_no_choices
@@ -13,8 +14,9 @@ from core.dialog.types import Choice, Reply, Say
 from core.errors import AppointmentNotCancellable, AppointmentNotFound, SlotNotFound, SlotTaken
 from core.models import Appointment, Slot
 from core.services import booking
-from core.services.booking import SlotQuery
-from core.timeutil import local_to_utc, to_local
+from core.services.booking import FreeSlots, SlotQuery
+from core.timeutil import in_part_of_day, local_to_utc, to_local
+from prompts import render
 from prompts.format import format_date, format_time, format_when
 
 OFFERED = 3
@@ -22,6 +24,8 @@ MORE = 9  # "others" on both channels (speech and text may also say it in words)
 NAME_MAX = 80
 _LETTER = re.compile(r"[^\W\d_]")
 FLOW_INTENTS = ("book", "walkin", "position", "cancel", "reschedule", "list", "person", "help", "language")
+# Parts of a wish that are limits the patient set: an offer never breaks them, even to come near.
+LIMITS = ("nb", "na", "after", "before")
 
 
 # ---- wording ---------------------------------------------------------------------------------------------
@@ -39,10 +43,19 @@ def date_text(t: Turn, day: dt.date) -> str:
 # ---- the wish: what the patient asked for, kept JSON-able in the state ----------------------------------------
 
 
-def wish_from(t: Turn, h: Heard) -> dict:
-    """The slot query a turn asks for."""
+def wish_from(t: Turn, h: Heard, day: bool = True) -> dict:
+    """The slot query a turn asks for (without its day when that day meant something else, e.g. the old one).
+
+    Keys: date (a day), from (an instant: "next week"), part, after / at / before (local times), nb / na
+    (the first and last day allowed: "pas avant le 15", "au plus tard vendredi").
+    """
     wish: dict = {}
-    if h.date:
+    limit_days = {h.not_before, h.not_after} - {None}
+    # "pas avant le 15" names a limit, not the day; "après jeudi" may name thursday, outside its own limit.
+    outside = (h.not_before and h.date and h.date < h.not_before) or (
+        h.not_after and h.date and h.date > h.not_after
+    )
+    if h.date and day and h.date not in limit_days and not outside:
         if h.span in ("week", "weekend", "month", "year"):  # "next week", "next month": from then on, any day
             wish["from"] = local_to_utc(h.date, dt.time(0, 0), t.clinic.timezone).isoformat()
         else:
@@ -53,7 +66,18 @@ def wish_from(t: Turn, h: Heard) -> dict:
         wish["after"] = h.after.strftime("%H:%M")
     elif h.time:
         wish["at"] = h.time.strftime("%H:%M")
+    if h.before:
+        wish["before"] = h.before.strftime("%H:%M")
+    if h.not_before:
+        wish["nb"] = h.not_before.isoformat()
+    if h.not_after:
+        wish["na"] = h.not_after.isoformat()
     return wish
+
+
+def has_limits(wish: dict) -> bool:
+    """Whether the wish sets a limit the offer must keep."""
+    return any(wish.get(key) for key in LIMITS)
 
 
 def wish_for_key(t: Turn, key: int) -> dict | None:
@@ -72,13 +96,18 @@ def wish_for_key(t: Turn, key: int) -> dict | None:
     return None
 
 
-def slot_query(wish: dict) -> SlotQuery:
+def slot_query(wish: dict, timezone: str = "America/Toronto") -> SlotQuery:
+    starts = [dt.datetime.fromisoformat(wish["from"])] if wish.get("from") else []
+    if wish.get("nb"):
+        starts.append(local_to_utc(dt.date.fromisoformat(wish["nb"]), dt.time(0, 0), timezone))
     return SlotQuery(
         date=dt.date.fromisoformat(wish["date"]) if wish.get("date") else None,
         part_of_day=wish.get("part"),
         after=dt.time.fromisoformat(wish["after"]) if wish.get("after") else None,
         at=dt.time.fromisoformat(wish["at"]) if wish.get("at") else None,
-        not_before=dt.datetime.fromisoformat(wish["from"]) if wish.get("from") else None,
+        not_before=max(starts) if starts else None,
+        before=dt.time.fromisoformat(wish["before"]) if wish.get("before") else None,
+        not_after=dt.date.fromisoformat(wish["na"]) if wish.get("na") else None,
     )
 
 
@@ -87,9 +116,13 @@ def slot_query(wish: dict) -> SlotQuery:
 
 @starter("book")
 def start_booking(
-    t: Turn, h: Heard | None, replaces: int | None = None, says: list[Say] | None = None
+    t: Turn,
+    h: Heard | None,
+    replaces: int | None = None,
+    says: list[Say] | None = None,
+    wish: dict | None = None,
 ) -> Reply:
-    """'RDV', 'je voudrais voir un médecin jeudi matin', 1 on the phone menu."""
+    """'RDV', 'je voudrais voir un médecin jeudi matin', 1 on the phone menu; a change with its new wish."""
     waiting = need_phone(t, "book")
     if waiting is not None:
         return waiting
@@ -97,10 +130,16 @@ def start_booking(
     base = {"flow": "reschedule" if replaces else "book"}
     if replaces:
         base["replaces"] = replaces
-    if h is not None and h.has_when:
+    if h is not None and h.name:
+        named = clean_name(h.name)
+        if named:
+            base["name"] = named  # "c'est Marc Gagnon, je voudrais un rendez-vous": not asked again
+    if wish is None and h is not None and (h.has_when or h.before or h.not_before or h.not_after):
+        wish = wish_from(t, h)
+    if wish:
         t.state["d"] = base
         t.lead.extend(says or [])
-        return offer(t, wish_from(t, h))
+        return offer(t, wish)
     if t.voice:
         return t.ask("book_day", data=base, says=says)
     t.state["d"] = base
@@ -108,20 +147,9 @@ def start_booking(
     return offer(t, {})  # a text with no day: the first free slots, and "or write a day"
 
 
-def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
-    """Find up to three slots for the wish and offer them (saying so when they only come near it)."""
-    query = slot_query(wish)
-    if more and t.data.get("offered"):
-        last = t.session.get(Slot, t.data["offered"][-1])
-        if last is not None:
-            query = SlotQuery(
-                date=query.date,
-                part_of_day=query.part_of_day,
-                after=query.after,
-                not_before=last.starts_at,
-            )
+def _search(t: Turn, query: SlotQuery) -> FreeSlots:
     # Offered slots are kept out of other patients' offers for a few minutes (a fair rush).
-    found = booking.offer_free_slots(
+    return booking.offer_free_slots(
         t.session,
         t.clinic,
         t.now,
@@ -130,10 +158,40 @@ def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
         limit=OFFERED,
         horizon_days=t.ctx.config.slot_horizon_days,
     )
+
+
+def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
+    """Find up to three slots for the wish and offer them (saying so when they only come near it).
+
+    Limits are kept strictly; a day with nothing free gives the first slots after it, never before it.
+    """
+    query = slot_query(wish, t.clinic.timezone)
+    if more and t.data.get("offered"):
+        last = t.session.get(Slot, t.data["offered"][-1])
+        if last is not None:
+            query = replace(
+                query, at=None, not_before=max(last.starts_at, query.not_before or last.starts_at)
+            )
+    found = _search(t, query)
+    after_day = False
+    if not found.exact and query.date is not None:
+        # Nothing free that day (closed, full): the first slots from that day on that keep the rest.
+        day_start = local_to_utc(query.date, dt.time(0, 0), t.clinic.timezone)
+        later = _search(
+            t, replace(query, date=None, not_before=max(day_start, query.not_before or day_start))
+        )
+        found = FreeSlots(later.slots if later.exact else [], exact=False)
+        after_day = True
+    elif not found.exact and has_limits(wish):
+        found = FreeSlots([], exact=False)  # near is not good enough when the patient set a limit
     if not found.slots and more:
         t.lead.append(Say("no_more_slots"))
         return t.ask("book_day", data=_keep(t))
-    if not found.slots:  # nothing here: other clinics of the region (core/dialog/elsewhere.py)
+    if not found.slots:
+        if has_limits(wish) or wish.get("date"):
+            t.lead.append(Say("slots_none_within", {"limit": limits_text(t, wish)}))
+            return t.ask("book_day", data=_keep(t))
+        # Nothing here at all: other clinics of the region (core/dialog/elsewhere.py)
         return elsewhere.when_full(t, Say("slots_none", {"phone": t.clinic_phone()}))
     data = _keep(t)
     data.update(
@@ -141,7 +199,36 @@ def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
         offered=[s.id for s in found.slots],
         exact=found.exact,
     )
+    if after_day:
+        data["after_day"] = True
     return t.ask("book_pick", data=data)
+
+
+def limits_text(t: Turn, wish: dict) -> str:
+    """The rules an empty search kept, in words: 'ven. 11 déc., avant 12 h, au plus tard le 18 déc.'."""
+    parts = []
+    if wish.get("date"):
+        parts.append(render_value(t, "limit_day", date=date_text(t, dt.date.fromisoformat(wish["date"]))))
+    if wish.get("nb"):
+        parts.append(
+            render_value(t, "limit_not_before", date=date_text(t, dt.date.fromisoformat(wish["nb"])))
+        )
+    if wish.get("after"):
+        parts.append(render_value(t, "limit_after", time=_time_text(t, wish["after"])))
+    if wish.get("before"):
+        parts.append(render_value(t, "limit_before", time=_time_text(t, wish["before"])))
+    if wish.get("na"):
+        parts.append(render_value(t, "limit_not_after", date=date_text(t, dt.date.fromisoformat(wish["na"]))))
+    return ", ".join(parts)
+
+
+def _time_text(t: Turn, hhmm: str) -> str:
+    return format_time(dt.time.fromisoformat(hhmm), t.lang, t.channel)
+
+
+def render_value(t: Turn, key: str, **values) -> str:
+    """A short phrase of the catalog, filled, to go inside another prompt."""
+    return render(key, t.lang, t.channel, **values)
 
 
 def _keep(t: Turn) -> dict:
@@ -201,7 +288,8 @@ def _pick_lead(t: Turn) -> list[Say]:
         return []
     wish = t.data.get("wish") or {}
     if wish.get("date"):
-        return [Say("slots_nearest_day", {"date": date_text(t, dt.date.fromisoformat(wish["date"]))})]
+        day = date_text(t, dt.date.fromisoformat(wish["date"]))
+        return [Say("slots_after_day" if t.data.get("after_day") else "slots_nearest_day", {"date": day})]
     return [Say("slots_nearest")]
 
 
@@ -235,13 +323,59 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
         if h.choice == MORE:
             return {"more": True}
         return None
+    if h.pick_last and offered:
+        return {"slot": offered[-1]}
     if h.more or t.said_any("words_more"):
         return {"more": True}
-    if h.has_when:
+    pointed = _pointed_at(t, h)
+    if pointed is not None:
+        return pointed
+    if h.has_when or h.before or h.not_before or h.not_after:
         return {"wish": wish_from(t, h)}
     if h.intent == "no":
         return {"day": True}
     return None
+
+
+def _local(t: Turn, slot: Slot) -> dt.datetime:
+    return to_local(slot.starts_at, t.clinic.timezone).replace(tzinfo=None)
+
+
+def _pointed_at(t: Turn, h: Heard) -> dict | None:
+    """'celle de 9 h 15', 'the 10:30 one', 'vendredi' when the offer spans days: one of the slots offered.
+
+    A time alone that matches no slot offered keeps the offered day and searches near that time.
+    """
+    if (h.intent in FLOW_INTENTS and h.intent != "book") or not (h.time or h.date or h.part_of_day):
+        return None
+    if h.not_before or h.not_after or h.before or h.after or h.more:
+        return None  # a new limit is a new search
+    slots = _offered(t)
+    if not slots:
+        return None
+    days = sorted({_local(t, s).date() for s in slots})
+    matching = [
+        s
+        for s in slots
+        if (h.time is None or _local(t, s).time() == h.time)
+        and (h.date is None or _local(t, s).date() == h.date)
+        and (h.part_of_day is None or in_part(t, s, h.part_of_day))
+    ]
+    if h.time is None and h.date is not None and len(days) < 2:
+        return None  # a day named over a one-day offer asks for that day
+    if h.time is None and h.date is None:
+        return None  # "plutôt l'après-midi" is a new search
+    if len(matching) == 1:
+        return {"slot": matching[0].id}
+    if h.time is not None and h.date is None and not matching:
+        wished = t.data.get("wish") or {}
+        day = wished.get("date") or days[0].isoformat()
+        return {"wish": {"date": day, "at": h.time.strftime("%H:%M")}}
+    return None
+
+
+def in_part(t: Turn, slot: Slot, part: str) -> bool:
+    return in_part_of_day(_local(t, slot).time(), part)
 
 
 def _pick_describe(t: Turn, answer: dict) -> str:
@@ -310,6 +444,9 @@ def clean_name(text: str) -> str | None:
 def _name_recognise(t: Turn, h: Heard) -> object | None:
     if t.voice and h.keyed and h.intent == "skip":
         return {"skip": True}
+    if h.name and not h.keyed:  # "c'est Marc Gagnon", "my name is Line Roy": the name, not the sentence
+        name = clean_name(h.name)
+        return {"name": name} if name else None
     if h.keyed or h.intent in FLOW_INTENTS or h.intent in ("yes", "no", "choice"):
         return None
     name = clean_name(h.text)
@@ -362,13 +499,28 @@ def _confirm_lead(t: Turn) -> list[Say]:
 
 
 def _confirm_recognise(t: Turn, h: Heard) -> object | None:
+    if h.name and not h.keyed:
+        # "non, c'est à mon nom, Julie Côté": the name was wrong, not the slot.
+        name = clean_name(h.name)
+        if name:
+            return {"name": name}
     answer = yes_no(t, h)
     if answer is None and h.intent == "cancel":
         return "no"
     return answer
 
 
+def _confirm_describe(t: Turn, answer: object) -> str:
+    if isinstance(answer, dict):
+        return str(answer.get("name", ""))
+    return describe_yes_no(t, answer)
+
+
 def _confirm_act(t: Turn, answer: object) -> Reply:
+    if isinstance(answer, dict) and answer.get("name"):
+        data = dict(t.data)
+        data["name"] = answer["name"]
+        return t.ask("book_confirm", data=data)
     slot_id = t.data.get("slot")
     if answer != "yes":
         if slot_id:
@@ -392,7 +544,7 @@ question(
         choices=yes_no_choices,
         hints="hints_yes_no",
         matters=True,
-        describe=describe_yes_no,
+        describe=_confirm_describe,
     )
 )
 

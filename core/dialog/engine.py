@@ -8,13 +8,15 @@ questions and the actions that follow their answers; they live in the sibling mo
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core.dialog import heard as hearing
 from core.dialog.heard import Heard
 from core.dialog.store import VERSION, fresh_state
 from core.dialog.types import Choice, Context, Effect, Inbound, Outcome, Reply, Say
+from core.language.intents import carrier_keyword
 from core.models import Patient
 from core.services import audit, patients
 from core.services.clinics import local_now
@@ -23,6 +25,13 @@ from prompts import catalog, render
 LANGS = ("fr", "en")
 LOW_CONFIDENCE = 0.5
 ATTEMPTS = 3
+# Silences on the phone: the question with its choices once more, then a short "are you there?", then a way
+# out (a transfer while open, else the clinic's number). About 40 s of gather timeouts and speech in all.
+SILENCES = 3
+SLOW_KEY = 8  # the phone's "slower, please": no question offers an 8 (menus use 0-5 and 9)
+# Flows a request in words can start whatever is pending; small talk never ends one of them.
+REQUESTS = ("book", "walkin", "position", "cancel", "reschedule", "list", "person", "help", "language")
+_WORD = re.compile(r"[^\w']+")
 
 # Turns that are not answers to anything: nothing pending survives them.
 NOT_PENDING = (None, "menu", "more")
@@ -48,6 +57,8 @@ class Question:
     matters: bool = False  # a doubtful spoken answer is read back before acting on it
     describe: Callable[[Turn, object], str] | None = None  # the answer in words, for that read-back
     channels: tuple[str, ...] = ("sms", "voice")
+    silent_end: Callable[[Turn], Reply] | None = None  # the third silence; default: a person or the number
+    silence_retry: bool = False  # the first silence hears the retry prompt (a call we placed), not the prompt
 
 
 QUESTIONS: dict[str, Question] = {}
@@ -171,7 +182,9 @@ class Turn:
 
     def can_text(self) -> bool:
         """Whether SMS can reach this patient: a number that may take SMS, not known to be a landline."""
-        if not (self.phone and self.ctx.can_sms and patients.can_take_sms(self.phone)):
+        # A number keyed in by a hidden caller is judged by its own type (the caller ID said nothing).
+        adapter_says = self.ctx.can_sms if self.ctx.phone else True
+        if not (self.phone and adapter_says and patients.can_take_sms(self.phone)):
             return False
         known = self.patient(create=False)
         return known is None or known.notify_by != "call"
@@ -210,6 +223,17 @@ class Turn:
         """A list of words from the catalog of the turn's language (keywords, hints)."""
         value = catalog(self.lang).get(key, [])
         return list(value) if isinstance(value, list) else []
+
+    def mentions_any(self, key: str) -> bool:
+        """Whether the text contains one of the catalog's phrases for `key` (either language), as words."""
+        if not self.heard or not self.heard.text:
+            return False
+        text = f" {_WORD.sub(' ', self.heard.folded)} "
+        for lang in LANGS:
+            for phrase in catalog(lang).get(key, []):
+                if f" {_WORD.sub(' ', hearing.fold(phrase)).strip()} " in text:
+                    return True
+        return False
 
     def said_any(self, key: str) -> bool:
         """Whether the text is one of the catalog's keywords for `key`, in either language."""
@@ -318,8 +342,11 @@ def advance(state: dict, inbound: Inbound, ctx: Context) -> Outcome:
     if "lang" not in state:
         state["lang"] = first_lang(ctx, state, turn)
     reply = _turn(turn, expired)
+    if ctx.channel == "voice" and state.get("slow"):
+        reply = replace(reply, slow=True)
     if ctx.channel == "voice" and reply.expects and not reply.ends:
-        state["last"] = _reply_to_json(reply)
+        if not state.get("quiet"):  # "*" after a silence repeats the question, not "are you there?"
+            state["last"] = _reply_to_json(reply)
     else:
         state.pop("last", None)
     return Outcome(state=state, reply=reply, effects=turn.effects)
@@ -331,20 +358,21 @@ def _turn(t: Turn, expired: bool) -> Reply:
         return _start(t)
     h = hearing.read(inbound, t.lang, t.local_now.replace(tzinfo=None))
     t.heard = h
+    if h.intent == "silence":
+        return _quiet(t) if t.voice else _miss(t)
+    t.state.pop("quiet", None)
     if h.intent == "repeat" and t.voice:
         return _repeat(t)
-    if h.intent == "silence":
-        return _miss(t)
+    if t.voice:
+        slow = _speed_asked(t, h)
+        if slow is not None:
+            return set_speed(t, slow)
     if t.channel == "sms":
         patient = t.patient()
         if h.intent == "stop":
-            patients.opt_out(t.session, patient, t.now)
-            t.audit("patient.opted_out")
-            return t.silent()
+            return _opt_out(t, h, patient)
         if h.intent == "start":
-            patients.opt_in(t.session, patient)
-            t.audit("patient.opted_in")
-            return t.done(Say("opted_in", {"clinic": t.clinic_name()}))
+            return _opt_in(t, patient)
         if patient.opted_out:
             return t.silent()
     keyword_lang = keyword_language(h)
@@ -353,19 +381,29 @@ def _turn(t: Turn, expired: bool) -> Reply:
         h.lang = remembered if remembered in LANGS and h.intent != "help" else keyword_lang
     if h.text and h.lang in LANGS and h.intent not in ("choice", "yes", "no") and h.lang != t.lang:
         t.lang = h.lang  # answer in the language the patient writes in
-    if h.intent == "emergency":
+    if h.intent == "emergency" or h.self_harm:
         t.audit("dialog.emergency")
+        if h.self_harm:  # the crisis line first, then 911 / 811, before anything else
+            t.lead.append(Say("crisis_line"))
+            t.lead.append(Say("emergency"))
+            if not t.voice:  # by SMS the two lines are the whole reply; what was pending stays pending
+                return t.reply([])
+            return _again(t)
         t.lead.append(Say("emergency"))
         return _again(t)
     if h.intent == "language" and h.switch_to in LANGS:
         return switch_language(t, h.switch_to)
     if h.intent == "help":
         return _help(t, h)
+    if _ends_politely(t, h):
+        return t.end(Say("bye")) if t.voice else t.done(Say("bye"))
     if expired and (h.intent in ("choice", "yes", "no", "other", "number", "skip")):
         t.lead.append(Say("expired"))
         return _menu(t)
     if t.voice and h.keyed and h.choice == 0 and t.state.get("q") not in ("phone_entry",):
         return STARTERS["person"](t, h)
+    if t.voice and t.mentions_any("words_callback") and h.intent not in ("book", "walkin", "cancel"):
+        return STARTERS["callback"](t, h)  # "rappelez-moi": the caller asks for a callback
     name = t.state.get("q")
     q = QUESTIONS.get(name) if name else None
     if q is not None:
@@ -400,6 +438,9 @@ def _doubtful(t: Turn, h: Heard) -> bool:
 def _start(t: Turn) -> Reply:
     """A call is answered (or an outbound call is picked up): a primed question, else the greeting."""
     name, flow = t.state.get("q"), t.state.get("primed")
+    known = t.patient(create=False)
+    t.state["slow"] = bool(known is not None and known.slow_voice)  # remembered from an earlier call
+    t.state.pop("quiet", None)
     if flow and name in QUESTIONS:
         opening = STARTERS.get("primed:" + flow)
         return opening(t, None) if opening else t.ask(name)
@@ -414,6 +455,95 @@ def _repeat(t: Turn) -> Reply:
     if last:
         return _reply_from_json(last, t.lang)
     return _again(t)
+
+
+def _ends_politely(t: Turn, h: Heard) -> bool:
+    """'merci', 'bonne journée', 'thanks' once a flow is over (SMS) or at 'anything else?' (a call)."""
+    if h.smalltalk not in ("thanks", "bye") or h.keyed or h.has_when or h.intent in REQUESTS:
+        return False
+    if h.intent not in ("other", "no"):
+        return False
+    pending = t.state.get("q")
+    return pending is None or pending == "more"
+
+
+def _opt_out(t: Turn, h: Heard, patient: Patient) -> Reply:
+    """STOP / ARRET: recorded, and the carrier answers; a worded opt-out is confirmed once, by us."""
+    already = patient.opted_out
+    if h.lang in LANGS:
+        t.lang = h.lang
+    patients.opt_out(t.session, patient, t.now)
+    t.settle_language(patient)  # START, later, is answered in the patient's language
+    if already:
+        return t.silent()
+    t.audit("patient.opted_out")
+    if carrier_keyword(h.folded) is not None:
+        return t.silent()
+    # "arrête de m'écrire" is not a carrier keyword: nobody else tells the patient it was heard.
+    reply = t.end(Say("opted_out_worded", {"clinic": t.clinic_name()}))
+    return reply
+
+
+def _opt_in(t: Turn, patient: Patient) -> Reply:
+    """START / UNSTOP: texts again, said in the patient's own language."""
+    if patient.lang in LANGS:
+        t.lang = patient.lang
+    patients.opt_in(t.session, patient)
+    t.audit("patient.opted_in")
+    return t.done(Say("opted_in", {"clinic": t.clinic_name()}))
+
+
+def _speed_asked(t: Turn, h: Heard) -> bool | None:
+    """True for 'plus lentement' / 'slower' / key 8, False for 'plus vite' / 'faster', else None."""
+    if h.keyed:
+        if h.choice == SLOW_KEY and h.intent == "choice" and t.state.get("q") != "phone_entry":
+            return True
+        return None
+    if t.mentions_any("words_slower"):
+        return True
+    if t.mentions_any("words_faster") and t.state.get("slow"):
+        return False
+    return None
+
+
+def set_speed(t: Turn, slow: bool) -> Reply:
+    """Slow the voice (or back to normal) for the rest of the call, and remember it for this patient."""
+    t.state["slow"] = slow
+    patient = t.patient(create=True) if t.phone else None
+    if patient is not None:
+        patient.slow_voice = slow
+    t.audit("patient.voice_speed", slow=slow)
+    t.lead.append(Say("slow_set" if slow else "fast_set"))
+    name = t.state.get("q")
+    if name in QUESTIONS:
+        return t.ask(name)
+    return _menu(t)
+
+
+def _quiet(t: Turn) -> Reply:
+    """Nothing heard on the phone: the question once more, then 'are you there?', then a way out."""
+    quiet = int(t.state.get("quiet", 0)) + 1
+    name = t.state.get("q")
+    q = QUESTIONS.get(name) if name else None
+    if quiet >= SILENCES or (q is not None and q.limit < 2):
+        t.state.pop("quiet", None)
+        if q is not None and q.silent_end is not None:
+            return q.silent_end(t)
+        from core.dialog.people import silent_way_out
+
+        return silent_way_out(t)
+    t.state["quiet"] = quiet
+    if quiet == 1:
+        retry = q is not None and q.silence_retry
+        reply = t.ask(name, retry=retry) if q is not None else t.ask("menu", data={})
+        t.state["quiet"] = quiet
+        if reply.choices and not retry:  # the choices say it all: the question itself costs seconds
+            return replace(reply, says=[Say("silence_first")])
+        return replace(reply, says=[Say("silence_first"), *reply.says])
+    # The choices were just said: a short nudge, and the same question stays open.
+    reply = t.ask(name) if q is not None else t.ask("menu", data={})
+    t.state["quiet"] = quiet
+    return replace(reply, says=[Say("silence_second")], choices=[])
 
 
 def _again(t: Turn) -> Reply:
@@ -454,7 +584,9 @@ def exhausted(t: Turn) -> Reply:
     release_hold(t)
     if t.voice:
         t.lead.append(Say("misses_voice"))
-        return STARTERS["person"](t, None)
+        return STARTERS["person"](
+            t, None
+        )  # a transfer while open; else a callback only if the caller says yes
     return t.done(Say("misses_sms", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
 
 
@@ -497,6 +629,8 @@ def _help(t: Turn, h: Heard) -> Reply:
             },
         )
     )
+    if not t.state.get("slow"):
+        t.lead.append(Say("slow_hint"))
     return _again(t)
 
 

@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from core.dialog.types import Inbound
+from core.language import Understanding
 from core.language.elsewhere import asks_elsewhere
 
 log = logging.getLogger(__name__)
@@ -17,35 +18,31 @@ ELSEWHERE_OVER = ("other", "book", "walkin", "no")
 MAX_TEXT = 500  # long messages arrive reassembled; the meaning is in the first sentences
 
 
+_NOTHING = Understanding("other")
+
+
 @dataclass
 class Heard:
-    """One turn's meaning: an intent with its details, and how it arrived (text or keys)."""
+    """One turn's meaning: what core.language understood, and how it arrived (text or keys).
+
+    The turn's own facts (intent, language, choice: keys set them too; the words and the keys pressed) are
+    fields; every other detail (date, time, limits, name, small talk…) is read from the `Understanding`,
+    so a detail the language layer learns is seen here without being copied.
+    """
 
     intent: str = "other"
-    date: dt.date | None = None
-    time: dt.time | None = None
-    part_of_day: str | None = None
-    choice: int | None = None
     lang: str | None = None
-    target: str | None = None
-    switch_to: str | None = None
-    after: dt.time | None = None
-    asap: bool = False
-    span: str | None = None
-    before: dt.time | None = None  # local time: "before 3"
-    more: bool = False  # "others", "AUTRES", "later": other slots than those offered
-    notify_by: str | None = None  # "sms" / "call": how the patient wants to be told
-    keep: bool = False  # "keep it", "je garde"
-    not_before: dt.date | None = None  # earliest day allowed, inclusive
-    not_after: dt.date | None = None  # latest day allowed, inclusive
-    old_date: dt.date | None = None  # a change: the day of the appointment to move
-    pick_last: bool = False  # "le dernier": the last option offered
-    name: str | None = None  # a name said naturally
-    self_harm: bool = False  # suicide or self-harm words: 9-8-8 too
-    smalltalk: str | None = None  # "thanks" / "bye" / "hello"
+    choice: int | None = None
     text: str = ""
     digits: str = ""  # keys pressed, when the turn was keys
     confidence: float | None = None
+    understanding: Understanding = _NOTHING
+
+    def __getattr__(self, name: str):
+        # Called only for names that are not fields: the details of the understanding.
+        if name.startswith("__") or name == "understanding":
+            raise AttributeError(name)
+        return getattr(self.understanding, name)
 
     @property
     def keyed(self) -> bool:
@@ -68,24 +65,6 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(text.replace("’", "'").split())
-
-
-def _as_date(value) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
-def _as_time(value) -> dt.time | None:
-    if value is None or isinstance(value, dt.time):
-        return value
-    try:
-        return dt.time.fromisoformat(str(value))
-    except ValueError:
-        return None
 
 
 def from_keys(digits: str) -> Heard:
@@ -113,8 +92,16 @@ def from_text(text: str, lang: str, local_now: dt.datetime, confidence: float | 
         from core.language import mentions_emergency, understand
 
         if len(whole) > MAX_TEXT and mentions_emergency(whole):
-            # Only the start of a long message is read for a request, but safety words count anywhere.
-            return Heard(intent="emergency", text=text, lang=lang, confidence=confidence)
+            # Only the start of a long message is read for a request, but safety words count anywhere:
+            # the whole message is read for them (self-harm words also give 9-8-8).
+            whole_read = understand(whole, lang, local_now)
+            return Heard(
+                intent="emergency",
+                text=text,
+                lang=whole_read.lang or lang,
+                confidence=confidence,
+                understanding=whole_read,
+            )
         u = understand(text, lang, local_now)
     except Exception:  # the language layer must never take a turn down: treat as not understood
         log.exception("understanding failed")
@@ -124,29 +111,11 @@ def from_text(text: str, lang: str, local_now: dt.datetime, confidence: float | 
         intent = "elsewhere"
     return Heard(
         intent=intent,
-        date=_as_date(getattr(u, "date", None)),
-        time=_as_time(getattr(u, "time", None)),
-        part_of_day=getattr(u, "part_of_day", None),
-        choice=getattr(u, "choice", None),
-        lang=getattr(u, "lang", None) or lang,
-        target=getattr(u, "target", None),
-        switch_to=getattr(u, "switch_to", None),
-        after=_as_time(getattr(u, "after", None)),
-        asap=bool(getattr(u, "asap", False)),
-        span=getattr(u, "span", None),
-        before=_as_time(getattr(u, "before", None)),
-        more=bool(getattr(u, "more", False)),
-        notify_by=getattr(u, "notify_by", None),
-        keep=bool(getattr(u, "keep", False)),
-        not_before=_as_date(getattr(u, "not_before", None)),
-        not_after=_as_date(getattr(u, "not_after", None)),
-        old_date=_as_date(getattr(u, "old_date", None)),
-        pick_last=bool(getattr(u, "pick_last", False)),
-        name=getattr(u, "name", None),
-        self_harm=bool(getattr(u, "self_harm", False)),
-        smalltalk=getattr(u, "smalltalk", None),
+        lang=u.lang or lang,
+        choice=u.choice,
         text=text,
         confidence=confidence,
+        understanding=u,
     )
 
 

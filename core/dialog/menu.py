@@ -92,6 +92,7 @@ question(
         hints="hints_yes_no",
         limit=1,
         exhausted=lambda t: t.end(Say("goodbye", {"clinic": t.clinic_name()})),
+        silent_end=lambda t: t.end(Say("goodbye", {"clinic": t.clinic_name()})),
         channels=("voice",),
     )
 )

@@ -15,7 +15,7 @@ from core.dialog.engine import (
     yes_no_choices,
 )
 from core.dialog.heard import Heard
-from core.dialog.types import Reply, Say
+from core.dialog.types import Choice, Reply, Say
 from core.errors import InvalidPhoneNumber
 from core.models import CallbackRequest
 from core.services import booking, patients
@@ -46,30 +46,82 @@ def need_phone(t: Turn, then: str) -> Reply | None:
 # ---- a person --------------------------------------------------------------------------------------------------
 
 
+def _reception_open(t: Turn) -> str | None:
+    """The reception's number while it takes calls (a forwarded call came from its busy line: not then)."""
+    reception = t.clinic.reception_number
+    if reception and not t.ctx.forwarded and is_open(t.clinic, "appointments", t.now):
+        return reception
+    return None
+
+
 @starter("person")
-def person(t: Turn, _h: Heard | None) -> Reply:
-    """SMS: the clinic's number. Phone: the reception while the clinic is open, else a callback request."""
+def person(t: Turn, h: Heard | None) -> Reply:
+    """SMS: the clinic's number. Phone: the reception while the clinic is open, else a callback if wanted."""
     release_hold(t)
     if not t.voice:
         return t.done(Say("person_sms", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
-    reception = t.clinic.reception_number
-    # A forwarded call came from a busy reception line: sending it back there would ring busy again.
-    if reception and not t.ctx.forwarded and is_open(t.clinic, "appointments", t.now):
+    reception = _reception_open(t)
+    if reception:
         t.audit("call.transferred")
         t.state.update({"q": None, "d": {}, "n": 0})
         return t.reply([Say("transfer")], transfer_to=reception, ends=True)
+    if t.ctx.forwarded and h is not None and h.keyed and h.choice == 0:
+        return callback(t, h)  # the forwarded line's menu says "0 for a callback": that is the request
+    # A request is left only when the caller wants one: asked first.
+    return t.ask("callback_ask", data={}, says=[Say("callback_offer")])
+
+
+@starter("callback")
+def callback(t: Turn, _h: Heard | None) -> Reply:
+    """'Rappelez-moi', 'call me back' (or 0 on a forwarded line's menu): the name, then the request."""
+    release_hold(t)
+    if not t.voice:
+        return t.done(Say("person_sms", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
     return t.ask("callback_name", data={}, says=[Say("callback_offer")])
 
 
 @starter("primed:callback_name")
 def callback_after_transfer(t: Turn, _h: Heard | None) -> Reply:
-    """The reception did not answer a transfer: offer the callback."""
-    return t.ask("callback_name", data={}, says=[Say("callback_offer")])
+    """The reception did not answer a transfer: offer the callback (left only if the caller says yes)."""
+    return t.ask("callback_ask", data={}, says=[Say("callback_offer")])
+
+
+def silent_way_out(t: Turn) -> Reply:
+    """Three silences: the reception while open, else the clinic's number; never a callback not asked for."""
+    release_hold(t)
+    reception = _reception_open(t)
+    if reception:
+        t.audit("call.transferred", reason="silence")
+        t.state.update({"q": None, "d": {}, "n": 0})
+        return t.reply([Say("silence_transfer")], transfer_to=reception, ends=True)
+    return t.end(Say("silence_end", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
+
+
+def _no_callback(t: Turn) -> Reply:
+    return t.end(Say("no_callback_end", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
+
+
+question(
+    Question(
+        name="callback_ask",
+        prompt="callback_ask",
+        retry="callback_ask_retry",
+        expects="yes_no",
+        recognise=yes_no,
+        act=lambda t, a: t.ask("callback_name", data={}) if a == "yes" else _no_callback(t),
+        choices=yes_no_choices,
+        hints="hints_yes_no",
+        exhausted=_no_callback,
+        channels=("voice",),
+    )
+)
 
 
 def _name_recognise(t: Turn, h: Heard) -> object | None:
     if h.keyed:
         return {"skip": True} if h.intent == "skip" else None
+    if h.name:  # "c'est Marc Gagnon": the name, not the sentence
+        return {"name": " ".join(h.name.split())[:NAME_MAX]}
     if h.intent in ("yes", "no", "choice"):
         return None
     name = " ".join(h.text.split())[:NAME_MAX].strip(" .,!?")
@@ -99,6 +151,7 @@ question(
         recognise=_name_recognise,
         act=_callback_act,
         exhausted=lambda t: _callback_act(t, {}),
+        silent_end=lambda t: _callback_act(t, {}),  # asked for: the number is enough to call back
         channels=("voice",),
     )
 )
@@ -157,7 +210,50 @@ def _check_phone_act(t: Turn, answer: object) -> Reply:
     t.state["d"] = {}
     if then == "callback":
         return request_callback(t, data.get("name"))
+    if patients.can_take_sms(data["phone"]):
+        # A hidden caller's mobile: texts or calls, as they prefer (the caller ID told us nothing).
+        return t.ask("reach_by", data={"then": then})
     return STARTERS[then](t, None)
+
+
+def _reach_recognise(t: Turn, h: Heard) -> object | None:
+    if h.choice in (1, 2) and (h.intent == "choice" or h.keyed):
+        return "sms" if h.choice == 1 else "call"
+    if h.notify_by in ("sms", "call"):
+        return h.notify_by
+    if t.said_any("words_sms"):
+        return "sms"
+    if t.said_any("words_call"):
+        return "call"
+    return None
+
+
+def _reach_act(t: Turn, answer: object) -> Reply:
+    then = t.data.get("then")
+    patient = t.patient()
+    if patient is not None:
+        patient.notify_by = str(answer)
+    t.state["d"] = {}
+    t.state["reached_by"] = str(answer)  # asked once a call: the walk-in does not ask again
+    return STARTERS[then](t, None)
+
+
+question(
+    Question(
+        name="reach_by",
+        prompt="reach_by",
+        retry="reach_by_retry",
+        recognise=_reach_recognise,
+        act=_reach_act,
+        choices=lambda t: [
+            Choice("1", Say("choice_by_sms"), "sms"),
+            Choice("2", Say("choice_by_call"), "call"),
+        ],
+        hints="hints_notify",
+        exhausted=lambda t: _reach_act(t, "sms"),
+        channels=("voice",),
+    )
+)
 
 
 question(

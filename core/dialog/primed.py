@@ -4,7 +4,7 @@ says a walk-in turn is near (1 I'm coming, 2 leave the queue)."""
 
 from __future__ import annotations
 
-from core.dialog.appointments import _own, act_on, cancel_now
+from core.dialog.appointments import _own, act_on, cancel_now, new_wish
 from core.dialog.book import appointment_when
 from core.dialog.engine import PRIMED, Question, Turn, exhausted, question, starter, yes_no
 from core.dialog.heard import Heard
@@ -39,8 +39,8 @@ def _reminder_recognise(t: Turn, h: Heard) -> object | None:
         return REMINDER_KEYS[h.choice]
     if h.intent == "cancel" and h.target != "walkin" and not h.date:
         return "cancel"
-    if h.intent == "reschedule" and not h.date:
-        return "reschedule"
+    if h.intent == "reschedule":
+        return "reschedule"  # "pouvez-vous le changer pour lundi?": lundi is the new wish
     if h.intent == "yes" or (h.intent == "choice" and h.choice == 1):
         return "confirm"
     return None
@@ -55,7 +55,7 @@ def _reminder_act(t: Turn, answer: object) -> Reply:
         # A text that says ANNULER means it; a key pressed on a call we placed is confirmed first.
         return act_on(t, appointment, "cancel") if t.voice else cancel_now(t, appointment)
     if answer == "reschedule":
-        return act_on(t, appointment, "reschedule")
+        return act_on(t, appointment, "reschedule", new_wish(t, appointment))
     t.audit("appointment.confirmed_by_patient", subject=f"appointment:{appointment.id}")
     confirmed = Say("reminder_confirmed", {"when": appointment_when(t, appointment)})
     if t.voice:  # our call: nothing else was asked for, so say goodbye rather than "anything else?"
@@ -92,6 +92,8 @@ question(
         choices=_reminder_choices,
         hints="hints_reminder",
         exhausted=_reminder_exhausted,
+        silent_end=_reminder_exhausted,
+        silence_retry=True,
     )
 )
 
@@ -161,6 +163,8 @@ question(
         matters=True,
         describe=lambda t, a: t.words("word_coming" if a == "coming" else "word_leave")[0],
         exhausted=lambda t: t.end(Say("notice_kept")),
+        silent_end=lambda t: t.end(Say("notice_kept")),
+        silence_retry=True,
         channels=("voice",),
     )
 )

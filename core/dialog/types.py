@@ -67,6 +67,7 @@ class Reply:
     ends: bool = False  # the conversation is over (voice: hang up after speaking)
     transfer_to: str | None = None  # voice: connect the caller to this number (E.164)
     max_digits: int | None = None  # voice: keys to gather (a phone number needs 10, a menu 1)
+    slow: bool = False  # voice: the caller asked for a slower voice (slower speech, longer timeouts)
 
 
 @dataclass(frozen=True)

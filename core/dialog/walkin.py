@@ -74,7 +74,7 @@ def join(t: Turn, _h: Heard | None) -> Reply:
     t.settle_language(patient)
     t.enqueue("check_queue_notices", t.clinic.id)
     joined = Say("walkin_joined", place_values(t, ticket))
-    if t.voice and notify_by == "sms":
+    if t.voice and notify_by == "sms" and not t.state.get("reached_by"):
         return t.ask("walkin_notify", data={"ticket": ticket.id}, says=[joined])
     return t.done(joined, Say("walkin_notice_" + notify_by))
 

@@ -52,6 +52,8 @@ class SlotQuery:
     at: dt.time | None = None  # local time: "at 14:30" (the nearest slots to it come first)
     practitioner_id: int | None = None
     not_before: dt.datetime | None = None  # UTC instant, e.g. "others, later than the last one offered"
+    before: dt.time | None = None  # local time: "avant midi", "before 3" (a slot must start before it)
+    not_after: dt.date | None = None  # local day: "au plus tard vendredi" (inclusive)
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,8 @@ def find_free_slots(
     """
     search = _Search(session, clinic, now, query, limit, holder, spread)
     horizon_end = now + dt.timedelta(days=horizon_days)
+    if query.not_after:  # a limit is a limit, for alternatives too
+        horizon_end = min(horizon_end, local_day_bounds(query.not_after, clinic.timezone)[1])
     exact = search.matching(horizon_end)
     if exact:
         return FreeSlots(exact, exact=True)
@@ -184,6 +188,8 @@ def _time_range(query: SlotQuery) -> tuple[dt.time, dt.time | None] | None:
         start, end = PARTS_OF_DAY[query.part_of_day]
     if query.after:
         start = max(start, query.after)
+    if query.before:
+        end = query.before if end is None else min(end, query.before)
     return None if (start, end) == (dt.time(0), None) else (start, end)
 
 

@@ -124,3 +124,72 @@ def patient_factory(runtime, queue):
         return Patient(runtime, **kwargs)
 
     return make
+
+
+# ---- over the wire: signed Twilio requests to the app, TwiML parsed ----------------------------------------
+
+
+@pytest.fixture
+def signed_rt(sqlite_url, clock, tmp_path):
+    """The demo clinics on SQLite behind the app, webhooks signed, jobs recorded."""
+    from tests.support.apps import signed_runtime
+
+    rt = signed_runtime(sqlite_url, clock, tmp_path)
+    yield rt
+    rt.dispose()
+
+
+@pytest.fixture
+def client(signed_rt):
+    from clinicline.app import create_app
+
+    return create_app(runtime=signed_rt).test_client()
+
+
+@pytest.fixture
+def phone(client):
+    """phone(from_, to) -> a Texter over signed requests; every reply must fit 2 segments."""
+    from tests.support.apps import PARC, TOKEN
+    from tests.support.twilio_requests import Texter
+
+    def make(from_: str = MARIE, to: str = PARC, **kwargs) -> Texter:
+        kwargs.setdefault("max_segments", 2)
+        return Texter(client, TOKEN, from_, to, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def dial(client):
+    """dial(from_=…, to=…) -> a Call already answered, followed the way Twilio follows TwiML."""
+    from tests.support.apps import PARC, TOKEN
+    from tests.voice.walker import Call
+
+    def make(from_: str = MARIE, to: str = PARC, **kwargs) -> Call:
+        return Call(client, auth_token=TOKEN, from_=from_, to=to, **kwargs).start()
+
+    return make
+
+
+@pytest.fixture
+def understood(monkeypatch):
+    """What the language layer will read in a few sentences, ahead of it: {text: {field: value}}.
+
+    The dialog's own logic is tested through these fields (day limits, the old day, "the last one", a name,
+    self-harm, small talk); the same sentences are tested end to end, unpatched, where core.language
+    reads them.
+    """
+    import dataclasses
+
+    import core.language
+
+    extra: dict[str, dict] = {}
+    real = core.language.understand
+
+    def understand(text, lang=None, now=None):
+        found = real(text, lang, now)
+        fields = extra.get(text)
+        return dataclasses.replace(found, **fields) if fields else found
+
+    monkeypatch.setattr(core.language, "understand", understand)
+    return extra

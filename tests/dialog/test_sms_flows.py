@@ -81,11 +81,12 @@ def test_others_offers_later_slots_and_a_new_day_searches_again(texter):
     assert "ven. 11 déc. à 13 h" in texter.text
 
 
-def test_nothing_on_the_day_asked_says_so_and_offers_the_nearest(texter):
+def test_nothing_on_the_day_asked_says_so_and_offers_the_first_slots_after_it(texter):
     texter.send("RDV samedi")  # the clinic gives no appointments on Saturdays
-    assert texter.keys == ["slots_nearest_day", "pick_slot"]
-    assert texter.value("slots_nearest_day", "date") == "sam. 12 déc."
+    assert texter.keys == ["slots_after_day", "pick_slot"]
+    assert texter.value("slots_after_day", "date") == "sam. 12 déc."
     assert len(texter.reply.choices) == 4
+    assert all("lun. 14 déc." in c for c in texter.text.splitlines()[2:5])  # never the Friday before
 
 
 def test_saying_no_at_the_read_back_frees_the_slot_and_asks_for_another_day(texter, runtime):

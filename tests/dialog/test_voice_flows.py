@@ -104,13 +104,14 @@ def test_star_repeats_the_last_prompt(caller):
     assert caller.state["q"] == "book_pick"
 
 
-def test_silence_gets_the_retry_prompt_then_a_person(caller):
+def test_silence_gets_the_choices_again_then_a_nudge_then_a_person(caller):
     caller.call().silence()
-    assert caller.keys == ["menu_retry"]
+    assert caller.keys == ["silence_first"] and caller.choice_digits() == ["1", "2", "3", "0"]
     caller.silence()
-    assert caller.keys == ["menu_retry"]
+    assert caller.keys == ["silence_second"] and caller.reply.choices == []
+    assert caller.state["q"] == "menu"  # the menu still answers a key pressed now
     caller.silence()  # the third: a person (the clinic is open on Monday morning)
-    assert caller.keys == ["misses_voice", "transfer"]
+    assert caller.keys == ["silence_transfer"]
     assert caller.reply.transfer_to == "+15145550199"
 
 
@@ -119,7 +120,9 @@ def test_three_misunderstandings_when_closed_lead_to_a_callback_request(caller, 
     caller.call()
     for _ in range(3):
         caller.send("euh je sais pas trop", confidence=0.7)
-    assert caller.keys == ["misses_voice", "callback_offer", "callback_name"]
+    assert caller.keys == ["misses_voice", "callback_offer", "callback_ask"]  # asked, never assumed
+    caller.press("1")
+    assert caller.keys == ["callback_name"]
     caller.send("Marie Tremblay", confidence=0.8)
     assert caller.keys == ["callback_done"] and caller.reply.ends
     with runtime.session_factory.begin() as session:
@@ -161,8 +164,11 @@ def test_a_hidden_caller_id_is_asked_for_a_number_read_back_and_used(runtime, qu
     call.press("5145551234#")
     assert call.keys == ["check_phone"] and call.value("check_phone", "phone") == MARIE
     call.press("1")
+    assert call.keys == ["reach_by"]  # a mobile keyed by a hidden caller: texts or calls?
+    call.press("2")
     assert call.keys[0] == "walkin_joined"
     assert len(tickets(runtime, MARIE)) == 1
+    assert patient(runtime, MARIE).notify_by == "call"
 
 
 def test_walkin_on_a_mobile_asks_how_to_be_told(caller, runtime):
@@ -277,6 +283,8 @@ def test_a_failed_transfer_offers_a_callback(runtime, queue):
     )
     call = Patient(runtime, "voice")
     call.call()
-    assert call.keys == ["callback_offer", "callback_name"]
+    assert call.keys == ["callback_offer", "callback_ask"]
+    call.press("1")
+    assert call.keys == ["callback_name"]
     call.press("#")
     assert call.keys == ["callback_done"]

@@ -91,6 +91,16 @@ def long_values(lang: str) -> dict[str, str]:
         "offers": prompts.render(
             "elsewhere_offer", lang, "sms", name=clinic[:40], km=" (45 km)", when=when, phone="514-555-0199"
         ),
+        # every limit an empty search names at once (core/dialog/book.py limits_text)
+        "limit": ", ".join(
+            [
+                date,
+                prompts.render("limit_not_before", lang, "sms", date=date),
+                prompts.render("limit_after", lang, "sms", time=time),
+                prompts.render("limit_before", lang, "sms", time=time),
+                prompts.render("limit_not_after", lang, "sms", date=date),
+            ]
+        ),
     }
 
 

@@ -135,23 +135,24 @@ def test_a_wrong_key_gets_the_menu_again_in_other_words(dial):
 def test_three_silences_lead_to_a_person_while_the_clinic_is_open(dial):
     call = dial()
     call.silence()
-    assert asked(call, "menu_retry")
+    assert asked(call, "silence_first") and "appuyez sur 1" in call.text
     call.silence()
+    assert asked(call, "silence_second")
     call.silence()
     assert call.state == "dial" and call.dialled == PARC_LINE
 
 
-def test_three_silences_when_closed_lead_to_a_callback_request_then_goodbye(dial, clock, voice_runtime):
+def test_three_silences_when_closed_give_the_clinics_number_and_leave_no_callback_request(
+    dial, clock, voice_runtime
+):
     clock.set_local(dt.date(2026, 12, 13), dt.time(11, 0))  # a Sunday
     call = dial()
     for _ in range(3):
         call.silence()
-    assert call.state == "gather" and asked(call, "callback_name")
-    call.say("Marie Tremblay")
-    assert call.ended
+    assert call.ended and asked(call, "silence_end")
+    assert "5 1 4, 5 5 5, 0 1 9 9" in call.text  # the clinic's public number, read in groups
     with voice_runtime.session_factory() as session:
-        (request,) = session.scalars(select(CallbackRequest)).all()
-        assert request.phone == MARIE and request.name == "Marie Tremblay" and request.clinic_id == "parc"
+        assert session.scalars(select(CallbackRequest)).all() == []
 
 
 # ---- the main menu, by key and by speech -----------------------------------------------------------------------
@@ -206,7 +207,9 @@ def test_an_unanswered_transfer_offers_a_callback(dial, voice_runtime):
     call = dial()
     call.press("0")
     call.transfer_ends("no-answer")
-    assert call.state == "gather" and asked(call, "callback_name")
+    assert call.state == "gather" and asked(call, "callback_ask")
+    call.press("1")  # yes, call me back
+    assert asked(call, "callback_name")
     call.press("#")  # no name
     assert call.ended
     with voice_runtime.session_factory() as session:
@@ -218,7 +221,9 @@ def test_a_person_when_closed_is_a_callback_with_the_name_read_from_speech(dial,
     clock.set_local(dt.date(2026, 12, 13), dt.time(11, 0))  # Sunday
     call = dial()
     call.say("parler à quelqu'un")
-    assert call.state == "gather" and asked(call, "callback_name")
+    assert call.state == "gather" and asked(call, "callback_ask")
+    call.say("oui")
+    assert asked(call, "callback_name")
     call.say("Jean Tremblay")
     assert call.ended
     with voice_runtime.session_factory() as session:
@@ -328,6 +333,8 @@ def test_a_hidden_caller_id_is_asked_for_a_callback_number_validated_and_read_ba
     call.press("5145557777#")
     assert "5 1 4, 5 5 5, 7 7 7 7" in call.text  # read back in groups
     call.press("1")  # yes, that is my number
+    assert asked(call, "reach_by")  # a mobile: by text or by call?
+    call.press("1")
     assert asked(call, "ask_day")
     call.press("2")
     call.press("1")

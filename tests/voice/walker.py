@@ -57,6 +57,7 @@ ATTRIBUTES = {
         "timeout",
         "trim",
     },
+    "prosody": {"rate", "pitch", "volume"},  # SSML inside <Say> (Polly voices)
     "Number": {
         "sendDigits",
         "url",
@@ -69,6 +70,7 @@ ATTRIBUTES = {
 CHILDREN = {
     "Response": {"Say", "Gather", "Redirect", "Hangup", "Pause", "Dial"},
     "Gather": {"Say", "Pause"},
+    "Say": {"prosody"},
     "Dial": {"Number"},
 }
 LANGUAGE_TAGS = {"fr-CA", "en-US", "en-CA"}
@@ -114,7 +116,7 @@ def _check_values(element: ET.Element, xml: str) -> None:
     a = element.attrib
     tag = element.tag
     if tag == "Say":
-        if not (element.text or "").strip():
+        if not "".join(element.itertext()).strip():
             _fail("an empty <Say>", xml)
         if "voice" in a and not VOICE.match(a["voice"]):
             _fail(f"unknown voice {a['voice']!r}", xml)
@@ -336,7 +338,7 @@ class Call:
                 raise AssertionError(f"the caller heard the apology for a broken line at {path}: see the log")
 
     def _hear(self, element: ET.Element, request: Request | None) -> None:
-        text = " ".join((element.text or "").split())
+        text = " ".join("".join(element.itertext()).split())  # the words, inside SSML <prosody> too
         self.heard.append(text)
         self.heard_langs.append(element.get("language", ""))
         self.transcript.append(("bot", text))

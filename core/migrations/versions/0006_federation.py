@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_federation"
-down_revision = "0002_jobs"
+down_revision = "0003_slot_search"
 branch_labels = None
 depends_on = None
 
