@@ -1,7 +1,7 @@
 """federation: neighbours' feeds and what was read from them, patients' postal areas, read-API tokens
 
 Revision ID: 0006_federation
-Revises: 0002_jobs
+Revises: 0003_slot_search
 Create Date: 2026-12-02 14:00:00
 """
 

@@ -1,7 +1,7 @@
 """patients: remember a caller who asked for a slower voice
 
 Revision ID: 0007_slow_voice
-Revises: 0002_jobs
+Revises: 0006_federation
 Create Date: 2026-12-02 14:00:00
 """
 
