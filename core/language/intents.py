@@ -166,16 +166,16 @@ _PAST_FORMS = frozenset(
 )
 
 
-def _told_as_past(folded: str, m: re.Match) -> bool:
+def _told_as_past(folded: str, m: re.Match, window: int) -> bool:
     """True when the request word at m is part of a past event ("I cancelled", "j'ai dû annuler")."""
     end = m.end()
     while end < len(folded) and folded[end].isalpha():
         end += 1
     word = folded[m.start() : end]
-    if _PAST_OBLIGATION.search(folded, 0, m.start()):
+    if _PAST_OBLIGATION.search(folded, window, m.start()):
         return True
     return (word.endswith("ed") or word in _PAST_FORMS) and _PAST_SUBJECT.search(
-        folded, 0, m.start()
+        folded, window, m.start()
     ) is not None
 
 
@@ -190,9 +190,10 @@ def _requested(regex: re.Pattern, folded: str) -> re.Match | None:
     """The first match of regex that the patient neither refuses ("pas annuler") nor tells as a past event
     followed by another request ("I had to cancel last time, can I book…?")."""
     for m in regex.finditer(folded):
-        if _REFUSED.search(folded, 0, m.start()):
+        window = max(0, m.start() - 60)  # the few words before it: a search anchored at m.start() stays short
+        if _REFUSED.search(folded, window, m.start()):
             continue
-        if _told_as_past(folded, m) and _ASKS_AFTER.search(folded, m.end()):
+        if _told_as_past(folded, m, window) and _ASKS_AFTER.search(folded, m.end()):
             continue
         return m
     return None
