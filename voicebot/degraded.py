@@ -16,7 +16,7 @@ from flask import g, has_request_context
 from twilio.twiml.voice_response import VoiceResponse
 
 from core import metrics
-from core.language import mentions_emergency
+from core.language import mentions_emergency, understand
 from core.snapshot import Snapshot, load
 from core.spool import spool_for, wake_replayer
 from core.timeutil import to_local
@@ -74,11 +74,12 @@ def menu(runtime, form, lang: str | None = None, tries: int = 0, lead: str | Non
     response = VoiceResponse()
     _, tag = voice_of(lang)
     gather = response.gather(
-        input="dtmf",
+        input="dtmf speech",
         num_digits=1,
         action=_url("menu", lang, n=tries),
         method="POST",
         timeout=GATHER_TIMEOUT,
+        speech_timeout=SPEECH_TIMEOUT,
         language=tag,
         action_on_empty_result=False,
     )
@@ -101,7 +102,10 @@ def handle(runtime, form, args) -> str:
     lang = lang or "fr"
     phone = caller_phone(args.get("phone")) or caller_phone(form.get("From"))
     if step == "menu":
-        digit = (form.get("Digits") or "").strip()[:1]
+        said = (form.get("SpeechResult") or "").strip()[:MAX_SPEECH]
+        if said and mentions_emergency(said):
+            return _emergency(lang)
+        digit = (form.get("Digits") or "").strip()[:1] or _spoken_choice(said, lang)
         if digit == "9":
             return menu(runtime, form, "en" if lang == "fr" else "fr")
         if digit == "1":
@@ -124,12 +128,26 @@ def handle(runtime, form, args) -> str:
     if step == "name" and phone is not None:
         said = (form.get("SpeechResult") or "").strip()[:MAX_SPEECH]
         if mentions_emergency(said):
-            response = VoiceResponse()
-            _say(response, "emergency", lang)
-            response.hangup()
-            return _said("emergency", str(response))
+            return _emergency(lang)
         return _record(runtime, form, lang, "callback", phone, name=said[:120] or None)
     return apology()
+
+
+def _emergency(lang: str) -> str:
+    response = VoiceResponse()
+    _say(response, "emergency", lang)
+    response.hangup()
+    return _said("emergency", str(response))
+
+
+def _spoken_choice(said: str, lang: str) -> str:
+    """The menu key a caller said instead of pressing it ("un", "le sans rendez-vous", "call me back")."""
+    if not said:
+        return ""
+    heard = understand(said, lang)
+    if heard.intent == "choice" and heard.choice in (1, 2, 3, 9):
+        return str(heard.choice)
+    return {"walkin": "1", "person": "2", "list": "3"}.get(heard.intent, "")
 
 
 def _needs_number(runtime, form, lang: str, then: str) -> str:

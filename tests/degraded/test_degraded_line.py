@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select
 
 from core import snapshot
@@ -317,3 +318,25 @@ def test_a_patient_who_asked_twice_during_the_outage_gets_one_number_and_one_mes
     assert replay(line).done == 2
     assert tickets(line) == [(MARIE, 1)]
     assert len(outcome_bodies(line)[MARIE]) == 1
+
+
+@pytest.mark.parametrize(
+    ("said", "recorded"), [("un", "walkin"), ("le sans rendez-vous", "walkin"), ("deux", "callback")]
+)
+def test_a_caller_can_say_the_menu_choice_instead_of_pressing_it(line, client, said, recorded):
+    with database_down(line):
+        call = Call(client, auth_token=TOKEN, from_=MARIE, to=PARC).start()
+        call.say(said)
+        if recorded == "callback":
+            call.say("Marie Tremblay")
+        assert call.ended and render(f"degraded_{recorded}_recorded", "fr", "voice") in call.text
+    (entry,) = spool_for(line).pending()
+    assert entry.kind == recorded
+
+
+def test_an_emergency_said_on_the_short_menu_is_answered_first(line, client):
+    with database_down(line):
+        call = Call(client, auth_token=TOKEN, from_=MARIE, to=PARC).start()
+        call.say("j'ai une douleur à la poitrine")
+    assert call.ended and render("emergency", "fr", "voice") in call.text
+    assert spool_for(line).depth() == 0
