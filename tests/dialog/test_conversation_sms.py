@@ -2,8 +2,8 @@
 
 The clock starts on Monday 7 December 2026 at 09:00 in Montréal. Clinique du Parc gives appointments
 Monday to Friday, 8:00-12:00 and 13:00-17:00, every 15 minutes. Every reply must fit 2 segments (the
-`phone` fixture checks each one). Sentences that need a detail core.language does not read yet are
-marked xfail with the field they wait for; the flows behind them are tested with that field given.
+`phone` fixture checks each one). Each sentence is read by core.language as it is; the flows behind
+them are also tested with the detail given (the `understood` fixture).
 """
 
 from __future__ import annotations
@@ -25,10 +25,6 @@ from tests.support.apps import WESTMOUNT
 MON, TUE, WED, THU, FRI = (dt.date(2026, 12, d) for d in (7, 8, 9, 10, 11))
 NEXT_MON = dt.date(2026, 12, 14)
 FR_DAY = re.compile(r"\b(lun|mar|mer|jeu|ven)\. (\d+) déc\.")
-
-
-def needs(field: str):
-    return pytest.mark.xfail(strict=False, reason=f"needs core.language: {field}")
 
 
 def offered_days(exchange) -> list[dt.date]:
@@ -132,7 +128,6 @@ def test_the_day_of_one_of_several_appointments_names_the_one_to_change(phone, s
     assert dt.datetime.combine(THU, dt.time(10, 0)) not in starts
 
 
-@needs("old_date")
 def test_the_old_day_and_the_new_day_in_one_sentence_pick_the_appointment_and_the_wish_e2e(phone, signed_rt):
     book_directly(signed_rt, MARIE, "parc", THU, dt.time(10, 0), name="Marie Tremblay")
     book_directly(signed_rt, MARIE, "parc", FRI, dt.time(14, 0))
@@ -167,7 +162,6 @@ def test_several_appointments_and_no_old_day_ask_which_then_keep_the_new_wish(ph
     assert set(offered_days(offer)) == {WED} and all("PM" in line for line in slots(offer)), offer.text
 
 
-@needs("intent reschedule for 'push my appointment'")
 def test_push_my_appointment_to_next_week_is_a_change(phone, signed_rt):
     book_directly(signed_rt, MARIE, "parc", THU, dt.time(10, 0), name="Marie Tremblay")
     offer = phone()("can you push my appointment to next week")
@@ -217,13 +211,11 @@ def test_not_before_the_15th_in_english_filters_the_offers(phone):
     assert offer.choices and min(offered_days(offer)) >= dt.date(2026, 12, 15), offer.text
 
 
-@needs("not_before")
 def test_after_thursday_offers_only_days_after_thursday(phone):
     offer = phone()("RDV après jeudi")
     assert offer.choices and min(offered_days(offer)) > THU, offer.text
 
 
-@needs("not_after")
 def test_at_the_latest_friday_says_so_when_the_week_is_full(phone, signed_rt):
     for day in (MON, TUE, WED, THU, FRI):
         fill_day(signed_rt, day)
@@ -287,7 +279,6 @@ def test_a_weekday_picks_from_an_offer_that_spans_days(phone, clock):
     assert label(monday[0]) in marie("Marie Tremblay").text
 
 
-@needs("pick_last")
 def test_the_last_one_picks_the_last_slot_offered_e2e(phone):
     marie = phone()
     offer = marie("RDV jeudi matin")
@@ -319,7 +310,6 @@ def test_the_stored_name_keeps_its_accents_when_the_sms_drops_them(phone, signed
     assert patient(signed_rt, MARIE).name == "Françoise Côté-Lévêque"
 
 
-@needs("name")
 @pytest.mark.parametrize(
     ("said", "name"), [("c'est Marc Gagnon", "Marc Gagnon"), ("my name is Line Roy", "Line Roy")]
 )
@@ -359,7 +349,6 @@ def test_a_correction_at_the_read_back_changes_the_name_and_keeps_the_slot(phone
     assert booked_starts(signed_rt) == [dt.datetime.combine(THU, dt.time(8, 15))]
 
 
-@needs("name")
 def test_a_correction_at_the_read_back_changes_the_name_e2e(phone, signed_rt):
     marie = phone()
     marie("RDV jeudi matin")
@@ -385,7 +374,6 @@ def test_words_of_self_harm_get_988_first_in_the_language_of_the_message(phone, 
     assert segments(reply.text).segments <= 2
 
 
-@needs("self_harm")
 @pytest.mark.parametrize("text", ["je veux mourir", "I want to kill myself"])
 def test_words_of_self_harm_get_988_e2e(phone, text):
     reply = phone()(text)
@@ -418,7 +406,6 @@ def test_thanks_after_a_finished_flow_gets_a_short_goodbye_not_the_menu(phone, u
     assert "RDV" not in bye.text and "BOOK" not in bye.text
 
 
-@needs("smalltalk")
 @pytest.mark.parametrize("thanks", ["merci", "merci beaucoup!", "thanks", "thank you"])
 def test_thanks_after_a_finished_flow_e2e(phone, thanks):
     texter = phone()
@@ -480,7 +467,6 @@ def test_a_reminder_answered_with_a_change_offers_the_day_named(phone, signed_rt
 # ---- the queue: "how long?" ----------------------------------------------------------------------------------
 
 
-@needs("intent position")
 @pytest.mark.parametrize("asked", ["ça va être long?", "how much longer?"])
 def test_how_long_asks_for_the_place_in_the_queue(phone, asked):
     texter = phone()

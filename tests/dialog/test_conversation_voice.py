@@ -1,8 +1,8 @@
 """Whole phone calls as callers play them, over signed Twilio requests, every answer parsed as TwiML.
 
 The clock starts on Monday 7 December 2026 at 09:00 in Montréal (the reception of Clinique du Parc is
-open). Sentences that need a detail core.language does not read yet are tested with that field given
-(the `understood` fixture) and, unpatched, marked xfail with the field they wait for.
+open). Each sentence is read by core.language as it is; the flows behind them are also tested with the
+detail given (the `understood` fixture).
 """
 
 from __future__ import annotations
@@ -26,10 +26,6 @@ HIDDEN = "+266696687"  # "ANONYMOUS" as Twilio spells a hidden caller ID
 WORDS_PER_MINUTE = {"fr-CA": 165, "en-US": 150}
 SENTENCE_PAUSE, COMMA_PAUSE = 0.4, 0.25
 SILENCE_BUDGET = 45  # seconds from the end of a question to the end of the call, for a silent caller
-
-
-def needs(field: str):
-    return pytest.mark.xfail(strict=False, reason=f"needs core.language: {field}")
 
 
 def spoken_seconds(texts: list[str], tag: str = "fr-CA") -> float:
@@ -124,7 +120,6 @@ def test_self_harm_gets_988_first_on_the_phone_in_the_language_spoken(dial, unde
     assert "9-1-1" in call.text and call.state == "gather"
 
 
-@needs("self_harm")
 def test_self_harm_gets_988_on_the_phone_e2e(dial):
     call = dial()
     call.say("je veux mourir")
