@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from core.dialog import heard as hearing
 from core.dialog.heard import Heard
+from core.dialog.inbox import hand_to_staff
+from core.dialog.inbox import relay as inbox_relay
 from core.dialog.store import VERSION, fresh_state
 from core.dialog.types import Choice, Context, Effect, Inbound, Outcome, Reply, Say
 from core.models import Patient
@@ -345,6 +347,9 @@ def _turn(t: Turn, expired: bool) -> Reply:
             return t.done(Say("opted_in", {"clinic": t.clinic_name()}))
         if patient.opted_out:
             return t.silent()
+        relayed = inbox_relay(t, h)  # an open inbox thread takes the text (core/dialog/inbox.py)
+        if relayed is not None:
+            return relayed
     keyword_lang = keyword_language(h)
     if keyword_lang:  # a bare keyword: its own language, unless the patient chose one (ENGLISH / FRANÇAIS)
         remembered = t.patient(create=False).lang if t.phone and t.patient(create=False) else None
@@ -453,7 +458,7 @@ def exhausted(t: Turn) -> Reply:
     if t.voice:
         t.lead.append(Say("misses_voice"))
         return STARTERS["person"](t, None)
-    return t.done(Say("misses_sms", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
+    return hand_to_staff(t, "misunderstood")  # by SMS a person reads it (core/dialog/inbox.py)
 
 
 def switch_language(t: Turn, lang: str) -> Reply:

@@ -15,6 +15,7 @@ from core.dialog.engine import (
     yes_no_choices,
 )
 from core.dialog.heard import Heard
+from core.dialog.inbox import hand_to_staff
 from core.dialog.types import Reply, Say
 from core.errors import InvalidPhoneNumber
 from core.models import CallbackRequest
@@ -45,10 +46,10 @@ def need_phone(t: Turn, then: str) -> Reply | None:
 
 @starter("person")
 def person(t: Turn, _h: Heard | None) -> Reply:
-    """SMS: the clinic's number. Phone: the reception while the clinic is open, else a callback request."""
+    """SMS: a thread in the clinic's inbox. Phone: the reception while the clinic is open, else a callback request."""
     release_hold(t)
-    if not t.voice:
-        return t.done(Say("person_sms", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
+    if not t.voice:  # by SMS: a thread in the clinic's inbox (core/dialog/inbox.py)
+        return hand_to_staff(t, "asked")
     reception = t.clinic.reception_number
     # A forwarded call came from a busy reception line: sending it back there would ring busy again.
     if reception and not t.ctx.forwarded and is_open(t.clinic, "appointments", t.now):
