@@ -30,7 +30,7 @@ def relay(t, h) -> Reply | None:
 
 def hand_to_staff(t, reason: str) -> Reply:
     """Open a thread in the clinic's inbox and tell the patient who reads it, and when."""
-    thread = inbox.open_thread(
+    inbox.open_thread(
         t.session, t.clinic, t.patient(), reason, t.lang, t.state.pop("recent", None) or [], t.now
     )
     t.state["d"] = {}

@@ -164,7 +164,9 @@ def accounts_of_clinics(session: Session, clinic_ids: list[str]) -> list[StaffAc
     return list(
         session.scalars(
             select(StaffAccount)
-            .where(StaffAccount.id.in_(select(StaffRole.account_id).where(StaffRole.clinic_id.in_(clinic_ids))))
+            .where(
+                StaffAccount.id.in_(select(StaffRole.account_id).where(StaffRole.clinic_id.in_(clinic_ids)))
+            )
             .order_by(StaffAccount.display_name)
         )
     )
@@ -178,7 +180,9 @@ def count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(StaffAccount)) or 0
 
 
-def first_manager(session: Session, now: dt.datetime, login: str = "admin") -> tuple[StaffAccount, str] | None:
+def first_manager(
+    session: Session, now: dt.datetime, login: str = "admin"
+) -> tuple[StaffAccount, str] | None:
     """On an instance without accounts: a manager of every clinic, with a password to show once."""
     if count(session):
         return None
