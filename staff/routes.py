@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import AnonymousUserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -56,6 +56,7 @@ def _guard():
         return redirect(url_for("staff.login", next=request.path))
     if not security.idle_check():
         return redirect(url_for("staff.login", notice="session_expired"))
+    g.staff_user = current_user._get_current_object()
     security.act_as_signed_in()
     return None
 
@@ -77,7 +78,8 @@ def _helpers():
         "t": lambda key, **values: prompts.render(f"staff_{key}", lang, "sms", **values),
         "lang": lang,
         "mask": mask_phone,
-        "user": current_user,
+        # Set by _guard once the account is loaded: an error page never loads it again (the database may be down).
+        "user": g.get("staff_user") or AnonymousUserMixin(),
     }
 
 
@@ -91,6 +93,8 @@ def _error_page(status: int, reason: str):
 @bp.errorhandler(DBAPIError)
 def _database_error(error):
     """Unreachable: say so. A value the database refuses (a NUL byte, an out-of-range number): a bad input."""
+    # Flask-Login's template context would load the account again, from the database that just failed.
+    g._login_user = g.get("staff_user") or AnonymousUserMixin()
     if isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated:
         return render_template("staff/unavailable.html"), 503
     if isinstance(error, DataError):

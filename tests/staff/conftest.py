@@ -6,6 +6,7 @@ import html
 import re
 
 import pytest
+from argon2 import PasswordHasher
 
 from clinicline.app import create_app
 from core.jobs import attach_queue
@@ -19,6 +20,12 @@ STAFF = {
     "will": ("Will Brown", "westmount", "reception"),
     "wendy": ("Wendy Clark", "westmount", "manager"),
 }
+
+
+@pytest.fixture(autouse=True)
+def quick_argon2(monkeypatch):
+    """Still Argon2id, at the smallest cost: the real one (64 MiB, 3 passes) takes most of a second here."""
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 def add_staff(runtime, logins=tuple(STAFF)) -> dict[str, int]:
