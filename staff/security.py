@@ -42,10 +42,10 @@ SECURITY_HEADERS = {
 
 
 class RowId(IntegerConverter):
-    """A database id in a URL: beyond 64 bits no row can match, so the route does not match either (404)."""
+    """A database id in a URL, at most 18 digits (below 2**63, which SQLite cannot even compare): a longer
+    number matches no route, whatever the method, so it is a 404 rather than an overflow."""
 
-    def __init__(self, url_map, *args, **kwargs):
-        super().__init__(url_map, max=2**63 - 1)
+    regex = r"\d{1,18}"
 
 
 class StaffUser(UserMixin):

@@ -11,6 +11,10 @@ from argon2 import PasswordHasher
 from clinicline.app import create_app
 from core.jobs import attach_queue
 from core.services import accounts
+from tests.conftest import make_runtime
+from tests.support.apps import MARIE, PARC
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.twilio_requests import Texter
 
 PASSWORD = "correct-horse-battery"
 # login -> (name, clinic, role)
@@ -36,6 +40,35 @@ def add_staff(runtime, logins=tuple(STAFF)) -> dict[str, int]:
             name, clinic, role = STAFF[login]
             ids[login] = accounts.create(s, login, name, PASSWORD, {clinic: role}, runtime.now()).id
     return ids
+
+
+@pytest.fixture
+def fake_twilio():
+    """The local Twilio-compatible server the outbound sender talks to."""
+    fake = FakeTwilio().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def runtime(sqlite_url, clock, tmp_path, fake_twilio):
+    """The demo clinics on SQLite; webhooks signed and outbound SMS sent to the fake Twilio."""
+    rt = make_runtime(
+        sqlite_url,
+        clock,
+        tmp_path,
+        twilio_account_sid=fake_twilio.account_sid,
+        twilio_auth_token=fake_twilio.auth_token,
+        twilio_api_base_url=fake_twilio.base_url,
+    )
+    yield rt
+    rt.dispose()
+
+
+@pytest.fixture
+def texter(app, fake_twilio):
+    """Marie's phone texting Clinique du Parc through the same app the console runs on."""
+    return Texter(app.test_client(), fake_twilio.auth_token, MARIE, PARC, max_segments=2)
 
 
 @pytest.fixture
@@ -66,7 +99,9 @@ def form_token(client, path="/staff/login") -> str:
 def sign_in(client, login="julie", password=PASSWORD, **extra):
     """Post the sign-in form (with its token) and return the response."""
     token = form_token(client)
-    return client.post("/staff/login", data={"login": login, "password": password, "csrf_token": token}, **extra)
+    return client.post(
+        "/staff/login", data={"login": login, "password": password, "csrf_token": token}, **extra
+    )
 
 
 def csrf(client, path="/staff/parc/") -> str:

@@ -74,7 +74,9 @@ def test_a_post_without_the_form_token_is_refused(console, runtime):
 
 def test_calling_next_with_nobody_waiting_says_so(console):
     sign_in(console)
-    response = console.post("/staff/parc/queue/next", data={"csrf_token": csrf(console)}, follow_redirects=True)
+    response = console.post(
+        "/staff/parc/queue/next", data={"csrf_token": csrf(console)}, follow_redirects=True
+    )
     assert "Personne n'attend dans la file" in text_of(response)
 
 
@@ -213,10 +215,13 @@ def test_staff_add_a_patient_at_the_desk_to_the_queue(console, runtime):
     seed_queue(runtime, ["+15145551001"])
     sign_in(console)
     console.post(
-        "/staff/parc/queue/join", data={"csrf_token": csrf(console), "phone": "(514) 555-2222", "name": "Paul"}
+        "/staff/parc/queue/join",
+        data={"csrf_token": csrf(console), "phone": "(514) 555-2222", "name": "Paul"},
     )
     again = console.post(
-        "/staff/parc/queue/join", data={"csrf_token": csrf(console), "phone": "5145552222"}, follow_redirects=True
+        "/staff/parc/queue/join",
+        data={"csrf_token": csrf(console), "phone": "5145552222"},
+        follow_redirects=True,
     )
     assert "déjà dans la file" in text_of(again)
     runtime.jobs.drain()
@@ -238,6 +243,8 @@ def test_before_opening_the_desk_is_told_registration_is_not_open(console, runti
     clock.set_local(dt.date(2026, 12, 7), dt.time(6, 30))
     sign_in(console)
     response = console.post(
-        "/staff/parc/queue/join", data={"csrf_token": csrf(console), "phone": "5145552222"}, follow_redirects=True
+        "/staff/parc/queue/join",
+        data={"csrf_token": csrf(console), "phone": "5145552222"},
+        follow_redirects=True,
     )
     assert "pas ouverte" in text_of(response)
