@@ -212,9 +212,10 @@ def account_list(clinic_id: str):
         )
 
 
-def _shown_password(clinic, login: str, password: str):
+def _shown_password(clinic_id: str, login: str, password: str):
     """The page that shows a new password once (never stored in clear, never sent again)."""
     with runtime().session_factory() as s:
+        clinic = clinic_or_404(s, clinic_id, MANAGER)
         people = accounts.accounts_of_clinics(s, [clinic.id])
         return render_template(
             "staff/accounts.html",
@@ -256,8 +257,7 @@ def account_add(clinic_id: str):
             login = account.login
     except accounts.AccountError:
         return redirect(url_for("staff.account_list", clinic_id=clinic_id, notice="account_refused"))
-    with rt.session_factory() as s:
-        return _shown_password(clinic_or_404(s, clinic_id, MANAGER), login, password)
+    return _shown_password(clinic_id, login, password)
 
 
 def _clinic_account(s, clinic, account_id: int) -> StaffAccount:
@@ -292,8 +292,7 @@ def account_new_password(clinic_id: str, account_id: int):
             subject=f"account:{account.id}",
         )
         login = account.login
-    with rt.session_factory() as s:
-        return _shown_password(clinic_or_404(s, clinic_id, MANAGER), login, password)
+    return _shown_password(clinic_id, login, password)
 
 
 @bp.post("/<clinic_id>/accounts/<id:account_id>/disable")

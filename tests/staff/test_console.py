@@ -18,7 +18,6 @@ from core.models import (
 )
 from core.services import booking, walkin
 from core.services.patients import get_or_create_patient
-
 from tests.staff.conftest import csrf, sign_in, text_of
 
 
