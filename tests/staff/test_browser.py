@@ -140,7 +140,7 @@ class Console:
 
         def replaced(driver):
             try:
-                page.tag_name
+                page.is_enabled()  # any call on a replaced element raises
             except StaleElementReferenceException:
                 return driver.execute_script("return document.readyState") == "complete"
             return False
