@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 
 from argon2 import PasswordHasher
@@ -20,8 +21,12 @@ PASSWORD_MIN = 10
 
 # argon2-cffi's defaults are RFC 9106's low-memory choice for Argon2id (64 MiB, 3 passes).
 _hasher = PasswordHasher()
-# Verifying against this when the login is unknown costs the same time as a real check.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the login is unknown: the same cost as a real check (made on first need)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(DomainError):
@@ -52,7 +57,7 @@ def authenticate(session: Session, login: str, password: str) -> StaffAccount | 
     """The active account whose password this is, else None (same cost whether the login exists or not)."""
     account = find(session, login) if login else None
     try:
-        _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
+        _hasher.verify(account.password_hash if account else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if account is None or not account.active or not account.roles:
