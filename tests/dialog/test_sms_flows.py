@@ -323,7 +323,8 @@ def test_three_misunderstandings_hand_the_texts_to_a_person(texter):
     texter.send("blablabla")
     assert texter.keys == ["menu_retry"]
     texter.send("🙂🙂")
-    assert texter.keys == ["inbox_opened"] and "514-555-0199" in texter.text  # a thread in the clinic's inbox (tests/staff/test_inbox.py)
+    # A thread in the clinic's inbox (tests/staff/test_inbox.py), and the clinic's number.
+    assert texter.keys == ["inbox_opened"] and "514-555-0199" in texter.text
     assert texter.state["q"] is None
 
 
