@@ -50,17 +50,31 @@ def fake_twilio():
     fake.stop()
 
 
-@pytest.fixture
-def runtime(sqlite_url, clock, tmp_path, fake_twilio):
-    """The demo clinics on SQLite; webhooks signed and outbound SMS sent to the fake Twilio."""
+def twilio_runtime(url, clock, tmp_path, fake_twilio):
+    """The demo clinics; webhooks signed and outbound SMS sent to the fake Twilio."""
     rt = make_runtime(
-        sqlite_url,
+        url,
         clock,
         tmp_path,
         twilio_account_sid=fake_twilio.account_sid,
         twilio_auth_token=fake_twilio.auth_token,
         twilio_api_base_url=fake_twilio.base_url,
     )
+    return rt
+
+
+@pytest.fixture
+def runtime(sqlite_url, clock, tmp_path, fake_twilio):
+    """On SQLite (modules that must hold on PostgreSQL too use `both_databases`)."""
+    rt = twilio_runtime(sqlite_url, clock, tmp_path, fake_twilio)
+    yield rt
+    rt.dispose()
+
+
+@pytest.fixture
+def both_databases(database_url, clock, tmp_path, fake_twilio):
+    """The same runtime on SQLite and on PostgreSQL: a module overrides `runtime` with this."""
+    rt = twilio_runtime(database_url, clock, tmp_path, fake_twilio)
     yield rt
     rt.dispose()
 

@@ -16,6 +16,12 @@ from tests.support.apps import MARIE
 LONG_CLINIC = "Clinique médicale familiale du Plateau-Mont-Royal"
 
 
+@pytest.fixture
+def runtime(both_databases):
+    """The inbox holds on SQLite and on PostgreSQL."""
+    return both_databases
+
+
 def threads(runtime):
     with runtime.session_factory() as s:
         return [

@@ -32,6 +32,12 @@ ID_KINDS = {
 }
 
 
+@pytest.fixture
+def runtime(both_databases):
+    """These rules hold on SQLite and on PostgreSQL."""
+    return both_databases
+
+
 def seed_clinic(runtime, clinic_id: str, phone: str, account_id: int) -> dict[str, int]:
     """One of everything the console can point at, in one clinic."""
     now = runtime.now()

@@ -31,6 +31,12 @@ DAY = dt.date(2026, 12, 8)
 
 
 @pytest.fixture
+def runtime(both_databases):
+    """These rules hold on SQLite and on PostgreSQL."""
+    return both_databases
+
+
+@pytest.fixture
 def marie_booked(runtime, texter):
     """Marie texted (a conversation and an inbox thread), was booked at Parc and Westmount, asked for a callback."""
     texter("parler à quelqu'un")
