@@ -97,7 +97,8 @@ def audit_csv(clinic_id: str):
         )
         for e in rows:
             writer.writerow(
-                [
+                patient_data.csv_cell(cell)
+                for cell in [
                     e.at.isoformat(),
                     to_local(e.at, clinic.timezone).isoformat(),
                     e.action,

@@ -32,6 +32,15 @@ from core.services.patients import find_patient
 ERASED_PREFIX = "erased-"
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (a typed login or name may start with "=")."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _iso(value):
     return value.isoformat() if isinstance(value, dt.date | dt.datetime | dt.time) else value
 
@@ -196,7 +205,8 @@ def export_csv(data: dict) -> str:
     writer.writerow(["record", "id", "clinic", "when", "status", "details"])
     if data["patient"]:
         p = data["patient"]
-        writer.writerow(["patient", p["id"], "", p["created_at"], "", json.dumps(p, ensure_ascii=False)])
+        cells = ["patient", p["id"], "", p["created_at"], "", json.dumps(p, ensure_ascii=False)]
+        writer.writerow(csv_cell(cell) for cell in cells)
     sections = (
         ("appointment", "appointments", "starts_at"),
         ("walkin_ticket", "walkin_tickets", "joined_at"),
@@ -208,16 +218,15 @@ def export_csv(data: dict) -> str:
     )
     for record, key, at in sections:
         for row in data[key]:
-            writer.writerow(
-                [
-                    record,
-                    row.get("id", ""),
-                    row.get("clinic_id", ""),
-                    row.get(at, ""),
-                    row.get("status", ""),
-                    json.dumps(row, ensure_ascii=False, default=str),
-                ]
-            )
+            cells = [
+                record,
+                row.get("id", ""),
+                row.get("clinic_id", ""),
+                row.get(at, ""),
+                row.get("status", ""),
+            ]
+            cells.append(json.dumps(row, ensure_ascii=False, default=str))
+            writer.writerow(csv_cell(cell) for cell in cells)
     return out.getvalue()
 
 

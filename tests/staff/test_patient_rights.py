@@ -21,10 +21,10 @@ from core.models import (
     OutboundMessage,
     Patient,
 )
-from core.services import board, booking
+from core.services import accounts, board, booking
 from core.services.patients import get_or_create_patient
 from core.timeutil import local_day_bounds
-from tests.staff.conftest import csrf, sign_in, text_of
+from tests.staff.conftest import PASSWORD, csrf, sign_in, text_of
 from tests.support.apps import MARIE
 
 DAY = dt.date(2026, 12, 8)
@@ -195,3 +195,17 @@ def test_managers_of_one_clinic_do_not_see_anothers_audit(console, marie_booked)
     sign_in(console, "wendy")
     assert console.get("/staff/parc/audit").status_code == 404
     assert "parler" not in text_of(console.get("/staff/westmount/audit?phone=5145551234"))
+
+
+def test_exported_cells_never_start_a_spreadsheet_formula(console, runtime, marie_booked):
+    with runtime.session_factory.begin() as s:
+        accounts.create(
+            s, "formula", '=HYPERLINK("http://x.example")', PASSWORD, {"parc": "reception"}, runtime.now()
+        )
+    typist = console.application.test_client()
+    sign_in(typist, "formula")
+    typist.get("/staff/parc/")  # an audit line whose actor is that name
+    sign_in(console, "marc")
+    rows = list(csv.DictReader(io.StringIO(console.get("/staff/parc/audit.csv").get_data(as_text=True))))
+    assert '\'=HYPERLINK("http://x.example")' in {r["actor"] for r in rows}
+    assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r.values())
