@@ -27,10 +27,6 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         SECRET_KEY=config.secret_key or secrets.token_urlsafe(32),
         TESTING=config.testing,
         MAX_CONTENT_LENGTH=1 * 1024 * 1024,
-        # No configured password: the console stays closed (serve makes one up and prints it).
-        STAFF_PASSWORD=config.staff_password,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
     )
     app.extensions["clinicline"] = runtime
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import sys
 from pathlib import Path
 
@@ -112,8 +111,6 @@ def serve(host: str, port: int, threads: int) -> None:
         loaded = prepare_embedded(config)
     except ClinicsFileError as exc:
         raise click.ClickException(str(exc)) from exc
-    if not config.staff_password:  # one process here, so a password made up for this run works
-        config = config.with_(staff_password=secrets.token_urlsafe(9), extra={"made_up_password": True})
     app = create_app(config)
     base = config.public_base_url or f"http://{host}:{port}"
     click.echo(f"clinicline on http://{host}:{port}  (database: {make_engine(config.database_url).url})")
@@ -125,14 +122,9 @@ def serve(host: str, port: int, threads: int) -> None:
     click.echo(f"  A message comes in:     POST {base}/sms       fallback: POST {base}/fallback/sms")
     click.echo(f"  Message status:         POST {base}/sms/status (set by clinicline on outbound messages)")
     click.echo(f"  Health:                 GET  {base}/healthz")
-    if config.extra.get("made_up_password"):
-        click.echo(
-            prompts.render(
-                "staff_password_printed", "en", url=f"{base}/staff/", password=config.staff_password
-            )
-        )
-    else:
-        click.echo(prompts.render("staff_console_at", "en", url=f"{base}/staff/"))
+    # Staff accounts: an empty instance gets a first manager, whose password is printed this once.
+    first_manager = first_manager_notice(config, f"{base}/staff/")
+    click.echo(first_manager or prompts.render("staff_console_at", "en", url=f"{base}/staff/"))
     sys.stdout.flush()
     waitress_serve(app, host=host, port=port, threads=threads, ident="clinicline")
 
@@ -143,6 +135,7 @@ from clinicline.daysheet_cmd import daysheet_command  # noqa: E402
 from clinicline.jobs_cmd import jobs_command  # noqa: E402
 from clinicline.publish_cmd import neighbours_command, publish_command  # noqa: E402
 from clinicline.sms_cmd import sms_command  # noqa: E402
+from clinicline.staff_cmd import first_manager_notice, staff_command  # noqa: E402
 from clinicline.token_cmd import token_command  # noqa: E402
 from clinicline.understand_cmd import understand_command  # noqa: E402
 
@@ -151,6 +144,7 @@ for _command in (
     sms_command,
     call_command,
     jobs_command,
+    staff_command,
     backup_command,
     restore_command,
     daysheet_command,

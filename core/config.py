@@ -22,8 +22,8 @@ class Config:
     twilio_api_base_url: str = DEFAULT_TWILIO_API
     secret_key: str | None = None  # unset: made up per process (set it when several processes serve)
     clinics_file: Path | None = None
-    staff_password: str | None = None  # the staff console's password; serve makes one up when unset
     metrics_token: str | None = None  # GET /metrics wants "Authorization: Bearer <token>"; unset: 404
+    staff_idle_minutes: int = 30  # a console session left idle this long ends
     hold_minutes: int = 5
     conversation_idle_minutes: int = 30
     slot_horizon_days: int = 30
@@ -67,9 +67,9 @@ class Config:
             twilio_api_base_url=(env.get("TWILIO_API_BASE_URL") or DEFAULT_TWILIO_API).rstrip("/"),
             secret_key=env.get("SECRET_KEY") or None,
             clinics_file=Path(clinics) if clinics else None,
-            staff_password=env.get("CLINICLINE_STAFF_PASSWORD") or None,
             neighbours=tuple(u for u in env.get("CLINICLINE_NEIGHBOURS", "").replace(",", " ").split() if u),
             metrics_token=env.get("CLINICLINE_METRICS_TOKEN") or None,
+            staff_idle_minutes=int(env.get("CLINICLINE_STAFF_IDLE_MINUTES") or 30),
         )
         values.update(overrides)
         return cls(**values)

@@ -321,6 +321,7 @@ class AuditEntry(Base):
     actor: Mapped[str | None] = mapped_column(String(80))  # staff account, or a masked phone number
     subject: Mapped[str | None] = mapped_column(String(80))  # e.g. "appointment:12"
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    account_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the staff account that acted
 
 
 class ProcessedEvent(Base):
@@ -460,3 +461,86 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class StaffAccount(Base):
+    """A named person who signs in to the console; what they may do is in their roles, clinic by clinic."""
+
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(120), unique=True)  # an email or a short name, lower case
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))  # Argon2id, with its parameters and salt
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the signed-in id: bumped at logout, password change or disabling, so older cookies stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    roles: Mapped[list[StaffRole]] = relationship(
+        back_populates="account", cascade="all, delete-orphan", order_by="StaffRole.clinic_id"
+    )
+
+
+class StaffRole(Base):
+    """One account's role in one clinic: "reception" (the day, bookings, the inbox) or "manager" (also the rest)."""
+
+    __tablename__ = "staff_roles"
+    __table_args__ = (UniqueConstraint("account_id", "clinic_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id", ondelete="CASCADE"))
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(12))
+
+    account: Mapped[StaffAccount] = relationship(back_populates="roles")
+
+
+class InboxThread(Base):
+    """A patient who asked for a person by text: staff read and answer by SMS until they close it."""
+
+    __tablename__ = "inbox_threads"
+    __table_args__ = (
+        # One open thread per patient and clinic: the patient's next texts land in it.
+        Index(
+            "uq_inbox_open_thread",
+            "clinic_id",
+            "phone",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="open")  # "open" | "closed"
+    reason: Mapped[str] = mapped_column(String(20))  # "asked" | "misunderstood"
+    lang: Mapped[str | None] = mapped_column(String(2))
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[int | None] = mapped_column(Integer)  # staff account id
+
+    messages: Mapped[list[InboxMessage]] = relationship(
+        back_populates="thread", cascade="all, delete-orphan", order_by="InboxMessage.id"
+    )
+
+
+class InboxMessage(Base):
+    """One text of an inbox thread: the patient's ("in") or a staff member's answer ("out")."""
+
+    __tablename__ = "inbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("inbox_threads.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(4))  # "in" | "out"
+    body: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    account_id: Mapped[int | None] = mapped_column(Integer)  # who answered
+    outbound_message_id: Mapped[int | None] = mapped_column(Integer)  # the SMS row that carries an answer
+
+    thread: Mapped[InboxThread] = relationship(back_populates="messages")

@@ -1,5 +1,6 @@
-"""The staff console: a small web page to see and run the clinic's day (queue, appointments, callbacks)."""
+"""The staff console: named accounts see and run their clinics' day, inbox, audit log and patient rights."""
 
+from staff import inbox, manager  # noqa: F401  (their routes join the blueprint)
 from staff.routes import bp
 
 __all__ = ["bp"]

@@ -1,44 +1,76 @@
-"""Console routes: sign in, today's board, and the few actions a receptionist needs."""
+"""Console routes: sign in, today's board, and the few actions a receptionist needs.
+
+Every page is scoped to the clinics of the signed-in account: a clinic the account has no role in, and any
+ticket, appointment, callback or thread of another clinic, answer 404 (the same as an id that does not exist).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import hmac
-import secrets
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
-from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
+from flask_login import AnonymousUserMixin, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException
 
 import prompts
 from core.dialog.types import Effect
 from core.errors import AlreadyInQueue, DomainError, NoOneWaiting, QueueFull, WalkinNotOpen
 from core.jobs import enqueue_effects
-from core.models import Clinic
-from core.services import audit, board, booking, notifications, walkin
+from core.models import Appointment, CallbackRequest, Clinic, StaffAccount, WalkinTicket
+from core.services import accounts, audit, board, booking, inbox, notifications, walkin
 from core.services.patients import get_or_create_patient, mask_phone, try_normalize_phone
 from core.timeutil import to_local
 from core.webhooks import runtime
 from prompts.format import format_date, format_time, format_when
+from staff import security
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates", static_folder="static")
+# Registered before the routes below, which use it: ids that no database row can have do not match (404).
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("id", security.RowId))
 
 CALLED_JOB = "core.jobs.tasks.notify_called"
 QUEUE_NOTICES_JOB = "core.jobs.tasks.check_queue_notices"
-
-
-def staff_password() -> str | None:
-    """The configured password; without one the console stays closed."""
-    return current_app.config.get("STAFF_PASSWORD")
+NAME_MAX = 120
+DAYS_REACHABLE = 366  # the booking pages go a year back or forward; further is a mistyped date
+OPEN_ENDPOINTS = ("staff.login", "staff.static")
 
 
 @bp.before_app_request
 def _language():
     lang = request.args.get("lang") or session.get("lang")
     g.staff_lang = lang if lang in prompts.LANGS else "fr"
-    if "lang" in request.args:
+    if "lang" in request.args and request.blueprint == "staff":
         session["lang"] = g.staff_lang
+
+
+@bp.before_request
+def _guard():
+    """Signed in (and not idle too long), the form token checked on posts, and audited as that account."""
+    if request.endpoint in OPEN_ENDPOINTS and request.method == "GET":
+        return None
+    if request.method == "POST":
+        current_app.extensions["csrf"].protect()
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("staff.login", next=request.path))
+    if not security.idle_check():
+        return redirect(url_for("staff.login", notice="session_expired"))
+    g.staff_user = current_user._get_current_object()
+    security.act_as_signed_in()
+    return None
+
+
+bp.teardown_request(security.stop_acting)
+
+
+@bp.after_app_request
+def _headers(response):
+    if request.blueprint == "staff" or request.path.startswith(bp.url_prefix + "/"):
+        security.add_security_headers(response)
+    return response
 
 
 @bp.app_context_processor
@@ -48,81 +80,167 @@ def _helpers():
         "t": lambda key, **values: prompts.render(f"staff_{key}", lang, "sms", **values),
         "lang": lang,
         "mask": mask_phone,
-        "csrf_token": _csrf_token,
+        # Set by _guard once the account is loaded: an error page never loads it again (the database may be down).
+        "user": g.get("staff_user") or AnonymousUserMixin(),
     }
 
 
-def _csrf_token() -> str:
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(16)
-    return session["csrf"]
+# ---- errors: a page that says what was wrong ------------------------------------------------------------
 
 
-def signed_in(view):
-    """Only signed-in staff; every form post carries the session's token."""
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        if "staff" not in session:
-            return redirect(url_for("staff.login", next=request.path))
-        if request.method == "POST" and not hmac.compare_digest(
-            request.form.get("csrf", ""), session.get("csrf", "")
-        ):
-            abort(400)
-        return view(*args, **kwargs)
-
-    return wrapper
+def _error_page(status: int, reason: str):
+    return render_template("staff/error.html", reason=reason, status=status), status
 
 
 @bp.errorhandler(DBAPIError)
-def _database_down(_error):
-    """The console says the database is unreachable instead of showing an error page."""
-    return render_template("staff/unavailable.html"), 503
+def _database_error(error):
+    """Unreachable: say so. A value the database refuses (a NUL byte, an out-of-range number): a bad input."""
+    # Flask-Login's template context would load the account again, from the database that just failed.
+    g._login_user = g.get("staff_user") or AnonymousUserMixin()
+    if isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated:
+        return render_template("staff/unavailable.html"), 503
+    if isinstance(error, DataError):
+        return _error_page(400, "bad_input")
+    raise error
+
+
+@bp.errorhandler(CSRFError)
+def _form_expired(_error):
+    return _error_page(400, "form_expired")
+
+
+@bp.app_errorhandler(404)
+def _not_found(error):
+    if not request.path.startswith(bp.url_prefix + "/"):
+        return error
+    return _error_page(404, "not_found")
+
+
+@bp.errorhandler(400)
+def _bad_request(error: HTTPException):
+    reason = error.description if error.description in BAD_REQUESTS else "bad_input"
+    return _error_page(400, reason)
+
+
+@bp.errorhandler(429)
+def _too_many_attempts(_error):
+    seconds = security.retry_in_seconds()
+    rt = runtime()
+    at = to_local(rt.now() + dt.timedelta(seconds=seconds), "America/Toronto").time()
+    return (
+        render_template(
+            "staff/login.html",
+            error="too_many_attempts",
+            error_values={"seconds": seconds, "time": format_time(at, g.staff_lang)},
+        ),
+        429,
+    )
+
+
+BAD_REQUESTS = ("bad_date", "date_out_of_range", "bad_input", "numbers_differ", "bad_phone")
+
+
+# ---- signing in and out ------------------------------------------------------------------------------------
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    error = None
-    if not staff_password():
-        return render_template("staff/login.html", error="not_configured", closed=True), 503
-    if request.method == "POST":
-        name = request.form.get("name", "").strip()[:60]
-        password = request.form.get("password", "")
-        if name and hmac.compare_digest(password.encode(), staff_password().encode()):
-            session.clear()
-            session["staff"] = name
-            _csrf_token()
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/staff/") else url_for("staff.home"))
-        error = "login_failed"
-    return render_template("staff/login.html", error=error)
+    """Sign in with a named account (throttled per account and per address: see staff.security)."""
+    if request.method == "GET":
+        return render_template("staff/login.html", notice=request.args.get("notice"))
+    rt = runtime()
+    login_name = accounts.normalize_login(request.form.get("login", ""))
+    with rt.session_factory.begin() as s:
+        account = accounts.authenticate(s, login_name, request.form.get("password", ""))
+        if account is None:
+            audit.record(s, "staff.sign_in_failed", channel="staff", actor=login_name[:80] or None)
+            failed = True
+        else:
+            audit.record(
+                s, "staff.signed_in", channel="staff", actor=account.display_name[:80], account_id=account.id
+            )
+            user = security.StaffUser(account)
+            failed = False
+    if failed:
+        return render_template(
+            "staff/login.html", error="login_failed", login=login_name
+        ), security.FAILED_SIGN_IN
+    lang = session.get("lang")
+    session.clear()  # a fresh session (and CSRF token) for the signed-in person
+    if lang:
+        session["lang"] = lang
+    login_user(user)
+    session["seen"] = rt.now().timestamp()
+    session.permanent = True
+    target = request.args.get("next", "")
+    safe = target.startswith("/staff/") and not target.startswith("//") and "\\" not in target
+    return redirect(target if safe else url_for("staff.home"))
 
 
 @bp.post("/logout")
-@signed_in
 def logout():
+    """Sign out: every cookie of this account stops working, this one and any copy of it."""
+    rt = runtime()
+    with rt.session_factory.begin() as s:
+        account = s.get(StaffAccount, current_user.account_id)
+        if account is not None:
+            accounts.end_sessions(account)
+            audit.record(s, "staff.signed_out", channel="staff", actor=current_user.actor)
+    logout_user()
     session.clear()
-    return redirect(url_for("staff.login"))
+    return redirect(url_for("staff.login", notice="signed_out"))
+
+
+# ---- the clinic's day --------------------------------------------------------------------------------------
+
+
+def clinic_or_404(s, clinic_id: str, role: str = "reception") -> Clinic:
+    """The clinic, if the signed-in account works there with this role; otherwise as if it did not exist."""
+    if not current_user.may(clinic_id, role):
+        abort(404)
+    return s.get(Clinic, clinic_id) or abort(404)
+
+
+def works_at_or_404(clinic_id: str, role: str = "reception") -> None:
+    """For answers that need no clinic row: the same 404 as clinic_or_404."""
+    if not current_user.may(clinic_id, role):
+        abort(404)
+
+
+def owned_or_404(s, model, row_id: int, clinic: Clinic):
+    """A row of this clinic; another clinic's row is not found."""
+    row = s.get(model, row_id)
+    if row is None or row.clinic_id != clinic.id:
+        abort(404)
+    return row
 
 
 @bp.get("/")
-@signed_in
 def home():
     rt = runtime()
     with rt.session_factory() as s:
-        clinics = s.scalars(select(Clinic).order_by(Clinic.name)).all()
+        clinics = [s.get(Clinic, c) for c in current_user.clinic_ids()]
+        clinics = sorted((c for c in clinics if c is not None), key=lambda c: c.name)
         if len(clinics) == 1:
             return redirect(url_for("staff.day", clinic_id=clinics[0].id))
         return render_template("staff/home.html", clinics=clinics)
 
 
+def when_formatter(clinic: Clinic, lang: str):
+    def when(instant, with_date=False):
+        local = to_local(instant, clinic.timezone)
+        text = format_time(local.time(), lang)
+        return f"{format_date(local.date(), lang)} {text}" if with_date else text
+
+    return when
+
+
 @bp.get("/<clinic_id>/")
-@signed_in
 def day(clinic_id: str):
     rt = runtime()
     now = rt.now()
     with rt.session_factory.begin() as s:
-        clinic = s.get(Clinic, clinic_id) or abort(404)
+        clinic = clinic_or_404(s, clinic_id)
         today = board.todays_board(s, clinic, now)
         # Law 25: log who saw which patients' details.
         audit.record(
@@ -130,35 +248,30 @@ def day(clinic_id: str):
             "staff.viewed_day",
             channel="staff",
             clinic_id=clinic.id,
-            actor=session["staff"],
+            actor=current_user.actor,
             subject=f"day:{today.day.isoformat()}",
         )
         lang = g.staff_lang
-
-        def when(instant, with_date=False):
-            local = to_local(instant, clinic.timezone)
-            text = format_time(local.time(), lang)
-            return f"{format_date(local.date(), lang)} {text}" if with_date else text
-
         return render_template(
             "staff/day.html",
             board=today,
             clinic=clinic,
-            when=when,
+            when=when_formatter(clinic, lang),
             date_label=format_date(today.day, lang),
             notice=request.args.get("notice"),
+            inbox_open=inbox.open_count(s, clinic.id),
         )
 
 
-def _act(clinic_id: str, action) -> object:
+def act(clinic_id: str, action, role: str = "reception", back: str = "staff.day", **back_args) -> object:
     """Run one console action in its own transaction, then enqueue its jobs; errors become a notice."""
     rt = runtime()
     jobs: list[tuple] = []
     notice = "done"
     try:
         with rt.session_factory.begin() as s:
-            clinic = s.get(Clinic, clinic_id) or abort(404)
-            jobs = action(s, clinic, rt.now(), session["staff"]) or []
+            clinic = clinic_or_404(s, clinic_id, role)
+            jobs = action(s, clinic, rt.now(), current_user.actor) or []
     except NoOneWaiting:
         notice = "no_one_waiting"
     except QueueFull:
@@ -167,28 +280,31 @@ def _act(clinic_id: str, action) -> object:
         notice = "queue_not_open"
     except AlreadyInQueue:
         notice = "already_in_queue"
+    except inbox.EmptyReply:
+        notice = "empty_reply"
+    except inbox.ThreadClosed:
+        notice = "thread_closed"
     except DomainError:
         notice = "not_possible"
     enqueue_effects(rt, [Effect(job, tuple(args)) for job, *args in jobs])
-    return redirect(url_for("staff.day", clinic_id=clinic_id, notice=notice))
+    return redirect(url_for(back, clinic_id=clinic_id, notice=notice, **back_args))
 
 
 @bp.post("/<clinic_id>/queue/next")
-@signed_in
 def call_next(clinic_id: str):
     def action(s, clinic, now, actor):
         ticket = walkin.call_next(s, clinic, now, actor=actor)
         return [(CALLED_JOB, ticket.id)]
 
-    return _act(clinic_id, action)
+    return act(clinic_id, action)
 
 
 @bp.post("/<clinic_id>/queue/join")
-@signed_in
 def join_for_patient(clinic_id: str):
     """A patient at the desk (or on the phone with a receptionist) takes a number."""
     phone = try_normalize_phone(request.form.get("phone"))
     if phone is None:
+        works_at_or_404(clinic_id)
         return redirect(url_for("staff.day", clinic_id=clinic_id, notice="bad_phone"))
 
     def action(s, clinic, now, actor):
@@ -196,56 +312,63 @@ def join_for_patient(clinic_id: str):
         walkin.join_walkin_queue(s, clinic, patient, "staff", now, actor=actor)
         return [(QUEUE_NOTICES_JOB, clinic.id)]
 
-    return _act(clinic_id, action)
+    return act(clinic_id, action)
+
+
+def _typed_name() -> str:
+    return " ".join(request.form.get("name", "").split())[:NAME_MAX]
 
 
 def _desk_patient(s, phone: str):
     """The patient staff are serving, with the name they typed (when they typed one)."""
     patient = get_or_create_patient(s, phone)
-    name = request.form.get("name", "").strip()[:120]
+    name = _typed_name()
     if name:
         patient.name = name
     return patient
 
 
-@bp.post("/<clinic_id>/tickets/<int:ticket_id>/<outcome>")
-@signed_in
+@bp.post("/<clinic_id>/tickets/<id:ticket_id>/<outcome>")
 def finish_ticket(clinic_id: str, ticket_id: int, outcome: str):
     finish = {"served": walkin.mark_served, "no_show": walkin.mark_no_show}.get(outcome) or abort(404)
 
     def action(s, clinic, now, actor):
-        ticket = s.get(walkin.WalkinTicket, ticket_id)
-        if ticket is None or ticket.clinic_id != clinic.id:
-            abort(404)
+        owned_or_404(s, WalkinTicket, ticket_id, clinic)
         finish(s, ticket_id, now, actor=actor)
 
-    return _act(clinic_id, action)
+    return act(clinic_id, action)
 
 
-@bp.post("/<clinic_id>/appointments/<int:appointment_id>/<outcome>")
-@signed_in
+@bp.post("/<clinic_id>/appointments/<id:appointment_id>/<outcome>")
 def appointment_outcome(clinic_id: str, appointment_id: int, outcome: str):
     if outcome not in ("attended", "no_show", "cancel"):
         abort(404)
 
     def action(s, clinic, now, actor):
+        owned_or_404(s, Appointment, appointment_id, clinic)
         if outcome == "cancel":
-            appointment = s.get(booking.Appointment, appointment_id)
-            if appointment is None or appointment.clinic_id != clinic.id:
-                abort(404)
             booking.cancel(s, appointment_id, now, "staff", actor=actor)
             return [(e.job, *e.args) for e in notifications.staff_change_effects(appointment_id, "cancelled")]
         board.mark_attendance(s, clinic, appointment_id, outcome == "attended", actor)
 
-    return _act(clinic_id, action)
+    return act(clinic_id, action)
 
 
-def _wished_day(clinic: Clinic, now) -> dt.date:
-    """The day asked for in the query string, else today (clinic time)."""
+def wished_day(clinic: Clinic, now) -> dt.date:
+    """The day asked for in the query string, else today (clinic time); a bad or far-off date is a 400."""
+    today = to_local(now, clinic.timezone).date()
+    asked = request.args.get("date", "")
+    if not asked:
+        return today
     try:
-        return dt.date.fromisoformat(request.args.get("date", ""))
+        day = dt.date.fromisoformat(asked[:10]) if len(asked) == 10 else None
     except ValueError:
-        return to_local(now, clinic.timezone).date()
+        day = None
+    if day is None:
+        abort(400, "bad_date")
+    if abs((day - today).days) > DAYS_REACHABLE:
+        abort(400, "date_out_of_range")
+    return day
 
 
 def _slot_choices(s, clinic: Clinic, now, day: dt.date, lang: str) -> list[tuple[int, str, str]]:
@@ -257,20 +380,15 @@ def _slot_choices(s, clinic: Clinic, now, day: dt.date, lang: str) -> list[tuple
 
 
 @bp.get("/<clinic_id>/book")
-@bp.get("/<clinic_id>/appointments/<int:appointment_id>/move")
-@signed_in
+@bp.get("/<clinic_id>/appointments/<id:appointment_id>/move")
 def slot_form(clinic_id: str, appointment_id: int | None = None):
     """Free slots of a day, to book for a patient on the phone or at the desk, or to move an appointment."""
     rt = runtime()
     now = rt.now()
     with rt.session_factory() as s:
-        clinic = s.get(Clinic, clinic_id) or abort(404)
-        moving = None
-        if appointment_id is not None:
-            moving = s.get(booking.Appointment, appointment_id)
-            if moving is None or moving.clinic_id != clinic.id:
-                abort(404)
-        day = _wished_day(clinic, now)
+        clinic = clinic_or_404(s, clinic_id)
+        moving = owned_or_404(s, Appointment, appointment_id, clinic) if appointment_id is not None else None
+        day = wished_day(clinic, now)
         lang = g.staff_lang
         return render_template(
             "staff/slots.html",
@@ -282,55 +400,59 @@ def slot_form(clinic_id: str, appointment_id: int | None = None):
             moving_when=format_when(to_local(moving.starts_at, clinic.timezone), lang) if moving else None,
             previous=day - dt.timedelta(days=1),
             following=day + dt.timedelta(days=1),
-            phone=request.args.get("phone", ""),
-            name=request.args.get("name", ""),
+            phone=request.args.get("phone", "")[:30],
+            name=request.args.get("name", "")[:NAME_MAX],
             notice=request.args.get("notice"),
         )
 
 
 @bp.post("/<clinic_id>/book")
-@signed_in
 def book_for_patient(clinic_id: str):
     phone = try_normalize_phone(request.form.get("phone"))
     if phone is None:
+        works_at_or_404(clinic_id)
         return redirect(
             url_for(
                 "staff.slot_form",
                 clinic_id=clinic_id,
                 notice="bad_phone",
-                date=request.form.get("date", ""),
-                name=request.form.get("name", ""),
+                date=request.form.get("date", "")[:10],
+                name=_typed_name(),  # capped: the redirect's header stays small
             )
         )
 
     def action(s, clinic, now, actor):
         slot_id = request.form.get("slot_id", type=int)
-        slot = s.get(booking.Slot, slot_id) if slot_id else None
+        slot = s.get(booking.Slot, slot_id) if slot_id and 0 < slot_id < 2**63 else None
         if slot is None or slot.clinic_id != clinic.id:
             abort(404)
         appointment = booking.book(s, slot.id, _desk_patient(s, phone), "staff", now, actor=actor)
         return [(e.job, *e.args) for e in notifications.staff_change_effects(appointment.id, "booked")]
 
-    return _act(clinic_id, action)
+    return act(clinic_id, action)
 
 
-@bp.post("/<clinic_id>/appointments/<int:appointment_id>/move")
-@signed_in
+@bp.post("/<clinic_id>/appointments/<id:appointment_id>/move")
 def move_appointment(clinic_id: str, appointment_id: int):
     def action(s, clinic, now, actor):
-        appointment = s.get(booking.Appointment, appointment_id)
-        if appointment is None or appointment.clinic_id != clinic.id:
-            abort(404)
+        owned_or_404(s, Appointment, appointment_id, clinic)
         slot_id = request.form.get("slot_id", type=int) or 0
+        if not 0 < slot_id < 2**63:
+            abort(404)
         new = booking.reschedule(s, appointment_id, slot_id, now, "staff", actor=actor)
         return [(e.job, *e.args) for e in notifications.staff_change_effects(new.id, "rescheduled")]
 
-    return _act(clinic_id, action)
+    return act(clinic_id, action)
 
 
-@bp.post("/<clinic_id>/callbacks/<int:callback_id>/done")
-@signed_in
+@bp.post("/<clinic_id>/callbacks/<id:callback_id>/done")
 def callback_done(clinic_id: str, callback_id: int):
-    return _act(
-        clinic_id, lambda s, clinic, now, actor: board.close_callback(s, clinic, callback_id, actor) and None
-    )
+    def action(s, clinic, now, actor):
+        owned_or_404(s, CallbackRequest, callback_id, clinic)
+        board.close_callback(s, clinic, callback_id, actor)
+
+    return act(clinic_id, action)
+
+
+# After the routes: the sign-in throttle wraps the login view, which must be registered by then.
+bp.record_once(lambda state: security.init_app(state.app))

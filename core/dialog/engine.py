@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 
 from core.dialog import heard as hearing
 from core.dialog.heard import Heard
+from core.dialog.inbox import hand_to_staff
+from core.dialog.inbox import relay as inbox_relay
 from core.dialog.store import VERSION, fresh_state
 from core.dialog.types import Choice, Context, Effect, Inbound, Outcome, Reply, Say
 from core.language.intents import carrier_keyword
@@ -375,6 +377,9 @@ def _turn(t: Turn, expired: bool) -> Reply:
             return _opt_in(t, patient)
         if patient.opted_out:
             return t.silent()
+        relayed = inbox_relay(t, h)  # an open inbox thread takes the text (core/dialog/inbox.py)
+        if relayed is not None:
+            return relayed
     keyword_lang = keyword_language(h)
     if keyword_lang:  # a bare keyword: its own language, unless the patient chose one (ENGLISH / FRANÇAIS)
         remembered = t.patient(create=False).lang if t.phone and t.patient(create=False) else None
@@ -584,10 +589,9 @@ def exhausted(t: Turn) -> Reply:
     release_hold(t)
     if t.voice:
         t.lead.append(Say("misses_voice"))
-        return STARTERS["person"](
-            t, None
-        )  # a transfer while open; else a callback only if the caller says yes
-    return t.done(Say("misses_sms", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
+        # a transfer while open; else a callback only if the caller says yes
+        return STARTERS["person"](t, None)
+    return hand_to_staff(t, "misunderstood")  # by SMS a person reads it (core/dialog/inbox.py)
 
 
 def switch_language(t: Turn, lang: str) -> Reply:

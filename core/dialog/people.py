@@ -15,6 +15,7 @@ from core.dialog.engine import (
     yes_no_choices,
 )
 from core.dialog.heard import Heard
+from core.dialog.inbox import hand_to_staff
 from core.dialog.types import Choice, Reply, Say
 from core.errors import InvalidPhoneNumber
 from core.models import CallbackRequest
@@ -56,10 +57,10 @@ def _reception_open(t: Turn) -> str | None:
 
 @starter("person")
 def person(t: Turn, h: Heard | None) -> Reply:
-    """SMS: the clinic's number. Phone: the reception while the clinic is open, else a callback if wanted."""
+    """SMS: a thread in the clinic's inbox. Phone: the reception while open, else a callback if wanted."""
     release_hold(t)
-    if not t.voice:
-        return t.done(Say("person_sms", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
+    if not t.voice:  # by SMS: a thread in the clinic's inbox (core/dialog/inbox.py)
+        return hand_to_staff(t, "asked")
     reception = _reception_open(t)
     if reception:
         t.audit("call.transferred")

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from sqlalchemy.orm import Session
 
 from core.models import AuditEntry
+
+# The staff account acting in this request (set by the console around each request, reset after it), so
+# services that record staff actions need not carry the account through their signatures.
+acting_account: ContextVar[int | None] = ContextVar("acting_account", default=None)
 
 
 def record(
@@ -15,6 +21,7 @@ def record(
     clinic_id: str | None = None,
     actor: str | None = None,
     subject: str | None = None,
+    account_id: int | None = None,
     **detail,
 ) -> None:
     """Append one entry; never updated, never deleted by the application."""
@@ -25,6 +32,7 @@ def record(
             clinic_id=clinic_id,
             actor=actor,
             subject=subject,
+            account_id=account_id if account_id is not None else acting_account.get(),
             detail=detail,
         )
     )

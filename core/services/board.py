@@ -137,7 +137,8 @@ def free_slots_of_day(session: Session, clinic: Clinic, day: dt.date, now: dt.da
             select(Slot)
             .where(
                 Slot.clinic_id == clinic.id,
-                Slot.starts_at >= max(start, now),
+                Slot.starts_at >= start,
+                Slot.starts_at > now,  # as booking.book requires: a slot starting this instant is gone
                 Slot.starts_at < end,
                 booking.bookable_now(now),
             )

@@ -318,13 +318,14 @@ def test_a_bare_cancel_is_a_carrier_opt_out_not_a_cancellation(texter, runtime):
 # ---- never a dead end --------------------------------------------------------------------------------------------
 
 
-def test_three_misunderstandings_give_the_clinic_number(texter):
+def test_three_misunderstandings_hand_the_texts_to_a_person(texter):
     texter.send("bonjour")
     assert texter.keys == ["menu"]  # first: what is possible
     texter.send("blablabla")
     assert texter.keys == ["menu_retry"]
     texter.send("🙂🙂")
-    assert texter.keys == ["misses_sms"] and "514-555-0199" in texter.text
+    # A thread in the clinic's inbox (tests/staff/test_inbox.py), and the clinic's number.
+    assert texter.keys == ["inbox_opened"] and "514-555-0199" in texter.text
     assert texter.state["q"] is None
 
 

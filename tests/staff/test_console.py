@@ -1,15 +1,11 @@
-"""The staff console as a receptionist uses it: sign in, see the day, call the next patient."""
+"""The staff console as a receptionist uses it: sign in with a named account, see the day, call the next patient."""
 
 from __future__ import annotations
 
-import html
 import re
 
-import pytest
 from sqlalchemy import select
 
-from clinicline.app import create_app
-from core.jobs import attach_queue
 from core.models import (
     Appointment,
     AppointmentStatus,
@@ -22,29 +18,7 @@ from core.models import (
 )
 from core.services import booking, walkin
 from core.services.patients import get_or_create_patient
-
-PASSWORD = "s3cret-console"
-
-
-@pytest.fixture
-def console(runtime):
-    runtime.config = runtime.config.with_(staff_password=PASSWORD)
-    attach_queue(runtime, background=False)
-    app = create_app(runtime=runtime)
-    return app.test_client()
-
-
-def text_of(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def sign_in(client, name="Julie"):
-    client.post("/staff/login", data={"name": name, "password": PASSWORD})
-
-
-def csrf(client, path="/staff/parc/"):
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+from tests.staff.conftest import csrf, sign_in, text_of
 
 
 def seed_queue(runtime, phones):
@@ -59,8 +33,9 @@ def seed_queue(runtime, phones):
 
 def test_the_console_asks_for_a_password_first(console):
     assert console.get("/staff/parc/").status_code == 302
-    response = console.post("/staff/login", data={"name": "Julie", "password": "wrong"})
-    assert "Nom ou mot de passe incorrect" in text_of(response)
+    response = sign_in(console, "julie", "wrong")
+    assert response.status_code == 401
+    assert "Identifiant ou mot de passe incorrect" in text_of(response)
     assert console.get("/staff/parc/").status_code == 302
 
 
@@ -76,7 +51,7 @@ def test_the_day_shows_the_queue_in_order_with_masked_numbers(console, runtime):
 def test_calling_the_next_patient_marks_the_ticket_and_tells_the_patient(console, runtime):
     seed_queue(runtime, ["+15145551001", "+15145551002"])
     sign_in(console)
-    response = console.post("/staff/parc/queue/next", data={"csrf": csrf(console)})
+    response = console.post("/staff/parc/queue/next", data={"csrf_token": csrf(console)})
     assert response.status_code == 302
     runtime.jobs.drain()
     with runtime.session_factory() as s:
@@ -85,7 +60,7 @@ def test_calling_the_next_patient_marks_the_ticket_and_tells_the_patient(console
         told = s.scalars(select(OutboundMessage).where(OutboundMessage.ticket_id == first.id)).all()
         assert len(told) == 1
         actors = s.scalars(select(AuditEntry.actor).where(AuditEntry.action == "walkin.called")).all()
-        assert actors == ["Julie"]
+        assert actors == ["Julie Tremblay"]
 
 
 def test_a_post_without_the_form_token_is_refused(console, runtime):
@@ -98,7 +73,9 @@ def test_a_post_without_the_form_token_is_refused(console, runtime):
 
 def test_calling_next_with_nobody_waiting_says_so(console):
     sign_in(console)
-    response = console.post("/staff/parc/queue/next", data={"csrf": csrf(console)}, follow_redirects=True)
+    response = console.post(
+        "/staff/parc/queue/next", data={"csrf_token": csrf(console)}, follow_redirects=True
+    )
     assert "Personne n'attend dans la file" in text_of(response)
 
 
@@ -112,9 +89,9 @@ def test_staff_can_mark_attendance_and_cancel_with_a_confirmation_to_the_patient
         second = booking.book(s, slots[1].id, patient, "sms", now).id
     sign_in(console)
     token = csrf(console)
-    console.post(f"/staff/parc/appointments/{second}/cancel", data={"csrf": token})
+    console.post(f"/staff/parc/appointments/{second}/cancel", data={"csrf_token": token})
     clock.advance(minutes=5)
-    console.post(f"/staff/parc/appointments/{first}/attended", data={"csrf": token})
+    console.post(f"/staff/parc/appointments/{first}/attended", data={"csrf_token": token})
     runtime.jobs.drain()
     with runtime.session_factory() as s:
         assert s.get(Appointment, first).status == AppointmentStatus.ATTENDED
@@ -132,20 +109,20 @@ def test_callback_requests_are_listed_with_the_number_and_can_be_closed(console,
     page = text_of(console.get("/staff/parc/"))
     assert "Gérald" in page and "+15145559876" in page
     callback_id = re.search(r"/staff/parc/callbacks/(\d+)/done", page).group(1)
-    console.post(f"/staff/parc/callbacks/{callback_id}/done", data={"csrf": csrf(console)})
+    console.post(f"/staff/parc/callbacks/{callback_id}/done", data={"csrf_token": csrf(console)})
     with runtime.session_factory() as s:
         assert s.scalar(select(CallbackRequest.status)) == "done"
 
 
-def test_viewing_the_day_is_logged_with_who_saw_it(console):
-    sign_in(console, "Marc")
+def test_viewing_the_day_is_logged_with_who_saw_it(console, staff_ids):
+    sign_in(console, "marc")
     console.get("/staff/parc/?lang=en")
     page = text_of(console.get("/staff/parc/"))
     assert "Call next patient" in page  # the language choice is remembered
     rt = console.application.extensions["clinicline"]
     with rt.session_factory() as s:
         seen = s.scalars(select(AuditEntry).where(AuditEntry.action == "staff.viewed_day")).all()
-        assert {e.actor for e in seen} == {"Marc"}
+        assert {(e.actor, e.account_id) for e in seen} == {("Marc Gagnon", staff_ids["marc"])}
 
 
 def first_slot_id(page: str) -> int:
@@ -159,7 +136,7 @@ def test_staff_book_for_a_patient_on_the_phone_who_then_gets_a_confirmation_and_
     response = console.post(
         "/staff/parc/book",
         data={
-            "csrf": csrf(console),
+            "csrf_token": csrf(console),
             "slot_id": first_slot_id(page),
             "phone": "514 555-7777",
             "name": "Léa Roy",
@@ -176,7 +153,7 @@ def test_staff_book_for_a_patient_on_the_phone_who_then_gets_a_confirmation_and_
         booked_by = select(AuditEntry.actor, AuditEntry.channel).where(
             AuditEntry.action == "appointment.booked"
         )
-        assert s.execute(booked_by).all() == [("Julie", "staff")]
+        assert s.execute(booked_by).all() == [("Julie Tremblay", "staff")]
 
 
 def test_a_wrong_phone_number_is_refused_with_a_clear_word(console, runtime):
@@ -184,7 +161,7 @@ def test_a_wrong_phone_number_is_refused_with_a_clear_word(console, runtime):
     page = text_of(console.get("/staff/parc/book?date=2026-12-08"))
     response = console.post(
         "/staff/parc/book",
-        data={"csrf": csrf(console), "slot_id": first_slot_id(page), "phone": "12", "name": "X"},
+        data={"csrf_token": csrf(console), "slot_id": first_slot_id(page), "phone": "12", "name": "X"},
         follow_redirects=True,
     )
     assert "pas valide" in text_of(response)
@@ -204,7 +181,7 @@ def test_staff_move_an_appointment_and_the_old_slot_is_free_again(console, runti
     assert "Changer le rendez-vous du" in page
     console.post(
         f"/staff/parc/appointments/{old_id}/move",
-        data={"csrf": csrf(console), "slot_id": first_slot_id(page)},
+        data={"csrf_token": csrf(console), "slot_id": first_slot_id(page)},
     )
     with runtime.session_factory() as s:
         old = s.get(Appointment, old_id)
@@ -237,10 +214,13 @@ def test_staff_add_a_patient_at_the_desk_to_the_queue(console, runtime):
     seed_queue(runtime, ["+15145551001"])
     sign_in(console)
     console.post(
-        "/staff/parc/queue/join", data={"csrf": csrf(console), "phone": "(514) 555-2222", "name": "Paul"}
+        "/staff/parc/queue/join",
+        data={"csrf_token": csrf(console), "phone": "(514) 555-2222", "name": "Paul"},
     )
     again = console.post(
-        "/staff/parc/queue/join", data={"csrf": csrf(console), "phone": "5145552222"}, follow_redirects=True
+        "/staff/parc/queue/join",
+        data={"csrf_token": csrf(console), "phone": "5145552222"},
+        follow_redirects=True,
     )
     assert "déjà dans la file" in text_of(again)
     runtime.jobs.drain()
@@ -250,7 +230,7 @@ def test_staff_add_a_patient_at_the_desk_to_the_queue(console, runtime):
         joined_by = select(AuditEntry.actor).where(
             AuditEntry.action == "walkin.joined", AuditEntry.channel == "staff"
         )
-        assert s.scalars(joined_by).all() == ["Julie"]
+        assert s.scalars(joined_by).all() == ["Julie Tremblay"]
         # One patient ahead is within the clinic's notice threshold: Paul is told at once.
         notices = s.scalars(select(OutboundMessage).where(OutboundMessage.ticket_id == tickets[1].id)).all()
         assert [m.purpose for m in notices] == ["queue_notice"]
@@ -262,15 +242,8 @@ def test_before_opening_the_desk_is_told_registration_is_not_open(console, runti
     clock.set_local(dt.date(2026, 12, 7), dt.time(6, 30))
     sign_in(console)
     response = console.post(
-        "/staff/parc/queue/join", data={"csrf": csrf(console), "phone": "5145552222"}, follow_redirects=True
+        "/staff/parc/queue/join",
+        data={"csrf_token": csrf(console), "phone": "5145552222"},
+        follow_redirects=True,
     )
     assert "pas ouverte" in text_of(response)
-
-
-def test_without_a_configured_password_the_console_stays_closed(runtime):
-    runtime.config = runtime.config.with_(staff_password=None)
-    client = create_app(runtime=runtime).test_client()
-    response = client.post("/staff/login", data={"name": "Julie", "password": ""})
-    assert response.status_code == 503
-    assert "CLINICLINE_STAFF_PASSWORD" in text_of(response)
-    assert client.get("/staff/parc/").status_code == 302  # still not signed in
