@@ -1,34 +1,48 @@
-"""The console page of the read API's tokens: shown once, listed by prefix, revoked with the form's token."""
+"""The console page of the read API's tokens: managers only, their clinics only, shown once, revocable."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from core.models import ApiToken, AuditEntry
+from core.services import accounts
 
-PASSWORD = "console-secret"
+PASSWORD = "correct-horse-battery"
 
 
-def signed_in(fed_runtime):
+@pytest.fixture(autouse=True)
+def quick_argon2(monkeypatch):
+    """Still Argon2id, at the smallest cost."""
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+def console_as(fed_runtime, login: str, name: str, roles: dict[str, str]):
+    """A test client signed in as a new account with these roles."""
     from clinicline.app import create_app
 
-    fed_runtime.config = fed_runtime.config.with_(staff_password=PASSWORD)
+    with fed_runtime.session_factory.begin() as s:
+        accounts.create(s, login, name, PASSWORD, roles, fed_runtime.now())
     client = create_app(runtime=fed_runtime).test_client()
-    client.post("/staff/login", data={"name": "Julie", "password": PASSWORD})
+    page = client.get("/staff/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    signed = client.post("/staff/login", data={"login": login, "password": PASSWORD, "csrf_token": token})
+    assert signed.status_code == 302
     return client
 
 
 def csrf(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def test_a_manager_creates_a_token_sees_it_once_and_revokes_it(fed_runtime):
-    console = signed_in(fed_runtime)
+    console = console_as(fed_runtime, "marc", "Marc Gagnon", {"parc": "manager"})
     page = console.get("/staff/api-tokens/").get_data(as_text=True)
     created = console.post(
-        "/staff/api-tokens/", data={"csrf": csrf(page), "clinic": "parc", "name": "agenda"}
+        "/staff/api-tokens/", data={"csrf_token": csrf(page), "clinic": "parc", "name": "agenda"}
     )
     html = created.get_data(as_text=True)
     token = re.search(r"<code>(clt_[^<]+)</code>", html).group(1)
@@ -39,17 +53,37 @@ def test_a_manager_creates_a_token_sees_it_once_and_revokes_it(fed_runtime):
         created_by = (
             session.scalars(select(AuditEntry).where(AuditEntry.action == "api_token.created")).one().actor
         )
-    assert created_by == "Julie"
-    revoked = console.post(f"/staff/api-tokens/{row.id}/revoke", data={"csrf": csrf(html)})
+    assert created_by == "Marc Gagnon"
+    revoked = console.post(f"/staff/api-tokens/{row.id}/revoke", data={"csrf_token": csrf(html)})
     assert revoked.status_code == 302
     assert console.get("/fhir/Slot", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
-def test_the_page_needs_a_signed_in_account_and_the_forms_token(fed_runtime):
+def test_the_page_needs_a_signed_in_manager_and_the_forms_token(fed_runtime):
     from clinicline.app import create_app
 
-    fed_runtime.config = fed_runtime.config.with_(staff_password=PASSWORD)
     anonymous = create_app(runtime=fed_runtime).test_client()
     assert anonymous.get("/staff/api-tokens/").status_code == 302
-    console = signed_in(fed_runtime)
-    assert console.post("/staff/api-tokens/", data={"clinic": "parc"}).status_code == 400
+    reception = console_as(fed_runtime, "julie", "Julie Tremblay", {"parc": "reception"})
+    assert reception.get("/staff/api-tokens/").status_code == 404
+    manager = console_as(fed_runtime, "marc", "Marc Gagnon", {"parc": "manager"})
+    assert manager.post("/staff/api-tokens/", data={"clinic": "parc"}).status_code == 400
+
+
+def test_a_manager_of_one_clinic_cannot_touch_another_clinics_tokens(fed_runtime):
+    with fed_runtime.session_factory.begin() as s:
+        from core.federation import tokens
+
+        other, _secret = tokens.create_token(s, "westmount", "agenda", "Wendy", fed_runtime.now())
+        other_id = other.id
+    manager = console_as(fed_runtime, "marc", "Marc Gagnon", {"parc": "manager"})
+    page = manager.get("/staff/api-tokens/").get_data(as_text=True)
+    assert "westmount" not in page
+    assert (
+        manager.post("/staff/api-tokens/", data={"csrf_token": csrf(page), "clinic": "westmount"}).status_code
+        == 404
+    )
+    assert (
+        manager.post(f"/staff/api-tokens/{other_id}/revoke", data={"csrf_token": csrf(page)}).status_code
+        == 404
+    )

@@ -1,7 +1,7 @@
 """staff accounts with roles per clinic, the audit log's account, and the SMS inbox
 
 Revision ID: 0004_staff_accounts
-Revises: 0002_jobs
+Revises: 0003_slot_search
 Create Date: 2026-12-02 14:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_staff_accounts"
-down_revision = "0002_jobs"
+down_revision = "0003_slot_search"
 branch_labels = None
 depends_on = None
 

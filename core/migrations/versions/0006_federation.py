@@ -1,7 +1,7 @@
 """federation: neighbours' feeds and what was read from them, patients' postal areas, read-API tokens
 
 Revision ID: 0006_federation
-Revises: 0003_slot_search
+Revises: 0004_staff_accounts
 Create Date: 2026-12-02 14:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_federation"
-down_revision = "0003_slot_search"
+down_revision = "0004_staff_accounts"
 branch_labels = None
 depends_on = None
 
