@@ -111,7 +111,6 @@ def env(postgres, redis_url, fake_twilio, tmp_path):
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "PORT": str(port),
         "SECRET_KEY": "outage-test-secret",
-        "CLINICLINE_STAFF_PASSWORD": PASSWORD,
         "CLINICLINE_METRICS_TOKEN": METRICS_TOKEN,
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         "CLINICLINE_INSTANCE": str(tmp_path / "instance"),
@@ -120,9 +119,9 @@ def env(postgres, redis_url, fake_twilio, tmp_path):
     }
 
 
-def clinicline(env, *args: str) -> str:
+def clinicline(env, *args: str, stdin: str | None = None) -> str:
     done = subprocess.run(
-        ["clinicline", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        ["clinicline", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, input=stdin
     )
     assert done.returncode == 0, f"clinicline {' '.join(args)}:\n{done.stdout}{done.stderr}"
     return done.stdout
@@ -212,6 +211,18 @@ def test_an_outage_keeps_walkin_and_callback_requests_and_replays_them_once(
     clinics.write_text(CLINICS_FILE)
     clinicline(env, "db", "upgrade")
     clinicline(env, "clinics", "load", str(clinics))
+    clinicline(
+        env,
+        "staff",
+        "add",
+        "julie",
+        "--name",
+        "Julie",
+        "--role",
+        "essai:reception",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
     engine = make_engine(env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
     sessions = make_session_factory(engine)
     log = tmp_path / "web.log"
@@ -333,7 +344,14 @@ def test_an_outage_keeps_walkin_and_callback_requests_and_replays_them_once(
         assert figures[("clinicline_walkin_waiting", (("clinic", "essai"),))] == CAPACITY
 
         with requests.Session() as staff:
-            staff.post(base + "/staff/login", data={"name": "Julie", "password": PASSWORD}, timeout=10)
+            login_page = staff.get(base + "/staff/login", timeout=10).text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', login_page).group(1)
+            signed = staff.post(
+                base + "/staff/login",
+                data={"login": "julie", "password": PASSWORD, "csrf_token": token},
+                timeout=10,
+            )
+            assert signed.ok
             page = staff.get(base + "/staff/essai/", timeout=10).text
             for i, phone in enumerate(CALLERS):
                 assert f"Appelant Numéro {i}" in page and re.sub(r"\D", "", phone)[-4:] in page

@@ -82,7 +82,6 @@ class Instance:
             "CLINICLINE_INSTANCE": str(self.folder),
             "CLINICLINE_CLINICS": str(self.folder / "clinics.toml"),
             "CLINICLINE_NEIGHBOURS": " ".join(neighbours_env),
-            "CLINICLINE_STAFF_PASSWORD": "unused-here",
             "TWILIO_AUTH_TOKEN": TOKEN,
             "PUBLIC_BASE_URL": self.base,
             "PYTHONUNBUFFERED": "1",
