@@ -389,6 +389,7 @@ def _pick_act(t: Turn, answer: dict) -> Reply:
     if answer.get("wish") is not None:
         return offer(t, answer["wish"])
     if answer.get("day"):
+        booking.release_offers(t.session, t.holder)  # none of these: they go back to other patients
         return t.ask("book_day", data=_keep(t))
     return hold(t, int(answer["slot"]))
 

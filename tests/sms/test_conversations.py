@@ -112,6 +112,13 @@ def test_patients_writing_at_the_same_time_are_offered_different_slots(phone):
     assert not to_marie & to_john
 
 
+def test_slots_a_patient_turns_down_are_offered_to_the_next_one(phone):
+    john, marie = phone(JOHN, WESTMOUNT), phone(MARIE, WESTMOUNT)
+    to_marie = [label(line) for line in slots(marie("book"))]
+    marie("no")
+    assert [label(line) for line in slots(john("book"))] == to_marie
+
+
 def test_a_slot_taken_between_offer_and_choice_gets_an_apology_and_the_next_ones(phone, sms_runtime, clock):
     john, marie = phone(JOHN, WESTMOUNT), phone(MARIE, WESTMOUNT)  # one practitioner: a time is one slot
     offer = marie("book")
