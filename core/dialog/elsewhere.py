@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 
 from core.dialog.engine import Question, Turn, question, starter
-from core.dialog.heard import Heard
+from core.dialog.heard import Heard, fold
 from core.dialog.people import release_hold
 from core.dialog.types import Choice, Reply, Say
 from core.federation import offers as federation
 from core.federation import places
 from core.timeutil import to_local
-from prompts import render
+from prompts import catalog, render
 from prompts.format import format_time, format_when
 
 ALL = "1"  # on the phone: hear every clinic, without a postal code
@@ -111,9 +111,20 @@ def _area_recognise(t: Turn, h: Heard) -> object | None:
     fsa = places.fsa_in_text(h.text)
     if fsa:
         return {"fsa": fsa}
-    if h.intent == "no" or t.said_any("words_elsewhere_all"):
+    if h.intent == "no" or t.said_any("words_elsewhere_all") or _says_all(t, h):
         return {"all": True}
     return None
+
+
+def _says_all(t: Turn, h: Heard) -> bool:
+    """'toutes les cliniques', 'any clinic': a word of the catalog's list inside a longer answer."""
+    words = set(h.folded.replace("'", " ").split())
+    return any(
+        fold(w) in words
+        for lang in ("fr", "en")
+        for w in catalog(lang)["words_elsewhere_all"]
+        if " " not in w
+    )
 
 
 def _area_act(t: Turn, answer: dict) -> Reply:

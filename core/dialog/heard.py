@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from core.dialog.types import Inbound
 from core.language import Understanding
-from core.language.elsewhere import asks_elsewhere
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +89,7 @@ def from_text(text: str, lang: str, local_now: dt.datetime, confidence: float | 
         return Heard(intent="other", lang=lang, confidence=confidence)
     try:
         from core.language import mentions_emergency, understand
+        from core.language.elsewhere import asks_elsewhere
 
         if len(whole) > MAX_TEXT and mentions_emergency(whole):
             # Only the start of a long message is read for a request, but safety words count anywhere:

@@ -29,7 +29,6 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_LINES = 100_000
 MIN_INTERVAL = dt.timedelta(seconds=55)  # the guide: no more than one request a minute per file
 FULL_EVERY = dt.timedelta(minutes=15)
-OFFER_HORIZON = dt.timedelta(days=14)
 
 
 class FeedError(Exception):

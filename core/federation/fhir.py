@@ -11,13 +11,10 @@ import datetime as dt
 import json
 import re
 
-from fhir.resources.R4B.appointment import Appointment as FhirAppointment
-from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.location import Location
-from fhir.resources.R4B.schedule import Schedule
-from fhir.resources.R4B.slot import Slot as FhirSlot
-
 from core.timeutil import to_local
+
+# The fhir.resources models are imported on first use, not with the web app: they take most of a second
+# to import, which every web worker would otherwise pay at boot, and most processes never publish.
 
 # The booking-phone extension: its canonical URL in the HL7 guide, and the URL of the original SMART
 # specification (still in the guide's prose tables, and the one existing discovery clients read). A Slot
@@ -46,7 +43,7 @@ def instant(moment: dt.datetime, tz: str) -> str:
     return to_local(moment, tz).replace(microsecond=0).isoformat()
 
 
-def location(*, id: str, name: str, phone: str | None, place: dict, identifier_system: str) -> Location:
+def location(*, id: str, name: str, phone: str | None, place: dict, identifier_system: str) -> object:
     """A clinic as a Location: name, the number to call, address and position when the clinics file has them."""
     data: dict = {
         "id": id,
@@ -65,11 +62,15 @@ def location(*, id: str, name: str, phone: str | None, place: dict, identifier_s
     data["address"] = {k: v for k, v in address.items() if v}
     if "latitude" in place and "longitude" in place:
         data["position"] = {"latitude": place["latitude"], "longitude": place["longitude"]}
+    from fhir.resources.R4B.location import Location
+
     return Location(**{k: v for k, v in data.items() if v is not None})
 
 
-def schedule(*, id: str, location_id: str, location_name: str, walkin: bool) -> Schedule:
+def schedule(*, id: str, location_id: str, location_name: str, walkin: bool) -> object:
     """A clinic's appointment calendar, or its walk-in queue, at its Location."""
+    from fhir.resources.R4B.schedule import Schedule
+
     concept = {"coding": [GENERAL_PRACTICE], "text": "Walk-in" if walkin else "Appointment"}
     return Schedule(
         id=id,
@@ -90,8 +91,10 @@ def slot(
     booking_phone: str | None,
     walkin: bool = False,
     capacity: int | None = None,
-) -> FhirSlot:
+) -> object:
     """One appointment slot (free or busy), or today's walk-in window with the places left as its capacity."""
+    from fhir.resources.R4B.slot import Slot as FhirSlot
+
     extensions = []
     if booking_phone:
         extensions += [
@@ -138,8 +141,10 @@ class SlotStamp:
 
 def appointment(
     *, id: str, status: str, start: str, end: str, slot_id: str, code: str, patient: str, phone: str
-) -> FhirAppointment:
+) -> object:
     """A booked (or cancelled, attended, missed) appointment, for the clinic's own systems."""
+    from fhir.resources.R4B.appointment import Appointment as FhirAppointment
+
     return FhirAppointment(
         id=id,
         identifier=[{"system": "urn:clinicline:appointment-code", "value": code}],
@@ -161,6 +166,8 @@ def appointment(
 
 def searchset(resources: list[dict], base: str) -> dict:
     """A search result Bundle (its frame checked by fhir.resources; entries are already-checked resources)."""
+    from fhir.resources.R4B.bundle import Bundle
+
     bundle = as_dict(Bundle(type="searchset", total=len(resources)))
     if resources:
         bundle["entry"] = [

@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.federation import fhir, places
-from core.federation.discover import OFFER_HORIZON
 from core.federation.publish import booking_phone, place_of, walkin_slot
 from core.models import Clinic, FederationFeed, FederationResource, Patient, PatientArea, Slot, utcnow
 from core.services.booking import bookable_now
 
 LIMIT = 3
+OFFER_HORIZON = dt.timedelta(days=14)
 RADIUS_KM = 60.0  # farther than this is not "nearby" once the patient's postal area is known
 STALE = dt.timedelta(hours=2)  # a neighbour silent this long is not offered (its data may be wrong)
 

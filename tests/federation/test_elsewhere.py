@@ -37,7 +37,7 @@ def test_asking_for_elsewhere_in_french_offers_other_clinics_even_when_this_one_
     phone = texter(client, to=PARC)
     asked = phone("une autre clinique svp")
     assert "code postal" in asked.text
-    offered = phone("TOUTES")
+    offered = phone("toutes les cliniques")
     assert offered.text.startswith("Ailleurs:")
     assert (
         "Westmount Family Clinic: aujourd'hui 9 h 20. Pour y prendre RDV, texte RDV au 514-555-0200"
