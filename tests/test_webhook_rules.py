@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -24,7 +25,7 @@ def twilio_routes(app) -> list[str]:
     paths = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[0] in ("smsbot", "voicebot") and "POST" in rule.methods:
-            paths.append(rule.rule.replace("<int:ticket_id>", "1").replace("<int:appointment_id>", "1"))
+            paths.append(re.sub(r"<int:\w+>", "1", rule.rule))
     return sorted(paths)
 
 

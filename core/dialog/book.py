@@ -160,6 +160,14 @@ def _search(t: Turn, query: SlotQuery) -> FreeSlots:
     )
 
 
+def _anything_free(t: Turn) -> bool:
+    """Whether the clinic has any free slot at all (else another day would not help: other clinics may)."""
+    found = booking.find_free_slots(
+        t.session, t.clinic, t.now, SlotQuery(), limit=1, horizon_days=t.ctx.config.slot_horizon_days
+    )
+    return bool(found.slots)
+
+
 def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
     """Find up to three slots for the wish and offer them (saying so when they only come near it).
 
@@ -188,7 +196,7 @@ def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
         t.lead.append(Say("no_more_slots"))
         return t.ask("book_day", data=_keep(t))
     if not found.slots:
-        if has_limits(wish) or wish.get("date"):
+        if (has_limits(wish) or wish.get("date")) and _anything_free(t):
             t.lead.append(Say("slots_none_within", {"limit": limits_text(t, wish)}))
             return t.ask("book_day", data=_keep(t))
         # Nothing here at all: other clinics of the region (core/dialog/elsewhere.py)

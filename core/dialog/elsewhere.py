@@ -30,12 +30,15 @@ def start_elsewhere(t: Turn, _h: Heard | None) -> Reply:
     return when_full(t, None)
 
 
-def when_full(t: Turn, fallback: Say | None) -> Reply:
-    """Nothing fits at this clinic (fallback: what to say when no other clinic has room either)."""
-    if fallback is not None:
-        t.lead.append(Say("elsewhere_none_here"))
+def when_full(t: Turn, fallback: Say | None, none_here: str | None = "elsewhere_none_here") -> Reply:
+    """Nothing fits at this clinic (fallback: what to say when no other clinic has room either).
+
+    `none_here` says why another clinic is offered (None when the reply already said it).
+    """
+    if fallback is not None and none_here:
+        t.lead.append(Say(none_here))
     if not federation.nearby(t.session, t.clinic, t.now, None, limit=1):
-        t.lead = [s for s in t.lead if s.key != "elsewhere_none_here"]
+        t.lead = [s for s in t.lead if s.key != none_here]
         return t.done(fallback or Say("elsewhere_nothing", {"phone": t.clinic_phone()}))
     fsa = federation.remembered_area(t.session, t.patient(create=False))
     if fsa is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core.dialog import elsewhere
 from core.dialog.engine import Question, Turn, question, starter, yes_no, yes_no_choices
 from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
@@ -70,7 +71,8 @@ def join(t: Turn, _h: Heard | None) -> Reply:
         t.lead.append(Say("walkin_full"))
         if exc.reopens_at is not None:
             t.lead.append(opening_text(t, exc.reopens_at))
-        return t.done(Say("walkin_full_811"))
+        # Full for today: other clinics of the region with room (core/dialog/elsewhere.py)
+        return elsewhere.when_full(t, Say("walkin_full_811"), none_here=None)
     t.settle_language(patient)
     t.enqueue("check_queue_notices", t.clinic.id)
     joined = Say("walkin_joined", place_values(t, ticket))

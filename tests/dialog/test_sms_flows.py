@@ -239,6 +239,8 @@ def test_walkin_before_opening_says_when_registration_opens(texter, clock):
 def test_walkin_full_says_when_it_reopens_and_gives_811(texter, runtime):
     with runtime.session_factory.begin() as session:
         session.get(Clinic, "parc").walkin_capacity = 1
+        # No other clinic has room either (with room elsewhere, the region is offered: tests/federation).
+        session.execute(update(Slot).where(Slot.clinic_id == "westmount").values(status=SlotStatus.BLOCKED))
     Patient(runtime, "sms", phone=JOHN).send("SANS RDV")
     texter.send("SANS RDV")
     assert texter.keys == ["walkin_full", "opens_tomorrow", "walkin_full_811"]

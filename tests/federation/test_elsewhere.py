@@ -159,3 +159,18 @@ def test_three_offers_with_long_accented_names_stay_within_three_gsm7_segments(
     assert len(offered.text.splitlines()) == 4  # the heading and three clinics
     count = segments(offered.text)
     assert count.segments <= 3, (count, offered.text)
+
+
+def test_a_full_walkin_queue_points_to_clinics_with_room(client, fed_runtime):
+    from core.models import Clinic
+
+    with fed_runtime.session_factory.begin() as session:
+        session.get(Clinic, "parc").walkin_capacity = 1
+    Texter(client, TOKEN, "+15145559876", PARC, max_segments=3)("sans rdv")  # the one place goes
+    phone = texter(client, to=PARC)
+    full = phone("sans rendez-vous svp")
+    assert "complète" in full.text
+    assert "code postal" in full.text  # the region is offered, starting with the patient's area
+    offered = phone("H3Z")
+    assert "Westmount Family Clinic" in offered.text and "514-555-0200" in offered.text
+    assert segments(offered.text).segments <= 3
