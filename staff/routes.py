@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 import prompts
 from core.errors import AlreadyInQueue, DomainError, NoOneWaiting, QueueFull, WalkinNotOpen
+from core.jobs import outbox
 from core.models import Clinic
 from core.services import audit, board, booking, notifications, walkin
 from core.services.patients import get_or_create_patient, mask_phone, try_normalize_phone
@@ -149,14 +150,14 @@ def day(clinic_id: str):
 
 
 def _act(clinic_id: str, action) -> object:
-    """Run one console action in its own transaction, then enqueue its jobs; errors become a notice."""
+    """Run one console action and write its jobs in one transaction; errors become a notice."""
     rt = runtime()
-    jobs: list[tuple] = []
     notice = "done"
     try:
         with rt.session_factory.begin() as s:
             clinic = s.get(Clinic, clinic_id) or abort(404)
             jobs = action(s, clinic, rt.now(), session["staff"]) or []
+            outbox.add_jobs(s, jobs, rt.now())  # the action's jobs commit with it
     except NoOneWaiting:
         notice = "no_one_waiting"
     except QueueFull:
@@ -167,8 +168,7 @@ def _act(clinic_id: str, action) -> object:
         notice = "already_in_queue"
     except DomainError:
         notice = "not_possible"
-    for job, *args in jobs:
-        rt.jobs.enqueue(job, *args)
+    outbox.kick(rt)
     return redirect(url_for("staff.day", clinic_id=clinic_id, notice=notice))
 
 

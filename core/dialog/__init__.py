@@ -16,6 +16,7 @@ from core.dialog import appointments, book, menu, people, primed, store, walkin 
 from core.dialog.engine import advance
 from core.dialog.store import prime
 from core.dialog.types import Context, Inbound, Outcome, Reply, Say
+from core.jobs import outbox
 from core.models import Clinic
 from core.webhooks import claim_event, remember_response
 
@@ -40,7 +41,7 @@ def run_turn(
     """One webhook turn in one transaction: load the conversation, advance it, save, render, remember.
 
     A retried event gets the answer it got the first time (and no outcome: nothing is done twice). Effects
-    are enqueued only after the commit.
+    are outbox rows of the same transaction, handed to the job queue after the commit.
     """
     with runtime.session_factory.begin() as session:
         if event_key:
@@ -86,7 +87,8 @@ def run_turn(
         text = render(outcome.reply)
         if event_key:
             remember_response(session, event_key, text)
-    _enqueue(runtime, outcome)
+        outbox.add_effects(session, outcome.effects, now)  # the turn's jobs commit with the turn
+    outbox.kick(runtime)
     return text, outcome
 
 
@@ -100,19 +102,6 @@ def _apology(state: dict, clinic: Clinic, channel: str) -> Outcome:
     fresh["lang"] = lang
     reply = Reply(says=[Say("sorry_error", {"phone": number})], lang=lang, ends=channel == "voice")
     return Outcome(state=fresh, reply=reply)
-
-
-def _enqueue(runtime, outcome: Outcome) -> None:
-    """Hand the turn's effects to the job queue; a queue problem never undoes what the patient was told."""
-    jobs = getattr(runtime, "jobs", None)
-    for effect in outcome.effects:
-        if jobs is None:
-            log.info("no job queue: %s%s not enqueued", effect.job, effect.args)
-            continue
-        try:
-            jobs.enqueue(effect.job, *effect.args)
-        except Exception:
-            log.exception("could not enqueue %s%s", effect.job, effect.args)
 
 
 # Re-exported for adapters and jobs that type their calls.

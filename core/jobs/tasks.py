@@ -10,7 +10,7 @@ import logging
 
 from sqlalchemy import delete, func, or_, select
 
-from core.jobs import delivery
+from core.jobs import delivery, outbox
 from core.jobs.context import current_runtime
 from core.models import Clinic, Conversation, OutboundMessage, ProcessedEvent, Slot, utcnow
 from core.services import booking, clinics, notifications
@@ -36,15 +36,20 @@ def send_confirmation(appointment_id: int, reason: str) -> str | None:
 
 
 def schedule_reminders(appointment_id: int) -> list[int]:
-    """Plan an appointment's reminders and enqueue each for its time."""
+    """Plan an appointment's reminders (once per appointment), each sent by an outbox row due at its time.
+
+    Running this twice plans nothing twice (dedupe keys) and at most adds a second row that finds the
+    message already sent (core.jobs.delivery sends a message at most once).
+    """
     runtime = current_runtime()
+    now = runtime.now()
     with runtime.session_factory.begin() as session:
-        planned = [
-            (m.id, m.send_after) for m in notifications.plan_reminders(session, appointment_id, runtime.now())
-        ]
-    for message_id, at in planned:
-        runtime.jobs.enqueue(SEND, message_id, at=at)
-    return [message_id for message_id, _ in planned]
+        planned = notifications.plan_reminders(session, appointment_id, now)
+        for message in planned:
+            outbox.add(session, SEND, message.id, now=now, at=message.send_after)
+        planned_ids = [message.id for message in planned]
+    outbox.kick(runtime)
+    return planned_ids
 
 
 def check_queue_notices(clinic_id: str) -> list[int]:
@@ -114,6 +119,7 @@ def tick() -> dict[str, int]:
     """The periodic work: due and abandoned messages, walk-in notices, expired holds, the slot horizon."""
     runtime = current_runtime()
     now = runtime.now()
+    handed = outbox.dispatch(runtime)  # rq's clock process runs this too: the outbox never waits on a web process
     due = due_message_ids(runtime)
     for message_id in due:
         runtime.jobs.enqueue(SEND, message_id)
@@ -122,7 +128,13 @@ def tick() -> dict[str, int]:
         walkin_clinics = session.scalars(select(Clinic.id).where(Clinic.walkin_enabled.is_(True))).all()
     notices = sum(len(check_queue_notices(clinic_id)) for clinic_id in walkin_clinics)
     extended = _extend_horizons(runtime, now)
-    return {"messages": len(due), "notices": notices, "holds_released": released, "slots_added": extended}
+    return {
+        "outbox": handed,
+        "messages": len(due),
+        "notices": notices,
+        "holds_released": released,
+        "slots_added": extended,
+    }
 
 
 def _extend_horizons(runtime, now: dt.datetime) -> int:
