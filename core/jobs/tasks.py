@@ -119,7 +119,8 @@ def tick() -> dict[str, int]:
     """The periodic work: due and abandoned messages, walk-in notices, expired holds, the slot horizon."""
     runtime = current_runtime()
     now = runtime.now()
-    handed = outbox.dispatch(runtime)  # rq's clock process runs this too: the outbox never waits on a web process
+    # The outbox too: on rq the clock process runs this, so due rows never wait for a web process.
+    handed = outbox.dispatch(runtime)
     due = due_message_ids(runtime)
     for message_id in due:
         runtime.jobs.enqueue(SEND, message_id)
