@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.dialog import heard as hearing
+from core.dialog import recall
 from core.dialog.heard import Heard
 from core.dialog.store import VERSION, fresh_state
 from core.dialog.types import Choice, Context, Effect, Inbound, Outcome, Reply, Say
@@ -316,6 +317,7 @@ def advance(state: dict, inbound: Inbound, ctx: Context) -> Outcome:
     if "lang" not in state:
         state["lang"] = first_lang(ctx, state, turn)
     reply = _turn(turn, expired)
+    recall.remember(turn, reply)  # a booking told again if its answer is repeated (core/dialog/recall.py)
     if ctx.channel == "voice" and reply.expects and not reply.ends:
         state["last"] = _reply_to_json(reply)
     else:
@@ -373,6 +375,9 @@ def _turn(t: Turn, expired: bool) -> Reply:
                 return t.ask("check", data={"q": name, "a": answer, "d": t.data})
             t.state["n"] = 0
             return q.act(t, answer)
+    recalled = recall.answer(t, h)
+    if recalled is not None:
+        return recalled
     start = STARTERS.get(h.intent)
     if start is not None:
         t.state["n"] = 0
