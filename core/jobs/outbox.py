@@ -4,8 +4,9 @@
     kick(runtime)                                                       after it commits: dispatch now
 
 A dispatcher (a thread of each web process, the in-process queue's `drain()`, and the periodic tick) locks
-due rows, hands each to the job queue as `run(row_id)`, and marks it handed, in one transaction. `run`
-calls the job and marks the row done. So the queue may be down (rows wait and are handed once it is back)
+due rows, hands them to the job queue as `run(row_id, …)` (rows asking for the same job with the same ids
+go together and the job runs once), and marks them handed, in one transaction. `run` calls the job and
+marks its rows done. So the queue may be down (rows wait and are handed once it is back)
 or lose what it held (a row handed and not done after the lease is handed again): work is delayed, never
 lost. A row may run twice (a lease that ran out, a crash after the job and before "done"), which is why
 jobs take ids and are idempotent.
@@ -18,6 +19,7 @@ staff console and tests can read it; the cost is one indexed query per dispatch.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import threading
 
@@ -92,59 +94,70 @@ def dispatch(runtime, limit: int = BATCH, include_timed: bool = True) -> int:
         )
         if not include_timed:
             query = query.where(OutboxJob.due_at <= OutboxJob.created_at)
+        # The same job with the same ids, asked for by several commits, runs once for all of them: jobs
+        # read the state they act on, and every one of these rows was committed before the run.
+        groups: dict[tuple, list[OutboxJob]] = {}
         for row in session.scalars(query).all():
+            groups.setdefault((row.job, json.dumps(row.args)), []).append(row)
+        for rows in groups.values():
             try:
-                runtime.jobs.enqueue(RUN, row.id)
+                runtime.jobs.enqueue(RUN, *(row.id for row in rows))
             except Exception as exc:  # the queue is down: the rows stay due and are handed next time
                 log.warning("outbox: the job queue is unavailable, due jobs wait (%s)", exc)
                 break
-            row.handed_at = wall
-            row.attempts += 1
-            handed += 1
+            for row in rows:
+                row.handed_at = wall
+                row.attempts += 1
+            handed += len(rows)
     return handed
 
 
-def run(row_id: int) -> str:
-    """The queued job of one outbox row: run its job once it is due, then mark the row done."""
+def run(row_id: int, *same_ids: int) -> str:
+    """The queued job of outbox rows asking for the same job: run it once, then mark them all done."""
     runtime = current_runtime()
+    ids = [row_id, *same_ids]
     with runtime.session_factory() as session:
-        row = session.get(OutboxJob, row_id)
-        if row is None or row.done_at is not None:
+        rows = session.scalars(
+            select(OutboxJob).where(OutboxJob.id.in_(ids), OutboxJob.done_at.is_(None))
+        ).all()
+        if not rows:
             return "done"
-        job, args = row.job, tuple(row.args or ())
+        job, args = rows[0].job, tuple(rows[0].args or ())
+        ids = [row.id for row in rows]
     from core.jobs.queue import resolve
 
     try:
         resolve(job)(*args)
     except Exception as exc:
-        log.exception("outbox job %s %s%s failed", row_id, job, args)
-        _failed(runtime, row_id, exc)
+        log.exception("outbox job %s%s (rows %s) failed", job, args, ids)
+        _failed(runtime, ids, exc)
         return "failed"
     with runtime.session_factory.begin() as session:
         session.execute(
             update(OutboxJob)
-            .where(OutboxJob.id == row_id, OutboxJob.done_at.is_(None))
+            .where(OutboxJob.id.in_(ids), OutboxJob.done_at.is_(None))
             .values(done_at=runtime.now(), error=None)
             .execution_options(synchronize_session=False)
         )
     return "ran"
 
 
-def _failed(runtime, row_id: int, exc: Exception) -> None:
+def _failed(runtime, ids: list[int], exc: Exception) -> None:
     """A job that raised is due again later; after MAX_ATTEMPTS it is closed with its error."""
     now = runtime.now()
     with runtime.session_factory.begin() as session:
-        row = session.get(OutboxJob, row_id, with_for_update=True)
-        if row is None or row.done_at is not None:
-            return
-        row.error = f"{type(exc).__name__}: {exc}"[:200]
-        if row.attempts >= MAX_ATTEMPTS:
-            row.done_at = now
-            log.error("outbox job %s gave up after %s attempts", row_id, row.attempts)
-            return
-        delay = RETRY_SECONDS[min(max(row.attempts, 1), len(RETRY_SECONDS)) - 1]
-        row.due_at = now + dt.timedelta(seconds=delay)
-        row.handed_at = None
+        rows = session.scalars(
+            select(OutboxJob).where(OutboxJob.id.in_(ids), OutboxJob.done_at.is_(None)).with_for_update()
+        ).all()
+        for row in rows:
+            row.error = f"{type(exc).__name__}: {exc}"[:200]
+            if row.attempts >= MAX_ATTEMPTS:
+                row.done_at = now
+                log.error("outbox row %s (%s) gave up after %s attempts", row.id, row.job, row.attempts)
+                continue
+            delay = RETRY_SECONDS[min(max(row.attempts, 1), len(RETRY_SECONDS)) - 1]
+            row.due_at = now + dt.timedelta(seconds=delay)
+            row.handed_at = None
 
 
 class Dispatcher:
