@@ -13,7 +13,7 @@ DEFAULT_TWILIO_API = "https://api.twilio.com"
 SECRET_KEY_FILE = "secret_key"
 # Twilio waits 15 s; every webhook answers within 5 s: its database work has this long, then the turn
 # rolls back and the patient gets the degraded answer.
-WEBHOOK_DEADLINE_SECONDS = 4.0
+WEBHOOK_DEADLINE_SECONDS = 3.5
 
 
 class UnsafeSettings(RuntimeError):

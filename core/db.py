@@ -42,6 +42,8 @@ SQLITE_BUSY_MS = 30_000  # outside a deadline
 # the check has that long to be acknowledged (see deadline()).
 COMMIT_MARGIN_SECONDS = 1.0
 SERVER_TIMEOUT_MARGIN_MS = 300
+HANG_SECONDS = 1.0  # a request's statement unanswered this long: the server hangs (see _Watchdog)
+PROBE_SECONDS = 1.0  # while the server hangs, how often one thread checks whether it answers again
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Deadline:
 
     monotonic: float
     wall: float
+    gated: bool = True  # refused at once while the database is known to hang (see _Breaker)
 
     def left(self) -> float:
         return self.monotonic - time.monotonic()
@@ -65,10 +68,10 @@ class DeadlinePassed(TimeoutError):
 
 
 @contextmanager
-def deadline(seconds: float) -> Iterator[Deadline]:
+def deadline(seconds: float, gated: bool = True) -> Iterator[Deadline]:
     """Every database call inside this block ends within `seconds` (or raises); see the module docstring."""
     current = _deadline.get()
-    mine = Deadline(time.monotonic() + seconds, time.time() + seconds)
+    mine = Deadline(time.monotonic() + seconds, time.time() + seconds, gated)
     if current is not None and current.monotonic < mine.monotonic:
         mine = current  # a nested deadline never extends the outer one
     token = _deadline.set(mine)
@@ -131,15 +134,27 @@ CREATE CONSTRAINT TRIGGER clinicline_deadline_check AFTER INSERT ON pg_temp.clin
 
 
 def _deadlines_on_postgresql(engine: Engine) -> None:
+    breaker = _Breaker(engine)
+    engine.clinicline_breaker = breaker  # read by tests and /healthz-like checks
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context):
+        if type(context.original_exception).__name__ == "ConnectionTimeout":
+            breaker.trip()  # the server accepts connections and never answers: it hangs
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # A per-connection temporary table whose deferred trigger fails COMMIT after the deadline.
+        limit = _deadline.get()
+        if limit is not None:  # a server that froze since it accepted us must not hold this thread
+            WATCHDOG.watch(dbapi_connection, limit, breaker)
         autocommit = dbapi_connection.autocommit
         dbapi_connection.autocommit = True
         try:
             dbapi_connection.execute(_DEADLINE_SETUP)
         finally:
             dbapi_connection.autocommit = autocommit
+            WATCHDOG.forget(dbapi_connection)
 
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_connection, record, _proxy):
@@ -147,7 +162,8 @@ def _deadlines_on_postgresql(engine: Engine) -> None:
         if limit is not None:
             if limit.left() <= 0:
                 raise DeadlinePassed("deadline passed before a database connection was free")
-            WATCHDOG.watch(dbapi_connection, limit)
+            breaker.check(limit)
+            WATCHDOG.watch(dbapi_connection, limit, breaker)
         if record.info.pop("fresh", False):
             return
         try:  # a pooled connection may have died meanwhile: the pool then replaces it
@@ -164,12 +180,26 @@ def _deadlines_on_postgresql(engine: Engine) -> None:
     def _connect_in_time(_dialect, _record, _cargs, _cparams):
         # A connection attempt may take connect_timeout: start one only if that fits in the time left.
         limit = _deadline.get()
-        if limit is not None and limit.left() < CONNECT_TIMEOUT_SECONDS:
-            raise DeadlinePassed("too little time left to open a database connection")
+        if limit is not None:
+            breaker.check(limit)
+            if limit.left() < CONNECT_TIMEOUT_SECONDS:
+                raise DeadlinePassed("too little time left to open a database connection")
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(dbapi_connection, _record):
         WATCHDOG.forget(dbapi_connection)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _busy(conn, _cursor, _statement, _parameters, _context, _executemany):
+        WATCHDOG.busy(conn.connection.dbapi_connection, True)
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _idle(conn, _cursor, _statement, _parameters, _context, _executemany):
+        WATCHDOG.busy(conn.connection.dbapi_connection, False)
+
+    @event.listens_for(engine, "commit")
+    def _committing(conn):
+        WATCHDOG.busy(conn.connection.dbapi_connection, True)  # until checkin
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
@@ -191,6 +221,45 @@ def _deadlines_on_postgresql(engine: Engine) -> None:
         )
 
 
+class _Breaker:
+    """Once a call found the server hanging, this process's requests stop waiting on it until it answers.
+
+    Without it every request would hold a thread for its whole deadline while the server is frozen, and
+    the requests queued behind them would wait past Twilio's patience. A single probe thread pings the
+    server (PROBE_SECONDS apart); its first answer closes the breaker.
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._lock = threading.Lock()
+        self.open = False
+
+    def trip(self) -> None:
+        with self._lock:
+            if self.open:
+                return
+            self.open = True
+        log.warning("database hangs: requests answer without it until it responds")
+        threading.Thread(target=self._probe, name="clinicline-db-probe", daemon=True).start()
+
+    def check(self, limit: Deadline) -> None:
+        if self.open and limit.gated:
+            raise DeadlinePassed("the database hangs: answering without it")
+
+    def _probe(self) -> None:
+        while True:
+            time.sleep(PROBE_SECONDS)
+            try:
+                with deadline(CONNECT_TIMEOUT_SECONDS + 1, gated=False), self.engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+            except Exception:  # still hanging or down: keep probing
+                continue
+            with self._lock:
+                self.open = False
+            log.warning("database answers again")
+            return
+
+
 class _Watchdog:
     """Shuts the socket of a PostgreSQL connection still in use after its holder's deadline.
 
@@ -200,13 +269,24 @@ class _Watchdog:
 
     def __init__(self, period: float = 0.05):
         self.period = period
-        self._watched: dict[int, tuple[object, Deadline]] = {}
+        self._watched: dict[int, tuple[object, Deadline, _Breaker | None]] = {}
+        self._busy: dict[int, float] = {}  # connection -> when its statement (or commit) was sent
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def watch(self, dbapi_connection, limit: Deadline) -> None:
+    def busy(self, dbapi_connection, busy: bool) -> None:
+        key = id(dbapi_connection)
         with self._lock:
-            self._watched[id(dbapi_connection)] = (dbapi_connection, limit)
+            if key not in self._watched:
+                return
+            if busy:
+                self._busy[key] = time.monotonic()
+            else:
+                self._busy.pop(key, None)
+
+    def watch(self, dbapi_connection, limit: Deadline, breaker: _Breaker | None = None) -> None:
+        with self._lock:
+            self._watched[id(dbapi_connection)] = (dbapi_connection, limit, breaker)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="clinicline-db-watchdog", daemon=True)
                 self._thread.start()
@@ -214,17 +294,34 @@ class _Watchdog:
     def forget(self, dbapi_connection) -> None:
         with self._lock:
             self._watched.pop(id(dbapi_connection), None)
+            self._busy.pop(id(dbapi_connection), None)
 
     def _loop(self) -> None:
         while True:
             time.sleep(self.period)
             now = time.monotonic()
             with self._lock:
-                late = [conn for conn, limit in self._watched.values() if limit.monotonic <= now]
-                for conn in late:
+                late = [
+                    (conn, breaker)
+                    for conn, limit, breaker in self._watched.values()
+                    if limit.monotonic <= now
+                ]
+                for conn, _ in late:
                     self._watched.pop(id(conn), None)
-            for conn in late:
+                    self._busy.pop(id(conn), None)
+                # A request's statement takes milliseconds: one unanswered this long means the server
+                # hangs, and the requests behind it should not each wait for their deadline to find out.
+                hanging = [
+                    self._watched[key][2]
+                    for key, since in self._busy.items()
+                    if now - since >= HANG_SECONDS and self._watched[key][2] is not None
+                ]
+            for breaker in hanging:
+                breaker.trip()
+            for conn, breaker in late:
                 _shut(conn)
+                if breaker is not None:
+                    breaker.trip()
 
 
 def _shut(dbapi_connection) -> None:
@@ -300,7 +397,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def ping(engine: Engine, seconds: float = CONNECT_TIMEOUT_SECONDS + 1) -> bool:
     """Whether the database answers within `seconds`."""
     try:
-        with deadline(seconds), engine.connect() as conn:
+        with deadline(seconds, gated=False), engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         return True
     except Exception:  # any failure means "not healthy"; the caller reports it

@@ -32,6 +32,7 @@ class Figures:
     timeouts: int = 0
     errors: int = 0
     bodies: list[str] = field(default_factory=list)
+    answers: list[tuple[str, str, float]] = field(default_factory=list)  # (patient, reply text, seconds)
     wall: float = 0.0
 
     def percentile(self, p: float) -> float:
@@ -81,8 +82,10 @@ async def _text(
     except aiohttp.ClientError:
         figures.errors += 1
         return None
-    figures.latencies.append(time.monotonic() - start)
+    elapsed = time.monotonic() - start
+    figures.latencies.append(elapsed)
     figures.bodies.append(text)
+    figures.answers.append((sender, text, elapsed))
     return text
 
 

@@ -129,3 +129,71 @@ def running(args: list[str], env: dict[str, str], log: Path, base: str | None = 
         yield process
     finally:
         stop(process)
+
+
+def procfile_web(env: dict[str, str], port: int, workers: int | None = None) -> list[str]:
+    """The Procfile's `web:` line as its runner executes it, bound to a local port (and a number of workers)."""
+    import re
+    import shlex
+
+    line = next(
+        text.partition(":")[2].strip()
+        for text in (ROOT / "Procfile").read_text().splitlines()
+        if text.partition(":")[0].strip() == "web"
+    )
+    words = [re.sub(r"\$\{?(\w+)\}?", lambda m: env.get(m.group(1), ""), w) for w in shlex.split(line)]
+    result, skip = [], False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in ("-b", "--bind", "-w", "--workers"):
+            skip = True
+        elif not word.startswith(("--bind=", "--workers=")):
+            result.append(word)
+    result += ["--bind", f"127.0.0.1:{port}"]
+    if workers is not None:
+        result += ["--workers", str(workers)]
+    return result
+
+
+def deploy(env: dict[str, str], folder: Path, capacity: int = 30) -> None:
+    """`clinicline db upgrade` and `clinicline clinics load` as an operator runs them."""
+    for args in (["db", "upgrade"], ["clinics", "load", str(clinics_file(folder, capacity))]):
+        done = subprocess.run(
+            ["clinicline", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+        )
+        assert done.returncode == 0, f"clinicline {' '.join(args)} failed:\n{done.stdout}{done.stderr}"
+
+
+def postgres_processes(data_dir: Path) -> list[int]:
+    """The postmaster of a cluster and every process it started (its backends and helpers)."""
+    postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == postmaster:
+            children.append(int(stat.parent.name))
+    return [postmaster, *children]
+
+
+@contextmanager
+def frozen(data_dir: Path):
+    """PostgreSQL hangs: SIGSTOP the postmaster and its backends; SIGCONT on leaving, whatever happened."""
+    stopped = []
+    try:
+        for pid in postgres_processes(data_dir):
+            try:
+                os.kill(pid, signal.SIGSTOP)
+                stopped.append(pid)
+            except ProcessLookupError:
+                pass
+        yield stopped
+    finally:
+        for pid in stopped:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
