@@ -175,3 +175,14 @@ def steady(
 ) -> Figures:
     """`clients` keep-alive patients, each texting back-to-back `requests_each` times (a closed loop)."""
     return asyncio.run(_steady(base, clients, requests_each, first, body))
+
+
+def text(base: str, sender: str, body: str, session=None) -> tuple[int, str, float]:
+    """One SMS webhook, synchronously: (status, reply TwiML, seconds)."""
+    import requests
+
+    start = time.monotonic()
+    response = (session or requests).post(
+        base + "/sms", data=_form(sender, body), timeout=TWILIO_WAIT_SECONDS
+    )
+    return response.status_code, response.text, time.monotonic() - start
