@@ -59,5 +59,7 @@ def _kill_after_commit(sessions: sessionmaker[Session], table: str) -> None:
 
     @event.listens_for(sessions, "after_commit")
     def _kill(session):
+        if session.in_nested_transaction():  # a savepoint released: the transaction goes on
+            return
         if session.info.pop("fault_kill", False):
             os.kill(os.getpid(), signal.SIGKILL)
