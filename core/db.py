@@ -38,6 +38,7 @@ STATEMENT_TIMEOUT_MS = 30_000  # outside a deadline: jobs and commands
 LOCK_TIMEOUT_MS = 10_000
 IDLE_IN_TRANSACTION_MS = 60_000  # a client that vanished mid-transaction releases its locks
 SQLITE_BUSY_MS = 30_000  # outside a deadline
+SQLITE_WRITER_LOCK = True  # the threads of a process take turns for SQLite's write lock (see _tune_sqlite)
 # The server-side check of COMMIT runs this much before the client gives up on it: a commit that passed
 # the check has that long to be acknowledged (see deadline()).
 COMMIT_MARGIN_SECONDS = 1.0
@@ -345,6 +346,28 @@ WATCHDOG = _Watchdog()
 
 
 def _tune_sqlite(engine: Engine) -> None:
+    # The threads of this process take turns for the write lock here, woken at once when it is free;
+    # SQLite's own busy handler polls with sleeps of up to 100 ms, so under a rush some threads lost the
+    # race again and again. Other processes still queue on SQLite's lock (busy_timeout).
+    writer = threading.Lock()
+    holders: set[int] = set()  # connection records whose transaction holds `writer`
+    holders_lock = threading.Lock()
+
+    def release(record) -> None:
+        with holders_lock:
+            if id(record) not in holders:
+                return
+            holders.discard(id(record))
+        writer.release()
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        release(record)
+
+    @event.listens_for(engine, "invalidate")
+    def _on_invalidate(_dbapi_connection, record, _exc):
+        release(record)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not the driver, decide when a transaction begins (see _on_begin).
@@ -363,6 +386,16 @@ def _tune_sqlite(engine: Engine) -> None:
         busy_ms = SQLITE_BUSY_MS if limit is None else int(limit.left() * 1000)
         if busy_ms <= 0:
             raise DeadlinePassed("deadline passed before the transaction began")
+        record = conn.connection._connection_record
+        with holders_lock:
+            held = id(record) in holders
+        if not SQLITE_WRITER_LOCK:
+            pass
+        elif not held and writer.acquire(timeout=busy_ms / 1000):
+            with holders_lock:
+                holders.add(id(record))
+        elif not held and limit is not None:
+            raise DeadlinePassed("deadline passed waiting for the database's write lock")
         conn.connection.dbapi_connection.execute(f"PRAGMA busy_timeout={busy_ms}")
         # BEGIN IMMEDIATE takes the write lock up front: two writers queue on the busy timeout instead
         # of both reading, then one failing with "database is locked" when it upgrades to write.
