@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -64,8 +64,12 @@ _deadline: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
 )
 
 
-class DeadlinePassed(TimeoutError):
-    """The work's deadline passed before the database answered."""
+class DeadlinePassed(OperationalError):
+    """The work's deadline passed before the database answered (a DBAPIError, so every route's
+    "database unavailable" answer covers it)."""
+
+    def __init__(self, message: str):
+        super().__init__(message, None, TimeoutError(message))
 
 
 @contextmanager
