@@ -193,4 +193,5 @@ class Dispatcher:
                 failures = 0
             except Exception:  # the database is down or slow: try again later, a little less often
                 failures += 1
-                log.warning("outbox dispatch failed (%s in a row)", failures, exc_info=failures == 1)
+                if failures in (1, 10) or failures % 100 == 0:  # say so, without flooding the log
+                    log.warning("outbox dispatch failed (%s in a row)", failures, exc_info=failures == 1)
