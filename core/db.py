@@ -172,7 +172,9 @@ def _deadlines_on_postgresql(engine: Engine) -> None:
         if record.info.pop("fresh", False):
             return
         try:  # a pooled connection may have died meanwhile: the pool then replaces it
+            WATCHDOG.busy(dbapi_connection, True)
             engine.dialect.do_ping(dbapi_connection)
+            WATCHDOG.busy(dbapi_connection, False)
         except Exception as exc:
             WATCHDOG.forget(dbapi_connection)
             raise DisconnectionError("pooled connection is dead") from exc
@@ -204,7 +206,7 @@ def _deadlines_on_postgresql(engine: Engine) -> None:
 
     @event.listens_for(engine, "commit")
     def _committing(conn):
-        WATCHDOG.busy(conn.connection.dbapi_connection, True)  # until checkin
+        WATCHDOG.busy(conn.connection.dbapi_connection, True, committing=True)  # until checkin
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
@@ -276,16 +278,19 @@ class _Watchdog:
         self.period = period
         self._watched: dict[int, tuple[object, Deadline, _Breaker | None]] = {}
         self._busy: dict[int, float] = {}  # connection -> when its statement (or commit) was sent
+        self._committing: set[int] = set()  # connections whose COMMIT was sent
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def busy(self, dbapi_connection, busy: bool) -> None:
+    def busy(self, dbapi_connection, busy: bool, committing: bool = False) -> None:
         key = id(dbapi_connection)
         with self._lock:
             if key not in self._watched:
                 return
             if busy:
                 self._busy[key] = time.monotonic()
+                if committing:
+                    self._committing.add(key)
             else:
                 self._busy.pop(key, None)
 
@@ -300,6 +305,7 @@ class _Watchdog:
         with self._lock:
             self._watched.pop(id(dbapi_connection), None)
             self._busy.pop(id(dbapi_connection), None)
+            self._committing.discard(id(dbapi_connection))
 
     def _loop(self) -> None:
         while True:
@@ -314,6 +320,7 @@ class _Watchdog:
                 for conn, _ in late:
                     self._watched.pop(id(conn), None)
                     self._busy.pop(id(conn), None)
+                    self._committing.discard(id(conn))
                 # A request's statement takes milliseconds: one unanswered this long means the server
                 # hangs, and the requests behind it should not each wait for their deadline to find out.
                 hanging = [
@@ -321,8 +328,21 @@ class _Watchdog:
                     for key, since in self._busy.items()
                     if now - since >= HANG_SECONDS and self._watched[key][2] is not None
                 ]
+                # Then the other requests stuck on that server are let go at once rather than at their
+                # deadlines, freeing their threads: those in a statement only (not in COMMIT), whose
+                # transaction the server rolls back when it sees the connection closed.
+                stuck = []
+                if hanging:
+                    for key in list(self._busy):
+                        conn, _, breaker = self._watched[key]
+                        if breaker in hanging and key not in self._committing:
+                            stuck.append(conn)
+                            self._watched.pop(key, None)
+                            self._busy.pop(key, None)
             for breaker in hanging:
                 breaker.trip()
+            for conn in stuck:
+                _shut(conn)
             for conn, breaker in late:
                 _shut(conn)
                 if breaker is not None:
@@ -341,7 +361,7 @@ def _shut(dbapi_connection) -> None:
             dup.shutdown(socket.SHUT_RDWR)
         finally:
             dup.close()
-        log.warning("database call past its deadline: connection shut")
+        log.warning("database call abandoned (deadline passed, or the server hangs): connection shut")
     except OSError:
         pass
 
