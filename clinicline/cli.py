@@ -96,11 +96,37 @@ def prepare_embedded(config: Config) -> list[str]:
     return loaded
 
 
+# The embedded server (waitress): its asynchronous core holds every open connection, idle keep-alive ones
+# cost nothing, and the threads run requests. Its default of 100 connections left a rush of patients
+# waiting past Twilio's 15 s; these hold 1,000 texts in 10 s and 200 patients racing for slots
+# (bench/serve_rush.py).
+SERVE_CONNECTION_LIMIT = 2000
+SERVE_BACKLOG = 2048
+SERVE_CHANNEL_TIMEOUT = 60  # seconds an idle keep-alive connection stays open
+
+
+def _raise_open_files(wanted: int) -> None:
+    """Allow as many open files as connections the server holds (within the hard limit)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
-def serve(host: str, port: int, threads: int) -> None:
+@click.option(
+    "--connection-limit",
+    default=SERVE_CONNECTION_LIMIT,
+    show_default=True,
+    type=int,
+    help="open connections held",
+)
+def serve(host: str, port: int, threads: int, connection_limit: int) -> None:
     """Run the server: SQLite file, in-process jobs, demo clinics on an empty database."""
     from waitress import serve as waitress_serve
 
@@ -126,7 +152,18 @@ def serve(host: str, port: int, threads: int) -> None:
     first_manager = first_manager_notice(config, f"{base}/staff/")
     click.echo(first_manager or prompts.render("staff_console_at", "en", url=f"{base}/staff/"))
     sys.stdout.flush()
-    waitress_serve(app, host=host, port=port, threads=threads, ident="clinicline")
+    _raise_open_files(connection_limit + 256)
+    waitress_serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="clinicline",
+        connection_limit=connection_limit,
+        backlog=SERVE_BACKLOG,
+        channel_timeout=SERVE_CHANNEL_TIMEOUT,
+        asyncore_use_poll=True,  # select() stops at 1,024 descriptors
+    )
 
 
 from clinicline.backup_cmd import backup_command, restore_command  # noqa: E402

@@ -1,34 +1,400 @@
-"""Engine and session factory; migrations applied through Alembic."""
+"""Engine and session factory, deadlines on every database call, migrations applied through Alembic.
+
+Deadlines. Code that must answer in time (a webhook) runs its transactions inside `with deadline(s):`.
+Then, on PostgreSQL: the pool waits at most the time left for a connection, each transaction's statements
+and lock waits are capped (SET LOCAL statement_timeout / lock_timeout), a watchdog thread shuts the
+socket of a connection still busy when the deadline passes (a frozen server cannot enforce its own
+timeouts), and a deferred check makes COMMIT itself fail once the deadline has passed on the server's
+clock: a commit that hangs until after the patient was given the degraded answer rolls back instead of
+committing later. On SQLite the busy timeout is the time left. Outside a deadline (jobs, commands) the
+connection defaults below apply: connect_timeout, statement_timeout, lock_timeout, pool_timeout.
+"""
 
 from __future__ import annotations
 
+import contextvars
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+CONNECT_TIMEOUT_SECONDS = 2  # PostgreSQL connect_timeout (a whole number of seconds, at least 2)
+POOL_TIMEOUT_SECONDS = 2  # waiting for a pooled connection
+STATEMENT_TIMEOUT_MS = 30_000  # outside a deadline: jobs and commands
+LOCK_TIMEOUT_MS = 10_000
+IDLE_IN_TRANSACTION_MS = 60_000  # a client that vanished mid-transaction releases its locks
+SQLITE_BUSY_MS = 30_000  # outside a deadline
+SQLITE_WRITER_LOCK = True  # the threads of a process take turns for SQLite's write lock (see _tune_sqlite)
+# The server-side check of COMMIT runs this much before the client gives up on it: a commit that passed
+# the check has that long to be acknowledged (see deadline()).
+COMMIT_MARGIN_SECONDS = 1.0
+SERVER_TIMEOUT_MARGIN_MS = 300
+HANG_SECONDS = 1.0  # a request's statement unanswered this long: the server hangs (see _Watchdog)
+PROBE_SECONDS = 1.0  # while the server hangs, how often one thread checks whether it answers again
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When the current piece of work must be done: monotonic for our waits, wall clock for the server's."""
+
+    monotonic: float
+    wall: float
+    gated: bool = True  # refused at once while the database is known to hang (see _Breaker)
+
+    def left(self) -> float:
+        return self.monotonic - time.monotonic()
+
+
+_deadline: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
+    "clinicline_deadline", default=None
+)
+
+
+class DeadlinePassed(OperationalError):
+    """The work's deadline passed before the database answered (a DBAPIError, so every route's
+    "database unavailable" answer covers it)."""
+
+    def __init__(self, message: str):
+        super().__init__(message, None, TimeoutError(message))
+
+
+@contextmanager
+def deadline(seconds: float, gated: bool = True) -> Iterator[Deadline]:
+    """Every database call inside this block ends within `seconds` (or raises); see the module docstring."""
+    current = _deadline.get()
+    mine = Deadline(time.monotonic() + seconds, time.time() + seconds, gated)
+    if current is not None and current.monotonic < mine.monotonic:
+        mine = current  # a nested deadline never extends the outer one
+    token = _deadline.set(mine)
+    try:
+        yield mine
+    finally:
+        _deadline.reset(token)
+
+
+def current_deadline() -> Deadline | None:
+    return _deadline.get()
+
 
 def make_engine(url: str, **kwargs) -> Engine:
-    """An engine; SQLite gets WAL, a busy timeout and writer-serialising transactions."""
+    """An engine; SQLite gets WAL, a busy timeout and writer-serialising transactions; PostgreSQL timeouts."""
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        engine = create_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_MS / 1000, "check_same_thread": False}, **kwargs
+        )
         _tune_sqlite(engine)
         return engine
-    # No pre-ping: a SELECT 1 at every checkout is one more round trip on every webhook. Connections are
-    # recycled before idle timeouts close them, and a webhook whose connection turns out dead is taken
-    # again once on a new one (core.sql.again_on_disconnect).
+    # Pre-ping is done by our checkout hook, after the watchdog is armed (SQLAlchemy's own would ping a
+    # frozen server before any hook runs, and wait forever). Connections are recycled before idle
+    # timeouts close them; a webhook whose connection still turns out dead is taken again once on a new
+    # one (core.sql.again_on_disconnect).
     kwargs.setdefault("pool_recycle", 1800)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
+    connect_args = kwargs.pop("connect_args", {})
+    connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
+    connect_args.setdefault(
+        "options",
+        f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS} "
+        f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}",
+    )
+    # Keepalives find a peer that vanished (a partition) on idle pooled connections.
+    connect_args.setdefault("keepalives", 1)
+    connect_args.setdefault("keepalives_idle", 10)
+    connect_args.setdefault("keepalives_interval", 2)
+    connect_args.setdefault("keepalives_count", 3)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    if engine.dialect.name == "postgresql":
+        _deadlines_on_postgresql(engine)
+    return engine
+
+
+_DEADLINE_SETUP = """
+CREATE TEMP TABLE IF NOT EXISTS clinicline_deadline (until timestamptz NOT NULL) ON COMMIT DELETE ROWS;
+CREATE OR REPLACE FUNCTION pg_temp.clinicline_deadline_check() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF clock_timestamp() > NEW.until THEN
+    RAISE EXCEPTION 'clinicline: the deadline passed before COMMIT' USING ERRCODE = '57014';
+  END IF;
+  RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS clinicline_deadline_check ON pg_temp.clinicline_deadline;
+CREATE CONSTRAINT TRIGGER clinicline_deadline_check AFTER INSERT ON pg_temp.clinicline_deadline
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION pg_temp.clinicline_deadline_check();
+"""
+
+
+def _deadlines_on_postgresql(engine: Engine) -> None:
+    breaker = _Breaker(engine)
+    engine.clinicline_breaker = breaker  # read by tests and /healthz-like checks
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context):
+        if type(context.original_exception).__name__ == "ConnectionTimeout":
+            breaker.trip()  # the server accepts connections and never answers: it hangs
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # A per-connection temporary table whose deferred trigger fails COMMIT after the deadline.
+        limit = _deadline.get()
+        if limit is not None:  # a server that froze since it accepted us must not hold this thread
+            WATCHDOG.watch(dbapi_connection, limit, breaker)
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        try:
+            dbapi_connection.execute(_DEADLINE_SETUP)
+        finally:
+            dbapi_connection.autocommit = autocommit
+            WATCHDOG.forget(dbapi_connection)
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        limit = _deadline.get()
+        if limit is not None:
+            if limit.left() <= 0:
+                raise DeadlinePassed("deadline passed before a database connection was free")
+            breaker.check(limit)
+            WATCHDOG.watch(dbapi_connection, limit, breaker)
+        if record.info.pop("fresh", False):
+            return
+        try:  # a pooled connection may have died meanwhile: the pool then replaces it
+            WATCHDOG.busy(dbapi_connection, True)
+            engine.dialect.do_ping(dbapi_connection)
+            WATCHDOG.busy(dbapi_connection, False)
+        except Exception as exc:
+            WATCHDOG.forget(dbapi_connection)
+            raise DisconnectionError("pooled connection is dead") from exc
+
+    @event.listens_for(engine, "connect")
+    def _fresh(_dbapi_connection, record):
+        record.info["fresh"] = True
+
+    @event.listens_for(engine, "do_connect")
+    def _connect_in_time(_dialect, _record, _cargs, _cparams):
+        # A connection attempt may take connect_timeout: start one only if that fits in the time left.
+        limit = _deadline.get()
+        if limit is not None:
+            breaker.check(limit)
+            if limit.left() < CONNECT_TIMEOUT_SECONDS:
+                raise DeadlinePassed("too little time left to open a database connection")
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, _record):
+        WATCHDOG.forget(dbapi_connection)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _busy(conn, _cursor, _statement, _parameters, _context, _executemany):
+        WATCHDOG.busy(conn.connection.dbapi_connection, True)
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _idle(conn, _cursor, _statement, _parameters, _context, _executemany):
+        WATCHDOG.busy(conn.connection.dbapi_connection, False)
+
+    @event.listens_for(engine, "commit")
+    def _committing(conn):
+        WATCHDOG.busy(conn.connection.dbapi_connection, True, committing=True)  # until checkin
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        limit = _deadline.get()
+        if limit is None:
+            return
+        left_ms = int(limit.left() * 1000)
+        if left_ms <= 0:
+            raise DeadlinePassed("deadline passed before the transaction began")
+        commit_by = limit.wall - COMMIT_MARGIN_SECONDS
+        # One round trip: cap this transaction's statements and lock waits, and arm the COMMIT check.
+        # The server's own timeouts fire a little before the watchdog, so a slow (not frozen) server
+        # cancels the statement cleanly and the connection stays usable.
+        server_ms = max(left_ms - SERVER_TIMEOUT_MARGIN_MS, 50)
+        conn.exec_driver_sql(
+            f"SET LOCAL statement_timeout = {server_ms}; "
+            f"SET LOCAL lock_timeout = {server_ms}; "
+            f"INSERT INTO pg_temp.clinicline_deadline VALUES (to_timestamp({commit_by:.3f}))"
+        )
+
+
+class _Breaker:
+    """Once a call found the server hanging, this process's requests stop waiting on it until it answers.
+
+    Without it every request would hold a thread for its whole deadline while the server is frozen, and
+    the requests queued behind them would wait past Twilio's patience. A single probe thread pings the
+    server (PROBE_SECONDS apart); its first answer closes the breaker.
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._lock = threading.Lock()
+        self.open = False
+
+    def trip(self) -> None:
+        with self._lock:
+            if self.open:
+                return
+            self.open = True
+        log.warning("database hangs: requests answer without it until it responds")
+        threading.Thread(target=self._probe, name="clinicline-db-probe", daemon=True).start()
+
+    def check(self, limit: Deadline) -> None:
+        if self.open and limit.gated:
+            raise DeadlinePassed("the database hangs: answering without it")
+
+    def _probe(self) -> None:
+        while True:
+            time.sleep(PROBE_SECONDS)
+            try:
+                with deadline(CONNECT_TIMEOUT_SECONDS + 1, gated=False), self.engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+            except Exception:  # still hanging or down: keep probing
+                continue
+            with self._lock:
+                self.open = False
+            log.warning("database answers again")
+            return
+
+
+class _Watchdog:
+    """Shuts the socket of a PostgreSQL connection still in use after its holder's deadline.
+
+    A server that hangs (SIGSTOP, a partition, a full disk) enforces none of its own timeouts; closing
+    our end makes the blocked call fail at once, and the server rolls back what it had not committed.
+    """
+
+    def __init__(self, period: float = 0.05):
+        self.period = period
+        self._watched: dict[int, tuple[object, Deadline, _Breaker | None]] = {}
+        self._busy: dict[int, float] = {}  # connection -> when its statement (or commit) was sent
+        self._committing: set[int] = set()  # connections whose COMMIT was sent
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def busy(self, dbapi_connection, busy: bool, committing: bool = False) -> None:
+        key = id(dbapi_connection)
+        with self._lock:
+            if key not in self._watched:
+                return
+            if busy:
+                self._busy[key] = time.monotonic()
+                if committing:
+                    self._committing.add(key)
+            else:
+                self._busy.pop(key, None)
+
+    def watch(self, dbapi_connection, limit: Deadline, breaker: _Breaker | None = None) -> None:
+        with self._lock:
+            self._watched[id(dbapi_connection)] = (dbapi_connection, limit, breaker)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="clinicline-db-watchdog", daemon=True)
+                self._thread.start()
+
+    def forget(self, dbapi_connection) -> None:
+        with self._lock:
+            self._watched.pop(id(dbapi_connection), None)
+            self._busy.pop(id(dbapi_connection), None)
+            self._committing.discard(id(dbapi_connection))
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(self.period)
+            now = time.monotonic()
+            with self._lock:
+                late = [
+                    (conn, breaker)
+                    for conn, limit, breaker in self._watched.values()
+                    if limit.monotonic <= now
+                ]
+                for conn, _ in late:
+                    self._watched.pop(id(conn), None)
+                    self._busy.pop(id(conn), None)
+                    self._committing.discard(id(conn))
+                # A request's statement takes milliseconds: one unanswered this long means the server
+                # hangs, and the requests behind it should not each wait for their deadline to find out.
+                hanging = [
+                    self._watched[key][2]
+                    for key, since in self._busy.items()
+                    if now - since >= HANG_SECONDS and self._watched[key][2] is not None
+                ]
+                # Then the other requests stuck on that server are let go at once rather than at their
+                # deadlines, freeing their threads: those in a statement only (not in COMMIT), whose
+                # transaction the server rolls back when it sees the connection closed.
+                stuck = []
+                if hanging:
+                    for key in list(self._busy):
+                        conn, _, breaker = self._watched[key]
+                        if breaker in hanging and key not in self._committing:
+                            stuck.append(conn)
+                            self._watched.pop(key, None)
+                            self._busy.pop(key, None)
+            for breaker in hanging:
+                breaker.trip()
+            for conn in stuck:
+                _shut(conn)
+            for conn, breaker in late:
+                _shut(conn)
+                if breaker is not None:
+                    breaker.trip()
+
+
+def _shut(dbapi_connection) -> None:
+    """Close our end of a connection's socket (the pool then throws the connection away)."""
+    try:
+        fd = dbapi_connection.pgconn.socket
+    except Exception:  # already closed
+        return
+    try:
+        dup = socket.socket(fileno=os.dup(fd))
+        try:
+            dup.shutdown(socket.SHUT_RDWR)
+        finally:
+            dup.close()
+        log.warning("database call abandoned (deadline passed, or the server hangs): connection shut")
+    except OSError:
+        pass
+
+
+WATCHDOG = _Watchdog()
 
 
 def _tune_sqlite(engine: Engine) -> None:
+    # The threads of this process take turns for the write lock here, woken at once when it is free;
+    # SQLite's own busy handler polls with sleeps of up to 100 ms, so under a rush some threads lost the
+    # race again and again. Other processes still queue on SQLite's lock (busy_timeout).
+    writer = threading.Lock()
+    holders: set[int] = set()  # connection records whose transaction holds `writer`
+    holders_lock = threading.Lock()
+
+    def release(record) -> None:
+        with holders_lock:
+            if id(record) not in holders:
+                return
+            holders.discard(id(record))
+        writer.release()
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        release(record)
+
+    @event.listens_for(engine, "invalidate")
+    def _on_invalidate(_dbapi_connection, record, _exc):
+        release(record)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not the driver, decide when a transaction begins (see _on_begin).
@@ -37,11 +403,27 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
+        # Inside a deadline, waiting for the write lock may take only the time left.
+        limit = _deadline.get()
+        busy_ms = SQLITE_BUSY_MS if limit is None else int(limit.left() * 1000)
+        if busy_ms <= 0:
+            raise DeadlinePassed("deadline passed before the transaction began")
+        record = conn.connection._connection_record
+        with holders_lock:
+            held = id(record) in holders
+        if not SQLITE_WRITER_LOCK:
+            pass
+        elif not held and writer.acquire(timeout=busy_ms / 1000):
+            with holders_lock:
+                holders.add(id(record))
+        elif not held and limit is not None:
+            raise DeadlinePassed("deadline passed waiting for the database's write lock")
+        conn.connection.dbapi_connection.execute(f"PRAGMA busy_timeout={busy_ms}")
         # BEGIN IMMEDIATE takes the write lock up front: two writers queue on the busy timeout instead
         # of both reading, then one failing with "database is locked" when it upgrades to write.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -72,10 +454,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
-def ping(engine: Engine) -> bool:
-    """Whether the database answers."""
+def ping(engine: Engine, seconds: float = CONNECT_TIMEOUT_SECONDS + 1) -> bool:
+    """Whether the database answers within `seconds`."""
     try:
-        with engine.connect() as conn:
+        with deadline(seconds, gated=False), engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         return True
     except Exception:  # any failure means "not healthy"; the caller reports it

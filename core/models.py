@@ -544,3 +544,21 @@ class InboxMessage(Base):
     outbound_message_id: Mapped[int | None] = mapped_column(Integer)  # the SMS row that carries an answer
 
     thread: Mapped[InboxThread] = relationship(back_populates="messages")
+
+
+class OutboxJob(Base):
+    """A job a transaction caused, written in that transaction; a dispatcher hands it to the queue when due."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "done_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(120))  # dotted path of a function in core.jobs.tasks
+    args: Mapped[list] = mapped_column(JSON, default=list)  # ids only
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Handed to the queue at (wall clock); a row handed long ago and never done is handed again.
+    handed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(String(200))

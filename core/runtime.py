@@ -39,4 +39,27 @@ class Runtime:
 def build_runtime(config: Config, clock: Callable[[], dt.datetime] = utcnow) -> Runtime:
     """A runtime on the configured database, without a job queue yet."""
     engine = make_engine(config.database_url)
-    return Runtime(config=config, engine=engine, session_factory=make_session_factory(engine), clock=clock)
+    sessions = make_session_factory(engine)
+    if config.fault_kill_after_commit:
+        _kill_after_commit(sessions, config.fault_kill_after_commit)
+    return Runtime(config=config, engine=engine, session_factory=sessions, clock=clock)
+
+
+def _kill_after_commit(sessions: sessionmaker[Session], table: str) -> None:
+    """Fault injection (tests/faults): die by SIGKILL right after committing an insert into `table`."""
+    import os
+    import signal
+
+    from sqlalchemy import event
+
+    @event.listens_for(sessions, "after_flush")
+    def _mark(session, _context):
+        if any(getattr(obj, "__tablename__", None) == table for obj in session.new):
+            session.info["fault_kill"] = True
+
+    @event.listens_for(sessions, "after_commit")
+    def _kill(session):
+        if session.in_nested_transaction():  # a savepoint released: the transaction goes on
+            return
+        if session.info.pop("fault_kill", False):
+            os.kill(os.getpid(), signal.SIGKILL)

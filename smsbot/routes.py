@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.dialog import run_turn
 from core.dialog.types import Inbound, Outcome
-from core.jobs import enqueue_effects
+from core.jobs import outbox
 from core.replay import claim_event, remember_response
 from core.services import audit
 from core.services.clinics import clinic_for_number
@@ -65,6 +65,8 @@ def inbound_sms() -> Response:
             body, outcome = _turn(session, rt, to, phone, inbound)
             if key:
                 remember_response(session, key, body)
+            if outcome is not None:  # the turn's jobs commit with it (core/jobs/outbox.py)
+                outbox.add_effects(session, outcome.effects, rt.now())
         return body, outcome
 
     try:
@@ -76,8 +78,8 @@ def inbound_sms() -> Response:
     except Exception:  # a patient must get an answer even when a turn breaks; the log keeps the error
         log.exception("SMS turn failed")
         return _xml(twiml(bilingual("sms_fallback")))
-    if outcome is not None:
-        enqueue_effects(rt, outcome.effects)
+    if outcome is not None and outcome.effects:
+        outbox.kick(rt)  # wake the dispatcher: the rows are committed
     return _xml(body)
 
 

@@ -15,9 +15,8 @@ from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalErr
 from werkzeug.exceptions import HTTPException
 
 import prompts
-from core.dialog.types import Effect
 from core.errors import AlreadyInQueue, DomainError, NoOneWaiting, QueueFull, WalkinNotOpen
-from core.jobs import enqueue_effects
+from core.jobs import outbox
 from core.models import Appointment, CallbackRequest, Clinic, StaffAccount, WalkinTicket
 from core.services import accounts, audit, board, booking, inbox, notifications, walkin
 from core.services.patients import get_or_create_patient, mask_phone, try_normalize_phone
@@ -264,14 +263,14 @@ def day(clinic_id: str):
 
 
 def act(clinic_id: str, action, role: str = "reception", back: str = "staff.day", **back_args) -> object:
-    """Run one console action in its own transaction, then enqueue its jobs; errors become a notice."""
+    """Run one console action and write its jobs in one transaction; errors become a notice."""
     rt = runtime()
-    jobs: list[tuple] = []
     notice = "done"
     try:
         with rt.session_factory.begin() as s:
             clinic = clinic_or_404(s, clinic_id, role)
             jobs = action(s, clinic, rt.now(), current_user.actor) or []
+            outbox.add_jobs(s, jobs, rt.now())  # the action's jobs commit with it
     except NoOneWaiting:
         notice = "no_one_waiting"
     except QueueFull:
@@ -286,7 +285,7 @@ def act(clinic_id: str, action, role: str = "reception", back: str = "staff.day"
         notice = "thread_closed"
     except DomainError:
         notice = "not_possible"
-    enqueue_effects(rt, [Effect(job, tuple(args)) for job, *args in jobs])
+    outbox.kick(rt)
     return redirect(url_for(back, clinic_id=clinic_id, notice=notice, **back_args))
 
 

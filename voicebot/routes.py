@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 import core.dialog as dialog
 from core.dialog import hangup
 from core.dialog.types import Inbound, Outcome, Reply
-from core.jobs import enqueue_effects
+from core.jobs import outbox
 from core.models import Appointment, AppointmentStatus, CallRecord, TicketStatus, WalkinTicket
 from core.replay import claim_event, remember_response
 from core.services.clinics import clinic_by_id, clinic_for_number
@@ -87,7 +87,7 @@ def _run(session, call: CallContext, inbound: Inbound, step: int) -> tuple[str, 
 
 
 def _answer(key: str, respond) -> Response:
-    """One transaction: claim the event, `respond(session) -> (TwiML, outcome)`, keep the answer; then effects.
+    """One transaction: claim the event, `respond(session) -> (TwiML, outcome)`, keep the answer and its jobs.
 
     A retried event gets the TwiML it got the first time, and nothing is done twice.
     """
@@ -100,11 +100,13 @@ def _answer(key: str, respond) -> Response:
                 return replay, None
             body, outcome = respond(session)
             remember_response(session, key, body)
+            if outcome is not None:  # the turn's jobs commit with it (core/jobs/outbox.py)
+                outbox.add_effects(session, outcome.effects, rt.now())
         return body, outcome
 
     body, outcome = again_on_disconnect(attempt)
-    if outcome is not None:
-        enqueue_effects(rt, outcome.effects)
+    if outcome is not None and outcome.effects:
+        outbox.kick(rt)  # wake the dispatcher: the rows are committed
     return twiml(body)
 
 

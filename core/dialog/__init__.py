@@ -5,8 +5,8 @@ run_turn(session, channel=…, …) -> Outcome   one webhook's turn: load the co
 prime(session, channel=…, flow=…, …)         a job puts a conversation into a flow before it sends
 
 The route owns the transaction: it claims the event (core.replay), resolves the clinic, calls run_turn,
-renders the reply, remembers the rendered answer, commits, and only then hands the outcome's effects to
-core.jobs.enqueue_effects.
+renders the reply, remembers the rendered answer, writes the outcome's effects as outbox rows
+(core.jobs.outbox) and commits; then it wakes the dispatcher.
 """
 
 from __future__ import annotations

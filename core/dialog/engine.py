@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from core.dialog import heard as hearing
+from core.dialog import recall
 from core.dialog.heard import Heard
 from core.dialog.inbox import hand_to_staff
 from core.dialog.inbox import relay as inbox_relay
@@ -346,6 +347,7 @@ def advance(state: dict, inbound: Inbound, ctx: Context) -> Outcome:
     reply = _turn(turn, expired)
     if ctx.channel == "voice" and state.get("slow"):
         reply = replace(reply, slow=True)
+    recall.remember(turn, reply)  # a booking told again if its answer is repeated (core/dialog/recall.py)
     if ctx.channel == "voice" and reply.expects and not reply.ends:
         if not state.get("quiet"):  # "*" after a silence repeats the question, not "are you there?"
             state["last"] = _reply_to_json(reply)
@@ -418,6 +420,9 @@ def _turn(t: Turn, expired: bool) -> Reply:
                 return t.ask("check", data={"q": name, "a": answer, "d": t.data})
             t.state["n"] = 0
             return q.act(t, answer)
+    recalled = recall.answer(t, h)
+    if recalled is not None:
+        return recalled
     start = STARTERS.get(h.intent)
     if start is not None:
         t.state["n"] = 0

@@ -30,6 +30,7 @@ import uuid
 from sqlalchemy import select, update
 
 from core.config import Config
+from core.jobs import outbox
 from core.jobs.sender import PermanentSendError, Sender, SendError, TransientSendError
 from core.models import Appointment, Clinic, OutboundMessage, Patient, utcnow
 from core.runtime import Runtime
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = 120  # longer than one attempt can take (two HTTP calls of at most 10 s each)
 CLOCK_SKEW = dt.timedelta(minutes=5)  # Twilio's clock against ours, for "created since that attempt"
 REMINDER_CONTEXT_HOURS = 36
+SEND = "core.jobs.tasks.send_message"
 
 
 def lease(runtime: Runtime) -> dt.timedelta:
@@ -115,6 +117,7 @@ def _claim(runtime: Runtime, message_id: int) -> tuple[str, dict | None]:
             if window > now:  # picked up late, at night: wait for the morning
                 message.status = "pending"
                 message.send_after = window
+                outbox.add(session, SEND, message.id, now=now, at=window)
                 return "postponed", {"at": window}
         if message.kind == "sms" and not message.body:
             message.body = notifications.render_body(session, message, now)
@@ -190,9 +193,6 @@ def _ask_twilio(sender: Sender, attempt: dict) -> str:
 def send_message(runtime: Runtime, message_id: int) -> str:
     """Send one stored message (idempotent); returns what became of it."""
     outcome, attempt = _claim(runtime, message_id)
-    if outcome == "postponed":
-        runtime.jobs.enqueue("core.jobs.tasks.send_message", message_id, at=attempt["at"])
-        return outcome
     if outcome != "go":
         return outcome
     token = attempt["token"]
@@ -216,7 +216,6 @@ def send_message(runtime: Runtime, message_id: int) -> str:
 def _after_error(runtime: Runtime, message_id: int, token: str, exc: SendError) -> str:
     now = runtime.now()
     code = str(exc.code) if exc.code is not None else None
-    follow_up = None
     with runtime.session_factory.begin() as session:
         message = session.get(OutboundMessage, message_id, with_for_update=True)
         if message is None or message.attempt_token != token:
@@ -227,18 +226,16 @@ def _after_error(runtime: Runtime, message_id: int, token: str, exc: SendError) 
         if isinstance(exc, TransientSendError) and message.attempts < notifications.MAX_ATTEMPTS:
             message.status = "pending"
             message.send_after = now + notifications.retry_delay(message.attempts)
-            retry_at = message.send_after
+            outbox.add(session, SEND, message_id, now=now, at=message.send_after)
             outcome = "retry"
         else:
             message.status = "failed"
-            retry_at = None
             outcome = "failed"
             if isinstance(exc, PermanentSendError):
                 follow = notifications.apply_permanent_error(session, message, code, now)
-                follow_up = follow.id if follow is not None and follow.status == "pending" else None
+                if follow is not None and follow.status == "pending":
+                    session.flush()
+                    outbox.add(session, SEND, follow.id, now=now)
     log.info("message %s: %s (%s)", message_id, outcome, exc)
-    if retry_at is not None:
-        runtime.jobs.enqueue("core.jobs.tasks.send_message", message_id, at=retry_at)
-    if follow_up is not None:
-        runtime.jobs.enqueue("core.jobs.tasks.send_message", follow_up)
+    outbox.kick(runtime)
     return outcome

@@ -16,6 +16,7 @@ import threading
 import time
 from collections import deque
 
+from core.jobs import outbox
 from core.jobs.context import using
 from core.runtime import Runtime
 
@@ -26,6 +27,7 @@ TICK = "core.jobs.tasks.tick"
 TICK_SECONDS = 60
 RETRY_SECONDS = (10, 60, 300)  # a job that raised (database down…) runs again after these delays
 JOB_TIMEOUT_SECONDS = 120
+REDIS_TIMEOUT_SECONDS = 2.0  # connect and each command; a hanging Redis costs the dispatcher this, once
 
 
 def resolve(path: str):
@@ -39,6 +41,7 @@ class InProcessQueue:
 
     def __init__(self, runtime: Runtime, background: bool = True, tick_seconds: float = TICK_SECONDS):
         self.runtime = runtime
+        self.dispatcher = None  # the outbox's thread, started with the others
         self.tick_seconds = tick_seconds
         self._ready: deque[tuple[str, tuple, int]] = deque()
         self._timed: list[tuple[dt.datetime, int, str, tuple, int]] = []
@@ -53,6 +56,7 @@ class InProcessQueue:
             ]
             for thread in self._threads:
                 thread.start()
+            self.dispatcher = outbox.Dispatcher(runtime)
 
     def enqueue(self, path: str, *args, at: dt.datetime | None = None, _failures: int = 0) -> None:
         """Run the job soon, or at `at` (an aware instant on the runtime's clock)."""
@@ -70,14 +74,21 @@ class InProcessQueue:
             return len(self._ready) + len(self._timed)
 
     def drain(self, include_timed: bool = True, limit: int = 10_000) -> int:
-        """Run every ready job (and timed jobs now due on the runtime's clock) here, in order; returns how many."""
+        """Run every ready job and due outbox row (and timed ones now due on the runtime's clock) here, in order.
+
+        Returns how many jobs ran.
+        """
         done = 0
         while done < limit:
             with self._wake:
                 if include_timed:
                     self._release_due()
+                empty = not self._ready
+            if empty and not outbox.dispatch(self.runtime, include_timed=include_timed):
+                return done
+            with self._wake:
                 if not self._ready:
-                    return done
+                    continue
                 job = self._ready.popleft()
             self._run(*job)
             done += 1
@@ -85,6 +96,9 @@ class InProcessQueue:
 
     def stop(self) -> None:
         """Stop the threads after the job in hand."""
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
+            self.dispatcher = None
         with self._wake:
             self._stopping = True
             self._wake.notify_all()
@@ -134,14 +148,24 @@ class InProcessQueue:
 
 
 class RQQueue:
-    """Jobs on Redis for `rq worker --with-scheduler clinicline`; failed jobs retry with backoff."""
+    """Jobs on Redis for `rq worker --with-scheduler clinicline`; failed jobs retry with backoff.
 
-    def __init__(self, redis_url: str, name: str = QUEUE_NAME):
+    Every Redis call has a deadline (REDIS_TIMEOUT_SECONDS): a hanging Redis delays the outbox's
+    dispatcher, never a webhook (webhooks write outbox rows and do not talk to Redis).
+    """
+
+    def __init__(self, redis_url: str, name: str = QUEUE_NAME, runtime: Runtime | None = None):
         from redis import Redis
         from rq import Queue
 
-        self.connection = Redis.from_url(redis_url)
+        self.connection = Redis.from_url(
+            redis_url,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            health_check_interval=30,
+        )
         self.queue = Queue(name, connection=self.connection)
+        self.dispatcher = outbox.Dispatcher(runtime) if runtime is not None else None
 
     def enqueue(self, path: str, *args, at: dt.datetime | None = None):
         """Put the job on the queue, or in rq's scheduled registry until `at`."""
@@ -155,14 +179,17 @@ class RQQueue:
         return self.queue.enqueue_at(at, path, *args, **options)
 
     def stop(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
+            self.dispatcher = None
         self.connection.close()
 
 
 def attach_queue(runtime: Runtime, background: bool | None = None) -> None:
     """Give the runtime its job queue: rq with REDIS_URL, else in-process (threads unless testing)."""
-    if runtime.config.redis_url:
-        runtime.jobs = RQQueue(runtime.config.redis_url)
-        return
     if background is None:
         background = not runtime.config.testing
+    if runtime.config.redis_url:
+        runtime.jobs = RQQueue(runtime.config.redis_url, runtime=runtime if background else None)
+        return
     runtime.jobs = InProcessQueue(runtime, background=background)

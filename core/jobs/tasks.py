@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, or_, select
 
 from core import snapshot, spool
 from core.federation import discover
-from core.jobs import delivery
+from core.jobs import delivery, outbox
 from core.jobs.context import current_runtime
 from core.models import Clinic, Conversation, OutboundMessage, ProcessedEvent, Slot, utcnow
 from core.services import booking, clinics, notifications
@@ -38,15 +38,20 @@ def send_confirmation(appointment_id: int, reason: str) -> str | None:
 
 
 def schedule_reminders(appointment_id: int) -> list[int]:
-    """Plan an appointment's reminders and enqueue each for its time."""
+    """Plan an appointment's reminders (once per appointment), each sent by an outbox row due at its time.
+
+    Running this twice plans nothing twice (dedupe keys) and at most adds a second row that finds the
+    message already sent (core.jobs.delivery sends a message at most once).
+    """
     runtime = current_runtime()
+    now = runtime.now()
     with runtime.session_factory.begin() as session:
-        planned = [
-            (m.id, m.send_after) for m in notifications.plan_reminders(session, appointment_id, runtime.now())
-        ]
-    for message_id, at in planned:
-        runtime.jobs.enqueue(SEND, message_id, at=at)
-    return [message_id for message_id, _ in planned]
+        planned = notifications.plan_reminders(session, appointment_id, now)
+        for message in planned:
+            outbox.add(session, SEND, message.id, now=now, at=message.send_after)
+        planned_ids = [message.id for message in planned]
+    outbox.kick(runtime)
+    return planned_ids
 
 
 def check_queue_notices(clinic_id: str) -> list[int]:
@@ -117,6 +122,8 @@ def tick() -> dict[str, int]:
     runtime = current_runtime()
     now = runtime.now()
     replayed = spool.replay(runtime, wait=False).done  # the database answers: what the spool kept goes first
+    # The outbox too: on rq the clock process runs this, so due rows never wait for a web process.
+    handed = outbox.dispatch(runtime)
     due = due_message_ids(runtime)
     for message_id in due:
         runtime.jobs.enqueue(SEND, message_id)
@@ -128,6 +135,7 @@ def tick() -> dict[str, int]:
     runtime.jobs.enqueue(discover.POLL_JOB)  # the neighbours' availability, off the tick's own thread of work
     snapshot.refresh(runtime)  # the local copy read while the database is gone
     return {
+        "outbox": handed,
         "messages": len(due),
         "notices": notices,
         "holds_released": released,

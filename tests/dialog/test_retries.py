@@ -17,7 +17,7 @@ def render(reply) -> str:
 
 
 def test_the_same_message_delivered_twice_at_once_acts_once_and_answers_the_same(any_runtime):
-    any_runtime.jobs = RecordingQueue()
+    any_runtime.jobs = RecordingQueue(any_runtime)
     barrier = threading.Barrier(4)
     answers: list[str] = []
     errors: list[BaseException] = []

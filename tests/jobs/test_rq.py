@@ -13,10 +13,12 @@ import pytest
 from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.registry import ScheduledJobRegistry
+from sqlalchemy import select
 
-from core.jobs import QUEUE_NAME, RQQueue, attach_queue, delivery
+from core.jobs import QUEUE_NAME, RQQueue, attach_queue, delivery, outbox
 from core.jobs.context import using
-from core.models import utcnow
+from core.jobs.tasks import SEND
+from core.models import OutboxJob, utcnow
 from core.services import notifications
 from tests.conftest import make_runtime
 from tests.jobs.conftest import WEDNESDAY, book_for, messages, twilio_settings
@@ -40,6 +42,13 @@ def rq_runtime(sqlite_url, clock, tmp_path, fake_twilio, redis_url, **extra):
     )
     attach_queue(runtime)
     return runtime
+
+
+def outbox_rows(runtime, done: bool) -> list[OutboxJob]:
+    """The outbox rows, done or not yet done."""
+    with runtime.session_factory() as s:
+        done_at = OutboxJob.done_at.is_not(None) if done else OutboxJob.done_at.is_(None)
+        return list(s.scalars(select(OutboxJob).where(done_at).order_by(OutboxJob.id)))
 
 
 def kill_worker(pid: int) -> None:
@@ -76,9 +85,15 @@ def test_with_redis_jobs_go_to_rq_and_a_burst_worker_sends_them(
         (sms,) = fake_twilio.messages_to(ANNA)
         assert "RDV confirmé" in sms["body"]
         (reminder,) = messages(runtime, purpose="reminder")
-        registry = ScheduledJobRegistry(QUEUE_NAME, connection=redis)
-        (job_id,) = registry.get_job_ids()
-        assert registry.get_scheduled_time(job_id) == reminder.send_after
+        assert ScheduledJobRegistry(QUEUE_NAME, connection=redis).get_job_ids() == []
+        (row,) = outbox_rows(runtime, done=False)  # the reminder waits in the database, not in Redis
+        assert (row.job, row.args, row.due_at) == (SEND, [reminder.id], reminder.send_after)
+        assert outbox.dispatch(runtime) == 0  # not yet due
+        clock.current = reminder.send_after
+        assert outbox.dispatch(runtime) == 1
+        work(runtime, redis)
+        assert messages(runtime, purpose="reminder")[0].status == "sent"
+        assert outbox_rows(runtime, done=False) == []
     finally:
         runtime.dispose()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from core.models import OutboxJob
 from tests.conftest import make_runtime
 
 TOKEN = "test-token"
@@ -13,13 +16,27 @@ JOHN = "+15145559876"
 
 
 class RecordingQueue:
-    """A job queue that only remembers what was enqueued (the jobs have their own tests)."""
+    """A job queue that runs nothing: it lists what was enqueued and what the outbox holds (jobs have their own tests)."""
 
-    def __init__(self):
-        self.jobs: list[tuple[str, tuple, object]] = []
+    def __init__(self, runtime=None):
+        self.runtime = runtime
+        self.enqueued: list[tuple[str, tuple, object]] = []
 
     def enqueue(self, path: str, *args, at=None) -> None:
-        self.jobs.append((path, args, at))
+        self.enqueued.append((path, args, at))
+
+    @property
+    def jobs(self) -> list[tuple[str, tuple, object]]:
+        """(path, args, at) of the jobs asked for: enqueued directly, or written in the outbox by a commit."""
+        written = []
+        if self.runtime is not None:
+            with self.runtime.session_factory() as session:
+                rows = session.scalars(select(OutboxJob).order_by(OutboxJob.id))
+                written = [
+                    (row.job, tuple(row.args), row.due_at if row.due_at > row.created_at else None)
+                    for row in rows
+                ]
+        return self.enqueued + written
 
     def paths(self) -> list[str]:
         return [path for path, _args, _at in self.jobs]
@@ -31,5 +48,5 @@ class RecordingQueue:
 def signed_runtime(url: str, clock, tmp_path):
     """The demo clinics, webhooks signed with TOKEN, jobs recorded instead of run."""
     rt = make_runtime(url, clock, tmp_path, twilio_auth_token=TOKEN)
-    rt.jobs = RecordingQueue()
+    rt.jobs = RecordingQueue(rt)
     return rt

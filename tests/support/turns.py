@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from core.dialog import run_turn
 from core.dialog.types import Inbound, Outcome, Reply
-from core.jobs import enqueue_effects
+from core.jobs import outbox
 from core.replay import claim_event, remember_response
 from core.services.clinics import clinic_by_id
 
@@ -49,5 +49,6 @@ def take_turn(
         text = render(outcome.reply)
         if event_key:
             remember_response(session, event_key, text)
-    enqueue_effects(runtime, outcome.effects)
+        outbox.add_effects(session, outcome.effects, runtime.now())
+    outbox.kick(runtime)
     return text, outcome

@@ -1,7 +1,7 @@
 """federation: neighbours' feeds and what was read from them, patients' postal areas, read-API tokens
 
 Revision ID: 0006_federation
-Revises: 0004_staff_accounts
+Revises: 0005_outbox
 Create Date: 2026-12-02 14:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_federation"
-down_revision = "0004_staff_accounts"
+down_revision = "0005_outbox"
 branch_labels = None
 depends_on = None
 

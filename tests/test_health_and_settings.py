@@ -1,0 +1,73 @@
+"""/healthz answers in bounded time and reports the database and the job queue apart; SECRET_KEY is safe;
+a transaction that outlives its deadline rolls back, even at COMMIT."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+import clinicline.app as app_module
+from clinicline.app import create_app
+from core.config import Config, UnsafeSettings, secret_key_of
+from core.db import COMMIT_MARGIN_SECONDS, deadline, make_engine, make_session_factory
+from tests.support.servers import free_port
+
+
+def test_healthz_reports_a_dead_job_queue_beside_a_healthy_database(runtime):
+    runtime.config = runtime.config.with_(redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    runtime.jobs = object()  # the queue itself is not used by /healthz
+    client = create_app(runtime=runtime).test_client()
+    response = client.get("/healthz")
+    assert response.status_code == 200  # patients are still answered: jobs wait in the outbox
+    assert response.get_json() == {"status": "degraded", "database": "ok", "jobs": "rq", "job_queue": "down"}
+
+
+def test_healthz_answers_within_two_seconds_when_the_database_hangs(runtime, monkeypatch):
+    monkeypatch.setattr(app_module, "ping", lambda engine: time.sleep(30))
+    client = create_app(runtime=runtime).test_client()
+    for _ in range(3):  # a hanging probe is not started again, and nobody waits on it
+        start = time.monotonic()
+        response = client.get("/healthz")
+        assert time.monotonic() - start < 2
+        assert response.status_code == 503 and response.get_json()["database"] == "timeout"
+
+
+def test_without_secret_key_every_process_of_an_instance_shares_one_kept_key(tmp_path):
+    config = Config.from_env({"CLINICLINE_INSTANCE": str(tmp_path)})
+    first, second = secret_key_of(config), secret_key_of(config)
+    assert first == second and len(first) >= 40
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+    assert secret_key_of(config.with_(secret_key="set-by-operator")) == "set-by-operator"
+
+
+def test_a_key_file_others_can_read_refuses_to_start_and_says_why(tmp_path):
+    config = Config.from_env({"CLINICLINE_INSTANCE": str(tmp_path)})
+    secret_key_of(config)
+    os.chmod(tmp_path / "secret_key", 0o644)
+    with pytest.raises(UnsafeSettings, match="chmod 600"):
+        secret_key_of(config)
+
+
+def test_a_commit_that_arrives_after_the_deadline_rolls_back(postgres_admin_url):
+    from tests.conftest import _fresh_postgres_database
+
+    engine = make_engine(_fresh_postgres_database(postgres_admin_url))
+    sessions = make_session_factory(engine)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE told (patient int)"))
+        with pytest.raises(DBAPIError, match="deadline"):
+            with deadline(COMMIT_MARGIN_SECONDS + 2.0), sessions.begin() as s:
+                s.execute(text("INSERT INTO told VALUES (1)"))
+                time.sleep(2.3)  # past the server's COMMIT check, before our own deadline
+        with deadline(5), sessions.begin() as s:
+            s.execute(text("INSERT INTO told VALUES (2)"))  # in time: kept
+        with sessions() as s:
+            assert s.scalars(text("SELECT patient FROM told")).all() == [2]
+    finally:
+        engine.dispose()
