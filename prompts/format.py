@@ -89,3 +89,12 @@ def people_ahead(count: int, lang: str) -> str:
     """'personne avant vous' / '1 person ahead of you' / '4 people ahead of you'."""
     key = "ahead_none" if count <= 0 else "ahead_one" if count == 1 else "ahead_many"
     return render(key, lang, count=count)
+
+
+def phone_for_eye(number: str | None) -> str:
+    """A North American number written for a text ('514-555-0199'); any other number as given."""
+    if not number:
+        return ""
+    if number.startswith("+1") and len(number) == 12:
+        return f"{number[2:5]}-{number[5:8]}-{number[8:]}"
+    return number

@@ -23,7 +23,7 @@ from core.snapshot import Snapshot, load
 from core.spool import spool_for, wake_replayer
 from core.timeutil import to_local
 from prompts import render
-from prompts.format import format_time, format_when
+from prompts.format import format_time, format_when, phone_for_eye
 from smsbot.reply import bilingual, twiml
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,11 @@ def answer(runtime, form, text: str) -> str:
         )
         wake_replayer(runtime)
         return _said(f"{kind}_recorded", render(f"degraded_{kind}_recorded", lang, CHANNEL))
-    return _said("apology", bilingual("sms_fallback"))
+    apology = bilingual("sms_fallback")
+    if clinic and clinic[1].get("phone"):  # the snapshot knows the clinic: its number too
+        number = phone_for_eye(clinic[1]["phone"])
+        apology += "\n" + render("degraded_clinic_phone", lang, CHANNEL, phone=number)
+    return _said("apology", apology)
 
 
 def fallback(runtime, form, text: str) -> str:

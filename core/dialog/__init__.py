@@ -23,6 +23,7 @@ from core.dialog.engine import advance
 from core.dialog.store import prime
 from core.dialog.types import Context, Inbound, Outcome, Reply, Say
 from core.models import Clinic
+from prompts.format import phone_for_eye
 
 __all__ = ["advance", "prime", "run_turn"]
 
@@ -86,8 +87,8 @@ def _apology(state: dict, clinic: Clinic, channel: str) -> Outcome:
     """Something broke: say sorry with the clinic's number and start afresh next time."""
     lang = state.get("lang") or clinic.default_lang or "fr"
     number = clinic.phone or ""
-    if channel == "sms" and number.startswith("+1") and len(number) == 12:
-        number = f"{number[2:5]}-{number[5:8]}-{number[8:]}"
+    if channel == "sms":
+        number = phone_for_eye(number)
     fresh = store.fresh_state()
     fresh["lang"] = lang
     reply = Reply(says=[Say("sorry_error", {"phone": number})], lang=lang, ends=channel == "voice")

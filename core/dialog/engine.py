@@ -24,6 +24,7 @@ from core.models import Patient
 from core.services import audit, patients
 from core.services.clinics import local_now
 from prompts import catalog, render
+from prompts.format import phone_for_eye
 
 LANGS = ("fr", "en")
 LOW_CONFIDENCE = 0.5
@@ -201,11 +202,7 @@ class Turn:
         """SMS: 514-555-0199; voice: E.164, which the voice adapter reads out digit by digit."""
         if not number:
             return ""
-        if self.voice:
-            return number
-        if number.startswith("+1") and len(number) == 12:
-            return f"{number[2:5]}-{number[5:8]}-{number[8:]}"
-        return number
+        return number if self.voice else phone_for_eye(number)
 
     def actor(self) -> str:
         """Who acted, for the audit trail: the number, masked."""

@@ -13,6 +13,7 @@ from core.models import CallbackRequest, OutboundMessage, Patient, ProcessedEven
 from core.services import booking
 from core.spool import replay, spool_for
 from prompts import render
+from smsbot.segments import segments
 from tests.degraded.conftest import TOKEN, database_down
 from tests.support.apps import JOHN, MARIE, PARC, WESTMOUNT
 from tests.support.twilio_requests import Texter, signed_post, status_form
@@ -147,6 +148,14 @@ def test_anything_else_gets_the_apology_and_nothing_is_recorded(line, client):
         reply = Texter(client, TOKEN, MARIE, PARC)("RDV demain matin")
     assert "9-1-1" in reply.text and "8-1-1" in reply.text
     assert spool_for(line).depth() == 0
+
+
+def test_the_apology_gives_the_clinics_number_when_the_snapshot_knows_the_clinic(line, client):
+    assert snapshot.refresh(line, force=True)
+    with database_down(line):
+        reply = Texter(client, TOKEN, MARIE, PARC)("RDV demain matin")
+    assert "9-1-1" in reply.text and "514-555-0199" in reply.text
+    assert segments(reply.text).segments <= 2
 
 
 def book_for(rt, phone: str, name: str, when: dt.datetime):
