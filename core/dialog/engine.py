@@ -59,6 +59,7 @@ class Question:
     channels: tuple[str, ...] = ("sms", "voice")
     silent_end: Callable[[Turn], Reply] | None = None  # the third silence; default: a person or the number
     silence_retry: bool = False  # the first silence hears the retry prompt (a call we placed), not the prompt
+    optional: bool = False  # the patient already has what was asked; "merci" by SMS leaves it unanswered
 
 
 QUESTIONS: dict[str, Question] = {}
@@ -461,10 +462,15 @@ def _ends_politely(t: Turn, h: Heard) -> bool:
     """'merci', 'bonne journée', 'thanks' once a flow is over (SMS) or at 'anything else?' (a call)."""
     if h.smalltalk not in ("thanks", "bye") or h.keyed or h.has_when or h.intent in REQUESTS:
         return False
-    if h.intent not in ("other", "no"):
-        return False
     pending = t.state.get("q")
-    return pending is None or pending == "more"
+    if h.intent in ("other", "no") and (pending is None or pending == "more"):
+        return True
+    # A text after the list of one's appointments ("ok thanks") closes it, unless it answers the question
+    # ("ok merci" to "shall I book one?"); a call may go on after a "merci".
+    q = QUESTIONS.get(pending) if pending else None
+    if t.channel != "sms" or q is None or not q.optional or h.intent not in ("other", "no", "yes"):
+        return False
+    return q.recognise(t, h) is None
 
 
 def _opt_out(t: Turn, h: Heard, patient: Patient) -> Reply:

@@ -415,6 +415,44 @@ def test_thanks_after_a_finished_flow_e2e(phone, thanks):
 
 
 @pytest.mark.parametrize(
+    ("ask", "thanks", "clinic"),
+    [
+        ("mes rdv", "merci!", None),
+        ("my appointments", "ok thanks", WESTMOUNT),
+        ("ANNULER", "merci bcp", None),
+    ],
+)
+def test_thanks_after_reading_ones_appointments_closes_the_list_e2e(phone, signed_rt, ask, thanks, clinic):
+    clinic_id = "westmount" if clinic else "parc"
+    book_directly(signed_rt, MARIE, clinic_id, THU, dt.time(10, 0), name="Marie Tremblay")
+    book_directly(signed_rt, MARIE, clinic_id, FRI, dt.time(10, 0), name="Marie Tremblay")
+    texter = phone(to=clinic) if clinic else phone()
+    assert texter(ask).choices
+    bye = texter(thanks)
+    assert not bye.choices and segments(bye.text).segments == 1 and len(bye.text) < 40, bye.text
+    assert len(appointments(signed_rt, MARIE, AppointmentStatus.BOOKED)) == 2  # nothing was touched
+
+
+@pytest.mark.parametrize(("ask", "thanks"), [("mes rdv", "merci"), ("my appointments", "thank you")])
+def test_thanks_when_there_is_no_appointment_declines_the_offer_to_book_e2e(phone, ask, thanks):
+    texter = phone()
+    texter(ask)
+    bye = texter(thanks)
+    assert not bye.choices and len(bye.text) < 40, bye.text
+
+
+def test_thanks_at_the_read_back_of_a_booking_leaves_the_booking_pending_e2e(phone, signed_rt):
+    texter = phone()
+    texter("RDV jeudi matin")
+    texter("1")
+    read_back = texter("Marie Tremblay")
+    again = texter("merci")
+    assert "OUI" in again.text, again.text  # the question is asked again, not dropped with a goodbye
+    assert "réservé" in texter("oui").text
+    assert read_back.text and len(appointments(signed_rt, MARIE, AppointmentStatus.BOOKED)) == 1
+
+
+@pytest.mark.parametrize(
     ("first", "stop", "clinic", "expected"),
     [
         ("I need an appointment", "STOP", None, "You'll get texts"),
