@@ -377,9 +377,14 @@ def _turn(t: Turn, expired: bool) -> Reply:
         if patient.opted_out:
             return t.silent()
     keyword_lang = keyword_language(h)
-    if keyword_lang:  # a bare keyword: its own language, unless the patient chose one (ENGLISH / FRANÇAIS)
+    if keyword_lang:
+        # A bare keyword is answered in the language the patient has been writing in this conversation
+        # (or chose: ENGLISH / FRANÇAIS), else the one remembered from before, else the keyword's own.
         remembered = t.patient(create=False).lang if t.phone and t.patient(create=False) else None
-        h.lang = remembered if remembered in LANGS and h.intent != "help" else keyword_lang
+        known = t.state.get("wrote") if t.state.get("wrote") in LANGS else remembered
+        h.lang = known if known in LANGS and h.intent != "help" else keyword_lang
+    elif h.text and h.lang in LANGS and h.intent not in ("choice", "yes", "no", "other"):
+        t.state["wrote"] = h.lang
     if h.text and h.lang in LANGS and h.intent not in ("choice", "yes", "no") and h.lang != t.lang:
         t.lang = h.lang  # answer in the language the patient writes in
     if h.intent == "emergency" or h.self_harm:
@@ -599,6 +604,7 @@ def exhausted(t: Turn) -> Reply:
 def switch_language(t: Turn, lang: str) -> Reply:
     """ENGLISH / FRANÇAIS (or 9 on the phone): switch, remember it, and go on where we were."""
     t.lang = lang
+    t.state["wrote"] = lang
     patient = t.patient(create=not t.voice or bool(t.phone))
     if patient is not None:
         patient.lang = lang
