@@ -14,6 +14,7 @@ import re
 import pytest
 from sqlalchemy import select, update
 
+from core.dialog.heard import fold
 from core.models import AppointmentStatus, Clinic, Slot, SlotStatus
 from core.timeutil import local_day_bounds
 from smsbot.segments import segments
@@ -412,6 +413,37 @@ def test_thanks_after_a_finished_flow_e2e(phone, thanks):
     texter("SANS RDV")
     bye = texter(thanks)
     assert segments(bye.text).segments == 1 and "RDV" not in bye.text, bye.text
+
+
+@pytest.mark.parametrize(
+    ("ask", "first", "full", "yes", "clinic"),
+    [
+        ("RDV jeudi matin", "Julie", "Julie Côté", "ouin", None),
+        ("appt thursday morning", "Bob", "Bob Lee", "yep", WESTMOUNT),
+    ],
+)
+def test_a_full_name_texted_at_the_read_back_completes_the_name_e2e(
+    phone, signed_rt, ask, first, full, yes, clinic
+):
+    texter = phone(to=clinic) if clinic else phone()
+    texter(ask)
+    texter("1")
+    assert first in texter(first).text
+    read_back = texter(full)
+    assert fold(full) in fold(read_back.text) and read_back.choices == [], read_back.text  # accents may go
+    texter(yes)
+    assert patient(signed_rt, MARIE).name == full
+    assert len(appointments(signed_rt, MARIE, AppointmentStatus.BOOKED)) == 1
+
+
+def test_words_at_the_read_back_are_not_taken_for_a_name_e2e(phone, signed_rt):
+    texter = phone()
+    texter("RDV jeudi matin")
+    texter("1")
+    texter("Julie Côté")
+    texter("plus tard")
+    assert patient(signed_rt, MARIE).name in (None, "Julie Côté")
+    assert appointments(signed_rt, MARIE, AppointmentStatus.BOOKED) == []
 
 
 @pytest.mark.parametrize(
