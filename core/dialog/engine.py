@@ -548,9 +548,11 @@ def _quiet(t: Turn) -> Reply:
         retry = q is not None and q.silence_retry
         reply = t.ask(name, retry=retry) if q is not None else t.ask("menu", data={})
         t.state["quiet"] = quiet
+        # "press 8 to slow down" is no help to a caller who already did
+        nudge = Say("silence_first_slowed" if t.state.get("slow") else "silence_first")
         if reply.choices and not retry:  # the choices say it all: the question itself costs seconds
-            return replace(reply, says=[Say("silence_first")])
-        return replace(reply, says=[Say("silence_first"), *reply.says])
+            return replace(reply, says=[nudge])
+        return replace(reply, says=[nudge, *reply.says])
     # The choices were just said: a short nudge, and the same question stays open.
     reply = t.ask(name) if q is not None else t.ask("menu", data={})
     t.state["quiet"] = quiet

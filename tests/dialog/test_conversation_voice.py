@@ -256,6 +256,15 @@ def test_the_slow_key_is_said_in_the_help_and_after_a_silence(dial):
     assert any("Sur 8, je ralentis" in text for text in call.heard)
 
 
+@pytest.mark.parametrize(("slower", "to"), [("8", None), ("slower please", WESTMOUNT)])
+def test_a_silence_after_slowing_down_does_not_offer_to_slow_down_again(dial, slower, to):
+    call = dial(to=to) if to else dial()
+    call.press(slower) if slower.isdigit() else call.say(slower)
+    call.silence()
+    assert call.heard and not any("8" in text for text in call.heard), call.heard
+    assert prosody_rates(call) == {"85%"}
+
+
 def test_a_callback_name_said_naturally_is_the_name(dial, clock, signed_rt, understood):
     understood["c'est Marc Gagnon"] = {"name": "Marc Gagnon"}
     clock.set_local(SUNDAY, dt.time(11, 0))
