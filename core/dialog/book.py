@@ -326,6 +326,8 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
         return None
     if h.pick_last and offered:
         return {"slot": offered[-1]}
+    if _asks_another_day(t, h):
+        return {"day": True}
     if h.more or t.said_any("words_more"):
         return {"more": True}
     pointed = _pointed_at(t, h)
@@ -336,6 +338,13 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
     if h.intent == "no":
         return {"day": True}
     return None
+
+
+def _asks_another_day(t: Turn, h: Heard) -> bool:
+    """'un autre jour', 'another day' with no day named: which day, rather than later times of this one."""
+    if h.has_when or h.intent not in ("other", "no", "reschedule", "book"):
+        return False
+    return t.mentions_any("words_other_day")
 
 
 def _local(t: Turn, slot: Slot) -> dt.datetime:

@@ -447,6 +447,25 @@ def test_words_at_the_read_back_are_not_taken_for_a_name_e2e(phone, signed_rt):
 
 
 @pytest.mark.parametrize(
+    ("ask", "another", "then", "clinic", "day"),
+    [
+        ("RDV jeudi matin", "autre jour", "vendredi", None, FRI),
+        ("RDV jeudi matin", "un autre jour svp", "lundi prochain", None, NEXT_MON),
+        ("appt thursday morning", "another day?", "friday", WESTMOUNT, FRI),
+        ("appt thursday morning", "not that day", "next monday", WESTMOUNT, NEXT_MON),
+    ],
+)
+def test_another_day_asks_which_day_instead_of_later_times_of_the_same_day_e2e(
+    phone, ask, another, then, clinic, day
+):
+    texter = phone(to=clinic) if clinic else phone()
+    assert set(offered_days(texter(ask))) == {THU}
+    which = texter(another)
+    assert not which.choices and "?" in which.text, which.text  # the day is asked, nothing offered yet
+    assert set(offered_days(texter(then))) == {day}
+
+
+@pytest.mark.parametrize(
     ("ask", "thanks", "clinic"),
     [
         ("mes rdv", "merci!", None),
