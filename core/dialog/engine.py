@@ -21,6 +21,7 @@ from core.models import Patient
 from core.services import audit, patients
 from core.services.clinics import local_now
 from prompts import catalog, render
+from prompts import text as prompt_text
 
 LANGS = ("fr", "en")
 LOW_CONFIDENCE = 0.5
@@ -269,9 +270,12 @@ class Turn:
             self.state["d"] = dict(data)
         prompt = [Say(q.retry if retry else q.prompt, q.values(self) if q.values else {})]
         lead = q.lead(self) if q.lead else []
+        choices = q.choices(self) if q.choices else []
+        if retry and self.voice and _names_every_key(q.retry, self.lang, choices):
+            choices = []  # "to book it, press 1; otherwise, press 2" is not followed by the same keys again
         return self.reply(
             list(says or []) + lead + prompt,
-            choices=q.choices(self) if q.choices else [],
+            choices=choices,
             expects=q.expects,
             hints=self.words(q.hints) if q.hints else [],
             max_digits=q.max_digits if self.voice else None,
@@ -308,6 +312,14 @@ def yes_no(turn: Turn, heard: Heard) -> str | None:
     if heard.choice in (1, 2) and (heard.intent == "choice" or heard.keyed):
         return "yes" if heard.choice == 1 else "no"
     return None
+
+
+def _names_every_key(key: str, lang: str, choices: list[Choice]) -> bool:
+    """Whether a spoken prompt's own words already give the key of every choice."""
+    template = prompt_text(key, lang, "voice")
+    return bool(choices) and all(
+        re.search(rf"(?<![\d{{]){re.escape(c.digit)}(?!\d)", template) for c in choices
+    )
 
 
 def describe_yes_no(turn: Turn, answer: object) -> str:
