@@ -135,6 +135,10 @@ def test_first_thing_in_the_morning_is_still_a_morning():
         ("ne m'envoyez plus rien", "fr"),
         ("plus de textos svp", "fr"),
         ("désabonnez-moi", "fr"),
+        ("i want to stop getting texts", "en"),
+        ("how do I stop receiving these messages", "en"),
+        ("je voudrais arrêter de recevoir des textos", "fr"),
+        ("comment arrêter de recevoir vos messages?", "fr"),
     ],
 )
 def test_worded_opt_outs_are_stop_in_their_language(text, lang):
