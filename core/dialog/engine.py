@@ -172,7 +172,10 @@ class Turn:
 
     def settle_language(self, patient: Patient) -> None:
         """A patient who books or queues is written to later (reminders, notices): in this turn's language."""
-        if patient is not None and patient.lang not in LANGS:
+        if patient is None:
+            return
+        # The language the patient writes in now outranks the one an earlier flow settled.
+        if patient.lang not in LANGS or self.state.get("wrote") == self.lang:
             patient.lang = self.lang
 
     def clinic_name(self) -> str:

@@ -429,6 +429,15 @@ def test_a_bare_keyword_follows_the_language_of_the_conversation_not_the_first_o
     assert texter.reply.lang == "fr"
 
 
+def test_booking_in_french_after_an_english_walk_in_writes_the_reminders_in_french(texter, runtime):
+    texter.send("walk-in please")
+    texter.send("LEAVE")
+    assert patient(runtime, MARIE).lang == "en"
+    texter.send("je voudrais un rdv jeudi").send("1").send("Marie Tremblay").send("oui")
+    assert texter.keys == ["booked"]
+    assert patient(runtime, MARIE).lang == "fr"
+
+
 def test_a_bare_keyword_in_a_new_conversation_uses_the_remembered_language(texter, runtime, clock):
     texter.send("walk-in please")
     texter.send("LEAVE")
