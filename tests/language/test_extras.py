@@ -241,3 +241,11 @@ def test_other_messages_do_not_keep(text):
 )
 def test_clinic_hours_convention_unless_the_evening_is_said(text, time):
     assert read(text).time == time
+
+
+@pytest.mark.parametrize(
+    ("text", "known", "lang"),
+    [("tmrw am?", "fr", "en"), ("tmr pm pls", "fr", "en"), ("ajd pm", "en", "fr"), ("2main am", "en", "fr")],
+)
+def test_texting_shorthand_alone_tells_the_language_against_the_clinics_default(text, known, lang):
+    assert understand(text, known, NOW).lang == lang
