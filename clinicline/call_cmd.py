@@ -119,7 +119,8 @@ class Phone:
         return url, None
 
     def say(self, element: ET.Element) -> None:
-        text = " ".join((element.text or "").split())
+        # itertext: a slowed-down <Say> holds its words in an SSML <prosody> child
+        text = " ".join("".join(element.itertext()).split())
         if text:
             self.out(text)
 

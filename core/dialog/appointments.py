@@ -192,6 +192,7 @@ question(
         choices=_pick_choices,
         matters=True,
         describe=_pick_describe,
+        optional=True,
     )
 )
 
@@ -231,6 +232,7 @@ question(
         recognise=_action_recognise,
         act=_action_act,
         values=_appt_values,
+        optional=True,
         choices=lambda t: [
             Choice("1", Say("choice_cancel_it"), "cancel"),
             Choice("2", Say("choice_change_it"), "reschedule"),
@@ -319,5 +321,6 @@ question(
         act=_offer_act,
         choices=yes_no_choices,
         hints="hints_yes_no",
+        optional=True,
     )
 )

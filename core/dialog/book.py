@@ -12,6 +12,7 @@ from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
 from core.dialog.types import Choice, Reply, Say
 from core.errors import AppointmentNotCancellable, AppointmentNotFound, SlotNotFound, SlotTaken
+from core.language import clean_name as full_name
 from core.models import Appointment, Slot
 from core.services import booking
 from core.services.booking import FreeSlots, SlotQuery
@@ -333,6 +334,8 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
         return None
     if h.pick_last and offered:
         return {"slot": offered[-1]}
+    if _asks_another_day(t, h):
+        return {"day": True}
     if h.more or t.said_any("words_more"):
         return {"more": True}
     pointed = _pointed_at(t, h)
@@ -343,6 +346,13 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
     if h.intent == "no":
         return {"day": True}
     return None
+
+
+def _asks_another_day(t: Turn, h: Heard) -> bool:
+    """'un autre jour', 'another day' with no day named: which day, rather than later times of this one."""
+    if h.has_when or h.intent not in ("other", "no", "reschedule", "book"):
+        return False
+    return t.mentions_any("words_other_day")
 
 
 def _local(t: Turn, slot: Slot) -> dt.datetime:
@@ -513,10 +523,26 @@ def _confirm_recognise(t: Turn, h: Heard) -> object | None:
         name = clean_name(h.name)
         if name:
             return {"name": name}
+    typed = _typed_full_name(t, h)
+    if typed:  # "Bob Lee" texted on its own after "For Bob: …?": the name completed or corrected
+        return {"name": typed}
     answer = yes_no(t, h)
     if answer is None and h.intent == "cancel":
         return "no"
     return answer
+
+
+def _typed_full_name(t: Turn, h: Heard) -> str | None:
+    """A text that is nothing but a first and last name, other than the one read back (SMS only: a call's
+    speech is too easily misheard for a lone name to replace what was said)."""
+    if t.voice or h.keyed or h.smalltalk or h.has_when or h.intent in FLOW_INTENTS:
+        return None
+    if h.intent in ("yes", "no", "choice"):
+        return None
+    name = full_name(h.text)
+    if not name or len(name.split()) < 2 or name == t.data.get("name"):
+        return None
+    return clean_name(name)
 
 
 def _confirm_describe(t: Turn, answer: object) -> str:

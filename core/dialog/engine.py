@@ -24,6 +24,7 @@ from core.models import Patient
 from core.services import audit, patients
 from core.services.clinics import local_now
 from prompts import catalog, render
+from prompts import text as prompt_text
 from prompts.format import phone_for_eye
 
 LANGS = ("fr", "en")
@@ -63,6 +64,7 @@ class Question:
     channels: tuple[str, ...] = ("sms", "voice")
     silent_end: Callable[[Turn], Reply] | None = None  # the third silence; default: a person or the number
     silence_retry: bool = False  # the first silence hears the retry prompt (a call we placed), not the prompt
+    optional: bool = False  # the patient already has what was asked; "merci" by SMS leaves it unanswered
 
 
 QUESTIONS: dict[str, Question] = {}
@@ -174,7 +176,10 @@ class Turn:
 
     def settle_language(self, patient: Patient) -> None:
         """A patient who books or queues is written to later (reminders, notices): in this turn's language."""
-        if patient is not None and patient.lang not in LANGS:
+        if patient is None:
+            return
+        # The language the patient writes in now outranks the one an earlier flow settled.
+        if patient.lang not in LANGS or self.state.get("wrote") == self.lang:
             patient.lang = self.lang
 
     def clinic_name(self) -> str:
@@ -268,9 +273,12 @@ class Turn:
             self.state["d"] = dict(data)
         prompt = [Say(q.retry if retry else q.prompt, q.values(self) if q.values else {})]
         lead = q.lead(self) if q.lead else []
+        choices = q.choices(self) if q.choices else []
+        if retry and self.voice and _names_every_key(q.retry, self.lang, choices):
+            choices = []  # "to book it, press 1; otherwise, press 2" is not followed by the same keys again
         return self.reply(
             list(says or []) + lead + prompt,
-            choices=q.choices(self) if q.choices else [],
+            choices=choices,
             expects=q.expects,
             hints=self.words(q.hints) if q.hints else [],
             max_digits=q.max_digits if self.voice else None,
@@ -307,6 +315,14 @@ def yes_no(turn: Turn, heard: Heard) -> str | None:
     if heard.choice in (1, 2) and (heard.intent == "choice" or heard.keyed):
         return "yes" if heard.choice == 1 else "no"
     return None
+
+
+def _names_every_key(key: str, lang: str, choices: list[Choice]) -> bool:
+    """Whether a spoken prompt's own words already give the key of every choice."""
+    template = prompt_text(key, lang, "voice")
+    return bool(choices) and all(
+        re.search(rf"(?<![\d{{]){re.escape(c.digit)}(?!\d)", template) for c in choices
+    )
 
 
 def describe_yes_no(turn: Turn, answer: object) -> str:
@@ -380,9 +396,14 @@ def _turn(t: Turn, expired: bool) -> Reply:
         if relayed is not None:
             return relayed
     keyword_lang = keyword_language(h)
-    if keyword_lang:  # a bare keyword: its own language, unless the patient chose one (ENGLISH / FRANÇAIS)
+    if keyword_lang:
+        # A bare keyword is answered in the language the patient has been writing in this conversation
+        # (or chose: ENGLISH / FRANÇAIS), else the one remembered from before, else the keyword's own.
         remembered = t.patient(create=False).lang if t.phone and t.patient(create=False) else None
-        h.lang = remembered if remembered in LANGS and h.intent != "help" else keyword_lang
+        known = t.state.get("wrote") if t.state.get("wrote") in LANGS else remembered
+        h.lang = known if known in LANGS and h.intent != "help" else keyword_lang
+    elif h.text and h.lang in LANGS and h.intent not in ("choice", "yes", "no", "other"):
+        t.state["wrote"] = h.lang
     if h.text and h.lang in LANGS and h.intent not in ("choice", "yes", "no") and h.lang != t.lang:
         t.lang = h.lang  # answer in the language the patient writes in
     if h.intent == "emergency" or h.self_harm:
@@ -468,10 +489,15 @@ def _ends_politely(t: Turn, h: Heard) -> bool:
     """'merci', 'bonne journée', 'thanks' once a flow is over (SMS) or at 'anything else?' (a call)."""
     if h.smalltalk not in ("thanks", "bye") or h.keyed or h.has_when or h.intent in REQUESTS:
         return False
-    if h.intent not in ("other", "no"):
-        return False
     pending = t.state.get("q")
-    return pending is None or pending == "more"
+    if h.intent in ("other", "no") and (pending is None or pending == "more"):
+        return True
+    # A text after the list of one's appointments ("ok thanks") closes it, unless it answers the question
+    # ("ok merci" to "shall I book one?"); a call may go on after a "merci".
+    q = QUESTIONS.get(pending) if pending else None
+    if t.channel != "sms" or q is None or not q.optional or h.intent not in ("other", "no", "yes"):
+        return False
+    return q.recognise(t, h) is None
 
 
 def _opt_out(t: Turn, h: Heard, patient: Patient) -> Reply:
@@ -544,9 +570,11 @@ def _quiet(t: Turn) -> Reply:
         retry = q is not None and q.silence_retry
         reply = t.ask(name, retry=retry) if q is not None else t.ask("menu", data={})
         t.state["quiet"] = quiet
+        # "press 8 to slow down" is no help to a caller who already did
+        nudge = Say("silence_first_slowed" if t.state.get("slow") else "silence_first")
         if reply.choices and not retry:  # the choices say it all: the question itself costs seconds
-            return replace(reply, says=[Say("silence_first")])
-        return replace(reply, says=[Say("silence_first"), *reply.says])
+            return replace(reply, says=[nudge])
+        return replace(reply, says=[nudge, *reply.says])
     # The choices were just said: a short nudge, and the same question stays open.
     reply = t.ask(name) if q is not None else t.ask("menu", data={})
     t.state["quiet"] = quiet
@@ -599,6 +627,7 @@ def exhausted(t: Turn) -> Reply:
 def switch_language(t: Turn, lang: str) -> Reply:
     """ENGLISH / FRANÇAIS (or 9 on the phone): switch, remember it, and go on where we were."""
     t.lang = lang
+    t.state["wrote"] = lang
     patient = t.patient(create=not t.voice or bool(t.phone))
     if patient is not None:
         patient.lang = lang

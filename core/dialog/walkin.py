@@ -166,9 +166,9 @@ def _queue_recognise(t: Turn, h: Heard) -> object | None:
         return "keep" if h.choice == 1 else "leave"
     if h.intent == "cancel":
         return "leave"
-    if h.keep:
+    if h.keep or h.intent == "yes":  # "yes" to "would you like to keep your place?"
         return "keep"
-    return None
+    return None  # a bare "no" is asked again with the keys: leaving the queue is not undone
 
 
 def _queue_act(t: Turn, answer: object) -> Reply:

@@ -42,9 +42,11 @@ more been having anymore anything something someone nothing every why
 _STRONG = {
     "en": frozenset(
         "walk appointment appointments appt book booking reschedule cancel leave help where please tomorrow today "
-        "english my".split()
+        "english my tmrw tmr tmrow tomorow tommorow 2moro 2morrow pls plz thx".split()
     ),
-    "fr": frozenset("rdv rendez annuler quitter aide sans francais demain changer mes".split()),
+    "fr": frozenset(
+        "rdv rendez annuler quitter aide sans francais demain changer mes ajd auj 2main dmain".split()
+    ),
 }
 _ACCENTS = re.compile(r"[éèêàùçâîôûëïœ]")
 _FR_ELISION = re.compile(r"\b[jldcmnst]'|qu'|\bc'est\b")

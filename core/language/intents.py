@@ -459,6 +459,8 @@ _OPT_OUT_EN = word_regex(
     r"|\b(?:don'?t|do not) (?:send|want|need) (?:me )?(?:to (?:get|receive) )?(?:any ?more |more |any |these |your )?"
     r"(?:texts|text messages|messages|sms|reminders)\b|\bunsubscribe me\b|\bopt me out\b"
     r"|\bremove (?:me|my (?:phone )?number) from (?:your|the|this) (?:list|texts|messages|sms|mailing)"
+    r"|\b(?:stop|quit) (?:getting|receiving) (?:any |the |your |these |those |all )?(?:texts|text messages|messages"
+    r"|sms|reminders|notifications)\b"
 )
 _OPT_OUT_FR = word_regex(
     r"\barret(?:e[rz]?|ez) (?:de |d')(?:m'|me |nous )?(?:ecrire|envoyer|texter|contacter|appeler|relancer"
@@ -467,6 +469,8 @@ _OPT_OUT_FR = word_regex(
     r"(?:textos?|textes?|messages?|sms|rappels?|notifications?|appels?)\b"
     r"|^(?:plus|pu) de (?:textos?|messages?|sms|rappels?)\b|\bdesabonne|\bdesinscri"
     r"|\bretire[rz]? (?:mon numero|moi de (?:votre|la|vos) liste)"
+    r"|\barret(?:er|e|ez) de recevoir (?:de |d'|des |vos |les |ces )?(?:textos?|textes?|messages?|sms|rappels?"
+    r"|notifications?)\b"
 )
 
 

@@ -14,6 +14,7 @@ import re
 import pytest
 from sqlalchemy import select, update
 
+from core.dialog.heard import fold
 from core.models import AppointmentStatus, Clinic, Slot, SlotStatus
 from core.timeutil import local_day_bounds
 from smsbot.segments import segments
@@ -412,6 +413,94 @@ def test_thanks_after_a_finished_flow_e2e(phone, thanks):
     texter("SANS RDV")
     bye = texter(thanks)
     assert segments(bye.text).segments == 1 and "RDV" not in bye.text, bye.text
+
+
+@pytest.mark.parametrize(
+    ("ask", "first", "full", "yes", "clinic"),
+    [
+        ("RDV jeudi matin", "Julie", "Julie Côté", "ouin", None),
+        ("appt thursday morning", "Bob", "Bob Lee", "yep", WESTMOUNT),
+    ],
+)
+def test_a_full_name_texted_at_the_read_back_completes_the_name_e2e(
+    phone, signed_rt, ask, first, full, yes, clinic
+):
+    texter = phone(to=clinic) if clinic else phone()
+    texter(ask)
+    texter("1")
+    assert first in texter(first).text
+    read_back = texter(full)
+    assert fold(full) in fold(read_back.text) and read_back.choices == [], read_back.text  # accents may go
+    texter(yes)
+    assert patient(signed_rt, MARIE).name == full
+    assert len(appointments(signed_rt, MARIE, AppointmentStatus.BOOKED)) == 1
+
+
+def test_words_at_the_read_back_are_not_taken_for_a_name_e2e(phone, signed_rt):
+    texter = phone()
+    texter("RDV jeudi matin")
+    texter("1")
+    texter("Julie Côté")
+    texter("plus tard")
+    assert patient(signed_rt, MARIE).name in (None, "Julie Côté")
+    assert appointments(signed_rt, MARIE, AppointmentStatus.BOOKED) == []
+
+
+@pytest.mark.parametrize(
+    ("ask", "another", "then", "clinic", "day"),
+    [
+        ("RDV jeudi matin", "autre jour", "vendredi", None, FRI),
+        ("RDV jeudi matin", "un autre jour svp", "lundi prochain", None, NEXT_MON),
+        ("appt thursday morning", "another day?", "friday", WESTMOUNT, FRI),
+        ("appt thursday morning", "not that day", "next monday", WESTMOUNT, NEXT_MON),
+    ],
+)
+def test_another_day_asks_which_day_instead_of_later_times_of_the_same_day_e2e(
+    phone, ask, another, then, clinic, day
+):
+    texter = phone(to=clinic) if clinic else phone()
+    assert set(offered_days(texter(ask))) == {THU}
+    which = texter(another)
+    assert not which.choices and "?" in which.text, which.text  # the day is asked, nothing offered yet
+    assert set(offered_days(texter(then))) == {day}
+
+
+@pytest.mark.parametrize(
+    ("ask", "thanks", "clinic"),
+    [
+        ("mes rdv", "merci!", None),
+        ("my appointments", "ok thanks", WESTMOUNT),
+        ("ANNULER", "merci bcp", None),
+    ],
+)
+def test_thanks_after_reading_ones_appointments_closes_the_list_e2e(phone, signed_rt, ask, thanks, clinic):
+    clinic_id = "westmount" if clinic else "parc"
+    book_directly(signed_rt, MARIE, clinic_id, THU, dt.time(10, 0), name="Marie Tremblay")
+    book_directly(signed_rt, MARIE, clinic_id, FRI, dt.time(10, 0), name="Marie Tremblay")
+    texter = phone(to=clinic) if clinic else phone()
+    assert texter(ask).choices
+    bye = texter(thanks)
+    assert not bye.choices and segments(bye.text).segments == 1 and len(bye.text) < 40, bye.text
+    assert len(appointments(signed_rt, MARIE, AppointmentStatus.BOOKED)) == 2  # nothing was touched
+
+
+@pytest.mark.parametrize(("ask", "thanks"), [("mes rdv", "merci"), ("my appointments", "thank you")])
+def test_thanks_when_there_is_no_appointment_declines_the_offer_to_book_e2e(phone, ask, thanks):
+    texter = phone()
+    texter(ask)
+    bye = texter(thanks)
+    assert not bye.choices and len(bye.text) < 40, bye.text
+
+
+def test_thanks_at_the_read_back_of_a_booking_leaves_the_booking_pending_e2e(phone, signed_rt):
+    texter = phone()
+    texter("RDV jeudi matin")
+    texter("1")
+    read_back = texter("Marie Tremblay")
+    again = texter("merci")
+    assert "OUI" in again.text, again.text  # the question is asked again, not dropped with a goodbye
+    assert "réservé" in texter("oui").text
+    assert read_back.text and len(appointments(signed_rt, MARIE, AppointmentStatus.BOOKED)) == 1
 
 
 @pytest.mark.parametrize(

@@ -256,6 +256,39 @@ def test_the_slow_key_is_said_in_the_help_and_after_a_silence(dial):
     assert any("Sur 8, je ralentis" in text for text in call.heard)
 
 
+@pytest.mark.parametrize(("slower", "to"), [("8", None), ("slower please", WESTMOUNT)])
+def test_a_silence_after_slowing_down_does_not_offer_to_slow_down_again(dial, slower, to):
+    call = dial(to=to) if to else dial()
+    call.press(slower) if slower.isdigit() else call.say(slower)
+    call.silence()
+    assert call.heard and not any("8" in text for text in call.heard), call.heard
+    assert prosody_rates(call) == {"85%"}
+
+
+def keys_said(call) -> list[str]:
+    """Every 'press N' / 'appuyez sur N' heard since the caller's last input, in order."""
+    return re.findall(r"(?:press|appuyez sur) (\d)", call.text)
+
+
+@pytest.mark.parametrize(
+    ("to", "booking", "name", "gibberish"),
+    [
+        (None, "je voudrais un rendez-vous jeudi matin", "Julie Côté", "banane"),
+        (WESTMOUNT, "an appointment thursday morning", "Ann Roy", "banana"),
+    ],
+)
+def test_a_retry_on_the_phone_names_each_key_once(dial, to, booking, name, gibberish):
+    call = dial(to=to) if to else dial()
+    call.say(booking)
+    call.press("1")
+    call.say(name)
+    call.say(gibberish)
+    keys = keys_said(call)
+    assert sorted(keys) == ["1", "2"], call.text  # not "press 1, press 2" and then "press 1, press 2" again
+    call.press("1")  # the keys still work after the shorter retry
+    assert "code" in call.text, call.text
+
+
 def test_a_callback_name_said_naturally_is_the_name(dial, clock, signed_rt, understood):
     understood["c'est Marc Gagnon"] = {"name": "Marc Gagnon"}
     clock.set_local(SUNDAY, dt.time(11, 0))

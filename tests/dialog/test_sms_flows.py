@@ -421,6 +421,34 @@ def test_a_chosen_language_outranks_a_bare_keyword_of_the_other(texter):
     assert texter.reply.lang == "en" and texter.state["q"] == "book_pick"
 
 
+def test_a_bare_keyword_follows_the_language_of_the_conversation_not_the_first_one_ever_used(texter, runtime):
+    texter.send("walk-in please")  # the first flow settles English for notices
+    texter.send("LEAVE")
+    texter.send("je voudrais un rdv jeudi")  # then the patient writes French
+    assert texter.reply.lang == "fr"
+    texter.send("ANNULER")
+    assert texter.reply.lang == "fr"
+    texter.send("AIDE")
+    assert texter.reply.lang == "fr"
+
+
+def test_booking_in_french_after_an_english_walk_in_writes_the_reminders_in_french(texter, runtime):
+    texter.send("walk-in please")
+    texter.send("LEAVE")
+    assert patient(runtime, MARIE).lang == "en"
+    texter.send("je voudrais un rdv jeudi").send("1").send("Marie Tremblay").send("oui")
+    assert texter.keys == ["booked"]
+    assert patient(runtime, MARIE).lang == "fr"
+
+
+def test_a_bare_keyword_in_a_new_conversation_uses_the_remembered_language(texter, runtime, clock):
+    texter.send("walk-in please")
+    texter.send("LEAVE")
+    clock.advance(days=2)  # that conversation is long gone; what is remembered of the patient stays
+    texter.send("RDV")
+    assert texter.reply.lang == "en" and texter.state["q"] == "book_pick"
+
+
 def test_a_failing_flow_costs_one_polite_sentence_and_nothing_half_done(texter, runtime, monkeypatch, caplog):
     from core.services import booking
 

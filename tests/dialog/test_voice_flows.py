@@ -183,6 +183,19 @@ def test_walkin_on_a_mobile_asks_how_to_be_told(caller, runtime):
     assert caller.keys == ["walkin_left", "more"]
 
 
+def test_yes_to_keeping_ones_place_keeps_it_and_a_bare_no_asks_again(caller, runtime):
+    caller.call().press("2")
+    caller.press("1")
+    caller.call().press("2")
+    caller.send("oui", confidence=0.9)
+    assert caller.keys == ["walkin_kept", "more"]
+    caller.call().press("2")
+    caller.send("non", confidence=0.9)
+    # leaving the queue is not undone: the keys are asked for
+    assert caller.keys == ["queue_action_retry"] and caller.choice_digits() == []
+    assert len(tickets(runtime, MARIE)) == 1
+
+
 def test_walkin_from_a_landline_is_told_by_a_call(patient_factory, runtime):
     call = patient_factory(channel="voice", phone=LANDLINE, can_sms=False)
     call.call().press("2")

@@ -135,6 +135,10 @@ def test_first_thing_in_the_morning_is_still_a_morning():
         ("ne m'envoyez plus rien", "fr"),
         ("plus de textos svp", "fr"),
         ("désabonnez-moi", "fr"),
+        ("i want to stop getting texts", "en"),
+        ("how do I stop receiving these messages", "en"),
+        ("je voudrais arrêter de recevoir des textos", "fr"),
+        ("comment arrêter de recevoir vos messages?", "fr"),
     ],
 )
 def test_worded_opt_outs_are_stop_in_their_language(text, lang):
@@ -237,3 +241,11 @@ def test_other_messages_do_not_keep(text):
 )
 def test_clinic_hours_convention_unless_the_evening_is_said(text, time):
     assert read(text).time == time
+
+
+@pytest.mark.parametrize(
+    ("text", "known", "lang"),
+    [("tmrw am?", "fr", "en"), ("tmr pm pls", "fr", "en"), ("ajd pm", "en", "fr"), ("2main am", "en", "fr")],
+)
+def test_texting_shorthand_alone_tells_the_language_against_the_clinics_default(text, known, lang):
+    assert understand(text, known, NOW).lang == lang

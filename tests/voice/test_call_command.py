@@ -62,3 +62,11 @@ def test_silence_follows_the_redirect_and_the_call_goes_on(server):
     greeting, retry = result.output.split("> \n")
     assert "Clinique du Parc" in greeting
     assert retry.strip() and retry.strip() != greeting.strip()
+
+
+def test_the_slower_voice_is_printed_like_any_other(server):
+    result = run_call(server, "8\n")
+    assert result.exit_code == 0, result.output
+    after_key = result.output.split("> 8\n", 1)[1]
+    spoken = [line for line in after_key.splitlines() if line != "[call ended]"]
+    assert any("1" in line for line in spoken), result.output
