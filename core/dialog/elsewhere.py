@@ -30,6 +30,11 @@ def start_elsewhere(t: Turn, _h: Heard | None) -> Reply:
     return when_full(t, None)
 
 
+def room_elsewhere(t: Turn) -> bool:
+    """Whether another clinic of the region has a free slot or walk-in places."""
+    return bool(federation.nearby(t.session, t.clinic, t.now, None, limit=1))
+
+
 def when_full(t: Turn, fallback: Say | None, none_here: str | None = "elsewhere_none_here") -> Reply:
     """Nothing fits at this clinic (fallback: what to say when no other clinic has room either).
 
@@ -37,7 +42,7 @@ def when_full(t: Turn, fallback: Say | None, none_here: str | None = "elsewhere_
     """
     if fallback is not None and none_here:
         t.lead.append(Say(none_here))
-    if not federation.nearby(t.session, t.clinic, t.now, None, limit=1):
+    if not room_elsewhere(t):
         t.lead = [s for s in t.lead if s.key != none_here]
         return t.done(fallback or Say("elsewhere_nothing", {"phone": t.clinic_phone()}))
     fsa = federation.remembered_area(t.session, t.patient(create=False))

@@ -71,8 +71,11 @@ def join(t: Turn, _h: Heard | None) -> Reply:
         t.lead.append(Say("walkin_full"))
         if exc.reopens_at is not None:
             t.lead.append(opening_text(t, exc.reopens_at))
+        if not elsewhere.room_elsewhere(t):
+            return t.done(Say("walkin_full_811"))
         # Full for today: other clinics of the region with room (core/dialog/elsewhere.py)
-        return elsewhere.when_full(t, Say("walkin_full_811"), none_here=None)
+        t.lead.append(Say("walkin_full_811"))
+        return elsewhere.when_full(t, None, none_here=None)
     t.settle_language(patient)
     t.enqueue("check_queue_notices", t.clinic.id)
     joined = Say("walkin_joined", place_values(t, ticket))
