@@ -45,6 +45,7 @@ COMMIT_MARGIN_SECONDS = 1.0
 SERVER_TIMEOUT_MARGIN_MS = 300
 HANG_SECONDS = 1.0  # a request's statement unanswered this long: the server hangs (see _Watchdog)
 PROBE_SECONDS = 1.0  # while the server hangs, how often one thread checks whether it answers again
+CONFIRM_SECONDS = 1.0  # a slow statement: a fresh connection's ping must answer within this, or it hangs
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,37 @@ class _Breaker:
         self.engine = engine
         self._lock = threading.Lock()
         self.open = False
+        self._confirming = False
+
+    def suspect(self) -> None:
+        """A statement is slow: a lock wait in a rush, or a server that hangs. A ping on a connection of its
+        own tells them apart (a waiting lock does not stop the server answering); only a hang opens."""
+        with self._lock:
+            if self.open or self._confirming:
+                return
+            self._confirming = True
+        threading.Thread(target=self._confirm, name="clinicline-db-confirm", daemon=True).start()
+
+    def _confirm(self) -> None:
+        answered = threading.Event()
+
+        def ping() -> None:
+            try:
+                raw = self.engine.pool._creator()  # outside the pool: a full pool is not a hang
+                try:
+                    raw.execute("SELECT 1")
+                finally:
+                    raw.close()
+                answered.set()
+            except Exception:  # no answer: the wait below decides
+                pass
+
+        threading.Thread(target=ping, name="clinicline-db-ping", daemon=True).start()
+        hangs = not answered.wait(CONFIRM_SECONDS)
+        with self._lock:
+            self._confirming = False
+        if hangs:
+            self.trip()
 
     def trip(self) -> None:
         with self._lock:
@@ -334,22 +366,25 @@ class _Watchdog:
                 # Then the other requests stuck on that server are let go at once rather than at their
                 # deadlines, freeing their threads: those in a statement only (not in COMMIT), whose
                 # transaction the server rolls back when it sees the connection closed.
+                # Only once a ping confirmed the hang (the breaker is open): a statement waiting on a row
+                # lock in a rush is slow too, and must be left to finish.
                 stuck = []
-                if hanging:
+                confirmed = [breaker for breaker in hanging if breaker.open]
+                if confirmed:
                     for key in list(self._busy):
                         conn, _, breaker = self._watched[key]
-                        if breaker in hanging and key not in self._committing:
+                        if breaker in confirmed and key not in self._committing:
                             stuck.append(conn)
                             self._watched.pop(key, None)
                             self._busy.pop(key, None)
             for breaker in hanging:
-                breaker.trip()
+                breaker.suspect()
             for conn in stuck:
                 _shut(conn)
             for conn, breaker in late:
                 _shut(conn)
                 if breaker is not None:
-                    breaker.trip()
+                    breaker.suspect()
 
 
 def _shut(dbapi_connection) -> None:
