@@ -71,3 +71,36 @@ def test_a_commit_that_arrives_after_the_deadline_rolls_back(postgres_admin_url)
             assert s.scalars(text("SELECT patient FROM told")).all() == [2]
     finally:
         engine.dispose()
+
+
+def test_a_long_lock_wait_in_a_rush_is_not_taken_for_a_hanging_database(postgres_admin_url):
+    """A webhook waiting 2 s on a row lock another turn holds finishes, and the breaker stays closed."""
+    import threading
+
+    from tests.conftest import _fresh_postgres_database
+
+    engine = make_engine(_fresh_postgres_database(postgres_admin_url))
+    sessions = make_session_factory(engine)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE queue_day (id int PRIMARY KEY, issued int)"))
+            conn.execute(text("INSERT INTO queue_day VALUES (1, 0)"))
+        locked = threading.Event()
+
+        def holder():
+            with sessions.begin() as s:
+                s.execute(text("SELECT issued FROM queue_day WHERE id = 1 FOR UPDATE"))
+                locked.set()
+                time.sleep(2.0)  # longer than a statement is allowed before a hang is suspected
+
+        thread = threading.Thread(target=holder)
+        thread.start()
+        assert locked.wait(10)
+        with deadline(3.5), sessions.begin() as s:  # a webhook's deadline
+            s.execute(text("UPDATE queue_day SET issued = issued + 1 WHERE id = 1"))
+        thread.join(10)
+        assert not engine.clinicline_breaker.open
+        with sessions() as s:
+            assert s.scalar(text("SELECT issued FROM queue_day")) == 1
+    finally:
+        engine.dispose()
