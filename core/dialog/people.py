@@ -217,7 +217,8 @@ def _check_phone_act(t: Turn, answer: object) -> Reply:
     return STARTERS[then](t, None)
 
 
-def _reach_recognise(t: Turn, h: Heard) -> object | None:
+def sms_or_call(t: Turn, h: Heard) -> object | None:
+    """How the patient wants to be reached: 1 / words of texting -> "sms", 2 / words of calling -> "call"."""
     if h.choice in (1, 2) and (h.intent == "choice" or h.keyed):
         return "sms" if h.choice == 1 else "call"
     if h.notify_by in ("sms", "call"):
@@ -244,7 +245,7 @@ question(
         name="reach_by",
         prompt="reach_by",
         retry="reach_by_retry",
-        recognise=_reach_recognise,
+        recognise=sms_or_call,
         act=_reach_act,
         choices=lambda t: [
             Choice("1", Say("choice_by_sms"), "sms"),

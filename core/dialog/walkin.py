@@ -7,7 +7,7 @@ import datetime as dt
 from core.dialog import elsewhere
 from core.dialog.engine import Question, Turn, question, starter, yes_no, yes_no_choices
 from core.dialog.heard import Heard
-from core.dialog.people import need_phone, release_hold
+from core.dialog.people import need_phone, release_hold, sms_or_call
 from core.dialog.types import Choice, Reply, Say
 from core.errors import AlreadyInQueue, NotInQueue, QueueFull, WalkinNotOpen, WalkinUnavailable
 from core.models import WalkinTicket
@@ -124,18 +124,6 @@ def leave(t: Turn, _h: Heard | None) -> Reply:
     return t.done(Say("walkin_left"))
 
 
-def _notify_recognise(t: Turn, h: Heard) -> object | None:
-    if h.choice in (1, 2) and (h.intent == "choice" or h.keyed):
-        return "sms" if h.choice == 1 else "call"
-    if h.notify_by in ("sms", "call"):
-        return h.notify_by
-    if t.said_any("words_sms"):
-        return "sms"
-    if t.said_any("words_call"):
-        return "call"
-    return None
-
-
 def _notify_act(t: Turn, answer: object) -> Reply:
     ticket = t.session.get(WalkinTicket, t.data.get("ticket"))
     if ticket is not None:
@@ -151,7 +139,7 @@ question(
         name="walkin_notify",
         prompt="walkin_notify",
         retry="walkin_notify_retry",
-        recognise=_notify_recognise,
+        recognise=sms_or_call,
         act=_notify_act,
         choices=lambda t: [
             Choice("1", Say("choice_by_sms"), "sms"),
