@@ -45,7 +45,7 @@ COMMIT_MARGIN_SECONDS = 1.0
 SERVER_TIMEOUT_MARGIN_MS = 300
 HANG_SECONDS = 1.0  # a request's statement unanswered this long: the server hangs (see _Watchdog)
 PROBE_SECONDS = 1.0  # while the server hangs, how often one thread checks whether it answers again
-CONFIRM_SECONDS = 1.0  # a slow statement: a fresh connection's ping must answer within this, or it hangs
+CONFIRM_SECONDS = 0.5  # a slow statement: a fresh connection's ping must answer within this, or it hangs
 
 
 @dataclass(frozen=True)
