@@ -79,6 +79,8 @@ _CONNECTORS = frozenset(
     " i'm".split()
 )
 _GARBAGE = re.compile(r"[^\w\s'’\-.,]")
+# Texting drops apostrophes: "c est Line", "je m appelle Line".
+_NO_APOSTROPHE = re.compile(r"\b(c|m|jm)\s+(est|appel+e)\b", re.IGNORECASE)
 
 
 def extract_name(text: str, lang: str | None = None) -> str | None:
@@ -89,6 +91,7 @@ def extract_name(text: str, lang: str | None = None) -> str | None:
     del lang
     if not text or len(text) > 300:
         return None
+    text = _NO_APOSTROPHE.sub(lambda m: m.group(1) + "'" + m.group(2), text)  # "c est Line": c'est
     first = _NAME_FIRST.match(text)
     if first:
         words = _name_words(first["name"], strong=True)

@@ -82,3 +82,20 @@ def test_a_whole_message_is_cleaned_into_a_name(text, name):
 )
 def test_a_whole_message_that_cannot_be_a_name_gives_none(text):
     assert clean_name(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("c est Julie Côté", "Julie Côté"),
+        ("C est Marc Gagnon", "Marc Gagnon"),
+        ("je m appelle Line Roy", "Line Roy"),
+        ("jm appelle Paul Roy", "Paul Roy"),
+    ],
+)
+def test_a_name_introduced_without_the_apostrophe_texting_drops(text, name):
+    assert extract_name(text) == name
+
+
+def test_c_est_without_apostrophe_before_a_plain_word_is_no_name():
+    assert extract_name("c est correct") is None
