@@ -6,7 +6,10 @@ SQLite (a file), it starts a bare Flask app that answers constant TwiML and clin
 when the last answer came back). Every request is a real turn: a new phone number and a new MessageSid or
 CallSid each time, signed as Twilio signs them (TWILIO_AUTH_TOKEN is set, so clinicline checks every
 signature). Bare and case slices alternate; each case is reported as a ratio to the mean of the two bare
-slices around it, which cancels most of what else the machine is doing meanwhile.
+slices around it, which cancels much of what else the machine is doing meanwhile. It also reads from /proc
+the CPU the servers spent (gunicorn's processes, and PostgreSQL's on that database) per request: the bare
+app's CPU per request over the case's is the ratio two otherwise idle cores would reach, and it moves far
+less than the req/s ratio when other work shares the machine.
 
 Cases:
   sms_first    a first SMS from a new number: "RDV demain matin" (three slots offered)
