@@ -61,6 +61,11 @@ def _audit_rows(s, clinic, filters: dict, limit: int | None) -> list[AuditEntry]
     return list(s.scalars(query.limit(limit) if limit else query))
 
 
+def _audited(s, action: str, clinic, **detail) -> None:
+    """A manager's view or action in the audit log, under their account."""
+    audit.record(s, action, channel="staff", clinic_id=clinic.id, actor=current_user.actor, **detail)
+
+
 @bp.get("/<clinic_id>/audit")
 def audit_log(clinic_id: str):
     rt = runtime()
@@ -109,12 +114,10 @@ def audit_csv(clinic_id: str):
                     json.dumps(e.detail or {}, ensure_ascii=False),
                 ]
             )
-        audit.record(
+        _audited(
             s,
             "audit.exported",
-            channel="staff",
-            clinic_id=clinic.id,
-            actor=current_user.actor,
+            clinic,
             rows=len(rows),
             **{k: str(v) for k, v in filters.items() if v is not None},
         )
@@ -158,12 +161,10 @@ def patient_export(clinic_id: str):
         clinic = clinic_or_404(s, clinic_id, MANAGER)
         phone = _confirmed_phone()
         data = patient_data.export(s, phone, [clinic.id])
-        audit.record(
+        _audited(
             s,
             "patient.exported",
-            channel="staff",
-            clinic_id=clinic.id,
-            actor=current_user.actor,
+            clinic,
             subject=f"patient:{data['patient']['id']}" if data["patient"] else None,
             format=kind,
         )
@@ -182,12 +183,10 @@ def patient_erase(clinic_id: str):
         clinic = clinic_or_404(s, clinic_id, MANAGER)
         phone = _confirmed_phone()
         done = patient_data.erase(s, phone, [clinic.id], rt.now())
-        audit.record(
+        _audited(
             s,
             "patient.erased",
-            channel="staff",
-            clinic_id=clinic.id,
-            actor=current_user.actor,
+            clinic,
             subject=f"patient:{done['anonymous_patient']}",
             **done,
         )
@@ -246,12 +245,10 @@ def account_add(clinic_id: str):
                 {clinic.id: role},
                 rt.now(),
             )
-            audit.record(
+            _audited(
                 s,
                 "staff.account_added",
-                channel="staff",
-                clinic_id=clinic.id,
-                actor=current_user.actor,
+                clinic,
                 subject=f"account:{account.id}",
                 role=role,
             )
@@ -284,12 +281,10 @@ def account_new_password(clinic_id: str, account_id: int):
         if not _managed_everywhere(account):
             return redirect(url_for("staff.account_list", clinic_id=clinic_id, notice="account_shared"))
         accounts.change_password(account, password, rt.now())
-        audit.record(
+        _audited(
             s,
             "staff.password_reset",
-            channel="staff",
-            clinic_id=clinic.id,
-            actor=current_user.actor,
+            clinic,
             subject=f"account:{account.id}",
         )
         login = account.login
@@ -307,12 +302,10 @@ def account_disable(clinic_id: str, account_id: int):
         if account.id == current_user.account_id:
             return redirect(url_for("staff.account_list", clinic_id=clinic_id, notice="not_yourself"))
         accounts.disable(account)
-        audit.record(
+        _audited(
             s,
             "staff.account_disabled",
-            channel="staff",
-            clinic_id=clinic.id,
-            actor=current_user.actor,
+            clinic,
             subject=f"account:{account.id}",
         )
     return redirect(url_for("staff.account_list", clinic_id=clinic_id, notice="done"))
