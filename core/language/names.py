@@ -19,7 +19,7 @@ _MAX_LENGTH = 60
 
 # Introductions, strong ones first: after them, what follows is a name unless it is plainly not one.
 _STRONG_INTRO = (
-    r"(?:(?:the |my )?name (?:should|will|must) be|mon nom (?:c'est|est|:)?|mon nom,|my name(?: is|'s|:)?|the name(?: is|'s)?|^name(?: is|:)|^nom\s?:"
+    r"(?:(?:the |my )?name (?:should|will|must) be|(?:mon|son|leur) nom (?:c'est|est|:)?|mon nom,|(?:my|her|his|their) name(?: is|'s|:)?|the name(?: is|'s)?|^name(?: is|:)|^nom\s?:"
     r"|je m'appel+e|j'm'appel+e|jm'appel+e|je me nomme|moi,? c'est|moi,? c|c'est (?:a|au) (?:mon )?nom(?: de)?,?"
     r"|(?:a|au) mon nom,?|au nom de|sous le nom de?|under (?:the name(?: of)?|my name,?)|call me|appelez-moi"
     r"|it'?s under|c'est sous|(?:should|will|must|would) be (?:under|in the name of)"

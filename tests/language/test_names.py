@@ -91,6 +91,8 @@ def test_a_whole_message_that_cannot_be_a_name_gives_none(text):
         ("C est Marc Gagnon", "Marc Gagnon"),
         ("je m appelle Line Roy", "Line Roy"),
         ("jm appelle Paul Roy", "Paul Roy"),
+        ("her name is Emma Brown", "Emma Brown"),  # a parent booking for a child
+        ("son nom est Léa Tremblay", "Léa Tremblay"),
     ],
 )
 def test_a_name_introduced_without_the_apostrophe_texting_drops(text, name):
