@@ -232,6 +232,8 @@ class Person(Base):
     birth_year: Mapped[int | None] = mapped_column(Integer)
     # The last four digits of the health card, for the desk to tell two people apart (a clinic setting).
     card_last4: Mapped[str | None] = mapped_column(String(4))
+    # How the phone's owner named them ("pour mon fils": son), so the same words find them next time.
+    relation: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     phone_row: Mapped[Patient] = relationship(back_populates="people")

@@ -16,9 +16,10 @@ from core.dialog.engine import (
 from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
 from core.dialog.types import Choice, Reply, Say
+from core.dialog.whom import appointment_name, household
 from core.errors import AppointmentNotCancellable, AppointmentNotFound
 from core.models import Appointment, AppointmentStatus
-from core.services import booking, walkin
+from core.services import booking, people, walkin
 from core.timeutil import to_local
 
 SHOWN = 5  # a phone menu of more than five is not heard to the end; a text of more costs segments
@@ -110,6 +111,9 @@ def choose(t: Turn, h: Heard | None, purpose: str) -> Reply:
         day, wish = old_and_new(t, h, appointments)
     elif h is not None:
         day = h.old_date or h.date
+    theirs = _of_person_named(t, h, appointments)
+    if theirs:
+        appointments = theirs  # "annuler le RDV de Léa": Léa's, then by day as for anyone
     if day is not None:
         same_day = [a for a in appointments if _day_of(t, a) == day]
         if len(same_day) == 1:
@@ -125,12 +129,49 @@ def choose(t: Turn, h: Heard | None, purpose: str) -> Reply:
     return t.ask("appt_pick", data=data)
 
 
+def _of_person_named(t: Turn, h: Heard | None, appointments: list[Appointment]) -> list[Appointment]:
+    """The appointments of the one person of the phone a sentence names ("le RDV de Léa", "pour moi")."""
+    if h is None or h.keyed or not h.text:
+        return []
+    everyone = household(t)
+    if len(everyone) < 2:
+        return []
+    named = people.named_in(everyone, h.text)
+    if not named and any(who.me for who in h.whom or ()):
+        named = everyone[:1]
+    if len(named) != 1:
+        return []
+    return [a for a in appointments if a.person_id == named[0].id]
+
+
+def _named_values(t: Turn, appointment: Appointment | None) -> dict:
+    """{"when"} of an appointment, with {"name"} when the phone books for several people."""
+    if appointment is None:
+        return {"when": ""}
+    values = {"when": appointment_when(t, appointment)}
+    name = appointment_name(t, appointment)
+    if name:
+        values["name"] = name
+    return values
+
+
+def _said(t: Turn, key: str, appointment: Appointment) -> Say:
+    """A reply about one appointment, naming its person when the phone has several ("RDV de Léa")."""
+    values = _named_values(t, appointment)
+    return Say(key + "_named" if "name" in values else key, values)
+
+
+def _named_variant(t: Turn) -> str:
+    appointment = t.session.get(Appointment, t.data.get("appt")) if t.data.get("appt") else None
+    return "_named" if appointment is not None and appointment_name(t, appointment) else ""
+
+
 def act_on(t: Turn, appointment: Appointment, purpose: str, wish: dict | None = None) -> Reply:
     """Cancel (asked first), change (the new slot booked before the old one is freed) or ask what to do."""
     if purpose == "cancel":
         return t.ask("cancel_confirm", data={"appt": appointment.id})
     if purpose == "reschedule":
-        intro = Say("reschedule_intro", {"when": appointment_when(t, appointment)})
+        intro = _said(t, "reschedule_intro", appointment)
         return start_booking(t, None, replaces=appointment.id, says=[intro], wish=wish or None)
     return t.ask("appt_action", data={"appt": appointment.id})
 
@@ -151,9 +192,7 @@ def _pick_choices(t: Turn) -> list[Choice]:
     for i, appointment_id in enumerate(t.data.get("ids", []), start=1):
         appointment = t.session.get(Appointment, appointment_id)
         if appointment is not None:
-            out.append(
-                Choice(str(i), Say("appointment_label", {"when": appointment_when(t, appointment)}), str(i))
-            )
+            out.append(Choice(str(i), _said(t, "appointment_label", appointment), str(i)))
     return out
 
 
@@ -161,6 +200,13 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
     ids = t.data.get("ids", [])
     if h.choice is not None and (h.intent == "choice" or h.keyed) and 1 <= h.choice <= len(ids):
         return ids[h.choice - 1]
+    if not h.keyed and h.text and h.intent not in FLOW_INTENTS:
+        listed = [a for a in (t.session.get(Appointment, i) for i in ids) if a is not None]
+        theirs = _of_person_named(t, h, listed)
+        if h.date:
+            theirs = [a for a in theirs if _day_of(t, a) == h.date]
+        if len(theirs) == 1:
+            return theirs[0].id  # "celui de Léa", "Marc jeudi"
     if h.date and h.intent not in FLOW_INTENTS:
         for appointment_id in ids:
             appointment = t.session.get(Appointment, appointment_id)
@@ -201,8 +247,7 @@ question(
 
 
 def _appt_values(t: Turn) -> dict:
-    appointment = t.session.get(Appointment, t.data.get("appt"))
-    return {"when": appointment_when(t, appointment) if appointment else ""}
+    return _named_values(t, t.session.get(Appointment, t.data.get("appt")))
 
 
 def _action_recognise(t: Turn, h: Heard) -> object | None:
@@ -220,7 +265,7 @@ def _action_act(t: Turn, answer: object) -> Reply:
     if appointment is None:
         return choose(t, None, "manage")
     if answer == "keep":
-        return t.done(Say("kept", {"when": appointment_when(t, appointment)}))
+        return t.done(_said(t, "kept", appointment))
     return act_on(t, appointment, str(answer), new_wish(t, appointment) if answer == "reschedule" else None)
 
 
@@ -239,6 +284,7 @@ question(
             Choice("3", Say("choice_keep_it"), "keep"),
         ],
         hints="hints_action",
+        variant=_named_variant,
     )
 )
 
@@ -267,22 +313,21 @@ def _cancel_act(t: Turn, answer: object) -> Reply:
         return t.done(Say("cancel_failed", {"phone": t.clinic_phone()}))
     if answer == "change":
         return act_on(t, appointment, "reschedule", new_wish(t, appointment))
-    when = appointment_when(t, appointment)
     if answer != "yes":
-        return t.done(Say("kept", {"when": when}))
+        return t.done(_said(t, "kept", appointment))
     return cancel_now(t, appointment)
 
 
 def cancel_now(t: Turn, appointment: Appointment) -> Reply:
     """Cancel one of the patient's appointments and say so."""
-    when = appointment_when(t, appointment)
+    said = _said(t, "cancelled", appointment)
     try:
         booking.cancel(
             t.session, appointment.id, t.now, t.channel, patient_id=appointment.patient_id, actor=t.actor()
         )
     except (AppointmentNotFound, AppointmentNotCancellable):
         return t.done(Say("cancel_failed", {"phone": t.clinic_phone()}))
-    return t.done(Say("cancelled", {"when": when}))
+    return t.done(said)
 
 
 question(
@@ -298,6 +343,7 @@ question(
         hints="hints_yes_no",
         matters=True,
         describe=_cancel_describe,
+        variant=_named_variant,
     )
 )
 

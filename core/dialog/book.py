@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import replace
 
-from core.dialog import elsewhere
+from core.dialog import elsewhere, whom
 from core.dialog.engine import Question, Turn, describe_yes_no, question, starter, yes_no, yes_no_choices
 from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
 from core.dialog.types import Choice, Reply, Say
+from core.dialog.whom import FLOW_INTENTS, clean_name
 from core.errors import (
     AppointmentNotCancellable,
     AppointmentNotFound,
     PersonAlreadyBooked,
     SlotNotFound,
     SlotTaken,
+    TooManyPeople,
 )
 from core.language import clean_name as full_name
 from core.models import Appointment, Slot
@@ -28,9 +29,6 @@ from prompts.format import format_date, format_time, format_when
 
 OFFERED = 3
 MORE = 9  # "others" on both channels (speech and text may also say it in words)
-NAME_MAX = 80
-_LETTER = re.compile(r"[^\W\d_]")
-FLOW_INTENTS = ("book", "walkin", "position", "cancel", "reschedule", "list", "person", "help", "language")
 # Parts of a wish that are limits the patient set: an offer never breaks them, even to come near.
 LIMITS = ("nb", "na", "after", "before")
 
@@ -137,7 +135,9 @@ def start_booking(
     base = {"flow": "reschedule" if replaces else "book"}
     if replaces:
         base["replaces"] = replaces
-    if h is not None and h.name:
+    if not replaces:
+        base.update(whom.wanted(t, h))  # "pour mon fils", "for my mother Rita": not asked "for whom?"
+    if h is not None and h.name and "who" not in base:
         named = clean_name(h.name)
         if named:
             base["name"] = named  # "c'est Marc Gagnon, je voudrais un rendez-vous": not asked again
@@ -248,7 +248,7 @@ def render_value(t: Turn, key: str, **values) -> str:
 
 def _keep(t: Turn) -> dict:
     """The parts of the booking data that survive a new search."""
-    return {k: v for k, v in t.data.items() if k in ("flow", "replaces", "name", "wish")}
+    return {k: v for k, v in t.data.items() if k in ("flow", "replaces", "wish", *whom.DATA_KEYS)}
 
 
 # ---- the day --------------------------------------------------------------------------------------------------
@@ -445,70 +445,13 @@ def hold(t: Turn, slot_id: int) -> Reply:
         return _taken(t)
     data = _keep(t)
     data["slot"] = slot_id
-    if not data.get("name") and not _own_name(t):
-        return t.ask("book_name", data=data)
-    return t.ask("book_confirm", data=data)
-
-
-def _own_name(t: Turn) -> str | None:
-    """The name of the phone's first person, when it has one."""
-    patient = t.patient(create=False)
-    if patient is None:
-        return None
-    own = people.people_of(t.session, patient)
-    return own[0].name if own else None
+    return whom.after_slot(t, data)  # for whom, their name, then the read-back (core/dialog/whom.py)
 
 
 def _taken(t: Turn) -> Reply:
     t.lead.append(Say("slot_taken"))
     t.data.pop("slot", None)
     return offer(t, t.data.get("wish") or {})
-
-
-# ---- the name -------------------------------------------------------------------------------------------------
-
-
-def clean_name(text: str) -> str | None:
-    """A name as typed or heard: trimmed, one line, with at least one letter."""
-    name = " ".join(text.replace("\n", " ").split())[:NAME_MAX].strip(" .,!?")
-    return name if _LETTER.search(name) else None
-
-
-def _name_recognise(t: Turn, h: Heard) -> object | None:
-    if t.voice and h.keyed and h.intent == "skip":
-        return {"skip": True}
-    if h.name and not h.keyed:  # "c'est Marc Gagnon", "my name is Line Roy": the name, not the sentence
-        name = clean_name(h.name)
-        return {"name": name} if name else None
-    if h.keyed or h.intent in FLOW_INTENTS or h.intent in ("yes", "no", "choice"):
-        return None
-    name = clean_name(h.text)
-    return {"name": name} if name else None
-
-
-def _name_act(t: Turn, answer: dict) -> Reply:
-    data = dict(t.data)
-    if answer.get("name"):
-        data["name"] = answer["name"]
-    return t.ask("book_confirm", data=data)
-
-
-def _name_exhausted(t: Turn) -> Reply:
-    """A name that cannot be made out is not worth losing the slot for: book without it."""
-    return _name_act(t, {"skip": True})
-
-
-question(
-    Question(
-        name="book_name",
-        prompt="ask_name",
-        retry="ask_name_retry",
-        expects="name",
-        recognise=_name_recognise,
-        act=_name_act,
-        exhausted=_name_exhausted,
-    )
-)
 
 
 # ---- the read-back ------------------------------------------------------------------------------------------
@@ -521,7 +464,7 @@ def _confirm_values(t: Turn) -> dict:
 
 def _confirm_lead(t: Turn) -> list[Say]:
     """The name the appointment goes under, read back with the rest (on the phone, in the same sentence)."""
-    name = t.data.get("name") or _own_name(t)
+    name = whom.booked_name(t)
     if t.voice:
         values = _confirm_values(t)
         if name:
@@ -531,6 +474,11 @@ def _confirm_lead(t: Turn) -> list[Say]:
 
 
 def _confirm_recognise(t: Turn, h: Heard) -> object | None:
+    answer = yes_no(t, h)
+    if answer != "yes" and not h.keyed and len(h.whom or ()) == 1 and not h.name:
+        other = whom.resolve(t, h.whom[0])  # "non, c'est pour ma fille": the person, not the slot
+        if other and (other.get("person_id") != t.data.get("person_id") or "person_id" not in other):
+            return {"whom": other}
     if h.name and not h.keyed:
         # "non, c'est à mon nom, Julie Côté": the name was wrong, not the slot.
         name = clean_name(h.name)
@@ -539,7 +487,6 @@ def _confirm_recognise(t: Turn, h: Heard) -> object | None:
     typed = _typed_full_name(t, h)
     if typed:  # "Bob Lee" texted on its own after "For Bob: …?": the name completed or corrected
         return {"name": typed}
-    answer = yes_no(t, h)
     if answer is None and h.intent == "cancel":
         return "no"
     return answer
@@ -553,22 +500,22 @@ def _typed_full_name(t: Turn, h: Heard) -> str | None:
     if h.intent in ("yes", "no", "choice"):
         return None
     name = full_name(h.text)
-    if not name or len(name.split()) < 2 or name == t.data.get("name"):
+    if not name or len(name.split()) < 2 or name == whom.booked_name(t):
         return None
     return clean_name(name)
 
 
 def _confirm_describe(t: Turn, answer: object) -> str:
     if isinstance(answer, dict):
-        return str(answer.get("name", ""))
+        return str(answer.get("name", "") or whom.label(t, whom.chosen(t, answer.get("whom"))) or "")
     return describe_yes_no(t, answer)
 
 
 def _confirm_act(t: Turn, answer: object) -> Reply:
+    if isinstance(answer, dict) and answer.get("whom"):
+        return whom.after_slot(t, {**_keep(t), "slot": t.data.get("slot"), **answer["whom"]})
     if isinstance(answer, dict) and answer.get("name"):
-        data = dict(t.data)
-        data["name"] = answer["name"]
-        return t.ask("book_confirm", data=data)
+        return _renamed(t, answer["name"])
     slot_id = t.data.get("slot")
     if answer != "yes":
         if slot_id:
@@ -597,6 +544,27 @@ question(
 )
 
 
+def _renamed(t: Turn, name: str) -> Reply:
+    """A name said at the read-back: one of the phone's people, a correction of a new one, or one's own."""
+    data = dict(t.data)
+    if data.get("replaces"):
+        data["name"] = name  # a change stays with its person: the name is theirs, corrected
+        return t.ask("book_confirm", data=data)
+    everyone = whom.household(t)
+    found = people.find_by_name(everyone, name)
+    if found is not None and found.name and found.name != name and not found.last_name:
+        found = None  # "Bob" completed as "Bob Lee": kept as the name said
+    data.pop("person_id", None)
+    if found is not None:
+        data.pop("name", None)
+        data["person_id"] = found.id
+    else:
+        data["name"] = name
+        if data.get("who") == "me" and everyone and everyone[0].name:
+            data.pop("who")  # one's own name said differently: the phone's person with it, or a new one
+    return whom.after_slot(t, data)
+
+
 def book_now(t: Turn) -> Reply:
     """Book (or move) into the held slot; the confirmation code and how to cancel."""
     slot_id = t.data.get("slot")
@@ -608,9 +576,7 @@ def book_now(t: Turn) -> Reply:
                 t.session, replaces, slot_id, t.now, t.channel, patient_id=patient.id, holder=t.holder
             )
         else:
-            person = people.first_person(t.session, patient, t.now)
-            if t.data.get("name"):
-                people.rename(person, t.data["name"])
+            person = whom.person_to_book(t, patient)
             appointment = booking.book(
                 t.session, slot_id, patient, t.channel, t.now, holder=t.holder, person=person
             )
@@ -621,17 +587,23 @@ def book_now(t: Turn) -> Reply:
         return t.done(Say("reschedule_gone", {"phone": t.clinic_phone()}))
     except PersonAlreadyBooked:
         booking.release_hold(t.session, slot_id, t.holder)
-        who = t.data.get("name") or _own_name(t)
+        who = whom.booked_name(t)
         return t.done(Say("person_already_booked", {"name": who}) if who else Say("self_already_booked"))
+    except TooManyPeople:
+        booking.release_hold(t.session, slot_id, t.holder)
+        return t.done(Say("too_many_people_end", {"max": people.MAX_PEOPLE, "phone": t.clinic_phone()}))
     if replaces and t.data.get("name"):
         people.rename(appointment.person, t.data["name"])
     t.settle_language(patient)
     reason = "rescheduled" if replaces else "booked"
     t.enqueue("schedule_reminders", appointment.id)
-    said = Say(
-        reason,
-        {"when": when_text(t, appointment.starts_at), "clinic": t.clinic_name(), "code": appointment.code},
-    )
+    values = {
+        "when": when_text(t, appointment.starts_at),
+        "clinic": t.clinic_name(),
+        "code": appointment.code,
+    }
+    named = whom.appointment_name(t, appointment)
+    said = Say(reason + "_named", {**values, "name": named}) if named else Say(reason, values)
     if t.voice and t.can_text():
         return t.ask("sms_copy", data={"appointment": appointment.id, "reason": reason}, says=[said])
     return t.done(said)

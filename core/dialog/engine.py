@@ -65,6 +65,7 @@ class Question:
     silent_end: Callable[[Turn], Reply] | None = None  # the third silence; default: a person or the number
     silence_retry: bool = False  # the first silence hears the retry prompt (a call we placed), not the prompt
     optional: bool = False  # the patient already has what was asked; "merci" by SMS leaves it unanswered
+    variant: Callable[[Turn], str] | None = None  # a suffix of the prompt and retry keys ("_named")
 
 
 QUESTIONS: dict[str, Question] = {}
@@ -271,10 +272,11 @@ class Turn:
         self.state["q"] = name
         if data is not None:
             self.state["d"] = dict(data)
-        prompt = [Say(q.retry if retry else q.prompt, q.values(self) if q.values else {})]
+        suffix = q.variant(self) if q.variant else ""
+        prompt = [Say((q.retry if retry else q.prompt) + suffix, q.values(self) if q.values else {})]
         lead = q.lead(self) if q.lead else []
         choices = q.choices(self) if q.choices else []
-        if retry and self.voice and _names_every_key(q.retry, self.lang, choices):
+        if retry and self.voice and _names_every_key(q.retry + suffix, self.lang, choices):
             choices = []  # "to book it, press 1; otherwise, press 2" is not followed by the same keys again
         return self.reply(
             list(says or []) + lead + prompt,

@@ -15,6 +15,7 @@ from core.models import Patient, Person
 MAX_PEOPLE = 8  # a family, not a directory
 NAME_PART_MAX = 60
 _LETTER = re.compile(r"[^\W\d_]")
+_WORDS = re.compile(r"[^\W\d_][\w'-]*")
 
 
 def fold(text: str) -> str:
@@ -63,6 +64,7 @@ def add_person(
     now: dt.datetime | None = None,
     birth_year: int | None = None,
     card_last4: str | None = None,
+    relation: str | None = None,
 ) -> Person:
     """A new person of this phone; TooManyPeople past MAX_PEOPLE."""
     _lock_phone(session, patient)
@@ -76,6 +78,7 @@ def add_person(
         last_name=last,
         birth_year=birth_year,
         card_last4=card_last4,
+        relation=relation,
         created_at=now or dt.datetime.now(dt.UTC),
     )
     session.add(person)
@@ -116,3 +119,30 @@ def person_for(
         rename(people[0], name)
         return people[0]
     return add_person(session, patient, name, now=now)
+
+
+def is_full(session: Session, patient: Patient | None) -> bool:
+    """Whether the phone already speaks for MAX_PEOPLE people (no one more can be added)."""
+    return patient is not None and len(people_of(session, patient)) >= MAX_PEOPLE
+
+
+def with_relation(people: list[Person], relation: str | None) -> list[Person]:
+    """The people of a phone named by a relation before ("mon fils": the son; "mes enfants": any child)."""
+    if not relation:
+        return []
+    kin = {"child": ("son", "daughter", "child")}.get(relation, (relation,))
+    return [p for p in people if p.relation in kin]
+
+
+def short_name(person: Person, people: list[Person]) -> str | None:
+    """The first name when no one else of the phone shares it ("RDV de Léa"), else the whole name."""
+    if not person.first_name:
+        return None
+    same = [p for p in people if p.first_name and fold(p.first_name) == fold(person.first_name)]
+    return person.first_name if len(same) <= 1 else person.name
+
+
+def named_in(people: list[Person], text: str) -> list[Person]:
+    """The people whose first name a sentence says as a word ("annuler le RDV de Léa")."""
+    words = set(_WORDS.findall(fold(text)))
+    return [p for p in people if p.first_name and fold(p.first_name) in words]
