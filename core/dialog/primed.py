@@ -10,6 +10,7 @@ from core.dialog.engine import PRIMED, Question, Turn, exhausted, question, star
 from core.dialog.heard import Heard
 from core.dialog.types import Choice, Reply, Say
 from core.dialog.walkin import place_values
+from core.dialog.whom import appointment_name
 from core.errors import NotInQueue
 from core.models import ACTIVE_TICKET_STATUSES, WalkinTicket
 from core.services import walkin
@@ -31,7 +32,15 @@ def reminder_call(t: Turn, _h: Heard | None) -> Reply:
 
 def _reminder_values(t: Turn) -> dict:
     appointment = _own(t, t.data.get("appointment_id"))
-    return {"when": appointment_when(t, appointment) if appointment else "", "clinic": t.clinic_name()}
+    values = {"when": appointment_when(t, appointment) if appointment else "", "clinic": t.clinic_name()}
+    name = appointment_name(t, appointment) if appointment else None
+    return {**values, "name": name} if name else values
+
+
+def _reminder_variant(t: Turn) -> str:
+    """A phone that books for several people hears whose appointment it is ("le rendez-vous de Léa")."""
+    appointment = _own(t, t.data.get("appointment_id"))
+    return "_named" if appointment is not None and appointment_name(t, appointment) else ""
 
 
 def _reminder_recognise(t: Turn, h: Heard) -> object | None:
@@ -57,7 +66,13 @@ def _reminder_act(t: Turn, answer: object) -> Reply:
     if answer == "reschedule":
         return act_on(t, appointment, "reschedule", new_wish(t, appointment))
     t.audit("appointment.confirmed_by_patient", subject=f"appointment:{appointment.id}")
-    confirmed = Say("reminder_confirmed", {"when": appointment_when(t, appointment)})
+    name = appointment_name(t, appointment)
+    when = appointment_when(t, appointment)
+    confirmed = (
+        Say("reminder_confirmed_named", {"when": when, "name": name})
+        if name
+        else Say("reminder_confirmed", {"when": when})
+    )
     if t.voice:  # our call: nothing else was asked for, so say goodbye rather than "anything else?"
         return t.end(confirmed, Say("reminder_call_bye", {"clinic": t.clinic_name()}))
     return t.done(confirmed)
@@ -94,6 +109,7 @@ question(
         exhausted=_reminder_exhausted,
         silent_end=_reminder_exhausted,
         silence_retry=True,
+        variant=_reminder_variant,
     )
 )
 

@@ -27,7 +27,7 @@ from core.models import (
     WalkinTicket,
     utcnow,
 )
-from core.services import audit, walkin
+from core.services import audit, people, walkin
 from core.services.patients import can_take_sms, mask_phone, opt_out
 from core.timeutil import local_to_utc, to_local
 from prompts import render
@@ -354,6 +354,9 @@ def render_body(session: Session, message: OutboundMessage, now: dt.datetime) ->
             key = "notice_reminder" if local.date() == tomorrow else "notice_reminder_early"
         else:
             key = "notice_" + message.purpose.removeprefix("confirmation_")
+        name = _whose(session, appointment)
+        if name:
+            return render(key + "_named", lang, "sms", name=name, **values)
         return render(key, lang, "sms", **values)
     ticket = session.get(WalkinTicket, message.ticket_id)
     values["number"] = ticket.number
@@ -364,6 +367,15 @@ def render_body(session: Session, message: OutboundMessage, now: dt.datetime) ->
         return render("notice_queue_next", lang, "sms", **values)
     minutes = max(5, int(round((place.expected_at - now).total_seconds() / 60 / 5)) * 5)
     return render("notice_queue_near", lang, "sms", ahead=place.ahead, minutes=minutes, **values)
+
+
+def _whose(session: Session, appointment: Appointment) -> str | None:
+    """The person an appointment is for, when its phone books for several people ("le RDV de Léa")."""
+    person = appointment.person
+    if person is None or not person.name:
+        return None
+    everyone = people.people_of(session, appointment.patient)
+    return people.short_name(person, everyone) if len(everyone) > 1 else None
 
 
 def call_url(message: OutboundMessage, base: str) -> str:

@@ -1,0 +1,403 @@
+"""One phone, several people, over signed Twilio requests: a parent books for her son then for herself and both
+are listed by name; "for my mother Rita" is not asked "for whom?"; cancelling one of two people's
+appointments cancels the right one; a ninth person is refused politely; names that are not names are asked
+again in other words.
+
+The clock starts on Monday 7 December 2026 at 09:00 in Montréal. Every SMS reply must fit 2 segments (the
+`phone` fixture checks each one); on the phone, the seconds a booking for a second person costs are measured.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from core.models import Appointment, AppointmentStatus, Clinic, Patient, Slot, SlotStatus
+from core.services import booking, patients, people
+from core.timeutil import local_to_utc
+from smsbot.segments import segments
+from tests.dialog.conftest import MARIE
+from tests.dialog.test_conversation_voice import spoken_seconds
+from tests.sms.support import local_start
+from tests.support.apps import PARC, TOKEN, WESTMOUNT, signed_runtime
+from tests.support.twilio_requests import Texter
+
+THU, FRI = dt.date(2026, 12, 10), dt.date(2026, 12, 11)
+CLINIC = {"fr": ("parc", None), "en": ("westmount", WESTMOUNT)}
+
+WORDS = {
+    "fr": {
+        "for_son": "RDV pour mon fils jeudi matin",
+        "son_name": "Quel est le nom de votre fils",
+        "book_afternoon": "RDV jeudi après-midi",
+        "son_friday": "RDV pour mon fils vendredi",
+        "whom": "Pour qui",
+        "me": "moi",
+        "own_name": "Quel est votre nom",
+        "other": "Quelqu'un d'autre",
+        "someone_else": "quelqu'un d'autre",
+        "other_name": "Quel est le nom de la personne",
+        "yes": "oui",
+        "list": "MES RDV",
+        "cancel": "ANNULER",
+        "for_mother": "RDV pour ma mère Rita Roy vendredi",
+        "full": "8 personnes",
+        "retry_own": "Écrivez votre prénom et votre nom",
+        "retry_other": "Écrivez son prénom et son nom",
+        "cancelled": "C'est annulé",
+    },
+    "en": {
+        "for_son": "appointment for my son thursday morning",
+        "son_name": "What is your son's name",
+        "book_afternoon": "appointment thursday afternoon",
+        "son_friday": "appointment for my son friday",
+        "whom": "Who is the appointment for",
+        "me": "me",
+        "own_name": "What is your name",
+        "other": "Someone else",
+        "someone_else": "someone else",
+        "other_name": "What is the person's name",
+        "yes": "yes",
+        "list": "my appointments",
+        "cancel": "cancel appt",
+        "for_mother": "appointment for my mother Rita Roy on friday",
+        "full": "8 people",
+        "retry_own": "Please text your first and last name",
+        "retry_other": "Please text their first and last name",
+        "cancelled": "Cancelled",
+    },
+}
+
+
+def booked_for(rt, phone: str = MARIE) -> list[tuple[str | None, dt.datetime]]:
+    """(person's name, local start) of a phone's booked appointments, soonest first."""
+    with rt.session_factory() as session:
+        rows = session.scalars(
+            select(Appointment)
+            .join(Patient)
+            .where(Patient.phone == phone, Appointment.status == AppointmentStatus.BOOKED)
+            .order_by(Appointment.starts_at)
+        ).all()
+        return [(a.person.name, local_start(a)) for a in rows]
+
+
+def people_named(rt, phone: str = MARIE) -> list[tuple[str | None, str | None]]:
+    """(name, relation) of a phone's people, its owner first."""
+    with rt.session_factory() as session:
+        patient = patients.find_patient(session, phone)
+        return [(p.name, p.relation) for p in people.people_of(session, patient)] if patient else []
+
+
+def seed(rt, names: list[str], bookings=(), clinic_id: str = "parc", lang: str = "fr", phone: str = MARIE):
+    """A phone with these people (the first is its owner) and appointments [(person index, day, time)]."""
+    with rt.session_factory.begin() as session:
+        clinic = session.get(Clinic, clinic_id)
+        patient = patients.get_or_create_patient(session, phone)
+        patient.lang = lang
+        persons = [people.add_person(session, patient, name, now=rt.now()) for name in names]
+        for index, day, at in bookings:
+            starts = local_to_utc(day, at, clinic.timezone)
+            slot = session.scalar(
+                select(Slot).where(
+                    Slot.clinic_id == clinic_id, Slot.starts_at == starts, Slot.status == SlotStatus.FREE
+                )
+            )
+            booking.book(session, slot.id, patient, "sms", rt.now(), person=persons[index])
+
+
+def held(rt) -> int:
+    with rt.session_factory() as session:
+        return len(session.scalars(select(Slot).where(Slot.status == SlotStatus.HELD)).all())
+
+
+# ---- a parent for her son, then for herself --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_parent_books_for_her_son_then_for_herself_and_both_are_listed_by_name(phone, signed_rt, lang):
+    w = WORDS[lang]
+    clinic_id, to = CLINIC[lang]
+    mom = phone(to=to) if to else phone()
+    mom(w["for_son"])
+    asked = mom("1")
+    assert w["son_name"] in asked.text and w["whom"] not in asked.text  # the message said whom for
+    read_back = mom("Marc Tremblay")
+    assert "Marc Tremblay" in read_back.text
+    done = mom(w["yes"])
+    assert "Marc" in done.text
+    assert [name for name, _ in booked_for(signed_rt)] == ["Marc Tremblay"]
+
+    mom(w["book_afternoon"])
+    whom = mom("1")
+    assert whom.text.startswith(w["whom"]), whom.text
+    assert whom.choices[-1].endswith(w["other"]) and any("Marc Tremblay" in c for c in whom.choices)
+    own = mom(w["me"])
+    assert w["own_name"] in own.text  # "moi" is the phone's owner, never named yet
+    assert "Julie Tremblay" in mom("Julie Tremblay").text
+    mom(w["yes"])
+
+    listing = mom(w["list"])
+    assert len(listing.choices) == 2, listing.text
+    assert "Marc" in listing.choices[0] and "Julie" in listing.choices[1], listing.text
+    assert [name for name, _ in booked_for(signed_rt)] == ["Marc Tremblay", "Julie Tremblay"]
+    assert people_named(signed_rt) == [("Julie Tremblay", None), ("Marc Tremblay", "son")]
+
+    # A third booking: "pour mon fils" now finds Marc, neither "for whom?" nor his name asked.
+    mom(w["son_friday"])
+    read_back = mom("1")
+    assert "Marc Tremblay" in read_back.text and w["whom"] not in read_back.text, read_back.text
+    mom(w["yes"])
+    assert [name for name, _ in booked_for(signed_rt)].count("Marc Tremblay") == 2
+    assert len(people_named(signed_rt)) == 2
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_someone_else_by_the_question_adds_a_person_and_books_for_them(phone, signed_rt, lang):
+    w = WORDS[lang]
+    clinic_id, to = CLINIC[lang]
+    seed(signed_rt, ["Julie Tremblay"], clinic_id=clinic_id, lang=lang)
+    mom = phone(to=to) if to else phone()
+    mom(w["book_afternoon"])
+    whom = mom("1")
+    assert whom.choices == ["1) Julie Tremblay", f"2) {w['other']}"], whom.text
+    assert w["other_name"] in mom(w["someone_else"]).text
+    assert "Léa Tremblay" in mom("Léa Tremblay").text
+    mom(w["yes"])
+    assert [name for name, _ in booked_for(signed_rt)] == ["Léa Tremblay"]
+    assert people_named(signed_rt) == [("Julie Tremblay", None), ("Léa Tremblay", None)]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_for_my_mother_rita_skips_the_question(phone, signed_rt, lang):
+    w = WORDS[lang]
+    clinic_id, to = CLINIC[lang]
+    seed(signed_rt, ["Julie Tremblay"], clinic_id=clinic_id, lang=lang)
+    daughter = phone(to=to) if to else phone()
+    daughter(w["for_mother"])
+    read_back = daughter("1")
+    assert "Rita Roy" in read_back.text and w["whom"] not in read_back.text, read_back.text
+    daughter(w["yes"])
+    [(name, start)] = booked_for(signed_rt)
+    assert name == "Rita Roy" and start.date() == FRI
+    assert people_named(signed_rt) == [("Julie Tremblay", None), ("Rita Roy", "mother")]
+
+
+# ---- cancelling one of two people's appointments ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_cancelling_one_of_two_peoples_appointments_cancels_the_right_one(phone, signed_rt, lang):
+    w = WORDS[lang]
+    clinic_id, to = CLINIC[lang]
+    seed(
+        signed_rt,
+        ["Julie Tremblay", "Marc Tremblay"],
+        [(0, THU, dt.time(10, 0)), (1, FRI, dt.time(10, 0))],
+        clinic_id=clinic_id,
+        lang=lang,
+    )
+    mom = phone(to=to) if to else phone()
+    which = mom(w["cancel"])
+    assert "Julie" in which.choices[0] and "Marc" in which.choices[1], which.text
+    sure = mom("2")
+    assert "Marc" in sure.text and "Julie" not in sure.text, sure.text
+    done = mom(w["yes"])
+    assert w["cancelled"] in done.text and "Marc" in done.text
+    assert booked_for(signed_rt) == [("Julie Tremblay", dt.datetime.combine(THU, dt.time(10, 0)))]
+
+
+def test_cancel_naming_the_person_goes_straight_to_that_appointment(phone, signed_rt):
+    seed(signed_rt, ["Julie Tremblay", "Marc Tremblay"], [(0, THU, dt.time(10, 0)), (1, THU, dt.time(11, 0))])
+    mom = phone()
+    sure = mom("annuler le RDV de Marc")
+    assert sure.text.startswith("Annuler le RDV de Marc") and "11 h" in sure.text, sure.text
+    mom("oui")
+    assert booked_for(signed_rt) == [("Julie Tremblay", dt.datetime.combine(THU, dt.time(10, 0)))]
+
+
+def test_a_person_named_at_which_one_picks_their_appointment(phone, signed_rt):
+    seed(signed_rt, ["Julie Tremblay", "Marc Tremblay"], [(0, THU, dt.time(10, 0)), (1, THU, dt.time(11, 0))])
+    mom = phone()
+    mom("ANNULER")
+    sure = mom("celui de Julie")
+    assert "Julie" in sure.text and "10 h" in sure.text, sure.text
+    mom("oui")
+    assert booked_for(signed_rt) == [("Marc Tremblay", dt.datetime.combine(THU, dt.time(11, 0)))]
+
+
+# ---- limits and bad input ---------------------------------------------------------------------------------------
+
+
+EIGHT = [f"{first} Tremblay" for first in ("Julie", "Marc", "Léa", "Paul", "Rose", "Jean", "Anne", "Luc")]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_ninth_person_is_refused_politely_and_one_of_the_eight_can_still_be_booked(phone, signed_rt, lang):
+    w = WORDS[lang]
+    clinic_id, to = CLINIC[lang]
+    seed(signed_rt, EIGHT, clinic_id=clinic_id, lang=lang)
+    mom = phone(to=to) if to else phone()
+    mom(w["book_afternoon"])
+    whom = mom("1")
+    assert len(whom.choices) == 8 and not any(w["other"] in c for c in whom.choices)  # no room for a ninth
+    refused = mom("Zoé Gagnon")
+    assert w["full"] in refused.text and len(refused.choices) == 8, refused.text
+    assert held(signed_rt) == 1  # the slot is still theirs while they choose
+    read_back = mom("3")
+    assert "Léa Tremblay" in read_back.text
+    mom(w["yes"])
+    assert [name for name, _ in booked_for(signed_rt)] == ["Léa Tremblay"]
+    assert len(people_named(signed_rt)) == 8
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_ninth_person_named_in_the_request_is_refused_then_the_clinic_is_given(phone, signed_rt, lang):
+    w = WORDS[lang]
+    clinic_id, to = CLINIC[lang]
+    seed(signed_rt, EIGHT, clinic_id=clinic_id, lang=lang)
+    mom = phone(to=to) if to else phone()
+    mom(w["for_mother"])
+    refused = mom("1")
+    assert w["full"] in refused.text and len(refused.choices) == 8, refused.text
+    again = mom("Rita Roy")  # a ninth again: the clinic's number, and the slot goes back
+    assert w["full"] in again.text and "514-555" in again.text and not again.choices, again.text
+    assert held(signed_rt) == 0 and booked_for(signed_rt) == [] and len(people_named(signed_rt)) == 8
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("bad", ["😀🙂👍", "4185551234", "Marie " * 84], ids=["emoji", "digits", "500-chars"])
+def test_a_name_that_is_not_a_name_is_asked_again_in_other_words(phone, signed_rt, lang, bad):
+    w = WORDS[lang]
+    clinic_id, to = CLINIC[lang]
+    marie = phone(to=to) if to else phone()
+    marie(w["book_afternoon"])
+    asked = marie("1")
+    assert w["own_name"] in asked.text
+    again = marie(bad)
+    assert w["retry_own"] in again.text and again.text != asked.text, again.text
+    assert held(signed_rt) == 1
+    marie("Marie Tremblay")
+    marie(w["yes"])
+    assert [name for name, _ in booked_for(signed_rt)] == ["Marie Tremblay"]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_bad_name_for_someone_else_is_asked_again_about_them(phone, signed_rt, lang):
+    w = WORDS[lang]
+    clinic_id, to = CLINIC[lang]
+    seed(signed_rt, ["Julie Tremblay"], clinic_id=clinic_id, lang=lang)
+    mom = phone(to=to) if to else phone()
+    mom(w["book_afternoon"])
+    mom("1")
+    mom("2")
+    again = mom("🎉" * 40)
+    assert w["retry_other"] in again.text, again.text
+    assert "Léa Roy" in mom("Léa Roy").text
+    assert people_named(signed_rt) == [("Julie Tremblay", None)]  # nobody is added before the booking
+
+
+# ---- on the phone ----------------------------------------------------------------------------------------------------
+
+
+VOICE = {
+    "fr": {
+        "for_daughter": "un rendez-vous pour ma fille demain",
+        "daughter_name": "Quel est le nom de votre fille",
+    },
+    "en": {
+        "for_daughter": "an appointment for my daughter tomorrow",
+        "daughter_name": "What is your daughter's name",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_on_the_phone_a_parent_books_for_her_daughter_then_herself_by_keypad(dial, signed_rt, lang):
+    clinic_id, to = CLINIC[lang]
+    tag = "fr-CA" if lang == "fr" else "en-US"
+    call = dial(to=to) if to else dial()
+    call.say(VOICE[lang]["for_daughter"])
+    call.press("1")
+    assert VOICE[lang]["daughter_name"] in call.text, call.text
+    call.say("Léa Tremblay")
+    assert "Léa Tremblay" in call.text
+    call.press("1")
+    assert [name for name, _ in booked_for(signed_rt)] == ["Léa Tremblay"]
+
+    # The second person, a new call: menu 1, tomorrow, the first slot, "for yourself", the name, yes.
+    second = dial(to=to) if to else dial()
+    second.press("1").press("2").press("1")
+    whom = second.text
+    assert ("Pour vous" in whom and "Pour Léa Tremblay" in whom) or (
+        "For yourself" in whom and "For Léa" in whom
+    )
+    second.press("1")
+    second.say("Julie Tremblay")
+    assert "Julie Tremblay" in second.text
+    second.press("1")
+    assert sorted(name for name, _ in booked_for(signed_rt)) == ["Julie Tremblay", "Léa Tremblay"]
+    seconds = spoken_seconds(second.bot_said, tag)
+    print(f"\nspoken seconds of a call booking for a second person ({lang}), greeting to code: {seconds:.1f}")
+    assert seconds < 120
+
+
+# ---- SMS cost of a booking for a second person ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_booking_for_a_second_person_costs_one_or_two_segments_a_reply(phone, signed_rt, lang):
+    w = WORDS[lang]
+    clinic_id, to = CLINIC[lang]
+    seed(signed_rt, ["Marie-Ève Bélanger-Côté"], clinic_id=clinic_id, lang=lang)
+    mom = phone(to=to) if to else phone()
+    replies = [mom(w["book_afternoon"]), mom("1"), mom("2"), mom("Léa-Rose Bélanger-Côté"), mom(w["yes"])]
+    costs = [segments(r.text).segments for r in replies]
+    print(f"\nSMS segments of a booking for a second person ({lang}): {costs} = {sum(costs)}")
+    assert all(1 <= c <= 2 for c in costs) and sum(costs) <= 8
+    assert [name for name, _ in booked_for(signed_rt)] == ["Léa-Rose Bélanger-Côté"]
+
+
+# ---- both databases --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rt(database_url, clock, tmp_path):
+    runtime = signed_runtime(database_url, clock, tmp_path)
+    yield runtime
+    runtime.dispose()
+
+
+@pytest.fixture
+def texter(rt):
+    from clinicline.app import create_app
+
+    return Texter(create_app(runtime=rt).test_client(), TOKEN, MARIE, PARC, max_segments=2)
+
+
+def at_ten(offer) -> str:
+    """The digit of the 10:00 slot offered."""
+    return next(line.split(")")[0] for line in offer.choices if line.endswith("à 10 h"))
+
+
+def test_two_people_of_a_phone_may_be_booked_at_one_time_but_one_person_not_twice(rt, texter):
+    seed(rt, ["Julie Tremblay", "Marc Tremblay"], [(0, THU, dt.time(10, 0))])
+    assert "Pour qui" in texter(at_ten(texter("RDV jeudi 10 h"))).text  # the other practitioner's 10:00
+    texter("Julie")
+    refused = texter("oui")
+    assert "Julie Tremblay a déjà un rendez-vous" in refused.text, refused.text
+    assert len(booked_for(rt)) == 1 and held(rt) == 0
+    texter(at_ten(texter("RDV jeudi 10 h")))
+    texter("Marc")
+    texter("oui")
+    ten = dt.datetime.combine(THU, dt.time(10, 0))
+    assert sorted(booked_for(rt)) == [("Julie Tremblay", ten), ("Marc Tremblay", ten)]
+
+
+def test_cancelling_marcs_appointment_leaves_julies_on_both_databases(rt, texter):
+    seed(rt, ["Julie Tremblay", "Marc Tremblay"], [(0, THU, dt.time(10, 0)), (1, THU, dt.time(10, 15))])
+    texter("ANNULER")
+    assert "Marc" in texter("2").text
+    texter("oui")
+    assert booked_for(rt) == [("Julie Tremblay", dt.datetime.combine(THU, dt.time(10, 0)))]
