@@ -19,7 +19,7 @@ from core.errors import AlreadyInQueue, DomainError, NoOneWaiting, QueueFull, Wa
 from core.jobs import outbox
 from core.models import Appointment, CallbackRequest, Clinic, StaffAccount, WalkinTicket
 from core.services import accounts, audit, board, booking, inbox, notifications, people, walkin
-from core.services.patients import get_or_create_patient, mask_phone, try_normalize_phone
+from core.services.patients import find_patient, get_or_create_patient, mask_phone, try_normalize_phone
 from core.timeutil import to_local
 from core.webhooks import runtime
 from prompts.format import format_date, format_time, format_when
@@ -382,11 +382,12 @@ def slot_form(clinic_id: str, appointment_id: int | None = None):
     """Free slots of a day, to book for a patient on the phone or at the desk, or to move an appointment."""
     rt = runtime()
     now = rt.now()
-    with rt.session_factory() as s:
+    with rt.session_factory.begin() as s:
         clinic = clinic_or_404(s, clinic_id)
         moving = owned_or_404(s, Appointment, appointment_id, clinic) if appointment_id is not None else None
         day = wished_day(clinic, now)
         lang = g.staff_lang
+        known = _known_people(s, clinic, request.args.get("phone", "")) if moving is None else []
         return render_template(
             "staff/slots.html",
             clinic=clinic,
@@ -400,7 +401,58 @@ def slot_form(clinic_id: str, appointment_id: int | None = None):
             phone=request.args.get("phone", "")[:30],
             name=request.args.get("name", "")[:NAME_MAX],
             notice=request.args.get("notice"),
+            known=known,
         )
+
+
+def _known_people(s, clinic: Clinic, typed: str) -> list[tuple[int, str | None]]:
+    """(id, name) of the people of a typed phone this clinic has seen, for staff to pick one (logged)."""
+    phone = try_normalize_phone(typed[:30]) if typed else None
+    patient = find_patient(s, phone) if phone else None
+    if patient is None:
+        return []
+    known = people.known_at(s, patient, clinic.id)
+    if known:
+        audit.record(
+            s,
+            "staff.viewed_people",
+            channel="staff",
+            clinic_id=clinic.id,
+            actor=current_user.actor,
+            subject=f"patient:{patient.id}",
+        )
+    return [(p.id, p.name) for p in known]
+
+
+def _booking_person(s, clinic: Clinic, phone: str, now):
+    """The phone and the person booked for: the one picked from the clinic's list, else the name typed (that
+    phone's person with it, or a new one), else the phone's first person. A pick of another phone: 404."""
+    picked = request.form.get("person", "")
+    if picked.isdigit() and len(picked) < 19:
+        patient = get_or_create_patient(s, phone)
+        person = next((p for p in people.known_at(s, patient, clinic.id) if p.id == int(picked)), None)
+        if person is None:
+            abort(404)
+        return patient, person
+    patient = get_or_create_patient(s, phone)
+    return patient, people.person_for(s, patient, _typed_name() or None, now)
+
+
+def _booking_refusal(clinic_id: str, phone: str) -> str | None:
+    """Why the form cannot book before trying: a new person without a name, or a ninth person for the phone."""
+    if request.form.get("person") == "new" and not _typed_name():
+        return "name_needed"
+    if request.form.get("person", "").isdigit():
+        return None
+    with runtime().session_factory() as s:
+        patient = find_patient(s, phone)
+        everyone = people.people_of(s, patient) if patient is not None else []
+        name = _typed_name()
+        if everyone and everyone[0].name is None and name:
+            return None  # the first person gets the name
+        if len(everyone) >= people.MAX_PEOPLE and not (name and people.find_by_name(everyone, name)):
+            return "too_many_people"
+    return None
 
 
 @bp.post("/<clinic_id>/book")
@@ -418,12 +470,26 @@ def book_for_patient(clinic_id: str):
             )
         )
 
+    works_at_or_404(clinic_id)
+    refusal = _booking_refusal(clinic_id, phone)
+    if refusal is not None:
+        return redirect(
+            url_for(
+                "staff.slot_form",
+                clinic_id=clinic_id,
+                notice=refusal,
+                date=request.form.get("date", "")[:10],
+                phone=request.form.get("phone", "")[:30],
+                name=_typed_name(),
+            )
+        )
+
     def action(s, clinic, now, actor):
         slot_id = request.form.get("slot_id", type=int)
         slot = s.get(booking.Slot, slot_id) if slot_id and 0 < slot_id < 2**63 else None
         if slot is None or slot.clinic_id != clinic.id:
             abort(404)
-        patient, person = _desk_person(s, phone, now)
+        patient, person = _booking_person(s, clinic, phone, now)
         appointment = booking.book(s, slot.id, patient, "staff", now, actor=actor, person=person)
         return [(e.job, *e.args) for e in notifications.staff_change_effects(appointment.id, "booked")]
 

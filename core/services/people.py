@@ -6,11 +6,11 @@ import datetime as dt
 import re
 import unicodedata
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import TooManyPeople
-from core.models import Patient, Person
+from core.models import Appointment, Patient, Person, WalkinTicket
 
 MAX_PEOPLE = 8  # a family, not a directory
 NAME_PART_MAX = 60
@@ -146,3 +146,14 @@ def named_in(people: list[Person], text: str) -> list[Person]:
     """The people whose first name a sentence says as a word ("annuler le RDV de Léa")."""
     words = set(_WORDS.findall(fold(text)))
     return [p for p in people if p.first_name and fold(p.first_name) in words]
+
+
+def known_at(session: Session, patient: Patient, clinic_id: str) -> list[Person]:
+    """The phone's people this clinic has seen (an appointment or a walk-in ticket there): what its staff may
+    pick from, without learning who else the phone books for elsewhere."""
+    seen = or_(
+        exists().where(Appointment.person_id == Person.id, Appointment.clinic_id == clinic_id),
+        exists().where(WalkinTicket.person_id == Person.id, WalkinTicket.clinic_id == clinic_id),
+    )
+    query = select(Person).where(Person.patient_id == patient.id, seen).order_by(Person.id)
+    return list(session.scalars(query))
