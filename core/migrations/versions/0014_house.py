@@ -15,10 +15,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("people", schema=None) as batch_op:
+    with op.batch_alter_table("people", recreate="never") as batch_op:
         batch_op.add_column(sa.Column("relation", sa.String(length=20), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("people", schema=None) as batch_op:
+    # SQLite drops the column in place (3.35+): recreating the table would break the keys pointing at it.
+    with op.batch_alter_table("people", recreate="never") as batch_op:
         batch_op.drop_column("relation")
