@@ -51,9 +51,16 @@ def clean_name(text: str | None) -> str | None:
 
 
 def household(t: Turn) -> list[Person]:
-    """The people of the turn's phone, its owner first; none before the phone first books."""
+    """The people of the turn's phone, its owner first; none before the phone first books (read once a turn)."""
+    cached = t.__dict__.get("_household")
+    if cached is not None:
+        return cached
     patient = t.patient(create=False)
-    return people.people_of(t.session, patient) if patient is not None else []
+    if patient is None or patient.id is None:
+        return []
+    found = people.people_of(t.session, patient)
+    t.__dict__["_household"] = found
+    return found
 
 
 def several(t: Turn) -> bool:
@@ -353,28 +360,40 @@ question(
 
 def person_to_book(t: Turn, patient: Patient) -> Person:
     """The person the booking is for, named or added now (TooManyPeople past eight)."""
+    everyone = people.locked_people(t.session, patient)
+    person = _person_to_book(t, patient, everyone)
+    if person not in everyone:
+        everyone = [*everyone, person]
+    t.__dict__["_household"] = everyone  # read once a turn: the reply names the person from it
+    return person
+
+
+def _person_to_book(t: Turn, patient: Patient, everyone: list[Person]) -> Person:
     session, data = t.session, t.data
-    everyone = people.people_of(session, patient)
     person = next((p for p in everyone if p.id == data.get("person_id")), None)
     name = data.get("name")
     if person is not None:
         if name and not person.name:
             people.rename(person, name)
         return person
-    if data.get("who") == "other":
-        found = people.find_by_name(everyone, name) if name else None
-        if found is not None:
-            _complete(found, name)
-            return found
-        if not everyone:
-            people.first_person(session, patient, t.now)  # the phone's owner comes first, nameless
-        relation = data.get("relation") if data.get("relation") in REMEMBERED else None
-        return people.add_person(session, patient, name, now=t.now, relation=relation)
     found = people.find_by_name(everyone, name) if name else None
     if found is not None:
         _complete(found, name)
         return found
-    return people.person_for(session, patient, name, t.now)
+    if data.get("who") == "other":
+        relation = data.get("relation") if data.get("relation") in REMEMBERED else None
+        if not everyone:
+            owner = people.add_to_empty(session, patient, None, t.now)  # the phone's owner comes first
+            everyone.append(owner)
+        return people.add_person(session, patient, name, now=t.now, relation=relation)
+    if not everyone:
+        return people.add_to_empty(session, patient, name, t.now)  # the first time: the phone's own person
+    if not name:
+        return everyone[0]
+    if everyone[0].name is None:
+        people.rename(everyone[0], name)  # the phone's person was never named: this is their name
+        return everyone[0]
+    return people.add_person(session, patient, name, now=t.now)
 
 
 def _complete(person: Person, name: str | None) -> None:

@@ -164,3 +164,20 @@ def known_at(session: Session, patient: Patient, clinic_id: str) -> list[Person]
     )
     query = select(Person).where(Person.patient_id == patient.id, seen).order_by(Person.id)
     return list(session.scalars(query))
+
+
+def locked_people(session: Session, patient: Patient) -> list[Person]:
+    """The phone's people, read under the phone's lock: what is added next cannot race another turn."""
+    _lock_phone(session, patient)
+    return people_of(session, patient)
+
+
+def add_to_empty(
+    session: Session,
+    patient: Patient,
+    name: str | None,
+    now: dt.datetime | None = None,
+    relation: str | None = None,
+) -> Person:
+    """A person for a phone known (under its lock) to have none yet: no count to check."""
+    return _new(session, patient, name, now, relation=relation)

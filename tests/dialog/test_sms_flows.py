@@ -50,7 +50,7 @@ def test_booking_in_french_from_a_plain_sentence(texter, runtime):
     assert texter.state["q"] is None
 
 
-def test_booking_in_english_remembers_the_name_and_skips_asking_it(texter, runtime):
+def test_booking_in_english_remembers_the_name_and_asks_only_for_whom(texter, runtime):
     texter.send("anything tomorrow after 3?")
     assert texter.reply.lang == "en"
     assert "Tue Dec 8 at 3:00 PM" in texter.text
@@ -58,7 +58,11 @@ def test_booking_in_english_remembers_the_name_and_skips_asking_it(texter, runti
     assert texter.keys == ["booked"] and "CANCEL APPT" in texter.text
 
     texter.send("book thursday").send("the second one")
-    assert texter.keys == ["booking_name", "confirm_slot"]  # the name is known: straight to the read-back
+    assert texter.keys == ["ask_whom"]  # the phone has a person: for her, or for someone else?
+    assert [c.label.values.get("name") for c in texter.reply.choices] == ["Mary Smith", None]
+    texter.send("me")
+    assert texter.keys == ["booking_name", "confirm_slot"]  # the name is known: not asked again
+    assert texter.value("booking_name", "name") == "Mary Smith"
     texter.send("yes")
     assert len(booked(runtime, MARIE)) == 2
 

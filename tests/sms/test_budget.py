@@ -79,6 +79,11 @@ def long_values(lang: str) -> dict[str, str]:
         "minutes": "435",
         "count": "3",
         "digit": "3",
+        "max": "8",  # people a phone may book for (core/services/people.py)
+        # whose name is asked (prompts/*/households.toml): the longest relation word
+        "relation": longest(
+            prompts.render(key, lang, "sms") for key in prompts.catalog(lang) if key.startswith("relation_")
+        ),
         # composed parts
         "label": when,
         "heard": when,

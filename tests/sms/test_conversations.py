@@ -35,7 +35,7 @@ TUESDAY, THURSDAY = dt.date(2026, 12, 8), dt.date(2026, 12, 10)
 
 
 def book_by_text(texter, lang: str, pick: str = "1", name: bool = True):
-    """RDV -> choices -> pick -> (name) -> read-back -> yes; returns (offer, read-back, confirmation)."""
+    """RDV -> choices -> pick -> (name, or for whom) -> read-back -> yes; returns (offer, read-back, confirmation)."""
     w = WORDS[lang]
     offer = texter(w["book"])
     assert 1 <= len(slots(offer)) <= 3, offer.text
@@ -44,7 +44,9 @@ def book_by_text(texter, lang: str, pick: str = "1", name: bool = True):
         assert not asked.choices, f"the name should be asked the first time: {asked.text!r}"
         read_back = texter(w["name"])
     else:
-        read_back = asked
+        # The phone has a person now: for her, or for someone else? Her number is 1.
+        assert len(asked.choices) == 2 and w["name"] in asked.choices[0], asked.text
+        read_back = texter("1")
     chosen = label(slots(offer)[int(pick) - 1])
     assert chosen in read_back.text, f"the chosen slot is read back: {read_back.text!r}"
     done = texter(w["yes"])
@@ -456,7 +458,9 @@ def test_two_clinics_on_one_server_are_kept_apart(phone, sms_runtime):
     [appointment] = appointments(sms_runtime, MARIE)
     assert appointment.clinic_id == "westmount"
     assert local_start(appointment) == dt.datetime(2026, 12, 7, 9, 40)
-    read_back = at_parc("1")  # the Parc's conversation still waits on its own offer; the name is known
+    whom = at_parc("1")  # the Parc's conversation still waits on its own offer; the name is known
+    assert WORDS["en"]["name"] in whom.choices[0], whom.text  # for her, or someone else?
+    read_back = at_parc("1")
     assert label(slots(parc_offer)[0]) in read_back.text, read_back.text
     at_parc("OUI")
     parc, westmount = sorted(appointments(sms_runtime, MARIE), key=lambda a: a.clinic_id)
