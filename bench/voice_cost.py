@@ -1,5 +1,6 @@
-"""What a phone call costs: turns, words the bot speaks and spoken seconds of a booking, a walk-in
-registration and a cancellation, in French and in English.
+"""What a phone call costs: turns, words the bot speaks and spoken seconds of a booking, a booking for a
+second person of a phone ("Pour qui?", then their name), a walk-in registration and a cancellation, in French
+and in English.
 
 Runs in-process (Flask test client and the tests' TwiML walker, a fresh SQLite file, the demo clinics, a
 fixed clock: Monday 7 December 2026, 09:00 in Montréal). Each call is the keypad path a patient takes;
@@ -33,7 +34,7 @@ from core.config import Config  # noqa: E402
 from core.db import make_engine, make_session_factory, upgrade  # noqa: E402
 from core.models import Clinic, Conversation  # noqa: E402
 from core.runtime import Runtime  # noqa: E402
-from core.services import booking  # noqa: E402
+from core.services import booking, people  # noqa: E402
 from core.services.patients import get_or_create_patient  # noqa: E402
 from tests.voice.walker import Call  # noqa: E402
 
@@ -46,12 +47,16 @@ CLINICS = {"parc": "+15145550100", "westmount": "+15145550200"}
 PATIENTS = {"fr": "+15145551234", "en": "+15145559876"}
 CANCELLERS = {"fr": "+15145557777", "en": "+15145558888"}  # one appointment each, booked ahead
 NAMES = {"fr": "Marie Tremblay", "en": "John Smith"}
+SECOND_NAMES = {"fr": "Léa Tremblay", "en": "Emma Smith"}  # the same phone books for someone else
+PARENTS = {"fr": "+15145556666", "en": "+15145556667"}  # a phone that booked once before, for its owner
 
 # The answer a caller gives to each question of the dialog (keys, or ("say", words)).
 ANSWERS = {
     "book_day": "2",  # tomorrow
     "book_pick": "1",  # the first slot offered
     "book_name": ("say", None),  # the name, spoken
+    "book_who": "2",  # "Pour qui? 1) Marie Tremblay 2) Quelqu'un d'autre": someone else
+    "book_name_other": ("say", None),  # their name, spoken
     "book_confirm": "1",
     "sms_copy": "1",
     "walkin_notify": "1",  # by SMS
@@ -61,7 +66,7 @@ ANSWERS = {
     "cancel_confirm": "1",
     "more": "2",  # nothing else: goodbye
 }
-FIRST = {"booking": "1", "walk-in": "2", "cancellation": "3"}
+FIRST = {"booking": "1", "2nd person": "1", "walk-in": "2", "cancellation": "3"}
 
 
 class NoJobs:
@@ -100,7 +105,7 @@ def pending_question(rt: Runtime, call: Call) -> str | None:
 
 
 def place_call(rt: Runtime, client, kind: str, lang: str, clinic: str, verbose: bool) -> Tally:
-    caller = CANCELLERS[lang] if kind == "cancellation" else PATIENTS[lang]
+    caller = {"cancellation": CANCELLERS, "2nd person": PARENTS}.get(kind, PATIENTS)[lang]
     call = Call(client, auth_token=None, from_=caller, to=CLINICS[clinic]).start()
     call.press(FIRST[kind])
     for _ in range(20):
@@ -111,7 +116,7 @@ def place_call(rt: Runtime, client, kind: str, lang: str, clinic: str, verbose: 
         if answer is None:
             raise SystemExit(f"{kind} ({lang}): no answer for question {question!r}: {call.text}")
         if isinstance(answer, tuple):
-            call.say(NAMES[lang])
+            call.say(SECOND_NAMES[lang] if question == "book_name_other" else NAMES[lang])
         else:
             call.press(answer)
     if call.state == "dial":
@@ -225,6 +230,13 @@ def book_ahead(rt: Runtime, lang: str, clinic_id: str) -> None:
         booking.book(session, free.slots[0].id, patient, "sms", MONDAY_9AM)
 
 
+def known_parent(rt: Runtime, lang: str) -> None:
+    """The phone of the second-person call already holds its owner, named (an earlier booking)."""
+    with rt.session_factory.begin() as session:
+        patient = get_or_create_patient(session, PARENTS[lang], lang)
+        people.add_person(session, patient, NAMES[lang], now=MONDAY_9AM)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--verbose", action="store_true", help="print each call's transcript")
@@ -235,9 +247,11 @@ def main() -> None:
         tallies = []
         plan = [
             ("booking", "fr", "parc"),
+            ("2nd person", "fr", "parc"),  # the same phone, for someone else: "Pour qui?", their name
             ("walk-in", "fr", "parc"),
             ("cancellation", "fr", "parc"),
             ("booking", "en", "westmount"),
+            ("2nd person", "en", "westmount"),
             ("walk-in", "en", "parc"),
             ("cancellation", "en", "westmount"),
         ]
@@ -247,6 +261,8 @@ def main() -> None:
                 prepare_english_walkin(rt)
             if kind == "cancellation":
                 book_ahead(rt, lang, clinic)
+            if kind == "2nd person":
+                known_parent(rt, lang)
             tallies.append(place_call(rt, client, kind, lang, clinic, args.verbose))
         silences = []
         for lang, clinic in (("fr", "parc"), ("en", "westmount")):

@@ -216,19 +216,24 @@ def _too_many(t: Turn, data: dict) -> Reply:
 # ---- "Pour qui?" -------------------------------------------------------------------------------------------------
 
 
+def _digits(t: Turn) -> list[int]:
+    """The keys of the choices in order; on the phone 8 is "slower, please" (core/dialog/engine.py)."""
+    return [1, 2, 3, 4, 5, 6, 7, 9] if t.voice else [1, 2, 3, 4, 5, 6, 7, 8, 9]
+
+
 def _whom_choices(t: Turn) -> list[Choice]:
     everyone = {p.id: p for p in household(t)}
     ids = [i for i in t.data.get("ids", []) if i in everyone]
     out = []
-    for digit, person_id in enumerate(ids, start=1):
+    for index, (digit, person_id) in enumerate(zip(_digits(t), ids, strict=False)):
         person = everyone[person_id]
         if person.name:
             said = Say("whom_person", {"name": person.name})
         else:
-            said = Say("whom_me" if digit == 1 else "whom_unnamed")
+            said = Say("whom_me" if index == 0 else "whom_unnamed")
         out.append(Choice(str(digit), said, f"person:{person_id}"))
     if len(everyone) < people.MAX_PEOPLE:
-        out.append(Choice(str(len(ids) + 1), Say("whom_other"), "other"))
+        out.append(Choice(str(_digits(t)[len(ids)]), Say("whom_other"), "other"))
     return out
 
 
@@ -236,9 +241,11 @@ def _whom_recognise(t: Turn, h: Heard) -> object | None:
     ids = t.data.get("ids", [])
     room = len(household(t)) < people.MAX_PEOPLE
     if h.choice is not None and (h.intent == "choice" or h.keyed):
-        if 1 <= h.choice <= len(ids):
-            return {"person_id": ids[h.choice - 1], "who": "me" if h.choice == 1 else "other"}
-        if h.choice == len(ids) + 1 and room:
+        digits = _digits(t)
+        index = digits.index(h.choice) if h.choice in digits else -1
+        if 0 <= index < len(ids):
+            return {"person_id": ids[index], "who": "me" if index == 0 else "other"}
+        if index == len(ids) and room:
             return {"who": "other"}
         return None
     if h.keyed or not h.text:

@@ -401,3 +401,15 @@ def test_cancelling_marcs_appointment_leaves_julies_on_both_databases(rt, texter
     assert "Marc" in texter("2").text
     texter("oui")
     assert booked_for(rt) == [("Julie Tremblay", dt.datetime.combine(THU, dt.time(10, 0)))]
+
+
+def test_on_the_phone_the_someone_else_key_skips_8_which_slows_the_voice(dial, signed_rt):
+    seed(signed_rt, EIGHT[:7])
+    call = dial()
+    call.press("1").press("2").press("1")
+    assert "Pour Luc Tremblay" not in call.text and "Pour Anne Tremblay, appuyez sur 7" in call.text, (
+        call.text
+    )
+    assert "Pour quelqu'un d'autre, appuyez sur 9" in call.text and "appuyez sur 8" not in call.text
+    call.press("9")
+    assert "Quel est le nom de la personne" in call.text, call.text
