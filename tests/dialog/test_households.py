@@ -413,3 +413,26 @@ def test_on_the_phone_the_someone_else_key_skips_8_which_slows_the_voice(dial, s
     assert "Pour quelqu'un d'autre, appuyez sur 9" in call.text and "appuyez sur 8" not in call.text
     call.press("9")
     assert "Quel est le nom de la personne" in call.text, call.text
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_on_the_phone_cancelling_marcs_appointment_names_him_and_leaves_julies(dial, signed_rt, lang):
+    clinic_id, to = CLINIC[lang]
+    seed(
+        signed_rt,
+        ["Julie Tremblay", "Marc Tremblay"],
+        [(0, THU, dt.time(10, 0)), (1, FRI, dt.time(10, 0))],
+        clinic_id=clinic_id,
+        lang=lang,
+    )
+    call = dial(to=to) if to else dial()
+    call.press("3")
+    listed = call.text
+    assert listed.index("Julie") < listed.index("Marc"), listed
+    call.press("2")
+    assert "Marc" in call.text and "Julie" not in call.text, call.text
+    call.press("1")  # cancel it
+    assert "Marc" in call.text, call.text  # "annuler le rendez-vous de Marc, vendredi…?"
+    call.press("1")
+    assert "Marc" in call.text
+    assert booked_for(signed_rt) == [("Julie Tremblay", dt.datetime.combine(THU, dt.time(10, 0)))]
