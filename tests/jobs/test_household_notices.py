@@ -1,0 +1,62 @@
+"""Reminders and confirmations of a phone that books for several people name the person ("rappel du RDV de
+Marc"); a phone that books only for its owner keeps "votre RDV". Sent by the real jobs to the fake Twilio."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from core.models import Clinic, Slot, SlotStatus
+from core.services import booking, patients, people
+from core.timeutil import local_to_utc
+from smsbot.segments import segments
+
+PHONE = "+15145551001"
+WEDNESDAY = dt.date(2026, 12, 9)
+
+
+def book(runtime, names: list[str], who: int, lang: str = "fr") -> int:
+    """A phone with these people; an appointment for one of them on Wednesday at 10:00."""
+    with runtime.session_factory.begin() as s:
+        clinic = s.get(Clinic, "parc")
+        patient = patients.get_or_create_patient(s, PHONE)
+        patient.lang = lang
+        persons = [people.add_person(s, patient, name, now=runtime.now()) for name in names]
+        starts = local_to_utc(WEDNESDAY, dt.time(10, 0), clinic.timezone)
+        slot = s.scalar(select(Slot).where(Slot.starts_at == starts, Slot.status == SlotStatus.FREE).limit(1))
+        return booking.book(s, slot.id, patient, "sms", runtime.now(), person=persons[who]).id
+
+
+def sent_bodies(jobs_runtime, clock, fake_twilio, appointment_id: int) -> list[str]:
+    jobs_runtime.jobs.enqueue("core.jobs.tasks.send_confirmation", appointment_id, "booked")
+    jobs_runtime.jobs.enqueue("core.jobs.tasks.schedule_reminders", appointment_id)
+    jobs_runtime.jobs.drain()
+    clock.set_local(dt.date(2026, 12, 8), dt.time(10, 0))
+    jobs_runtime.jobs.enqueue("core.jobs.tasks.tick")
+    jobs_runtime.jobs.drain()
+    return [m["body"] for m in fake_twilio.messages_to(PHONE)]
+
+
+@pytest.mark.parametrize(
+    ("lang", "booked", "reminder"),
+    [
+        ("fr", "RDV de Marc confirmé", "rappel du RDV de Marc demain"),
+        ("en", "Marc's appointment confirmed", "reminder of Marc's appointment tomorrow"),
+    ],
+)
+def test_the_confirmation_and_the_reminder_name_the_person(
+    jobs_runtime, clock, fake_twilio, lang, booked, reminder
+):
+    appointment_id = book(jobs_runtime, ["Julie Tremblay", "Marc Tremblay"], who=1, lang=lang)
+    confirmation, reminded = sent_bodies(jobs_runtime, clock, fake_twilio, appointment_id)
+    assert booked in confirmation and reminder in reminded, (confirmation, reminded)
+    assert all(segments(body).segments <= 2 for body in (confirmation, reminded))
+
+
+def test_a_phone_with_one_person_keeps_your_appointment(jobs_runtime, clock, fake_twilio):
+    appointment_id = book(jobs_runtime, ["Julie Tremblay"], who=0)
+    confirmation, reminded = sent_bodies(jobs_runtime, clock, fake_twilio, appointment_id)
+    assert "RDV confirmé" in confirmation and "rappel de votre RDV demain" in reminded
+    assert "Julie" not in confirmation + reminded
