@@ -130,15 +130,18 @@ def choose(t: Turn, h: Heard | None, purpose: str) -> Reply:
 
 
 def _of_person_named(t: Turn, h: Heard | None, appointments: list[Appointment]) -> list[Appointment]:
-    """The appointments of the one person of the phone a sentence names ("le RDV de Léa", "pour moi")."""
+    """The appointments of the one person of the phone a sentence names ("le RDV de Léa", "de mon fils")."""
     if h is None or h.keyed or not h.text:
         return []
     everyone = household(t)
     if len(everyone) < 2:
         return []
     named = people.named_in(everyone, h.text)
-    if not named and any(who.me for who in h.whom or ()):
-        named = everyone[:1]
+    for who in h.whom or ():
+        if not named and who.me:
+            named = everyone[:1]
+        elif not named and who.relation:  # "le RDV de mon fils": the son this phone booked for before
+            named = people.with_relation(everyone, who.relation)
     if len(named) != 1:
         return []
     return [a for a in appointments if a.person_id == named[0].id]

@@ -14,7 +14,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core.models import Appointment, AppointmentStatus, Clinic, Patient, Slot, SlotStatus
+from core.models import Appointment, AppointmentStatus, Clinic, Patient, Person, Slot, SlotStatus
 from core.services import booking, patients, people
 from core.timeutil import local_to_utc
 from smsbot.segments import segments
@@ -435,4 +435,29 @@ def test_on_the_phone_cancelling_marcs_appointment_names_him_and_leaves_julies(d
     assert "Marc" in call.text, call.text  # "annuler le rendez-vous de Marc, vendredi…?"
     call.press("1")
     assert "Marc" in call.text
+    assert booked_for(signed_rt) == [("Julie Tremblay", dt.datetime.combine(THU, dt.time(10, 0)))]
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence", "asked"),
+    [
+        ("fr", "annuler le RDV de mon fils", "Annuler le RDV de Marc"),
+        ("en", "cancel my son's appt", "Cancel Marc's"),
+    ],
+)
+def test_cancel_my_sons_appointment_finds_the_son_booked_for_before(phone, signed_rt, lang, sentence, asked):
+    clinic_id, to = CLINIC[lang]
+    seed(
+        signed_rt,
+        ["Julie Tremblay", "Marc Tremblay"],
+        [(0, THU, dt.time(10, 0)), (1, FRI, dt.time(10, 0))],
+        clinic_id=clinic_id,
+        lang=lang,
+    )
+    with signed_rt.session_factory.begin() as session:
+        session.scalar(select(Person).where(Person.first_name == "Marc")).relation = "son"
+    mom = phone(to=to) if to else phone()
+    sure = mom(sentence)
+    assert sure.text.startswith(asked), sure.text
+    mom(WORDS[lang]["yes"])
     assert booked_for(signed_rt) == [("Julie Tremblay", dt.datetime.combine(THU, dt.time(10, 0)))]
