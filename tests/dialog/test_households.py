@@ -355,6 +355,8 @@ def test_a_booking_for_a_second_person_costs_one_or_two_segments_a_reply(phone, 
     replies = [mom(w["book_afternoon"]), mom("1"), mom("2"), mom("Léa-Rose Bélanger-Côté"), mom(w["yes"])]
     costs = [segments(r.text).segments for r in replies]
     print(f"\nSMS segments of a booking for a second person ({lang}): {costs} = {sum(costs)}")
+    for reply in replies:
+        print(f"  > {reply.sent}\n  < " + reply.text.replace("\n", " | "))
     assert all(1 <= c <= 2 for c in costs) and sum(costs) <= 8
     assert [name for name, _ in booked_for(signed_rt)] == ["Léa-Rose Bélanger-Côté"]
 
