@@ -66,6 +66,7 @@ class Question:
     silence_retry: bool = False  # the first silence hears the retry prompt (a call we placed), not the prompt
     optional: bool = False  # the patient already has what was asked; "merci" by SMS leaves it unanswered
     variant: Callable[[Turn], str] | None = None  # a suffix of the prompt and retry keys ("_named")
+    names: bool = False  # the answer may be a name: "Léa-Rose Bélanger-Côté" says nothing of the language
 
 
 QUESTIONS: dict[str, Question] = {}
@@ -398,6 +399,9 @@ def _turn(t: Turn, expired: bool) -> Reply:
         if relayed is not None:
             return relayed
     keyword_lang = keyword_language(h)
+    pending = QUESTIONS.get(t.state.get("q") or "")
+    if pending is not None and pending.names and h.intent not in REQUESTS and not keyword_lang:
+        h.lang = t.lang  # a child named in French by an English-speaking parent: the talk stays in English
     if keyword_lang:
         # A bare keyword is answered in the language the patient has been writing in this conversation
         # (or chose: ENGLISH / FRANÇAIS), else the one remembered from before, else the keyword's own.

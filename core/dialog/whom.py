@@ -283,6 +283,7 @@ question(
         act=_whom_act,
         choices=_whom_choices,
         hints="hints_whom",
+        names=True,
     )
 )
 
@@ -332,6 +333,7 @@ question(
         prompt="ask_name",
         retry="ask_name_retry",
         expects="name",
+        names=True,
         recognise=_name_recognise,
         act=_name_act,
         exhausted=_own_name_exhausted,
@@ -343,6 +345,7 @@ question(
         prompt="ask_name_other",
         retry="ask_name_other_retry",
         expects="name",
+        names=True,
         recognise=_name_recognise,
         act=_name_act,
         exhausted=exhausted,
@@ -354,6 +357,7 @@ question(
         prompt="ask_name_of",
         retry="ask_name_of_retry",
         expects="name",
+        names=True,
         recognise=_name_recognise,
         act=_name_act,
         values=_relation_values,

@@ -359,6 +359,8 @@ def test_a_booking_for_a_second_person_costs_one_or_two_segments_a_reply(phone, 
         print(f"  > {reply.sent}\n  < " + reply.text.replace("\n", " | "))
     assert all(1 <= c <= 2 for c in costs) and sum(costs) <= 8
     assert [name for name, _ in booked_for(signed_rt)] == ["Léa-Rose Bélanger-Côté"]
+    assert replies[-1].text.startswith("C'est réservé" if lang == "fr" else "Booked for Léa-Rose")  # a French
+    # name typed by an English-speaking parent leaves the conversation in English
 
 
 # ---- both databases --------------------------------------------------------------------------------------------------
