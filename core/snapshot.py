@@ -48,7 +48,7 @@ def build(session: Session, now: dt.datetime, days: int = HORIZON_DAYS) -> dict:
     # From a day back, so today's early appointments are on the day sheet whatever the clinic's zone.
     start, end = now - dt.timedelta(days=1), now + dt.timedelta(days=days)
     rows = session.execute(
-        select(Appointment, Patient, Practitioner.name)
+        select(Appointment, Patient, Practitioner.name, Practitioner.key)
         .join(Patient, Appointment.patient_id == Patient.id)
         .join(Slot, Appointment.slot_id == Slot.id)
         .join(Practitioner, Slot.practitioner_id == Practitioner.id)
@@ -67,11 +67,12 @@ def build(session: Session, now: dt.datetime, days: int = HORIZON_DAYS) -> dict:
             "ends_at": a.slot.ends_at.isoformat(),
             "code": a.code,
             "practitioner": practitioner,
+            "practitioner_key": practitioner_key,  # `clinicline daysheet --practitioner KEY` from the snapshot
             "phone": p.phone,
             "name": p.name,
             "lang": p.lang,
         }
-        for a, p, practitioner in rows
+        for a, p, practitioner, practitioner_key in rows
     ]
     return {
         "version": VERSION,
@@ -118,6 +119,7 @@ class SnapshotAppointment:
     phone: str
     name: str | None
     lang: str | None
+    practitioner_key: str | None = None  # absent from snapshots written before it was added
 
 
 @dataclass
@@ -179,6 +181,7 @@ def load(instance_path: Path | str) -> Snapshot | None:
             phone=a["phone"],
             name=a.get("name"),
             lang=a.get("lang"),
+            practitioner_key=a.get("practitioner_key"),
         )
         for a in content.get("appointments", [])
     ]
