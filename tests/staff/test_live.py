@@ -102,7 +102,9 @@ def test_a_manager_makes_a_screen_link_that_shows_numbers_and_rooms_and_never_na
     data = screen.get(path + "/now.json").get_json()
     assert [(c["number"], c["room"]) for c in data["called"]] == [(2, "2"), (1, "4")]
     shown = str(data["called"])
-    assert "Patient" not in shown and "555" not in shown and set(data) == {"stamp", "called", "every", "changed"}
+    assert (
+        "Patient" not in shown and "555" not in shown and set(data) == {"stamp", "called", "every", "changed"}
+    )
     assert screen.get(f"{path}/now.json?stamp={data['stamp']}").get_json()["changed"] is False
 
 

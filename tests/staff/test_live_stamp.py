@@ -81,7 +81,12 @@ def test_an_idle_poll_costs_one_query_besides_loading_the_signed_in_account(runt
         assert console.get(f"/staff/parc/live.json?stamp={stamp}").get_json()["changed"] is False
     finally:
         event.remove(runtime.engine, "before_cursor_execute", count)
-    plumbing = ("BEGIN", "SET LOCAL", "staff_accounts", "staff_roles")  # the transaction, its deadline, sign-in
+    plumbing = (
+        "BEGIN",
+        "SET LOCAL",
+        "staff_accounts",
+        "staff_roles",
+    )  # the transaction, its deadline, sign-in
     ours = [s for s in statements if not any(word in s for word in plumbing)]
     assert len(ours) == 1, statements
     assert ours[0].lstrip().upper().startswith("SELECT")
