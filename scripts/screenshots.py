@@ -33,7 +33,7 @@ from core.db import make_engine, make_session_factory, upgrade  # noqa: E402
 from core.jobs import attach_queue  # noqa: E402
 from core.models import CallbackRequest, Clinic  # noqa: E402
 from core.runtime import Runtime  # noqa: E402
-from core.services import accounts, board, booking, live_board, walkin  # noqa: E402
+from core.services import accounts, board, booking, live_board, people, walkin  # noqa: E402
 from core.services.patients import get_or_create_patient  # noqa: E402
 
 MORNING = dt.datetime(2026, 12, 7, 14, 40, tzinfo=dt.UTC)  # 09:40 in Montréal
@@ -69,15 +69,17 @@ def seed(runtime: Runtime) -> str:
         parc = s.get(Clinic, "parc")
         for n, name in enumerate(WALK_INS):
             patient = get_or_create_patient(s, f"+1514555{1100 + n:04d}")
-            patient.name = name
-            walkin.join_walkin_queue(s, parc, patient, "sms", now - dt.timedelta(minutes=40 - 5 * n))
+            person = people.person_for(s, patient, name, now)
+            walkin.join_walkin_queue(
+                s, parc, patient, "sms", now - dt.timedelta(minutes=40 - 5 * n), person=person
+            )
         for room in ("4", "2"):
             walkin.call_next(s, parc, now, actor="Julie Tremblay", room=room)
         slots = board.free_slots_of_day(s, parc, now.date(), now)
         for n, name in enumerate(BOOKED):
             patient = get_or_create_patient(s, f"+1514555{2100 + n:04d}")
-            patient.name = name
-            booking.book(s, slots[n * 3].id, patient, "voice", now)
+            person = people.person_for(s, patient, name, now)
+            booking.book(s, slots[n * 3].id, patient, "voice", now, person=person)
         s.add(CallbackRequest(clinic_id="parc", phone="+15145553100", name="Gilles Bergeron", created_at=now))
         _, token = live_board.rotate_link(s, parc, "Julie Tremblay", now)
     return token

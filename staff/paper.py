@@ -24,6 +24,7 @@ from core.models import (
     AppointmentStatus,
     Clinic,
     Patient,
+    Person,
     Practitioner,
     Slot,
     WalkinDay,
@@ -100,23 +101,13 @@ class Day:
         return Day(self.clinic, self.lang, self.timezone, lines, self.snapshot_at, kept, self.queue)
 
 
-def person_name(appointment_or_ticket, patient: Patient) -> str | None:
-    """Whose appointment or ticket this is: the person when households name one, else the phone's patient."""
-    person = getattr(appointment_or_ticket, "person", None)
-    if person is not None:
-        full = " ".join(
-            p for p in (getattr(person, "first_name", None), getattr(person, "last_name", None)) if p
-        )
-        return full or patient.name
-    return patient.name
-
-
 def day_from_session(session: Session, clinic: Clinic, day: dt.date) -> Day:
     """The day's appointments (not cancelled), every practitioner, and the day's walk-in queue still open."""
     start, end = local_day_bounds(day, clinic.timezone)
     rows = session.execute(
-        select(Appointment, Patient, Practitioner)
+        select(Appointment, Patient, Person, Practitioner)
         .join(Patient, Appointment.patient_id == Patient.id)
+        .join(Person, Appointment.person_id == Person.id)
         .join(Slot, Appointment.slot_id == Slot.id)
         .join(Practitioner, Slot.practitioner_id == Practitioner.id)
         .where(
@@ -128,8 +119,8 @@ def day_from_session(session: Session, clinic: Clinic, day: dt.date) -> Day:
         .order_by(Appointment.starts_at, Practitioner.id)
     ).all()
     lines = [
-        Line(a.starts_at, person_name(a, p), p.phone, a.code, doc.name, doc.key, a.status.value)
-        for a, p, doc in rows
+        Line(a.starts_at, person.name, p.phone, a.code, doc.name, doc.key, a.status.value)
+        for a, p, person, doc in rows
     ]
     practitioners = [
         (doc.key, doc.name)
@@ -140,10 +131,11 @@ def day_from_session(session: Session, clinic: Clinic, day: dt.date) -> Day:
         )
     ]
     queue = [
-        QueueLine(t.number, person_name(t, p), p.phone, t.status.value, t.joined_at, t.room)
-        for t, p in session.execute(
-            select(WalkinTicket, Patient)
+        QueueLine(t.number, person.name, p.phone, t.status.value, t.joined_at, t.room)
+        for t, p, person in session.execute(
+            select(WalkinTicket, Patient, Person)
             .join(Patient, WalkinTicket.patient_id == Patient.id)
+            .join(Person, WalkinTicket.person_id == Person.id)
             .join(WalkinDay, WalkinTicket.walkin_day_id == WalkinDay.id)
             .where(
                 WalkinDay.clinic_id == clinic.id,

@@ -13,13 +13,23 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from core.models import AuditEntry, Clinic, DisplayLink, Practitioner, Slot, SlotStatus, WalkinTicket
-from core.services import board, booking, live_board
+from core.services import board, booking, live_board, people, walkin
 from core.services.patients import get_or_create_patient
 from tests.staff.conftest import csrf, sign_in, text_of
-from tests.staff.test_console import seed_queue
 from tests.support.apps import MARIE
 
 DAY = dt.date(2026, 12, 7)  # the tests' Monday
+
+
+def seed_queue(runtime, phones):
+    """Walk-ins of today's queue, one per phone, named "Patient <last four digits>"."""
+    now = runtime.now()
+    with runtime.session_factory.begin() as s:
+        parc = s.get(Clinic, "parc")
+        for phone in phones:
+            patient = get_or_create_patient(s, phone)
+            person = people.person_for(s, patient, f"Patient {phone[-4:]}", now)
+            walkin.join_walkin_queue(s, parc, patient, "sms", now, person=person)
 
 
 def stamp_of(runtime, day=DAY) -> str:
@@ -32,9 +42,9 @@ def book(runtime, phone: str, name: str, index: int = 0, day: dt.date = DAY):
     now = runtime.now()
     with runtime.session_factory.begin() as s:
         patient = get_or_create_patient(s, phone)
-        patient.name = name
+        person = people.person_for(s, patient, name, now)
         slot = board.free_slots_of_day(s, s.get(Clinic, "parc"), day, now)[index]
-        appointment = booking.book(s, slot.id, patient, "sms", now)
+        appointment = booking.book(s, slot.id, patient, "sms", now, person=person)
         return appointment.id, appointment.code
 
 

@@ -20,8 +20,7 @@ from core.models import Clinic, WalkinTicket
 from core.services import booking, walkin
 from tests.staff import test_browser as chromium
 from tests.staff.test_browser import Console, wait_for_file
-from tests.staff.test_console import seed_queue
-from tests.staff.test_live import book
+from tests.staff.test_live import book, seed_queue
 
 # The browser, the console served on a port, its downloads and screenshots: the console's own fixtures.
 browser, downloads, live_console, shots, ui = (

@@ -11,8 +11,7 @@ from core.models import Clinic
 from core.services import board, booking, walkin
 from core.services.patients import get_or_create_patient
 from tests.staff.conftest import sign_in
-from tests.staff.test_console import seed_queue
-from tests.staff.test_live import DAY, book, stamp_of
+from tests.staff.test_live import DAY, book, seed_queue, stamp_of
 from tests.support.apps import MARIE
 
 # ---- the change stamp ---------------------------------------------------------------------------------------

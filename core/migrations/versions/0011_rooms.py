@@ -1,7 +1,7 @@
 """walk-in tickets: the room a patient is called to; display links for the waiting-room screen
 
 Revision ID: 0011_rooms
-Revises: 0007_slow_voice
+Revises: 0008_households
 Create Date: 2026-12-03 15:20:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_rooms"
-down_revision = "0007_slow_voice"
+down_revision = "0008_households"
 branch_labels = None
 depends_on = None
 
