@@ -7,6 +7,7 @@ Screenshots go to $CLINICLINE_SCREENSHOTS when it is set (else the test's tempor
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import time
@@ -20,7 +21,7 @@ from core.models import Clinic, WalkinTicket
 from core.services import booking, walkin
 from tests.staff import test_browser as chromium
 from tests.staff.test_browser import Console, wait_for_file
-from tests.staff.test_live import book, seed_queue
+from tests.staff.test_live import DAY, book, seed_queue
 
 # The browser, the console served on a port, its downloads and screenshots: the console's own fixtures.
 browser, downloads, live_console, shots, ui = (
@@ -130,3 +131,21 @@ def test_the_day_sheet_downloads_as_a_pdf_and_a_csv_listing_every_appointment(ui
     rows = list(csv.reader(io.StringIO(sheet.read_text(encoding="utf-8-sig"))))
     assert sorted(r[6] for r in rows[1:] if r[0] == "rendez-vous") == sorted(code for _, code in booked)
     assert sorted(r[4] for r in rows[1:] if r[0] == "rendez-vous") == [f"Personne {n}" for n in range(6)]
+
+
+def test_the_week_and_any_day_are_one_click_apart_and_say_what_each_slot_is(ui, runtime, shots):
+    _, code = book(runtime, "+15145553000", "Personne Un", index=1, day=DAY + dt.timedelta(days=1))
+    ui.sign_in("julie")
+    ui.wait_for("#week-link")
+    ui.click("#week-link")
+    ui.wait_for("#week tr[data-practitioner='dre-tremblay']")
+    ui.shot("week")
+    ui.click("#week thead a[data-day='2026-12-08']")
+    ui.wait_for("#agenda tr.slot.booked", "Personne Un")
+    assert code in ui.find("#agenda").text
+    assert ui.all("#agenda tr.slot.free")
+    ui.shot("other-day")
+    ui.click("#next-day")
+    ui.wait_for("h1", "9 déc.")
+    ui.click("#previous-week")
+    ui.wait_for("h1", "2 déc.")
