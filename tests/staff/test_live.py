@@ -283,3 +283,19 @@ def test_the_command_line_prints_one_practitioner_or_a_csv(runtime, tmp_path):
     assert [r[6] for r in rows if r[0] == "rendez-vous"] == [code]
     done = run_cli(runtime, tmp_path, "--practitioner", "nobody")
     assert done.returncode != 0 and "dre-tremblay" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_called_patients_text_names_the_room_in_one_gsm7_segment(console, runtime, fake_twilio):
+    from smsbot.segments import segments
+
+    seed_queue(runtime, ["+15145551001", "+15145551002"])
+    sign_in(console)
+    console.post("/staff/parc/queue/next", data={"csrf_token": csrf(console), "room": "4"})
+    console.post("/staff/parc/queue/next", data={"csrf_token": csrf(console), "room": ""})
+    runtime.jobs.drain()
+    [with_room] = fake_twilio.messages_to("+15145551001")
+    assert "Présentez-vous à la salle 4 maintenant" in with_room["body"]
+    count = segments(with_room["body"])
+    assert count.segments == 1 and count.encoding == "GSM-7", count
+    [without] = fake_twilio.messages_to("+15145551002")
+    assert "accueil" in without["body"] and "salle" not in without["body"]
