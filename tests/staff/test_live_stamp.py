@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
-from core.models import Clinic
+from core.models import Clinic, TicketStatus, WalkinTicket
 from core.services import board, booking, walkin
 from core.services.patients import get_or_create_patient
 from tests.staff.conftest import sign_in
@@ -89,3 +89,28 @@ def test_an_idle_poll_costs_one_query_besides_loading_the_signed_in_account(runt
     ours = [s for s in statements if not any(word in s for word in plumbing)]
     assert len(ours) == 1, statements
     assert ours[0].lstrip().upper().startswith("SELECT")
+
+
+def test_the_board_places_every_ticket_as_the_queue_itself_does(runtime):
+    seed_queue(runtime, [f"+1514555{1000 + n}" for n in range(10)])
+    now = runtime.now()
+    with runtime.session_factory.begin() as s:
+        parc = s.get(Clinic, "parc")
+        for minutes in (0, 7, 16, 30, 41, 55, 62):  # enough calls for the queue to learn its own pace
+            walkin.call_next(s, parc, now + dt.timedelta(minutes=minutes), room="1")
+        s.flush()
+    with runtime.session_factory.begin() as s:
+        parc = s.get(Clinic, "parc")
+        last = s.scalars(select(WalkinTicket).where(WalkinTicket.number == 8)).one()
+        last.status = TicketStatus.NOTIFIED
+        later = now + dt.timedelta(minutes=70)
+        shown = board.todays_board(s, parc, later).queue
+        one_by_one = [walkin.place_in_queue(s, parc, place.ticket, later) for place in shown]
+        assert [(p.ticket.number, p.ahead, p.expected_at, p.minutes_per_patient) for p in shown] == [
+            (p.ticket.number, p.ahead, p.expected_at, p.minutes_per_patient) for p in one_by_one
+        ]
+        assert {p.ticket.status for p in shown} == {
+            TicketStatus.CALLED,
+            TicketStatus.WAITING,
+            TicketStatus.NOTIFIED,
+        }
