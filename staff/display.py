@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import DBAPIError
 
 import prompts
 from core.services import live_board
@@ -58,7 +59,18 @@ def _words(lang: str):
 
 
 def _not_found(lang: str = "fr"):
-    return render_template("staff/display_gone.html", words=_words(lang), other=_words(_other(lang))), 404
+    return render_template(
+        "staff/display_gone.html", words=_words(lang), other=_words(_other(lang)), key="gone"
+    ), 404
+
+
+@screen.errorhandler(DBAPIError)
+def _database_down(_error):
+    """The screen keeps what it shows and tries again; a fresh load says the numbers will come back."""
+    if request.path.endswith(".json"):
+        return jsonify({"error": "unavailable"}), 503
+    words = _words("fr")
+    return render_template("staff/display_gone.html", words=words, other=_words("en"), key="down"), 503
 
 
 @screen.after_request

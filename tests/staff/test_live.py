@@ -299,3 +299,20 @@ def test_the_called_patients_text_names_the_room_in_one_gsm7_segment(console, ru
     assert count.segments == 1 and count.encoding == "GSM-7", count
     [without] = fake_twilio.messages_to("+15145551002")
     assert "accueil" in without["body"] and "salle" not in without["body"]
+
+
+def test_with_the_database_down_the_screen_says_it_pauses_and_its_poll_answers_503(console, runtime):
+    from sqlalchemy import create_engine
+
+    from core.db import make_session_factory
+
+    path = create_display_link(console)
+    screen = console.application.test_client()
+    runtime.session_factory = make_session_factory(
+        create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    )
+    page = screen.get(path)
+    assert page.status_code == 503 and "reviennent dans un instant" in text_of(page)
+    assert "Traceback" not in text_of(page)
+    poll = screen.get(path + "/now.json")
+    assert poll.status_code == 503 and poll.get_json() == {"error": "unavailable"}
