@@ -32,7 +32,7 @@ from core.db import make_engine, make_session_factory, upgrade  # noqa: E402
 from core.jobs import attach_queue  # noqa: E402
 from core.models import Clinic  # noqa: E402
 from core.runtime import Runtime  # noqa: E402
-from core.services import accounts, board, booking, people, walkin  # noqa: E402
+from core.services import accounts, board, booking, live_board, people, walkin  # noqa: E402
 from core.services.patients import get_or_create_patient  # noqa: E402
 
 MONDAY_9AM = dt.datetime(2026, 12, 7, 14, 0, tzinfo=dt.UTC)
@@ -89,6 +89,22 @@ def measure(client, engine, path: str, polls: int) -> dict:
     }
 
 
+def stamp_alone(runtime: Runtime, polls: int) -> dict:
+    """The one statement an idle poll adds, timed on its own (a session and its transaction each time)."""
+    times = []
+    for _ in range(polls):
+        with runtime.session_factory() as s:
+            clinic = s.get(Clinic, "parc")
+            start = time.perf_counter()
+            live_board.day_stamp(s, clinic, MONDAY_9AM.date())
+            times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return {
+        "ms_median": round(statistics.median(times), 3),
+        "ms_p95": round(times[int(len(times) * 0.95) - 1], 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--polls", type=int, default=500)
@@ -113,6 +129,7 @@ def main() -> None:
         "changed_poll": measure(client, runtime.engine, "/staff/parc/live.json", max(50, args.polls // 5)),
         "full_page": measure(client, runtime.engine, "/staff/parc/", max(50, args.polls // 5)),
     }
+    results["stamp_query_alone"] = stamp_alone(runtime, args.polls)
     runtime.dispose()
     print(json.dumps(results, indent=2))
 

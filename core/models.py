@@ -254,6 +254,9 @@ class Appointment(Base):
             sqlite_where=text("status = 'booked'"),
             postgresql_where=text("status = 'booked'"),
         ),
+        # A clinic's day (the board, its live stamp, the day sheet): a range of one clinic's appointments,
+        # read without walking the clinic's whole history.
+        Index("ix_appointments_clinic_start", "clinic_id", "starts_at"),
         # A person is in one place at a time: two live appointments of one person never start together.
         Index(
             "uq_appointments_person_start",

@@ -1,4 +1,5 @@
-"""walk-in tickets: the room a patient is called to; display links for the waiting-room screen
+"""walk-in tickets: the room a patient is called to; display links for the waiting-room screen; an index
+for a clinic's day of appointments (the live board polls it)
 
 Revision ID: 0011_rooms
 Revises: 0008_households
@@ -33,9 +34,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("display_links", schema=None) as batch_op:
         batch_op.create_index("ix_display_links_clinic_id", ["clinic_id"], unique=False)
+    with op.batch_alter_table("appointments", schema=None) as batch_op:
+        batch_op.create_index("ix_appointments_clinic_start", ["clinic_id", "starts_at"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("appointments", schema=None) as batch_op:
+        batch_op.drop_index("ix_appointments_clinic_start")
     with op.batch_alter_table("display_links", schema=None) as batch_op:
         batch_op.drop_index("ix_display_links_clinic_id")
     op.drop_table("display_links")
