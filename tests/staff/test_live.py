@@ -316,3 +316,22 @@ def test_with_the_database_down_the_screen_says_it_pauses_and_its_poll_answers_5
     assert "Traceback" not in text_of(page)
     poll = screen.get(path + "/now.json")
     assert poll.status_code == 503 and poll.get_json() == {"error": "unavailable"}
+
+
+def test_from_the_snapshot_one_practitioners_sheet_still_prints_and_says_the_queue_is_not_in_it(
+    runtime, tmp_path
+):
+    from core import snapshot
+
+    _, code = book(runtime, MARIE, "Marie Lavoie")  # the first slot: Dre Tremblay's
+    _, other = book(runtime, "+15145559876", "John Smith", index=0)  # now the first free: Dr Nguyen's
+    snapshot.refresh(runtime, force=True)
+    out = tmp_path / "tremblay.pdf"
+    done = run_cli(
+        runtime, tmp_path, "--from-snapshot", "--practitioner", "dre-tremblay", "--output", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1 appointment(s) from the snapshot" in done.stdout
+    pages = pdf_pages(out.read_bytes())
+    assert code in pages[0] and "Marie Lavoie" in pages[0] and other not in "\n".join(pages)
+    assert "pas dans la copie locale" in pages[-1]
