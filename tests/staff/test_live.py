@@ -335,3 +335,12 @@ def test_from_the_snapshot_one_practitioners_sheet_still_prints_and_says_the_que
     pages = pdf_pages(out.read_bytes())
     assert code in pages[0] and "Marie Lavoie" in pages[0] and other not in "\n".join(pages)
     assert "pas dans la copie locale" in pages[-1]
+
+
+def test_the_screen_link_is_not_made_or_revoked_without_the_forms_token(console, runtime):
+    sign_in(console, "marc")
+    for action in ("rotate", "revoke"):
+        refused = console.post(f"/staff/parc/display/{action}", data={})
+        assert refused.status_code == 400 and "formulaire" in text_of(refused).lower()
+    with runtime.session_factory() as s:
+        assert s.scalars(select(DisplayLink)).all() == []
