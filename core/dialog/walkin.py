@@ -81,6 +81,10 @@ def join(t: Turn, h: Heard | None) -> Reply:
         return _join_party(t, 1, whom, also=True)
     count = h.party if h is not None else None
     several_unsaid = any(w["count"] is None for w in whom)
+    if count is None and not whom:
+        held = walkin.active_tickets(t.session, t.clinic, t.patient(), t.now)
+        if held:  # "SANS RDV" again: the place (or the family's places) already held
+            return _already(t, held)
     if count is None and (several_unsaid or (t.voice and not whom)):
         # a family whose size is unsaid, or any caller on the phone: "how many people?" on the keypad
         return t.ask("walkin_party", data={"whom": whom})
