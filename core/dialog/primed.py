@@ -13,6 +13,7 @@ from core.dialog.walkin import place_values
 from core.errors import NotInQueue
 from core.models import ACTIVE_TICKET_STATUSES, WalkinTicket
 from core.services import walkin
+from prompts.format import numbers_text
 
 PRIMED.update({"reminder": "reminder_reply", "queue_notice": "notice"})
 REMINDER_KEYS = {1: "confirm", 2: "cancel", 3: "reschedule"}  # the reminder call's keypad
@@ -119,6 +120,13 @@ def notice_call(t: Turn, _h: Heard | None) -> Reply:
 def _notice_values(t: Turn) -> dict:
     ticket = _ticket(t)
     values = place_values(t, ticket) if ticket else {"number": "", "ahead": "", "time": ""}
+    group = (
+        [m for m in walkin.group_of(t.session, ticket) if m.status in ACTIVE_TICKET_STATUSES]
+        if ticket
+        else []
+    )
+    if len(group) > 1:  # a family: every number of the group in the one call
+        values["number"] = numbers_text([m.number for m in group], t.lang)
     values["clinic"] = t.clinic_name()
     return values
 
@@ -137,8 +145,10 @@ def _notice_act(t: Turn, answer: object) -> Reply:
     if ticket is None:
         return t.end(Say("notice_gone", {"clinic": t.clinic_name()}))
     if answer == "leave":
-        try:
-            walkin.leave_walkin_queue(t.session, t.clinic, ticket.patient, t.now, t.channel)
+        try:  # the call was for the group: everyone of it leaves
+            for member in walkin.group_of(t.session, ticket):
+                if member.status in ACTIVE_TICKET_STATUSES:
+                    walkin.give_back(t.session, t.clinic, member, t.now, t.channel)
         except NotInQueue:
             return t.end(Say("notice_gone", {"clinic": t.clinic_name()}))
         t.enqueue("check_queue_notices", t.clinic.id)
