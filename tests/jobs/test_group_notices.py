@@ -28,7 +28,10 @@ def join_family(runtime, phone: str, size: int, lang: str = "fr") -> list[int]:
 
 @pytest.mark.parametrize(
     ("lang", "words"),
-    [("fr", "votre tour approche (nos 2, 3 et 4, 1 avant vous)"), ("en", "(nos. 2, 3 and 4, 1 ahead of you)")],
+    [
+        ("fr", "votre tour approche (nos 2, 3 et 4, 1 avant vous)"),
+        ("en", "(nos. 2, 3 and 4, 1 ahead of you)"),
+    ],
 )
 def test_a_family_gets_one_notice_naming_all_its_numbers(jobs_runtime, fake_twilio, lang, words):
     join_queue(jobs_runtime, OTHERS[:1])
