@@ -42,7 +42,7 @@ def test_a_family_of_three_gets_three_consecutive_numbers_and_may_name_the_other
     joined = marie(FAMILY[lang])
     assert waiting(sms_runtime) == [3, 4, 5]
     assert ("3, 4 et 5" if lang == "fr" else "3, 4 and 5") in joined.text, joined.text
-    assert ("2 autres personnes" if lang == "fr" else "2 other people") in joined.text, joined.text
+    assert ("2 autres personnes" if lang == "fr" else "2 others") in joined.text, joined.text
     bad = marie("😀😀, 12345")
     assert waiting(sms_runtime) == [3, 4, 5] and ("virgule" in bad.text or "commas" in bad.text), bad.text
     long = marie("a" * 500)

@@ -80,3 +80,22 @@ def test_a_person_of_another_phone_or_a_bad_name_adds_nobody(console, runtime):
         assert "nom n'est pas valide" in text_of(answer), text_of(answer)
     with runtime.session_factory() as s:
         assert s.scalars(select(WalkinTicket)).all() == []
+
+
+def test_a_family_without_names_shows_as_the_first_persons_group(console, runtime):
+    with runtime.session_factory.begin() as s:
+        mother = get_or_create_patient(s, MOTHER)
+        lea = people.person_for(s, mother, "Léa Tremblay", runtime.now())
+        others = [people.add_person(s, mother, None, now=runtime.now()) for _ in range(2)]
+        walkin.join_group(s, s.get(Clinic, "parc"), mother, [lea, *others], "sms", runtime.now())
+        walkin.join_walkin_queue(
+            s, s.get(Clinic, "parc"), get_or_create_patient(s, "+15145551001"), "sms", runtime.now()
+        )
+    sign_in(console)
+    rows = queue_rows(console.get("/staff/parc/").get_data(as_text=True))
+    assert [(n, g) for n, g, _ in rows] == [("1", "1"), ("2", "1"), ("3", "1"), ("4", "4")]
+    assert [name for _, _, name in rows[:3]] == [
+        "Léa Tremblay +1514…2222",
+        "avec Léa Tremblay +1514…2222",
+        "avec Léa Tremblay +1514…2222",
+    ]

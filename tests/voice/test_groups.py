@@ -87,3 +87,14 @@ def test_one_of_the_family_leaves_by_the_keypad(dial, voice_runtime):
     call.press("2")  # the second number
     assert mine(voice_runtime, JOHN) == [1, 3]
     assert asked(call, "walkin_left_one"), call.text
+
+
+def test_the_count_question_costs_a_single_caller_a_few_seconds(dial, voice_runtime):
+    from tests.dialog.test_conversation_voice import spoken_seconds
+
+    call = dial(from_=JOHN)
+    call.press("2")
+    asked_seconds = spoken_seconds(call.heard)
+    assert asked_seconds <= 5, asked_seconds  # "Combien de personnes? Appuyez sur le nombre, de 1 à 8."
+    call.press("1")
+    assert mine(voice_runtime, JOHN) == [1]
