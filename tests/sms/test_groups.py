@@ -158,3 +158,20 @@ def test_several_children_unsaid_are_counted_first(phone, sms_runtime):
     assert "Combien" in asked.text and waiting(sms_runtime) == []
     marie("4")
     assert waiting(sms_runtime) == [1, 2, 3, 4]
+
+
+def test_a_name_given_for_a_new_number_that_the_phone_knows_gives_the_ticket_to_that_person(
+    phone, sms_runtime
+):
+    marie = phone()
+    marie("Sans rdv pour moi et mes 2 enfants")
+    marie("Léa, Marc")
+    marie("QUITTER TOUS")
+    marie("sans rdv pour 2")  # two of three known people: which one comes is asked with the names
+    saved = marie("Marc")
+    assert "Marc" in saved.text, saved.text
+    with sms_runtime.session_factory() as s:
+        first = patient(sms_runtime, MARIE)
+        known = s.scalars(select(Person).where(Person.patient_id == first.id).order_by(Person.id)).all()
+        assert [p.name for p in known] == [None, "Léa", "Marc"]  # no one added twice
+    assert [names_of(sms_runtime)[n] for n in waiting(sms_runtime)] == [None, "Marc"]
