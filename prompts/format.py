@@ -100,7 +100,7 @@ def phone_for_eye(number: str | None) -> str:
     return number
 
 
-def numbers_text(numbers: list[int], lang: str) -> str:
+def numbers_text(numbers: list[int] | list[str], lang: str) -> str:
     """Several ticket numbers as said: '23 et 24', '23, 24 et 25' ('23 and 24' in English)."""
     said = [str(n) for n in numbers]
     if len(said) < 2:

@@ -397,20 +397,14 @@ def _leave(t: Turn, tickets: list[WalkinTicket]) -> Reply:
 
 
 def _who(t: Turn, tickets: list[WalkinTicket]) -> str:
-    """'Léa (no 23)', or 'no 23' for someone never named."""
-    named = [
-        f"{ticket.person.name} ({_no(t)} {ticket.number})"
+    """'Léa (no 23)', or 'no 23' for someone never named; several joined with 'et' / 'and'."""
+    said = [
+        render("ticket_who", t.lang, t.channel, name=ticket.person.name, number=ticket.number)
         if ticket.person.name
-        else f"{_no(t)} {ticket.number}"
+        else render("ticket_who_unnamed", t.lang, t.channel, number=ticket.number)
         for ticket in tickets
     ]
-    return numbers_text(named, t.lang) if len(named) > 1 else named[0]  # type: ignore[arg-type]
-
-
-def _no(t: Turn) -> str:
-    return (
-        "numéro" if t.voice and t.lang == "fr" else "number" if t.voice else "no" if t.lang == "fr" else "no."
-    )
+    return numbers_text(said, t.lang)
 
 
 def _which(t: Turn, h: Heard, tickets: list[WalkinTicket], asked: bool) -> list[WalkinTicket] | None:
