@@ -98,3 +98,23 @@ def test_the_count_question_costs_a_single_caller_a_few_seconds(dial, voice_runt
     assert asked_seconds <= 5, asked_seconds  # "Combien de personnes? Appuyez sur le nombre, de 1 à 8."
     call.press("1")
     assert mine(voice_runtime, JOHN) == [1]
+
+
+def test_the_notice_call_for_a_family_names_its_numbers_and_2_takes_the_whole_family_out(
+    client, voice_runtime, clock
+):
+    from core.services import people
+    from tests.voice.test_calls import notice_call
+
+    fill(voice_runtime, 1)
+    with voice_runtime.session_factory.begin() as s:
+        phone_row = get_or_create_patient(s, JOHN)
+        members = [people.first_person(s, phone_row, clock())]
+        members.append(people.add_person(s, phone_row, "Zoé", now=clock()))
+        first = walkin.join_group(s, s.get(Clinic, "parc"), phone_row, members, "voice", clock(), "call")[
+            0
+        ].id
+    call = notice_call(client, first)
+    assert "2 et 3" in call.text, call.text
+    call.press("2")
+    assert mine(voice_runtime, JOHN) == []
