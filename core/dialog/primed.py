@@ -4,9 +4,11 @@ says a walk-in turn is near (1 I'm coming, 2 leave the queue)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from core.dialog.appointments import _own, act_on, cancel_now, new_wish
 from core.dialog.book import appointment_when
-from core.dialog.engine import PRIMED, Question, Turn, exhausted, question, starter, yes_no
+from core.dialog.engine import PRIMED, QUESTIONS, Question, Turn, exhausted, question, starter, yes_no
 from core.dialog.heard import Heard
 from core.dialog.types import Choice, Reply, Say
 from core.dialog.walkin import place_values
@@ -112,9 +114,11 @@ def _ticket(t: Turn) -> WalkinTicket | None:
 @starter("primed:queue_notice")
 def notice_call(t: Turn, _h: Heard | None) -> Reply:
     """The patient picked up: the notice, unless the place is no longer active."""
-    if _ticket(t) is None:
+    ticket = _ticket(t)
+    if ticket is None:
         return t.end(Say("notice_gone", {"clinic": t.clinic_name()}))
-    return t.ask("notice")
+    family = [m for m in walkin.group_of(t.session, ticket) if m.status in ACTIVE_TICKET_STATUSES]
+    return t.ask("notice_group" if len(family) > 1 else "notice")
 
 
 def _notice_values(t: Turn) -> dict:
@@ -178,3 +182,5 @@ question(
         channels=("voice",),
     )
 )
+# A family's notice call: the same question, its numbers said in the plural.
+question(replace(QUESTIONS["notice"], name="notice_group", prompt="notice_group"))

@@ -115,6 +115,6 @@ def test_the_notice_call_for_a_family_names_its_numbers_and_2_takes_the_whole_fa
             0
         ].id
     call = notice_call(client, first)
-    assert "2 et 3" in call.text, call.text
+    assert "les numéros 2 et 3" in call.text, call.text
     call.press("2")
     assert mine(voice_runtime, JOHN) == []
