@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import g, jsonify, render_template, request
 
-from core.services import board, live_board
+from core.services import board, live_board, walkin
 from core.services.clinics import clinic_by_id, local_now
 from core.webhooks import runtime
 from staff.routes import bp, when_formatter, works_at_or_404
@@ -35,6 +35,10 @@ def live_json(clinic_id: str):
             return jsonify({"stamp": stamp, "changed": False, "every": POLL_SECONDS})
         today = board.todays_board(s, clinic, now)
         html = render_template(
-            "staff/parts/day_live.html", board=today, clinic=clinic, when=when_formatter(clinic, g.staff_lang)
+            "staff/parts/day_live.html",
+            board=today,
+            clinic=clinic,
+            when=when_formatter(clinic, g.staff_lang),
+            groups=walkin.group_leads(today.queue),
         )
         return jsonify({"stamp": stamp, "changed": True, "every": POLL_SECONDS, "html": html})
