@@ -195,8 +195,44 @@ class Slot(Base):
     # other patients' offers until it lapses; it never stops anyone from taking the slot.
     offered_to: Mapped[str | None] = mapped_column(String(80))
     offered_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A slot kept for a purpose (the clinics file's [[clinic.pool]]): None is public. The line never offers
+    # a pooled slot to patients before `public_at` (never, when that is None); staff may book it.
+    pool: Mapped[str | None] = mapped_column(String(40))
+    public_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Held or booked as the continuation of this slot's appointment (a visit reason that takes two slots).
+    joined_to: Mapped[int | None] = mapped_column(ForeignKey("slots.id", ondelete="SET NULL"))
 
-    practitioner: Mapped[Practitioner] = relationship()
+    practitioner: Mapped[Practitioner] = relationship(foreign_keys=[practitioner_id])
+
+
+class ScheduleKind(enum.StrEnum):
+    CLOSURE = "closure"  # the whole clinic, a whole day
+    ABSENCE = "absence"  # one practitioner, a day or part of it
+    EXTRA = "extra"  # extra opening time: slots are made for it
+    WALKIN = "walkin"  # that day's walk-in capacity, or registration closing early
+
+
+class ScheduleChange(Base):
+    """A change to a clinic's usual hours on one local day; slot generation and the line respect it."""
+
+    __tablename__ = "schedule_changes"
+    __table_args__ = (Index("ix_schedule_changes_clinic_day", "clinic_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id", ondelete="CASCADE"))
+    kind: Mapped[ScheduleKind] = mapped_column(_enum(ScheduleKind))
+    day: Mapped[dt.date] = mapped_column(Date)
+    starts: Mapped[dt.time | None] = mapped_column(Time)  # local; None: from the start of the day
+    ends: Mapped[dt.time | None] = mapped_column(Time)  # local; None: to the end of the day
+    capacity: Mapped[int | None] = mapped_column(Integer)  # walkin: the day's places
+    reason: Mapped[str | None] = mapped_column(String(200))  # said to patients (closures), in French
+    reason_en: Mapped[str | None] = mapped_column(String(200))  # in English (else the French one)
+    source: Mapped[str] = mapped_column(String(8), default="console")  # "console" | "file"
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    practitioner: Mapped[Practitioner | None] = relationship()
 
 
 class Patient(Base):
@@ -241,6 +277,7 @@ class Appointment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    reason: Mapped[str | None] = mapped_column(String(40))  # the visit reason's key, when the clinic has some
 
     slot: Mapped[Slot] = relationship()
     patient: Mapped[Patient] = relationship()
@@ -259,6 +296,8 @@ class WalkinDay(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     issued: Mapped[int] = mapped_column(Integer, default=0)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Registration closes early that day at this local time (a schedule change); None: at the usual hour.
+    closes_at: Mapped[dt.time | None] = mapped_column(Time)
 
 
 class WalkinTicket(Base):
