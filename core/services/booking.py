@@ -709,14 +709,13 @@ def book(
     """
     # A savepoint: a failure after the slot is marked booked must not leave it booked without an appointment.
     with session.begin_nested():
-        appointment = _book(session, slot_id, patient, channel, now, holder, replaces, actor)
-        appointment.reason = reason
+        appointment = _book(session, slot_id, patient, channel, now, holder, replaces, actor, reason)
         if length > 1:
             _take_following(session, appointment.slot, length, now, holder, SlotStatus.BOOKED)
         return appointment
 
 
-def _book(session, slot_id, patient, channel, now, holder, replaces, actor) -> Appointment:
+def _book(session, slot_id, patient, channel, now, holder, replaces, actor, reason=None) -> Appointment:
     result = session.execute(
         update(Slot)
         .where(Slot.id == slot_id, Slot.starts_at > now, bookable_now(now, holder))
@@ -738,6 +737,7 @@ def _book(session, slot_id, patient, channel, now, holder, replaces, actor) -> A
         starts_at=slot.starts_at,
         created_at=now,
         replaces_id=replaces.id if replaces else None,
+        reason=reason,
     )
     session.add(appointment)
     session.flush()
