@@ -385,7 +385,9 @@ def _walk_statement(
         ]
         if more > 1:
             conditions.append(continued(following, more - 1))
-        return select(following.c.id).where(*conditions).exists()
+        # A scalar subquery, not EXISTS: PostgreSQL keeps it a per-row lookup on the (practitioner, start)
+        # index instead of turning it into a join that may scan the clinic's open slots for each candidate.
+        return select(following.c.id).where(*conditions).limit(1).scalar_subquery().is_not(None)
 
     def open_slots(slots) -> list:
         # No bound on the start here: each seek has exactly one range (with a second lower bound the
