@@ -222,3 +222,21 @@ def test_wire_voice_two_slot_reason_in_english(wired, dial):
     call.press("1")
     [appointment] = booked(wired, MARIE)
     assert appointment.reason == "suivi" and len(slots_of(wired, appointment)) == 2
+
+
+def test_sms_moving_a_two_slot_appointment_keeps_its_reason_and_both_slots(texter, runtime, reasons):
+    texter.send("RDV").send("suivi").send("1").send("Marie Roy").send("oui")
+    [old] = booked(runtime, MARIE)
+    texter.send("changer mon RDV")
+    assert "ask_reason" not in texter.keys
+    if texter.state["q"] != "book_pick":
+        texter.send("jeudi")
+    assert texter.state["d"]["reason"] == "suivi"
+    texter.send("1")
+    if texter.state["q"] == "book_confirm":
+        texter.send("oui")
+    [new] = booked(runtime, MARIE)
+    assert new.id != old.id and new.reason == "suivi" and len(slots_of(runtime, new)) == 2
+    with runtime.session_factory() as s:
+        assert s.get(Slot, old.slot_id).status == SlotStatus.FREE
+        assert s.scalars(select(Slot).where(Slot.joined_to == old.slot_id)).all() == []
