@@ -165,14 +165,15 @@ class Slot(Base):
         UniqueConstraint("practitioner_id", "starts_at"),
         Index("ix_slots_clinic_start", "clinic_id", "starts_at"),
         # The slot search walks this one in time order: only slots that may still be offered are in it,
-        # so a busy schedule's booked slots are never read on the way to the free ones.
+        # so a busy schedule's booked slots (and the slots kept in a pool) are never read on the way to the
+        # free ones.
         Index(
             "ix_slots_open",
             "clinic_id",
             "starts_at",
             "practitioner_id",
-            sqlite_where=text("status IN ('free', 'held')"),
-            postgresql_where=text("status IN ('free', 'held')"),
+            sqlite_where=text("status IN ('free', 'held') AND pool IS NULL"),
+            postgresql_where=text("status IN ('free', 'held') AND pool IS NULL"),
         ),
         # A conversation's offers are given back by its holder id.
         Index(
@@ -196,7 +197,7 @@ class Slot(Base):
     offered_to: Mapped[str | None] = mapped_column(String(80))
     offered_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # A slot kept for a purpose (the clinics file's [[clinic.pool]]): None is public. The line never offers
-    # a pooled slot to patients before `public_at` (never, when that is None); staff may book it.
+    # a pooled slot; staff may book it. At `public_at` (never, when None) the tick makes it public.
     pool: Mapped[str | None] = mapped_column(String(40))
     public_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Held or booked as the continuation of this slot's appointment (a visit reason that takes two slots).

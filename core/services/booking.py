@@ -79,14 +79,14 @@ def _bookable(slots, now: dt.datetime, holder: str | None):
     return or_(slots.c.status == SlotStatus.FREE, and_(slots.c.status == SlotStatus.HELD, held_ok))
 
 
-def public_now(now: dt.datetime):
-    """SQL condition: a patient may be offered the slot (no pool, or its pool opened to patients)."""
-    return _public(Slot.__table__, now)
+def public_slot():
+    """SQL condition: a patient may be offered the slot (it is kept in no pool)."""
+    return _public(Slot.__table__)
 
 
-def _public(slots, now):
-    """SQL condition: the slot is kept for no purpose (a pool), or its pool has opened to patients."""
-    return or_(slots.c.pool.is_(None), slots.c.public_at <= now)
+def _public(slots):
+    """SQL condition: the slot is kept for no purpose (a pool opens to patients when the tick releases it)."""
+    return slots.c.pool.is_(None)  # written as ix_slots_open's predicate has it
 
 
 def _not_offered_to_others(slots, now: dt.datetime, holder: str | None):
@@ -369,7 +369,7 @@ def _walk_statement(
             slots.c.clinic_id == bindparam("clinic_id", type_=String),
             slots.c.status.in_([literal_column(f"'{status}'") for status in _OPEN]),
             _bookable(slots, now, holder),
-            _public(slots, now),  # pooled slots are never offered to patients before they open
+            _public(slots),  # pooled slots are never offered to patients (and are not in ix_slots_open)
         ]
         if spread:
             conditions.append(_not_offered_to_others(slots, now, holder))

@@ -271,7 +271,10 @@ def _generate(session: Session, clinic: Clinic, now: dt.datetime, days: int) -> 
 
     def pooled(pid: int, at: dt.datetime) -> tuple[str | None, dt.datetime | None]:
         local = to_local(at, clinic.timezone)
-        return pool_of(clinic, keys.get(pid, ""), local.date(), local.time().replace(tzinfo=None))
+        pool, public_at = pool_of(clinic, keys.get(pid, ""), local.date(), local.time().replace(tzinfo=None))
+        if public_at is not None and public_at <= now:
+            return None, None  # released already: public
+        return pool, public_at
 
     new, stale, resized, to_block, to_free, repooled = [], [], [], [], [], []
     for pid, at in sorted(wanted - existing.keys()):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import DomainError
@@ -296,6 +296,28 @@ def _reset_walkin(session: Session, clinic: Clinic, day: dt.date) -> None:
     closes = [c.ends for c in walkins if c.ends is not None]
     row.capacity = capacities[-1] if capacities else clinic.walkin_capacity
     row.closes_at = min(closes) if closes else None
+
+
+# ---- pools: kept slots that open to patients at a set time ------------------------------------------------
+
+
+def release_pools(session: Session, now: dt.datetime) -> int:
+    """Make public the pooled slots whose release time has come (the tick runs this every minute); the free
+    ones go to the waiting list first. Returns how many were released."""
+    released = session.execute(
+        update(Slot)
+        .where(Slot.pool.is_not(None), Slot.public_at <= now)
+        .values(pool=None, public_at=None)
+        .returning(Slot.id, Slot.clinic_id, Slot.status)
+        .execution_options(synchronize_session=False)
+    ).all()
+    by_clinic: dict[str, list[int]] = {}
+    for slot_id, clinic_id, status in released:
+        if status == SlotStatus.FREE:
+            by_clinic.setdefault(clinic_id, []).append(slot_id)
+    for clinic_id, slot_ids in sorted(by_clinic.items()):
+        freed.slots_opened(session, clinic_id, sorted(slot_ids), now)
+    return len(released)
 
 
 # ---- the appointments a change hits, and cancelling them ---------------------------------------------------

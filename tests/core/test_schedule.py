@@ -237,7 +237,7 @@ def test_bad_changes_are_refused_with_a_reason(db, clock):
 # ---- pools ---------------------------------------------------------------------------------------------
 
 
-def test_pooled_slots_are_never_offered_to_patients_but_staff_see_them(any_runtime, tmp_path, clock):
+def test_pooled_slots_are_never_offered_to_patients_but_staff_see_them(any_runtime, tmp_path, clock, opened):
     load(any_runtime, tmp_path, POOLS)
     with any_runtime.session_factory.begin() as db:
         tuesday = slots_on(db, TUESDAY)
@@ -254,8 +254,16 @@ def test_pooled_slots_are_never_offered_to_patients_but_staff_see_them(any_runti
         assert {s.practitioner_id for s in late.slots} == {practitioner(db, "dr-nguyen").id}
         staff_sees = board.free_slots_of_day(db, parc(db), TUESDAY, clock())
         assert {s.pool for s in staff_sees} >= {"same-day", "nurse-811", None}
-    clock.set_local(TUESDAY, dt.time(7, 30))  # the same-day places opened at 07:00
+    clock.set_local(TUESDAY, dt.time(6, 59))
     with any_runtime.session_factory.begin() as db:
+        assert schedule.release_pools(db, clock()) == 0
+    clock.set_local(TUESDAY, dt.time(7, 0))  # the same-day places open at 07:00: the tick releases them
+    with any_runtime.session_factory.begin() as db:
+        assert schedule.release_pools(db, clock()) == len(early)
+        assert opened == [("parc", sorted(s.id for s in early))]  # the waiting list first
+    with any_runtime.session_factory.begin() as db:
+        clinics.generate_slots(db, parc(db), clock(), HORIZON)  # the horizon does not keep them again
+        assert all(s.pool is None for s in slots_on(db, TUESDAY) if s.starts_at < local(TUESDAY, 9))
         offered = booking.find_free_slots(db, parc(db), clock(), SlotQuery(date=TUESDAY))
         assert local_times(offered.slots) == ["08:00", "08:15", "08:30"]
         late = booking.find_free_slots(db, parc(db), clock(), SlotQuery(date=TUESDAY, after=dt.time(16)))

@@ -46,6 +46,15 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("public_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("joined_to", sa.Integer(), nullable=True))
         batch_op.create_foreign_key("fk_slots_joined_to", "slots", ["joined_to"], ["id"], ondelete="SET NULL")
+    with op.batch_alter_table("slots", schema=None) as batch_op:  # pooled slots leave the search's index
+        batch_op.drop_index("ix_slots_open")
+        batch_op.create_index(
+            "ix_slots_open",
+            ["clinic_id", "starts_at", "practitioner_id"],
+            unique=False,
+            sqlite_where=sa.text("status IN ('free', 'held') AND pool IS NULL"),
+            postgresql_where=sa.text("status IN ('free', 'held') AND pool IS NULL"),
+        )
     with op.batch_alter_table("appointments", schema=None) as batch_op:
         batch_op.add_column(sa.Column("reason", sa.String(length=40), nullable=True))
     with op.batch_alter_table("walkin_days", schema=None) as batch_op:
@@ -57,6 +66,15 @@ def downgrade() -> None:
         batch_op.drop_column("closes_at")
     with op.batch_alter_table("appointments", schema=None) as batch_op:
         batch_op.drop_column("reason")
+    with op.batch_alter_table("slots", schema=None) as batch_op:
+        batch_op.drop_index("ix_slots_open")
+        batch_op.create_index(
+            "ix_slots_open",
+            ["clinic_id", "starts_at", "practitioner_id"],
+            unique=False,
+            sqlite_where=sa.text("status IN ('free', 'held')"),
+            postgresql_where=sa.text("status IN ('free', 'held')"),
+        )
     with op.batch_alter_table("slots", schema=None) as batch_op:
         batch_op.drop_constraint("fk_slots_joined_to", type_="foreignkey")
         batch_op.drop_column("joined_to")
