@@ -1,7 +1,6 @@
-"""The seam between schedule changes and the waiting list: slots that just opened are offered on.
+"""Slots that open up: a cancellation, a move, an absence's appointments cancelled elsewhere, extra time.
 
-The waiting list (core.services.waitlist.slots_opened) takes these over once it lands; until then nothing
-is offered, and callers need not change.
+One place to say so, in the transaction that freed them, so the waiting list can be offered them.
 """
 
 from __future__ import annotations
@@ -12,5 +11,5 @@ from sqlalchemy.orm import Session
 
 
 def slots_opened(session: Session, clinic_id: str, slot_ids: list[int], now: dt.datetime) -> None:
-    """Slots of a clinic became free (extra time, cancellations): offer them to the waiting list."""
+    """Tell the waiting list that these slots of a clinic are free to book again (or new)."""
     return None

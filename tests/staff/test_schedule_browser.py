@@ -10,7 +10,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from core.models import Appointment, AppointmentStatus, Clinic, Practitioner, Slot, SlotStatus
-from core.services import booking
+from core.services import booking, people
 from core.services.patients import get_or_create_patient
 from core.timeutil import local_to_utc
 from tests.staff import test_browser
@@ -35,9 +35,10 @@ def book(runtime, who: str, key: str, day: dt.date, hh: int, mm: int = 0) -> App
         pid = s.scalar(select(Practitioner.id).where(Practitioner.key == key))
         start = local_to_utc(day, dt.time(hh, mm), "America/Toronto")
         slot = s.scalar(select(Slot).where(Slot.practitioner_id == pid, Slot.starts_at == start))
-        person = get_or_create_patient(s, PATIENTS[who])
-        person.name = f"Patient {who.upper()}"
-        appointment = booking.book(s, slot.id, person, "sms", runtime.now())
+        phone = get_or_create_patient(s, PATIENTS[who])
+        person = people.first_person(s, phone, runtime.now())
+        people.rename(person, f"Patient {who.upper()}")
+        appointment = booking.book(s, slot.id, phone, "sms", runtime.now(), person=person)
         s.flush()
         s.expunge(appointment)
         return appointment
