@@ -638,9 +638,7 @@ def book_now(t: Turn) -> Reply:
                 length=reasons.length(t.clinic, t.data),
             )
         else:
-            person = people.first_person(t.session, patient, t.now)
-            if t.data.get("name"):
-                people.rename(person, t.data["name"])
+            person = people.first_person(t.session, patient, t.now, name=t.data.get("name"))
             appointment = booking.book(
                 t.session,
                 slot_id,
