@@ -30,7 +30,7 @@ from core.services import audit, booking, freed, notifications
 from core.services.clinics import generate_slots_changed, local_now
 from core.timeutil import local_day_bounds, local_to_utc, to_local
 from prompts import render
-from prompts.format import format_date, format_when, phone_for_eye
+from prompts.format import format_when, phone_for_eye
 
 REASON_MAX = 200
 BLOCKING = (ScheduleKind.CLOSURE, ScheduleKind.ABSENCE)
@@ -202,7 +202,7 @@ def add_change(
     session.flush()
     if kind == ScheduleKind.WALKIN or kind == ScheduleKind.CLOSURE:
         _apply_walkin(session, clinic, change)
-    opened = refresh_slots(session, clinic, now, horizon_days)
+    refresh_slots(session, clinic, now, horizon_days)
     audit.record(
         session,
         "schedule.added",
@@ -213,11 +213,6 @@ def add_change(
         kind=kind.value,
         day=day.isoformat(),
     )
-    return change if not opened else _with_opened(change, opened)
-
-
-def _with_opened(change: ScheduleChange, opened: list[int]) -> ScheduleChange:
-    change.__dict__["opened_slot_ids"] = opened  # not a column: what the caller may report
     return change
 
 
@@ -449,10 +444,6 @@ def _tell(session: Session, clinic: Clinic, change: ScheduleChange, appointments
 def reason_text(change: ScheduleChange, lang: str) -> str | None:
     """The reason of a closure in a language (the French one when no English one was given)."""
     return (change.reason_en or change.reason) if lang == "en" else (change.reason or change.reason_en)
-
-
-def day_label(day: dt.date, lang: str) -> str:
-    return format_date(day, lang)
 
 
 def blocked_slot_ids(session: Session, clinic: Clinic, change: ScheduleChange) -> list[int]:
