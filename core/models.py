@@ -201,9 +201,11 @@ class Slot(Base):
     pool: Mapped[str | None] = mapped_column(String(40))
     public_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Held or booked as the continuation of this slot's appointment (a visit reason that takes two slots).
-    joined_to: Mapped[int | None] = mapped_column(ForeignKey("slots.id", ondelete="SET NULL"))
+    # The id of that first slot; no foreign key, so SQLite adds and drops the column without rebuilding
+    # the table (a linked slot is never free, and only free slots are ever deleted).
+    joined_to: Mapped[int | None] = mapped_column(Integer)
 
-    practitioner: Mapped[Practitioner] = relationship(foreign_keys=[practitioner_id])
+    practitioner: Mapped[Practitioner] = relationship()
 
 
 class ScheduleKind(enum.StrEnum):

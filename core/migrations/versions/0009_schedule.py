@@ -41,12 +41,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_schedule_changes_clinic_day", "schedule_changes", ["clinic_id", "day"], unique=False)
-    with op.batch_alter_table("slots", schema=None) as batch_op:
+    # Never a table rebuild on SQLite: appointments refer to slots, and foreign keys are enforced.
+    with op.batch_alter_table("slots", schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column("pool", sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column("public_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("joined_to", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key("fk_slots_joined_to", "slots", ["joined_to"], ["id"], ondelete="SET NULL")
-    with op.batch_alter_table("slots", schema=None) as batch_op:  # pooled slots leave the search's index
+    with op.batch_alter_table(
+        "slots", schema=None, recreate="never"
+    ) as batch_op:  # pooled slots leave the index
         batch_op.drop_index("ix_slots_open")
         batch_op.create_index(
             "ix_slots_open",
@@ -55,18 +57,18 @@ def upgrade() -> None:
             sqlite_where=sa.text("status IN ('free', 'held') AND pool IS NULL"),
             postgresql_where=sa.text("status IN ('free', 'held') AND pool IS NULL"),
         )
-    with op.batch_alter_table("appointments", schema=None) as batch_op:
+    with op.batch_alter_table("appointments", schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column("reason", sa.String(length=40), nullable=True))
-    with op.batch_alter_table("walkin_days", schema=None) as batch_op:
+    with op.batch_alter_table("walkin_days", schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column("closes_at", sa.Time(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("walkin_days", schema=None) as batch_op:
+    with op.batch_alter_table("walkin_days", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("closes_at")
-    with op.batch_alter_table("appointments", schema=None) as batch_op:
+    with op.batch_alter_table("appointments", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("reason")
-    with op.batch_alter_table("slots", schema=None) as batch_op:
+    with op.batch_alter_table("slots", schema=None, recreate="never") as batch_op:
         batch_op.drop_index("ix_slots_open")
         batch_op.create_index(
             "ix_slots_open",
@@ -75,8 +77,7 @@ def downgrade() -> None:
             sqlite_where=sa.text("status IN ('free', 'held')"),
             postgresql_where=sa.text("status IN ('free', 'held')"),
         )
-    with op.batch_alter_table("slots", schema=None) as batch_op:
-        batch_op.drop_constraint("fk_slots_joined_to", type_="foreignkey")
+    with op.batch_alter_table("slots", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("joined_to")
         batch_op.drop_column("public_at")
         batch_op.drop_column("pool")
