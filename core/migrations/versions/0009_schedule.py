@@ -1,7 +1,7 @@
 """schedule changes (closures, absences, extra time, walk-in), slot pools and visit reasons spanning slots
 
 Revision ID: 0009_schedule
-Revises: 0008_households
+Revises: 0011_rooms
 Create Date: 2026-12-03 15:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_schedule"
-down_revision = "0008_households"
+down_revision = "0011_rooms"
 branch_labels = None
 depends_on = None
 
