@@ -238,7 +238,8 @@ def _join(session, clinic, patient, person, channel, now, notify_by, actor) -> W
     existing = active_ticket(session, clinic, patient, now, person=person)
     if existing is not None:
         raise AlreadyInQueue(existing.id)
-    if day.closed or places_taken(session, day) >= day.capacity:
+    closed_early = day.closes_at is not None and local_now(clinic, now).time() >= day.closes_at
+    if day.closed or closed_early or places_taken(session, day) >= day.capacity:
         _, tomorrow = local_day_bounds(local_now(clinic, now).date(), clinic.timezone)
         raise QueueFull(next_opening(clinic, "walkin", tomorrow - dt.timedelta(seconds=1)))
     return _issue(session, clinic, day, patient, person, channel, now, notify_by, actor)
