@@ -165,14 +165,15 @@ class Slot(Base):
         UniqueConstraint("practitioner_id", "starts_at"),
         Index("ix_slots_clinic_start", "clinic_id", "starts_at"),
         # The slot search walks this one in time order: only slots that may still be offered are in it,
-        # so a busy schedule's booked slots are never read on the way to the free ones.
+        # so a busy schedule's booked slots (and the slots kept in a pool) are never read on the way to the
+        # free ones.
         Index(
             "ix_slots_open",
             "clinic_id",
             "starts_at",
             "practitioner_id",
-            sqlite_where=text("status IN ('free', 'held')"),
-            postgresql_where=text("status IN ('free', 'held')"),
+            sqlite_where=text("status IN ('free', 'held') AND pool IS NULL"),
+            postgresql_where=text("status IN ('free', 'held') AND pool IS NULL"),
         ),
         # A conversation's offers are given back by its holder id.
         Index(
@@ -195,8 +196,46 @@ class Slot(Base):
     # other patients' offers until it lapses; it never stops anyone from taking the slot.
     offered_to: Mapped[str | None] = mapped_column(String(80))
     offered_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A slot kept for a purpose (the clinics file's [[clinic.pool]]): None is public. The line never offers
+    # a pooled slot; staff may book it. At `public_at` (never, when None) the tick makes it public.
+    pool: Mapped[str | None] = mapped_column(String(40))
+    public_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Held or booked as the continuation of this slot's appointment (a visit reason that takes two slots).
+    # The id of that first slot; no foreign key, so SQLite adds and drops the column without rebuilding
+    # the table (a linked slot is never free, and only free slots are ever deleted).
+    joined_to: Mapped[int | None] = mapped_column(Integer)
 
     practitioner: Mapped[Practitioner] = relationship()
+
+
+class ScheduleKind(enum.StrEnum):
+    CLOSURE = "closure"  # the whole clinic, a whole day
+    ABSENCE = "absence"  # one practitioner, a day or part of it
+    EXTRA = "extra"  # extra opening time: slots are made for it
+    WALKIN = "walkin"  # that day's walk-in capacity, or registration closing early
+
+
+class ScheduleChange(Base):
+    """A change to a clinic's usual hours on one local day; slot generation and the line respect it."""
+
+    __tablename__ = "schedule_changes"
+    __table_args__ = (Index("ix_schedule_changes_clinic_day", "clinic_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id", ondelete="CASCADE"))
+    kind: Mapped[ScheduleKind] = mapped_column(_enum(ScheduleKind))
+    day: Mapped[dt.date] = mapped_column(Date)
+    starts: Mapped[dt.time | None] = mapped_column(Time)  # local; None: from the start of the day
+    ends: Mapped[dt.time | None] = mapped_column(Time)  # local; None: to the end of the day
+    capacity: Mapped[int | None] = mapped_column(Integer)  # walkin: the day's places
+    reason: Mapped[str | None] = mapped_column(String(200))  # said to patients (closures), in French
+    reason_en: Mapped[str | None] = mapped_column(String(200))  # in English (else the French one)
+    source: Mapped[str] = mapped_column(String(8), default="console")  # "console" | "file"
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    practitioner: Mapped[Practitioner | None] = relationship()
 
 
 class Patient(Base):
@@ -256,6 +295,9 @@ class Appointment(Base):
             sqlite_where=text("status = 'booked'"),
             postgresql_where=text("status = 'booked'"),
         ),
+        # A clinic's day (the board, its live stamp, the day sheet): a range of one clinic's appointments,
+        # read without walking the clinic's whole history.
+        Index("ix_appointments_clinic_start", "clinic_id", "starts_at"),
         # A person is in one place at a time: two live appointments of one person never start together.
         Index(
             "uq_appointments_person_start",
@@ -281,6 +323,7 @@ class Appointment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    reason: Mapped[str | None] = mapped_column(String(40))  # the visit reason's key, when the clinic has some
 
     slot: Mapped[Slot] = relationship()
     patient: Mapped[Patient] = relationship()
@@ -300,6 +343,8 @@ class WalkinDay(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     issued: Mapped[int] = mapped_column(Integer, default=0)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Registration closes early that day at this local time (a schedule change); None: at the usual hour.
+    closes_at: Mapped[dt.time | None] = mapped_column(Time)
 
 
 class WalkinTicket(Base):
@@ -331,6 +376,8 @@ class WalkinTicket(Base):
     called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     served_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Where staff called the patient to: the waiting-room screen shows it beside the number.
+    room: Mapped[str | None] = mapped_column(String(20))
 
     day: Mapped[WalkinDay] = relationship()
     patient: Mapped[Patient] = relationship()
@@ -500,6 +547,24 @@ class ApiToken(Base):
     clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(80))
     prefix: Mapped[str] = mapped_column(String(16))  # shown in lists and the audit log
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class DisplayLink(Base):
+    """A waiting-room screen's link to a clinic's called numbers; only a hash of its token is kept.
+
+    A manager creates it and rotates it (the old link stops working); a revoked link stays for the audit.
+    """
+
+    __tablename__ = "display_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in the console and the audit log
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_by: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

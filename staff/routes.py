@@ -15,10 +15,19 @@ from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalErr
 from werkzeug.exceptions import HTTPException
 
 import prompts
-from core.errors import AlreadyInQueue, DomainError, NoOneWaiting, QueueFull, WalkinNotOpen
+from core.errors import (
+    AlreadyInQueue,
+    DomainError,
+    NoOneWaiting,
+    NotInQueue,
+    QueueFull,
+    TooManyPeople,
+    WalkinNotOpen,
+)
 from core.jobs import outbox
-from core.models import Appointment, CallbackRequest, Clinic, StaffAccount, WalkinTicket
-from core.services import accounts, audit, board, booking, inbox, notifications, people, walkin
+from core.language.names import clean_name
+from core.models import Appointment, CallbackRequest, Clinic, Person, StaffAccount, WalkinTicket
+from core.services import accounts, audit, board, booking, inbox, live_board, notifications, people, walkin
 from core.services.patients import find_patient, get_or_create_patient, mask_phone, try_normalize_phone
 from core.timeutil import to_local
 from core.webhooks import runtime
@@ -34,6 +43,8 @@ QUEUE_NOTICES_JOB = "core.jobs.tasks.check_queue_notices"
 NAME_MAX = 120
 DAYS_REACHABLE = 366  # the booking pages go a year back or forward; further is a mistyped date
 OPEN_ENDPOINTS = ("staff.login", "staff.static")
+# What a page polls by itself: it is not someone at the desk, so it does not keep an idle session alive.
+PASSIVE_ENDPOINTS = ("staff.live_json", "staff.inbox_list_json", "staff.inbox_thread_json")
 
 
 @bp.before_app_request
@@ -55,7 +66,7 @@ def _guard():
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("staff.login", next=request.path))
-    if not security.idle_check():
+    if not security.idle_check(touch=request.endpoint not in PASSIVE_ENDPOINTS):
         return redirect(url_for("staff.login", notice="session_expired"))
     g.staff_user = current_user._get_current_object()
     security.act_as_signed_in()
@@ -253,13 +264,31 @@ def day(clinic_id: str):
         lang = g.staff_lang
         return render_template(
             "staff/day.html",
+            desk=_desk_people(s, clinic, now),
+            held=request.args.get("held", type=int),
+            groups=walkin.group_leads(today.queue),
             board=today,
             clinic=clinic,
             when=when_formatter(clinic, lang),
             date_label=format_date(today.day, lang),
             notice=request.args.get("notice"),
             inbox_open=inbox.open_count(s, clinic.id),
+            stamp=live_board.day_stamp(s, clinic, today.day),
+            room=last_room(clinic.id),
         )
+
+
+def _desk_people(s, clinic: Clinic, now) -> dict | None:
+    """The people of the phone typed at the desk (?phone=…), each with today's number if they hold one."""
+    phone = try_normalize_phone(request.args.get("phone"))
+    if phone is None:
+        return None
+    patient = find_patient(s, phone)
+    known = people.people_of(s, patient) if patient is not None else []
+    numbers = {}
+    if patient is not None:
+        numbers = {t.person_id: t.number for t in walkin.active_tickets(s, clinic, patient, now)}
+    return {"phone": phone, "people": [(p, numbers.get(p.id)) for p in known]}
 
 
 def act(clinic_id: str, action, role: str = "reception", back: str = "staff.day", **back_args) -> object:
@@ -289,10 +318,19 @@ def act(clinic_id: str, action, role: str = "reception", back: str = "staff.day"
     return redirect(url_for(back, clinic_id=clinic_id, notice=notice, **back_args))
 
 
+def last_room(clinic_id: str) -> str:
+    """The room this browser last called a patient to, at this clinic (the call form starts with it)."""
+    return session.get("rooms", {}).get(clinic_id, "")
+
+
 @bp.post("/<clinic_id>/queue/next")
 def call_next(clinic_id: str):
+    room = live_board.clean_room(request.form.get("room"))
+    if room is not None:
+        session["rooms"] = {**session.get("rooms", {}), clinic_id: room}
+
     def action(s, clinic, now, actor):
-        ticket = walkin.call_next(s, clinic, now, actor=actor)
+        ticket = walkin.call_next(s, clinic, now, actor=actor, room=room)
         return [(CALLED_JOB, ticket.id)]
 
     return act(clinic_id, action)
@@ -306,12 +344,42 @@ def join_for_patient(clinic_id: str):
         works_at_or_404(clinic_id)
         return redirect(url_for("staff.day", clinic_id=clinic_id, notice="bad_phone"))
 
+    picked = request.form.get("person_id", "")
+    typed = _typed_name()
+    if typed and not picked.isdigit() and clean_name(typed) is None:  # emoji, digits, a sentence
+        works_at_or_404(clinic_id)
+        return redirect(url_for("staff.day", clinic_id=clinic_id, notice="bad_name", phone=phone))
+    held: dict[str, int] = {}
+
     def action(s, clinic, now, actor):
-        patient, person = _desk_person(s, phone, now)
+        patient = get_or_create_patient(s, phone)
+        if picked.isdigit():  # a known person of this phone, picked from the list
+            person = s.get(Person, int(picked))
+            if person is None or person.patient_id != patient.id:
+                raise NotInQueue(picked)  # not this phone's: nothing is added
+        else:
+            try:
+                person = people.person_for(s, patient, typed or None, now)
+            except TooManyPeople:  # nothing was added: staff pick one of the phone's people instead
+                held["too_many"] = True
+                return []
+        existing = walkin.active_ticket(s, clinic, patient, now, person=person)
+        if existing is not None:
+            held["number"] = existing.number
+            raise AlreadyInQueue(existing.id)
         walkin.join_walkin_queue(s, clinic, patient, "staff", now, actor=actor, person=person)
         return [(QUEUE_NOTICES_JOB, clinic.id)]
 
-    return act(clinic_id, action)
+    done = act(clinic_id, action)
+    if held.get("too_many"):
+        return redirect(url_for("staff.day", clinic_id=clinic_id, notice="too_many_people", phone=phone))
+    if held:  # that person already holds a number: say who and which, and keep the phone's people listed
+        return redirect(
+            url_for(
+                "staff.day", clinic_id=clinic_id, notice="person_in_queue", held=held["number"], phone=phone
+            )
+        )
+    return done
 
 
 def _typed_name() -> str:
@@ -444,6 +512,8 @@ def _booking_refusal(clinic_id: str, phone: str) -> str | None:
         return "name_needed"
     if request.form.get("person", "").isdigit():
         return None
+    if _typed_name() and clean_name(_typed_name()) is None:  # emoji, digits, a sentence
+        return "bad_name"
     with runtime().session_factory() as s:
         patient = find_patient(s, phone)
         everyone = people.people_of(s, patient) if patient is not None else []

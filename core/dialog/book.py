@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from core.dialog import elsewhere, whom
+from core.dialog import closed, elsewhere, reasons, whom
 from core.dialog.engine import Question, Turn, describe_yes_no, question, starter, yes_no, yes_no_choices
 from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
@@ -143,6 +143,14 @@ def start_booking(
             base["name"] = named  # "c'est Marc Gagnon, je voudrais un rendez-vous": not asked again
     if wish is None and h is not None and (h.has_when or h.before or h.not_before or h.not_after):
         wish = wish_from(t, h)
+    asked = reasons.first(t, h, base, wish, says)  # the visit reason, when the clinic has several
+    if asked is not None:
+        return asked
+    return go_on(t, base, wish, says)
+
+
+def go_on(t: Turn, base: dict, wish: dict | None, says: list[Say] | None = None) -> Reply:
+    """The booking once its start (and visit reason) is known: the day, or slots for the wish."""
     if wish:
         t.state["d"] = base
         t.lead.extend(says or [])
@@ -161,7 +169,7 @@ def _search(t: Turn, query: SlotQuery) -> FreeSlots:
         t.clinic,
         t.now,
         t.holder,
-        query,
+        reasons.narrow(t.clinic, t.data, query),
         limit=OFFERED,
         horizon_days=t.ctx.config.slot_horizon_days,
     )
@@ -170,7 +178,12 @@ def _search(t: Turn, query: SlotQuery) -> FreeSlots:
 def _anything_free(t: Turn) -> bool:
     """Whether the clinic has any free slot at all (else another day would not help: other clinics may)."""
     found = booking.find_free_slots(
-        t.session, t.clinic, t.now, SlotQuery(), limit=1, horizon_days=t.ctx.config.slot_horizon_days
+        t.session,
+        t.clinic,
+        t.now,
+        reasons.narrow(t.clinic, t.data, SlotQuery()),
+        limit=1,
+        horizon_days=t.ctx.config.slot_horizon_days,
     )
     return bool(found.slots)
 
@@ -191,6 +204,9 @@ def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
     after_day = False
     if not found.exact and query.date is not None:
         # Nothing free that day (closed, full): the first slots from that day on that keep the rest.
+        why = closed.why_closed(t, query.date)  # a closure day says why
+        if why is not None:
+            t.lead.append(why)
         day_start = local_to_utc(query.date, dt.time(0, 0), t.clinic.timezone)
         later = _search(
             t, replace(query, date=None, not_before=max(day_start, query.not_before or day_start))
@@ -248,7 +264,7 @@ def render_value(t: Turn, key: str, **values) -> str:
 
 def _keep(t: Turn) -> dict:
     """The parts of the booking data that survive a new search."""
-    return {k: v for k, v in t.data.items() if k in ("flow", "replaces", "wish", *whom.DATA_KEYS)}
+    return {k: v for k, v in t.data.items() if k in ("flow", "replaces", "wish", "reason", *whom.DATA_KEYS)}
 
 
 # ---- the day --------------------------------------------------------------------------------------------------
@@ -440,7 +456,14 @@ def hold(t: Turn, slot_id: int) -> Reply:
     if previous and previous != slot_id:
         booking.release_hold(t.session, previous, t.holder)
     try:
-        booking.hold_slot(t.session, slot_id, t.holder, t.now, minutes=t.ctx.config.hold_minutes)
+        booking.hold_slot(
+            t.session,
+            slot_id,
+            t.holder,
+            t.now,
+            minutes=t.ctx.config.hold_minutes,
+            length=reasons.length(t.clinic, t.data),
+        )
     except (SlotTaken, SlotNotFound):
         return _taken(t)
     data = _keep(t)
@@ -573,12 +596,27 @@ def book_now(t: Turn) -> Reply:
     try:
         if replaces:
             appointment = booking.reschedule(
-                t.session, replaces, slot_id, t.now, t.channel, patient_id=patient.id, holder=t.holder
+                t.session,
+                replaces,
+                slot_id,
+                t.now,
+                t.channel,
+                patient_id=patient.id,
+                holder=t.holder,
+                length=reasons.length(t.clinic, t.data),
             )
         else:
             person = whom.person_to_book(t, patient)
             appointment = booking.book(
-                t.session, slot_id, patient, t.channel, t.now, holder=t.holder, person=person
+                t.session,
+                slot_id,
+                patient,
+                t.channel,
+                t.now,
+                holder=t.holder,
+                person=person,
+                length=reasons.length(t.clinic, t.data),
+                reason=t.data.get("reason"),
             )
     except (SlotTaken, SlotNotFound):
         return _taken(t)

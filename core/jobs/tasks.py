@@ -15,7 +15,7 @@ from core.federation import discover
 from core.jobs import delivery, outbox
 from core.jobs.context import current_runtime
 from core.models import Clinic, Conversation, OutboundMessage, ProcessedEvent, Slot, utcnow
-from core.services import booking, clinics, notifications
+from core.services import booking, clinics, notifications, schedule
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,7 @@ def tick() -> dict[str, int]:
         runtime.jobs.enqueue(SEND, message_id)
     with runtime.session_factory.begin() as session:
         released = booking.release_expired_holds(session, now)
+        pools_released = schedule.release_pools(session, now)  # same-day places open at their hour
         walkin_clinics = session.scalars(select(Clinic.id).where(Clinic.walkin_enabled.is_(True))).all()
     notices = sum(len(check_queue_notices(clinic_id)) for clinic_id in walkin_clinics)
     extended = _extend_horizons(runtime, now)
@@ -139,6 +140,7 @@ def tick() -> dict[str, int]:
         "messages": len(due),
         "notices": notices,
         "holds_released": released,
+        "pools_released": pools_released,
         "slots_added": extended,
         "replayed": replayed,
     }

@@ -152,3 +152,15 @@ def test_a_bad_person_value_never_gives_a_server_error(console, runtime):
         )
         assert response.status_code in (302, 400, 404), (value, response.status_code)
     assert dt.date.fromisoformat(THU)
+
+
+def test_a_name_that_is_not_a_name_is_refused_at_the_desk_too(console, runtime):
+    sign_in(console)
+    page = console.get(f"/staff/parc/book?date={THU}").get_data(as_text=True)
+    for bad in ("😀😀", "12345", "Marie " * 84):
+        response = console.post(
+            "/staff/parc/book",
+            data={"csrf_token": csrf(console), "slot_id": slot_ids(page)[0], "phone": PHONE, "name": bad},
+        )
+        assert response.status_code == 302 and "notice=bad_name" in response.headers["Location"], bad
+    assert booked_names(runtime) == []

@@ -15,6 +15,8 @@ from core.models import (
     CallbackRequest,
     Clinic,
     InboxThread,
+    ScheduleChange,
+    ScheduleKind,
     WalkinDay,
     WalkinTicket,
 )
@@ -29,6 +31,7 @@ ID_KINDS = {
     "callback_id": "callback",
     "thread_id": "thread",
     "account_id": "account",
+    "change_id": "schedule_change",
 }
 
 
@@ -65,6 +68,10 @@ def seed_clinic(runtime, clinic_id: str, phone: str, account_id: int) -> dict[st
         callback = CallbackRequest(clinic_id=clinic.id, phone=phone, name="Rappel")
         s.add(callback)
         thread = inbox.open_thread(s, clinic, patient, "asked", "fr", ["allo"], now)
+        change = ScheduleChange(
+            clinic_id=clinic.id, kind=ScheduleKind.CLOSURE, day=now.date(), source="console"
+        )
+        s.add(change)
         s.flush()
         return {
             "ticket": ticket.id,
@@ -72,6 +79,7 @@ def seed_clinic(runtime, clinic_id: str, phone: str, account_id: int) -> dict[st
             "callback": callback.id,
             "thread": thread.id,
             "account": account_id,
+            "schedule_change": change.id,
         }
 
 
