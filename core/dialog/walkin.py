@@ -12,6 +12,7 @@ from core.dialog.types import Choice, Reply, Say
 from core.errors import AlreadyInQueue, NotInQueue, QueueFull, WalkinNotOpen, WalkinUnavailable
 from core.models import WalkinTicket
 from core.services import walkin
+from core.services.clinics import is_open
 from core.timeutil import to_local
 from prompts.format import format_time, format_when, people_ahead
 
@@ -72,6 +73,10 @@ def join(t: Turn, _h: Heard | None) -> Reply:
         if exc.reopens_at is not None:
             t.lead.append(opening_text(t, exc.reopens_at))
         if not elsewhere.room_elsewhere(t):
+            if is_open(t.clinic, "walkin", t.now):  # a place given back today may still be offered
+                from core.dialog.waitlist import ask_to_wait
+
+                return ask_to_wait(t, {}, [Say("walkin_full_811")], kind="walkin")
             return t.done(Say("walkin_full_811"))
         # Full for today: other clinics of the region with room (core/dialog/elsewhere.py)
         t.lead.append(Say("walkin_full_811"))

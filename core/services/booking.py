@@ -44,7 +44,7 @@ from core.models import (
     SlotStatus,
     UTCDateTime,
 )
-from core.services import audit, notifications, people
+from core.services import audit, freed, notifications, people
 from core.timeutil import PARTS_OF_DAY, local_day_bounds, local_to_utc, to_local, zone
 
 CODE_DIGITS = 6
@@ -706,6 +706,7 @@ def cancel(
         .values(status=SlotStatus.FREE)
         .execution_options(synchronize_session=False)
     )
+    freed.slots_opened(session, appointment.clinic_id, [appointment.slot_id], now)  # the waiting list
     session.flush()
     audit.record(
         session,
