@@ -250,6 +250,8 @@ def _candidates(
     session: Session, clinic: Clinic, slot: Slot, now: dt.datetime, limit: int
 ) -> list[WaitlistEntry]:
     """The first waiting entries, in join order, that the slot suits and that may be offered it now."""
+    if limit <= 0:
+        return []
     offered = select(WaitlistOffer.entry_id).where(WaitlistOffer.slot_id == slot.id)
     busy = select(WaitlistOffer.entry_id).where(WaitlistOffer.status == OPEN)
     rows = session.execute(
