@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .detect import detect_language
+from .household import Who, party_size, party_spans, whom
 from .intents import (
     asks_for_more,
     carrier_keyword,
@@ -92,6 +93,8 @@ class Understanding:
     name: str | None = None  # a name said naturally ("c'est Marc Gagnon", "my name is Line Roy")
     self_harm: bool = False  # words of suicide or self-harm (also an emergency): 9-8-8 too
     smalltalk: str | None = None  # "thanks" / "bye" / "hello": politeness, not a request
+    whom: tuple[Who, ...] = ()  # the people it is for ("pour moi et ma fille"): core/language/household.py
+    party: int | None = None  # how many people, when said ("sans rdv pour 2", "nous sommes 3")
 
     def as_dict(self) -> dict:
         """JSON-ready form: dates as YYYY-MM-DD, times as HH:MM."""
@@ -119,6 +122,8 @@ class Understanding:
             "name": self.name,
             "self_harm": self.self_harm,
             "smalltalk": self.smalltalk,
+            "whom": [who.as_dict() for who in self.whom],
+            "party": self.party,
         }
 
 
@@ -167,6 +172,9 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
         old_date, old_spans = old_day(digits, now.date())
         if request[0] == "reschedule" and old_spans:
             digits = _blank(digits, old_spans)  # what is left names the new wish
+    counted = party_spans(digits)
+    if counted:
+        digits = _blank(digits, counted)  # "sans rdv pour 2": two people, not 2 o'clock
     when = find_when(digits, now)
     pick_last = picks_last(expanded)
     intent, target = _main_intent(request, answer, choice, when)
@@ -201,6 +209,8 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
         pick_last=pick_last,
         name=extract_name(text, msg_lang),
         smalltalk=smalltalk,
+        whom=whom(text),
+        party=party_size(text),
     )
 
 
