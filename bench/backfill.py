@@ -110,8 +110,11 @@ def first_suitable(session, clinic: Clinic, wish: dict, now: dt.datetime) -> Slo
 
 
 class Simulation:
-    def __init__(self, days: int, seed: int, with_list: bool, workdir: Path):
+    def __init__(
+        self, days: int, seed: int, with_list: bool, workdir: Path, weekday: int = 58, weekend: int = 20
+    ):
         self.days, self.with_list = days, with_list
+        self.weekday, self.weekend = weekday, weekend
         self.rng = random.Random(seed)
         start = local_to_utc(START, dt.time(0, 0), TZ)
         self.clock = Clock(start)
@@ -144,7 +147,9 @@ class Simulation:
             parc = s.get(Clinic, "parc")
             now = self.clock()
             for slot in s.scalars(
-                select(Slot).where(Slot.clinic_id == "parc", Slot.status == SlotStatus.FREE).order_by(Slot.starts_at)
+                select(Slot)
+                .where(Slot.clinic_id == "parc", Slot.status == SlotStatus.FREE)
+                .order_by(Slot.starts_at)
             ).all():
                 ahead = (slot.starts_at - now).days
                 if self.rng.random() < max(0.95 - 0.08 * ahead, 0.05):
@@ -152,7 +157,7 @@ class Simulation:
         for offset in range(self.days):
             day = START + dt.timedelta(days=offset)
             self.at(local_to_utc(day, dt.time(0, 5), TZ), "horizon")
-            count = 58 if day.weekday() < 5 else 20
+            count = self.weekday if day.weekday() < 5 else self.weekend
             for _ in range(count):
                 minute = self.rng.randrange(7 * 60, 21 * 60)
                 self.at(local_to_utc(day, dt.time(minute // 60, minute % 60), TZ), "request")
@@ -209,7 +214,9 @@ class Simulation:
                 self.stats.joined += 1
                 self.fallback[entry.id] = slot.starts_at
                 self.entry_wish[entry.id] = (patient.phone, wish)
-                give_up = min(entry.expires_at, local_to_utc(local_day - dt.timedelta(days=1), dt.time(0, 0), TZ))
+                give_up = min(
+                    entry.expires_at, local_to_utc(local_day - dt.timedelta(days=1), dt.time(0, 0), TZ)
+                )
                 self.at(give_up, "give_up", entry.id)
                 return
             self._book(s, parc, slot, patient, now)
@@ -218,7 +225,11 @@ class Simulation:
         now = self.clock()
         with self.rt.session_factory.begin() as s:
             appointment = s.get(Appointment, appointment_id)
-            if appointment is None or appointment.status != AppointmentStatus.BOOKED or appointment.starts_at <= now:
+            if (
+                appointment is None
+                or appointment.status != AppointmentStatus.BOOKED
+                or appointment.starts_at <= now
+            ):
                 return
             booking.cancel(s, appointment_id, now, "sms")
             self.stats.cancelled += 1
@@ -266,19 +277,24 @@ class Simulation:
             done = waitlist.accept(s, offer, now, "sms")
             if done.outcome == "booked":
                 self.stats.offers_taken += 1
-                gained = to_local(self.fallback[offer.entry_id], TZ).date() - to_local(slot.starts_at, TZ).date()
+                gained = (
+                    to_local(self.fallback[offer.entry_id], TZ).date() - to_local(slot.starts_at, TZ).date()
+                )
                 self.stats.gained_days.append(gained.days)
 
     # -- the figures ------------------------------------------------------------------------------------------
 
-    def refilled(self) -> tuple[int, int, int]:
-        """(freed slots whose start fell in the simulation, of which booked again before their start, by the list)."""
+    def refilled(self, within: dt.timedelta | None = None) -> tuple[int, int, int]:
+        """(freed slots whose start fell in the simulation, of which booked again before their start, by the list);
+        `within`: only slots freed less than that before their start (short notice)."""
         with self.rt.session_factory() as s:
             total = refilled = by_list = 0
-            listed = set(s.scalars(select(WaitlistOffer.appointment_id).where(WaitlistOffer.status == "accepted")))
+            listed = set(
+                s.scalars(select(WaitlistOffer.appointment_id).where(WaitlistOffer.status == "accepted"))
+            )
             for slot_id, freed_at in self.stats.freed:
                 slot = s.get(Slot, slot_id)
-                if slot.starts_at >= self.end:
+                if slot.starts_at >= self.end or (within is not None and slot.starts_at - freed_at > within):
                     continue
                 total += 1
                 again = s.scalars(
@@ -298,27 +314,51 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--weekday", type=int, default=58, help="appointment requests per weekday")
+    parser.add_argument("--weekend", type=int, default=20, help="appointment requests per weekend day")
     args = parser.parse_args()
     results = {}
+    short = dt.timedelta(hours=48)
     with tempfile.TemporaryDirectory() as tmp:
         for with_list in (True, False):
             started = time.perf_counter()
-            sim = Simulation(args.days, args.seed, with_list, Path(tmp))
+            sim = Simulation(args.days, args.seed, with_list, Path(tmp), args.weekday, args.weekend)
             stats = sim.run()
-            results[with_list] = (sim, stats, sim.refilled(), time.perf_counter() - started)
+            results[with_list] = (
+                sim,
+                stats,
+                sim.refilled(),
+                sim.refilled(short),
+                time.perf_counter() - started,
+            )
             sim.rt.dispose()
-    sim, stats, (total, refilled, by_list), seconds = results[True]
-    _sim0, stats0, (total0, refilled0, _), seconds0 = results[False]
-    print(f"clinic parc, {args.days} simulated days from {START}, seed {args.seed}")
-    print(f"requests {stats.requests}, bookings {stats.booked}, cancellations {stats.cancelled}, joined the list {stats.joined}")
+    sim, stats, (total, refilled, by_list), (s_total, s_refilled, s_list), seconds = results[True]
+    _sim0, stats0, (total0, refilled0, _), (s_total0, s_refilled0, _), seconds0 = results[False]
+    print(
+        f"clinic parc, {args.days} simulated days from {START}, seed {args.seed},"
+        f" {args.weekday} requests a weekday and {args.weekend} a weekend day (capacity 64 a weekday)"
+    )
+    print(
+        f"requests {stats.requests}, bookings {stats.booked}, cancellations {stats.cancelled}, joined the list {stats.joined}"
+    )
     print(
         f"offers answered {stats.offers_answered} (taken {stats.offers_taken}, declined {stats.offers_declined}),"
         f" unanswered in time {stats.offers_unanswered}; still waiting at their last day: {stats.gave_up}"
     )
     share = refilled / total if total else 0.0
     share0 = refilled0 / total0 if total0 else 0.0
-    print(f"freed slots refilled before their start, with the list: {refilled}/{total} = {share:.1%} ({by_list} by the list)")
+    print(
+        f"freed slots refilled before their start, with the list: {refilled}/{total} = {share:.1%} ({by_list} by the list)"
+    )
     print(f"freed slots refilled before their start, without it:    {refilled0}/{total0} = {share0:.1%}")
+
+    def pct(a: int, b: int) -> str:
+        return f"{a}/{b} = {a / b:.1%}" if b else "0/0"
+
+    print(
+        f"  freed less than 48 h before their start, with the list: {pct(s_refilled, s_total)} ({s_list} by the list)"
+    )
+    print(f"  freed less than 48 h before their start, without it:    {pct(s_refilled0, s_total0)}")
     if stats.gained_days:
         print(
             f"days gained by the {len(stats.gained_days)} patients the list gave a slot: median"
