@@ -617,9 +617,7 @@ def book_now(t: Turn) -> Reply:
                 t.session, replaces, slot_id, t.now, t.channel, patient_id=patient.id, holder=t.holder
             )
         else:
-            person = people.first_person(t.session, patient, t.now)
-            if t.data.get("name"):
-                people.rename(person, t.data["name"])
+            person = people.first_person(t.session, patient, t.now, name=t.data.get("name"))
             appointment = booking.book(
                 t.session, slot_id, patient, t.channel, t.now, holder=t.holder, person=person
             )

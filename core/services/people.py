@@ -43,17 +43,37 @@ def _first(session: Session, patient: Patient) -> Person | None:
 
 
 def _lock_phone(session: Session, patient: Patient) -> None:
-    """Take the phone's row lock: two messages of one phone adding people take turns (SQLite: the write lock)."""
-    session.execute(select(Patient.id).where(Patient.id == patient.id).with_for_update())
+    """Take the phone's row lock: two messages of one phone adding people take turns. SQLite needs none:
+    every transaction there begins IMMEDIATE, holding the database's write lock (core/db.py)."""
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(select(Patient.id).where(Patient.id == patient.id).with_for_update())
 
 
-def first_person(session: Session, patient: Patient, now: dt.datetime | None = None) -> Person:
-    """The phone's first person ("moi"), created nameless the first time it is needed."""
-    found = _first(session, patient)
-    if found is not None:
-        return found
+def _new(session: Session, patient: Patient, name: str | None, now: dt.datetime | None, **extra) -> Person:
+    first, last = split_name(name)
+    person = Person(
+        patient_id=patient.id,
+        first_name=first,
+        last_name=last,
+        created_at=now or dt.datetime.now(dt.UTC),
+        **extra,
+    )
+    session.add(person)
+    session.flush()
+    return person
+
+
+def first_person(
+    session: Session, patient: Patient, now: dt.datetime | None = None, name: str | None = None
+) -> Person:
+    """The phone's first person ("moi"), created the first time it is needed; named `name` when given."""
     _lock_phone(session, patient)
-    return _first(session, patient) or add_person(session, patient, None, now=now)
+    found = _first(session, patient)
+    if found is None:
+        return _new(session, patient, name, now)
+    if name and found.name != name:
+        rename(found, name)
+    return found
 
 
 def add_person(
@@ -66,21 +86,9 @@ def add_person(
 ) -> Person:
     """A new person of this phone; TooManyPeople past MAX_PEOPLE."""
     _lock_phone(session, patient)
-    count = len(people_of(session, patient))
-    if count >= MAX_PEOPLE:
+    if len(people_of(session, patient)) >= MAX_PEOPLE:
         raise TooManyPeople(patient.id)
-    first, last = split_name(name)
-    person = Person(
-        patient_id=patient.id,
-        first_name=first,
-        last_name=last,
-        birth_year=birth_year,
-        card_last4=card_last4,
-        created_at=now or dt.datetime.now(dt.UTC),
-    )
-    session.add(person)
-    session.flush()
-    return person
+    return _new(session, patient, name, now, birth_year=birth_year, card_last4=card_last4)
 
 
 def rename(person: Person, name: str) -> None:
