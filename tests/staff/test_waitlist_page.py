@@ -111,3 +111,16 @@ def test_another_clinic_sees_nothing(console, runtime):
         == 404
     )
     assert "Léa" not in text_of(console.get("/staff/westmount/waitlist"))
+
+
+def test_erasing_a_number_removes_its_waiting_list_entries_and_offers(runtime):
+    from core.models import Patient, WaitlistOffer
+    from core.services import patient_data
+
+    seed(runtime)
+    with runtime.session_factory.begin() as s:
+        patient_data.erase(s, "+15145553001", ["parc"], runtime.now())
+    with runtime.session_factory() as s:
+        assert s.scalars(select(WaitlistEntry)).all() == []
+        assert s.scalars(select(WaitlistOffer)).all() == []
+        assert s.scalar(select(Patient).where(Patient.phone == "+15145553001")) is None
