@@ -133,8 +133,14 @@ def purge_old_data() -> dict[str, int]:
             .where(ProcessedEvent.at < cutoff)
             .execution_options(synchronize_session=False)
         ).rowcount
-    log.info("retention purge: %s conversations, %s webhook events", conversations, events)
-    return {"conversations": conversations, "events": events}
+        waiting = waitlist.purge_ended(session, cutoff)
+    log.info(
+        "retention purge: %s conversations, %s webhook events, %s waiting-list entries",
+        conversations,
+        events,
+        waiting,
+    )
+    return {"conversations": conversations, "events": events, "waitlist_entries": waiting}
 
 
 def due_message_ids(runtime, limit: int = SWEEP_LIMIT) -> list[int]:

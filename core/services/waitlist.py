@@ -478,6 +478,23 @@ def sweep(session: Session, now: dt.datetime) -> int:
     return len(expired)
 
 
+def purge_ended(session: Session, cutoff: dt.datetime) -> int:
+    """Retention: entries that ended (booked, left, expired) before the cutoff go, with their offers."""
+    from sqlalchemy import delete
+
+    ended = select(WaitlistEntry.id).where(WaitlistEntry.status != WAITING, WaitlistEntry.ended_at < cutoff)
+    session.execute(
+        delete(WaitlistOffer)
+        .where(WaitlistOffer.entry_id.in_(ended))
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(
+        delete(WaitlistEntry)
+        .where(WaitlistEntry.status != WAITING, WaitlistEntry.ended_at < cutoff)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
 def _requeue(session: Session, offer: WaitlistOffer, now: dt.datetime) -> None:
     from core.jobs import outbox
 

@@ -277,3 +277,16 @@ def test_a_walkin_place_given_back_is_offered_to_who_asked(jobs_runtime, clock, 
     a.send("OUI")
     assert a.keys == ["walkin_joined"]
     assert [o.status for o in offers(rt)] == ["accepted"]
+
+
+def test_the_retention_purge_forgets_ended_entries_and_keeps_waiting_ones(jobs_runtime, clock, fake_twilio):
+    rt = jobs_runtime
+    ended = join(rt, A)
+    with rt.session_factory.begin() as s:
+        waitlist.leave(s, s.get(WaitlistEntry, ended), clock(), "sms")
+    clock.advance(days=rt.config.retention_days + 1)
+    waiting = join(rt, B)
+    rt.jobs.enqueue("core.jobs.tasks.purge_old_data")
+    rt.jobs.drain(include_timed=False)
+    with rt.session_factory() as s:
+        assert s.scalars(select(WaitlistEntry.id)).all() == [waiting]
