@@ -205,10 +205,13 @@ def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
     if not found.slots:
         from core.dialog.waitlist import ask_to_wait
 
+        moving = bool(t.data.get("replaces"))  # a change keeps its appointment: no waiting list then
         if (has_limits(wish) or wish.get("date")) and _anything_free(t):
             t.lead.append(Say("slots_none_within", {"limit": limits_text(t, wish)}))
+            if moving:
+                return t.ask("book_day", data=_keep(t))
             return ask_to_wait(t, wish, [], then="day")  # told when one frees, or another day
-        if not elsewhere.room_elsewhere(t):  # nothing here, nor nearby: the waiting list
+        if not moving and not elsewhere.room_elsewhere(t):  # nothing here, nor nearby: the waiting list
             return ask_to_wait(t, wish, [Say("slots_none", {"phone": t.clinic_phone()})])
         # Nothing here at all: other clinics of the region (core/dialog/elsewhere.py)
         return elsewhere.when_full(t, Say("slots_none", {"phone": t.clinic_phone()}))
