@@ -1,7 +1,7 @@
 """waitlist: people waiting for a freed slot (or a walk-in place), and the offers made to them
 
 Revision ID: 0010_waitlist
-Revises: 0008_households
+Revises: 0011_rooms
 Create Date: 2026-12-03 15:40:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_waitlist"
-down_revision = "0008_households"
+down_revision = "0011_rooms"
 branch_labels = None
 depends_on = None
 
