@@ -44,7 +44,7 @@ from core.models import (
     SlotStatus,
     UTCDateTime,
 )
-from core.services import audit, notifications, people
+from core.services import audit, freed, notifications, people
 from core.timeutil import PARTS_OF_DAY, local_day_bounds, local_to_utc, to_local, zone
 
 CODE_DIGITS = 6
@@ -829,12 +829,20 @@ def cancel(
         .values(status=SlotStatus.FREE)
         .execution_options(synchronize_session=False)
     )
-    session.execute(  # the slots a longer visit reason took with it
-        update(Slot)
-        .where(Slot.joined_to == appointment.slot_id, Slot.status == SlotStatus.BOOKED)
-        .values(status=SlotStatus.FREE, joined_to=None)
-        .execution_options(synchronize_session=False)
+    joined = (
+        session.execute(  # the slots a longer visit reason took with it
+            update(Slot)
+            .where(Slot.joined_to == appointment.slot_id, Slot.status == SlotStatus.BOOKED)
+            .values(status=SlotStatus.FREE, joined_to=None)
+            .returning(Slot.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
     )
+    freed.slots_opened(
+        session, appointment.clinic_id, [appointment.slot_id, *joined], now
+    )  # the waiting list
     session.flush()
     audit.record(
         session,
