@@ -15,13 +15,20 @@ import pytest
 
 import prompts
 from core.dialog.types import Choice, Reply, Say
-from prompts.format import format_date, format_time, format_when, people_ahead
+from prompts.format import format_date, format_time, format_when, numbers_text, people_ahead
 from smsbot.reply import reply_text
 from smsbot.segments import economical, gsm_fold, offending_characters, segments
 
 CATALOGS = Path(prompts.__file__).parent
 MAX_SEGMENTS = 2
-NOT_SENT_BY_SMS = {"voice.toml", "staff.toml", "waitlist_staff.toml"}
+NOT_SENT_BY_SMS = {
+    "voice.toml",
+    "staff.toml",
+    "waitlist_staff.toml",
+    "groups_staff.toml",
+    "live_staff.toml",
+    "schedule_staff.toml",
+}
 # Sent by the jobs' outbound sender, not through smsbot's renderer: measured as written.
 SENT_BY_JOBS = {"notices.toml"}
 DAYS = [dt.date(2026, 1, 1) + dt.timedelta(days=n) for n in range(365)]
@@ -47,6 +54,21 @@ def long_values(lang: str) -> dict[str, str]:
         "name": name,
         "patient": name,
         "practitioner": "Dre Geneviève Bélanger-Laflamme",
+        "who": name,
+        # a family at the walk-in: up to 8 numbers (core/dialog/walkin.py MAX_PARTY), names of the others
+        "numbers": numbers_text(list(range(23, 31)), lang),
+        "n": "8",
+        "left": "7",
+        "names": f"{name}, Jean-Philippe Tremblay-Gagnon",
+        "options": ", ".join(
+            [
+                prompts.render("ticket_of_me", lang, "sms", n=1, number=23),
+                prompts.render("ticket_of", lang, "sms", n=2, name=name, number=24),
+                prompts.render("ticket_of", lang, "sms", n=3, name="Jean-Philippe Tremblay", number=25),
+            ]
+        ),
+        "room": "Salle d'examen 12",  # the console takes 20 characters
+        "reason": "Formation du personnel et inventaire annuel des vaccins",  # up to 60 said (core/dialog/closed.py)
         "phone": "514-555-0199",
         "clinic_phone": "514-555-0199",
         # the walk-in words of menus, where the clinic has a walk-in queue
