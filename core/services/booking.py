@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 import zlib
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 
 from sqlalchemy import (
     Integer,
@@ -14,9 +14,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    false,
     func,
-    literal,
     literal_column,
     or_,
     select,
@@ -150,8 +148,9 @@ class _Window:
     day: dt.date | None = None
 
 
-def _day_pieces(day: dt.date, tz_name: str) -> list[tuple[dt.datetime, dt.datetime, dt.timedelta]]:
-    """The UTC stretches of a local day over which the clinic's UTC offset stays the same, with it."""
+@lru_cache(maxsize=4096)
+def _day_pieces(day: dt.date, tz_name: str) -> tuple[tuple[dt.datetime, dt.datetime, dt.timedelta], ...]:
+    """(Remembered: a search asks for the same days again and again.) The UTC stretches of a local day over which the clinic's UTC offset stays the same, with it."""
     tz = zone(tz_name)
     start, end = local_day_bounds(day, tz_name)
     pieces = []
@@ -171,7 +170,7 @@ def _day_pieces(day: dt.date, tz_name: str) -> list[tuple[dt.datetime, dt.dateti
         cut = start + dt.timedelta(seconds=high)
         pieces.append((start, cut, offset))
         start = cut
-    return pieces
+    return tuple(pieces)
 
 
 def _wall(day: dt.date, at: dt.time | None, offset: dt.timedelta) -> dt.datetime:
@@ -475,31 +474,43 @@ def _claim(session: Session, slot_ids: list[int], holder: str, now: dt.datetime,
     Rows a concurrent turn is changing (a hold, a booking) are skipped rather than waited for: such a slot
     is about to be taken, and a claim that never waits on a row can never be part of a deadlock.
     """
+    params = {
+        "slot_ids": slot_ids,
+        "now": now,
+        "holder": holder,
+        "until": now + dt.timedelta(minutes=minutes),
+    }
+    changed = session.execute(_claim_statement(), params).all()
+    return {slot_id for slot_id, offered_to in changed if offered_to == holder}
+
+
+@cache
+def _claim_statement():
+    """_claim's UPDATE, built once (a turn that offers runs it every time); the values are bound."""
+    table = Slot.__table__
+    now = bindparam("now", type_=UTCDateTime)
+    holder = bindparam("holder", type_=String)
 
     def claimable(slots):
         return and_(
-            slots.c.id.in_(slot_ids) if slot_ids else false(),
+            slots.c.id.in_(bindparam("slot_ids", expanding=True, type_=Integer)),
             slots.c.starts_at > now,
             _bookable(slots, now, holder),
             _not_offered_to_others(slots, now, holder),
         )
 
-    rows = Slot.__table__.alias("offerable")
+    rows = table.alias("offerable")
     lockable = select(rows.c.id).where(or_(rows.c.offered_to == holder, claimable(rows)))
-    offer_it = claimable(Slot.__table__)  # read again on the locked row: never a slot just taken
-    changed = session.execute(
-        update(Slot)
-        .where(Slot.id.in_(lockable.with_for_update(skip_locked=True)))
+    offer_it = claimable(table)  # read again on the locked row: never a slot just taken
+    return (
+        update(table)
+        .where(table.c.id.in_(lockable.with_for_update(skip_locked=True)))
         .values(
-            offered_to=case((offer_it, literal(holder, String)), else_=None),
-            offered_until=case(
-                (offer_it, literal(now + dt.timedelta(minutes=minutes), UTCDateTime)), else_=None
-            ),
+            offered_to=case((offer_it, holder), else_=None),
+            offered_until=case((offer_it, bindparam("until", type_=UTCDateTime)), else_=None),
         )
-        .returning(Slot.id, Slot.offered_to)
-        .execution_options(synchronize_session=False)
-    ).all()
-    return {slot_id for slot_id, offered_to in changed if offered_to == holder}
+        .returning(table.c.id, table.c.offered_to)
+    )
 
 
 def release_offers(session: Session, holder: str) -> None:
