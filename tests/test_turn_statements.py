@@ -14,8 +14,9 @@ from tests.support.statements import counting
 from tests.support.twilio_requests import new_sid, signed_post, sms_form, twiml_root
 
 # Statements per turn on each database (SQLite counts its BEGIN IMMEDIATE; PostgreSQL its SAVEPOINTs).
-# What each pays for beyond the turn itself: on PostgreSQL one statement per transaction arms its
-# deadline (statement and lock timeouts, and the COMMIT check: core/db.py); an SMS turn looks for an
+# What each pays for beyond the turn itself: on PostgreSQL one statement per transaction begins it and
+# arms its deadline (BEGIN, statement and lock timeouts, and the COMMIT check: core/db.py), which is also
+# the pooled connection's liveness check (no separate ping, no driver BEGIN); an SMS turn looks for an
 # open inbox thread (core/dialog/inbox.py); a turn that offers slots marks them offered (a fair rush:
 # core/services/booking.py, plus an advisory lock on PostgreSQL); the booking writes its reminder job
 # as an outbox row (core/jobs/outbox.py).
