@@ -116,6 +116,9 @@ def find_free_slots(
     exact = search.matching(horizon_end)
     if exact:
         return FreeSlots(exact, exact=True)
+    if spread and not search.any_near(horizon_end):
+        # In a rush every open slot may be offered to someone: one look says so, not the nearest's four.
+        return FreeSlots([], exact=False)
     return FreeSlots(search.nearest(horizon_end), exact=False)
 
 
@@ -129,6 +132,7 @@ def find_free_slots(
 
 _OPEN = ("free", "held")  # written out literally in the SQL: the predicate of ix_slots_open
 _FIRST_DAYS = 7  # days searched by the first statement; the rest of the horizon only when they fall short
+_NEAR_BEFORE_DAYS, _NEAR_AFTER_DAYS = 7, 14  # the stretch around the wish the nearest slots come from first
 _MOST_DAYS = 60  # days per statement at most (SQLite takes up to 500 SELECTs in one UNION)
 
 
@@ -263,7 +267,7 @@ class _Search:
         target = _target(self.clinic, query, self.now)
         time_of_day = bool(query.date and (query.after or query.part_of_day or query.at))
         for lo, hi in (
-            (target - dt.timedelta(days=7), target + dt.timedelta(days=14)),
+            (target - dt.timedelta(days=_NEAR_BEFORE_DAYS), target + dt.timedelta(days=_NEAR_AFTER_DAYS)),
             (self.earliest, horizon_end),
         ):
             if time_of_day:
@@ -274,6 +278,12 @@ class _Search:
             if found:
                 return found
         return []
+
+    def any_near(self, horizon_end: dt.datetime) -> bool:
+        """Whether nearest() could find anything: one slot open to this search in all it looks at."""
+        target = _target(self.clinic, self.query, self.now)
+        hi = max(horizon_end, target + dt.timedelta(days=_NEAR_AFTER_DAYS))
+        return bool(self.walk([_Window(self.earliest, hi)], per_window=1))
 
     def same_time_of_day(self, target: dt.datetime, lo: dt.datetime, hi: dt.datetime) -> list[Slot]:
         local_target = to_local(target, self.clinic.timezone)
@@ -303,7 +313,7 @@ class _Search:
 
     # -- the walk -------------------------------------------------------------------------------------------
 
-    def walk(self, windows: list[_Window]) -> list[tuple[_Window, Slot]]:
+    def walk(self, windows: list[_Window], per_window: int | None = None) -> list[tuple[_Window, Slot]]:
         """Up to `limit` distinct start times in each window, from its start (or from its end when it is
         walked downwards), each with the slot of the first practitioner free then; one statement."""
         # Strictly after `earliest` (stored instants have microseconds at most).
@@ -322,7 +332,7 @@ class _Search:
             bool(self.query.practitioner_id),
             self.spread,
         )
-        params = {"clinic_id": self.clinic.id, "now": self.now, "per_window": self.limit}
+        params = {"clinic_id": self.clinic.id, "now": self.now, "per_window": per_window or self.limit}
         params.update(holder=self.holder, practitioner_id=self.query.practitioner_id)
         for i, w in enumerate(windows):
             params[f"lo_{i}"], params[f"hi_{i}"] = w.lo, w.hi
