@@ -80,7 +80,7 @@ def run(db: str, url: str, args, tmp: Path, numbers) -> None:
                 client.post(prepared[0].path, prepared[0].form)
             print(f"--- {db} {case}: {len(seen)} statements")
             print(seen)
-        prepared = prepared[1:]
+        prepared, last = prepared[1:-1], prepared[-1]
         profiler = None
         if args.cprofile:
             import cProfile
@@ -92,10 +92,15 @@ def run(db: str, url: str, args, tmp: Path, numbers) -> None:
 
             profiler = Profiler(interval=0.0005)
             profiler.start()
+        from tests.support.statements import counting
+
         started = time.perf_counter()
-        for p in prepared:
-            client.post(p.path, p.form)
+        cpu = time.process_time()
+        with counting(engine) as seen:
+            for p in prepared:
+                client.post(p.path, p.form)
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu
         if args.cprofile:
             import pstats
 
@@ -104,7 +109,16 @@ def run(db: str, url: str, args, tmp: Path, numbers) -> None:
         elif profiler is not None:
             profiler.stop()
             print(profiler.output_text(unicode=False, color=False, show_all=False))
-        print(f"{db} {case:<12} {elapsed * 1000 / len(prepared):7.2f} ms/turn  ({len(prepared)} turns)")
+        if args.sql:  # after the timed turns: what a turn sends once a rush has gone on for a while
+            with counting(engine) as seen_last:
+                client.post(last.path, last.form)
+            print(f"--- {db} {case}, after {len(prepared)} turns: {len(seen_last)} statements")
+            print(seen_last)
+        n = len(prepared)
+        print(
+            f"{db} {case:<12} {elapsed * 1000 / n:7.2f} ms/turn, {cpu * 1000 / n:7.2f} ms CPU of this process,"
+            f" {len(seen) / n:5.1f} statements/turn  ({n} turns)"
+        )
 
 
 def main() -> None:

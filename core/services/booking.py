@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
 from sqlalchemy import (
+    DateTime,
     Integer,
     String,
     and_,
@@ -318,14 +319,16 @@ class _Search:
         walked downwards), each with the slot of the first practitioner free then; one statement."""
         # Strictly after `earliest` (stored instants have microseconds at most).
         after = self.earliest + dt.timedelta(microseconds=1)
-        windows = [replace(w, lo=max(w.lo, after)) for w in windows]
+        windows = [w if w.lo >= after else replace(w, lo=after) for w in windows]
         windows = [w for w in windows if w.lo < w.hi and not w.down] + [
             w for w in windows if w.lo < w.hi and w.down
         ]
         if not windows:
             return []
         downs = sum(w.down for w in windows)
+        sqlite = self.session.get_bind().dialect.name == "sqlite"
         shape = (
+            sqlite,
             len(windows) - downs,
             downs,
             bool(self.holder),
@@ -334,16 +337,30 @@ class _Search:
         )
         params = {"clinic_id": self.clinic.id, "now": self.now, "per_window": per_window or self.limit}
         params.update(holder=self.holder, practitioner_id=self.query.practitioner_id)
+        span = _sqlite_instant if sqlite else _instant
         for i, w in enumerate(windows):
-            params[f"lo_{i}"], params[f"hi_{i}"] = w.lo, w.hi
+            params[f"lo_{i}"], params[f"hi_{i}"] = span(w.lo), span(w.hi)
         rows = self.session.execute(_walk_statement(*shape), params)
         return [(windows[idx], slot) for slot, idx in rows]
 
 
+def _instant(value: dt.datetime) -> dt.datetime:
+    return value
+
+
+def _sqlite_instant(value: dt.datetime) -> str:
+    """An instant as SQLite stores a UTCDateTime (naive UTC text): a search binds up to a few hundred
+    span bounds, and this is the conversion the column type would make, without its per-value layers."""
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 @cache
-def _walk_statement(ups: int, downs: int, by_holder: bool, by_practitioner: bool, spread: bool):
-    """The walk of _Search.walk for one shape of search, built once; the values are bound parameters."""
+def _walk_statement(sqlite: bool, ups: int, downs: int, by_holder: bool, by_practitioner: bool, spread: bool):
+    """The walk of _Search.walk for one shape of search, built once; the values are bound parameters.
+
+    The span bounds are bound as the database stores instants (text on SQLite, see _sqlite_instant)."""
     table = Slot.__table__
+    span_type = String() if sqlite else DateTime(timezone=True)
     now = bindparam("now", type_=UTCDateTime)
     holder = bindparam("holder", type_=String) if by_holder else None
 
@@ -381,8 +398,8 @@ def _walk_statement(ups: int, downs: int, by_holder: bool, by_practitioner: bool
         rows = [
             select(
                 literal_column(str(i)).label("idx"),
-                bindparam(f"lo_{i}", type_=UTCDateTime).label("lo"),
-                bindparam(f"hi_{i}", type_=UTCDateTime).label("hi"),
+                bindparam(f"lo_{i}", type_=span_type).label("lo"),
+                bindparam(f"hi_{i}", type_=span_type).label("hi"),
             )
             for i in indexes
         ]
