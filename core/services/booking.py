@@ -15,6 +15,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    false,
     func,
     literal_column,
     or_,
@@ -507,20 +508,23 @@ def _claim(session: Session, slot_ids: list[int], holder: str, now: dt.datetime,
         "holder": holder,
         "until": now + dt.timedelta(minutes=minutes),
     }
-    changed = session.execute(_claim_statement(), params).all()
+    changed = session.execute(_claim_statement(bool(slot_ids)), params).all()
     return {slot_id for slot_id, offered_to in changed if offered_to == holder}
 
 
 @cache
-def _claim_statement():
-    """_claim's UPDATE, built once (a turn that offers runs it every time); the values are bound."""
+def _claim_statement(some: bool):
+    """_claim's UPDATE, built once (a turn that offers runs it every time); the values are bound.
+
+    With no slot to claim, only the holder's offers are given back: `false` there (not an empty IN, which
+    PostgreSQL cannot fold away) lets the index of offers find them."""
     table = Slot.__table__
     now = bindparam("now", type_=UTCDateTime)
     holder = bindparam("holder", type_=String)
 
     def claimable(slots):
         return and_(
-            slots.c.id.in_(bindparam("slot_ids", expanding=True, type_=Integer)),
+            slots.c.id.in_(bindparam("slot_ids", expanding=True, type_=Integer)) if some else false(),
             slots.c.starts_at > now,
             _bookable(slots, now, holder),
             _not_offered_to_others(slots, now, holder),
