@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +64,31 @@ class TestClient:
         return response.get_data(as_text=True)
 
 
+@contextmanager
+def round_trips(engine):
+    """[n]: the requests the driver sent to PostgreSQL while the block ran, each awaited for its answer
+    (libpq's protocol trace: a simple Query, or a Sync closing an extended-protocol exchange); [] on SQLite."""
+    if engine.dialect.name != "postgresql":
+        yield []
+        return
+    import psycopg
+
+    traced = []
+    with tempfile.TemporaryFile("w+") as trace:
+        for record in list(engine.pool._pool.queue):
+            pgconn = record.dbapi_connection.pgconn
+            pgconn.trace(trace.fileno())
+            pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+            traced.append(pgconn)
+        counted: list[int] = []
+        yield counted
+        for pgconn in traced:
+            pgconn.untrace()
+        trace.seek(0)
+        sent = [line.split("\t") for line in trace.read().splitlines()]
+        counted.append(sum(1 for f in sent if len(f) > 2 and f[0] == "F" and f[2] in ("Query", "Sync")))
+
+
 def run(db: str, url: str, args, tmp: Path, numbers) -> None:
     app = app_for(url, tmp)
     client = TestClient(app)
@@ -76,9 +102,9 @@ def run(db: str, url: str, args, tmp: Path, numbers) -> None:
         if args.sql:
             from tests.support.statements import counting
 
-            with counting(engine) as seen:
+            with counting(engine) as seen, round_trips(engine) as trips:
                 client.post(prepared[0].path, prepared[0].form)
-            print(f"--- {db} {case}: {len(seen)} statements")
+            print(f"--- {db} {case}: {len(seen)} statements" + (f", {trips[0]} round trips" if trips else ""))
             print(seen)
         prepared, last = prepared[1:-1], prepared[-1]
         profiler = None
