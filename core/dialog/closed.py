@@ -9,7 +9,6 @@ from core.dialog.types import Say
 from core.services import schedule
 from prompts.format import format_date
 
-
 REASON_SAID_MAX = 60  # a manager may write more for the console; a patient hears the start of it
 
 

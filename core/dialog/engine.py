@@ -130,6 +130,7 @@ class Turn:
     heard: Heard | None = None
     _patient: Patient | None = None
     _patient_phone: str | None = None  # the number last looked up (found or not)
+    patient_is_new: bool = False  # this turn wrote the patient's row: nothing else can point at it yet
 
     # ---- what the turn knows -------------------------------------------------------------------------
 
@@ -189,7 +190,7 @@ class Turn:
                 self._patient = patients.find_patient(self.session, self.phone)
             if self._patient is None and create:
                 # No language yet: Patient.lang is a choice (ENGLISH / FRANÇAIS) or set by a first booking.
-                self._patient = patients.create_patient(self.session, self.phone)
+                self._patient, self.patient_is_new = patients.created_patient(self.session, self.phone)
         return self._patient
 
     def settle_language(self, patient: Patient) -> None:
