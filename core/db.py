@@ -157,12 +157,13 @@ def _deadlines_on_postgresql(engine: Engine) -> None:
         limit = _deadline.get()
         if limit is not None:  # a server that froze since it accepted us must not hold this thread
             WATCHDOG.watch(dbapi_connection, limit, breaker)
-        autocommit = dbapi_connection.autocommit
+        # Autocommit at the driver: the driver's own BEGIN would be a round trip of its own, so ours goes
+        # with the deadline's settings in one (_begin_text); COMMIT and ROLLBACK follow the server's
+        # transaction status, not this flag.
         dbapi_connection.autocommit = True
         try:
             dbapi_connection.execute(_DEADLINE_SETUP)
         finally:
-            dbapi_connection.autocommit = autocommit
             WATCHDOG.forget(dbapi_connection)
 
     @event.listens_for(engine, "checkout")
@@ -173,15 +174,18 @@ def _deadlines_on_postgresql(engine: Engine) -> None:
                 raise DeadlinePassed("deadline passed before a database connection was free")
             breaker.check(limit)
             WATCHDOG.watch(dbapi_connection, limit, breaker)
-        if record.info.pop("fresh", False):
+        if record.info.pop("fresh", False) or not dbapi_connection.autocommit:
             return
-        try:  # a pooled connection may have died meanwhile: the pool then replaces it
+        # A pooled connection may have died meanwhile: the statement that opens its transaction (and arms
+        # the deadline) is also the ping, and when it fails the pool replaces the connection.
+        try:
             WATCHDOG.busy(dbapi_connection, True)
-            engine.dialect.do_ping(dbapi_connection)
+            dbapi_connection.execute(_begin_text(limit))
             WATCHDOG.busy(dbapi_connection, False)
         except Exception as exc:
             WATCHDOG.forget(dbapi_connection)
             raise DisconnectionError("pooled connection is dead") from exc
+        record.info["begun"] = True
 
     @event.listens_for(engine, "connect")
     def _fresh(_dbapi_connection, record):
@@ -214,22 +218,41 @@ def _deadlines_on_postgresql(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        limit = _deadline.get()
-        if limit is None:
-            return
+        record = conn.connection._connection_record
+        if record is not None and record.info.pop("begun", False):
+            return  # the checkout began this transaction already
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # asked for explicitly: each statement commits by itself
+        dbapi_connection = conn.connection.dbapi_connection
+        if dbapi_connection.autocommit:
+            conn.exec_driver_sql(_begin_text(_deadline.get()))
+        elif _deadline.get() is not None:  # the driver began it (autocommit turned off by someone)
+            conn.exec_driver_sql(_begin_text(_deadline.get(), begin=False))
+
+    @event.listens_for(engine, "checkin")
+    def _not_begun(_dbapi_connection, record):
+        record.info.pop("begun", None)
+
+
+def _begin_text(limit: Deadline | None, begin: bool = True) -> str:
+    """BEGIN, and within a deadline: cap the transaction's statements and lock waits, and arm the COMMIT check.
+
+    One round trip. The server's own timeouts fire a little before the watchdog, so a slow (not frozen)
+    server cancels the statement cleanly and the connection stays usable.
+    """
+    parts = ["BEGIN"] if begin else []
+    if limit is not None:
         left_ms = int(limit.left() * 1000)
         if left_ms <= 0:
             raise DeadlinePassed("deadline passed before the transaction began")
         commit_by = limit.wall - COMMIT_MARGIN_SECONDS
-        # One round trip: cap this transaction's statements and lock waits, and arm the COMMIT check.
-        # The server's own timeouts fire a little before the watchdog, so a slow (not frozen) server
-        # cancels the statement cleanly and the connection stays usable.
         server_ms = max(left_ms - SERVER_TIMEOUT_MARGIN_MS, 50)
-        conn.exec_driver_sql(
-            f"SET LOCAL statement_timeout = {server_ms}; "
-            f"SET LOCAL lock_timeout = {server_ms}; "
-            f"INSERT INTO pg_temp.clinicline_deadline VALUES (to_timestamp({commit_by:.3f}))"
-        )
+        parts += [
+            f"SET LOCAL statement_timeout = {server_ms}",
+            f"SET LOCAL lock_timeout = {server_ms}",
+            f"INSERT INTO pg_temp.clinicline_deadline VALUES (to_timestamp({commit_by:.3f}))",
+        ]
+    return "; ".join(parts)
 
 
 class _Breaker:

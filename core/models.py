@@ -671,3 +671,70 @@ class OutboxJob(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(String(200))
+
+
+# ---- the waiting list: freed slots offered to those who asked to be told --------------------------------------
+
+
+class WaitlistEntry(Base):
+    """A person of a phone waiting for a slot (or, for a walk-in entry, a place today) at a clinic."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        Index("ix_waitlist_entries_clinic_waiting", "clinic_id", "status", "joined_at"),
+        # A person waits once per clinic and kind: LISTE again shows the entry instead of adding one.
+        Index(
+            "uq_waitlist_entries_waiting_person",
+            "clinic_id",
+            "person_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("status = 'waiting'"),
+            postgresql_where=text("status = 'waiting'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12), default="appointment")  # "appointment" | "walkin"
+    # The booking flow's wish (core/dialog/book.py wish_from) plus "days": the weekdays allowed (0 = Monday).
+    wish: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(12), default="waiting")  # waiting | booked | left | expired
+    channel: Mapped[str] = mapped_column(String(12))  # how they joined: sms | voice | staff
+    joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    appointment_id: Mapped[int | None] = mapped_column(Integer)  # the booking that ended it
+    ticket_id: Mapped[int | None] = mapped_column(Integer)  # a walk-in entry: the place it got
+
+    patient: Mapped[Patient] = relationship()
+    person: Mapped[Person] = relationship()
+
+
+class WaitlistOffer(Base):
+    """One freed slot (or walk-in place) offered to one entry: sent, then taken, declined, expired or gone."""
+
+    __tablename__ = "waitlist_offers"
+    __table_args__ = (
+        Index("ix_waitlist_offers_open", "status", "expires_at"),
+        UniqueConstraint("entry_id", "slot_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("waitlist_entries.id", ondelete="CASCADE"), index=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"), index=True)
+    walkin_day_id: Mapped[int | None] = mapped_column(ForeignKey("walkin_days.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8), default="sms")  # "sms" | "call"
+    # open (sent, waiting for an answer) | accepted | declined | expired | taken (someone else was first)
+    # | withdrawn (the slot went another way before any answer)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(Integer)
+    appointment_id: Mapped[int | None] = mapped_column(Integer)
+
+    entry: Mapped[WaitlistEntry] = relationship()

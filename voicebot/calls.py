@@ -7,13 +7,15 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
 from core.dialog.types import Inbound
-from core.models import CallRecord, Clinic
+from core.models import CallRecord, Clinic, UTCDateTime
 from core.services import audit
 from core.services.clinics import clinic_by_id, clinic_for_forwarded_line, clinic_for_number
 from core.services.patients import can_take_sms, mask_phone, try_normalize_phone
+from core.sql import built
 
 TERMINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 _SID = re.compile(r"[^A-Za-z0-9]")
@@ -90,6 +92,10 @@ def event_key(sid: str, kind: str, step: int | None, token: str | None, form) ->
 def find_call(session: Session, form, now: dt.datetime, *, answering: bool) -> CallContext | None:
     """The call's clinic and caller; the first request of a call records it (and audits an unknown number)."""
     sid = call_sid(form)
+    if answering and not is_outbound(form):
+        context = _new_inbound_call(session, sid, form, now)
+        if context is not None:
+            return context
     record = session.get(CallRecord, sid)
     if record is not None and record.clinic_id:
         clinic = clinic_by_id(session, record.clinic_id)
@@ -118,6 +124,37 @@ def find_call(session: Session, form, now: dt.datetime, *, answering: bool) -> C
             )
         return None
     remember_call(session, sid, clinic.id, phone, forwarded_line, now, record=record)
+    return CallContext(sid, clinic, phone, forwarded_line is not None)
+
+
+def _record_new(insert):
+    table = CallRecord.__table__
+    values = {name: bindparam(name) for name in ("call_sid", "clinic_id", "from_number", "forwarded_from")}
+    values.update(status="in-progress", started_at=bindparam("started_at", type_=UTCDateTime))
+    return (
+        insert(table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["call_sid"])
+        .returning(table.c.call_sid)
+    )
+
+
+def _new_inbound_call(session: Session, sid: str, form, now: dt.datetime) -> CallContext | None:
+    """The greeting of a call to a clinic's number, recorded in one INSERT … ON CONFLICT DO NOTHING.
+
+    None when that is not the whole story (an unknown number, or a record a status callback wrote first):
+    find_call then reads the record as for any other request of the call.
+    """
+    clinic = clinic_for_forwarded_line(session, form.get("ForwardedFrom"))
+    forwarded_line = try_normalize_phone(form.get("ForwardedFrom")) if clinic is not None else None
+    if clinic is None:
+        clinic = clinic_for_number(session, form.get("To"))
+    if clinic is None or not sid:
+        return None
+    phone = caller_phone(form.get("From"))
+    row = {"call_sid": sid, "clinic_id": clinic.id, "from_number": phone, "forwarded_from": forwarded_line}
+    if session.execute(built(session, _record_new), {**row, "started_at": now}).first() is None:
+        return None
     return CallContext(sid, clinic, phone, forwarded_line is not None)
 
 

@@ -219,9 +219,16 @@ def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
         t.lead.append(Say("no_more_slots"))
         return t.ask("book_day", data=_keep(t))
     if not found.slots:
+        from core.dialog.waitlist import ask_to_wait
+
+        moving = bool(t.data.get("replaces"))  # a change keeps its appointment: no waiting list then
         if (has_limits(wish) or wish.get("date")) and _anything_free(t):
             t.lead.append(Say("slots_none_within", {"limit": limits_text(t, wish)}))
-            return t.ask("book_day", data=_keep(t))
+            if moving:
+                return t.ask("book_day", data=_keep(t))
+            return ask_to_wait(t, wish, [], then="day")  # told when one frees, or another day
+        if not moving and not elsewhere.room_elsewhere(t):  # nothing here, nor nearby: the waiting list
+            return ask_to_wait(t, wish, [Say("slots_none", {"phone": t.clinic_phone()})])
         # Nothing here at all: other clinics of the region (core/dialog/elsewhere.py)
         return elsewhere.when_full(t, Say("slots_none", {"phone": t.clinic_phone()}))
     data = _keep(t)
@@ -366,7 +373,7 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
     if h.has_when or h.before or h.not_before or h.not_after:
         return {"wish": wish_from(t, h)}
     if h.intent == "no":
-        return {"day": True}
+        return {"day": True, "none_suit": True}
     return None
 
 
@@ -430,6 +437,11 @@ def _pick_act(t: Turn, answer: dict) -> Reply:
         return offer(t, answer["wish"])
     if answer.get("day"):
         booking.release_offers(t.session, t.holder)  # none of these: they go back to other patients
+        if answer.get("none_suit") and not t.data.get("replaces"):
+            from core.dialog.waitlist import ask_to_wait
+
+            # "non": none of these suit; told when one that does frees up, or another day
+            return ask_to_wait(t, t.data.get("wish") or {}, [Say("waitlist_none_suit")], then="day")
         return t.ask("book_day", data=_keep(t))
     return hold(t, int(answer["slot"]))
 

@@ -9,6 +9,15 @@ from core.dialog.types import Say
 from core.services import schedule
 from prompts.format import format_date
 
+REASON_SAID_MAX = 60  # a manager may write more for the console; a patient hears the start of it
+
+
+def _said(reason: str | None) -> str | None:
+    """The closure's reason as told to a patient: its first REASON_SAID_MAX characters, cut between words."""
+    if not reason or len(reason) <= REASON_SAID_MAX:
+        return reason
+    return reason[:REASON_SAID_MAX].rsplit(" ", 1)[0].rstrip(" ,;:-")
+
 
 def why_closed(t: Turn, day: dt.date | None) -> Say | None:
     """'La clinique est fermée le 25 décembre (Noël).' when the day asked for is a closure, else None."""
@@ -17,7 +26,7 @@ def why_closed(t: Turn, day: dt.date | None) -> Say | None:
     change = schedule.closure_on(t.session, t.clinic.id, day)
     if change is None:
         return None
-    reason = schedule.reason_text(change, t.lang)
+    reason = _said(schedule.reason_text(change, t.lang))
     date = format_date(day, t.lang, t.channel)
     if reason:
         return Say("closed_day_reason", {"date": date, "reason": reason})

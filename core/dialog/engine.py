@@ -35,7 +35,19 @@ ATTEMPTS = 3
 SILENCES = 3
 SLOW_KEY = 8  # the phone's "slower, please": no question offers an 8 (menus use 0-5 and 9)
 # Flows a request in words can start whatever is pending; small talk never ends one of them.
-REQUESTS = ("book", "walkin", "position", "cancel", "reschedule", "list", "person", "help", "language")
+REQUESTS = (
+    "book",
+    "walkin",
+    "position",
+    "cancel",
+    "reschedule",
+    "list",
+    "person",
+    "help",
+    "language",
+    "waitlist",
+    "waitlist_leave",
+)
 _WORD = re.compile(r"[^\w']+")
 
 # Questions answered with a number on the keypad: 8 is a count there, not "slower, please".
@@ -120,6 +132,7 @@ class Turn:
     heard: Heard | None = None
     _patient: Patient | None = None
     _patient_phone: str | None = None  # the number last looked up (found or not)
+    patient_is_new: bool = False  # this turn wrote the patient's row: nothing else can point at it yet
 
     # ---- what the turn knows -------------------------------------------------------------------------
 
@@ -179,7 +192,7 @@ class Turn:
                 self._patient = patients.find_patient(self.session, self.phone)
             if self._patient is None and create:
                 # No language yet: Patient.lang is a choice (ENGLISH / FRANÇAIS) or set by a first booking.
-                self._patient = patients.create_patient(self.session, self.phone)
+                self._patient, self.patient_is_new = patients.created_patient(self.session, self.phone)
         return self._patient
 
     def settle_language(self, patient: Patient) -> None:
@@ -471,8 +484,17 @@ def keyword_language(h: Heard) -> str | None:
     text = h.folded.strip(" .!?")
     if not text or len(text) > 20:
         return None
-    found = [lang for lang in LANGS if text in {hearing.fold(w) for w in catalog(lang).get("keywords", [])}]
+    found = [lang for lang in LANGS if text in _keywords(lang)]
     return found[0] if len(found) == 1 else None
+
+
+def _keywords(lang: str) -> set[str]:
+    """The bare keywords of a language: the dialog's, and those of other areas (`keywords_*` lists)."""
+    words = set()
+    for key, value in catalog(lang).items():
+        if (key == "keywords" or key.startswith("keywords_")) and isinstance(value, list):
+            words |= {hearing.fold(w) for w in value}
+    return words
 
 
 def _doubtful(t: Turn, h: Heard) -> bool:

@@ -15,7 +15,9 @@ def relay(t, h) -> Reply | None:
     """SMS: the text goes to the open thread (and nothing automated answers it), else None."""
     if not t.phone:
         return None
-    thread = inbox.open_thread_for(t.session, t.clinic.id, t.phone)
+    # A thread is opened for a patient's row, which stays while a thread holds it (patient_data): a number
+    # whose row this turn wrote has none, and the lookup is saved on every first text.
+    thread = None if t.patient_is_new else inbox.open_thread_for(t.session, t.clinic.id, t.phone)
     if thread is None:
         if h.text:  # kept (briefly, in the conversation state) in case the patient asks for a person next
             t.state["recent"] = (t.state.get("recent") or [])[-(RECENT_TEXTS - 1) :] + [h.text[:RECENT_CHARS]]

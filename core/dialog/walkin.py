@@ -21,6 +21,7 @@ from core.errors import (
 from core.language.names import clean_name
 from core.models import Person, WalkinTicket
 from core.services import people, walkin
+from core.services.clinics import is_open
 from core.timeutil import to_local
 from prompts import render
 from prompts.format import format_time, format_when, numbers_text, people_ahead
@@ -104,6 +105,10 @@ def _closed(t: Turn, exc: Exception) -> Reply:
     if exc.reopens_at is not None:
         t.lead.append(opening_text(t, exc.reopens_at))
     if not elsewhere.room_elsewhere(t):
+        if is_open(t.clinic, "walkin", t.now):  # a place given back today may still be offered
+            from core.dialog.waitlist import ask_to_wait
+
+            return ask_to_wait(t, {}, [Say("walkin_full_811")], kind="walkin")
         return t.done(Say("walkin_full_811"))
     # Full for today: other clinics of the region with room (core/dialog/elsewhere.py)
     t.lead.append(Say("walkin_full_811"))

@@ -6,9 +6,10 @@ import datetime as dt
 import secrets
 import zlib
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 
 from sqlalchemy import (
+    DateTime,
     Integer,
     String,
     and_,
@@ -16,7 +17,6 @@ from sqlalchemy import (
     case,
     false,
     func,
-    literal,
     literal_column,
     or_,
     select,
@@ -44,7 +44,7 @@ from core.models import (
     SlotStatus,
     UTCDateTime,
 )
-from core.services import audit, notifications, people
+from core.services import audit, freed, notifications, people
 from core.timeutil import PARTS_OF_DAY, local_day_bounds, local_to_utc, to_local, zone
 
 CODE_DIGITS = 6
@@ -139,6 +139,9 @@ def find_free_slots(
     exact = search.matching(horizon_end)
     if exact:
         return FreeSlots(exact, exact=True)
+    if spread and not search.any_near(horizon_end):
+        # In a rush every open slot may be offered to someone: one look says so, not the nearest's four.
+        return FreeSlots([], exact=False)
     return FreeSlots(search.nearest(horizon_end), exact=False)
 
 
@@ -152,6 +155,7 @@ def find_free_slots(
 
 _OPEN = ("free", "held")  # written out literally in the SQL: the predicate of ix_slots_open
 _FIRST_DAYS = 7  # days searched by the first statement; the rest of the horizon only when they fall short
+_NEAR_BEFORE_DAYS, _NEAR_AFTER_DAYS = 7, 14  # the stretch around the wish the nearest slots come from first
 _MOST_DAYS = 60  # days per statement at most (SQLite takes up to 500 SELECTs in one UNION)
 
 
@@ -171,8 +175,9 @@ class _Window:
     day: dt.date | None = None
 
 
-def _day_pieces(day: dt.date, tz_name: str) -> list[tuple[dt.datetime, dt.datetime, dt.timedelta]]:
-    """The UTC stretches of a local day over which the clinic's UTC offset stays the same, with it."""
+@lru_cache(maxsize=4096)
+def _day_pieces(day: dt.date, tz_name: str) -> tuple[tuple[dt.datetime, dt.datetime, dt.timedelta], ...]:
+    """(Remembered: a search asks for the same days again and again.) The UTC stretches of a local day over which the clinic's UTC offset stays the same, with it."""
     tz = zone(tz_name)
     start, end = local_day_bounds(day, tz_name)
     pieces = []
@@ -192,7 +197,7 @@ def _day_pieces(day: dt.date, tz_name: str) -> list[tuple[dt.datetime, dt.dateti
         cut = start + dt.timedelta(seconds=high)
         pieces.append((start, cut, offset))
         start = cut
-    return pieces
+    return tuple(pieces)
 
 
 def _wall(day: dt.date, at: dt.time | None, offset: dt.timedelta) -> dt.datetime:
@@ -285,7 +290,7 @@ class _Search:
         target = _target(self.clinic, query, self.now)
         time_of_day = bool(query.date and (query.after or query.part_of_day or query.at))
         for lo, hi in (
-            (target - dt.timedelta(days=7), target + dt.timedelta(days=14)),
+            (target - dt.timedelta(days=_NEAR_BEFORE_DAYS), target + dt.timedelta(days=_NEAR_AFTER_DAYS)),
             (self.earliest, horizon_end),
         ):
             if time_of_day:
@@ -296,6 +301,12 @@ class _Search:
             if found:
                 return found
         return []
+
+    def any_near(self, horizon_end: dt.datetime) -> bool:
+        """Whether nearest() could find anything: one slot open to this search in all it looks at."""
+        target = _target(self.clinic, self.query, self.now)
+        hi = max(horizon_end, target + dt.timedelta(days=_NEAR_AFTER_DAYS))
+        return bool(self.walk([_Window(self.earliest, hi)], per_window=1))
 
     def same_time_of_day(self, target: dt.datetime, lo: dt.datetime, hi: dt.datetime) -> list[Slot]:
         local_target = to_local(target, self.clinic.timezone)
@@ -325,19 +336,21 @@ class _Search:
 
     # -- the walk -------------------------------------------------------------------------------------------
 
-    def walk(self, windows: list[_Window]) -> list[tuple[_Window, Slot]]:
+    def walk(self, windows: list[_Window], per_window: int | None = None) -> list[tuple[_Window, Slot]]:
         """Up to `limit` distinct start times in each window, from its start (or from its end when it is
         walked downwards), each with the slot of the first practitioner free then; one statement."""
         # Strictly after `earliest` (stored instants have microseconds at most).
         after = self.earliest + dt.timedelta(microseconds=1)
-        windows = [replace(w, lo=max(w.lo, after)) for w in windows]
+        windows = [w if w.lo >= after else replace(w, lo=after) for w in windows]
         windows = [w for w in windows if w.lo < w.hi and not w.down] + [
             w for w in windows if w.lo < w.hi and w.down
         ]
         if not windows:
             return []
         downs = sum(w.down for w in windows)
+        sqlite = self.session.get_bind().dialect.name == "sqlite"
         shape = (
+            sqlite,
             len(windows) - downs,
             downs,
             bool(self.holder),
@@ -346,18 +359,30 @@ class _Search:
             bool(self.query.practitioner_ids),
             max(1, self.query.length),
         )
-        params = {"clinic_id": self.clinic.id, "now": self.now, "per_window": self.limit}
+        params = {"clinic_id": self.clinic.id, "now": self.now, "per_window": per_window or self.limit}
         params.update(holder=self.holder, practitioner_id=self.query.practitioner_id)
         if self.query.practitioner_ids:
             params["practitioner_ids"] = list(self.query.practitioner_ids)
+        span = _sqlite_instant if sqlite else _instant
         for i, w in enumerate(windows):
-            params[f"lo_{i}"], params[f"hi_{i}"] = w.lo, w.hi
+            params[f"lo_{i}"], params[f"hi_{i}"] = span(w.lo), span(w.hi)
         rows = self.session.execute(_walk_statement(*shape), params)
         return [(windows[idx], slot) for slot, idx in rows]
 
 
+def _instant(value: dt.datetime) -> dt.datetime:
+    return value
+
+
+def _sqlite_instant(value: dt.datetime) -> str:
+    """An instant as SQLite stores a UTCDateTime (naive UTC text): a search binds up to a few hundred
+    span bounds, and this is the conversion the column type would make, without its per-value layers."""
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 @cache
 def _walk_statement(
+    sqlite: bool,
     ups: int,
     downs: int,
     by_holder: bool,
@@ -366,8 +391,11 @@ def _walk_statement(
     by_practitioners: bool = False,
     length: int = 1,
 ):
-    """The walk of _Search.walk for one shape of search, built once; the values are bound parameters."""
+    """The walk of _Search.walk for one shape of search, built once; the values are bound parameters.
+
+    The span bounds are bound as the database stores instants (text on SQLite, see _sqlite_instant)."""
     table = Slot.__table__
+    span_type = String() if sqlite else DateTime(timezone=True)
     now = bindparam("now", type_=UTCDateTime)
     holder = bindparam("holder", type_=String) if by_holder else None
 
@@ -429,8 +457,8 @@ def _walk_statement(
         rows = [
             select(
                 literal_column(str(i)).label("idx"),
-                bindparam(f"lo_{i}", type_=UTCDateTime).label("lo"),
-                bindparam(f"hi_{i}", type_=UTCDateTime).label("hi"),
+                bindparam(f"lo_{i}", type_=span_type).label("lo"),
+                bindparam(f"hi_{i}", type_=span_type).label("hi"),
             )
             for i in indexes
         ]
@@ -532,31 +560,46 @@ def _claim(session: Session, slot_ids: list[int], holder: str, now: dt.datetime,
     Rows a concurrent turn is changing (a hold, a booking) are skipped rather than waited for: such a slot
     is about to be taken, and a claim that never waits on a row can never be part of a deadlock.
     """
+    params = {
+        "slot_ids": slot_ids,
+        "now": now,
+        "holder": holder,
+        "until": now + dt.timedelta(minutes=minutes),
+    }
+    changed = session.execute(_claim_statement(bool(slot_ids)), params).all()
+    return {slot_id for slot_id, offered_to in changed if offered_to == holder}
+
+
+@cache
+def _claim_statement(some: bool):
+    """_claim's UPDATE, built once (a turn that offers runs it every time); the values are bound.
+
+    With no slot to claim, only the holder's offers are given back: `false` there (not an empty IN, which
+    PostgreSQL cannot fold away) lets the index of offers find them."""
+    table = Slot.__table__
+    now = bindparam("now", type_=UTCDateTime)
+    holder = bindparam("holder", type_=String)
 
     def claimable(slots):
         return and_(
-            slots.c.id.in_(slot_ids) if slot_ids else false(),
+            slots.c.id.in_(bindparam("slot_ids", expanding=True, type_=Integer)) if some else false(),
             slots.c.starts_at > now,
             _bookable(slots, now, holder),
             _not_offered_to_others(slots, now, holder),
         )
 
-    rows = Slot.__table__.alias("offerable")
+    rows = table.alias("offerable")
     lockable = select(rows.c.id).where(or_(rows.c.offered_to == holder, claimable(rows)))
-    offer_it = claimable(Slot.__table__)  # read again on the locked row: never a slot just taken
-    changed = session.execute(
-        update(Slot)
-        .where(Slot.id.in_(lockable.with_for_update(skip_locked=True)))
+    offer_it = claimable(table)  # read again on the locked row: never a slot just taken
+    return (
+        update(table)
+        .where(table.c.id.in_(lockable.with_for_update(skip_locked=True)))
         .values(
-            offered_to=case((offer_it, literal(holder, String)), else_=None),
-            offered_until=case(
-                (offer_it, literal(now + dt.timedelta(minutes=minutes), UTCDateTime)), else_=None
-            ),
+            offered_to=case((offer_it, holder), else_=None),
+            offered_until=case((offer_it, bindparam("until", type_=UTCDateTime)), else_=None),
         )
-        .returning(Slot.id, Slot.offered_to)
-        .execution_options(synchronize_session=False)
-    ).all()
-    return {slot_id for slot_id, offered_to in changed if offered_to == holder}
+        .returning(table.c.id, table.c.offered_to)
+    )
 
 
 def release_offers(session: Session, holder: str) -> None:
@@ -829,12 +872,20 @@ def cancel(
         .values(status=SlotStatus.FREE)
         .execution_options(synchronize_session=False)
     )
-    session.execute(  # the slots a longer visit reason took with it
-        update(Slot)
-        .where(Slot.joined_to == appointment.slot_id, Slot.status == SlotStatus.BOOKED)
-        .values(status=SlotStatus.FREE, joined_to=None)
-        .execution_options(synchronize_session=False)
+    joined = (
+        session.execute(  # the slots a longer visit reason took with it
+            update(Slot)
+            .where(Slot.joined_to == appointment.slot_id, Slot.status == SlotStatus.BOOKED)
+            .values(status=SlotStatus.FREE, joined_to=None)
+            .returning(Slot.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
     )
+    freed.slots_opened(
+        session, appointment.clinic_id, [appointment.slot_id, *joined], now
+    )  # the waiting list
     session.flush()
     audit.record(
         session,

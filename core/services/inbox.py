@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from core.errors import DomainError
@@ -26,13 +26,17 @@ class ThreadClosed(DomainError):
     """The thread was closed meanwhile."""
 
 
+# Built once: every SMS turn looks for an open thread.
+_OPEN_THREAD = select(InboxThread).where(
+    InboxThread.clinic_id == bindparam("clinic_id"),
+    InboxThread.phone == bindparam("phone"),
+    InboxThread.status == "open",
+)
+
+
 def open_thread_for(session: Session, clinic_id: str, phone: str) -> InboxThread | None:
     """The patient's open thread with this clinic, if there is one."""
-    return session.scalar(
-        select(InboxThread).where(
-            InboxThread.clinic_id == clinic_id, InboxThread.phone == phone, InboxThread.status == "open"
-        )
-    )
+    return session.scalar(_OPEN_THREAD, {"clinic_id": clinic_id, "phone": phone})
 
 
 def open_thread(

@@ -330,6 +330,10 @@ def why_not_send(session: Session, message: OutboundMessage, now: dt.datetime) -
             return "appointment no longer booked"
         if appointment.starts_at <= now:
             return "appointment already started"
+    if message.purpose == "waitlist_offer":
+        from core.services import waitlist
+
+        return waitlist.why_not_send(session, message, now)
     if message.purpose in NOTICE_PURPOSES:
         ticket = session.get(WalkinTicket, message.ticket_id)
         wanted = (TicketStatus.NOTIFIED, TicketStatus.WAITING)
@@ -348,6 +352,10 @@ def render_body(session: Session, message: OutboundMessage, now: dt.datetime) ->
     clinic = session.get(Clinic, message.clinic_id)
     lang = message.lang or clinic.default_lang
     values = {"clinic": clinic.display_name(lang)}
+    if message.purpose == "waitlist_offer":
+        from core.services import waitlist
+
+        return waitlist.render_offer_body(session, message)
     if message.appointment_id is not None:
         appointment = session.get(Appointment, message.appointment_id)
         practitioner = session.get(Practitioner, appointment.slot.practitioner_id)
@@ -403,6 +411,8 @@ def call_url(message: OutboundMessage, base: str) -> str:
     """Where Twilio asks what to say when the patient picks up our call."""
     if message.purpose == "reminder":
         return f"{base}/voice/reminder/{message.appointment_id}"
+    if message.purpose == "waitlist_offer":  # a freed slot offered to a phone that takes calls only
+        return f"{base}/voice/offer/{message.subject.split(':', 1)[1]}"
     if message.purpose.startswith("spooled_"):  # the outcome of a request taken while the database was down
         return f"{base}/voice/spooled/{message.id}"
     return f"{base}/voice/notice/{message.ticket_id}"

@@ -111,16 +111,21 @@ def create_patient(session: Session, phone: str, lang: str | None = None) -> Pat
 
     One INSERT … ON CONFLICT DO NOTHING RETURNING: no savepoint, no second look in the common case.
     """
+    return created_patient(session, phone, lang)[0]
+
+
+def created_patient(session: Session, phone: str, lang: str | None = None) -> tuple[Patient, bool]:
+    """create_patient, and whether this transaction wrote the row (False: a concurrent twin did)."""
     values = _new_row(phone, lang)
     created = session.execute(built(session, _create), values).first()
     if created is None:
-        return find_patient(session, phone)
+        return find_patient(session, phone), False
     # The row as written, made a row of the session without reading it back.
     patient = Patient.__mapper__.class_manager.new_instance()
     patient.__dict__.update(values, id=created[0])
     make_transient_to_detached(patient)
     session.add(patient)
-    return patient
+    return patient, True
 
 
 def opt_out(session: Session, patient: Patient, now: dt.datetime) -> None:

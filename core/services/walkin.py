@@ -333,6 +333,9 @@ def give_back(
     ticket.status = TicketStatus.LEFT
     ticket.ended_at = now
     audit.record(session, "walkin.left", channel=channel, clinic_id=clinic.id, subject=f"ticket:{ticket.id}")
+    from core.services import waitlist  # the place is given back: a walk-in entry may be offered it
+
+    waitlist.walkin_place_opened(session, clinic.id, now)
     return ticket
 
 

@@ -17,10 +17,11 @@ from core.models import (
     InboxThread,
     ScheduleChange,
     ScheduleKind,
+    WaitlistEntry,
     WalkinDay,
     WalkinTicket,
 )
-from core.services import booking, inbox, people, walkin
+from core.services import booking, inbox, people, waitlist, walkin
 from core.services.patients import get_or_create_patient
 from tests.staff.conftest import csrf, sign_in, text_of
 
@@ -32,6 +33,7 @@ ID_KINDS = {
     "thread_id": "thread",
     "account_id": "account",
     "change_id": "schedule_change",
+    "entry_id": "waitlist_entry",
 }
 
 
@@ -72,8 +74,10 @@ def seed_clinic(runtime, clinic_id: str, phone: str, account_id: int) -> dict[st
             clinic_id=clinic.id, kind=ScheduleKind.CLOSURE, day=now.date(), source="console"
         )
         s.add(change)
+        entry, _ = waitlist.join(s, clinic, patient, people.first_person(s, patient, now), {}, "sms", now)
         s.flush()
         return {
+            "waitlist_entry": entry.id,
             "ticket": ticket.id,
             "appointment": appointment.id,
             "callback": callback.id,
@@ -128,6 +132,7 @@ def test_every_route_with_another_clinics_ids_answers_404(app, console, runtime,
         assert s.get(Appointment, seeded["westmount"]["appointment"]).status == AppointmentStatus.BOOKED
         assert s.get(InboxThread, seeded["westmount"]["thread"]).messages[0].body == "allo"
         assert s.get(CallbackRequest, seeded["westmount"]["callback"]).status == "open"
+        assert s.get(WaitlistEntry, seeded["westmount"]["waitlist_entry"]).status == "waiting"
 
 
 def test_the_same_routes_with_the_clinics_own_ids_are_found(app, console, seeded):

@@ -38,8 +38,16 @@ def counting(engine: Engine):
     def record(conn, cursor, statement, parameters, context, executemany):
         seen.sql.append(statement)
 
+    def checked_out(_dbapi_connection, connection_record, _proxy):
+        # On PostgreSQL a pooled connection's transaction is begun (and its deadline armed) at checkout, on
+        # the driver's connection (core/db.py): a round trip as well.
+        if connection_record.info.get("begun"):
+            seen.sql.append("BEGIN (at checkout, with the deadline's settings)")
+
     event.listen(engine, "before_cursor_execute", record)
+    event.listen(engine, "checkout", checked_out)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+        event.remove(engine, "checkout", checked_out)
