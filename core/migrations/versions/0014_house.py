@@ -1,7 +1,7 @@
 """people: how a person is related to the phone's owner ("pour mon fils" finds the son next time)
 
 Revision ID: 0014_house
-Revises: 0009_schedule
+Revises: 0010_waitlist
 Create Date: 2026-12-03 15:30:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_house"
-down_revision = "0009_schedule"
+down_revision = "0010_waitlist"
 branch_labels = None
 depends_on = None
 
