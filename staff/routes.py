@@ -284,10 +284,20 @@ def _desk_people(s, clinic: Clinic, now) -> dict | None:
     if phone is None:
         return None
     patient = find_patient(s, phone)
-    known = people.people_of(s, patient) if patient is not None else []
-    numbers = {}
-    if patient is not None:
-        numbers = {t.person_id: t.number for t in walkin.active_tickets(s, clinic, patient, now)}
+    if patient is None:
+        return {"phone": phone, "people": []}
+    # As on the booking page: only the people this clinic has seen, and looking is logged.
+    known = people.known_at(s, patient, clinic.id)
+    if known:
+        audit.record(
+            s,
+            "staff.viewed_people",
+            channel="staff",
+            clinic_id=clinic.id,
+            actor=current_user.actor,
+            subject=f"patient:{patient.id}",
+        )
+    numbers = {t.person_id: t.number for t in walkin.active_tickets(s, clinic, patient, now)}
     return {"phone": phone, "people": [(p, numbers.get(p.id)) for p in known]}
 
 

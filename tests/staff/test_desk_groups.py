@@ -99,3 +99,24 @@ def test_a_family_without_names_shows_as_the_first_persons_group(console, runtim
         "avec Léa Tremblay +1514…2222",
         "avec Léa Tremblay +1514…2222",
     ]
+
+
+def test_the_desk_lists_only_the_people_this_clinic_has_seen_and_logs_the_look(console, runtime):
+    from core.models import AuditEntry
+    from core.services import booking
+
+    with runtime.session_factory.begin() as s:
+        mother = get_or_create_patient(s, MOTHER)
+        here = people.person_for(s, mother, "Léa Tremblay", runtime.now())
+        walkin.join_walkin_queue(s, s.get(Clinic, "parc"), mother, "sms", runtime.now(), person=here)
+        elsewhere = people.person_for(s, mother, "Rita Roy", runtime.now())
+        westmount = s.get(Clinic, "westmount")
+        slot = booking.find_free_slots(s, westmount, runtime.now()).slots[0]
+        booking.book(s, slot.id, mother, "sms", runtime.now(), person=elsewhere)
+    sign_in(console)
+    page = text_of(console.get("/staff/parc/?phone=5145552222"))
+    assert "Léa Tremblay" in page
+    assert "Rita Roy" not in page  # booked only at another clinic: not this desk's to know
+    with runtime.session_factory() as s:
+        looked = s.scalars(select(AuditEntry).where(AuditEntry.action == "staff.viewed_people")).all()
+        assert [(a.clinic_id, a.subject) for a in looked] == [("parc", f"patient:{here.patient_id}")]
