@@ -432,12 +432,26 @@ def apply_permanent_error(
     return None
 
 
+def record_answered_by(session: Session, call_sid: str | None, answered_by: str | None) -> None:
+    """Keep who or what picked up a call we placed (answering-machine detection), on its message."""
+    answered_by = (answered_by or "").strip()[:24]
+    if not call_sid or not answered_by:
+        return
+    session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.twilio_sid == call_sid, OutboundMessage.kind == "call")
+        .values(answered_by=answered_by)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
 def record_delivery_status(
     session: Session,
     message_sid: str | None,
     status: str | None,
     error_code: str | int | None,
     now: dt.datetime | None = None,
+    answered_by: str | None = None,
 ) -> OutboundMessage | None:
     """Record a Twilio status callback (SMS or call) on the message it is about; unknown sids are ignored.
 
@@ -449,6 +463,8 @@ def record_delivery_status(
     message = session.scalar(select(OutboundMessage).where(OutboundMessage.twilio_sid == message_sid))
     if message is None:
         return None
+    if answered_by and message.kind == "call":
+        message.answered_by = answered_by.strip()[:24]
     now = now or utcnow()
     mapped = (_CALL_STATUS if message.kind == "call" else _SMS_STATUS).get(status.strip().lower())
     if mapped is None:
