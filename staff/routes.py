@@ -18,9 +18,9 @@ import prompts
 from core.errors import AlreadyInQueue, DomainError, NoOneWaiting, QueueFull, WalkinNotOpen
 from core.jobs import outbox
 from core.models import Appointment, CallbackRequest, Clinic, StaffAccount, WalkinTicket
-from core.services import accounts, audit, board, booking, inbox, notifications, walkin
+from core.services import accounts, audit, board, booking, inbox, noshow, notifications, walkin
 from core.services.patients import get_or_create_patient, mask_phone, try_normalize_phone
-from core.timeutil import to_local
+from core.timeutil import local_day_bounds, to_local
 from core.webhooks import runtime
 from prompts.format import format_date, format_time, format_when
 from staff import security
@@ -251,9 +251,13 @@ def day(clinic_id: str):
             subject=f"day:{today.day.isoformat()}",
         )
         lang = g.staff_lang
+        patient_ids = [a.patient_id for a in today.appointments] + [p.ticket.patient_id for p in today.queue]
+        start_of_day = local_day_bounds(today.day, clinic.timezone)[0]
         return render_template(
             "staff/day.html",
             board=today,
+            no_shows=noshow.no_show_history(s, clinic, patient_ids, before=start_of_day),
+            date=lambda day: format_date(day, lang),
             clinic=clinic,
             when=when_formatter(clinic, lang),
             date_label=format_date(today.day, lang),
@@ -348,7 +352,9 @@ def appointment_outcome(clinic_id: str, appointment_id: int, outcome: str):
         if outcome == "cancel":
             booking.cancel(s, appointment_id, now, "staff", actor=actor)
             return [(e.job, *e.args) for e in notifications.staff_change_effects(appointment_id, "cancelled")]
-        board.mark_attendance(s, clinic, appointment_id, outcome == "attended", actor)
+        if outcome == "no_show":  # the one message to rebook commits with the mark (core/services/noshow.py)
+            return noshow.mark_no_show(s, clinic, appointment_id, now, actor)
+        board.mark_attendance(s, clinic, appointment_id, True, actor)
 
     return act(clinic_id, action)
 

@@ -43,6 +43,7 @@ SILENCE_URL = "/voice/silence"
 TRANSFER_URL = "/voice/transfer"
 NOTICE_FLOW = "queue_notice"
 REMINDER_FLOW = "reminder"
+MISSED_FLOW = "no_show"  # the call after a missed appointment (core/dialog/late.py)
 CALLBACK_FLOW = "callback_name"  # the dialog's question that takes a name for a callback
 PRIMED_MINUTES = 10  # a call we placed or a failed transfer is answered within the call, never later
 
@@ -276,6 +277,21 @@ def reminder(appointment_id: int):
     return _placed_call(
         "reminder", REMINDER_FLOW, data, "voice_reminder_gone", find, ("reminder", appointment_id)
     )
+
+
+@bp.post("/voice/missed/<int:appointment_id>")
+@twilio_webhook
+def missed(appointment_id: int):
+    """Our call after a no-show, to a patient who takes calls only: 1 books another appointment, 2 goodbye."""
+
+    def find(session, now):
+        appointment = session.get(Appointment, appointment_id)
+        if appointment is None:
+            return None, None, False
+        return appointment.clinic, appointment.patient, appointment.status == AppointmentStatus.NO_SHOW
+
+    data = {"appointment_id": appointment_id}
+    return _placed_call("missed", MISSED_FLOW, data, "voice_missed_gone", find, ("no_show", appointment_id))
 
 
 @bp.post("/voice/spooled/<int:message_id>")

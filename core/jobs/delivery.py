@@ -112,7 +112,7 @@ def _claim(runtime: Runtime, message_id: int) -> tuple[str, dict | None]:
         if message.purpose == "reminder" and message.kind == "sms" and message.attempts == 0:
             if patient is not None and notifications.reminder_kind(patient) == "call":
                 message.kind = "call"  # the number refused SMS since this reminder was planned
-        if message.purpose == "reminder":
+        if message.purpose in notifications.QUIET_HOURS_PURPOSES:
             window = notifications.next_send_window(clinic, now)
             if window > now:  # picked up late, at night: wait for the morning
                 message.status = "pending"

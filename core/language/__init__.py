@@ -25,6 +25,7 @@ from .intents import (
     says_no_first,
     wants_to_keep,
 )
+from .late import running_late
 from .names import clean_name, extract_name
 from .normalize import digitize, expand_shorthand, fold, repair_typos
 from .politeness import find_politeness, without_politeness
@@ -90,6 +91,10 @@ class Understanding:
     name: str | None = None  # a name said naturally ("c'est Marc Gagnon", "my name is Line Roy")
     self_harm: bool = False  # words of suicide or self-harm (also an emergency): 9-8-8 too
     smalltalk: str | None = None  # "thanks" / "bye" / "hello": politeness, not a request
+    late: bool = (
+        False  # "je serai en retard", "running late": the patient will come late (core/language/late.py)
+    )
+    late_minutes: int | None = None  # by how much, when said ("de 10 min", "1/2 heure")
 
     def as_dict(self) -> dict:
         """JSON-ready form: dates as YYYY-MM-DD, times as HH:MM."""
@@ -117,6 +122,8 @@ class Understanding:
             "name": self.name,
             "self_harm": self.self_harm,
             "smalltalk": self.smalltalk,
+            "late": self.late,
+            "late_minutes": self.late_minutes,
         }
 
 
@@ -167,6 +174,7 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
             digits = _blank(digits, old_spans)  # what is left names the new wish
     when = find_when(digits, now)
     pick_last = picks_last(expanded)
+    late, late_by = running_late(folded, msg_lang)
     intent, target = _main_intent(request, answer, choice, when)
     if pick_last and intent in ("other", "book", "yes"):
         intent = "choice"
@@ -199,6 +207,8 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
         pick_last=pick_last,
         name=extract_name(text, msg_lang),
         smalltalk=smalltalk,
+        late=late,
+        late_minutes=late_by,
     )
 
 

@@ -31,13 +31,15 @@ from core.services import audit, walkin
 from core.services.patients import can_take_sms, mask_phone, opt_out
 from core.timeutil import local_to_utc, to_local
 from prompts import render
-from prompts.format import format_when
+from prompts.format import format_when, phone_for_eye
 
 log = logging.getLogger(__name__)
 
 QUIET_UNTIL = dt.time(8, 0)  # no reminder (SMS or call) before 08:00 clinic time…
 QUIET_FROM = dt.time(21, 0)  # …nor from 21:00
 CONFIRMATION_REASONS = ("booked", "cancelled", "rescheduled")
+# Messages that wait for 08:00 when picked up at night (a confirmation answers what the patient just did).
+QUIET_HOURS_PURPOSES = ("reminder", "no_show")
 NOTICE_PURPOSES = ("queue_notice", "called")
 MAX_ATTEMPTS = 5
 RETRY_BACKOFF_SECONDS = (30, 120, 600, 1800)
@@ -325,6 +327,10 @@ def why_not_send(session: Session, message: OutboundMessage, now: dt.datetime) -
             return "appointment no longer booked"
         if appointment.starts_at <= now:
             return "appointment already started"
+    if message.purpose == "no_show":  # staff may correct the mark before it goes (core/services/noshow.py)
+        appointment = session.get(Appointment, message.appointment_id)
+        if appointment is None or appointment.status != AppointmentStatus.NO_SHOW:
+            return "appointment no longer marked no-show"
     if message.purpose in NOTICE_PURPOSES:
         ticket = session.get(WalkinTicket, message.ticket_id)
         wanted = (TicketStatus.NOTIFIED, TicketStatus.WAITING)
@@ -348,6 +354,7 @@ def render_body(session: Session, message: OutboundMessage, now: dt.datetime) ->
             "when": format_when(local.replace(tzinfo=None), lang, "sms"),
             "practitioner": practitioner.name,
             "code": appointment.code,
+            "phone": phone_for_eye(clinic.phone or message.from_number),
         }
         if message.purpose == "reminder":
             tomorrow = to_local(now, clinic.timezone).date() + dt.timedelta(days=1)
@@ -370,6 +377,8 @@ def call_url(message: OutboundMessage, base: str) -> str:
     """Where Twilio asks what to say when the patient picks up our call."""
     if message.purpose == "reminder":
         return f"{base}/voice/reminder/{message.appointment_id}"
+    if message.purpose == "no_show":  # a missed appointment: 1 books another one (core/dialog/late.py)
+        return f"{base}/voice/missed/{message.appointment_id}"
     if message.purpose.startswith("spooled_"):  # the outcome of a request taken while the database was down
         return f"{base}/voice/spooled/{message.id}"
     return f"{base}/voice/notice/{message.ticket_id}"
