@@ -257,7 +257,7 @@ def day(clinic_id: str):
             "staff/day.html",
             board=today,
             no_shows=noshow.no_show_history(s, clinic, patient_ids, before=start_of_day),
-            date=lambda day: format_date(day, lang),
+            date_list=lambda days: ", ".join(format_date(d, lang) for d in days),
             clinic=clinic,
             when=when_formatter(clinic, lang),
             date_label=format_date(today.day, lang),
@@ -353,7 +353,10 @@ def appointment_outcome(clinic_id: str, appointment_id: int, outcome: str):
             booking.cancel(s, appointment_id, now, "staff", actor=actor)
             return [(e.job, *e.args) for e in notifications.staff_change_effects(appointment_id, "cancelled")]
         if outcome == "no_show":  # the one message to rebook commits with the mark (core/services/noshow.py)
-            return noshow.mark_no_show(s, clinic, appointment_id, now, actor)
+            message = noshow.mark_no_show(s, clinic, appointment_id, now, actor)
+            if message is not None:  # due at once, or at 08:00 when marked in the evening
+                outbox.add(s, noshow.SEND, message.id, now=now, at=message.send_after)
+            return None
         board.mark_attendance(s, clinic, appointment_id, True, actor)
 
     return act(clinic_id, action)

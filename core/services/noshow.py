@@ -98,17 +98,21 @@ def record_late(
 
 def mark_no_show(
     session: Session, clinic: Clinic, appointment_id: int, now: dt.datetime, actor: str
-) -> list[tuple]:
-    """Staff mark a patient absent: the status, and the one message to rebook; returns the jobs to add."""
+) -> OutboundMessage | None:
+    """Staff mark a patient absent: the status, and the one message to rebook.
+
+    Returns the message still to send (None when it was sent before or must not go); the caller writes
+    its send job, due at `send_after`, into the same transaction (core.jobs.outbox).
+    """
     appointment = board.mark_attendance(session, clinic, appointment_id, False, actor)
     message = no_show_message(session, appointment, now)
-    if message is None or message.status != "pending":
-        return []
+    if message.status != "pending" or message.attempts:
+        return None
     session.flush()
-    return [(SEND, message.id)]
+    return message
 
 
-def no_show_message(session: Session, appointment: Appointment, now: dt.datetime) -> OutboundMessage | None:
+def no_show_message(session: Session, appointment: Appointment, now: dt.datetime) -> OutboundMessage:
     """The message after a no-show (once per appointment): SMS, or a call for a patient who takes calls only.
 
     It goes inside 08:00–21:00 clinic time; an opted-out number is kept as not_sent and sent nothing.

@@ -45,7 +45,11 @@ def row(rt, appointment_id: int) -> Appointment:
 
 @pytest.mark.parametrize(
     ("speech", "minutes"),
-    [("je serai en retard de dix minutes", 10), ("j'ai quinze minutes de retard", 15), ("chu en retard", None)],
+    [
+        ("je serai en retard de dix minutes", 10),
+        ("j'ai quinze minutes de retard", 15),
+        ("chu en retard", None),
+    ],
 )
 def test_a_caller_says_they_are_late_and_the_board_is_told(dial, voice_runtime, clock, speech, minutes):
     appointment_id = book_at(voice_runtime, clock, MARIE, MONDAY, dt.time(14, 0))
