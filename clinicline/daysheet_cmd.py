@@ -17,7 +17,7 @@ from sqlalchemy import select
 from core import snapshot as snapshots
 from core.config import Config
 from core.db import make_engine, make_session_factory
-from core.models import Appointment, AppointmentStatus, Clinic, Patient, Practitioner, Slot
+from core.models import Appointment, AppointmentStatus, Clinic, Patient, Person, Practitioner, Slot
 from core.services.patients import mask_phone
 from core.timeutil import local_day_bounds, to_local
 from prompts import render
@@ -52,8 +52,9 @@ def day_from_database(sessions, clinic_id: str, day: dt.date) -> Day | None:
             return None
         start, end = local_day_bounds(day, clinic.timezone)
         rows = session.execute(
-            select(Appointment, Patient, Practitioner.name)
+            select(Appointment, Patient, Practitioner.name, Person)
             .join(Patient, Appointment.patient_id == Patient.id)
+            .join(Person, Appointment.person_id == Person.id)
             .join(Slot, Appointment.slot_id == Slot.id)
             .join(Practitioner, Slot.practitioner_id == Practitioner.id)
             .where(
@@ -64,7 +65,7 @@ def day_from_database(sessions, clinic_id: str, day: dt.date) -> Day | None:
             )
             .order_by(Appointment.starts_at, Practitioner.name)
         ).all()
-        lines = [Line(a.starts_at, p.name, p.phone, a.code, name) for a, p, name in rows]
+        lines = [Line(a.starts_at, who.name, p.phone, a.code, name) for a, p, name, who in rows]
         return Day(
             clinic.display_name(clinic.default_lang), clinic.default_lang, clinic.timezone, lines, None
         )

@@ -65,3 +65,19 @@ class NoOneWaiting(DomainError):
 
 class CallbackNotFound(DomainError):
     pass
+
+
+class TooManyPeople(DomainError):
+    """A phone already speaks for as many people as it may (core.services.people.MAX_PEOPLE)."""
+
+    def __init__(self, patient_id: int):
+        super().__init__(patient_id)
+        self.patient_id = patient_id
+
+
+class PersonAlreadyBooked(DomainError):
+    """This person already has an appointment that starts at that time (at any practitioner)."""
+
+    def __init__(self, person_id: int):
+        super().__init__(person_id)
+        self.person_id = person_id

@@ -200,11 +200,12 @@ class Slot(Base):
 
 
 class Patient(Base):
+    """A phone: the number, its language, its opt-out and how to reach it. The people it speaks for are `people`."""
+
     __tablename__ = "patients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
-    name: Mapped[str | None] = mapped_column(String(120))
     lang: Mapped[str | None] = mapped_column(String(2))
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     opted_out_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -212,6 +213,33 @@ class Patient(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Asked for a slower voice on a call ("plus lentement", key 8): later calls start slow too.
     slow_voice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+    people: Mapped[list[Person]] = relationship(
+        back_populates="phone_row", cascade="all, delete-orphan", order_by="Person.id"
+    )
+
+
+class Person(Base):
+    """Someone a phone books for: the caller, a child, an aging parent. Appointments and tickets are theirs;
+    messages go to the phone and name them. The phone's first person is "moi" / "me"."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    first_name: Mapped[str | None] = mapped_column(String(60))
+    last_name: Mapped[str | None] = mapped_column(String(60))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    # The last four digits of the health card, for the desk to tell two people apart (a clinic setting).
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    phone_row: Mapped[Patient] = relationship(back_populates="people")
+
+    @property
+    def name(self) -> str | None:
+        """First and last name as said to the patient, or None when never given."""
+        return " ".join(part for part in (self.first_name, self.last_name) if part) or None
 
 
 class Appointment(Base):
@@ -226,12 +254,22 @@ class Appointment(Base):
             sqlite_where=text("status = 'booked'"),
             postgresql_where=text("status = 'booked'"),
         ),
+        # A person is in one place at a time: two live appointments of one person never start together.
+        Index(
+            "uq_appointments_person_start",
+            "person_id",
+            "starts_at",
+            unique=True,
+            sqlite_where=text("status = 'booked'"),
+            postgresql_where=text("status = 'booked'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
     slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"))
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)  # the phone
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)  # whom it is for
     status: Mapped[AppointmentStatus] = mapped_column(
         _enum(AppointmentStatus), default=AppointmentStatus.BOOKED
     )
@@ -248,6 +286,7 @@ class Appointment(Base):
 
     slot: Mapped[Slot] = relationship()
     patient: Mapped[Patient] = relationship()
+    person: Mapped[Person] = relationship()
     clinic: Mapped[Clinic] = relationship()
 
 
@@ -269,10 +308,11 @@ class WalkinTicket(Base):
     __tablename__ = "walkin_tickets"
     __table_args__ = (
         UniqueConstraint("walkin_day_id", "number"),
+        # One live ticket per person (a phone may hold several: one per person of a family).
         Index(
-            "uq_walkin_active_patient",
+            "uq_walkin_active_person",
             "walkin_day_id",
-            "patient_id",
+            "person_id",
             unique=True,
             sqlite_where=text("status IN ('waiting', 'notified', 'called')"),
             postgresql_where=text("status IN ('waiting', 'notified', 'called')"),
@@ -282,7 +322,8 @@ class WalkinTicket(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     walkin_day_id: Mapped[int] = mapped_column(ForeignKey("walkin_days.id", ondelete="CASCADE"))
     clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)  # the phone
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)  # who waits
     number: Mapped[int] = mapped_column(Integer)
     status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus), default=TicketStatus.WAITING)
     channel: Mapped[Channel] = mapped_column(_enum(Channel))
@@ -295,6 +336,7 @@ class WalkinTicket(Base):
 
     day: Mapped[WalkinDay] = relationship()
     patient: Mapped[Patient] = relationship()
+    person: Mapped[Person] = relationship()
 
 
 class Conversation(Base):

@@ -18,7 +18,16 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from core.models import Appointment, AppointmentStatus, Clinic, ClinicNumber, Patient, Practitioner, Slot
+from core.models import (
+    Appointment,
+    AppointmentStatus,
+    Clinic,
+    ClinicNumber,
+    Patient,
+    Person,
+    Practitioner,
+    Slot,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +57,9 @@ def build(session: Session, now: dt.datetime, days: int = HORIZON_DAYS) -> dict:
     # From a day back, so today's early appointments are on the day sheet whatever the clinic's zone.
     start, end = now - dt.timedelta(days=1), now + dt.timedelta(days=days)
     rows = session.execute(
-        select(Appointment, Patient, Practitioner.name)
+        select(Appointment, Patient, Practitioner.name, Person)
         .join(Patient, Appointment.patient_id == Patient.id)
+        .join(Person, Appointment.person_id == Person.id)
         .join(Slot, Appointment.slot_id == Slot.id)
         .join(Practitioner, Slot.practitioner_id == Practitioner.id)
         .where(
@@ -68,10 +78,10 @@ def build(session: Session, now: dt.datetime, days: int = HORIZON_DAYS) -> dict:
             "code": a.code,
             "practitioner": practitioner,
             "phone": p.phone,
-            "name": p.name,
+            "name": person.name,
             "lang": p.lang,
         }
-        for a, p, practitioner in rows
+        for a, p, practitioner, person in rows
     ]
     return {
         "version": VERSION,

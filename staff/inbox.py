@@ -88,7 +88,7 @@ def inbox_thread(clinic_id: str, thread_id: int):
             clinic=clinic,
             thread=thread,
             view=_thread_view(s, clinic, thread),
-            patient_name=patient.name if patient else None,
+            patient_name=", ".join(p.name for p in patient.people if p.name) if patient else None,
             notice=request.args.get("notice"),
             reply_max=inbox.REPLY_MAX,
         )

@@ -18,7 +18,7 @@ import prompts
 from core.errors import AlreadyInQueue, DomainError, NoOneWaiting, QueueFull, WalkinNotOpen
 from core.jobs import outbox
 from core.models import Appointment, CallbackRequest, Clinic, StaffAccount, WalkinTicket
-from core.services import accounts, audit, board, booking, inbox, noshow, notifications, walkin
+from core.services import accounts, audit, board, booking, inbox, noshow, notifications, people, walkin
 from core.services.patients import get_or_create_patient, mask_phone, try_normalize_phone
 from core.timeutil import local_day_bounds, to_local
 from core.webhooks import runtime
@@ -311,8 +311,8 @@ def join_for_patient(clinic_id: str):
         return redirect(url_for("staff.day", clinic_id=clinic_id, notice="bad_phone"))
 
     def action(s, clinic, now, actor):
-        patient = _desk_patient(s, phone)
-        walkin.join_walkin_queue(s, clinic, patient, "staff", now, actor=actor)
+        patient, person = _desk_person(s, phone, now)
+        walkin.join_walkin_queue(s, clinic, patient, "staff", now, actor=actor, person=person)
         return [(QUEUE_NOTICES_JOB, clinic.id)]
 
     return act(clinic_id, action)
@@ -322,13 +322,11 @@ def _typed_name() -> str:
     return " ".join(request.form.get("name", "").split())[:NAME_MAX]
 
 
-def _desk_patient(s, phone: str):
-    """The patient staff are serving, with the name they typed (when they typed one)."""
+def _desk_person(s, phone: str, now):
+    """The phone and the person staff are serving: the one of that phone with the name they typed (added
+    when new), or the phone's first person when they typed none."""
     patient = get_or_create_patient(s, phone)
-    name = _typed_name()
-    if name:
-        patient.name = name
-    return patient
+    return patient, people.person_for(s, patient, _typed_name() or None, now)
 
 
 @bp.post("/<clinic_id>/tickets/<id:ticket_id>/<outcome>")
@@ -434,7 +432,8 @@ def book_for_patient(clinic_id: str):
         slot = s.get(booking.Slot, slot_id) if slot_id and 0 < slot_id < 2**63 else None
         if slot is None or slot.clinic_id != clinic.id:
             abort(404)
-        appointment = booking.book(s, slot.id, _desk_patient(s, phone), "staff", now, actor=actor)
+        patient, person = _desk_person(s, phone, now)
+        appointment = booking.book(s, slot.id, patient, "staff", now, actor=actor, person=person)
         return [(e.job, *e.args) for e in notifications.staff_change_effects(appointment.id, "booked")]
 
     return act(clinic_id, action)

@@ -11,10 +11,16 @@ from core.dialog.engine import Question, Turn, describe_yes_no, question, starte
 from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
 from core.dialog.types import Choice, Reply, Say
-from core.errors import AppointmentNotCancellable, AppointmentNotFound, SlotNotFound, SlotTaken
+from core.errors import (
+    AppointmentNotCancellable,
+    AppointmentNotFound,
+    PersonAlreadyBooked,
+    SlotNotFound,
+    SlotTaken,
+)
 from core.language import clean_name as full_name
 from core.models import Appointment, Slot
-from core.services import booking
+from core.services import booking, people
 from core.services.booking import FreeSlots, SlotQuery
 from core.timeutil import in_part_of_day, local_to_utc, to_local
 from prompts import render
@@ -439,10 +445,18 @@ def hold(t: Turn, slot_id: int) -> Reply:
         return _taken(t)
     data = _keep(t)
     data["slot"] = slot_id
-    patient = t.patient()
-    if not data.get("name") and not (patient and patient.name):
+    if not data.get("name") and not _own_name(t):
         return t.ask("book_name", data=data)
     return t.ask("book_confirm", data=data)
+
+
+def _own_name(t: Turn) -> str | None:
+    """The name of the phone's first person, when it has one."""
+    patient = t.patient(create=False)
+    if patient is None:
+        return None
+    own = people.people_of(t.session, patient)
+    return own[0].name if own else None
 
 
 def _taken(t: Turn) -> Reply:
@@ -507,8 +521,7 @@ def _confirm_values(t: Turn) -> dict:
 
 def _confirm_lead(t: Turn) -> list[Say]:
     """The name the appointment goes under, read back with the rest (on the phone, in the same sentence)."""
-    patient = t.patient()
-    name = t.data.get("name") or (patient.name if patient else None)
+    name = t.data.get("name") or _own_name(t)
     if t.voice:
         values = _confirm_values(t)
         if name:
@@ -595,14 +608,21 @@ def book_now(t: Turn) -> Reply:
                 t.session, replaces, slot_id, t.now, t.channel, patient_id=patient.id, holder=t.holder
             )
         else:
-            appointment = booking.book(t.session, slot_id, patient, t.channel, t.now, holder=t.holder)
+            person = people.first_person(t.session, patient, t.now, name=t.data.get("name"))
+            appointment = booking.book(
+                t.session, slot_id, patient, t.channel, t.now, holder=t.holder, person=person
+            )
     except (SlotTaken, SlotNotFound):
         return _taken(t)
     except (AppointmentNotFound, AppointmentNotCancellable):
         booking.release_hold(t.session, slot_id, t.holder)
         return t.done(Say("reschedule_gone", {"phone": t.clinic_phone()}))
-    if t.data.get("name"):
-        patient.name = t.data["name"]
+    except PersonAlreadyBooked:
+        booking.release_hold(t.session, slot_id, t.holder)
+        who = t.data.get("name") or _own_name(t)
+        return t.done(Say("person_already_booked", {"name": who}) if who else Say("self_already_booked"))
+    if replaces and t.data.get("name"):
+        people.rename(appointment.person, t.data["name"])
     t.settle_language(patient)
     reason = "rescheduled" if replaces else "booked"
     t.enqueue("schedule_reminders", appointment.id)

@@ -112,7 +112,7 @@ def search_appointments(
                 end=fhir.instant(row.slot.ends_at, clinic.timezone),
                 slot_id=f"{clinic.id}-{row.slot_id}",
                 code=row.code,
-                patient=row.patient.name or "-",
+                patient=row.person.name or "-",
                 phone=row.patient.phone,
             )
         )

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .detect import detect_language
+from .household import Who, party_size, party_spans, whom
 from .intents import (
     asks_for_more,
     carrier_keyword,
@@ -91,9 +92,10 @@ class Understanding:
     name: str | None = None  # a name said naturally ("c'est Marc Gagnon", "my name is Line Roy")
     self_harm: bool = False  # words of suicide or self-harm (also an emergency): 9-8-8 too
     smalltalk: str | None = None  # "thanks" / "bye" / "hello": politeness, not a request
-    late: bool = (
-        False  # "je serai en retard", "running late": the patient will come late (core/language/late.py)
-    )
+    whom: tuple[Who, ...] = ()  # the people it is for ("pour moi et ma fille"): core/language/household.py
+    party: int | None = None  # how many people, when said ("sans rdv pour 2", "nous sommes 3")
+    # "je serai en retard", "running late": the patient will come late (core/language/late.py)
+    late: bool = False
     late_minutes: int | None = None  # by how much, when said ("de 10 min", "1/2 heure")
 
     def as_dict(self) -> dict:
@@ -122,6 +124,8 @@ class Understanding:
             "name": self.name,
             "self_harm": self.self_harm,
             "smalltalk": self.smalltalk,
+            "whom": [who.as_dict() for who in self.whom],
+            "party": self.party,
             "late": self.late,
             "late_minutes": self.late_minutes,
         }
@@ -172,6 +176,9 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
         old_date, old_spans = old_day(digits, now.date())
         if request[0] == "reschedule" and old_spans:
             digits = _blank(digits, old_spans)  # what is left names the new wish
+    counted = party_spans(digits)
+    if counted:
+        digits = _blank(digits, counted)  # "sans rdv pour 2": two people, not 2 o'clock
     when = find_when(digits, now)
     pick_last = picks_last(expanded)
     late, late_by = running_late(folded, msg_lang)
@@ -207,6 +214,8 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
         pick_last=pick_last,
         name=extract_name(text, msg_lang),
         smalltalk=smalltalk,
+        whom=whom(text),
+        party=party_size(text),
         late=late,
         late_minutes=late_by,
     )

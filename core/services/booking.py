@@ -23,20 +23,28 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.errors import AppointmentNotCancellable, AppointmentNotFound, SlotNotFound, SlotTaken
+from core.errors import (
+    AppointmentNotCancellable,
+    AppointmentNotFound,
+    PersonAlreadyBooked,
+    SlotNotFound,
+    SlotTaken,
+)
 from core.models import (
     Appointment,
     AppointmentStatus,
     Channel,
     Clinic,
     Patient,
+    Person,
     Slot,
     SlotStatus,
     UTCDateTime,
 )
-from core.services import audit, notifications
+from core.services import audit, notifications, people
 from core.timeutil import PARTS_OF_DAY, local_day_bounds, local_to_utc, to_local, zone
 
 CODE_DIGITS = 6
@@ -592,14 +600,39 @@ def book(
     holder: str | None = None,
     replaces: Appointment | None = None,
     actor: str | None = None,
+    person: Person | None = None,
 ) -> Appointment:
-    """Book a free slot (or one this holder holds); SlotTaken if anyone else got it first."""
+    """Book a free slot (or one this holder holds) for a person of the phone; SlotTaken if anyone else got it
+    first. Without a person: the moved appointment's, else the phone's first person."""
+    if person is None:
+        person = replaces.person if replaces is not None else people.first_person(session, patient, now)
+    elif person.patient_id != patient.id:
+        raise ValueError("a person is booked only through their own phone")
     # A savepoint: a failure after the slot is marked booked must not leave it booked without an appointment.
-    with session.begin_nested():
-        return _book(session, slot_id, patient, channel, now, holder, replaces, actor)
+    try:
+        with session.begin_nested():
+            return _book(session, slot_id, patient, person, channel, now, holder, replaces, actor)
+    except IntegrityError:
+        slot = session.get(Slot, slot_id)
+        if slot is not None and _has_booking_at(session, person.id, slot.starts_at):
+            raise PersonAlreadyBooked(person.id) from None
+        raise
 
 
-def _book(session, slot_id, patient, channel, now, holder, replaces, actor) -> Appointment:
+def _has_booking_at(session: Session, person_id: int, starts_at: dt.datetime) -> bool:
+    return (
+        session.scalar(
+            select(Appointment.id).where(
+                Appointment.person_id == person_id,
+                Appointment.starts_at == starts_at,
+                Appointment.status == AppointmentStatus.BOOKED,
+            )
+        )
+        is not None
+    )
+
+
+def _book(session, slot_id, patient, person, channel, now, holder, replaces, actor) -> Appointment:
     result = session.execute(
         update(Slot)
         .where(Slot.id == slot_id, Slot.starts_at > now, bookable_now(now, holder))
@@ -615,6 +648,7 @@ def _book(session, slot_id, patient, channel, now, holder, replaces, actor) -> A
         clinic_id=slot.clinic_id,
         slot_id=slot.id,
         patient_id=patient.id,
+        person_id=person.id,
         status=AppointmentStatus.BOOKED,
         channel=Channel(channel),
         code=_new_code(session, slot.clinic_id),

@@ -25,6 +25,7 @@ from core.models import (
     InboxThread,
     OutboundMessage,
     Patient,
+    Person,
     WalkinTicket,
 )
 from core.services.patients import find_patient
@@ -136,15 +137,19 @@ def export(session: Session, phone: str, clinic_ids: list[str]) -> dict:
         "phone": phone,
         "clinics": sorted(clinic_ids),
         "patient": _row(
-            patient, ("id", "phone", "name", "lang", "opted_out", "opted_out_at", "notify_by", "created_at")
+            patient, ("id", "phone", "lang", "opted_out", "opted_out_at", "notify_by", "created_at")
         )
         if patient
         else None,
+        "people": [
+            _row(p, ("id", "first_name", "last_name", "birth_year", "card_last4", "created_at"))
+            for p in (patient.people if patient else [])
+        ],
         "appointments": [
             _row(
                 a, ("id", "clinic_id", "code", "starts_at", "status", "channel", "created_at", "cancelled_at")
             )
-            | {"practitioner": a.slot.practitioner.name}
+            | {"practitioner": a.slot.practitioner.name, "person": a.person.name}
             for a in appointments
         ],
         "walkin_tickets": [
@@ -162,6 +167,7 @@ def export(session: Session, phone: str, clinic_ids: list[str]) -> dict:
                     "ended_at",
                 ),
             )
+            | {"person": t.person.name}
             for t in tickets
         ],
         "messages": [
@@ -235,11 +241,15 @@ def erase(session: Session, phone: str, clinic_ids: list[str], now: dt.datetime)
     patient, appointments, tickets, messages, conversations, callbacks, threads = _records(
         session, phone, clinic_ids
     )
-    anonymous = Patient(phone=ERASED_PREFIX + uuid.uuid4().hex[:12], name=None, lang=None, created_at=now)
+    anonymous = Patient(phone=ERASED_PREFIX + uuid.uuid4().hex[:12], lang=None, created_at=now)
     session.add(anonymous)
+    session.flush()
+    nobody = Person(patient_id=anonymous.id, created_at=now)
+    session.add(nobody)
     session.flush()
     for row in (*appointments, *tickets):
         row.patient_id = anonymous.id
+        row.person_id = nobody.id
     for message in messages:
         message.patient_id = anonymous.id
         message.to = anonymous.phone

@@ -15,11 +15,12 @@ from core.models import (
     Channel,
     Clinic,
     Patient,
+    Person,
     TicketStatus,
     WalkinDay,
     WalkinTicket,
 )
-from core.services import audit
+from core.services import audit, people
 from core.services.clinics import local_now, next_opening, periods
 from core.timeutil import local_day_bounds
 
@@ -71,11 +72,12 @@ def _check_open(clinic: Clinic, now: dt.datetime) -> None:
 
 
 def active_ticket(
-    session: Session, clinic: Clinic, patient: Patient, now: dt.datetime
+    session: Session, clinic: Clinic, patient: Patient, now: dt.datetime, person: Person | None = None
 ) -> WalkinTicket | None:
-    """The patient's ticket in today's queue that is still waiting or called."""
+    """The phone's ticket in today's queue that is still waiting or called (its lowest number), or that
+    person's when one is named."""
     day = local_now(clinic, now).date()
-    return session.scalar(
+    query = (
         select(WalkinTicket)
         .join(WalkinDay)
         .where(
@@ -84,7 +86,12 @@ def active_ticket(
             WalkinTicket.patient_id == patient.id,
             WalkinTicket.status.in_(ACTIVE_TICKET_STATUSES),
         )
+        .order_by(WalkinTicket.number)
+        .limit(1)
     )
+    if person is not None:
+        query = query.where(WalkinTicket.person_id == person.id)
+    return session.scalar(query)
 
 
 def join_walkin_queue(
@@ -95,16 +102,19 @@ def join_walkin_queue(
     now: dt.datetime,
     notify_by: str | None = None,
     actor: str | None = None,
+    person: Person | None = None,
 ) -> WalkinTicket:
-    """Give the patient the next number of today's queue.
+    """Give a person of the phone (its first person unless named) the next number of today's queue.
 
     Numbers are gapless and unique per clinic and day and capacity is never exceeded: the day's row is
     locked (SELECT … FOR UPDATE on PostgreSQL, the write lock on SQLite) while the number is taken.
     """
     _check_open(clinic, now)
+    if person is None:
+        person = people.first_person(session, patient, now)
     # A savepoint: whatever fails after the counter moved takes the counter back with it.
     with session.begin_nested():
-        return _join(session, clinic, patient, channel, now, notify_by, actor)
+        return _join(session, clinic, patient, person, channel, now, notify_by, actor)
 
 
 def places_taken(session: Session, day: WalkinDay) -> int:
@@ -117,9 +127,9 @@ def places_taken(session: Session, day: WalkinDay) -> int:
     return day.issued - left
 
 
-def _join(session, clinic, patient, channel, now, notify_by, actor) -> WalkinTicket:
+def _join(session, clinic, patient, person, channel, now, notify_by, actor) -> WalkinTicket:
     day = _today(session, clinic, now, create=True)
-    existing = active_ticket(session, clinic, patient, now)
+    existing = active_ticket(session, clinic, patient, now, person=person)
     if existing is not None:
         raise AlreadyInQueue(existing.id)
     if day.closed or places_taken(session, day) >= day.capacity:
@@ -130,6 +140,7 @@ def _join(session, clinic, patient, channel, now, notify_by, actor) -> WalkinTic
         walkin_day_id=day.id,
         clinic_id=clinic.id,
         patient_id=patient.id,
+        person_id=person.id,
         number=day.issued,
         status=TicketStatus.WAITING,
         channel=Channel(channel),

@@ -13,7 +13,8 @@ from sqlalchemy import inspect, select, text
 
 from core import snapshot
 from core.db import make_engine, upgrade
-from core.models import Base, Patient
+from core.models import Base, Patient, Person
+from core.services import people
 from core.services.backup import BackupError, backup, backups, restore
 from core.services.patients import get_or_create_patient
 from tests.conftest import _fresh_postgres_database, make_runtime
@@ -41,7 +42,9 @@ def test_a_backup_restores_into_an_empty_database_with_the_same_rows(database_ur
     rt = make_runtime(database_url, clock, tmp_path)
     with rt.session_factory.begin() as s:
         for i in range(50):
-            get_or_create_patient(s, f"+1514555{3000 + i:04d}", "fr").name = f"Patiente {i} Côté"
+            people.person_for(
+                s, get_or_create_patient(s, f"+1514555{3000 + i:04d}", "fr"), f"Patiente {i} Côté"
+            )
     book_for(rt, "+15145553001", "Patiente 1 Côté", clock() + dt.timedelta(days=1))
     before = counts(database_url)
     path = backup(database_url, tmp_path / "backups", keep=3)
@@ -53,10 +56,9 @@ def test_a_backup_restores_into_an_empty_database_with_the_same_rows(database_ur
     assert counts(target) == before and before["patients"] == 50 and before["slots"] > 100
     engine = make_engine(target)
     with engine.connect() as conn:
-        assert (
-            conn.execute(select(Patient.name).where(Patient.phone == "+15145553042")).scalar()
-            == "Patiente 42 Côté"
-        )
+        assert conn.execute(
+            select(Person.first_name, Person.last_name).join(Patient).where(Patient.phone == "+15145553042")
+        ).one() == ("Patiente", "42 Côté")
     assert inspect(engine).get_table_names()  # the schema came with it, migrations table included
     upgrade(engine)  # and it is at the head revision already
     engine.dispose()

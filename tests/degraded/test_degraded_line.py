@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core import snapshot
 from core.models import CallbackRequest, OutboundMessage, Patient, ProcessedEvent, WalkinTicket
-from core.services import booking
+from core.services import booking, people
 from core.spool import replay, spool_for
 from prompts import render
 from smsbot.segments import segments
@@ -170,8 +170,8 @@ def book_for(rt, phone: str, name: str, when: dt.datetime):
             .order_by(Slot.starts_at)
         ).first()
         patient = get_or_create_patient(s, phone, "fr")
-        patient.name = name
-        appointment = booking.book(s, slot.id, patient, "sms", rt.now())
+        person = people.person_for(s, patient, name, rt.now())
+        appointment = booking.book(s, slot.id, patient, "sms", rt.now(), person=person)
         assert s.get(Clinic, "parc")
         return appointment.code, slot.starts_at
 

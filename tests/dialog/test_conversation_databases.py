@@ -11,8 +11,9 @@ from sqlalchemy import select
 from clinicline.app import create_app
 from core.models import AppointmentStatus, CallbackRequest, Slot, SlotStatus
 from tests.dialog.conftest import MARIE
-from tests.sms.support import appointments, book_directly, local_start, patient
+from tests.sms.support import appointments, book_directly, local_start
 from tests.support.apps import PARC, TOKEN, signed_runtime
+from tests.support.households import own_name
 from tests.support.twilio_requests import Texter
 from tests.voice.walker import Call
 
@@ -60,7 +61,7 @@ def test_a_corrected_name_keeps_the_held_slot(rt, client, understood):
     with rt.session_factory() as session:
         assert len(session.scalars(select(Slot).where(Slot.status == SlotStatus.HELD)).all()) == 1
     marie("oui")
-    assert patient(rt, MARIE).name == "Julie Côté" and len(booked(rt)) == 1
+    assert own_name(rt, MARIE) == "Julie Côté" and len(booked(rt)) == 1
 
 
 def test_a_silent_caller_after_hours_leaves_no_callback_request(rt, client, clock):

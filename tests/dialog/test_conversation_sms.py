@@ -22,6 +22,7 @@ from tests.dialog.conftest import MARIE
 from tests.dialog.helpers import primed
 from tests.sms.support import appointments, book_directly, label, local_start, patient, slots
 from tests.support.apps import WESTMOUNT
+from tests.support.households import own_name
 
 MON, TUE, WED, THU, FRI = (dt.date(2026, 12, d) for d in (7, 8, 9, 10, 11))
 NEXT_MON = dt.date(2026, 12, 14)
@@ -308,7 +309,7 @@ def test_the_stored_name_keeps_its_accents_when_the_sms_drops_them(phone, signed
     # The read-back saves a segment by writing the name without ç ô ê; the name kept is the one typed.
     assert "Francoise Coté-Léveque" in read_back.text and segments(read_back.text).encoding == "GSM-7"
     marie("oui")
-    assert patient(signed_rt, MARIE).name == "Françoise Côté-Lévêque"
+    assert own_name(signed_rt, MARIE) == "Françoise Côté-Lévêque"
 
 
 @pytest.mark.parametrize(
@@ -320,7 +321,7 @@ def test_a_name_said_naturally_is_the_name_e2e(phone, signed_rt, said, name):
     marie("1")
     assert name in marie(said).text
     marie("oui")
-    assert patient(signed_rt, MARIE).name == name
+    assert own_name(signed_rt, MARIE) == name
 
 
 def test_a_name_said_naturally_is_the_name(phone, signed_rt, understood):
@@ -331,7 +332,7 @@ def test_a_name_said_naturally_is_the_name(phone, signed_rt, understood):
     read_back = marie("c'est Marc Gagnon")
     assert "Au nom de Marc Gagnon:" in read_back.text
     marie("oui")
-    assert patient(signed_rt, MARIE).name == "Marc Gagnon"
+    assert own_name(signed_rt, MARIE) == "Marc Gagnon"
 
 
 def test_a_correction_at_the_read_back_changes_the_name_and_keeps_the_slot(phone, signed_rt, understood):
@@ -346,7 +347,7 @@ def test_a_correction_at_the_read_back_changes_the_name_and_keeps_the_slot(phone
     assert first.text != again.text
     assert held_ids(signed_rt) == held and len(held) == 1  # the slot stays held
     marie("oui")
-    assert patient(signed_rt, MARIE).name == "Julie Côté"
+    assert own_name(signed_rt, MARIE) == "Julie Côté"
     assert booked_starts(signed_rt) == [dt.datetime.combine(THU, dt.time(8, 15))]
 
 
@@ -432,7 +433,7 @@ def test_a_full_name_texted_at_the_read_back_completes_the_name_e2e(
     read_back = texter(full)
     assert fold(full) in fold(read_back.text) and read_back.choices == [], read_back.text  # accents may go
     texter(yes)
-    assert patient(signed_rt, MARIE).name == full
+    assert own_name(signed_rt, MARIE) == full
     assert len(appointments(signed_rt, MARIE, AppointmentStatus.BOOKED)) == 1
 
 
@@ -442,7 +443,7 @@ def test_words_at_the_read_back_are_not_taken_for_a_name_e2e(phone, signed_rt):
     texter("1")
     texter("Julie Côté")
     texter("plus tard")
-    assert patient(signed_rt, MARIE).name in (None, "Julie Côté")
+    assert own_name(signed_rt, MARIE) in (None, "Julie Côté")
     assert appointments(signed_rt, MARIE, AppointmentStatus.BOOKED) == []
 
 
@@ -572,7 +573,7 @@ def test_a_name_said_with_the_request_is_not_asked_again(phone, signed_rt, under
     read_back = marie("1")
     assert "Au nom de Marc Gagnon:" in read_back.text and label(slots(offer)[0]) in read_back.text
     marie("oui")
-    assert patient(signed_rt, MARIE).name == "Marc Gagnon"
+    assert own_name(signed_rt, MARIE) == "Marc Gagnon"
 
 
 def test_a_day_said_with_a_limit_it_breaks_is_read_as_the_limit(phone, understood):

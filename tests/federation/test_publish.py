@@ -8,7 +8,7 @@ import json
 from sqlalchemy import select
 
 from core.models import Patient, Slot, SlotStatus
-from core.services import booking, patients, walkin
+from core.services import booking, patients, people, walkin
 from tests.federation.fhir_checks import booking_phone, capacity, check_data_set, check_manifest, parse_ndjson
 
 BASE = "http://localhost"
@@ -134,8 +134,8 @@ def test_no_patient_detail_is_ever_published(client, fed_runtime):
             select(Slot).where(Slot.status == SlotStatus.FREE, Slot.starts_at > fed_runtime.now())
         ).first()
         patient = patients.get_or_create_patient(session, "+15145551234")
-        patient.name = "Marie Tremblay"
-        booking.book(session, slot.id, patient, "sms", fed_runtime.now())
+        person = people.person_for(session, patient, "Marie Tremblay")
+        booking.book(session, slot.id, patient, "sms", fed_runtime.now(), person=person)
         assert session.scalars(select(Patient)).all()
     everything = "".join(
         client.get(f"/fhir/{k}.ndjson").get_data(as_text=True) for k in ("Location", "Schedule", "Slot")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from clinicline.cli import main
 from core.federation import tokens
 from core.models import ApiToken, AuditEntry, Slot, SlotStatus
-from core.services import booking, patients
+from core.services import booking, patients, people
 
 
 def make_token(runtime, clinic_id="parc") -> tuple[int, str]:
@@ -52,8 +52,8 @@ def test_appointments_of_the_tokens_clinic_only(client, fed_runtime):
                 )
             ).first()
             who = patients.get_or_create_patient(session, phone)
-            who.name = "Marie" if clinic_id == "parc" else "John"
-            booking.book(session, slot.id, who, "sms", fed_runtime.now())
+            person = people.person_for(session, who, "Marie" if clinic_id == "parc" else "John")
+            booking.book(session, slot.id, who, "sms", fed_runtime.now(), person=person)
     bundle = Bundle.model_validate_json(client.get("/fhir/Appointment", headers=bearer(token)).data)
     assert [e.resource.participant[0].actor.display for e in bundle.entry] == ["Marie"]
     assert bundle.entry[0].resource.status == "booked"

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from core.models import Appointment, AppointmentStatus, Clinic, Patient, Slot, SlotStatus, WalkinTicket
-from core.services import booking, patients, walkin
+from core.services import booking, patients, people, walkin
 from core.timeutil import local_to_utc, to_local
 
 # What a patient texts, in each language (the issue's own examples).
@@ -95,7 +95,10 @@ def book_directly(rt, phone: str, clinic_id: str, day: dt.date, at: dt.time, nam
     with rt.session_factory.begin() as session:
         clinic = session.get(Clinic, clinic_id)
         who = patients.get_or_create_patient(session, phone)
-        who.name = who.name or name
+        person = people.first_person(session, who, rt.now())
+        person.first_name, person.last_name = (
+            (person.first_name, person.last_name) if person.name else people.split_name(name)
+        )
         starts = local_to_utc(day, at, clinic.timezone)
         slot = session.scalar(
             select(Slot).where(
@@ -103,7 +106,7 @@ def book_directly(rt, phone: str, clinic_id: str, day: dt.date, at: dt.time, nam
             )
         )
         assert slot is not None, f"no free slot at {clinic_id} {day} {at}"
-        return booking.book(session, slot.id, who, "sms", rt.now()).id
+        return booking.book(session, slot.id, who, "sms", rt.now(), person=person).id
 
 
 def fill_walkin_queue(rt, clinic_id: str, people: int, first: int = 5145560000) -> None:

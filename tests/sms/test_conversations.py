@@ -28,6 +28,7 @@ from tests.sms.support import (
     slots,
     tickets,
 )
+from tests.support.households import own_name
 
 LANGS = ["fr", "en"]
 TUESDAY, THURSDAY = dt.date(2026, 12, 8), dt.date(2026, 12, 10)
@@ -61,7 +62,7 @@ def test_a_patient_books_by_text_and_gets_the_code(phone, sms_runtime, lang):
     [appointment] = appointments(sms_runtime, MARIE)
     assert appointment.status == AppointmentStatus.BOOKED and appointment.clinic_id == "parc"
     assert appointment.code in done.text
-    assert patient(sms_runtime, MARIE).name == WORDS[lang]["name"]
+    assert own_name(sms_runtime, MARIE) == WORDS[lang]["name"]
     assert ("core.jobs.tasks.schedule_reminders", (appointment.id,)) in [
         (path, args) for path, args, _at in sms_runtime.jobs.jobs
     ]

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from core.models import Appointment, Clinic, InboxThread, Patient
-from core.services import board, booking
+from core.models import Appointment, Clinic, InboxThread, Patient, Person
+from core.services import board, booking, people
 from core.services.patients import get_or_create_patient
 from core.timeutil import local_day_bounds
 from tests.staff.conftest import PASSWORD
@@ -188,9 +188,9 @@ def book_marie(runtime, clinic_id: str, name: str = "Marie Lavoie") -> tuple[int
     now = runtime.now()
     with runtime.session_factory.begin() as s:
         marie = get_or_create_patient(s, MARIE)
-        marie.name = name
+        person = people.person_for(s, marie, name, now)
         slot = board.free_slots_of_day(s, s.get(Clinic, clinic_id), now.date(), now)[0]
-        appointment = booking.book(s, slot.id, marie, "sms", now)
+        appointment = booking.book(s, slot.id, marie, "sms", now, person=person)
         return appointment.id, appointment.code
 
 
@@ -304,7 +304,7 @@ def test_a_manager_exports_a_patients_data_then_erases_it_and_the_days_counts_st
     ui.find("#export-json").click()
     exported = json.loads(wait_for_file(downloads, ".json").read_text(encoding="utf-8"))
     assert [(a["id"], a["code"]) for a in exported["appointments"]] == [(appointment_id, code)]
-    assert exported["patient"]["name"] == "Marie Lavoie"
+    assert [p["first_name"] + " " + p["last_name"] for p in exported["people"]] == ["Marie Lavoie"]
 
     ui.open("/staff/parc/patient")
     ui.find("#erase-phone").send_keys("5145551234")
@@ -314,7 +314,7 @@ def test_a_manager_exports_a_patients_data_then_erases_it_and_the_days_counts_st
     assert counts() == before
     with runtime.session_factory() as s:
         assert s.scalar(select(Patient).where(Patient.phone == MARIE)) is None
-        assert s.scalar(select(func.count()).select_from(Patient).where(Patient.name == "Marie Lavoie")) == 0
+        assert s.scalar(select(func.count()).select_from(Person).where(Person.first_name == "Marie")) == 0
         assert s.get(Appointment, appointment_id).patient.phone.startswith("erased-")
 
     ui.click("#nav-audit")

@@ -16,7 +16,7 @@ from core.models import (
     TicketStatus,
     WalkinTicket,
 )
-from core.services import booking, walkin
+from core.services import booking, people, walkin
 from core.services.patients import get_or_create_patient
 from tests.staff.conftest import csrf, sign_in, text_of
 
@@ -27,8 +27,8 @@ def seed_queue(runtime, phones):
         parc = s.get(Clinic, "parc")
         for phone in phones:
             patient = get_or_create_patient(s, phone)
-            patient.name = f"Patient {phone[-4:]}"
-            walkin.join_walkin_queue(s, parc, patient, "sms", now)
+            person = people.person_for(s, patient, f"Patient {phone[-4:]}", now)
+            walkin.join_walkin_queue(s, parc, patient, "sms", now, person=person)
 
 
 def test_the_console_asks_for_a_password_first(console):
@@ -146,7 +146,7 @@ def test_staff_book_for_a_patient_on_the_phone_who_then_gets_a_confirmation_and_
     runtime.jobs.drain()
     with runtime.session_factory() as s:
         appointment = s.scalar(select(Appointment))
-        assert appointment.patient.phone == "+15145557777" and appointment.patient.name == "Léa Roy"
+        assert appointment.patient.phone == "+15145557777" and appointment.person.name == "Léa Roy"
         assert appointment.channel.value == "staff"
         purposes = sorted(s.scalars(select(OutboundMessage.purpose)).all())
         assert any(p.startswith("confirmation") for p in purposes) and "reminder" in purposes
@@ -226,7 +226,7 @@ def test_staff_add_a_patient_at_the_desk_to_the_queue(console, runtime):
     runtime.jobs.drain()
     with runtime.session_factory() as s:
         tickets = s.scalars(select(WalkinTicket).order_by(WalkinTicket.number)).all()
-        assert [(t.number, t.patient.name, t.channel.value) for t in tickets][1] == (2, "Paul", "staff")
+        assert [(t.number, t.person.name, t.channel.value) for t in tickets][1] == (2, "Paul", "staff")
         joined_by = select(AuditEntry.actor).where(
             AuditEntry.action == "walkin.joined", AuditEntry.channel == "staff"
         )

@@ -18,7 +18,7 @@ from core.models import (
     WalkinDay,
     WalkinTicket,
 )
-from core.services import booking, inbox, walkin
+from core.services import booking, inbox, people, walkin
 from core.services.patients import get_or_create_patient
 from tests.staff.conftest import csrf, sign_in, text_of
 
@@ -44,7 +44,7 @@ def seed_clinic(runtime, clinic_id: str, phone: str, account_id: int) -> dict[st
     with runtime.session_factory.begin() as s:
         clinic = s.get(Clinic, clinic_id)
         patient = get_or_create_patient(s, phone)
-        patient.name = f"Patient of {clinic_id}"
+        people.first_person(s, patient, now, name=f"Patient of {clinic_id}")
         slot = booking.find_free_slots(s, clinic, now).slots[0]
         appointment = booking.book(s, slot.id, patient, "sms", now)
         if clinic.walkin_enabled:
@@ -54,7 +54,12 @@ def seed_clinic(runtime, clinic_id: str, phone: str, account_id: int) -> dict[st
             s.add(day)
             s.flush()
             ticket = WalkinTicket(
-                walkin_day_id=day.id, clinic_id=clinic.id, patient_id=patient.id, number=1, channel="sms"
+                walkin_day_id=day.id,
+                clinic_id=clinic.id,
+                patient_id=patient.id,
+                person_id=people.first_person(s, patient, now).id,
+                number=1,
+                channel="sms",
             )
             s.add(ticket)
         callback = CallbackRequest(clinic_id=clinic.id, phone=phone, name="Rappel")

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from core.models import Appointment, AppointmentStatus, AuditEntry, Clinic, OutboundMessage, OutboxJob, Slot
-from core.services import board, booking, patients
+from core.services import board, booking, patients, people
 from core.timeutil import local_to_utc
 from tests.staff.conftest import csrf, sign_in, text_of
 from tests.support.apps import MARIE
@@ -31,10 +31,10 @@ def book(runtime, phone: str, day: dt.date, at: dt.time, calls_only: bool = Fals
         starts = local_to_utc(day, at, parc.timezone)
         slot = s.scalar(select(Slot).where(Slot.clinic_id == "parc", Slot.starts_at == starts).limit(1))
         patient = patients.get_or_create_patient(s, phone)
-        patient.name = patient.name or "Marie Tremblay"
+        person = people.person_for(s, patient, "Marie Tremblay", runtime.now())
         if calls_only:
             patient.notify_by = "call"
-        return booking.book(s, slot.id, patient, "sms", runtime.now()).id
+        return booking.book(s, slot.id, patient, "sms", runtime.now(), person=person).id
 
 
 def mark(console, appointment_id: int, outcome: str = "no_show"):

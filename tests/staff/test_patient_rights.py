@@ -20,12 +20,14 @@ from core.models import (
     InboxMessage,
     OutboundMessage,
     Patient,
+    Person,
 )
-from core.services import accounts, board, booking
+from core.services import accounts, board, booking, people
 from core.services.patients import get_or_create_patient
 from core.timeutil import local_day_bounds
 from tests.staff.conftest import PASSWORD, csrf, sign_in, text_of
 from tests.support.apps import MARIE
+from tests.support.households import names_of
 
 DAY = dt.date(2026, 12, 8)
 
@@ -43,7 +45,7 @@ def marie_booked(runtime, texter):
     now = runtime.now()
     with runtime.session_factory.begin() as s:
         marie = get_or_create_patient(s, MARIE)
-        marie.name = "Marie Lavoie"
+        people.person_for(s, marie, "Marie Lavoie", now)
         ids = {}
         for clinic_id in ("parc", "westmount"):
             clinic = s.get(Clinic, clinic_id)
@@ -96,7 +98,8 @@ def test_a_manager_exports_everything_the_clinic_holds_about_a_number(
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     data = json.loads(response.get_data(as_text=True))
     parc_id, parc_code = marie_booked["parc"]
-    assert data["patient"]["name"] == "Marie Lavoie"
+    assert [(p["first_name"], p["last_name"]) for p in data["people"]] == [("Marie", "Lavoie")]
+    assert data["appointments"][0]["person"] == "Marie Lavoie"
     assert [(a["id"], a["code"]) for a in data["appointments"]] == [(parc_id, parc_code)]  # Parc's only
     assert data["callbacks"][0]["name"] == "Marie Lavoie"
     assert data["inbox"][0]["messages"][0]["body"] == "parler à quelqu'un"
@@ -119,7 +122,7 @@ def test_the_number_must_be_typed_twice_the_same(console, runtime, marie_booked)
     response = rights(console, "erase", MARIE, "+15145551235")
     assert response.status_code == 400 and "ne sont pas identiques" in text_of(response)
     with runtime.session_factory() as s:
-        assert s.scalar(select(Patient.name).where(Patient.phone == MARIE)) == "Marie Lavoie"
+        assert names_of(runtime, MARIE) == ["Marie Lavoie"]
         assert s.scalar(select(AuditEntry).where(AuditEntry.action == "patient.erased")) is None
 
 
@@ -135,7 +138,7 @@ def test_erasure_removes_the_name_and_number_and_keeps_the_days_counts(
     parc_id, _ = marie_booked["parc"]
     with runtime.session_factory() as s:
         parc_appointment = s.get(Appointment, parc_id)
-        assert parc_appointment.patient.name is None and parc_appointment.patient.phone != MARIE
+        assert parc_appointment.person.name is None and parc_appointment.patient.phone != MARIE
         assert s.scalar(select(CallbackRequest.name)) is None
         assert not s.scalar(
             select(func.count()).select_from(Conversation).where(Conversation.clinic_id == "parc")
@@ -147,7 +150,7 @@ def test_erasure_removes_the_name_and_number_and_keeps_the_days_counts(
         )
         # Westmount, which this manager does not manage, still holds Marie as she is.
         westmount = s.get(Appointment, marie_booked["westmount"][0])
-        assert (westmount.patient.phone, westmount.patient.name) == (MARIE, "Marie Lavoie")
+        assert (westmount.patient.phone, westmount.person.name) == (MARIE, "Marie Lavoie")
         erased = s.scalar(select(AuditEntry).where(AuditEntry.action == "patient.erased"))
         assert erased.detail["appointments"] == 1 and erased.account_id is not None
 
@@ -166,7 +169,7 @@ def test_erasure_at_every_clinic_of_the_patient_removes_the_patient_row(app, run
         )
     with runtime.session_factory() as s:
         assert s.scalar(select(Patient).where(Patient.phone == MARIE)) is None
-        assert s.scalar(select(func.count()).select_from(Patient).where(Patient.name == "Marie Lavoie")) == 0
+        assert s.scalar(select(func.count()).select_from(Person).where(Person.first_name == "Marie")) == 0
         assert s.scalar(select(func.count()).select_from(Appointment)) == 2
 
 

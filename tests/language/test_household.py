@@ -1,0 +1,109 @@
+"""Whom a message is for and how many people: the readers behind "Pour qui?" and group walk-ins."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from core.language import understand
+from core.language.household import party_size, whom
+
+NOW = dt.datetime(2026, 12, 1, 9, 0)
+
+
+def _simple(text: str) -> list[tuple]:
+    return [(w.me, w.relation, w.name, w.count) for w in whom(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pour mon fils Marc", [(False, "son", "Marc", 1)]),
+        ("c'est pour ma fille", [(False, "daughter", None, 1)]),
+        ("cest pour ma fille svp", [(False, "daughter", None, 1)]),
+        ("RDV pour ma mère demain matin", [(False, "mother", None, 1)]),
+        ("rdv pour ma mere", [(False, "mother", None, 1)]),
+        ("for my mother Rita", [(False, "mother", "Rita", 1)]),
+        ("for my son, Liam Roy", [(False, "son", "Liam Roy", 1)]),
+        ("Je voudrais un rdv pour ma blonde Julie", [(False, "spouse", "Julie", 1)]),
+        ("un rendez-vous pour mon bébé", [(False, "child", None, 1)]),
+        ("appointment for my dad next week", [(False, "father", None, 1)]),
+        ("pour ma grand-mère", [(False, "grandparent", None, 1)]),
+        ("pour moi", [(True, None, None, 1)]),
+        ("c'est pour moi-même", [(True, None, None, 1)]),
+        ("For Me please", [(True, None, None, 1)]),
+        ("it's for myself", [(True, None, None, 1)]),
+        ("pour moi et ma fille", [(True, None, None, 1), (False, "daughter", None, 1)]),
+        ("moi et mes 2 enfants", [(True, None, None, 1), (False, "child", None, 2)]),
+        ("my two kids and me", [(False, "child", None, 2), (True, None, None, 1)]),
+        ("pour mes enfants", [(False, "child", None, None)]),
+        ("RDV pour Léa", [(False, None, "Léa", 1)]),
+        ("book for Rita Roy tomorrow", [(False, None, "Rita Roy", 1)]),
+        ("pour Marc et moi", [(False, None, "Marc", 1), (True, None, None, 1)]),
+        ("inscris-moi aussi", [(True, None, None, 1)]),
+    ],
+)
+def test_whom_a_message_is_for(text, expected):
+    assert _simple(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RDV demain matin",
+        "RDV POUR DEMAIN",
+        "rdv pour lundi",
+        "rdv pour Lundi",
+        "anything tomorrow after 3?",
+        "oui",
+        "1",
+    ],
+)
+def test_a_message_that_names_nobody_says_nothing_of_whom(text):
+    assert whom(text) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("sans rdv pour 2", 2),
+        ("Sans rendez-vous pour 3 personnes", 3),
+        ("nous sommes 3", 3),
+        ("on est 4", 4),
+        ("we are three", 3),
+        ("walk-in for 2", 2),
+        ("walk-in for 3 people", 3),
+        ("party of 2", 2),
+        ("pour moi et ma fille", 2),
+        ("moi et mes 2 enfants", 3),
+        ("my two kids and me", 3),
+        ("pour deux", 2),
+    ],
+)
+def test_party_sizes(text, size):
+    assert party_size(text) == size
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["rdv pour 2h", "pour le 2", "sans rdv", "pour moi", "pour mes enfants", "for 2 pm", "rdv pour 2:30"],
+)
+def test_no_party_size_when_none_is_said(text):
+    assert party_size(text) is None
+
+
+def test_a_count_of_people_is_not_read_as_a_time():
+    heard = understand("sans rdv pour 2", "fr", NOW)
+    assert (heard.intent, heard.party, heard.time) == ("walkin", 2, None)
+    assert understand("rdv pour 2h", "fr", NOW).time == dt.time(14, 0)
+    both = understand("nous sommes 3, demain matin", "fr", NOW)
+    assert (both.party, both.date, both.part_of_day) == (3, dt.date(2026, 12, 2), "morning")
+
+
+def test_understanding_carries_whom_as_json():
+    data = understand("book for my mother Rita next tuesday", "en", NOW).as_dict()
+    assert data["intent"] == "book"
+    assert data["date"] == "2026-12-08"
+    assert data["whom"] == [{"me": False, "relation": "mother", "name": "Rita", "count": 1}]
+    assert data["party"] is None
