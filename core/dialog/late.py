@@ -21,10 +21,13 @@ from core.dialog.voicemail import callback_number, language_of, leave, local, vo
 from core.language.late import minutes_answer
 from core.models import Appointment, AppointmentStatus
 from core.services import noshow
+from prompts import render
 
 PRIMED.update({"no_show": "missed_rebook"})
 MINUTES_KEY = "late_m"  # kept in the state while a hidden caller keys in their number
 DAY_KEY = "late_day"
+WHO_KEY = "late_who"
+TEXT_KEY = "late_text"
 
 
 @starter("late")
@@ -33,20 +36,26 @@ def running_late(t: Turn, h: Heard | None) -> Reply:
     if h is not None:
         t.state[MINUTES_KEY] = h.late_minutes
         t.state[DAY_KEY] = h.date.isoformat() if h.date else None
+        named = [who.name for who in (h.whom or ()) if who.name and not who.me]
+        t.state[WHO_KEY] = named[0] if named else None
+        t.state[TEXT_KEY] = h.text[:200] or None
     waiting = need_phone(t, "late")
     if waiting is not None:
         return waiting
     release_hold(t)
     minutes = t.state.pop(MINUTES_KEY, None)
     named = t.state.pop(DAY_KEY, None)
+    who = t.state.pop(WHO_KEY, None)
+    said = t.state.pop(TEXT_KEY, None)
     patient = t.patient(create=False)
     appointment = None
     if patient is not None:
         today = t.local_now.date()
         day = dt.date.fromisoformat(named) if named else today
-        appointment = noshow.appointment_to_be_late_for(t.session, patient, t.clinic, t.now, day)
+        find = noshow.appointment_to_be_late_for
+        appointment = find(t.session, patient, t.clinic, t.now, day, who, said)
         if appointment is None and day != today:
-            appointment = noshow.appointment_to_be_late_for(t.session, patient, t.clinic, t.now, today)
+            appointment = find(t.session, patient, t.clinic, t.now, today, who, said)
     if appointment is None:
         return _none_that_day(t, patient)
     noshow.record_late(t.session, appointment, minutes, t.now, t.channel, actor=t.actor())
@@ -56,7 +65,12 @@ def running_late(t: Turn, h: Heard | None) -> Reply:
 
 
 def _noted(t: Turn, appointment: Appointment, minutes: int) -> Say:
-    return Say("late_noted", {"minutes": minutes, "when": appointment_when(t, appointment)})
+    """What the patient is told; a phone of several people hears whose appointment it is."""
+    values = {"minutes": minutes, "when": appointment_when(t, appointment)}
+    name = noshow.named_person(t.session, appointment)
+    if name:
+        return Say("late_noted_for", values | {"name": name})
+    return Say("late_noted", values)
 
 
 def _none_that_day(t: Turn, patient) -> Reply:
@@ -137,8 +151,17 @@ def missed_call(t: Turn, _h: Heard | None) -> Reply:
 
 
 def _missed_values(t: Turn) -> dict:
+    """The clinic, and the appointment missed (whose, on a phone of several people)."""
     appointment = _missed(t)
-    return {"clinic": t.clinic_name(), "when": appointment_when(t, appointment) if appointment else ""}
+    if appointment is None:
+        return {"clinic": t.clinic_name(), "missed": ""}
+    when = appointment_when(t, appointment)
+    name = noshow.named_person(t.session, appointment)
+    if name:
+        missed = render("missed_person", t.lang, t.channel, name=name, when=when)
+    else:
+        missed = render("missed_you", t.lang, t.channel, when=when)
+    return {"clinic": t.clinic_name(), "missed": missed}
 
 
 def _missed_recognise(t: Turn, h: Heard) -> object | None:
@@ -185,4 +208,7 @@ def missed_voicemail(session, appointment_id: int, now: dt.datetime) -> Reply | 
     clinic = appointment.clinic
     lang = language_of(appointment.patient, clinic)
     values = {"when": local(clinic, appointment.starts_at), "phone": callback_number(clinic)}
+    name = noshow.named_person(session, appointment)
+    if name:
+        return leave(clinic, lang, Say("voicemail_no_show_for", values | {"name": name}))
     return leave(clinic, lang, Say("voicemail_no_show", values))

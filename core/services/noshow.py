@@ -14,15 +14,18 @@ These functions take a session and never commit.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.models import Appointment, AppointmentStatus, Clinic, OutboundMessage, Patient
-from core.services import audit, board, booking, notifications
+from core.services import audit, board, booking, notifications, people
 from core.services.clinics import local_now
 from core.timeutil import local_day_bounds, to_local
+from prompts import render
+from prompts.format import format_when, phone_for_eye
 
 SEND = "core.jobs.tasks.send_message"
 PURPOSE = "no_show"
@@ -49,16 +52,39 @@ def booked_on(session: Session, patient: Patient, clinic: Clinic, day: dt.date) 
 
 
 def appointment_to_be_late_for(
-    session: Session, patient: Patient, clinic: Clinic, now: dt.datetime, day: dt.date | None = None
+    session: Session,
+    patient: Patient,
+    clinic: Clinic,
+    now: dt.datetime,
+    day: dt.date | None = None,
+    name: str | None = None,
+    mentioned: str | None = None,
 ) -> Appointment | None:
-    """The appointment a patient running late means: the next one still expected that day (today unless
-    they named another day), else the day's last; None when they have none that day."""
+    """The appointment a phone running late means: the next one still expected that day (today unless they
+    named another day), else the day's last; of the person named ("Léa sera en retard") when one of the
+    day's appointments is theirs (`name`, or a first name found in the `mentioned` text). None when the phone
+    has none that day."""
     day = day or local_now(clinic, now).date()
     appointments = booked_on(session, patient, clinic, day)
     if not appointments:
         return None
+    person = _named(appointments, name, mentioned)
+    if person is not None:
+        appointments = [a for a in appointments if a.person_id == person.id]
     expected = [a for a in appointments if a.starts_at + STILL_EXPECTED >= now]
     return expected[0] if expected else appointments[-1]
+
+
+def _named(appointments: list[Appointment], name: str | None, mentioned: str | None):
+    """The person of one of these appointments a message names, if any (several people of one phone)."""
+    persons = list({a.person_id: a.person for a in appointments if a.person is not None}.values())
+    if len(persons) < 2:
+        return None
+    if name:
+        return people.find_by_name(persons, name)
+    words = set(people.fold(mentioned or "").replace("'", " ").split())
+    found = [p for p in persons if p.first_name and people.fold(p.first_name) in words]
+    return found[0] if len(found) == 1 else None
 
 
 def next_appointment(
@@ -91,6 +117,15 @@ def record_late(
         minutes=minutes,
     )
     return appointment
+
+
+def named_person(session: Session, appointment: Appointment) -> str | None:
+    """The name to say in a message about this appointment: its person's, when the phone speaks for more than
+    one person (a parent is told which child); None when the phone is one person's, or the name is unknown."""
+    person = appointment.person
+    if person is None or not person.name:
+        return None
+    return person.name if len(people.people_of(session, appointment.patient)) > 1 else None
 
 
 # -- a no-show ------------------------------------------------------------------------------------------------
@@ -132,7 +167,37 @@ def no_show_message(session: Session, appointment: Appointment, now: dt.datetime
     )
     if message.status == "pending" and patient.opted_out:
         notifications._close(message, "not_sent", now, "patient opted out")
+    elif message.status == "pending" and message.kind == "sms" and not message.body:
+        message.body = no_show_text(session, appointment, message.lang or clinic.default_lang)
     return message
+
+
+# Letters with accents that GSM-7 has; any other (ê, ô, È, ç…) would make the whole SMS UCS-2 (70 characters
+# a segment instead of 160): a name in a text the jobs send loses only those accents.
+_GSM7_ACCENTED = frozenset("éèùìòàÉÇÄÖÑÜäöñüßÆæØøÅå")
+
+
+def sms_name(name: str) -> str:
+    """A name as a GSM-7 SMS can carry it ("Marie-Ève Côté" -> "Marie-Eve Coté"); the stored name keeps all."""
+    return "".join(
+        c if c.isascii() or c in _GSM7_ACCENTED else unicodedata.normalize("NFKD", c)[0] for c in name
+    )
+
+
+def no_show_text(session: Session, appointment: Appointment, lang: str) -> str:
+    """The SMS after a no-show: the appointment missed (whose, on a phone of several people), how to rebook."""
+    clinic = appointment.clinic
+    values = {
+        "clinic": clinic.display_name(lang),
+        "when": format_when(
+            to_local(appointment.starts_at, clinic.timezone).replace(tzinfo=None), lang, "sms"
+        ),
+        "phone": phone_for_eye(clinic.phone or notifications.sender_number(session, clinic.id)),
+    }
+    name = named_person(session, appointment)
+    if name:
+        return render("notice_no_show_for", lang, "sms", name=sms_name(name), **values)
+    return render("notice_no_show", lang, "sms", **values)
 
 
 # -- what staff see ---------------------------------------------------------------------------------------------

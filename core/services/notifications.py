@@ -31,7 +31,7 @@ from core.services import audit, walkin
 from core.services.patients import can_take_sms, mask_phone, opt_out
 from core.timeutil import local_to_utc, to_local
 from prompts import render
-from prompts.format import format_when, phone_for_eye
+from prompts.format import format_when
 
 log = logging.getLogger(__name__)
 
@@ -354,7 +354,6 @@ def render_body(session: Session, message: OutboundMessage, now: dt.datetime) ->
             "when": format_when(local.replace(tzinfo=None), lang, "sms"),
             "practitioner": practitioner.name,
             "code": appointment.code,
-            "phone": phone_for_eye(clinic.phone or message.from_number),
         }
         if message.purpose == "reminder":
             tomorrow = to_local(now, clinic.timezone).date() + dt.timedelta(days=1)

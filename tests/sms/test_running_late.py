@@ -181,3 +181,37 @@ def test_late_during_a_reminder_reply_marks_the_appointment_and_keeps_it(phone, 
     assert fixed("late_noted", "fr") in reply.text
     row = appointment(sms_runtime, appointment_id)
     assert row.late_minutes == 10 and row.status.value == "booked"
+
+
+def _child(rt, parent_phone: str, name: str, at: dt.time) -> int:
+    """A second person of the phone (a child) with an appointment today."""
+    from core.models import Clinic, Slot
+    from core.services import booking, people
+    from core.timeutil import local_to_utc
+
+    with rt.session_factory.begin() as session:
+        phone = patients.get_or_create_patient(session, parent_phone)
+        child = people.add_person(session, phone, name, rt.now())
+        starts = local_to_utc(MONDAY, at, session.get(Clinic, "parc").timezone)
+        slot = session.scalar(select(Slot).where(Slot.clinic_id == "parc", Slot.starts_at == starts).limit(1))
+        return booking.book(session, slot.id, phone, "sms", rt.now(), person=child).id
+
+
+@pytest.mark.parametrize("text", ["Léa sera en retard de 10 min", "ma fille Léa aura 10 minutes de retard"])
+def test_on_a_phone_of_several_people_the_person_named_is_marked_and_named_back(phone, sms_runtime, text):
+    own = book_directly(sms_runtime, MARIE, "parc", MONDAY, dt.time(14, 0), name="Marie Tremblay")
+    child = _child(sms_runtime, MARIE, "Léa Tremblay", dt.time(15, 0))
+    reply = phone()(text)
+    assert fixed("late_noted_for", "fr") in reply.text and "Léa Tremblay" in reply.text
+    assert appointment(sms_runtime, child).late_minutes == 10
+    assert appointment(sms_runtime, own).late_at is None
+
+
+def test_on_a_phone_of_several_people_without_a_name_the_next_appointment_is_marked_and_named(
+    phone, sms_runtime
+):
+    own = book_directly(sms_runtime, MARIE, "parc", MONDAY, dt.time(14, 0), name="Marie Tremblay")
+    _child(sms_runtime, MARIE, "Léa Tremblay", dt.time(15, 0))
+    reply = phone()("je serai en retard de 10 min")
+    assert "Marie Tremblay" in reply.text
+    assert appointment(sms_runtime, own).late_minutes == 10

@@ -164,3 +164,20 @@ def test_a_call_left_on_an_answering_machine_says_so_in_the_messages(console, ru
         )
     sign_in(console)
     assert "delivered — répondeur" in text_of(console.get("/staff/parc/"))
+
+
+def test_on_a_phone_of_several_people_the_message_names_who_was_missed(console, runtime, clock, fake_twilio):
+    book(runtime, MARIE, MONDAY, dt.time(14, 0))  # Marie's own, later today
+    with runtime.session_factory.begin() as s:
+        phone = patients.find_patient(s, MARIE)
+        child = people.add_person(s, phone, "Léo Côté", runtime.now())
+        starts = local_to_utc(MONDAY, dt.time(9, 30), "America/Toronto")
+        slot = s.scalar(select(Slot).where(Slot.clinic_id == "parc", Slot.starts_at == starts).limit(1))
+        missed = booking.book(s, slot.id, phone, "sms", runtime.now(), person=child).id
+    clock.set_local(MONDAY, dt.time(10, 5))
+    sign_in(console)
+    mark(console, missed)
+    runtime.jobs.drain()
+    (sms,) = fake_twilio.messages_to(MARIE)
+    assert "Léo Coté" in sms["body"]  # named, with only the accents GSM-7 carries
+    assert "répondez RDV" in sms["body"]
