@@ -39,6 +39,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     import staff
     import voicebot
     from staff import api_tokens as staff_api_tokens
+    from staff import display as staff_display
     from staff import fhir as staff_fhir
 
     app.register_blueprint(voicebot.bp)
@@ -46,6 +47,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.register_blueprint(staff.bp)
     app.register_blueprint(staff_fhir.bp)  # /fhir: SMART Scheduling Links and the read API
     app.register_blueprint(staff_api_tokens.bp)  # /staff/api-tokens: the read API's tokens
+    app.register_blueprint(staff_display.screen)  # /display/<token>: the waiting-room screen
     init_degraded_line(
         app, runtime
     )  # /metrics, and a replay of what the spool kept while the database was down

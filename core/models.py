@@ -254,6 +254,9 @@ class Appointment(Base):
             sqlite_where=text("status = 'booked'"),
             postgresql_where=text("status = 'booked'"),
         ),
+        # A clinic's day (the board, its live stamp, the day sheet): a range of one clinic's appointments,
+        # read without walking the clinic's whole history.
+        Index("ix_appointments_clinic_start", "clinic_id", "starts_at"),
         # A person is in one place at a time: two live appointments of one person never start together.
         Index(
             "uq_appointments_person_start",
@@ -333,6 +336,8 @@ class WalkinTicket(Base):
     called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     served_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Where staff called the patient to: the waiting-room screen shows it beside the number.
+    room: Mapped[str | None] = mapped_column(String(20))
 
     day: Mapped[WalkinDay] = relationship()
     patient: Mapped[Patient] = relationship()
@@ -505,6 +510,24 @@ class ApiToken(Base):
     clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(80))
     prefix: Mapped[str] = mapped_column(String(16))  # shown in lists and the audit log
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class DisplayLink(Base):
+    """A waiting-room screen's link to a clinic's called numbers; only a hash of its token is kept.
+
+    A manager creates it and rotates it (the old link stops working); a revoked link stays for the audit.
+    """
+
+    __tablename__ = "display_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in the console and the audit log
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_by: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

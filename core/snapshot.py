@@ -57,7 +57,7 @@ def build(session: Session, now: dt.datetime, days: int = HORIZON_DAYS) -> dict:
     # From a day back, so today's early appointments are on the day sheet whatever the clinic's zone.
     start, end = now - dt.timedelta(days=1), now + dt.timedelta(days=days)
     rows = session.execute(
-        select(Appointment, Patient, Practitioner.name, Person)
+        select(Appointment, Patient, Practitioner.name, Practitioner.key, Person)
         .join(Patient, Appointment.patient_id == Patient.id)
         .join(Person, Appointment.person_id == Person.id)
         .join(Slot, Appointment.slot_id == Slot.id)
@@ -77,11 +77,12 @@ def build(session: Session, now: dt.datetime, days: int = HORIZON_DAYS) -> dict:
             "ends_at": a.slot.ends_at.isoformat(),
             "code": a.code,
             "practitioner": practitioner,
+            "practitioner_key": practitioner_key,  # `clinicline daysheet --practitioner KEY` from the snapshot
             "phone": p.phone,
             "name": person.name,
             "lang": p.lang,
         }
-        for a, p, practitioner, person in rows
+        for a, p, practitioner, practitioner_key, person in rows
     ]
     return {
         "version": VERSION,
@@ -128,6 +129,7 @@ class SnapshotAppointment:
     phone: str
     name: str | None
     lang: str | None
+    practitioner_key: str | None = None  # absent from snapshots written before it was added
 
 
 @dataclass
@@ -189,6 +191,7 @@ def load(instance_path: Path | str) -> Snapshot | None:
             phone=a["phone"],
             name=a.get("name"),
             lang=a.get("lang"),
+            practitioner_key=a.get("practitioner_key"),
         )
         for a in content.get("appointments", [])
     ]

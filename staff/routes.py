@@ -18,7 +18,18 @@ import prompts
 from core.errors import AlreadyInQueue, DomainError, NoOneWaiting, QueueFull, WalkinNotOpen
 from core.jobs import outbox
 from core.models import Appointment, CallbackRequest, Clinic, StaffAccount, WalkinTicket
-from core.services import accounts, audit, board, booking, inbox, noshow, notifications, people, walkin
+from core.services import (
+    accounts,
+    audit,
+    board,
+    booking,
+    inbox,
+    live_board,
+    noshow,
+    notifications,
+    people,
+    walkin,
+)
 from core.services.patients import get_or_create_patient, mask_phone, try_normalize_phone
 from core.timeutil import local_day_bounds, to_local
 from core.webhooks import runtime
@@ -34,6 +45,8 @@ QUEUE_NOTICES_JOB = "core.jobs.tasks.check_queue_notices"
 NAME_MAX = 120
 DAYS_REACHABLE = 366  # the booking pages go a year back or forward; further is a mistyped date
 OPEN_ENDPOINTS = ("staff.login", "staff.static")
+# What a page polls by itself: it is not someone at the desk, so it does not keep an idle session alive.
+PASSIVE_ENDPOINTS = ("staff.live_json", "staff.inbox_list_json", "staff.inbox_thread_json")
 
 
 @bp.before_app_request
@@ -55,7 +68,7 @@ def _guard():
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("staff.login", next=request.path))
-    if not security.idle_check():
+    if not security.idle_check(touch=request.endpoint not in PASSIVE_ENDPOINTS):
         return redirect(url_for("staff.login", notice="session_expired"))
     g.staff_user = current_user._get_current_object()
     security.act_as_signed_in()
@@ -234,6 +247,16 @@ def when_formatter(clinic: Clinic, lang: str):
     return when
 
 
+def no_show_context(s, clinic: Clinic, today: board.Board, lang: str) -> dict:
+    """What the board's parts need to show each patient's past no-shows (count and dates) at this clinic."""
+    patient_ids = [a.patient_id for a in today.appointments] + [p.ticket.patient_id for p in today.queue]
+    start_of_day = local_day_bounds(today.day, clinic.timezone)[0]
+    return {
+        "no_shows": noshow.no_show_history(s, clinic, patient_ids, before=start_of_day),
+        "date_list": lambda days: ", ".join(format_date(d, lang) for d in days),
+    }
+
+
 @bp.get("/<clinic_id>/")
 def day(clinic_id: str):
     rt = runtime()
@@ -251,18 +274,17 @@ def day(clinic_id: str):
             subject=f"day:{today.day.isoformat()}",
         )
         lang = g.staff_lang
-        patient_ids = [a.patient_id for a in today.appointments] + [p.ticket.patient_id for p in today.queue]
-        start_of_day = local_day_bounds(today.day, clinic.timezone)[0]
         return render_template(
             "staff/day.html",
             board=today,
-            no_shows=noshow.no_show_history(s, clinic, patient_ids, before=start_of_day),
-            date_list=lambda days: ", ".join(format_date(d, lang) for d in days),
+            **no_show_context(s, clinic, today, lang),
             clinic=clinic,
             when=when_formatter(clinic, lang),
             date_label=format_date(today.day, lang),
             notice=request.args.get("notice"),
             inbox_open=inbox.open_count(s, clinic.id),
+            stamp=live_board.day_stamp(s, clinic, today.day),
+            room=last_room(clinic.id),
         )
 
 
@@ -293,10 +315,19 @@ def act(clinic_id: str, action, role: str = "reception", back: str = "staff.day"
     return redirect(url_for(back, clinic_id=clinic_id, notice=notice, **back_args))
 
 
+def last_room(clinic_id: str) -> str:
+    """The room this browser last called a patient to, at this clinic (the call form starts with it)."""
+    return session.get("rooms", {}).get(clinic_id, "")
+
+
 @bp.post("/<clinic_id>/queue/next")
 def call_next(clinic_id: str):
+    room = live_board.clean_room(request.form.get("room"))
+    if room is not None:
+        session["rooms"] = {**session.get("rooms", {}), clinic_id: room}
+
     def action(s, clinic, now, actor):
-        ticket = walkin.call_next(s, clinic, now, actor=actor)
+        ticket = walkin.call_next(s, clinic, now, actor=actor, room=room)
         return [(CALLED_JOB, ticket.id)]
 
     return act(clinic_id, action)

@@ -142,8 +142,11 @@ def init_app(app: Flask) -> None:
     app.view_functions["staff.login"] = view
 
 
-def idle_check() -> bool:
-    """False (and signed out) when the session was idle too long; else note this request's time."""
+def idle_check(touch: bool = True) -> bool:
+    """False (and signed out) when the session was idle too long; else note this request's time.
+
+    `touch=False` (a page polling by itself) checks without counting the request as the person's activity.
+    """
     if not current_user.is_authenticated:
         return True
     now = _runtime().now().timestamp()
@@ -153,8 +156,9 @@ def idle_check() -> bool:
         logout_user()
         session.clear()
         return False
-    session["seen"] = now
-    session.permanent = True
+    if touch or seen is None:
+        session["seen"] = now
+        session.permanent = True
     return True
 
 

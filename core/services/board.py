@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core.errors import AppointmentNotFound, CallbackNotFound
 from core.models import (
@@ -17,6 +17,7 @@ from core.models import (
     Clinic,
     OutboundMessage,
     Slot,
+    TicketStatus,
     WalkinDay,
     WalkinTicket,
 )
@@ -53,6 +54,7 @@ def todays_board(session: Session, clinic: Clinic, now: dt.datetime, messages: i
                 WalkinTicket.walkin_day_id == queue_day.id, WalkinTicket.status.in_(ACTIVE_TICKET_STATUSES)
             )
             .order_by(WalkinTicket.number)
+            .options(joinedload(WalkinTicket.patient), joinedload(WalkinTicket.person))
         ).all()
     start, end = local_day_bounds(day, clinic.timezone)
     appointments = session.scalars(
@@ -64,6 +66,12 @@ def todays_board(session: Session, clinic: Clinic, now: dt.datetime, messages: i
             Appointment.status != AppointmentStatus.CANCELLED,
         )
         .order_by(Appointment.starts_at)
+        # The live board renders this again on every change: one statement, not one per row.
+        .options(
+            joinedload(Appointment.patient),
+            joinedload(Appointment.person),
+            joinedload(Appointment.slot).joinedload(Slot.practitioner),
+        )
     ).all()
     callbacks = session.scalars(
         select(CallbackRequest)
@@ -79,13 +87,29 @@ def todays_board(session: Session, clinic: Clinic, now: dt.datetime, messages: i
     return Board(
         clinic=clinic,
         day=day,
-        queue=[walkin.place_in_queue(session, clinic, t, now) for t in tickets],
+        queue=places_of(session, clinic, list(tickets), now),
         issued=queue_day.issued if queue_day else 0,
         capacity=queue_day.capacity if queue_day else clinic.walkin_capacity,
         appointments=list(appointments),
         callbacks=list(callbacks),
         messages=list(recent),
     )
+
+
+def places_of(
+    session: Session, clinic: Clinic, tickets: list[WalkinTicket], now: dt.datetime
+) -> list[walkin.Place]:
+    """Every active ticket's place, as walkin.place_in_queue gives it, from the list itself and one pace."""
+    if not tickets:
+        return []
+    pace = walkin.minutes_per_patient(session, clinic, tickets[0].walkin_day_id)
+    places, waiting_before = [], 0
+    for ticket in sorted(tickets, key=lambda t: t.number):
+        ahead = 0 if ticket.status == TicketStatus.CALLED else waiting_before
+        places.append(walkin.Place(ticket, ahead, now + dt.timedelta(minutes=ahead * pace), pace))
+        if ticket.status in walkin.WAITING:
+            waiting_before += 1
+    return places
 
 
 def mark_attendance(

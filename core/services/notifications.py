@@ -364,6 +364,8 @@ def render_body(session: Session, message: OutboundMessage, now: dt.datetime) ->
     ticket = session.get(WalkinTicket, message.ticket_id)
     values["number"] = ticket.number
     if message.purpose == "called":
+        if ticket.room:  # staff said where (the waiting-room screen shows it too)
+            return render("notice_called_room", lang, "sms", room=ticket.room, **values)
         return render("notice_called", lang, "sms", **values)
     place = walkin.place_in_queue(session, clinic, ticket, now)
     if place.ahead == 0:

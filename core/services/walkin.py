@@ -210,8 +210,10 @@ def leave_walkin_queue(
     return ticket
 
 
-def call_next(session: Session, clinic: Clinic, now: dt.datetime, actor: str | None = None) -> WalkinTicket:
-    """Call the first waiting patient of today's queue."""
+def call_next(
+    session: Session, clinic: Clinic, now: dt.datetime, actor: str | None = None, room: str | None = None
+) -> WalkinTicket:
+    """Call the first waiting patient of today's queue (to a room, which the waiting-room screen shows)."""
     day = _today(session, clinic, now, create=False)
     ticket = None
     if day is not None:
@@ -225,6 +227,7 @@ def call_next(session: Session, clinic: Clinic, now: dt.datetime, actor: str | N
         raise NoOneWaiting(clinic.id)
     ticket.status = TicketStatus.CALLED
     ticket.called_at = now
+    ticket.room = room
     audit.record(
         session,
         "walkin.called",
@@ -232,6 +235,7 @@ def call_next(session: Session, clinic: Clinic, now: dt.datetime, actor: str | N
         clinic_id=clinic.id,
         actor=actor,
         subject=f"ticket:{ticket.id}",
+        **({"room": room} if room else {}),
     )
     return ticket
 

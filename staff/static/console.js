@@ -78,3 +78,53 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   if (conversation) poll(conversation.dataset.poll, (data) => renderConversation(conversation, data));
 });
+
+// The day page: poll the board's stamp; when it moved, swap in the parts the server rendered again (the
+// same templates as the page, escaped by the server), keeping the forms being typed into untouched.
+function liveBoard(live) {
+  let stamp = live.dataset.stamp;
+  let every = 2500;
+  const tick = () =>
+    fetch(live.dataset.poll + "?stamp=" + encodeURIComponent(stamp), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    })
+      .then((r) => {
+        if (r.redirected) {
+          window.location.reload(); // signed out (idle): the sign-in page says why
+          return null;
+        }
+        return r.ok && r.headers.get("content-type").includes("json") ? r.json() : null;
+      })
+      .then((data) => {
+        if (!data) return;
+        every = Math.max(1000, (data.every || 2.5) * 1000);
+        if (data.changed && data.html) {
+          const fresh = new DOMParser().parseFromString(data.html, "text/html");
+          for (const part of fresh.querySelectorAll("[data-live-part][id]")) {
+            const old = document.getElementById(part.id);
+            if (old) old.replaceWith(document.adoptNode(part));
+          }
+          live.dataset.updated = String(Date.now());
+        }
+        stamp = data.stamp;
+        live.dataset.stamp = stamp;
+      })
+      .catch(() => {})
+      .finally(() => setTimeout(tick, every));
+  setTimeout(tick, every);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const live = document.getElementById("live");
+  if (live && live.dataset.poll) liveBoard(live);
+});
+
+// The room of "call next": this browser remembers the last one used at each clinic.
+document.addEventListener("DOMContentLoaded", () => {
+  const room = document.getElementById("call-room");
+  if (!room || !window.localStorage) return;
+  const key = "clinicline-room:" + window.location.pathname.split("/")[2];
+  if (!room.value) room.value = localStorage.getItem(key) || "";
+  room.form.addEventListener("submit", () => localStorage.setItem(key, room.value.trim()));
+});

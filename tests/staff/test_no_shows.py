@@ -181,3 +181,14 @@ def test_on_a_phone_of_several_people_the_message_names_who_was_missed(console, 
     (sms,) = fake_twilio.messages_to(MARIE)
     assert "Léo Coté" in sms["body"]  # named, with only the accents GSM-7 carries
     assert "répondez RDV" in sms["body"]
+
+
+def test_running_late_moves_the_live_stamp_and_the_live_board_shows_it(console, runtime, clock, texter):
+    book(runtime, MARIE, MONDAY, dt.time(14, 0))
+    clock.set_local(MONDAY, dt.time(13, 50))
+    sign_in(console)
+    before = console.get("/staff/parc/live.json").get_json()
+    texter("je serai en retard de 10 min")  # changes no count: the stamp must move all the same
+    after = console.get(f"/staff/parc/live.json?stamp={before['stamp']}").get_json()
+    assert after["changed"] is True and after["stamp"] != before["stamp"]
+    assert "En retard: 10 min (avisé à 13 h 50)" in after["html"]
