@@ -9,7 +9,8 @@ as the tests do (tests/support/servers.py), or of --postgres-url. For each wish,
 clinics taking turns run by run; the last
 columns are the time at 100 practitioners over the time at 2 (the target: at most 2x), of the medians
 and of the best runs (the best run is the least disturbed by other work on a shared machine). "busy" books every
-slot of the first week first. The reference row is the first search (every candidate loaded, filtered in
+slot of the first week first; "pooled" keeps every morning for staff (the line walks past those slots); a
+"two-slot reason" needs the same practitioner's next slot free too. The reference row is the first search (every candidate loaded, filtered in
 Python: tests/core/slot_reference.py), measured in the same run.
 """
 
@@ -76,6 +77,16 @@ def build(url: str) -> tuple:
             clinic = apply_clinic(s, clinic_spec(size))
             s.flush()
             generate_slots(s, clinic, NOW, 30)
+        with sessions.begin() as s:  # every morning kept for staff (a pool): the line walks past them
+            spec = clinic_spec(size) | {"id": f"c{size}p", "twilio_numbers": [f"+1438556{size:04d}"]}
+            spec["pool"] = [{"key": "kept", "days": "mon-sun", "times": ["08:00-12:00"]}]
+            clinic = apply_clinic(s, spec)
+            s.flush()
+            generate_slots(s, clinic, NOW, 30)
+        with sessions() as s:
+            counts[f"c{size}p"] = s.scalar(
+                select(func.count()).select_from(Slot).where(Slot.clinic_id == f"c{size}p")
+            )
         for busy in (False, True):
             cid = f"c{size}" + ("b" if busy else "")
             if busy:
@@ -124,6 +135,16 @@ def bench(kind: str, url: str, runs: int) -> None:
         )
         rows = [(name, query, "") for name, query in WISHES.items()]
         rows.append(("RDV, first week all booked", SlotQuery(), "b"))
+        rows.append(("RDV, every morning pooled", SlotQuery(), "p"))
+        rows.append(("two-slot reason, first free", SlotQuery(length=2), ""))
+        rows.append(
+            (
+                "two-slot reason, tomorrow pm",
+                SlotQuery(date=MONDAY + dt.timedelta(days=1), part_of_day="afternoon", length=2),
+                "",
+            )
+        )
+        rows.append(("two-slot reason, week booked", SlotQuery(length=2), "b"))
         for name, query, suffix in rows:
             ms, best = timed(sessions, booking.find_free_slots, [f"c{n}{suffix}" for n in SIZES], query, runs)
             print(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidPhoneNumber
@@ -160,7 +161,9 @@ def _apply_clinic(session: Session, spec: dict, cid: str) -> Clinic:
         walkin_closes=closes,
         walkin_capacity=_number(walkin, "capacity", 0, 0, 10_000),
         walkin_minutes_per_patient=_number(walkin, "minutes_per_patient", 15, 1, 240),
-        settings=_with_location(dict(spec.get("settings") or {}), spec.get("location")),
+        settings=_with_visits(
+            _with_location(dict(spec.get("settings") or {}), spec.get("location")), spec, walkin_days
+        ),
     )
     for key, value in fields.items():
         if getattr(clinic, key) != value:
@@ -170,6 +173,177 @@ def _apply_clinic(session: Session, spec: dict, cid: str) -> Clinic:
     replace_hours(clinic, "appointments", parse_hours((spec.get("appointments") or {}).get("hours", {}), cid))
     replace_hours(clinic, "walkin", [(d, opens, closes) for d in walkin_days])
     return clinic
+
+
+# ---- visit reasons, pools and the schedule changes a file sets ----------------------------------------------
+
+KEY_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+REASON_SLOTS_MAX = 8
+
+
+def _key(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value or len(value) > 40 or not set(value) <= KEY_CHARS:
+        raise ClinicsFileError(f"{where}: key must be lower-case letters, digits, - or _ (at most 40)")
+    return value
+
+
+def _practitioner_keys(spec: dict, where: str, known: set[str]) -> list[str]:
+    keys = spec.get("practitioners", [])
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise ClinicsFileError(f"{where}: practitioners must be a list of practitioner keys")
+    unknown = sorted(set(keys) - known)
+    if unknown:
+        raise ClinicsFileError(f"{where}: unknown practitioner {', '.join(unknown)}")
+    return keys
+
+
+def parse_reasons(specs: object, known: set[str]) -> list[dict]:
+    """[[clinic.reason]] tables -> the reasons kept in the clinic's settings, in the file's order."""
+    if not isinstance(specs, list) or not all(isinstance(r, dict) for r in specs):
+        raise ClinicsFileError("[[clinic.reason]] must be tables")
+    reasons, keys = [], set()
+    for spec in specs:
+        key = _key(spec.get("key"), "reason")
+        if key in keys:
+            raise ClinicsFileError(f"reason {key!r} given twice")
+        keys.add(key)
+        label_fr, label_en = spec.get("fr"), spec.get("en") or spec.get("fr")
+        if not isinstance(label_fr, str) or not label_fr.strip() or not isinstance(label_en, str):
+            raise ClinicsFileError(f"reason {key}: fr (and en) labels are needed")
+        words = spec.get("words", [])
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise ClinicsFileError(f"reason {key}: words must be a list of words")
+        reasons.append(
+            {
+                "key": key,
+                "fr": label_fr.strip()[:60],
+                "en": label_en.strip()[:60],
+                "slots": _number(spec, "slots", 1, 1, REASON_SLOTS_MAX),
+                "practitioners": _practitioner_keys(spec, f"reason {key}", known),
+                "words": [w.strip()[:40] for w in words if w.strip()][:20],
+            }
+        )
+    return reasons
+
+
+def parse_pools(specs: object, known: set[str]) -> list[dict]:
+    """[[clinic.pool]] tables -> the rules slot generation marks slots with."""
+    if not isinstance(specs, list) or not all(isinstance(r, dict) for r in specs):
+        raise ClinicsFileError("[[clinic.pool]] must be tables")
+    pools = []
+    for spec in specs:
+        key = _key(spec.get("key"), "pool")
+        times = spec.get("times", [])
+        times = [times] if isinstance(times, str) else times
+        if not times or not isinstance(times, list):
+            raise ClinicsFileError(f'pool {key}: times such as ["08:00-09:00"] are needed')
+        release = spec.get("release")
+        if release is not None:
+            release = parse_time(release).strftime("%H:%M")
+        days = parse_days(spec.get("days", "mon-sun"))
+        for rng in times:
+            for weekday, opens, closes in parse_hours({"mon": [rng]}, f"pool {key}"):
+                del weekday
+                pools.append(
+                    {
+                        "key": key,
+                        "days": days,
+                        "from": opens.strftime("%H:%M"),
+                        "to": closes.strftime("%H:%M"),
+                        "practitioners": _practitioner_keys(spec, f"pool {key}", known),
+                        "release": release,  # None: only staff (or the nurse line through staff) book it
+                    }
+                )
+    return pools
+
+
+def _with_visits(settings: dict, spec: dict, _walkin_days: list[int]) -> dict:
+    known = {p.get("key") for p in spec.get("practitioner") or [] if isinstance(p, dict)} or {"default"}
+    if "reason" in spec:
+        settings["reasons"] = parse_reasons(spec["reason"], known)
+    if "pool" in spec:
+        settings["pools"] = parse_pools(spec["pool"], known)
+    return settings
+
+
+FILE_CHANGES = (("closure", "closure"), ("absence", "absence"), ("extra", "extra"))
+
+
+def _day(value: object, where: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ClinicsFileError(f"{where}: day must be YYYY-MM-DD, not {value!r}") from exc
+
+
+def file_changes(spec: dict, clinic: Clinic) -> list[dict]:
+    """The closures, absences and extra opening times a clinic's table sets, as ScheduleChange values."""
+    by_key = {p.key: p.id for p in clinic.practitioners}
+    wanted = []
+    for table, kind in FILE_CHANGES:
+        rows = spec.get(table, [])
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise ClinicsFileError(f"[[clinic.{table}]] must be tables")
+        for row in rows:
+            where = f"{table} {row.get('day')}"
+            pid = None
+            if row.get("practitioner") is not None:
+                pid = by_key.get(row["practitioner"])
+                if pid is None:
+                    raise ClinicsFileError(f"{where}: unknown practitioner {row['practitioner']!r}")
+            if kind == "absence" and pid is None:
+                raise ClinicsFileError(f"{where}: an absence names its practitioner")
+            starts = parse_time(row["from"]) if row.get("from") else None
+            ends = parse_time(row["to"]) if row.get("to") else None
+            if kind == "extra" and not (starts and ends):
+                raise ClinicsFileError(f"{where}: extra time needs from and to")
+            if starts and ends and ends <= starts:
+                raise ClinicsFileError(f"{where}: ends before it starts")
+            reason, reason_en = row.get("reason"), row.get("reason_en")
+            if not isinstance(reason or "", str) or not isinstance(reason_en or "", str):
+                raise ClinicsFileError(f"{where}: reason must be text")
+            wanted.append(
+                dict(
+                    kind=kind,
+                    day=_day(row.get("day"), table),
+                    practitioner_id=None if kind == "closure" else pid,
+                    starts=None if kind == "closure" else starts,
+                    ends=None if kind == "closure" else ends,
+                    reason=reason,
+                    reason_en=reason_en,
+                )
+            )
+    return wanted
+
+
+def sync_file_changes(session: Session, clinic: Clinic, spec: dict, now: dt.datetime) -> None:
+    """Make the clinic's file-set changes (source "file") what the file says; console changes stay."""
+    from core.models import ScheduleChange, ScheduleKind
+    from core.services.schedule import _apply_walkin, _reset_walkin
+
+    fields = ("kind", "day", "practitioner_id", "starts", "ends", "reason", "reason_en")
+    wanted = {tuple(w[f] for f in fields) for w in file_changes(spec, clinic)}
+    current = session.scalars(
+        select(ScheduleChange).where(ScheduleChange.clinic_id == clinic.id, ScheduleChange.source == "file")
+    ).all()
+    have = set()
+    for row in current:
+        key = (row.kind.value, row.day, row.practitioner_id, row.starts, row.ends, row.reason, row.reason_en)
+        if key in wanted:
+            have.add(key)
+        else:
+            session.delete(row)
+            session.flush()
+            if row.kind.value == "closure":
+                _reset_walkin(session, clinic, row.day)
+    for key in sorted(wanted - have, key=str):
+        change = ScheduleChange(clinic_id=clinic.id, source="file", created_by="file", created_at=now)
+        for name, value in zip(fields, key, strict=True):
+            setattr(change, name, ScheduleKind(value) if name == "kind" else value)
+        session.add(change)
+        session.flush()
+        if change.kind == "closure":
+            _apply_walkin(session, clinic, change)
 
 
 # ---- federation: where a clinic is, and the neighbours an instance reads ----------------------------------
@@ -263,6 +437,12 @@ def load_clinics(session: Session, path: Path, now: dt.datetime, horizon_days: i
     for spec in read_clinics_file(path):
         clinic = apply_clinic(session, spec)
         session.flush()
+        try:
+            sync_file_changes(session, clinic, spec, now)
+        except (KeyError, ValueError, TypeError) as exc:
+            if isinstance(exc, ClinicsFileError):
+                raise ClinicsFileError(f"{clinic.id}: {exc}") from exc
+            raise ClinicsFileError(f"{clinic.id}: {exc!r}") from exc
         added, withdrawn = generate_slots(session, clinic, now, horizon_days)
         report.clinics.append(clinic.id)
         report.slots_added += added

@@ -49,6 +49,15 @@ class QueueFull(DomainError):
         self.reopens_at = reopens_at
 
 
+class NotEnoughPlaces(DomainError):
+    """Fewer places are left in today's queue than a group asked for; `left` may still be taken."""
+
+    def __init__(self, left: int, asked: int):
+        super().__init__(left, asked)
+        self.left = left
+        self.asked = asked
+
+
 class AlreadyInQueue(DomainError):
     def __init__(self, ticket_id: int):
         super().__init__(ticket_id)

@@ -165,14 +165,15 @@ class Slot(Base):
         UniqueConstraint("practitioner_id", "starts_at"),
         Index("ix_slots_clinic_start", "clinic_id", "starts_at"),
         # The slot search walks this one in time order: only slots that may still be offered are in it,
-        # so a busy schedule's booked slots are never read on the way to the free ones.
+        # so a busy schedule's booked slots (and the slots kept in a pool) are never read on the way to the
+        # free ones.
         Index(
             "ix_slots_open",
             "clinic_id",
             "starts_at",
             "practitioner_id",
-            sqlite_where=text("status IN ('free', 'held')"),
-            postgresql_where=text("status IN ('free', 'held')"),
+            sqlite_where=text("status IN ('free', 'held') AND pool IS NULL"),
+            postgresql_where=text("status IN ('free', 'held') AND pool IS NULL"),
         ),
         # A conversation's offers are given back by its holder id.
         Index(
@@ -195,8 +196,46 @@ class Slot(Base):
     # other patients' offers until it lapses; it never stops anyone from taking the slot.
     offered_to: Mapped[str | None] = mapped_column(String(80))
     offered_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A slot kept for a purpose (the clinics file's [[clinic.pool]]): None is public. The line never offers
+    # a pooled slot; staff may book it. At `public_at` (never, when None) the tick makes it public.
+    pool: Mapped[str | None] = mapped_column(String(40))
+    public_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Held or booked as the continuation of this slot's appointment (a visit reason that takes two slots).
+    # The id of that first slot; no foreign key, so SQLite adds and drops the column without rebuilding
+    # the table (a linked slot is never free, and only free slots are ever deleted).
+    joined_to: Mapped[int | None] = mapped_column(Integer)
 
     practitioner: Mapped[Practitioner] = relationship()
+
+
+class ScheduleKind(enum.StrEnum):
+    CLOSURE = "closure"  # the whole clinic, a whole day
+    ABSENCE = "absence"  # one practitioner, a day or part of it
+    EXTRA = "extra"  # extra opening time: slots are made for it
+    WALKIN = "walkin"  # that day's walk-in capacity, or registration closing early
+
+
+class ScheduleChange(Base):
+    """A change to a clinic's usual hours on one local day; slot generation and the line respect it."""
+
+    __tablename__ = "schedule_changes"
+    __table_args__ = (Index("ix_schedule_changes_clinic_day", "clinic_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id", ondelete="CASCADE"))
+    kind: Mapped[ScheduleKind] = mapped_column(_enum(ScheduleKind))
+    day: Mapped[dt.date] = mapped_column(Date)
+    starts: Mapped[dt.time | None] = mapped_column(Time)  # local; None: from the start of the day
+    ends: Mapped[dt.time | None] = mapped_column(Time)  # local; None: to the end of the day
+    capacity: Mapped[int | None] = mapped_column(Integer)  # walkin: the day's places
+    reason: Mapped[str | None] = mapped_column(String(200))  # said to patients (closures), in French
+    reason_en: Mapped[str | None] = mapped_column(String(200))  # in English (else the French one)
+    source: Mapped[str] = mapped_column(String(8), default="console")  # "console" | "file"
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    practitioner: Mapped[Practitioner | None] = relationship()
 
 
 class Patient(Base):
@@ -282,6 +321,7 @@ class Appointment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    reason: Mapped[str | None] = mapped_column(String(40))  # the visit reason's key, when the clinic has some
     # The patient said they are running late ("je serai en retard de 10 min"): when, and by how much
     # (None: late, minutes not said). Staff see it on the day's board.
     late_minutes: Mapped[int | None] = mapped_column(Integer)
@@ -305,6 +345,8 @@ class WalkinDay(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     issued: Mapped[int] = mapped_column(Integer, default=0)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Registration closes early that day at this local time (a schedule change); None: at the usual hour.
+    closes_at: Mapped[dt.time | None] = mapped_column(Time)
 
 
 class WalkinTicket(Base):
@@ -634,3 +676,70 @@ class OutboxJob(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(String(200))
+
+
+# ---- the waiting list: freed slots offered to those who asked to be told --------------------------------------
+
+
+class WaitlistEntry(Base):
+    """A person of a phone waiting for a slot (or, for a walk-in entry, a place today) at a clinic."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        Index("ix_waitlist_entries_clinic_waiting", "clinic_id", "status", "joined_at"),
+        # A person waits once per clinic and kind: LISTE again shows the entry instead of adding one.
+        Index(
+            "uq_waitlist_entries_waiting_person",
+            "clinic_id",
+            "person_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("status = 'waiting'"),
+            postgresql_where=text("status = 'waiting'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12), default="appointment")  # "appointment" | "walkin"
+    # The booking flow's wish (core/dialog/book.py wish_from) plus "days": the weekdays allowed (0 = Monday).
+    wish: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(12), default="waiting")  # waiting | booked | left | expired
+    channel: Mapped[str] = mapped_column(String(12))  # how they joined: sms | voice | staff
+    joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    appointment_id: Mapped[int | None] = mapped_column(Integer)  # the booking that ended it
+    ticket_id: Mapped[int | None] = mapped_column(Integer)  # a walk-in entry: the place it got
+
+    patient: Mapped[Patient] = relationship()
+    person: Mapped[Person] = relationship()
+
+
+class WaitlistOffer(Base):
+    """One freed slot (or walk-in place) offered to one entry: sent, then taken, declined, expired or gone."""
+
+    __tablename__ = "waitlist_offers"
+    __table_args__ = (
+        Index("ix_waitlist_offers_open", "status", "expires_at"),
+        UniqueConstraint("entry_id", "slot_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("waitlist_entries.id", ondelete="CASCADE"), index=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"), index=True)
+    walkin_day_id: Mapped[int | None] = mapped_column(ForeignKey("walkin_days.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8), default="sms")  # "sms" | "call"
+    # open (sent, waiting for an answer) | accepted | declined | expired | taken (someone else was first)
+    # | withdrawn (the slot went another way before any answer)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(Integer)
+    appointment_id: Mapped[int | None] = mapped_column(Integer)
+
+    entry: Mapped[WaitlistEntry] = relationship()

@@ -98,3 +98,12 @@ def phone_for_eye(number: str | None) -> str:
     if number.startswith("+1") and len(number) == 12:
         return f"{number[2:5]}-{number[5:8]}-{number[8:]}"
     return number
+
+
+def numbers_text(numbers: list[int] | list[str], lang: str) -> str:
+    """Several ticket numbers as said: '23 et 24', '23, 24 et 25' ('23 and 24' in English)."""
+    said = [str(n) for n in numbers]
+    if len(said) < 2:
+        return "".join(said)
+    joiner = " and " if lang == "en" else " et "
+    return ", ".join(said[:-1]) + joiner + said[-1]

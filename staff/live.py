@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import g, jsonify, render_template, request
 
-from core.services import board, live_board
+from core.services import board, live_board, walkin
 from core.services.clinics import clinic_by_id, local_now
 from core.webhooks import runtime
 from staff.routes import bp, no_show_context, when_formatter, works_at_or_404
@@ -39,6 +39,7 @@ def live_json(clinic_id: str):
             board=today,
             clinic=clinic,
             when=when_formatter(clinic, g.staff_lang),
+            groups=walkin.group_leads(today.queue),
             **no_show_context(s, clinic, today, g.staff_lang),  # past no-shows next to each patient
         )
         return jsonify({"stamp": stamp, "changed": True, "every": POLL_SECONDS, "html": html})

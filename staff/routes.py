@@ -15,9 +15,18 @@ from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalErr
 from werkzeug.exceptions import HTTPException
 
 import prompts
-from core.errors import AlreadyInQueue, DomainError, NoOneWaiting, QueueFull, WalkinNotOpen
+from core.errors import (
+    AlreadyInQueue,
+    DomainError,
+    NoOneWaiting,
+    NotInQueue,
+    QueueFull,
+    TooManyPeople,
+    WalkinNotOpen,
+)
 from core.jobs import outbox
-from core.models import Appointment, CallbackRequest, Clinic, StaffAccount, WalkinTicket
+from core.language.names import clean_name
+from core.models import Appointment, CallbackRequest, Clinic, Person, StaffAccount, WalkinTicket
 from core.services import (
     accounts,
     audit,
@@ -30,7 +39,7 @@ from core.services import (
     people,
     walkin,
 )
-from core.services.patients import get_or_create_patient, mask_phone, try_normalize_phone
+from core.services.patients import find_patient, get_or_create_patient, mask_phone, try_normalize_phone
 from core.timeutil import local_day_bounds, to_local
 from core.webhooks import runtime
 from prompts.format import format_date, format_time, format_when
@@ -276,6 +285,9 @@ def day(clinic_id: str):
         lang = g.staff_lang
         return render_template(
             "staff/day.html",
+            desk=_desk_people(s, clinic, now),
+            held=request.args.get("held", type=int),
+            groups=walkin.group_leads(today.queue),
             board=today,
             **no_show_context(s, clinic, today, lang),
             clinic=clinic,
@@ -286,6 +298,19 @@ def day(clinic_id: str):
             stamp=live_board.day_stamp(s, clinic, today.day),
             room=last_room(clinic.id),
         )
+
+
+def _desk_people(s, clinic: Clinic, now) -> dict | None:
+    """The people of the phone typed at the desk (?phone=…), each with today's number if they hold one."""
+    phone = try_normalize_phone(request.args.get("phone"))
+    if phone is None:
+        return None
+    patient = find_patient(s, phone)
+    known = people.people_of(s, patient) if patient is not None else []
+    numbers = {}
+    if patient is not None:
+        numbers = {t.person_id: t.number for t in walkin.active_tickets(s, clinic, patient, now)}
+    return {"phone": phone, "people": [(p, numbers.get(p.id)) for p in known]}
 
 
 def act(clinic_id: str, action, role: str = "reception", back: str = "staff.day", **back_args) -> object:
@@ -341,12 +366,42 @@ def join_for_patient(clinic_id: str):
         works_at_or_404(clinic_id)
         return redirect(url_for("staff.day", clinic_id=clinic_id, notice="bad_phone"))
 
+    picked = request.form.get("person_id", "")
+    typed = _typed_name()
+    if typed and not picked.isdigit() and clean_name(typed) is None:  # emoji, digits, a sentence
+        works_at_or_404(clinic_id)
+        return redirect(url_for("staff.day", clinic_id=clinic_id, notice="bad_name", phone=phone))
+    held: dict[str, int] = {}
+
     def action(s, clinic, now, actor):
-        patient, person = _desk_person(s, phone, now)
+        patient = get_or_create_patient(s, phone)
+        if picked.isdigit():  # a known person of this phone, picked from the list
+            person = s.get(Person, int(picked))
+            if person is None or person.patient_id != patient.id:
+                raise NotInQueue(picked)  # not this phone's: nothing is added
+        else:
+            try:
+                person = people.person_for(s, patient, typed or None, now)
+            except TooManyPeople:  # nothing was added: staff pick one of the phone's people instead
+                held["too_many"] = True
+                return []
+        existing = walkin.active_ticket(s, clinic, patient, now, person=person)
+        if existing is not None:
+            held["number"] = existing.number
+            raise AlreadyInQueue(existing.id)
         walkin.join_walkin_queue(s, clinic, patient, "staff", now, actor=actor, person=person)
         return [(QUEUE_NOTICES_JOB, clinic.id)]
 
-    return act(clinic_id, action)
+    done = act(clinic_id, action)
+    if held.get("too_many"):
+        return redirect(url_for("staff.day", clinic_id=clinic_id, notice="too_many_people", phone=phone))
+    if held:  # that person already holds a number: say who and which, and keep the phone's people listed
+        return redirect(
+            url_for(
+                "staff.day", clinic_id=clinic_id, notice="person_in_queue", held=held["number"], phone=phone
+            )
+        )
+    return done
 
 
 def _typed_name() -> str:

@@ -13,9 +13,9 @@ from core.dialog import hangup
 from core.dialog.types import Inbound, Outcome, Reply
 from core.dialog.voicemail import generic_voicemail, voicemail_for
 from core.jobs import outbox
-from core.models import Appointment, AppointmentStatus, CallRecord, TicketStatus, WalkinTicket
+from core.models import Appointment, AppointmentStatus, CallRecord, TicketStatus, WaitlistOffer, WalkinTicket
 from core.replay import claim_event, remember_response
-from core.services import audit
+from core.services import audit, waitlist
 from core.services.clinics import clinic_by_id, clinic_for_number
 from core.services.notifications import record_answered_by, record_delivery_status
 from core.services.patients import mask_phone
@@ -292,6 +292,27 @@ def missed(appointment_id: int):
 
     data = {"appointment_id": appointment_id}
     return _placed_call("missed", MISSED_FLOW, data, "voice_missed_gone", find, ("no_show", appointment_id))
+
+
+@bp.post("/voice/offer/<int:offer_id>")
+@twilio_webhook
+def waitlist_offer(offer_id: int):
+    """Our call offering a freed slot (or walk-in place) to a patient who takes calls only: 1 takes it.
+
+    Answering-machine detection hooks in here as one argument: `voicemail=(waitlist.PURPOSE, offer_id)`,
+    its words being core.services.waitlist.voicemail_says.
+    """
+
+    def find(session, now):
+        offer = session.get(WaitlistOffer, offer_id)
+        if offer is None:
+            return None, None, False
+        active = offer.status == waitlist.OPEN and offer.expires_at > now and offer.entry.status == "waiting"
+        return clinic_by_id(session, offer.clinic_id), offer.entry.patient, active
+
+    data = {"offer_id": offer_id}
+    voicemail = (waitlist.PURPOSE, offer_id)  # core/dialog/voicemail.py: the offer's own words
+    return _placed_call("offer", waitlist.PURPOSE, data, "voice_offer_gone", find, voicemail)
 
 
 @bp.post("/voice/spooled/<int:message_id>")

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import replace
 
-from core.dialog import elsewhere
+from core.dialog import closed, elsewhere, reasons
 from core.dialog.engine import Question, Turn, describe_yes_no, question, starter, yes_no, yes_no_choices
 from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
@@ -143,6 +143,14 @@ def start_booking(
             base["name"] = named  # "c'est Marc Gagnon, je voudrais un rendez-vous": not asked again
     if wish is None and h is not None and (h.has_when or h.before or h.not_before or h.not_after):
         wish = wish_from(t, h)
+    asked = reasons.first(t, h, base, wish, says)  # the visit reason, when the clinic has several
+    if asked is not None:
+        return asked
+    return go_on(t, base, wish, says)
+
+
+def go_on(t: Turn, base: dict, wish: dict | None, says: list[Say] | None = None) -> Reply:
+    """The booking once its start (and visit reason) is known: the day, or slots for the wish."""
     if wish:
         t.state["d"] = base
         t.lead.extend(says or [])
@@ -161,7 +169,7 @@ def _search(t: Turn, query: SlotQuery) -> FreeSlots:
         t.clinic,
         t.now,
         t.holder,
-        query,
+        reasons.narrow(t.clinic, t.data, query),
         limit=OFFERED,
         horizon_days=t.ctx.config.slot_horizon_days,
     )
@@ -170,7 +178,12 @@ def _search(t: Turn, query: SlotQuery) -> FreeSlots:
 def _anything_free(t: Turn) -> bool:
     """Whether the clinic has any free slot at all (else another day would not help: other clinics may)."""
     found = booking.find_free_slots(
-        t.session, t.clinic, t.now, SlotQuery(), limit=1, horizon_days=t.ctx.config.slot_horizon_days
+        t.session,
+        t.clinic,
+        t.now,
+        reasons.narrow(t.clinic, t.data, SlotQuery()),
+        limit=1,
+        horizon_days=t.ctx.config.slot_horizon_days,
     )
     return bool(found.slots)
 
@@ -191,6 +204,9 @@ def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
     after_day = False
     if not found.exact and query.date is not None:
         # Nothing free that day (closed, full): the first slots from that day on that keep the rest.
+        why = closed.why_closed(t, query.date)  # a closure day says why
+        if why is not None:
+            t.lead.append(why)
         day_start = local_to_utc(query.date, dt.time(0, 0), t.clinic.timezone)
         later = _search(
             t, replace(query, date=None, not_before=max(day_start, query.not_before or day_start))
@@ -203,9 +219,16 @@ def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
         t.lead.append(Say("no_more_slots"))
         return t.ask("book_day", data=_keep(t))
     if not found.slots:
+        from core.dialog.waitlist import ask_to_wait
+
+        moving = bool(t.data.get("replaces"))  # a change keeps its appointment: no waiting list then
         if (has_limits(wish) or wish.get("date")) and _anything_free(t):
             t.lead.append(Say("slots_none_within", {"limit": limits_text(t, wish)}))
-            return t.ask("book_day", data=_keep(t))
+            if moving:
+                return t.ask("book_day", data=_keep(t))
+            return ask_to_wait(t, wish, [], then="day")  # told when one frees, or another day
+        if not moving and not elsewhere.room_elsewhere(t):  # nothing here, nor nearby: the waiting list
+            return ask_to_wait(t, wish, [Say("slots_none", {"phone": t.clinic_phone()})])
         # Nothing here at all: other clinics of the region (core/dialog/elsewhere.py)
         return elsewhere.when_full(t, Say("slots_none", {"phone": t.clinic_phone()}))
     data = _keep(t)
@@ -248,7 +271,7 @@ def render_value(t: Turn, key: str, **values) -> str:
 
 def _keep(t: Turn) -> dict:
     """The parts of the booking data that survive a new search."""
-    return {k: v for k, v in t.data.items() if k in ("flow", "replaces", "name", "wish")}
+    return {k: v for k, v in t.data.items() if k in ("flow", "replaces", "name", "wish", "reason")}
 
 
 # ---- the day --------------------------------------------------------------------------------------------------
@@ -350,7 +373,7 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
     if h.has_when or h.before or h.not_before or h.not_after:
         return {"wish": wish_from(t, h)}
     if h.intent == "no":
-        return {"day": True}
+        return {"day": True, "none_suit": True}
     return None
 
 
@@ -414,6 +437,11 @@ def _pick_act(t: Turn, answer: dict) -> Reply:
         return offer(t, answer["wish"])
     if answer.get("day"):
         booking.release_offers(t.session, t.holder)  # none of these: they go back to other patients
+        if answer.get("none_suit") and not t.data.get("replaces"):
+            from core.dialog.waitlist import ask_to_wait
+
+            # "non": none of these suit; told when one that does frees up, or another day
+            return ask_to_wait(t, t.data.get("wish") or {}, [Say("waitlist_none_suit")], then="day")
         return t.ask("book_day", data=_keep(t))
     return hold(t, int(answer["slot"]))
 
@@ -440,7 +468,14 @@ def hold(t: Turn, slot_id: int) -> Reply:
     if previous and previous != slot_id:
         booking.release_hold(t.session, previous, t.holder)
     try:
-        booking.hold_slot(t.session, slot_id, t.holder, t.now, minutes=t.ctx.config.hold_minutes)
+        booking.hold_slot(
+            t.session,
+            slot_id,
+            t.holder,
+            t.now,
+            minutes=t.ctx.config.hold_minutes,
+            length=reasons.length(t.clinic, t.data),
+        )
     except (SlotTaken, SlotNotFound):
         return _taken(t)
     data = _keep(t)
@@ -605,12 +640,27 @@ def book_now(t: Turn) -> Reply:
     try:
         if replaces:
             appointment = booking.reschedule(
-                t.session, replaces, slot_id, t.now, t.channel, patient_id=patient.id, holder=t.holder
+                t.session,
+                replaces,
+                slot_id,
+                t.now,
+                t.channel,
+                patient_id=patient.id,
+                holder=t.holder,
+                length=reasons.length(t.clinic, t.data),
             )
         else:
             person = people.first_person(t.session, patient, t.now, name=t.data.get("name"))
             appointment = booking.book(
-                t.session, slot_id, patient, t.channel, t.now, holder=t.holder, person=person
+                t.session,
+                slot_id,
+                patient,
+                t.channel,
+                t.now,
+                holder=t.holder,
+                person=person,
+                length=reasons.length(t.clinic, t.data),
+                reason=t.data.get("reason"),
             )
     except (SlotTaken, SlotNotFound):
         return _taken(t)

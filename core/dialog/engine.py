@@ -35,8 +35,23 @@ ATTEMPTS = 3
 SILENCES = 3
 SLOW_KEY = 8  # the phone's "slower, please": no question offers an 8 (menus use 0-5 and 9)
 # Flows a request in words can start whatever is pending; small talk never ends one of them.
-REQUESTS = ("book", "walkin", "position", "cancel", "reschedule", "list", "person", "help", "language")
+REQUESTS = (
+    "book",
+    "walkin",
+    "position",
+    "cancel",
+    "reschedule",
+    "list",
+    "person",
+    "help",
+    "language",
+    "waitlist",
+    "waitlist_leave",
+)
 _WORD = re.compile(r"[^\w']+")
+
+# Questions answered with a number on the keypad: 8 is a count there, not "slower, please".
+KEYPAD_NUMBERS = ("phone_entry", "walkin_party")
 
 # Turns that are not answers to anything: nothing pending survives them.
 NOT_PENDING = (None, "menu", "more")
@@ -70,6 +85,9 @@ class Question:
 QUESTIONS: dict[str, Question] = {}
 # Flows a patient can start from anywhere by saying so: intent -> starter(turn, heard).
 STARTERS: dict[str, Callable[[Turn, Heard], Reply]] = {}
+# Readers of a message no starter took, tried in turn before "not understood" ("inscris-moi aussi" while the
+# phone is in the walk-in queue): each returns a reply, or None to pass.
+UNCLEAR: list[Callable[[Turn, Heard], Reply | None]] = []
 # Primed flows (a job puts a conversation into one): flow -> the question its next turn answers.
 PRIMED: dict[str, str] = {}
 
@@ -447,6 +465,10 @@ def _turn(t: Turn, expired: bool) -> Reply:
         return start(t, h)
     if h.has_when and "book" in STARTERS:  # "jeudi matin?" with nothing pending: a wish to book
         return STARTERS["book"](t, h)
+    for reader in UNCLEAR:
+        read = reader(t, h)
+        if read is not None:
+            return read
     return _miss(t)
 
 
@@ -455,8 +477,17 @@ def keyword_language(h: Heard) -> str | None:
     text = h.folded.strip(" .!?")
     if not text or len(text) > 20:
         return None
-    found = [lang for lang in LANGS if text in {hearing.fold(w) for w in catalog(lang).get("keywords", [])}]
+    found = [lang for lang in LANGS if text in _keywords(lang)]
     return found[0] if len(found) == 1 else None
+
+
+def _keywords(lang: str) -> set[str]:
+    """The bare keywords of a language: the dialog's, and those of other areas (`keywords_*` lists)."""
+    words = set()
+    for key, value in catalog(lang).items():
+        if (key == "keywords" or key.startswith("keywords_")) and isinstance(value, list):
+            words |= {hearing.fold(w) for w in value}
+    return words
 
 
 def _doubtful(t: Turn, h: Heard) -> bool:
@@ -529,7 +560,7 @@ def _opt_in(t: Turn, patient: Patient) -> Reply:
 def _speed_asked(t: Turn, h: Heard) -> bool | None:
     """True for 'plus lentement' / 'slower' / key 8, False for 'plus vite' / 'faster', else None."""
     if h.keyed:
-        if h.choice == SLOW_KEY and h.intent == "choice" and t.state.get("q") != "phone_entry":
+        if h.choice == SLOW_KEY and h.intent == "choice" and t.state.get("q") not in KEYPAD_NUMBERS:
             return True
         return None
     if t.mentions_any("words_slower"):

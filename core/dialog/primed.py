@@ -4,15 +4,18 @@ says a walk-in turn is near (1 I'm coming, 2 leave the queue)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from core.dialog.appointments import _own, act_on, cancel_now, new_wish
 from core.dialog.book import appointment_when
-from core.dialog.engine import PRIMED, Question, Turn, exhausted, question, starter, yes_no
+from core.dialog.engine import PRIMED, QUESTIONS, Question, Turn, exhausted, question, starter, yes_no
 from core.dialog.heard import Heard
 from core.dialog.types import Choice, Reply, Say
 from core.dialog.walkin import place_values
 from core.errors import NotInQueue
 from core.models import ACTIVE_TICKET_STATUSES, WalkinTicket
 from core.services import walkin
+from prompts.format import numbers_text
 
 PRIMED.update({"reminder": "reminder_reply", "queue_notice": "notice"})
 REMINDER_KEYS = {1: "confirm", 2: "cancel", 3: "reschedule"}  # the reminder call's keypad
@@ -111,14 +114,23 @@ def _ticket(t: Turn) -> WalkinTicket | None:
 @starter("primed:queue_notice")
 def notice_call(t: Turn, _h: Heard | None) -> Reply:
     """The patient picked up: the notice, unless the place is no longer active."""
-    if _ticket(t) is None:
+    ticket = _ticket(t)
+    if ticket is None:
         return t.end(Say("notice_gone", {"clinic": t.clinic_name()}))
-    return t.ask("notice")
+    family = [m for m in walkin.group_of(t.session, ticket) if m.status in ACTIVE_TICKET_STATUSES]
+    return t.ask("notice_group" if len(family) > 1 else "notice")
 
 
 def _notice_values(t: Turn) -> dict:
     ticket = _ticket(t)
     values = place_values(t, ticket) if ticket else {"number": "", "ahead": "", "time": ""}
+    group = (
+        [m for m in walkin.group_of(t.session, ticket) if m.status in ACTIVE_TICKET_STATUSES]
+        if ticket
+        else []
+    )
+    if len(group) > 1:  # a family: every number of the group in the one call
+        values["number"] = numbers_text([m.number for m in group], t.lang)
     values["clinic"] = t.clinic_name()
     return values
 
@@ -137,8 +149,10 @@ def _notice_act(t: Turn, answer: object) -> Reply:
     if ticket is None:
         return t.end(Say("notice_gone", {"clinic": t.clinic_name()}))
     if answer == "leave":
-        try:
-            walkin.leave_walkin_queue(t.session, t.clinic, ticket.patient, t.now, t.channel)
+        try:  # the call was for the group: everyone of it leaves
+            for member in walkin.group_of(t.session, ticket):
+                if member.status in ACTIVE_TICKET_STATUSES:
+                    walkin.give_back(t.session, t.clinic, member, t.now, t.channel)
         except NotInQueue:
             return t.end(Say("notice_gone", {"clinic": t.clinic_name()}))
         t.enqueue("check_queue_notices", t.clinic.id)
@@ -168,3 +182,5 @@ question(
         channels=("voice",),
     )
 )
+# A family's notice call: the same question, its numbers said in the plural.
+question(replace(QUESTIONS["notice"], name="notice_group", prompt="notice_group"))

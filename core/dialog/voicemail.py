@@ -108,3 +108,17 @@ def queue_notice_voicemail(session: Session, ticket_id: int, now: dt.datetime) -
     expected = local(clinic, max(place.expected_at, now)).time()
     values = {"number": str(ticket.number), "time": expected, "phone": phone}
     return leave(clinic, lang, Say("voicemail_queue_notice", values))
+
+
+@voicemail("waitlist_offer")
+def waitlist_offer_voicemail(session: Session, offer_id: int, now: dt.datetime) -> Reply | None:
+    """A freed slot offered from the waiting list: its own complete words (core.services.waitlist)."""
+    from core.models import WaitlistOffer
+    from core.services import waitlist
+
+    offer = session.get(WaitlistOffer, offer_id)
+    if offer is None:
+        return None
+    clinic = session.get(Clinic, offer.clinic_id)
+    lang = language_of(offer.entry.patient, clinic)
+    return Reply(says=waitlist.voicemail_says(session, offer, lang), lang=lang, ends=True)

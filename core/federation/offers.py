@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from core.federation import fhir, places
 from core.federation.publish import booking_phone, place_of, walkin_slot
 from core.models import Clinic, FederationFeed, FederationResource, Patient, PatientArea, Slot, utcnow
-from core.services.booking import bookable_now
+from core.services.booking import bookable_now, public_slot
 
 LIMIT = 3
 OFFER_HORIZON = dt.timedelta(days=14)
@@ -62,7 +62,11 @@ def _local(session: Session, here: Clinic, now: dt.datetime) -> list[tuple[Offer
             continue
         first = session.scalar(
             select(func.min(Slot.starts_at)).where(
-                Slot.clinic_id == clinic.id, Slot.starts_at > now, Slot.starts_at < horizon, bookable_now(now)
+                Slot.clinic_id == clinic.id,
+                Slot.starts_at > now,
+                Slot.starts_at < horizon,
+                bookable_now(now),
+                public_slot(),
             )
         )
         walkin = walkin_slot(session, clinic, now, phone)

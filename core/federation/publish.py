@@ -85,6 +85,8 @@ def availability_version(session: Session, now: dt.datetime) -> tuple:
 
 
 def slot_status(slot: Slot, now: dt.datetime) -> str:
+    if slot.pool is not None:
+        return "busy-unavailable"  # kept for a purpose (staff, same day): patients cannot take it here
     if slot.status == SlotStatus.FREE or (slot.status == SlotStatus.HELD and slot.held_until <= now):
         return "free"
     if slot.status == SlotStatus.HELD:

@@ -15,7 +15,7 @@ from core.federation import discover
 from core.jobs import delivery, outbox
 from core.jobs.context import current_runtime
 from core.models import Clinic, Conversation, OutboundMessage, ProcessedEvent, Slot, utcnow
-from core.services import booking, clinics, notifications
+from core.services import booking, clinics, notifications, schedule, waitlist
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,46 @@ def notify_called(ticket_id: int) -> str | None:
     return send_message(message_id) if message_id is not None else None
 
 
+def offer_freed_slot(slot_id: int) -> list[int]:
+    """Offer a freed slot to the next entries of the waiting list (core/services/waitlist.py), then send.
+
+    The offers, their messages and this job's next look at the slot (when the offers expire, or at 08:00
+    after quiet hours) are written in one transaction; a second run finds the offers already open.
+    """
+    runtime = current_runtime()
+    now = runtime.now()
+    with runtime.session_factory.begin() as session:
+        done = waitlist.offer_slot(session, slot_id, now)
+        if done.again_at is not None:
+            outbox.add(session, "core.jobs.tasks.offer_freed_slot", slot_id, now=now, at=done.again_at)
+        if done.reason == "not free":
+            slot = session.get(Slot, slot_id)
+            if slot is not None and slot.status == "held" and slot.held_until and slot.held_until > now:
+                # Someone is booking it this minute: look again when that hold lapses.
+                at = slot.held_until + dt.timedelta(seconds=1)
+                outbox.add(session, "core.jobs.tasks.offer_freed_slot", slot_id, now=now, at=at)
+        sent = [m.id for m in done.messages]
+    outbox.kick(runtime)
+    for message_id in sent:
+        send_message(message_id)
+    return sent
+
+
+def offer_walkin_place(clinic_id: str) -> list[int]:
+    """Offer the walk-in places given back today to the walk-in entries of the list, then send."""
+    runtime = current_runtime()
+    now = runtime.now()
+    with runtime.session_factory.begin() as session:
+        done = waitlist.offer_walkin_place(session, clinic_id, now)
+        if done.again_at is not None:
+            outbox.add(session, "core.jobs.tasks.offer_walkin_place", clinic_id, now=now, at=done.again_at)
+        sent = [m.id for m in done.messages]
+    outbox.kick(runtime)
+    for message_id in sent:
+        send_message(message_id)
+    return sent
+
+
 def purge_old_data() -> dict[str, int]:
     """Retention: forget ended conversations and answered webhook events older than config.retention_days."""
     runtime = current_runtime()
@@ -93,8 +133,14 @@ def purge_old_data() -> dict[str, int]:
             .where(ProcessedEvent.at < cutoff)
             .execution_options(synchronize_session=False)
         ).rowcount
-    log.info("retention purge: %s conversations, %s webhook events", conversations, events)
-    return {"conversations": conversations, "events": events}
+        waiting = waitlist.purge_ended(session, cutoff)
+    log.info(
+        "retention purge: %s conversations, %s webhook events, %s waiting-list entries",
+        conversations,
+        events,
+        waiting,
+    )
+    return {"conversations": conversations, "events": events, "waitlist_entries": waiting}
 
 
 def due_message_ids(runtime, limit: int = SWEEP_LIMIT) -> list[int]:
@@ -128,7 +174,9 @@ def tick() -> dict[str, int]:
     for message_id in due:
         runtime.jobs.enqueue(SEND, message_id)
     with runtime.session_factory.begin() as session:
+        offers_expired = waitlist.sweep(session, now)  # before the holds: an expired offer goes on first
         released = booking.release_expired_holds(session, now)
+        pools_released = schedule.release_pools(session, now)  # same-day places open at their hour
         walkin_clinics = session.scalars(select(Clinic.id).where(Clinic.walkin_enabled.is_(True))).all()
     notices = sum(len(check_queue_notices(clinic_id)) for clinic_id in walkin_clinics)
     extended = _extend_horizons(runtime, now)
@@ -139,6 +187,8 @@ def tick() -> dict[str, int]:
         "messages": len(due),
         "notices": notices,
         "holds_released": released,
+        "pools_released": pools_released,
+        "offers_expired": offers_expired,
         "slots_added": extended,
         "replayed": replayed,
     }

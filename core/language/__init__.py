@@ -59,6 +59,8 @@ INTENTS = (
     "start",
     "emergency",
     "other",
+    "waitlist",  # LISTE / WAITLIST, "avertis-moi si ça se libère": join or show the waiting list
+    "waitlist_leave",  # QUITTER LISTE / LEAVE LIST
 )
 
 _KEYWORD_LANG = {"aide": "fr", "arret": "fr", "help": "en"}

@@ -240,10 +240,44 @@ _BOOK = word_regex(
 )
 
 
+# The waiting list (LISTE / WAITLIST; QUITTER LISTE / LEAVE LIST) and asking in words to be told of a freed slot.
+_LIST_WORD = (
+    r"(?:la |the |ma |my |votre |your )?(?:liste d'attente|liste|waiting ?list|wait ?list|waitlist|list)\b"
+)
+_WAITLIST_LEAVE = word_regex(
+    rf"^(?:quitter|quitte|sortir de|sors de|leave|exit|off)\W*{_LIST_WORD}\W*$"
+    rf"|\b(?:retire[rz]?|enleve[rz]?|sors|sortez|ote[rz]?)[- ]moi (?:de|d'|sur) {_LIST_WORD}\b"
+    rf"|\b(?:take|remove) me (?:off|from) {_LIST_WORD}\b|\b(?:quitter|sortir de|leave|get off) {_LIST_WORD}\b"
+)
+_WAITLIST = word_regex(
+    r"^(?:liste|waitlist|wait list|waiting list|liste d'attente)\b(?!\W*(?:de|des|of|mes|my|rdv)\b)"
+    rf"|\b(?:mets|mettez|mettre|met|inscri(?:s|vez|re))[- ](?:moi|nous) (?:sur|dans|a) {_LIST_WORD}\b"
+    rf"|\b(?:put|add|sign) (?:me|us) (?:on|to|up for) {_LIST_WORD}\b|\bjoin {_LIST_WORD}\b"
+    r"|\b(?:averti(?:s|ssez)|avise[rz]?|previen[ns]|prevenez|ecri(?:s|vez)|texte[rz]?|appelle[rz]?|appelez)[- ]moi"
+    r" (?:si|quand|lorsqu'|des qu'?)\W*(?:une place|un rdv|un rendez-vous|quelque chose|qqch|ca|il y a|y'a)?\W*"
+    r"(?:se |s')?(?:libere|liberera|ouvre|annule|devient libre|de libre|se libere)"
+    r"|\b(?:let me know|tell me|text me|call me|notify me|alert me) (?:if|when|as soon as) (?:something|anything"
+    r"|a (?:spot|slot|place|time)|an (?:opening|appointment|earlier))? ?(?:opens? up|frees? up|becomes? (?:free|available)"
+    r"|is (?:free|available)|comes up|opens|cancels)"
+)
+
+
+def waitlist_request(folded: str) -> str | None:
+    """The waiting-list request of a message: "waitlist" (join or show it), "waitlist_leave", or None."""
+    if _WAITLIST_LEAVE.search(folded):
+        return "waitlist_leave"
+    if _WAITLIST.search(folded):
+        return "waitlist"
+    return None
+
+
 def request_intent(folded: str) -> tuple[str, str | None] | None:
     """The request the message makes (person, cancel, reschedule, …) and, for cancel, its target."""
     if _PERSON.search(folded):
         return "person", None
+    waiting = waitlist_request(folded)
+    if waiting is not None:
+        return waiting, None
     unchanged = _NOT_A_CHANGE.sub(" ", folded) if "chang" in folded else folded
     if _requested(_RESCHEDULE, unchanged):
         # "je pourrai pas jeudi, tu peux me le changer pour lundi?": keep the old one until a new one is booked

@@ -44,7 +44,7 @@ from core.models import (
     SlotStatus,
     UTCDateTime,
 )
-from core.services import audit, notifications, people
+from core.services import audit, freed, notifications, people
 from core.timeutil import PARTS_OF_DAY, local_day_bounds, local_to_utc, to_local, zone
 
 CODE_DIGITS = 6
@@ -62,6 +62,9 @@ class SlotQuery:
     not_before: dt.datetime | None = None  # UTC instant, e.g. "others, later than the last one offered"
     before: dt.time | None = None  # local time: "avant midi", "before 3" (a slot must start before it)
     not_after: dt.date | None = None  # local day: "au plus tard vendredi" (inclusive)
+    # A visit reason: only these practitioners see it, and it takes this many consecutive slots.
+    practitioner_ids: tuple[int, ...] | None = None
+    length: int = 1
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,16 @@ def _bookable(slots, now: dt.datetime, holder: str | None):
     if holder is not None:
         held_ok = or_(held_ok, slots.c.held_by == holder)
     return or_(slots.c.status == SlotStatus.FREE, and_(slots.c.status == SlotStatus.HELD, held_ok))
+
+
+def public_slot():
+    """SQL condition: a patient may be offered the slot (it is kept in no pool)."""
+    return _public(Slot.__table__)
+
+
+def _public(slots):
+    """SQL condition: the slot is kept for no purpose (a pool opens to patients when the tick releases it)."""
+    return slots.c.pool.is_(None)  # written as ix_slots_open's predicate has it
 
 
 def _not_offered_to_others(slots, now: dt.datetime, holder: str | None):
@@ -330,9 +343,13 @@ class _Search:
             bool(self.holder),
             bool(self.query.practitioner_id),
             self.spread,
+            bool(self.query.practitioner_ids),
+            max(1, self.query.length),
         )
         params = {"clinic_id": self.clinic.id, "now": self.now, "per_window": self.limit}
         params.update(holder=self.holder, practitioner_id=self.query.practitioner_id)
+        if self.query.practitioner_ids:
+            params["practitioner_ids"] = list(self.query.practitioner_ids)
         for i, w in enumerate(windows):
             params[f"lo_{i}"], params[f"hi_{i}"] = w.lo, w.hi
         rows = self.session.execute(_walk_statement(*shape), params)
@@ -340,24 +357,56 @@ class _Search:
 
 
 @cache
-def _walk_statement(ups: int, downs: int, by_holder: bool, by_practitioner: bool, spread: bool):
+def _walk_statement(
+    ups: int,
+    downs: int,
+    by_holder: bool,
+    by_practitioner: bool,
+    spread: bool,
+    by_practitioners: bool = False,
+    length: int = 1,
+):
     """The walk of _Search.walk for one shape of search, built once; the values are bound parameters."""
     table = Slot.__table__
     now = bindparam("now", type_=UTCDateTime)
     holder = bindparam("holder", type_=String) if by_holder else None
 
-    def open_slots(slots) -> list:
-        # No bound on the start here: each seek has exactly one range (with a second lower bound the
-        # database could scan from the wrong one); windows start after `earliest`.
+    def taking(slots) -> list:
+        """A slot a patient may be offered: open, bookable now, public, not offered to someone else."""
         conditions = [
             slots.c.clinic_id == bindparam("clinic_id", type_=String),
             slots.c.status.in_([literal_column(f"'{status}'") for status in _OPEN]),
             _bookable(slots, now, holder),
+            _public(slots),  # pooled slots are never offered to patients (and are not in ix_slots_open)
         ]
-        if by_practitioner:
-            conditions.append(slots.c.practitioner_id == bindparam("practitioner_id", type_=Integer))
         if spread:
             conditions.append(_not_offered_to_others(slots, now, holder))
+        return conditions
+
+    def continued(slots, more: int):
+        """The same practitioner's next slot (starting as this one ends) can be taken too, `more` times."""
+        following = table.alias(f"{slots.name}_then")
+        conditions = [
+            *taking(following),
+            following.c.practitioner_id == slots.c.practitioner_id,
+            following.c.starts_at == slots.c.ends_at,
+        ]
+        if more > 1:
+            conditions.append(continued(following, more - 1))
+        # A scalar subquery, not EXISTS: PostgreSQL keeps it a per-row lookup on the (practitioner, start)
+        # index instead of turning it into a join that may scan the clinic's open slots for each candidate.
+        return select(following.c.id).where(*conditions).limit(1).scalar_subquery().is_not(None)
+
+    def open_slots(slots) -> list:
+        # No bound on the start here: each seek has exactly one range (with a second lower bound the
+        # database could scan from the wrong one); windows start after `earliest`.
+        conditions = taking(slots)
+        if by_practitioner:
+            conditions.append(slots.c.practitioner_id == bindparam("practitioner_id", type_=Integer))
+        if by_practitioners:  # a visit reason: only its practitioners
+            conditions.append(slots.c.practitioner_id.in_(bindparam("practitioner_ids", expanding=True)))
+        if length > 1:  # a visit reason that takes several slots: enough of them in a row
+            conditions.append(continued(slots, length - 1))
         return conditions
 
     def seek(bounds: list, slots, down: bool):
@@ -530,11 +579,67 @@ def release_offers(session: Session, holder: str) -> None:
 # ---- holds ------------------------------------------------------------------------------------------------
 
 
-def hold_slot(session: Session, slot_id: int, holder: str, now: dt.datetime, minutes: int = 5) -> Slot:
+def hold_slot(
+    session: Session, slot_id: int, holder: str, now: dt.datetime, minutes: int = 5, length: int = 1
+) -> Slot:
     """Hold a slot for a few minutes while the patient confirms; SlotTaken if someone else has it.
 
-    The holder's offers end: the patient has chosen, the other slots go back to other patients' offers.
+    A visit reason that takes `length` slots holds the practitioner's next slots too (linked to the first),
+    or none of them. The holder's offers end: the patient has chosen, the others go back to other patients.
     """
+    if length > 1:
+        with session.begin_nested():  # all the slots or none
+            slot = _hold_one(session, slot_id, holder, now, minutes)
+            _take_following(session, slot, length, now, holder, SlotStatus.HELD, minutes)
+            return slot
+    return _hold_one(session, slot_id, holder, now, minutes)
+
+
+def following_slots(session: Session, slot: Slot, length: int) -> list[Slot]:
+    """The practitioner's `length - 1` slots right after this one, each starting as the one before ends."""
+    if length <= 1:
+        return []
+    rows = session.scalars(
+        select(Slot)
+        .where(
+            Slot.practitioner_id == slot.practitioner_id,
+            Slot.starts_at >= slot.ends_at,
+            Slot.starts_at < slot.ends_at + (slot.ends_at - slot.starts_at) * (length - 1),
+        )
+        .order_by(Slot.starts_at)
+        .limit(length - 1)
+    ).all()
+    chain, end = [], slot.ends_at
+    for row in rows:
+        if row.starts_at != end:
+            break
+        chain.append(row)
+        end = row.ends_at
+    return chain
+
+
+def _take_following(session, slot: Slot, length: int, now, holder, status: SlotStatus, minutes: int = 5):
+    """Hold or book the slots that continue `slot` (SlotTaken unless every one of them can be taken)."""
+    chain = following_slots(session, slot, length)
+    if len(chain) != length - 1:
+        raise SlotTaken(slot.id)
+    ids = [row.id for row in chain]
+    mine = and_(Slot.joined_to == slot.id, Slot.status == SlotStatus.HELD, Slot.held_by == holder)
+    values = {"status": status, "joined_to": slot.id, "held_by": None, "held_until": None}
+    if status == SlotStatus.HELD:
+        values.update(held_by=holder, held_until=now + dt.timedelta(minutes=minutes))
+    result = session.execute(
+        update(Slot)
+        .where(Slot.id.in_(ids), or_(bookable_now(now, holder), mine))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != len(ids):
+        raise SlotTaken(slot.id)
+    return ids
+
+
+def _hold_one(session: Session, slot_id: int, holder: str, now: dt.datetime, minutes: int) -> Slot:
     result = session.execute(
         update(Slot)
         .where(Slot.id == slot_id, Slot.starts_at > now, bookable_now(now, holder))
@@ -551,11 +656,15 @@ def hold_slot(session: Session, slot_id: int, holder: str, now: dt.datetime, min
 
 
 def release_hold(session: Session, slot_id: int, holder: str) -> None:
-    """Give a held slot back (the patient said no, or chose another)."""
+    """Give a held slot back (the patient said no, or chose another), with the slots held linked to it."""
     session.execute(
         update(Slot)
-        .where(Slot.id == slot_id, Slot.status == SlotStatus.HELD, Slot.held_by == holder)
-        .values(status=SlotStatus.FREE, held_by=None, held_until=None)
+        .where(
+            or_(Slot.id == slot_id, Slot.joined_to == slot_id),
+            Slot.status == SlotStatus.HELD,
+            Slot.held_by == holder,
+        )
+        .values(status=SlotStatus.FREE, held_by=None, held_until=None, joined_to=None)
         .execution_options(synchronize_session=False)
     )
 
@@ -568,7 +677,7 @@ def release_expired_holds(session: Session, now: dt.datetime) -> int:
     result = session.execute(
         update(Slot)
         .where(Slot.status == SlotStatus.HELD, Slot.held_until < now)
-        .values(status=SlotStatus.FREE, held_by=None, held_until=None)
+        .values(status=SlotStatus.FREE, held_by=None, held_until=None, joined_to=None)
         .execution_options(synchronize_session=False)
     )
     session.execute(
@@ -601,9 +710,15 @@ def book(
     replaces: Appointment | None = None,
     actor: str | None = None,
     person: Person | None = None,
+    length: int = 1,
+    reason: str | None = None,
 ) -> Appointment:
     """Book a free slot (or one this holder holds) for a person of the phone; SlotTaken if anyone else got it
-    first. Without a person: the moved appointment's, else the phone's first person."""
+    first. Without a person: the moved appointment's, else the phone's first person.
+
+    A visit reason of `length` slots books the practitioner's next slots too, linked to the first: one
+    appointment, all its slots or none.
+    """
     if person is None:
         person = replaces.person if replaces is not None else people.first_person(session, patient, now)
     elif person.patient_id != patient.id:
@@ -611,7 +726,12 @@ def book(
     # A savepoint: a failure after the slot is marked booked must not leave it booked without an appointment.
     try:
         with session.begin_nested():
-            return _book(session, slot_id, patient, person, channel, now, holder, replaces, actor)
+            appointment = _book(
+                session, slot_id, patient, person, channel, now, holder, replaces, actor, reason
+            )
+            if length > 1:
+                _take_following(session, appointment.slot, length, now, holder, SlotStatus.BOOKED)
+            return appointment
     except IntegrityError:
         slot = session.get(Slot, slot_id)
         if slot is not None and _has_booking_at(session, person.id, slot.starts_at):
@@ -632,7 +752,9 @@ def _has_booking_at(session: Session, person_id: int, starts_at: dt.datetime) ->
     )
 
 
-def _book(session, slot_id, patient, person, channel, now, holder, replaces, actor) -> Appointment:
+def _book(
+    session, slot_id, patient, person, channel, now, holder, replaces, actor, reason=None
+) -> Appointment:
     result = session.execute(
         update(Slot)
         .where(Slot.id == slot_id, Slot.starts_at > now, bookable_now(now, holder))
@@ -655,6 +777,7 @@ def _book(session, slot_id, patient, person, channel, now, holder, replaces, act
         starts_at=slot.starts_at,
         created_at=now,
         replaces_id=replaces.id if replaces else None,
+        reason=reason,
     )
     session.add(appointment)
     session.flush()
@@ -706,6 +829,20 @@ def cancel(
         .values(status=SlotStatus.FREE)
         .execution_options(synchronize_session=False)
     )
+    joined = (
+        session.execute(  # the slots a longer visit reason took with it
+            update(Slot)
+            .where(Slot.joined_to == appointment.slot_id, Slot.status == SlotStatus.BOOKED)
+            .values(status=SlotStatus.FREE, joined_to=None)
+            .returning(Slot.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
+    freed.slots_opened(
+        session, appointment.clinic_id, [appointment.slot_id, *joined], now
+    )  # the waiting list
     session.flush()
     audit.record(
         session,
@@ -727,6 +864,7 @@ def reschedule(
     patient_id: int | None = None,
     holder: str | None = None,
     actor: str | None = None,
+    length: int = 1,
 ) -> Appointment:
     """Book the new slot, then release the old one, in the caller's one transaction."""
     old = _upcoming_of(session, appointment_id, patient_id, now)
@@ -735,7 +873,18 @@ def reschedule(
         raise SlotNotFound(new_slot_id)
     # A savepoint: should the caller catch an error and commit anyway, neither half of the move survives.
     with session.begin_nested():
-        new = book(session, new_slot_id, old.patient, channel, now, holder=holder, replaces=old, actor=actor)
+        new = book(
+            session,
+            new_slot_id,
+            old.patient,
+            channel,
+            now,
+            holder=holder,
+            replaces=old,
+            actor=actor,
+            length=length,
+            reason=old.reason,
+        )
         cancel(session, old.id, now, channel, actor=actor)
     return new
 

@@ -14,12 +14,21 @@ import time
 import weakref
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, event, exists, select, update
+from sqlalchemy import delete, event, exists, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 from sqlalchemy.orm.util import identity_key
 
-from core.models import Appointment, Clinic, ClinicNumber, OpeningHours, Practitioner, Slot, SlotStatus
+from core.models import (
+    Appointment,
+    AppointmentStatus,
+    Clinic,
+    ClinicNumber,
+    OpeningHours,
+    Practitioner,
+    Slot,
+    SlotStatus,
+)
 from core.services.patients import try_normalize_phone
 from core.timeutil import local_day_bounds, local_to_utc, to_local
 
@@ -190,59 +199,147 @@ def expected_slot_starts(clinic: Clinic, first_day: dt.date, days: int) -> set[t
 
 
 def generate_slots(session: Session, clinic: Clinic, now: dt.datetime, days: int) -> tuple[int, int]:
-    """Create the slots of a rolling horizon from the hours; returns (added, withdrawn).
+    """Create the slots of a rolling horizon from the hours and the schedule changes; (added, withdrawn)."""
+    added, withdrawn, _opened = _generate(session, clinic, now, days)
+    return added, withdrawn
+
+
+def generate_slots_changed(session: Session, clinic: Clinic, now: dt.datetime, days: int) -> list[int]:
+    """Generate the horizon again after a schedule change; the ids of slots that became free to book."""
+    return _generate(session, clinic, now, days)[2]
+
+
+def pool_of(
+    clinic: Clinic, practitioner_key: str, day: dt.date, at: dt.time
+) -> tuple[str | None, dt.datetime | None]:
+    """The pool a slot starting at a local time is kept for (None: public), and when it opens to patients."""
+    for rule in (clinic.settings or {}).get("pools") or []:
+        if day.weekday() not in rule.get("days", ()):
+            continue
+        if not dt.time.fromisoformat(rule["from"]) <= at < dt.time.fromisoformat(rule["to"]):
+            continue
+        if rule.get("practitioners") and practitioner_key not in rule["practitioners"]:
+            continue
+        release = rule.get("release")
+        public_at = local_to_utc(day, dt.time.fromisoformat(release), clinic.timezone) if release else None
+        return rule["key"], public_at
+    return None, None
+
+
+def _generate(session: Session, clinic: Clinic, now: dt.datetime, days: int) -> tuple[int, int, list[int]]:
+    """Create the slots of a rolling horizon; returns (added, withdrawn, ids of slots now free to book).
 
     Booked and held slots are never touched; free slots that the hours no longer call for are withdrawn
-    (deleted, or blocked when a past appointment still refers to them).
+    (deleted, or blocked when a past appointment still refers to them). Closures and absences keep their
+    slots BLOCKED (and give them back when removed); extra opening time adds slots; pools mark the slots
+    a clinic keeps for a purpose.
     """
+    from core.services import schedule  # schedule changes build on this module
+
     first_day = local_now(clinic, now).date()
+    last_day = first_day + dt.timedelta(days=days - 1)
     window_start, _ = local_day_bounds(first_day, clinic.timezone)
-    _, window_end = local_day_bounds(first_day + dt.timedelta(days=days - 1), clinic.timezone)
-    wanted = expected_slot_starts(clinic, first_day, days)
+    _, window_end = local_day_bounds(last_day, clinic.timezone)
+    changes = schedule.changes_between(session, clinic.id, first_day, last_day)
+    spans = schedule.blocks(changes, clinic.timezone)
+    wanted = expected_slot_starts(clinic, first_day, days) | schedule.extra_starts(clinic, changes)
+    keys = {p.id: p.key for p in clinic.practitioners}
     existing = {
-        (pid, at): (sid, status, ends)
-        for sid, pid, at, ends, status in session.execute(
-            select(Slot.id, Slot.practitioner_id, Slot.starts_at, Slot.ends_at, Slot.status).where(
-                Slot.clinic_id == clinic.id, Slot.starts_at >= window_start, Slot.starts_at < window_end
-            )
+        (pid, at): (sid, status, ends, pool, public_at)
+        for sid, pid, at, ends, status, pool, public_at in session.execute(
+            select(
+                Slot.id,
+                Slot.practitioner_id,
+                Slot.starts_at,
+                Slot.ends_at,
+                Slot.status,
+                Slot.pool,
+                Slot.public_at,
+            ).where(Slot.clinic_id == clinic.id, Slot.starts_at >= window_start, Slot.starts_at < window_end)
         )
     }
     length = dt.timedelta(minutes=clinic.slot_minutes)
     # A patient's time (booked or held) is never moved, and no free slot may overlap it: after a change
     # of slot length the practitioner must not end up with two patients in the same minutes.
     taken: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
-    for (pid, at), (_sid, status, ends) in existing.items():
+    for (pid, at), (_sid, status, ends, _pool, _public) in existing.items():
         if status in (SlotStatus.BOOKED, SlotStatus.HELD):
             taken.setdefault(pid, []).append((at, ends))
 
     def collides(pid: int, at: dt.datetime) -> bool:
         return any(start < at + length and at < ends for start, ends in taken.get(pid, ()))
 
-    new, stale, resized = [], [], []
+    def pooled(pid: int, at: dt.datetime) -> tuple[str | None, dt.datetime | None]:
+        local = to_local(at, clinic.timezone)
+        pool, public_at = pool_of(clinic, keys.get(pid, ""), local.date(), local.time().replace(tzinfo=None))
+        if public_at is not None and public_at <= now:
+            return None, None  # released already: public
+        return pool, public_at
+
+    new, stale, resized, to_block, to_free, repooled = [], [], [], [], [], []
     for pid, at in sorted(wanted - existing.keys()):
         if not collides(pid, at):
+            pool, public_at = pooled(pid, at)
+            blocked = schedule.is_blocked(spans, pid, at, at + length)
             new.append(
                 {
                     "clinic_id": clinic.id,
                     "practitioner_id": pid,
                     "starts_at": at,
                     "ends_at": at + length,
-                    "status": SlotStatus.FREE,
+                    "status": SlotStatus.BLOCKED if blocked else SlotStatus.FREE,
+                    "pool": pool,
+                    "public_at": public_at,
                 }
             )
-    for (pid, at), (sid, status, ends) in existing.items():
-        if status != SlotStatus.FREE:
+    for (pid, at), (sid, status, ends, pool, public_at) in existing.items():
+        if status not in (SlotStatus.FREE, SlotStatus.BLOCKED):
             continue
         if (pid, at) not in wanted or collides(pid, at):
-            stale.append(sid)
-        elif ends != at + length:
+            if status == SlotStatus.FREE:
+                stale.append(sid)
+            continue
+        blocked = schedule.is_blocked(spans, pid, at, ends)
+        if status == SlotStatus.FREE and blocked:
+            to_block.append(sid)
+        elif status == SlotStatus.BLOCKED and not blocked:
+            to_free.append(sid)
+        if status == SlotStatus.FREE and ends != at + length:
             resized.append((sid, at + length))
+        if (pool, public_at) != pooled(pid, at):
+            repooled.append((sid, *pooled(pid, at)))
+    added_ids: list[int] = []
     if new:
-        session.execute(Slot.__table__.insert(), new)
+        added_ids = list(session.scalars(insert(Slot).returning(Slot.id, sort_by_parameter_order=True), new))
     for sid, ends in resized:  # the slot length changed: a free slot takes the new one
         session.execute(
             update(Slot).where(Slot.id == sid).values(ends_at=ends),
             execution_options={"synchronize_session": False},
+        )
+    for sid, pool, public_at in repooled:
+        session.execute(
+            update(Slot).where(Slot.id == sid).values(pool=pool, public_at=public_at),
+            execution_options={"synchronize_session": False},
+        )
+    if to_block:
+        session.execute(
+            update(Slot)
+            .where(Slot.id.in_(to_block), Slot.status == SlotStatus.FREE)
+            .values(status=SlotStatus.BLOCKED),
+            execution_options={"synchronize_session": False},
+        )
+    if to_free:
+        live = exists().where(Appointment.slot_id == Slot.id, Appointment.status == AppointmentStatus.BOOKED)
+        to_free = list(
+            session.scalars(
+                update(Slot)
+                .where(
+                    Slot.id.in_(to_free), Slot.status == SlotStatus.BLOCKED, ~live, Slot.joined_to.is_(None)
+                )
+                .values(status=SlotStatus.FREE)
+                .returning(Slot.id),
+                execution_options={"synchronize_session": False},
+            )
         )
     if stale:
         referenced = exists().where(Appointment.slot_id == Slot.id)
@@ -254,7 +351,8 @@ def generate_slots(session: Session, clinic: Clinic, now: dt.datetime, days: int
             delete(Slot).where(Slot.id.in_(stale), ~referenced),
             execution_options={"synchronize_session": False},
         )
-    return len(new), len(stale)
+    free_new = [sid for sid, row in zip(added_ids, new, strict=True) if row["status"] == SlotStatus.FREE]
+    return len(new), len(stale), sorted(free_new + to_free)
 
 
 def replace_hours(clinic: Clinic, kind: str, hours: list[tuple[int, dt.time, dt.time]]) -> None:

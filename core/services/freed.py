@@ -11,5 +11,12 @@ from sqlalchemy.orm import Session
 
 
 def slots_opened(session: Session, clinic_id: str, slot_ids: list[int], now: dt.datetime) -> None:
-    """Tell the waiting list that these slots of a clinic are free to book again (or new)."""
-    return None
+    """Tell the waiting list that these slots of a clinic are free to book again (or new).
+
+    Writes one outbox job per slot in the caller's transaction (core/services/waitlist.py makes the offers).
+    """
+    if not slot_ids:
+        return
+    from core.services import waitlist  # waitlist books through core.services.booking, which calls this
+
+    waitlist.slots_opened(session, clinic_id, list(slot_ids), now)

@@ -31,7 +31,7 @@ from core.services import audit, walkin
 from core.services.patients import can_take_sms, mask_phone, opt_out
 from core.timeutil import local_to_utc, to_local
 from prompts import render
-from prompts.format import format_when
+from prompts.format import format_when, numbers_text
 
 log = logging.getLogger(__name__)
 
@@ -295,8 +295,13 @@ def queue_notices_due(session: Session, clinic: Clinic, now: dt.datetime) -> lis
     messages = []
     for place in walkin.tickets_due_notice(session, clinic, now):
         ticket = place.ticket
-        ticket.status = TicketStatus.NOTIFIED
-        ticket.notified_at = now
+        if ticket.status != TicketStatus.WAITING:
+            continue  # told already, with the first of its group
+        # One notice for a family: every waiting member of the group is told by the first one's message.
+        for member in walkin.group_of(session, ticket):
+            if member.status == TicketStatus.WAITING:
+                member.status = TicketStatus.NOTIFIED
+                member.notified_at = now
         message = _ticket_message(session, clinic, ticket, "queue_notice", now)
         audit.record(
             session, "notice.queue_near", channel="system", clinic_id=clinic.id, subject=f"ticket:{ticket.id}"
@@ -331,12 +336,19 @@ def why_not_send(session: Session, message: OutboundMessage, now: dt.datetime) -
         appointment = session.get(Appointment, message.appointment_id)
         if appointment is None or appointment.status != AppointmentStatus.NO_SHOW:
             return "appointment no longer marked no-show"
+    if message.purpose == "waitlist_offer":
+        from core.services import waitlist
+
+        return waitlist.why_not_send(session, message, now)
     if message.purpose in NOTICE_PURPOSES:
         ticket = session.get(WalkinTicket, message.ticket_id)
         wanted = (TicketStatus.NOTIFIED, TicketStatus.WAITING)
         if message.purpose == "called":
             wanted = (TicketStatus.CALLED,)
-        if ticket is None or ticket.status not in wanted:
+        if ticket is None:
+            return "ticket no longer waiting"
+        group = walkin.group_of(session, ticket) if message.purpose == "queue_notice" else [ticket]
+        if not any(t.status in wanted for t in group):
             return "ticket no longer waiting"
     return None
 
@@ -346,6 +358,10 @@ def render_body(session: Session, message: OutboundMessage, now: dt.datetime) ->
     clinic = session.get(Clinic, message.clinic_id)
     lang = message.lang or clinic.default_lang
     values = {"clinic": clinic.display_name(lang)}
+    if message.purpose == "waitlist_offer":
+        from core.services import waitlist
+
+        return waitlist.render_offer_body(session, message)
     if message.appointment_id is not None:
         appointment = session.get(Appointment, message.appointment_id)
         practitioner = session.get(Practitioner, appointment.slot.practitioner_id)
@@ -367,11 +383,22 @@ def render_body(session: Session, message: OutboundMessage, now: dt.datetime) ->
         if ticket.room:  # staff said where (the waiting-room screen shows it too)
             return render("notice_called_room", lang, "sms", room=ticket.room, **values)
         return render("notice_called", lang, "sms", **values)
-    place = walkin.place_in_queue(session, clinic, ticket, now)
+    waiting = [
+        t
+        for t in walkin.group_of(session, ticket)
+        if t.status in (TicketStatus.WAITING, TicketStatus.NOTIFIED)
+    ]
+    first = waiting[0] if waiting else ticket
+    place = walkin.place_in_queue(session, clinic, first, now)
+    key = "notice_queue_next" if place.ahead == 0 else "notice_queue_near"
+    if len(waiting) > 1:  # a family: one notice naming every number of the group
+        key += "_group"
+        values["numbers"] = numbers_text([t.number for t in waiting], lang)
+    values["number"] = first.number
     if place.ahead == 0:
-        return render("notice_queue_next", lang, "sms", **values)
+        return render(key, lang, "sms", **values)
     minutes = max(5, int(round((place.expected_at - now).total_seconds() / 60 / 5)) * 5)
-    return render("notice_queue_near", lang, "sms", ahead=place.ahead, minutes=minutes, **values)
+    return render(key, lang, "sms", ahead=place.ahead, minutes=minutes, **values)
 
 
 def call_url(message: OutboundMessage, base: str) -> str:
@@ -380,6 +407,8 @@ def call_url(message: OutboundMessage, base: str) -> str:
         return f"{base}/voice/reminder/{message.appointment_id}"
     if message.purpose == "no_show":  # a missed appointment: 1 books another one (core/dialog/late.py)
         return f"{base}/voice/missed/{message.appointment_id}"
+    if message.purpose == "waitlist_offer":  # a freed slot offered to a phone that takes calls only
+        return f"{base}/voice/offer/{message.subject.split(':', 1)[1]}"
     if message.purpose.startswith("spooled_"):  # the outcome of a request taken while the database was down
         return f"{base}/voice/spooled/{message.id}"
     return f"{base}/voice/notice/{message.ticket_id}"

@@ -14,7 +14,7 @@ import io
 import json
 import uuid
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from core.models import (
@@ -26,6 +26,8 @@ from core.models import (
     OutboundMessage,
     Patient,
     Person,
+    WaitlistEntry,
+    WaitlistOffer,
     WalkinTicket,
 )
 from core.services.patients import find_patient
@@ -265,6 +267,8 @@ def erase(session: Session, phone: str, clinic_ids: list[str], now: dt.datetime)
             line.body = ""
     for conversation in conversations:
         session.delete(conversation)
+    if patient is not None:  # waiting-list entries say who waits for what: nothing of them is kept
+        _erase_waitlist(session, patient.id, clinic_ids)
     session.flush()
     removed = False
     if patient is not None and not _held_elsewhere(session, patient.id):
@@ -282,9 +286,25 @@ def erase(session: Session, phone: str, clinic_ids: list[str], now: dt.datetime)
     }
 
 
+def _erase_waitlist(session: Session, patient_id: int, clinic_ids: list[str]) -> None:
+    entries = select(WaitlistEntry.id).where(
+        WaitlistEntry.patient_id == patient_id, WaitlistEntry.clinic_id.in_(clinic_ids)
+    )
+    session.execute(
+        delete(WaitlistOffer)
+        .where(WaitlistOffer.entry_id.in_(entries))
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        delete(WaitlistEntry)
+        .where(WaitlistEntry.patient_id == patient_id, WaitlistEntry.clinic_id.in_(clinic_ids))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _held_elsewhere(session: Session, patient_id: int) -> bool:
     """Whether another clinic still has rows that point at this patient."""
-    for model in (Appointment, WalkinTicket, OutboundMessage, InboxThread):
+    for model in (Appointment, WalkinTicket, OutboundMessage, InboxThread, WaitlistEntry):
         if session.scalar(select(model.id).where(model.patient_id == patient_id).limit(1)) is not None:
             return True
     return False

@@ -9,7 +9,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.errors import AlreadyInQueue, NoOneWaiting, NotInQueue, QueueFull, WalkinNotOpen, WalkinUnavailable
+from core.errors import (
+    AlreadyInQueue,
+    NoOneWaiting,
+    NotEnoughPlaces,
+    NotInQueue,
+    QueueFull,
+    WalkinNotOpen,
+    WalkinUnavailable,
+)
 from core.models import (
     ACTIVE_TICKET_STATUSES,
     Channel,
@@ -117,6 +125,104 @@ def join_walkin_queue(
         return _join(session, clinic, patient, person, channel, now, notify_by, actor)
 
 
+def join_group(
+    session: Session,
+    clinic: Clinic,
+    patient: Patient,
+    persons: list[Person],
+    channel: Channel | str,
+    now: dt.datetime,
+    notify_by: str | None = None,
+    actor: str | None = None,
+    take_fewer: bool = False,
+) -> list[WalkinTicket]:
+    """Give several people of one phone consecutive numbers of today's queue, all or nothing.
+
+    The day's row is locked once, so no other registration can slip a number between them and the group
+    never takes more places than are left: with fewer left than asked, NotEnoughPlaces says how many (or,
+    with `take_fewer`, the first people get what is left). A person already waiting is AlreadyInQueue.
+    """
+    _check_open(clinic, now)
+    if not persons:
+        raise ValueError("a group of no one")
+    with session.begin_nested():
+        day = _today(session, clinic, now, create=True)
+        for person in persons:
+            existing = active_ticket(session, clinic, patient, now, person=person)
+            if existing is not None:
+                raise AlreadyInQueue(existing.id)
+        left = 0 if day.closed else max(0, day.capacity - places_taken(session, day))
+        if left == 0:
+            _, tomorrow = local_day_bounds(local_now(clinic, now).date(), clinic.timezone)
+            raise QueueFull(next_opening(clinic, "walkin", tomorrow - dt.timedelta(seconds=1)))
+        if left < len(persons):
+            if not take_fewer:
+                raise NotEnoughPlaces(left, len(persons))
+            persons = persons[:left]
+        return [_issue(session, clinic, day, patient, p, channel, now, notify_by, actor) for p in persons]
+
+
+def places_left(session: Session, clinic: Clinic, now: dt.datetime) -> int:
+    """Places still free in today's queue (nothing is locked: a hint for what to offer, not a promise)."""
+    day = local_now(clinic, now).date()
+    row = session.scalar(select(WalkinDay).where(WalkinDay.clinic_id == clinic.id, WalkinDay.day == day))
+    if row is None:
+        return clinic.walkin_capacity
+    return 0 if row.closed else max(0, row.capacity - places_taken(session, row))
+
+
+def active_tickets(
+    session: Session, clinic: Clinic, patient: Patient, now: dt.datetime
+) -> list[WalkinTicket]:
+    """Every ticket of the phone still waiting or called today, in number order."""
+    day = local_now(clinic, now).date()
+    return list(
+        session.scalars(
+            select(WalkinTicket)
+            .join(WalkinDay)
+            .where(
+                WalkinDay.clinic_id == clinic.id,
+                WalkinDay.day == day,
+                WalkinTicket.patient_id == patient.id,
+                WalkinTicket.status.in_(ACTIVE_TICKET_STATUSES),
+            )
+            .order_by(WalkinTicket.number)
+        )
+    )
+
+
+def groups(tickets: list[WalkinTicket]) -> list[list[WalkinTicket]]:
+    """A day's tickets (in number order) cut into groups: runs of consecutive numbers of one phone. A
+    family that joined together holds such a run (join_group takes its numbers under one lock)."""
+    runs: list[list[WalkinTicket]] = []
+    for ticket in tickets:
+        if runs and runs[-1][-1].patient_id == ticket.patient_id:
+            runs[-1].append(ticket)
+        else:
+            runs.append([ticket])
+    return runs
+
+
+def group_leads(places: list[Place]) -> dict[int, WalkinTicket]:
+    """A board's tickets: each ticket's id -> the first ticket of its group (a family's rows sit under it)."""
+    return {t.id: run[0] for run in groups([p.ticket for p in places]) for t in run}
+
+
+def group_of(session: Session, ticket: WalkinTicket) -> list[WalkinTicket]:
+    """The active tickets of the group a ticket belongs to (itself included), in number order."""
+    day_tickets = list(
+        session.scalars(
+            select(WalkinTicket)
+            .where(WalkinTicket.walkin_day_id == ticket.walkin_day_id)
+            .order_by(WalkinTicket.number)
+        )
+    )
+    for run in groups(day_tickets):
+        if any(t.id == ticket.id for t in run):
+            return [t for t in run if t.status in ACTIVE_TICKET_STATUSES or t.id == ticket.id]
+    return [ticket]
+
+
 def places_taken(session: Session, day: WalkinDay) -> int:
     """Places of a day's queue in use: every ticket issued except those whose patient gave theirs back."""
     left = session.scalar(
@@ -132,9 +238,15 @@ def _join(session, clinic, patient, person, channel, now, notify_by, actor) -> W
     existing = active_ticket(session, clinic, patient, now, person=person)
     if existing is not None:
         raise AlreadyInQueue(existing.id)
-    if day.closed or places_taken(session, day) >= day.capacity:
+    closed_early = day.closes_at is not None and local_now(clinic, now).time() >= day.closes_at
+    if day.closed or closed_early or places_taken(session, day) >= day.capacity:
         _, tomorrow = local_day_bounds(local_now(clinic, now).date(), clinic.timezone)
         raise QueueFull(next_opening(clinic, "walkin", tomorrow - dt.timedelta(seconds=1)))
+    return _issue(session, clinic, day, patient, person, channel, now, notify_by, actor)
+
+
+def _issue(session, clinic, day, patient, person, channel, now, notify_by, actor) -> WalkinTicket:
+    """The day's next number for one person (the day's row is locked by the caller)."""
     day.issued += 1
     ticket = WalkinTicket(
         walkin_day_id=day.id,
@@ -198,15 +310,32 @@ def place_in_queue(session: Session, clinic: Clinic, ticket: WalkinTicket, now: 
 
 
 def leave_walkin_queue(
-    session: Session, clinic: Clinic, patient: Patient, now: dt.datetime, channel: Channel | str
+    session: Session,
+    clinic: Clinic,
+    patient: Patient,
+    now: dt.datetime,
+    channel: Channel | str,
+    person: Person | None = None,
 ) -> WalkinTicket:
-    """Take the patient out of today's queue."""
-    ticket = active_ticket(session, clinic, patient, now)
+    """Take the patient (the phone's lowest ticket, or that person's) out of today's queue."""
+    ticket = active_ticket(session, clinic, patient, now, person=person)
     if ticket is None:
         raise NotInQueue(patient.id)
+    return give_back(session, clinic, ticket, now, channel)
+
+
+def give_back(
+    session: Session, clinic: Clinic, ticket: WalkinTicket, now: dt.datetime, channel: Channel | str
+) -> WalkinTicket:
+    """One ticket leaves the queue (its place counts as free again)."""
+    if ticket.status not in ACTIVE_TICKET_STATUSES:
+        raise NotInQueue(ticket.id)
     ticket.status = TicketStatus.LEFT
     ticket.ended_at = now
     audit.record(session, "walkin.left", channel=channel, clinic_id=clinic.id, subject=f"ticket:{ticket.id}")
+    from core.services import waitlist  # the place is given back: a walk-in entry may be offered it
+
+    waitlist.walkin_place_opened(session, clinic.id, now)
     return ticket
 
 

@@ -133,6 +133,7 @@ def test_self_harm_gets_988_on_the_phone_e2e(dial):
 def test_thanks_after_anything_else_ends_the_call_politely(dial, signed_rt, thanks):
     call = dial()
     call.press("2")  # walk-in
+    call.press("1")  # for oneself only
     call.press("1")  # told by text
     assert "autre chose" in call.text
     call.say(thanks)

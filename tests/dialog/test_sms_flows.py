@@ -129,7 +129,7 @@ def test_no_slot_at_all_gives_the_clinic_number(texter, runtime):
     with runtime.session_factory.begin() as session:
         session.execute(update(Slot).values(status=SlotStatus.BLOCKED))
     texter.send("RDV")
-    assert texter.keys == ["slots_none"]
+    assert texter.keys == ["slots_none", "waitlist_ask"]  # and to be told when one frees (the waiting list)
     assert "514-555-0199" in texter.text
 
 
@@ -244,7 +244,7 @@ def test_walkin_full_says_when_it_reopens_and_gives_811(texter, runtime):
         session.execute(update(Slot).where(Slot.clinic_id == "westmount").values(status=SlotStatus.BLOCKED))
     Patient(runtime, "sms", phone=JOHN).send("SANS RDV")
     texter.send("SANS RDV")
-    assert texter.keys == ["walkin_full", "opens_tomorrow", "walkin_full_811"]
+    assert texter.keys == ["walkin_full", "opens_tomorrow", "walkin_full_811", "waitlist_walkin_ask"]
     assert "811" in texter.text
 
 

@@ -167,6 +167,8 @@ def test_a_hidden_caller_id_is_asked_for_a_number_read_back_and_used(runtime, qu
     call.press("1")
     assert call.keys == ["reach_by"]  # a mobile keyed by a hidden caller: texts or calls?
     call.press("2")
+    assert call.keys == ["walkin_party"]  # how many people? on the keypad
+    call.press("1")
     assert call.keys[0] == "walkin_joined"
     assert len(tickets(runtime, MARIE)) == 1
     assert patient(runtime, MARIE).notify_by == "call"
@@ -174,6 +176,8 @@ def test_a_hidden_caller_id_is_asked_for_a_number_read_back_and_used(runtime, qu
 
 def test_walkin_on_a_mobile_asks_how_to_be_told(caller, runtime):
     caller.call().press("2")
+    assert caller.keys == ["walkin_party"]
+    caller.press("1")  # for oneself only
     assert caller.keys == ["walkin_joined", "walkin_notify"]
     caller.press("2")
     assert caller.keys == ["walkin_notice_call", "more"]
@@ -186,6 +190,7 @@ def test_walkin_on_a_mobile_asks_how_to_be_told(caller, runtime):
 
 def test_yes_to_keeping_ones_place_keeps_it_and_a_bare_no_asks_again(caller, runtime):
     caller.call().press("2")
+    caller.press("1")  # for oneself only
     caller.press("1")
     caller.call().press("2")
     caller.send("oui", confidence=0.9)
@@ -200,6 +205,7 @@ def test_yes_to_keeping_ones_place_keeps_it_and_a_bare_no_asks_again(caller, run
 def test_walkin_from_a_landline_is_told_by_a_call(patient_factory, runtime):
     call = patient_factory(channel="voice", phone=LANDLINE, can_sms=False)
     call.call().press("2")
+    call.press("1")  # for oneself only
     assert call.keys == ["walkin_joined", "walkin_notice_call", "more"]
     assert tickets(runtime, LANDLINE)[0].notify_by == "call"
 

@@ -15,13 +15,20 @@ import pytest
 
 import prompts
 from core.dialog.types import Choice, Reply, Say
-from prompts.format import format_date, format_time, format_when, people_ahead
+from prompts.format import format_date, format_time, format_when, numbers_text, people_ahead
 from smsbot.reply import reply_text
 from smsbot.segments import economical, gsm_fold, offending_characters, segments
 
 CATALOGS = Path(prompts.__file__).parent
 MAX_SEGMENTS = 2
-NOT_SENT_BY_SMS = {"voice.toml", "staff.toml"}
+NOT_SENT_BY_SMS = {
+    "voice.toml",
+    "staff.toml",
+    "waitlist_staff.toml",
+    "groups_staff.toml",
+    "live_staff.toml",
+    "schedule_staff.toml",
+}
 # Sent by the jobs' outbound sender, not through smsbot's renderer: measured as written.
 SENT_BY_JOBS = {"notices.toml"}
 DAYS = [dt.date(2026, 1, 1) + dt.timedelta(days=n) for n in range(365)]
@@ -47,6 +54,21 @@ def long_values(lang: str) -> dict[str, str]:
         "name": name,
         "patient": name,
         "practitioner": "Dre Geneviève Bélanger-Laflamme",
+        "who": name,
+        # a family at the walk-in: up to 8 numbers (core/dialog/walkin.py MAX_PARTY), names of the others
+        "numbers": numbers_text(list(range(23, 31)), lang),
+        "n": "8",
+        "left": "7",
+        "names": f"{name}, Jean-Philippe Tremblay-Gagnon",
+        "options": ", ".join(
+            [
+                prompts.render("ticket_of_me", lang, "sms", n=1, number=23),
+                prompts.render("ticket_of", lang, "sms", n=2, name=name, number=24),
+                prompts.render("ticket_of", lang, "sms", n=3, name="Jean-Philippe Tremblay", number=25),
+            ]
+        ),
+        "room": "Salle d'examen 12",  # the console takes 20 characters
+        "reason": "Formation du personnel et inventaire annuel des vaccins",  # up to 60 said (core/dialog/closed.py)
         "phone": "514-555-0199",
         "clinic_phone": "514-555-0199",
         # the walk-in words of menus, where the clinic has a walk-in queue
@@ -70,6 +92,20 @@ def long_values(lang: str) -> dict[str, str]:
         "eta": time,
         "old": when,
         "new": when,
+        # the waiting list (core/dialog/waitlist.py): the last day, the day joined, the wish in words
+        "until": date,
+        "joined": date,
+        "wish": ", ".join(
+            [
+                prompts.render("waitlist_wish_from", lang, "sms", date=date),
+                longest(prompts.render("waitlist_weekdays", lang, "sms").split(",")[:5]).strip()
+                + ", "
+                + longest(prompts.render("waitlist_weekdays", lang, "sms").split(",")[:5]).strip(),
+                prompts.render("waitlist_part_afternoon", lang, "sms"),
+                prompts.render("waitlist_wish_after", lang, "sms", time=time),
+                prompts.render("waitlist_wish_until", lang, "sms", date=date),
+            ]
+        ),
         # numbers
         "code": "482913",
         "number": "30",
@@ -183,6 +219,21 @@ def complete_replies(lang: str) -> dict[str, Reply]:
         "walk-in joined": Reply(says=[Say("walkin_joined", place), Say("walkin_notice_sms")], lang=lang),
         "queue full": Reply(
             says=[Say("walkin_full"), Say("opens_on", {"when": v["when"]}), Say("walkin_full_811")], lang=lang
+        ),
+        "queue full, then the waiting list": Reply(
+            says=[
+                Say("walkin_full"),
+                Say("opens_on", {"when": v["when"]}),
+                Say("walkin_full_811"),
+                Say("waitlist_walkin_ask"),
+            ],
+            lang=lang,
+        ),
+        "nothing free, then the waiting list": Reply(
+            says=[Say("slots_none", phone), Say("waitlist_ask")], lang=lang
+        ),
+        "nothing within the limits, then the waiting list": Reply(
+            says=[Say("slots_none_within", {"limit": v["limit"]}), Say("waitlist_ask")], lang=lang
         ),
         "expired, then the menu": Reply(says=[Say("expired"), menu], lang=lang),
         "emergency, then the menu": Reply(says=[Say("emergency"), menu], lang=lang),

@@ -15,10 +15,13 @@ from core.models import (
     CallbackRequest,
     Clinic,
     InboxThread,
+    ScheduleChange,
+    ScheduleKind,
+    WaitlistEntry,
     WalkinDay,
     WalkinTicket,
 )
-from core.services import booking, inbox, people, walkin
+from core.services import booking, inbox, people, waitlist, walkin
 from core.services.patients import get_or_create_patient
 from tests.staff.conftest import csrf, sign_in, text_of
 
@@ -29,6 +32,8 @@ ID_KINDS = {
     "callback_id": "callback",
     "thread_id": "thread",
     "account_id": "account",
+    "change_id": "schedule_change",
+    "entry_id": "waitlist_entry",
 }
 
 
@@ -65,13 +70,20 @@ def seed_clinic(runtime, clinic_id: str, phone: str, account_id: int) -> dict[st
         callback = CallbackRequest(clinic_id=clinic.id, phone=phone, name="Rappel")
         s.add(callback)
         thread = inbox.open_thread(s, clinic, patient, "asked", "fr", ["allo"], now)
+        change = ScheduleChange(
+            clinic_id=clinic.id, kind=ScheduleKind.CLOSURE, day=now.date(), source="console"
+        )
+        s.add(change)
+        entry, _ = waitlist.join(s, clinic, patient, people.first_person(s, patient, now), {}, "sms", now)
         s.flush()
         return {
+            "waitlist_entry": entry.id,
             "ticket": ticket.id,
             "appointment": appointment.id,
             "callback": callback.id,
             "thread": thread.id,
             "account": account_id,
+            "schedule_change": change.id,
         }
 
 
@@ -120,6 +132,7 @@ def test_every_route_with_another_clinics_ids_answers_404(app, console, runtime,
         assert s.get(Appointment, seeded["westmount"]["appointment"]).status == AppointmentStatus.BOOKED
         assert s.get(InboxThread, seeded["westmount"]["thread"]).messages[0].body == "allo"
         assert s.get(CallbackRequest, seeded["westmount"]["callback"]).status == "open"
+        assert s.get(WaitlistEntry, seeded["westmount"]["waitlist_entry"]).status == "waiting"
 
 
 def test_the_same_routes_with_the_clinics_own_ids_are_found(app, console, seeded):

@@ -178,7 +178,7 @@ def test_booking_is_reached_by_key_or_by_speech(dial, key, speech, lang_to):
 @pytest.mark.parametrize("lang", ["fr", "en"])
 @pytest.mark.parametrize(
     ("key", "then"),
-    [("1", "ask_day"), ("2", "walkin_notify"), ("3", "no_appointments"), ("0", None)],
+    [("1", "ask_day"), ("2", "walkin_party"), ("3", "no_appointments"), ("0", None)],
 )
 def test_every_main_menu_choice_works_in_both_languages(dial, voice_runtime, lang, key, then):
     call = dial()
@@ -376,6 +376,8 @@ def test_a_call_forwarded_to_another_twilio_number_still_finds_the_clinic_by_its
 def test_joining_the_walk_in_queue_by_keypad_tells_the_place_and_time(dial, voice_runtime):
     call = dial()
     call.press("2")
+    assert asked(call, "walkin_party") and tickets(voice_runtime) == []  # how many people?
+    call.press("1")
     (ticket,) = tickets(voice_runtime)
     assert ticket.status == TicketStatus.WAITING and ticket.channel == "voice"
     assert "core.jobs.tasks.check_queue_notices" in voice_runtime.jobs.paths()
@@ -389,12 +391,14 @@ def test_joining_the_walk_in_queue_by_keypad_tells_the_place_and_time(dial, voic
 def test_saying_sans_rendez_vous_joins_the_queue_too(dial, voice_runtime):
     call = dial()
     call.say("sans rendez-vous")
+    call.say("juste moi")
     assert len(tickets(voice_runtime)) == 1
 
 
 def test_a_caller_chooses_to_be_called_when_the_turn_is_near(dial, voice_runtime):
     call = dial(from_=JOHN)
     call.press("2")
+    call.press("1")  # for oneself only
     assert asked(call, "walkin_notify")
     call.press("2")  # by a phone call
     (ticket,) = tickets(voice_runtime)
@@ -534,6 +538,7 @@ def test_a_known_landline_caller_is_not_offered_texts(dial, voice_runtime):
         get_or_create_patient(session, JOHN).notify_by = "call"  # Twilio said this number takes no SMS
     call = dial(from_=JOHN)
     call.press("2")
+    call.press("1")  # for oneself only
     (ticket,) = tickets(voice_runtime)
     assert ticket.notify_by == "call"
     assert not asked(call, "walkin_notify")  # nothing to choose: the turn is told by a call

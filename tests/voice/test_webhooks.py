@@ -139,6 +139,7 @@ def test_a_status_for_a_call_we_never_answered_is_kept_too(client, voice_runtime
 def test_a_retried_request_is_answered_the_same_without_acting_twice(dial, client, voice_runtime):
     call = dial()
     call.press("2")  # walk-in queue
+    call.press("1")  # for oneself only
     before = call.requests[-1]
     with voice_runtime.session_factory() as session:
         tickets = session.scalars(select(WalkinTicket.id)).all()
@@ -151,17 +152,19 @@ def test_a_retried_request_is_answered_the_same_without_acting_twice(dial, clien
 
 def test_a_retry_carrying_twilio_s_idempotency_token_is_answered_once(dial, client, voice_runtime):
     call = dial()
+    call.press("2")  # walk-in queue: how many people?
+    path = call.gather["action"]  # the next turn's URL, as Twilio would post it
     first = signed_post(
         client,
-        "/voice/turn?s=1",
-        dict(call.params, Digits="2"),
+        path,
+        dict(call.params, Digits="1"),
         TOKEN,
         headers={"I-Twilio-Idempotency-Token": "tok-123"},
     )
     second = signed_post(
         client,
-        "/voice/turn?s=1",
-        dict(call.params, Digits="2"),
+        path,
+        dict(call.params, Digits="1"),
         TOKEN,
         headers={"I-Twilio-Idempotency-Token": "tok-123"},
     )

@@ -1,0 +1,103 @@
+"""The offer call to a landline on the waiting list: picked up, the freed slot read, 1 takes it, 2 leaves it.
+
+Signed Twilio requests to the app, TwiML parsed (tests/voice/walker.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from core.models import Appointment, AppointmentStatus, Clinic, Slot, SlotStatus, WaitlistEntry, WaitlistOffer
+from core.services import booking, people, waitlist
+from core.services.patients import get_or_create_patient
+from prompts import text as template
+from tests.voice.conftest import JOHN, PARC, TOKEN
+from tests.voice.walker import Call
+
+WEDNESDAY = dt.date(2026, 12, 9)  # the clock starts on Monday 2026-12-07 at 09:00
+HEARD_DATE = {"fr": "mercredi neuf décembre", "en": "Wednesday, December ninth"}
+PRESS = {"fr": "appuyez sur {}", "en": "press {}"}
+
+
+def said(call: Call, key: str, lang: str) -> bool:
+    fixed = template(key, lang, "voice").split("{")[0].strip()
+    return any(fixed in sentence for sentence in call.heard)
+
+
+def offered(rt, clock, lang: str, phone: str = JOHN) -> tuple[int, int]:
+    """A landline on the list, a Wednesday slot freed and offered to it: (offer id, slot id)."""
+    with rt.session_factory.begin() as s:
+        parc = s.get(Clinic, "parc")
+        patient = get_or_create_patient(s, phone, lang)
+        patient.notify_by = "call"
+        waitlist.join(s, parc, patient, people.first_person(s, patient, clock()), {}, "voice", clock())
+        slot = booking.find_free_slots(s, parc, clock(), booking.SlotQuery(date=WEDNESDAY)).slots[0]
+        appointment = booking.book(s, slot.id, get_or_create_patient(s, "+15145552099"), "sms", clock())
+        booking.cancel(s, appointment.id, clock(), "staff")
+        made = waitlist.offer_slot(s, slot.id, clock())
+        (message,) = made.messages
+        assert message.kind == "call"
+        offer_id = s.scalar(select(WaitlistOffer.id))
+        return offer_id, slot.id
+
+
+def offer_call(client, offer_id: int, to: str = JOHN) -> Call:
+    return Call(client, auth_token=TOKEN, from_=PARC, to=to, direction="outbound-api").start(
+        f"/voice/offer/{offer_id}"
+    )
+
+
+@pytest.fixture(params=["fr", "en"])
+def lang(request):
+    return request.param
+
+
+def test_the_offer_is_read_with_its_keys(client, voice_runtime, clock, lang):
+    offer_id, _slot = offered(voice_runtime, clock, lang)
+    call = offer_call(client, offer_id)
+    assert call.state == "gather"
+    assert call.gather["language"] == {"fr": "fr-CA", "en": "en-US"}[lang]
+    assert said(call, "waitlist_offer_prompt", lang) and "Clinique du Parc" in call.text
+    assert HEARD_DATE[lang] in call.text
+    for digit in "12":
+        assert PRESS[lang].format(digit) in call.text
+
+
+def test_pressing_1_books_the_slot_for_the_person_on_the_list(client, voice_runtime, clock, lang):
+    offer_id, slot_id = offered(voice_runtime, clock, lang)
+    call = offer_call(client, offer_id)
+    call.press("1")
+    assert call.ended
+    assert said(call, "booked", lang) and said(call, "waitlist_call_bye", lang)
+    with voice_runtime.session_factory() as s:
+        (appointment,) = s.scalars(
+            select(Appointment).where(
+                Appointment.slot_id == slot_id, Appointment.status == AppointmentStatus.BOOKED
+            )
+        ).all()
+        entry = s.scalar(select(WaitlistEntry))
+        assert appointment.person_id == entry.person_id and entry.status == "booked"
+        assert s.get(Slot, slot_id).status == SlotStatus.BOOKED
+        assert s.get(WaitlistOffer, offer_id).status == "accepted"
+
+
+def test_pressing_2_leaves_it_and_keeps_the_place_on_the_list(client, voice_runtime, clock, lang):
+    offer_id, slot_id = offered(voice_runtime, clock, lang)
+    call = offer_call(client, offer_id)
+    call.press("2")
+    assert call.ended and said(call, "waitlist_declined", lang)
+    with voice_runtime.session_factory() as s:
+        assert s.get(WaitlistOffer, offer_id).status == "declined"
+        assert s.scalar(select(WaitlistEntry.status)) == "waiting"
+        assert s.scalars(select(Appointment).where(Appointment.slot_id == slot_id)).all()[-1].status == (
+            AppointmentStatus.CANCELLED
+        )
+
+
+def test_a_call_picked_up_after_the_slot_went_says_so_and_hangs_up(client, voice_runtime, clock, lang):
+    offer_id, _slot = offered(voice_runtime, clock, lang)
+    clock.advance(minutes=11)  # the offer lapsed while the phone rang
+    call = offer_call(client, offer_id)
+    assert call.ended and said(call, "voice_offer_gone", lang)
