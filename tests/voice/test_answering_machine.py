@@ -211,3 +211,24 @@ def test_a_person_gets_the_walk_in_menu(client, landline_ticket):
 def test_a_fax_on_the_spooled_outcome_call_is_hung_up_on(client):
     call = placed(client, "/voice/spooled/1", "fax")
     assert [v.tag for v in verbs(call)] == ["Hangup"] and call.heard == []
+
+
+# ---- the waiting list's offer call (its words: core.services.waitlist.voicemail_says) ---------------------------
+
+
+def test_a_machine_gets_the_offer_voicemail_and_the_slot_is_not_taken(client, voice_runtime, clock):
+    from tests.voice.test_waitlist_offer_calls import offered
+
+    offer_id, _slot_id = offered(voice_runtime, clock, "fr")
+    call = placed(client, f"/voice/offer/{offer_id}", "machine_end_beep")
+    words = assert_voicemail(call)
+    assert said(call, "waitlist_offer_voicemail", "fr") and CALL_BACK in words
+    assert "mercredi" in words and "appuyez" not in words
+
+
+def test_a_person_gets_the_offer_menu(client, voice_runtime, clock):
+    from tests.voice.test_waitlist_offer_calls import offered
+
+    offer_id, _slot_id = offered(voice_runtime, clock, "fr")
+    call = placed(client, f"/voice/offer/{offer_id}", "human")
+    assert call.state == "gather" and "appuyez sur 1" in call.text
