@@ -324,6 +324,10 @@ class Appointment(Base):
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
     reason: Mapped[str | None] = mapped_column(String(40))  # the visit reason's key, when the clinic has some
+    # The patient said they are running late ("je serai en retard de 10 min"): when, and by how much
+    # (None: late, minutes not said). Staff see it on the day's board.
+    late_minutes: Mapped[int | None] = mapped_column(Integer)
+    late_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     slot: Mapped[Slot] = relationship()
     patient: Mapped[Patient] = relationship()
@@ -457,6 +461,9 @@ class OutboundMessage(Base):
     # reached Twilio (claimed_at is wall-clock time: it is compared with Twilio's clock and lease ages).
     attempt_token: Mapped[str | None] = mapped_column(String(40))
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A call we placed: who or what answered, as Twilio's answering-machine detection said ("human",
+    # "machine_end_beep", "fax", "unknown"…); a machine got the purpose's voicemail instead of the menu.
+    answered_by: Mapped[str | None] = mapped_column(String(24))
 
 
 class CallRecord(Base):

@@ -14,7 +14,7 @@ from flask import g, jsonify, render_template, request
 from core.services import board, live_board, walkin
 from core.services.clinics import clinic_by_id, local_now
 from core.webhooks import runtime
-from staff.routes import bp, when_formatter, works_at_or_404
+from staff.routes import bp, no_show_context, when_formatter, works_at_or_404
 
 POLL_SECONDS = 2.5  # a new walk-in shows within 5 s with a poll missed
 
@@ -40,5 +40,6 @@ def live_json(clinic_id: str):
             clinic=clinic,
             when=when_formatter(clinic, g.staff_lang),
             groups=walkin.group_leads(today.queue),
+            **no_show_context(s, clinic, today, g.staff_lang),  # past no-shows next to each patient
         )
         return jsonify({"stamp": stamp, "changed": True, "every": POLL_SECONDS, "html": html})

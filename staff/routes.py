@@ -27,9 +27,20 @@ from core.errors import (
 from core.jobs import outbox
 from core.language.names import clean_name
 from core.models import Appointment, CallbackRequest, Clinic, Person, StaffAccount, WalkinTicket
-from core.services import accounts, audit, board, booking, inbox, live_board, notifications, people, walkin
+from core.services import (
+    accounts,
+    audit,
+    board,
+    booking,
+    inbox,
+    live_board,
+    noshow,
+    notifications,
+    people,
+    walkin,
+)
 from core.services.patients import find_patient, get_or_create_patient, mask_phone, try_normalize_phone
-from core.timeutil import to_local
+from core.timeutil import local_day_bounds, to_local
 from core.webhooks import runtime
 from prompts.format import format_date, format_time, format_when
 from staff import security
@@ -245,6 +256,16 @@ def when_formatter(clinic: Clinic, lang: str):
     return when
 
 
+def no_show_context(s, clinic: Clinic, today: board.Board, lang: str) -> dict:
+    """What the board's parts need to show each patient's past no-shows (count and dates) at this clinic."""
+    patient_ids = [a.patient_id for a in today.appointments] + [p.ticket.patient_id for p in today.queue]
+    start_of_day = local_day_bounds(today.day, clinic.timezone)[0]
+    return {
+        "no_shows": noshow.no_show_history(s, clinic, patient_ids, before=start_of_day),
+        "date_list": lambda days: ", ".join(format_date(d, lang) for d in days),
+    }
+
+
 @bp.get("/<clinic_id>/")
 def day(clinic_id: str):
     rt = runtime()
@@ -268,6 +289,7 @@ def day(clinic_id: str):
             held=request.args.get("held", type=int),
             groups=walkin.group_leads(today.queue),
             board=today,
+            **no_show_context(s, clinic, today, lang),
             clinic=clinic,
             when=when_formatter(clinic, lang),
             date_label=format_date(today.day, lang),
@@ -424,7 +446,12 @@ def appointment_outcome(clinic_id: str, appointment_id: int, outcome: str):
         if outcome == "cancel":
             booking.cancel(s, appointment_id, now, "staff", actor=actor)
             return [(e.job, *e.args) for e in notifications.staff_change_effects(appointment_id, "cancelled")]
-        board.mark_attendance(s, clinic, appointment_id, outcome == "attended", actor)
+        if outcome == "no_show":  # the one message to rebook commits with the mark (core/services/noshow.py)
+            message = noshow.mark_no_show(s, clinic, appointment_id, now, actor)
+            if message is not None:  # due at once, or at 08:00 when marked in the evening
+                outbox.add(s, noshow.SEND, message.id, now=now, at=message.send_after)
+            return None
+        board.mark_attendance(s, clinic, appointment_id, True, actor)
 
     return act(clinic_id, action)
 

@@ -21,6 +21,9 @@ ENDPOINTS = [
     "/voice/status",
     "/voice/notice/1",
     "/voice/notice/not-a-number",
+    "/voice/reminder/1",
+    "/voice/missed/1",
+    "/voice/missed/not-a-number",
     "/fallback/voice",
 ]
 
@@ -48,6 +51,20 @@ FORMS = [
         "CallDuration": "-5",
     },
     {"MessageSid": "SM8", "MessageStatus": "delivered", "ErrorCode": "abc"},
+    {
+        "CallSid": "CA10",
+        "From": "+15145550100",
+        "To": "+15145551234",
+        "Direction": "outbound-api",
+        "AnsweredBy": "machine_end_beep" + "💥" * 40,
+    },
+    {
+        "CallSid": "CA11",
+        "From": "+15145550100",
+        "To": "+15145551234",
+        "AnsweredBy": "fax",
+        "CallStatus": "completed",
+    },
     {"From": "<script>", "To": "'; DROP TABLE patients; --", "Body": "%s%n{0}{clinic}", "MessageSid": "SM9"},
 ]
 

@@ -21,6 +21,9 @@ TERMINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 _SID = re.compile(r"[^A-Za-z0-9]")
 _KEYS = re.compile(r"[^0-9*#]")
 MAX_SPEECH = 500  # characters of a transcript passed on; a caller does not say more in one turn
+# Twilio's answering-machine detection (AnsweredBy on a call we placed): with DetectMessageEnd a machine is
+# reported once its greeting ended; "machine_start" comes only with MachineDetection=Enable.
+MACHINE_ANSWERS = frozenset({"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other"})
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,20 @@ def caller_phone(raw: str | None) -> str | None:
 def is_outbound(form) -> bool:
     """A call we placed (the queue notice): Twilio's `From` is then the clinic and `To` the patient."""
     return form.get("Direction", "").startswith("outbound")
+
+
+def answered_by(form) -> str:
+    """Who picked up a call we placed: "machine", "fax", or "person" (human, unknown, or not detected).
+
+    "unknown" (detection timed out, or too little sound) is treated as a person: a menu a machine records is
+    a wasted call, but a person who hears a voicemail instead of the menu loses the way to answer.
+    """
+    value = (form.get("AnsweredBy") or "").strip().lower()
+    if value in MACHINE_ANSWERS:
+        return "machine"
+    if value == "fax":
+        return "fax"
+    return "person"
 
 
 def inbound_turn(form, kind: str) -> Inbound:

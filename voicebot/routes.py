@@ -11,12 +11,14 @@ from werkzeug.exceptions import HTTPException
 import core.dialog as dialog
 from core.dialog import hangup
 from core.dialog.types import Inbound, Outcome, Reply
+from core.dialog.voicemail import generic_voicemail, voicemail_for
 from core.jobs import outbox
 from core.models import Appointment, AppointmentStatus, CallRecord, TicketStatus, WaitlistOffer, WalkinTicket
 from core.replay import claim_event, remember_response
-from core.services import waitlist
+from core.services import audit, waitlist
 from core.services.clinics import clinic_by_id, clinic_for_number
-from core.services.notifications import record_delivery_status
+from core.services.notifications import record_answered_by, record_delivery_status
+from core.services.patients import mask_phone
 from core.spool import replay_if_pending
 from core.sql import again_on_disconnect
 from core.webhooks import runtime, twilio_webhook
@@ -24,6 +26,7 @@ from voicebot import bp, degraded
 from voicebot.calls import (
     TERMINAL_STATUSES,
     CallContext,
+    answered_by,
     call_sid,
     event_key,
     find_call,
@@ -31,7 +34,7 @@ from voicebot.calls import (
     is_outbound,
     remember_call,
 )
-from voicebot.twiml import bilingual_goodbye, render_reply, say_and_hang_up
+from voicebot.twiml import bilingual_goodbye, hang_up, render_reply, say_and_hang_up
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,7 @@ SILENCE_URL = "/voice/silence"
 TRANSFER_URL = "/voice/transfer"
 NOTICE_FLOW = "queue_notice"
 REMINDER_FLOW = "reminder"
+MISSED_FLOW = "no_show"  # the call after a missed appointment (core/dialog/late.py)
 CALLBACK_FLOW = "callback_name"  # the dialog's question that takes a name for a callback
 PRIMED_MINUTES = 10  # a call we placed or a failed transfer is answered within the call, never later
 
@@ -183,19 +187,27 @@ def transfer_ended():
     return _answer(key, respond)
 
 
-def _placed_call(kind: str, flow: str, data: dict, gone_key: str, find) -> Response:
+def _placed_call(
+    kind: str, flow: str, data: dict, gone_key: str, find, voicemail: tuple[str, int] | None = None
+) -> Response:
     """A call we placed was picked up: the dialog speaks first, primed into `flow`; a subject gone → goodbye.
 
     `find(session, now)` returns (clinic, patient, active) for what the call is about (None, None, False when
-    it no longer exists).
+    it no longer exists). Twilio's answering-machine detection says who picked up (AnsweredBy): a machine
+    gets the voicemail of `voicemail` = (purpose, subject id) (core/dialog/voicemail.py) instead of a menu,
+    a fax is hung up on, a person (or "unknown") gets the flow.
     """
     sid = call_sid(request.form)
     if not sid:
         return apology()
     key = event_key(sid, kind, 0, request.headers.get("I-Twilio-Idempotency-Token"), request.form)
+    answer = answered_by(request.form)
 
     def respond(session):
         rt = runtime()
+        record_answered_by(session, sid, request.form.get("AnsweredBy"))
+        if answer == "fax":
+            return hang_up(), None
         clinic, patient, active = find(session, rt.now())
         if not active:
             clinic = clinic or clinic_for_number(session, request.form.get("From"))
@@ -204,6 +216,18 @@ def _placed_call(kind: str, flow: str, data: dict, gone_key: str, find) -> Respo
             )
             return say_and_hang_up(gone_key, lang, clinic=clinic.display_name(lang) if clinic else ""), None
         remember_call(session, sid, clinic.id, patient.phone, None, rt.now())
+        if answer == "machine":
+            reply = voicemail_for(session, *voicemail, rt.now()) if voicemail else None
+            audit.record(
+                session,
+                "call.voicemail_left",
+                channel="voice",
+                clinic_id=clinic.id,
+                actor=mask_phone(patient.phone),
+                subject=f"{voicemail[0]}:{voicemail[1]}" if voicemail else kind,
+                answered_by=request.form.get("AnsweredBy", "")[:24],
+            )
+            return render(reply or generic_voicemail(clinic, patient), 0), None
         call = CallContext(sid, clinic, patient.phone, False)
         dialog.prime(
             session,
@@ -232,7 +256,9 @@ def queue_notice(ticket_id: int):
         active = ticket.status in (TicketStatus.WAITING, TicketStatus.NOTIFIED)
         return clinic_by_id(session, ticket.clinic_id), ticket.patient, active
 
-    return _placed_call("notice", NOTICE_FLOW, {"ticket_id": ticket_id}, "voice_notice_gone", find)
+    data = {"ticket_id": ticket_id}
+    voicemail = ("queue_notice", ticket_id)
+    return _placed_call("notice", NOTICE_FLOW, data, "voice_notice_gone", find, voicemail)
 
 
 @bp.post("/voice/reminder/<int:appointment_id>")
@@ -248,7 +274,24 @@ def reminder(appointment_id: int):
         return appointment.clinic, appointment.patient, active
 
     data = {"appointment_id": appointment_id}
-    return _placed_call("reminder", REMINDER_FLOW, data, "voice_reminder_gone", find)
+    return _placed_call(
+        "reminder", REMINDER_FLOW, data, "voice_reminder_gone", find, ("reminder", appointment_id)
+    )
+
+
+@bp.post("/voice/missed/<int:appointment_id>")
+@twilio_webhook
+def missed(appointment_id: int):
+    """Our call after a no-show, to a patient who takes calls only: 1 books another appointment, 2 goodbye."""
+
+    def find(session, now):
+        appointment = session.get(Appointment, appointment_id)
+        if appointment is None:
+            return None, None, False
+        return appointment.clinic, appointment.patient, appointment.status == AppointmentStatus.NO_SHOW
+
+    data = {"appointment_id": appointment_id}
+    return _placed_call("missed", MISSED_FLOW, data, "voice_missed_gone", find, ("no_show", appointment_id))
 
 
 @bp.post("/voice/offer/<int:offer_id>")
@@ -268,13 +311,19 @@ def waitlist_offer(offer_id: int):
         return clinic_by_id(session, offer.clinic_id), offer.entry.patient, active
 
     data = {"offer_id": offer_id}
-    return _placed_call("offer", waitlist.PURPOSE, data, "voice_offer_gone", find)
+    voicemail = (waitlist.PURPOSE, offer_id)  # core/dialog/voicemail.py: the offer's own words
+    return _placed_call("offer", waitlist.PURPOSE, data, "voice_offer_gone", find, voicemail)
 
 
 @bp.post("/voice/spooled/<int:message_id>")
 @twilio_webhook
 def spooled_outcome(message_id: int):
-    """Our call telling a landline what became of the request it made while the database was down."""
+    """Our call telling a landline what became of the request it made while the database was down.
+
+    The outcome is a complete message said twice, fit for a person and a machine alike; a fax is hung up on.
+    """
+    if answered_by(request.form) == "fax":
+        return twiml(hang_up())
     return twiml(degraded.spooled_outcome_call(runtime(), message_id))
 
 
@@ -313,7 +362,14 @@ def _record_call_status(rt, sid: str, status: str) -> None:
                 key = record.from_number or f"call:{sid}"
                 hangup.abandon(session, key, record.clinic_id, "voice")
         if is_outbound(request.form):  # the calls we place are deliveries too: their message keeps the status
-            record_delivery_status(session, sid, status, request.form.get("ErrorCode") or None, rt.now())
+            record_delivery_status(
+                session,
+                sid,
+                status,
+                request.form.get("ErrorCode") or None,
+                rt.now(),
+                answered_by=request.form.get("AnsweredBy") or None,
+            )
 
 
 @bp.post("/fallback/voice")

@@ -155,6 +155,13 @@ def bilingual_goodbye(key: str) -> str:
     return str(response)
 
 
+def hang_up() -> str:
+    """Hang up at once, saying nothing (a fax answered a call we placed)."""
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)
+
+
 def say_and_hang_up(key: str, lang: str, **values) -> str:
     """One prompt in one language, then hang up."""
     response = VoiceResponse()

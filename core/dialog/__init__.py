@@ -18,7 +18,17 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.config import Config
-from core.dialog import appointments, book, menu, people, primed, store, waitlist, walkin  # noqa: F401  (flows register)
+from core.dialog import (  # noqa: F401  (flows register)
+    appointments,
+    book,
+    late,
+    menu,
+    people,
+    primed,
+    store,
+    waitlist,
+    walkin,
+)
 from core.dialog.engine import advance
 from core.dialog.store import prime
 from core.dialog.types import Context, Inbound, Outcome, Reply, Say

@@ -14,6 +14,9 @@ log = logging.getLogger(__name__)
 
 # Intents that "ailleurs" / "another clinic" takes over ("un RDV ailleurs"); safety and opt-out words never.
 ELSEWHERE_OVER = ("other", "book", "walkin", "no")
+# Intents that words of running late take over ("oui mais je serai en retard de 10 min", "10 min late"); a
+# request (cancel, change, walk-in…) says more and keeps its own intent.
+LATE_OVER = ("other", "book", "yes", "no", "choice")
 MAX_TEXT = 500  # long messages arrive reassembled; the meaning is in the first sentences
 
 
@@ -109,6 +112,8 @@ def from_text(text: str, lang: str, local_now: dt.datetime, confidence: float | 
     intent = getattr(u, "intent", "other") or "other"
     if intent in ELSEWHERE_OVER and asks_elsewhere(text):  # federation: look at other clinics
         intent = "elsewhere"
+    elif intent in LATE_OVER and getattr(u, "late", False):  # the staff board is told (core/dialog/late.py)
+        intent = "late"
     return Heard(
         intent=intent,
         lang=u.lang or lang,

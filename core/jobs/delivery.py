@@ -31,7 +31,7 @@ from sqlalchemy import select, update
 
 from core.config import Config
 from core.jobs import outbox
-from core.jobs.sender import PermanentSendError, Sender, SendError, TransientSendError
+from core.jobs.sender import MACHINE_DETECTION, PermanentSendError, Sender, SendError, TransientSendError
 from core.models import Appointment, Clinic, OutboundMessage, Patient, utcnow
 from core.runtime import Runtime
 from core.services import notifications
@@ -112,7 +112,7 @@ def _claim(runtime: Runtime, message_id: int) -> tuple[str, dict | None]:
         if message.purpose == "reminder" and message.kind == "sms" and message.attempts == 0:
             if patient is not None and notifications.reminder_kind(patient) == "call":
                 message.kind = "call"  # the number refused SMS since this reminder was planned
-        if message.purpose == "reminder":
+        if message.purpose in notifications.QUIET_HOURS_PURPOSES:
             window = notifications.next_send_window(clinic, now)
             if window > now:  # picked up late, at night: wait for the morning
                 message.status = "pending"
@@ -169,6 +169,8 @@ def _claim(runtime: Runtime, message_id: int) -> tuple[str, dict | None]:
             "url": notifications.call_url(message, base) if base else None,
             "sms_callback": f"{base}/sms/status" if base else None,
             "call_callback": f"{base}/voice/status" if base else None,
+            # "" turns answering-machine detection off (an account without it, a test of plain calls)
+            "machine_detection": config.extra.get("machine_detection", MACHINE_DETECTION),
         }
     return "go", attempt
 
@@ -187,7 +189,9 @@ def _ask_twilio(sender: Sender, attempt: dict) -> str:
             return found
     if attempt["kind"] == "sms":
         return sender.send_sms(attempt["to"], attempt["from"], attempt["body"], attempt["sms_callback"])
-    return sender.place_call(attempt["to"], attempt["from"], attempt["url"], attempt["call_callback"])
+    return sender.place_call(
+        attempt["to"], attempt["from"], attempt["url"], attempt["call_callback"], attempt["machine_detection"]
+    )
 
 
 def send_message(runtime: Runtime, message_id: int) -> str:

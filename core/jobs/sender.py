@@ -21,6 +21,11 @@ HTTP_TIMEOUT_SECONDS = 10.0
 LOOKBACK_RECORDS = 50  # how far back a crash-recovery lookup reads the number's recent messages or calls
 
 FAILED_REMOTE_STATUSES = {"failed", "undelivered", "canceled", "busy", "no-answer"}
+# Answering-machine detection on every call we place (see voicebot/voicemail.py): Twilio fetches the call's
+# URL once it knows who answered and, for a machine, only after its greeting ended (DetectMessageEnd), so
+# a voicemail left then is recorded whole. A long greeting needs longer than the default 30 s to end.
+MACHINE_DETECTION = "DetectMessageEnd"
+MACHINE_DETECTION_TIMEOUT = 45
 
 
 class SendError(Exception):
@@ -80,8 +85,18 @@ class Sender:
             raise _classify(exc) from exc
         return message.sid
 
-    def place_call(self, to: str, from_: str, url: str, status_callback: str | None) -> str:
-        """Create an outbound call that fetches its TwiML from `url`; returns its sid."""
+    def place_call(
+        self,
+        to: str,
+        from_: str,
+        url: str,
+        status_callback: str | None,
+        machine_detection: str | None = MACHINE_DETECTION,
+    ) -> str:
+        """Create an outbound call that fetches its TwiML from `url`; returns its sid.
+
+        With `machine_detection`, `url` is asked with `AnsweredBy` (human, machine_end_beep, fax, unknown…).
+        """
         extra = {}
         if status_callback:
             extra = {
@@ -89,6 +104,9 @@ class Sender:
                 "status_callback_event": ["completed"],
                 "status_callback_method": "POST",
             }
+        if machine_detection:
+            extra["machine_detection"] = machine_detection
+            extra["machine_detection_timeout"] = MACHINE_DETECTION_TIMEOUT
         try:
             call = self.client.calls.create(to=to, from_=from_, url=url, method="POST", **extra)
         except (TwilioException, requests.RequestException) as exc:

@@ -26,6 +26,7 @@ from .intents import (
     says_no_first,
     wants_to_keep,
 )
+from .late import running_late
 from .names import clean_name, extract_name
 from .normalize import digitize, expand_shorthand, fold, repair_typos
 from .politeness import find_politeness, without_politeness
@@ -95,6 +96,9 @@ class Understanding:
     smalltalk: str | None = None  # "thanks" / "bye" / "hello": politeness, not a request
     whom: tuple[Who, ...] = ()  # the people it is for ("pour moi et ma fille"): core/language/household.py
     party: int | None = None  # how many people, when said ("sans rdv pour 2", "nous sommes 3")
+    # "je serai en retard", "running late": the patient will come late (core/language/late.py)
+    late: bool = False
+    late_minutes: int | None = None  # by how much, when said ("de 10 min", "1/2 heure")
 
     def as_dict(self) -> dict:
         """JSON-ready form: dates as YYYY-MM-DD, times as HH:MM."""
@@ -124,6 +128,8 @@ class Understanding:
             "smalltalk": self.smalltalk,
             "whom": [who.as_dict() for who in self.whom],
             "party": self.party,
+            "late": self.late,
+            "late_minutes": self.late_minutes,
         }
 
 
@@ -177,6 +183,7 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
         digits = _blank(digits, counted)  # "sans rdv pour 2": two people, not 2 o'clock
     when = find_when(digits, now)
     pick_last = picks_last(expanded)
+    late, late_by = running_late(folded, msg_lang)
     intent, target = _main_intent(request, answer, choice, when)
     if pick_last and intent in ("other", "book", "yes"):
         intent = "choice"
@@ -211,6 +218,8 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
         smalltalk=smalltalk,
         whom=whom(text),
         party=party_size(text),
+        late=late,
+        late_minutes=late_by,
     )
 
 

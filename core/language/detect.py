@@ -20,6 +20,7 @@ moi toi lui leur leurs notre nos au aux cest jai jaimerais ya tu-tu
 pense penser veut vivre mourir envie faire fais fait tuer suicider finir gout jamais rien tout toujours depuis
 parce avoir etre vais va vas dois doit faut faudrait serait aurait fille mere pere enfant gorge tete ventre dos
 fievre toux pis ben tsé tse gros sont etait suis-je peut-etre quelque chose chez mal-a ecris envoyer textos
+retard
 """.split()
 )
 _ENGLISH = frozenset(
@@ -35,6 +36,7 @@ thinking think about myself kill die dead life live been again cutting hurt feel
 mother father daughter wife husband kid kids sick fever throat head cough still here should will going gonna
 wanna now then than also they them we our she he her his him told said called got had did know much long many
 more been having anymore anything something someone nothing every why
+late running
 """.split()
 )
 # Words that alone say which language a short message is in: a patient who texts "walk-in" or "cancel appt"
@@ -42,10 +44,10 @@ more been having anymore anything something someone nothing every why
 _STRONG = {
     "en": frozenset(
         "walk appointment appointments appt book booking reschedule cancel leave help where please tomorrow today "
-        "english my tmrw tmr tmrow tomorow tommorow 2moro 2morrow pls plz thx".split()
+        "english my tmrw tmr tmrow tomorow tommorow 2moro 2morrow pls plz thx late".split()
     ),
     "fr": frozenset(
-        "rdv rendez annuler quitter aide sans francais demain changer mes ajd auj 2main dmain".split()
+        "rdv rendez annuler quitter aide sans francais demain changer mes ajd auj 2main dmain retard".split()
     ),
 }
 _ACCENTS = re.compile(r"[éèêàùçâîôûëïœ]")

@@ -63,6 +63,7 @@ def day_stamp(session: Session, clinic: Clinic, day: dt.date) -> str:
             func.max(Appointment.id),
             *(func.count().filter(Appointment.status == status) for status in AppointmentStatus),
             func.max(Appointment.cancelled_at),
+            func.max(Appointment.late_at),  # "running late" changes no count (core/services/noshow.py)
         )
         .where(
             Appointment.clinic_id == clinic.id, Appointment.starts_at >= start, Appointment.starts_at < end

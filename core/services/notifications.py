@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 QUIET_UNTIL = dt.time(8, 0)  # no reminder (SMS or call) before 08:00 clinic time…
 QUIET_FROM = dt.time(21, 0)  # …nor from 21:00
 CONFIRMATION_REASONS = ("booked", "cancelled", "rescheduled")
+# Messages that wait for 08:00 when picked up at night (a confirmation answers what the patient just did).
+QUIET_HOURS_PURPOSES = ("reminder", "no_show")
 NOTICE_PURPOSES = ("queue_notice", "called")
 MAX_ATTEMPTS = 5
 RETRY_BACKOFF_SECONDS = (30, 120, 600, 1800)
@@ -330,6 +332,10 @@ def why_not_send(session: Session, message: OutboundMessage, now: dt.datetime) -
             return "appointment no longer booked"
         if appointment.starts_at <= now:
             return "appointment already started"
+    if message.purpose == "no_show":  # staff may correct the mark before it goes (core/services/noshow.py)
+        appointment = session.get(Appointment, message.appointment_id)
+        if appointment is None or appointment.status != AppointmentStatus.NO_SHOW:
+            return "appointment no longer marked no-show"
     if message.purpose == "waitlist_offer":
         from core.services import waitlist
 
@@ -411,6 +417,8 @@ def call_url(message: OutboundMessage, base: str) -> str:
     """Where Twilio asks what to say when the patient picks up our call."""
     if message.purpose == "reminder":
         return f"{base}/voice/reminder/{message.appointment_id}"
+    if message.purpose == "no_show":  # a missed appointment: 1 books another one (core/dialog/late.py)
+        return f"{base}/voice/missed/{message.appointment_id}"
     if message.purpose == "waitlist_offer":  # a freed slot offered to a phone that takes calls only
         return f"{base}/voice/offer/{message.subject.split(':', 1)[1]}"
     if message.purpose.startswith("spooled_"):  # the outcome of a request taken while the database was down
@@ -475,12 +483,26 @@ def apply_permanent_error(
     return None
 
 
+def record_answered_by(session: Session, call_sid: str | None, answered_by: str | None) -> None:
+    """Keep who or what picked up a call we placed (answering-machine detection), on its message."""
+    answered_by = (answered_by or "").strip()[:24]
+    if not call_sid or not answered_by:
+        return
+    session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.twilio_sid == call_sid, OutboundMessage.kind == "call")
+        .values(answered_by=answered_by)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
 def record_delivery_status(
     session: Session,
     message_sid: str | None,
     status: str | None,
     error_code: str | int | None,
     now: dt.datetime | None = None,
+    answered_by: str | None = None,
 ) -> OutboundMessage | None:
     """Record a Twilio status callback (SMS or call) on the message it is about; unknown sids are ignored.
 
@@ -492,6 +514,8 @@ def record_delivery_status(
     message = session.scalar(select(OutboundMessage).where(OutboundMessage.twilio_sid == message_sid))
     if message is None:
         return None
+    if answered_by and message.kind == "call":
+        message.answered_by = answered_by.strip()[:24]
     now = now or utcnow()
     mapped = (_CALL_STATUS if message.kind == "call" else _SMS_STATUS).get(status.strip().lower())
     if mapped is None:

@@ -77,6 +77,7 @@ def long_values(lang: str) -> dict[str, str]:
         # dates and times
         "when": when,
         "date": date,
+        "dates": ", ".join([date] * 5),  # past no-shows on the staff board (core/services/noshow.py)
         "day": "30",
         "weekday": longest(prompts.catalog(lang)["weekday_short"]),
         "month": longest(prompts.catalog(lang)["month_short"]),

@@ -1,6 +1,7 @@
 """A local HTTP server that speaks Twilio's Messages and Calls API (2010-04-01) for the real twilio client.
 
-It records every request, creates Twilio-shaped message and call resources, lists them newest first, and
+It records every request, creates Twilio-shaped message and call resources, lists them newest first, checks
+a call's answering-machine detection parameters as Twilio does (21234 for a value it does not take), and
 can answer an error on demand for a given number (21610, 21211, 21614, 30006, 30003 as a 400 with that
 code, or 500), or hold a request open until the test lets it go (to kill a worker mid-request).
 """
@@ -23,7 +24,10 @@ ERROR_MESSAGES = {
     21614: "'To' number is not a valid mobile number",
     30006: "Landline or unreachable carrier",
     30003: "Unreachable destination handset",
+    21234: "Invalid Machine Detection configuration value",
 }
+MACHINE_DETECTION = ("Enable", "DetectMessageEnd")
+MACHINE_DETECTION_TIMEOUT = range(3, 60)  # seconds
 
 
 @dataclass
@@ -136,6 +140,13 @@ class FakeTwilio:
             if r.method == "POST" and r.path.endswith(f"/{kind}.json") and (to is None or r.value("To") == to)
         ]
 
+    def answer_call(self, sid: str, answered_by: str) -> None:
+        """Who picked up a call placed with MachineDetection, as the call resource then shows it."""
+        with self._lock:
+            for call in self.calls:
+                if call["sid"] == sid:
+                    call["answered_by"] = answered_by
+
     def messages_to(self, number: str) -> list[dict]:
         return [m for m in self.messages if m["to"] == number]
 
@@ -184,6 +195,8 @@ class FakeTwilio:
             hold.release.wait(30)
         if code == 500:
             return self._reply(handler, 500, self._error(20500, "Internal Server Error", 500))
+        if code is None and kind == "Calls" and not self._detection_ok(recorded):
+            code = 21234
         if code is not None:
             return self._reply(handler, 400, self._error(code, ERROR_MESSAGES.get(code, "Error"), 400))
         now = time.time()
@@ -242,6 +255,17 @@ class FakeTwilio:
             hold.arrived.set()
             hold.release.wait(30)
         self._reply(handler, 201, resource)
+
+    @staticmethod
+    def _detection_ok(recorded: Recorded) -> bool:
+        """MachineDetection is Enable or DetectMessageEnd; its timeout, when given, 3 to 59 seconds."""
+        detection = recorded.value("MachineDetection")
+        timeout = recorded.value("MachineDetectionTimeout")
+        if detection is None:
+            return timeout is None
+        if detection not in MACHINE_DETECTION:
+            return False
+        return timeout is None or (timeout.isdigit() and int(timeout) in MACHINE_DETECTION_TIMEOUT)
 
     def _list(self, kind: str, query: dict[str, list[str]]) -> dict:
         store = self.messages if kind == "Messages" else self.calls

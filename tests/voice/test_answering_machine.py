@@ -1,0 +1,234 @@
+"""Calls we place reach people, not machines: a machine gets a short complete voicemail, a person the menu.
+
+Twilio asks a placed call's URL with `AnsweredBy` once answering-machine detection (DetectMessageEnd) has
+decided; every request here is signed, and every answer is parsed as TwiML by the walker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+import pytest
+from sqlalchemy import select
+
+from core.models import AuditEntry, Clinic, Conversation, OutboundMessage, WalkinTicket
+from core.services import booking, walkin
+from core.services.patients import get_or_create_patient
+from core.timeutil import local_to_utc
+from prompts import text as template
+from tests.support.twilio_requests import signed_post
+from tests.voice.conftest import JOHN, PARC, TOKEN
+from tests.voice.walker import Call, check_twiml
+
+WEDNESDAY = dt.date(2026, 12, 9)  # the clock starts on Monday 2026-12-07 at 09:00
+HEARD_DAY = {"fr": "mercredi neuf décembre", "en": "Wednesday, December ninth"}
+CALL_BACK = "5 1 4, 5 5 5, 0 1 9 9"  # Clinique du Parc's public number, read digit by digit
+MACHINES = ("machine_end_beep", "machine_end_silence", "machine_end_other", "machine_start")
+
+
+@pytest.fixture(params=["fr", "en"])
+def lang(request):
+    return request.param
+
+
+def book_landline(rt, clock, lang: str = "fr", at: dt.time = dt.time(10, 0)) -> int:
+    with rt.session_factory.begin() as session:
+        clinic = session.get(Clinic, "parc")
+        free = booking.find_free_slots(session, clinic, clock(), booking.SlotQuery(date=WEDNESDAY, at=at))
+        (slot,) = [s for s in free.slots if s.starts_at == local_to_utc(WEDNESDAY, at, clinic.timezone)]
+        patient = get_or_create_patient(session, JOHN, lang)
+        patient.notify_by = "call"
+        return booking.book(session, slot.id, patient, "staff", clock()).id
+
+
+def placed(client, path: str, answered_by: str | None) -> Call:
+    """Twilio places our call and asks its URL, with what detection found."""
+    call = Call(client, auth_token=TOKEN, from_=PARC, to=JOHN, direction="outbound-api")
+    if answered_by is not None:
+        call.params["AnsweredBy"] = answered_by
+    return call.start(path)
+
+
+def verbs(call: Call) -> list[ET.Element]:
+    return list(check_twiml(call.requests[0].xml))
+
+
+def said(call: Call, key: str, lang: str) -> bool:
+    fixed = template(key, lang, "voice").split("{")[0].strip()
+    return any(fixed in sentence for sentence in call.heard)
+
+
+def assert_voicemail(call: Call) -> str:
+    """The answer is sentences then <Hangup>: no <Gather>, no <Redirect>, no <Dial>; returns what was said."""
+    root = verbs(call)
+    assert [v.tag for v in root if v.tag != "Say"] == ["Hangup"] and root[-1].tag == "Hangup"
+    assert not list(check_twiml(call.requests[0].xml).iter("Gather"))
+    assert call.ended and call.turns == 1
+    return " ".join(call.heard)
+
+
+def audit_actions(rt) -> list[str]:
+    with rt.session_factory() as session:
+        return list(session.scalars(select(AuditEntry.action)))
+
+
+# ---- the reminder call ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("machine", MACHINES)
+def test_a_machine_gets_the_reminder_voicemail_with_clinic_day_time_and_number(
+    client, voice_runtime, clock, machine
+):
+    appointment_id = book_landline(voice_runtime, clock, "fr")
+    call = placed(client, f"/voice/reminder/{appointment_id}", machine)
+    words = assert_voicemail(call)
+    assert "Clinique du Parc" in words
+    assert HEARD_DAY["fr"] in words and "dix heures" in words
+    assert CALL_BACK in words
+    assert said(call, "voicemail_reminder", "fr")
+    assert "appuyez" not in words  # no menu read to a recording
+    assert audit_actions(voice_runtime).count("call.voicemail_left") == 1
+    with voice_runtime.session_factory() as session:  # nobody will answer: no conversation is primed
+        assert session.scalar(select(Conversation).where(Conversation.phone == JOHN)) is None
+
+
+def test_the_voicemail_is_in_the_patients_language(client, voice_runtime, clock, lang):
+    appointment_id = book_landline(voice_runtime, clock, lang, at=dt.time(14, 30))
+    call = placed(client, f"/voice/reminder/{appointment_id}", "machine_end_beep")
+    words = assert_voicemail(call)
+    assert HEARD_DAY[lang] in words
+    assert {"fr": "quatorze heures trente", "en": "two thirty PM"}[lang] in words
+    assert CALL_BACK in words and said(call, "voicemail_hello", lang)
+    tag = {"fr": "fr-CA", "en": "en-US"}[lang]
+    assert call.said_in(tag) == call.heard
+
+
+@pytest.mark.parametrize("answered_by", ["human", "unknown", None])
+def test_a_person_or_an_unknown_answer_gets_the_reminder_menu(client, voice_runtime, clock, answered_by):
+    appointment_id = book_landline(voice_runtime, clock, "fr")
+    call = placed(client, f"/voice/reminder/{appointment_id}", answered_by)
+    assert call.state == "gather"
+    assert said(call, "reminder_prompt", "fr") and "appuyez sur 1" in call.text
+    assert not said(call, "voicemail_reminder", "fr")
+    call.press("1")  # and the menu works
+    assert call.ended and said(call, "reminder_confirmed", "fr")
+    assert "call.voicemail_left" not in audit_actions(voice_runtime)
+
+
+def test_a_fax_is_hung_up_on_without_a_word(client, voice_runtime, clock):
+    appointment_id = book_landline(voice_runtime, clock, "fr")
+    call = placed(client, f"/voice/reminder/{appointment_id}", "fax")
+    assert [v.tag for v in verbs(call)] == ["Hangup"]
+    assert call.ended and call.heard == []
+
+
+def test_a_machine_for_a_cancelled_appointment_hears_the_short_goodbye(client, voice_runtime, clock):
+    appointment_id = book_landline(voice_runtime, clock, "fr")
+    with voice_runtime.session_factory.begin() as session:
+        booking.cancel(session, appointment_id, clock(), "staff")
+    call = placed(client, f"/voice/reminder/{appointment_id}", "machine_end_beep")
+    assert call.ended and said(call, "voice_reminder_gone", "fr")
+    assert not said(call, "voicemail_reminder", "fr")
+
+
+def test_a_retried_machine_request_gets_the_same_voicemail_once(client, voice_runtime, clock):
+    appointment_id = book_landline(voice_runtime, clock, "fr")
+    call = placed(client, f"/voice/reminder/{appointment_id}", "machine_end_silence")
+    first = call.requests[0]
+    again = signed_post(client, first.path, first.params, TOKEN)
+    assert again.get_data(as_text=True) == first.xml
+    assert audit_actions(voice_runtime).count("call.voicemail_left") == 1
+
+
+def test_a_machine_request_with_a_forged_signature_is_refused(client, voice_runtime, clock):
+    appointment_id = book_landline(voice_runtime, clock, "fr")
+    form = {
+        "CallSid": "CA" + "c" * 32,
+        "From": PARC,
+        "To": JOHN,
+        "CallStatus": "in-progress",
+        "Direction": "outbound-api",
+        "AnsweredBy": "machine_end_beep",
+    }
+    path = f"/voice/reminder/{appointment_id}"
+    assert signed_post(client, path, form, TOKEN, signature="bm90IGEgc2lnbmF0dXJl").status_code == 403
+    assert signed_post(client, path, form, "another-token").status_code == 403
+    assert "call.voicemail_left" not in audit_actions(voice_runtime)
+
+
+def test_who_answered_is_kept_on_the_calls_message(client, voice_runtime, clock):
+    appointment_id = book_landline(voice_runtime, clock, "fr")
+    call = Call(client, auth_token=TOKEN, from_=PARC, to=JOHN, direction="outbound-api")
+    with voice_runtime.session_factory.begin() as session:  # the row the reminder job stored for this call
+        session.add(
+            OutboundMessage(
+                clinic_id="parc",
+                to=JOHN,
+                kind="call",
+                purpose="reminder",
+                appointment_id=appointment_id,
+                twilio_sid=call.sid,
+                status="sent",
+            )
+        )
+    call.params["AnsweredBy"] = "machine_end_beep"
+    call.start(f"/voice/reminder/{appointment_id}")
+    call.hang_up(duration=19)  # the status callback carries AnsweredBy too
+    with voice_runtime.session_factory() as session:
+        message = session.scalar(select(OutboundMessage))
+    assert (message.status, message.answered_by) == ("delivered", "machine_end_beep")
+
+
+# ---- the walk-in notice call ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def landline_ticket(voice_runtime, clock):
+    with voice_runtime.session_factory.begin() as session:
+        patient = get_or_create_patient(session, JOHN, "fr")
+        return walkin.join_walkin_queue(
+            session, session.get(Clinic, "parc"), patient, "voice", clock(), "call"
+        ).id
+
+
+def test_a_machine_gets_the_walk_in_voicemail_with_the_number_and_the_time(
+    client, voice_runtime, landline_ticket
+):
+    call = placed(client, f"/voice/notice/{landline_ticket}", "machine_end_beep")
+    words = assert_voicemail(call)
+    assert "Clinique du Parc" in words and said(call, "voicemail_queue_notice", "fr")
+    assert "numéro 1" in words and "heures" in words and CALL_BACK in words
+    with voice_runtime.session_factory() as session:  # the place is kept: a voicemail is no answer
+        assert session.get(WalkinTicket, landline_ticket).status.value == "waiting"
+
+
+def test_a_person_gets_the_walk_in_menu(client, landline_ticket):
+    call = placed(client, f"/voice/notice/{landline_ticket}", "human")
+    assert call.state == "gather" and "appuyez sur 1" in call.text
+
+
+def test_a_fax_on_the_spooled_outcome_call_is_hung_up_on(client):
+    call = placed(client, "/voice/spooled/1", "fax")
+    assert [v.tag for v in verbs(call)] == ["Hangup"] and call.heard == []
+
+
+# ---- the waiting list's offer call (its words: core.services.waitlist.voicemail_says) ---------------------------
+
+
+def test_a_machine_gets_the_offer_voicemail_and_the_slot_is_not_taken(client, voice_runtime, clock):
+    from tests.voice.test_waitlist_offer_calls import offered
+
+    offer_id, _slot_id = offered(voice_runtime, clock, "fr")
+    call = placed(client, f"/voice/offer/{offer_id}", "machine_end_beep")
+    words = assert_voicemail(call)
+    assert said(call, "waitlist_offer_voicemail", "fr") and CALL_BACK in words
+    assert "mercredi" in words and "appuyez" not in words
+
+
+def test_a_person_gets_the_offer_menu(client, voice_runtime, clock):
+    from tests.voice.test_waitlist_offer_calls import offered
+
+    offer_id, _slot_id = offered(voice_runtime, clock, "fr")
+    call = placed(client, f"/voice/offer/{offer_id}", "human")
+    assert call.state == "gather" and "appuyez sur 1" in call.text
