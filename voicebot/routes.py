@@ -42,6 +42,7 @@ TURN_URL = "/voice/turn"
 SILENCE_URL = "/voice/silence"
 TRANSFER_URL = "/voice/transfer"
 NOTICE_FLOW = "queue_notice"
+CALLED_FLOW = "called"  # the call that says staff are calling the patient now (core/dialog/primed.py)
 REMINDER_FLOW = "reminder"
 MISSED_FLOW = "no_show"  # the call after a missed appointment (core/dialog/late.py)
 CALLBACK_FLOW = "callback_name"  # the dialog's question that takes a name for a callback
@@ -259,6 +260,21 @@ def queue_notice(ticket_id: int):
     data = {"ticket_id": ticket_id}
     voicemail = ("queue_notice", ticket_id)
     return _placed_call("notice", NOTICE_FLOW, data, "voice_notice_gone", find, voicemail)
+
+
+@bp.post("/voice/called/<int:ticket_id>")
+@twilio_webhook
+def called_notice(ticket_id: int):
+    """Our call to a landline patient staff have just called: it is their turn, and where to go."""
+
+    def find(session, now):
+        ticket = session.get(WalkinTicket, ticket_id)
+        if ticket is None:
+            return None, None, False
+        return clinic_by_id(session, ticket.clinic_id), ticket.patient, ticket.status == TicketStatus.CALLED
+
+    data = {"ticket_id": ticket_id}
+    return _placed_call("called", CALLED_FLOW, data, "voice_notice_gone", find, ("called", ticket_id))
 
 
 @bp.post("/voice/reminder/<int:appointment_id>")

@@ -507,9 +507,11 @@ def _start(t: Turn) -> Reply:
     known = t.patient(create=False)
     t.state["slow"] = bool(known is not None and known.slow_voice)  # remembered from an earlier call
     t.state.pop("quiet", None)
+    opening = STARTERS.get("primed:" + flow) if flow else None
+    if opening is not None and (name in QUESTIONS or name == flow):  # a flow may only speak, asking nothing
+        return opening(t, None)
     if flow and name in QUESTIONS:
-        opening = STARTERS.get("primed:" + flow)
-        return opening(t, None) if opening else t.ask(name)
+        return t.ask(name)
     for key in ("q", "d", "n", "primed", "phone"):
         t.state.pop(key, None)
     return STARTERS["greeting"](t, None)

@@ -14,7 +14,7 @@ from core.dialog.types import Choice, Reply, Say
 from core.dialog.walkin import place_values
 from core.dialog.whom import appointment_name
 from core.errors import NotInQueue
-from core.models import ACTIVE_TICKET_STATUSES, WalkinTicket
+from core.models import ACTIVE_TICKET_STATUSES, TicketStatus, WalkinTicket
 from core.services import walkin
 from prompts.format import numbers_text
 
@@ -125,6 +125,18 @@ def _ticket(t: Turn) -> WalkinTicket | None:
     if ticket is None or ticket.clinic_id != t.clinic.id or ticket.status not in ACTIVE_TICKET_STATUSES:
         return None
     return ticket
+
+
+@starter("primed:called")
+def called_call(t: Turn, _h: Heard | None) -> Reply:
+    """The patient picked up our call: staff are calling them now (the number, and the room when given)."""
+    ticket = t.session.get(WalkinTicket, t.data.get("ticket_id"))
+    if ticket is None or ticket.clinic_id != t.clinic.id or ticket.status != TicketStatus.CALLED:
+        return t.end(Say("notice_gone", {"clinic": t.clinic_name()}))
+    values = {"clinic": t.clinic_name(), "number": str(ticket.number)}
+    if ticket.room:
+        return t.end(Say("called_call_room", {**values, "room": ticket.room}))
+    return t.end(Say("called_call", values))
 
 
 @starter("primed:queue_notice")

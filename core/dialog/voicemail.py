@@ -110,6 +110,18 @@ def queue_notice_voicemail(session: Session, ticket_id: int, now: dt.datetime) -
     return leave(clinic, lang, Say("voicemail_queue_notice", values))
 
 
+@voicemail("called")
+def called_voicemail(session: Session, ticket_id: int, now: dt.datetime) -> Reply | None:
+    """Staff called the patient's number: it is their turn now, and the number to call."""
+    ticket = session.get(WalkinTicket, ticket_id)
+    if ticket is None or ticket.status != TicketStatus.CALLED:
+        return None
+    clinic = session.get(Clinic, ticket.clinic_id)
+    lang = language_of(ticket.patient, clinic)
+    values = {"number": str(ticket.number), "phone": callback_number(clinic)}
+    return leave(clinic, lang, Say("voicemail_called", values))
+
+
 @voicemail("waitlist_offer")
 def waitlist_offer_voicemail(session: Session, offer_id: int, now: dt.datetime) -> Reply | None:
     """A freed slot offered from the waiting list: its own complete words (core.services.waitlist)."""

@@ -421,6 +421,8 @@ def call_url(message: OutboundMessage, base: str) -> str:
         return f"{base}/voice/missed/{message.appointment_id}"
     if message.purpose == "waitlist_offer":  # a freed slot offered to a phone that takes calls only
         return f"{base}/voice/offer/{message.subject.split(':', 1)[1]}"
+    if message.purpose == "called":  # staff are calling the patient now: the number and where to go
+        return f"{base}/voice/called/{message.ticket_id}"
     if message.purpose.startswith("spooled_"):  # the outcome of a request taken while the database was down
         return f"{base}/voice/spooled/{message.id}"
     return f"{base}/voice/notice/{message.ticket_id}"

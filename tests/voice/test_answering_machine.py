@@ -232,3 +232,50 @@ def test_a_person_gets_the_offer_menu(client, voice_runtime, clock):
     offer_id, _slot_id = offered(voice_runtime, clock, "fr")
     call = placed(client, f"/voice/offer/{offer_id}", "human")
     assert call.state == "gather" and "appuyez sur 1" in call.text
+
+
+# ---- the "it is your turn" call -------------------------------------------------------------------------------
+
+
+def _called(voice_runtime, clock, ticket_id: int, room: str | None) -> None:
+    with voice_runtime.session_factory.begin() as session:
+        ticket = walkin.call_next(session, session.get(Clinic, "parc"), clock())
+        assert ticket.id == ticket_id
+        ticket.room = room
+
+
+def test_a_person_called_by_staff_hears_it_is_their_turn_and_the_room(
+    client, voice_runtime, clock, landline_ticket
+):
+    _called(voice_runtime, clock, landline_ticket, "4")
+    call = placed(client, f"/voice/called/{landline_ticket}", "human")
+    words = " ".join(call.heard)
+    assert said(call, "called_call_room", "fr") and "numéro 1" in words and "salle 4" in words
+    assert "n'est plus active" not in words and call.ended
+
+
+def test_a_person_called_without_a_room_is_sent_to_the_front_desk(
+    client, voice_runtime, clock, landline_ticket
+):
+    _called(voice_runtime, clock, landline_ticket, None)
+    call = placed(client, f"/voice/called/{landline_ticket}", None)
+    assert said(call, "called_call", "fr") and "accueil" in " ".join(call.heard)
+
+
+def test_a_machine_gets_the_called_voicemail(client, voice_runtime, clock, landline_ticket):
+    _called(voice_runtime, clock, landline_ticket, "4")
+    words = assert_voicemail(placed(client, f"/voice/called/{landline_ticket}", "machine_end_silence"))
+    assert "numéro 1" in words and CALL_BACK in words
+
+
+def test_a_ticket_no_longer_called_says_so(client, voice_runtime, landline_ticket):
+    call = placed(client, f"/voice/called/{landline_ticket}", "human")  # still waiting: nobody called it
+    assert "n'est plus active" in " ".join(call.heard) and call.ended
+
+
+def test_the_called_notice_call_asks_the_called_url():
+    from core.models import OutboundMessage
+    from core.services.notifications import call_url
+
+    message = OutboundMessage(purpose="called", ticket_id=7, to=JOHN)
+    assert call_url(message, "https://line.example") == "https://line.example/voice/called/7"

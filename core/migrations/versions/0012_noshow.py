@@ -1,7 +1,7 @@
 """appointments: a patient running late; outbound messages: who answered a call we placed
 
 Revision ID: 0012_noshow
-Revises: 0010_waitlist
+Revises: 0014_house
 Create Date: 2026-12-03 15:30:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_noshow"
-down_revision = "0010_waitlist"
+down_revision = "0014_house"
 branch_labels = None
 depends_on = None
 
