@@ -13,6 +13,7 @@ Placeholders are `str.format` fields; both languages have the same keys with the
 
 from __future__ import annotations
 
+import re
 import string
 import tomllib
 from functools import cache
@@ -55,9 +56,14 @@ def text(key: str, lang: str, channel: str = "sms") -> str:
     return value
 
 
+# A value that ends a sentence with its own period ("jeu. 17 déc." before "."): one period, not two.
+_DOUBLE_PERIOD = re.compile(r"(?<!\.)\.\.(?!\.)")
+
+
 def render(key: str, lang: str, channel: str = "sms", **values) -> str:
     """A prompt with its placeholders filled in."""
-    return text(key, lang, channel).format(**values)
+    said = text(key, lang, channel).format(**values)
+    return _DOUBLE_PERIOD.sub(".", said) if ".." in said else said
 
 
 def placeholders(template: str) -> set[str]:

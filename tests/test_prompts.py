@@ -154,3 +154,12 @@ def test_patients_are_told_the_line_is_automated_on_the_phone_and_by_text(lang, 
     for key in ("greeting", "greeting_forwarded"):
         assert word in render(key, lang, "voice", clinic="Clinique du Parc")
     assert word in render("menu", lang, "sms", clinic="Clinique du Parc", walkin="", walkin_short="")
+
+
+def test_a_value_ending_a_sentence_with_its_own_period_gives_one_period():
+    import prompts as catalog
+
+    said = catalog.render("waitlist_joined", "fr", "sms", wish="n'importe quand", until="jeu. 17 déc.")
+    assert "jusqu'au jeu. 17 déc. On vous avertit" in said and ".." not in said
+    assert catalog.render("waitlist_joined", "fr", "voice", wish="", until="jeu. 17 déc.").count("déc.") == 1
+    assert "..." in catalog.render("greeting", "fr", "voice", clinic="Clinique...")  # an ellipsis stays
