@@ -717,19 +717,30 @@ def release_expired_holds(session: Session, now: dt.datetime) -> int:
 
     Lapsed offers are cleared too (they already count for nothing; this keeps ix_slots_offered_to small).
     """
-    result = session.execute(
+    freed_rows = session.execute(
         update(Slot)
         .where(Slot.status == SlotStatus.HELD, Slot.held_until < now)
         .values(status=SlotStatus.FREE, held_by=None, held_until=None, joined_to=None)
+        .returning(Slot.id, Slot.clinic_id)
         .execution_options(synchronize_session=False)
-    )
+    ).all()
+    _to_waiting_list(session, freed_rows, now)
     session.execute(
         update(Slot)
         .where(Slot.offered_to.is_not(None), Slot.offered_until <= now)
         .values(offered_to=None, offered_until=None)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return len(freed_rows)
+
+
+def _to_waiting_list(session: Session, rows, now: dt.datetime) -> None:
+    """Slots a hold gave back (a caller hung up mid-booking): the waiting list may be offered them."""
+    by_clinic: dict[str, list[int]] = {}
+    for slot_id, clinic_id in rows:
+        by_clinic.setdefault(clinic_id, []).append(slot_id)
+    for clinic_id, slot_ids in by_clinic.items():
+        freed.slots_opened(session, clinic_id, slot_ids, now)
 
 
 def _new_code(session: Session, clinic_id: str) -> str:

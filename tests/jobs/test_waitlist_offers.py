@@ -290,3 +290,20 @@ def test_the_retention_purge_forgets_ended_entries_and_keeps_waiting_ones(jobs_r
     rt.jobs.drain(include_timed=False)
     with rt.session_factory() as s:
         assert s.scalars(select(WaitlistEntry.id)).all() == [waiting]
+
+
+def test_a_slot_whose_hold_ran_out_is_offered_to_the_waiting_list(jobs_runtime, clock, fake_twilio):
+    """A caller who hung up mid-booking held a slot that suits an entry: when the hold lapses, it is offered."""
+    rt = jobs_runtime
+    entry = join(rt, A, {"date": WEDNESDAY.isoformat()})
+    with rt.session_factory.begin() as s:
+        clinic = s.get(Clinic, "parc")
+        slot = booking.find_free_slots(s, clinic, rt.now(), booking.SlotQuery(date=WEDNESDAY)).slots[0]
+        booking.hold_slot(s, slot.id, "voice:CAhungup", rt.now(), minutes=5)
+        slot_id = slot.id
+    clock.advance(minutes=6)
+    tick(rt)
+    made = [o for o in offers(rt) if o.slot_id == slot_id]
+    assert [o.entry_id for o in made] == [entry]
+    with rt.session_factory() as s:
+        assert s.scalar(select(OutboxJob.id).where(OutboxJob.args == [slot_id])) is not None
