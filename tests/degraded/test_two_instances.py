@@ -144,7 +144,9 @@ def test_two_instances_on_one_database_number_walkins_exactly_and_never_double_b
     offers = race([lambda t=t: t("RDV après-demain matin") for t in bookers])
     assert all(slots(o) for o in offers), [o.text for o in offers]
     race([lambda t=t: t("1") for t in bookers])
-    race([lambda t=t, i=i: t(f"Patient Course {i}") for i, t in enumerate(bookers)])
+    race(
+        [lambda t=t, i=i: t(f"Patient Course {chr(65 + i)}") for i, t in enumerate(bookers)]
+    )  # a name has no digits
     finals = race([lambda t=t: t("OUI") for t in bookers])
     with sessions() as s:
         live = s.execute(
