@@ -381,6 +381,10 @@ def join_for_patient(clinic_id: str):
     if typed and not picked.isdigit() and clean_name(typed) is None:  # emoji, digits, a sentence
         works_at_or_404(clinic_id)
         return redirect(url_for("staff.day", clinic_id=clinic_id, notice="bad_name", phone=phone))
+    card, bad_card = _typed_card()
+    if bad_card:
+        works_at_or_404(clinic_id)
+        return redirect(url_for("staff.day", clinic_id=clinic_id, notice="bad_card", phone=phone))
     held: dict[str, int] = {}
 
     def action(s, clinic, now, actor):
@@ -391,7 +395,7 @@ def join_for_patient(clinic_id: str):
                 raise NotInQueue(picked)  # not this phone's: nothing is added
         else:
             try:
-                person = people.person_for(s, patient, typed or None, now)
+                person = people.person_for(s, patient, typed or None, now, card=_card_for(clinic, card))
             except TooManyPeople:  # nothing was added: staff pick one of the phone's people instead
                 held["too_many"] = True
                 return []
@@ -529,6 +533,18 @@ def _known_people(s, clinic: Clinic, typed: str) -> list[tuple[int, str | None]]
     return [(p.id, p.name) for p in known]
 
 
+def _typed_card() -> tuple[str | None, bool]:
+    """The health card's last four digits typed at the desk, and whether something else was typed there."""
+    typed = request.form.get("card", "")[:20]
+    card = people.card_digits(typed)
+    return card, bool(typed.strip()) and card is None
+
+
+def _card_for(clinic: Clinic, card: str | None) -> str | None:
+    """The digits, kept only where the clinic has turned the setting on."""
+    return card if people.takes_card(clinic) else None
+
+
 def _booking_person(s, clinic: Clinic, phone: str, now):
     """The phone and the person booked for: the one picked from the clinic's list, else the name typed (that
     phone's person with it, or a new one), else the phone's first person. A pick of another phone: 404."""
@@ -540,13 +556,16 @@ def _booking_person(s, clinic: Clinic, phone: str, now):
             abort(404)
         return patient, person
     patient = get_or_create_patient(s, phone)
-    return patient, people.person_for(s, patient, _typed_name() or None, now)
+    card, _ = _typed_card()
+    return patient, people.person_for(s, patient, _typed_name() or None, now, card=_card_for(clinic, card))
 
 
 def _booking_refusal(clinic_id: str, phone: str) -> str | None:
     """Why the form cannot book before trying: a new person without a name, or a ninth person for the phone."""
     if request.form.get("person") == "new" and not _typed_name():
         return "name_needed"
+    if _typed_card()[1]:
+        return "bad_card"
     if request.form.get("person", "").isdigit():
         return None
     if _typed_name() and clean_name(_typed_name()) is None:  # emoji, digits, a sentence

@@ -13,6 +13,8 @@ from core.errors import TooManyPeople
 from core.models import Appointment, Patient, Person, WalkinTicket
 
 MAX_PEOPLE = 8  # a family, not a directory
+CARD_SETTING = "card_last4"  # a clinic setting: the desk may note the last 4 digits of a health card
+_CARD = re.compile(r"^\d{4}$")
 NAME_PART_MAX = 60
 _LETTER = re.compile(r"[^\W\d_]")
 _WORDS = re.compile(r"[^\W\d_][\w'-]*")
@@ -112,20 +114,53 @@ def find_by_name(people: list[Person], name: str) -> Person | None:
     return None
 
 
+def takes_card(clinic) -> bool:
+    """Whether the clinic's desk notes health-card digits (off unless the clinic turns it on)."""
+    return bool((clinic.settings or {}).get(CARD_SETTING))
+
+
+def card_digits(typed: str | None) -> str | None:
+    """The last four digits of a health card as typed at the desk ("1234", "12 34"), or None."""
+    digits = "".join((typed or "").split())
+    return digits if _CARD.match(digits) else None
+
+
 def person_for(
-    session: Session, patient: Patient, name: str | None, now: dt.datetime | None = None
+    session: Session,
+    patient: Patient,
+    name: str | None,
+    now: dt.datetime | None = None,
+    card: str | None = None,
 ) -> Person:
-    """The person of this phone with this name, added when new; no name is the phone's first person."""
+    """The person of this phone with this name, added when new; no name is the phone's first person.
+
+    With a card's last four digits (desk only): a person of that name whose card says otherwise is someone
+    else (two cousins both named Léa), and a person without digits yet gets them."""
     if not name:
         return first_person(session, patient, now)
     people = people_of(session, patient)
+    if card:
+        named = [p for p in people if p.name and fold(p.name) == fold(" ".join(name.split()))]
+        same = next((p for p in named if p.card_last4 == card), None)
+        if same is not None:
+            return same
+        blank = next((p for p in named if p.card_last4 is None), None)
+        if blank is not None:
+            blank.card_last4 = card
+            return blank
+        if named:
+            return add_person(session, patient, name, now=now, card_last4=card)
     found = find_by_name(people, name)
     if found is not None:
+        if card and found.card_last4 is None:
+            found.card_last4 = card
         return found
     if people and people[0].name is None:  # the first person was never named: this is their name
         rename(people[0], name)
+        if card:
+            people[0].card_last4 = card
         return people[0]
-    return add_person(session, patient, name, now=now)
+    return add_person(session, patient, name, now=now, card_last4=card)
 
 
 def is_full(session: Session, patient: Patient | None) -> bool:

@@ -28,6 +28,7 @@ NOT_SENT_BY_SMS = {
     "groups_staff.toml",
     "live_staff.toml",
     "schedule_staff.toml",
+    "households_staff.toml",
 }
 # Sent by the jobs' outbound sender, not through smsbot's renderer: measured as written.
 SENT_BY_JOBS = {"notices.toml"}

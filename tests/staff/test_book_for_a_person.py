@@ -164,3 +164,28 @@ def test_a_name_that_is_not_a_name_is_refused_at_the_desk_too(console, runtime):
         )
         assert response.status_code == 302 and "notice=bad_name" in response.headers["Location"], bad
     assert booked_names(runtime) == []
+
+
+def test_the_booking_form_keeps_the_card_digits_where_the_clinic_takes_them(console, runtime):
+    from core.models import Person
+    from core.services.clinics import forget_clinics
+
+    with runtime.session_factory.begin() as s:
+        clinic = s.get(Clinic, "parc")
+        clinic.settings = {**(clinic.settings or {}), people.CARD_SETTING: True}
+    forget_clinics()
+    sign_in(console)
+    page = console.get(f"/staff/parc/book?date={THU}").get_data(as_text=True)
+    assert 'id="patient-card"' in page
+    form = {
+        "csrf_token": csrf(console),
+        "slot_id": slot_ids(page)[0],
+        "phone": "514 555-7777",
+        "name": "Léa Roy",
+    }
+    refused = console.post("/staff/parc/book", data={**form, "card": "43"})
+    assert "notice=bad_card" in refused.headers["Location"]
+    console.post("/staff/parc/book", data={**form, "card": "4321"})
+    with runtime.session_factory() as s:
+        assert s.scalar(select(Person.card_last4).where(Person.first_name == "Léa")) == "4321"
+    assert booked_names(runtime) == ["Léa Roy"]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from core.models import Clinic, Person, WalkinTicket
 from core.services import people, walkin
+from core.services.clinics import forget_clinics
 from core.services.patients import get_or_create_patient
 from tests.staff.conftest import csrf, sign_in, text_of
 
@@ -120,3 +121,35 @@ def test_the_desk_lists_only_the_people_this_clinic_has_seen_and_logs_the_look(c
     with runtime.session_factory() as s:
         looked = s.scalars(select(AuditEntry).where(AuditEntry.action == "staff.viewed_people")).all()
         assert [(a.clinic_id, a.subject) for a in looked] == [("parc", f"patient:{here.patient_id}")]
+
+
+def _card_setting(runtime, on: bool) -> None:
+    with runtime.session_factory.begin() as s:
+        clinic = s.get(Clinic, "parc")
+        clinic.settings = {**(clinic.settings or {}), people.CARD_SETTING: on}
+    forget_clinics()  # the console reads clinics through the per-process cache
+
+
+def test_with_the_clinic_setting_on_the_desk_tells_two_people_of_one_name_apart_by_card(console, runtime):
+    _card_setting(runtime, True)
+    sign_in(console)
+    page = console.get("/staff/parc/").get_data(as_text=True)
+    assert 'id="join-card"' in page
+    join(console, phone=MOTHER, name="Léa Tremblay", card="1234")
+    join(console, phone=MOTHER, name="Léa Tremblay", card="98 76")  # a cousin of the same name
+    refused = join(console, phone=MOTHER, name="Léa Tremblay", card="12")
+    assert "4 derniers chiffres" in text_of(refused)
+    with runtime.session_factory() as s:
+        leas = s.scalars(select(Person).where(Person.first_name == "Léa").order_by(Person.id)).all()
+        assert [p.card_last4 for p in leas] == ["1234", "9876"]
+        assert len(s.scalars(select(WalkinTicket)).all()) == 2
+    listed = text_of(console.get("/staff/parc/?phone=5145552222"))
+    assert "carte …1234" in listed and "carte …9876" in listed
+
+
+def test_with_the_setting_off_no_card_is_asked_or_kept(console, runtime):
+    sign_in(console)
+    assert 'id="join-card"' not in console.get("/staff/parc/").get_data(as_text=True)
+    join(console, phone=MOTHER, name="Léa Tremblay", card="1234")
+    with runtime.session_factory() as s:
+        assert [p.card_last4 for p in s.scalars(select(Person).where(Person.first_name == "Léa"))] == [None]
