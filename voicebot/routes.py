@@ -44,6 +44,9 @@ TRANSFER_URL = "/voice/transfer"
 NOTICE_FLOW = "queue_notice"
 CALLED_FLOW = "called"  # the call that says staff are calling the patient now (core/dialog/primed.py)
 REMINDER_FLOW = "reminder"
+CANCELLED_FLOW = (
+    "schedule_cancelled"  # the call after the clinic cancelled an appointment (core/dialog/late.py)
+)
 MISSED_FLOW = "no_show"  # the call after a missed appointment (core/dialog/late.py)
 CALLBACK_FLOW = "callback_name"  # the dialog's question that takes a name for a callback
 PRIMED_MINUTES = 10  # a call we placed or a failed transfer is answered within the call, never later
@@ -308,6 +311,23 @@ def missed(appointment_id: int):
 
     data = {"appointment_id": appointment_id}
     return _placed_call("missed", MISSED_FLOW, data, "voice_missed_gone", find, ("no_show", appointment_id))
+
+
+@bp.post("/voice/cancelled/<int:appointment_id>")
+@twilio_webhook
+def schedule_cancelled(appointment_id: int):
+    """Our call after the clinic cancelled an appointment (a closure or an absence), to a patient who takes
+    calls only: which appointment, then 1 books another one (the no-show call's question)."""
+
+    def find(session, now):
+        appointment = session.get(Appointment, appointment_id)
+        if appointment is None:
+            return None, None, False
+        return appointment.clinic, appointment.patient, appointment.status == AppointmentStatus.CANCELLED
+
+    data = {"appointment_id": appointment_id}
+    voicemail = (CANCELLED_FLOW, appointment_id)
+    return _placed_call("cancelled", CANCELLED_FLOW, data, "voice_missed_gone", find, voicemail)
 
 
 @bp.post("/voice/offer/<int:offer_id>")

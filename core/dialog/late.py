@@ -23,7 +23,10 @@ from core.models import Appointment, AppointmentStatus
 from core.services import noshow
 from prompts import render
 
-PRIMED.update({"no_show": "missed_rebook"})
+# The call after a missed appointment, and the call after the clinic cancelled one (a schedule change,
+# core/services/schedule.py): both say which appointment and offer another.
+CANCELLED_FLOW = "schedule_cancelled"
+PRIMED.update({"no_show": "missed_rebook", CANCELLED_FLOW: "missed_rebook"})
 MINUTES_KEY = "late_m"  # kept in the state while a hidden caller keys in their number
 DAY_KEY = "late_day"
 WHO_KEY = "late_who"
@@ -139,10 +142,13 @@ def _missed(t: Turn) -> Appointment | None:
     appointment = t.session.get(Appointment, t.data.get("appointment_id"))
     if appointment is None or appointment.clinic_id != t.clinic.id:
         return None
-    return appointment if appointment.status == AppointmentStatus.NO_SHOW else None
+    wanted = (
+        AppointmentStatus.CANCELLED if t.state.get("primed") == CANCELLED_FLOW else AppointmentStatus.NO_SHOW
+    )
+    return appointment if appointment.status == wanted else None
 
 
-@starter("primed:no_show")
+@starter("primed:no_show", "primed:" + CANCELLED_FLOW)
 def missed_call(t: Turn, _h: Heard | None) -> Reply:
     """The patient picked up our call after a missed appointment: another one?"""
     if _missed(t) is None:
@@ -157,10 +163,11 @@ def _missed_values(t: Turn) -> dict:
         return {"clinic": t.clinic_name(), "missed": ""}
     when = appointment_when(t, appointment)
     name = noshow.named_person(t.session, appointment)
+    kind = "cancelled" if appointment.status == AppointmentStatus.CANCELLED else "missed"
     if name:
-        missed = render("missed_person", t.lang, t.channel, name=name, when=when)
+        missed = render(f"{kind}_person", t.lang, t.channel, name=name, when=when)
     else:
-        missed = render("missed_you", t.lang, t.channel, when=when)
+        missed = render(f"{kind}_you", t.lang, t.channel, when=when)
     return {"clinic": t.clinic_name(), "missed": missed}
 
 
@@ -173,8 +180,9 @@ def _missed_recognise(t: Turn, h: Heard) -> object | None:
 def _missed_act(t: Turn, answer: object) -> Reply:
     if answer != "yes":
         return t.end(Say("missed_bye", {"clinic": t.clinic_name()}))
+    after = "cancel" if t.state.get("primed") == CANCELLED_FLOW else "no_show"
+    t.audit(f"appointment.rebook_after_{after}", subject=f"appointment:{t.data.get('appointment_id')}")
     t.state["d"] = {}
-    t.audit("appointment.rebook_after_no_show", subject=f"appointment:{t.data.get('appointment_id')}")
     return STARTERS["book"](t, None)
 
 
@@ -212,3 +220,15 @@ def missed_voicemail(session, appointment_id: int, now: dt.datetime) -> Reply | 
     if name:
         return leave(clinic, lang, Say("voicemail_no_show_for", values | {"name": name}))
     return leave(clinic, lang, Say("voicemail_no_show", values))
+
+
+@voicemail(CANCELLED_FLOW)
+def cancelled_voicemail(session, appointment_id: int, now: dt.datetime) -> Reply | None:
+    """On a machine: the appointment the clinic cancelled, and the number to call to book another one."""
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None or appointment.status != AppointmentStatus.CANCELLED:
+        return None
+    clinic = appointment.clinic
+    lang = language_of(appointment.patient, clinic)
+    values = {"when": local(clinic, appointment.starts_at), "phone": callback_number(clinic)}
+    return leave(clinic, lang, Say("voicemail_schedule_cancelled", values))

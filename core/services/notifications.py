@@ -419,6 +419,10 @@ def call_url(message: OutboundMessage, base: str) -> str:
         return f"{base}/voice/reminder/{message.appointment_id}"
     if message.purpose == "no_show":  # a missed appointment: 1 books another one (core/dialog/late.py)
         return f"{base}/voice/missed/{message.appointment_id}"
+    if (
+        message.purpose == "schedule_cancelled"
+    ):  # the clinic cancelled it (a schedule change): 1 books another
+        return f"{base}/voice/cancelled/{message.appointment_id}"
     if message.purpose == "waitlist_offer":  # a freed slot offered to a phone that takes calls only
         return f"{base}/voice/offer/{message.subject.split(':', 1)[1]}"
     if message.purpose == "called":  # staff are calling the patient now: the number and where to go

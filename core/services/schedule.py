@@ -406,6 +406,7 @@ def _tell(session: Session, clinic: Clinic, change: ScheduleChange, appointments
     """The one SMS a patient gets about the appointments a change cancelled, written now (body included)."""
     first = appointments[0]
     patient = first.patient
+    kind = notifications.reminder_kind(patient)  # a landline is called: 1 books another appointment
     message = notifications.create_message(
         session,
         clinic=clinic,
@@ -415,10 +416,16 @@ def _tell(session: Session, clinic: Clinic, change: ScheduleChange, appointments
         dedupe_key=f"{CANCELLED_PURPOSE}:change:{change.id}:patient:{patient.id}",
         now=now,
         appointment_id=first.id,
+        kind=kind,
     )
     if message.status != "pending" or message.body:
         return message
-    if patient.opted_out or notifications.reminder_kind(patient) != "sms":
+    from core.jobs import outbox  # the jobs package imports the services, not the other way
+
+    if kind == "call":
+        outbox.add(session, SEND_JOB, message.id, now=now)
+        return message
+    if patient.opted_out:
         message.status = "not_sent"
         message.error_message = "no SMS to this number: staff call the patient"
         return message
@@ -435,8 +442,6 @@ def _tell(session: Session, clinic: Clinic, change: ScheduleChange, appointments
         count=len(appointments),
         phone=phone,
     )
-    from core.jobs import outbox  # the jobs package imports the services, not the other way
-
     outbox.add(session, SEND_JOB, message.id, now=now)
     return message
 

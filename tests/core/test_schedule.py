@@ -172,6 +172,35 @@ def test_cancel_and_tell_cancels_the_hit_appointments_and_texts_each_patient_onc
     assert again.cancelled == [] and again.messages == []
 
 
+def test_a_patient_who_takes_calls_only_is_called_about_the_cancelled_appointment(db, clock, opened):
+    landline = book_at(db, TUESDAY, 8, 0, "dre-tremblay", 1)
+    landline.patient.notify_by = "call"
+    opted_out = book_at(db, TUESDAY, 9, 0, "dre-tremblay", 2)
+    opted_out.patient.opted_out = True
+    change = schedule.add_change(
+        db,
+        parc(db),
+        "absence",
+        day=TUESDAY,
+        practitioner_id=practitioner(db, "dre-tremblay").id,
+        ends=dt.time(12),
+        now=clock(),
+        horizon_days=HORIZON,
+    )
+    report = schedule.cancel_and_tell(db, parc(db), change.id, clock(), "Marc")
+    call = db.scalar(select(OutboundMessage).where(OutboundMessage.to == landline.patient.phone))
+    assert (call.kind, call.purpose, call.status, call.appointment_id) == (
+        "call",
+        schedule.CANCELLED_PURPOSE,
+        "pending",
+        landline.id,
+    )
+    assert report.messages == [call.id] and report.not_reached == [opted_out.patient_id]
+    assert [call.id] in [
+        job.args for job in db.scalars(select(OutboxJob).where(OutboxJob.job == schedule.SEND_JOB))
+    ]
+
+
 # ---- extra time and the walk-in day ---------------------------------------------------------------------
 
 

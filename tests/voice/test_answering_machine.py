@@ -279,3 +279,39 @@ def test_the_called_notice_call_asks_the_called_url():
 
     message = OutboundMessage(purpose="called", ticket_id=7, to=JOHN)
     assert call_url(message, "https://line.example") == "https://line.example/voice/called/7"
+
+
+# ---- the call after the clinic cancelled an appointment (a schedule change) -------------------------------------
+
+
+def _cancelled_by_the_clinic(voice_runtime, clock) -> int:
+    appointment_id = book_landline(voice_runtime, clock, "fr")
+    with voice_runtime.session_factory.begin() as session:
+        booking.cancel(session, appointment_id, clock(), "staff")
+    return appointment_id
+
+
+def test_a_person_hears_the_clinic_cancelled_the_appointment_and_1_books_another(
+    client, voice_runtime, clock
+):
+    appointment_id = _cancelled_by_the_clinic(voice_runtime, clock)
+    call = placed(client, f"/voice/cancelled/{appointment_id}", "human")
+    words = " ".join(call.heard)
+    assert "annuler votre rendez-vous" in words and "changement d'horaire" in words and call.state == "gather"
+    call.press("1")
+    assert "Pour quel jour" in " ".join(call.heard)  # booking another one starts
+    assert "appointment.rebook_after_cancel" in audit_actions(voice_runtime)
+
+
+def test_a_machine_gets_the_cancellation_voicemail(client, voice_runtime, clock):
+    appointment_id = _cancelled_by_the_clinic(voice_runtime, clock)
+    words = assert_voicemail(placed(client, f"/voice/cancelled/{appointment_id}", "machine_end_beep"))
+    assert "annuler votre rendez-vous" in words and CALL_BACK in words
+
+
+def test_the_cancellation_call_for_a_booked_appointment_says_the_message_is_out_of_date(
+    client, voice_runtime, clock
+):
+    appointment_id = book_landline(voice_runtime, clock, "fr")  # still booked: no cancellation to tell
+    call = placed(client, f"/voice/cancelled/{appointment_id}", "human")
+    assert call.ended and "annuler votre rendez-vous" not in " ".join(call.heard)
