@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .intents import CARDINALS
 from .names import _NOT_NAME, _tidy
 from .normalize import fold
 
@@ -106,26 +107,7 @@ for _relation, _words in _RELATIONS.items():
 _PLURAL = frozenset(
     "enfants bebes kids children twins jumeaux jumelles filles sons daughters grandparents grands-parents siblings".split()
 )
-_NUMBERS = {
-    "un": 1,
-    "une": 1,
-    "one": 1,
-    "deux": 2,
-    "two": 2,
-    "trois": 3,
-    "three": 3,
-    "quatre": 4,
-    "four": 4,
-    "cinq": 5,
-    "five": 5,
-    "six": 6,
-    "sept": 7,
-    "seven": 7,
-    "huit": 8,
-    "eight": 8,
-    "neuf": 9,
-    "nine": 9,
-}
+_NUMBERS = CARDINALS
 _NUMBER = r"\d{1,2}|" + "|".join(_NUMBERS)
 
 

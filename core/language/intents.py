@@ -419,7 +419,8 @@ def polarity(folded: str) -> str | None:
     return None
 
 
-_NUMBER_WORDS = {
+# Spelled counts, both languages (also how many people: core/language/household.py).
+CARDINALS = {
     "un": 1,
     "une": 1,
     "one": 1,
@@ -440,6 +441,9 @@ _NUMBER_WORDS = {
     "nine": 9,
     "dix": 10,
     "ten": 10,
+}
+_NUMBER_WORDS = {
+    **CARDINALS,
     "premier": 1,
     "premiere": 1,
     "first": 1,
