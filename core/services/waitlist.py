@@ -808,33 +808,10 @@ def describe_wish(wish: dict, lang: str, tz: str = "America/Toronto") -> str:
         parts.append(", ".join(names[int(d)].strip() for d in sorted(wish["days"]) if 0 <= int(d) < 7))
     if wish.get("part"):
         parts.append(render(f"waitlist_part_{wish['part']}", lang, "sms"))
-    if wish.get("after"):
-        parts.append(
-            render(
-                "waitlist_wish_after",
-                lang,
-                "sms",
-                time=format_time(dt.time.fromisoformat(wish["after"]), lang, "sms"),
-            )
-        )
-    if wish.get("at"):
-        parts.append(
-            render(
-                "waitlist_wish_at",
-                lang,
-                "sms",
-                time=format_time(dt.time.fromisoformat(wish["at"]), lang, "sms"),
-            )
-        )
-    if wish.get("before"):
-        parts.append(
-            render(
-                "waitlist_wish_before",
-                lang,
-                "sms",
-                time=format_time(dt.time.fromisoformat(wish["before"]), lang, "sms"),
-            )
-        )
+    for limit in ("after", "at", "before"):  # "après 15 h", "vers 10 h", "avant midi"
+        if wish.get(limit):
+            said = format_time(dt.time.fromisoformat(wish[limit]), lang, "sms")
+            parts.append(render(f"waitlist_wish_{limit}", lang, "sms", time=said))
     if wish.get("na"):
         parts.append(
             render(
