@@ -280,21 +280,32 @@ def called_notice(ticket_id: int):
     return _placed_call("called", CALLED_FLOW, data, "voice_notice_gone", find, ("called", ticket_id))
 
 
-@bp.post("/voice/reminder/<int:appointment_id>")
-@twilio_webhook
-def reminder(appointment_id: int):
-    """Our reminder call to a patient who takes calls only: the appointment, 1 confirm, 2 cancel, 3 change."""
+def _appointment_call(
+    kind: str, flow: str, appointment_id: int, gone_key: str, purpose: str, active
+) -> Response:
+    """A call we placed about an appointment: `active(appointment, now)` says whether it still stands."""
 
     def find(session, now):
         appointment = session.get(Appointment, appointment_id)
         if appointment is None:
             return None, None, False
-        active = appointment.status == AppointmentStatus.BOOKED and appointment.starts_at > now
-        return appointment.clinic, appointment.patient, active
+        return appointment.clinic, appointment.patient, active(appointment, now)
 
     data = {"appointment_id": appointment_id}
-    return _placed_call(
-        "reminder", REMINDER_FLOW, data, "voice_reminder_gone", find, ("reminder", appointment_id)
+    return _placed_call(kind, flow, data, gone_key, find, (purpose, appointment_id))
+
+
+@bp.post("/voice/reminder/<int:appointment_id>")
+@twilio_webhook
+def reminder(appointment_id: int):
+    """Our reminder call to a patient who takes calls only: the appointment, 1 confirm, 2 cancel, 3 change."""
+    return _appointment_call(
+        "reminder",
+        REMINDER_FLOW,
+        appointment_id,
+        "voice_reminder_gone",
+        "reminder",
+        lambda a, now: a.status == AppointmentStatus.BOOKED and a.starts_at > now,
     )
 
 
@@ -302,15 +313,14 @@ def reminder(appointment_id: int):
 @twilio_webhook
 def missed(appointment_id: int):
     """Our call after a no-show, to a patient who takes calls only: 1 books another appointment, 2 goodbye."""
-
-    def find(session, now):
-        appointment = session.get(Appointment, appointment_id)
-        if appointment is None:
-            return None, None, False
-        return appointment.clinic, appointment.patient, appointment.status == AppointmentStatus.NO_SHOW
-
-    data = {"appointment_id": appointment_id}
-    return _placed_call("missed", MISSED_FLOW, data, "voice_missed_gone", find, ("no_show", appointment_id))
+    return _appointment_call(
+        "missed",
+        MISSED_FLOW,
+        appointment_id,
+        "voice_missed_gone",
+        "no_show",
+        lambda a, _now: a.status == AppointmentStatus.NO_SHOW,
+    )
 
 
 @bp.post("/voice/cancelled/<int:appointment_id>")
@@ -318,16 +328,14 @@ def missed(appointment_id: int):
 def schedule_cancelled(appointment_id: int):
     """Our call after the clinic cancelled an appointment (a closure or an absence), to a patient who takes
     calls only: which appointment, then 1 books another one (the no-show call's question)."""
-
-    def find(session, now):
-        appointment = session.get(Appointment, appointment_id)
-        if appointment is None:
-            return None, None, False
-        return appointment.clinic, appointment.patient, appointment.status == AppointmentStatus.CANCELLED
-
-    data = {"appointment_id": appointment_id}
-    voicemail = (CANCELLED_FLOW, appointment_id)
-    return _placed_call("cancelled", CANCELLED_FLOW, data, "voice_missed_gone", find, voicemail)
+    return _appointment_call(
+        "cancelled",
+        CANCELLED_FLOW,
+        appointment_id,
+        "voice_missed_gone",
+        CANCELLED_FLOW,
+        lambda a, _now: a.status == AppointmentStatus.CANCELLED,
+    )
 
 
 @bp.post("/voice/offer/<int:offer_id>")
