@@ -106,6 +106,7 @@ class Console:
         self.driver, self.base, self.shots = driver, base, shots
 
     def wait_for(self, css: str, text: str | None = None):
+        from selenium.common.exceptions import StaleElementReferenceException
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support.ui import WebDriverWait
 
@@ -115,7 +116,10 @@ class Console:
                     return element
             return False
 
-        return WebDriverWait(self.driver, WAIT_SECONDS).until(seen, f"{css} {text or ''}")
+        # A page that refreshes its parts by itself (the inbox, the live day) may replace an element between
+        # finding it and reading it: that is "look again", not a failure.
+        wait = WebDriverWait(self.driver, WAIT_SECONDS, ignored_exceptions=(StaleElementReferenceException,))
+        return wait.until(seen, f"{css} {text or ''}")
 
     def find(self, css: str):
         from selenium.webdriver.common.by import By
@@ -136,7 +140,13 @@ class Console:
         from selenium.webdriver.support.ui import WebDriverWait
 
         page = self.find("html")
-        self.find(css).click()
+        for attempt in range(5):  # a part the page refreshed by itself is found again, then clicked
+            try:
+                self.find(css).click()
+                break
+            except StaleElementReferenceException:
+                if attempt == 4:
+                    raise
 
         def replaced(driver):
             try:
