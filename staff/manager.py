@@ -12,10 +12,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core.models import AuditEntry, StaffAccount
-from core.services import accounts, audit, patient_data
+from core.services import accounts, patient_data
 from core.services.patients import try_normalize_phone
 from core.timeutil import local_day_bounds, to_local
 from core.webhooks import runtime
+from staff.routes import audited as _audited
 from staff.routes import bp, clinic_or_404
 
 AUDIT_PAGE_ROWS = 500
@@ -59,11 +60,6 @@ def _audit_rows(s, clinic, filters: dict, limit: int | None) -> list[AuditEntry]
         query = query.where(AuditEntry.at >= start, AuditEntry.at < end)
     query = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     return list(s.scalars(query.limit(limit) if limit else query))
-
-
-def _audited(s, action: str, clinic, **detail) -> None:
-    """A manager's view or action in the audit log, under their account."""
-    audit.record(s, action, channel="staff", clinic_id=clinic.id, actor=current_user.actor, **detail)
 
 
 @bp.get("/<clinic_id>/audit")

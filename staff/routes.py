@@ -274,14 +274,7 @@ def day(clinic_id: str):
         clinic = clinic_or_404(s, clinic_id)
         today = board.todays_board(s, clinic, now)
         # Law 25: log who saw which patients' details.
-        audit.record(
-            s,
-            "staff.viewed_day",
-            channel="staff",
-            clinic_id=clinic.id,
-            actor=current_user.actor,
-            subject=f"day:{today.day.isoformat()}",
-        )
+        audited(s, "staff.viewed_day", clinic, subject=f"day:{today.day.isoformat()}")
         lang = g.staff_lang
         return render_template(
             "staff/day.html",
@@ -300,6 +293,19 @@ def day(clinic_id: str):
         )
 
 
+def audited(s, action: str, clinic: Clinic, **detail) -> None:
+    """A staff member's view or action in the audit log, under their account."""
+    audit.record(s, action, channel="staff", clinic_id=clinic.id, actor=current_user.actor, **detail)
+
+
+def seen_people(s, clinic: Clinic, patient) -> list[Person]:
+    """The people of a phone this clinic has seen, for staff to pick from; looking is logged (Law 25)."""
+    known = people.known_at(s, patient, clinic.id)
+    if known:
+        audited(s, "staff.viewed_people", clinic, subject=f"patient:{patient.id}")
+    return known
+
+
 def _desk_people(s, clinic: Clinic, now) -> dict | None:
     """The people of the phone typed at the desk (?phone=…), each with today's number if they hold one."""
     phone = try_normalize_phone(request.args.get("phone"))
@@ -308,17 +314,7 @@ def _desk_people(s, clinic: Clinic, now) -> dict | None:
     patient = find_patient(s, phone)
     if patient is None:
         return {"phone": phone, "people": []}
-    # As on the booking page: only the people this clinic has seen, and looking is logged.
-    known = people.known_at(s, patient, clinic.id)
-    if known:
-        audit.record(
-            s,
-            "staff.viewed_people",
-            channel="staff",
-            clinic_id=clinic.id,
-            actor=current_user.actor,
-            subject=f"patient:{patient.id}",
-        )
+    known = seen_people(s, clinic, patient)
     numbers = {t.person_id: t.number for t in walkin.active_tickets(s, clinic, patient, now)}
     return {"phone": phone, "people": [(p, numbers.get(p.id)) for p in known]}
 
@@ -520,17 +516,7 @@ def _known_people(s, clinic: Clinic, typed: str) -> list[tuple[int, str | None]]
     patient = find_patient(s, phone) if phone else None
     if patient is None:
         return []
-    known = people.known_at(s, patient, clinic.id)
-    if known:
-        audit.record(
-            s,
-            "staff.viewed_people",
-            channel="staff",
-            clinic_id=clinic.id,
-            actor=current_user.actor,
-            subject=f"patient:{patient.id}",
-        )
-    return [(p.id, p.name) for p in known]
+    return [(p.id, p.name) for p in seen_people(s, clinic, patient)]
 
 
 def _typed_card() -> tuple[str | None, bool]:

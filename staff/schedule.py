@@ -18,11 +18,12 @@ from flask_login import current_user
 from core.clinics_file import KEY_CHARS, REASON_SLOTS_MAX
 from core.jobs import outbox
 from core.models import Practitioner, ScheduleChange, ScheduleKind
-from core.services import audit, schedule
+from core.services import schedule
 from core.services.schedule import ScheduleChangeInvalid
 from core.timeutil import to_local
 from core.webhooks import runtime
 from prompts.format import format_date, format_time
+from staff.routes import audited as _audited
 from staff.routes import bp, clinic_or_404
 
 MANAGER = "manager"
@@ -48,10 +49,6 @@ NOTICES = (
     "reason_bad_label",
     "reason_bad_slots",
 )
-
-
-def _audited(s, action: str, clinic, **detail) -> None:
-    audit.record(s, action, channel="staff", clinic_id=clinic.id, actor=current_user.actor, **detail)
 
 
 def _back(clinic_id: str, notice: str, change_id: int | None = None):

@@ -16,7 +16,7 @@ from core.timeutil import to_local
 from core.webhooks import runtime
 from prompts.format import format_date
 from staff import paper
-from staff.routes import bp, clinic_or_404, when_formatter, wished_day
+from staff.routes import audited, bp, clinic_or_404, when_formatter, wished_day
 
 
 def _day_links(day: dt.date) -> dict[str, dt.date]:
@@ -36,14 +36,7 @@ def day_view(clinic_id: str):
         clinic = clinic_or_404(s, clinic_id)
         day = wished_day(clinic, now)
         columns = agenda.day_agenda(s, clinic, day, now)
-        audit.record(
-            s,
-            "staff.viewed_day",
-            channel="staff",
-            clinic_id=clinic.id,
-            actor=current_user.actor,
-            subject=f"day:{day.isoformat()}",
-        )
+        audited(s, "staff.viewed_day", clinic, subject=f"day:{day.isoformat()}")
         lang = g.staff_lang
         return render_template(
             "staff/day_view.html",
