@@ -183,3 +183,34 @@ def test_a_replaced_appointment_of_another_person_is_refused(any_runtime):
     other = _book(rt, LATE, local(FRIDAY, 14))
     with pytest.raises(ValueError):
         _join(rt, EARLY, replaces=other)
+
+
+def test_an_appointment_moved_earlier_meanwhile_is_not_moved_later(any_runtime):
+    """Offered Tuesday 10:00 for a Friday appointment, the patient moved it to Tuesday 9:00 themselves before
+    answering: OUI changes nothing, and the slot goes to the next entry."""
+    rt = any_runtime
+    held = _book(rt, EARLY, local(FRIDAY, 14))
+    entry_id = _join(rt, EARLY)
+    slot_id, messages = _free_and_offer(rt, local(TUESDAY, 10))
+    assert len(messages) == 1
+    with rt.session_factory.begin() as s:
+        patient = get_or_create_patient(s, EARLY)
+        sooner = booking.reschedule(s, held, slot_at(s, local(TUESDAY, 9)).id, rt.now(), "sms", patient.id).id
+    said, keys = _answer(rt, EARLY)
+    assert keys == ["earlier_not_sooner"] and "mar. 8 déc. à 9 h" in said
+    with rt.session_factory() as s:
+        (appointment,) = _booked_of(s, EARLY)
+        assert appointment.id == sooner
+        (offer,) = s.scalars(select(WaitlistOffer).where(WaitlistOffer.slot_id == slot_id)).all()
+        assert offer.status == "declined"
+        assert s.get(WaitlistEntry, entry_id).status == "waiting"
+
+
+def test_an_unclear_answer_to_a_moving_offer_asks_again_in_its_words(any_runtime):
+    rt = any_runtime
+    _book(rt, EARLY, local(FRIDAY, 14))
+    _join(rt, EARLY)
+    _free_and_offer(rt, local(TUESDAY, 10))
+    said, keys = _answer(rt, EARLY, "bof")
+    assert keys == ["waitlist_offer_retry_move"]
+    assert "ven. 11 déc." not in said and "mar. 8 déc. à 10 h" in said and "OUI" in said

@@ -248,3 +248,27 @@ def test_a_change_with_nothing_free_within_its_limit_offers_the_list(texter, run
     assert texter.keys == ["earlier_joined"]
     (entry,) = entries(runtime)
     assert entry.replaces_id == appointment_id and entry.wish.get("na") == "2026-12-10"
+
+
+def test_changing_a_household_members_appointment_waits_for_that_person(texter, runtime):
+    from core.services import booking, people
+    from core.services.patients import get_or_create_patient
+
+    holds_friday(runtime)
+    with runtime.session_factory.begin() as s:
+        parc = s.get(Clinic, "parc")
+        patient = get_or_create_patient(s, MARIE, "fr")
+        marc = people.person_for(s, patient, "Marc Tremblay", runtime.now())
+        slot = booking.find_free_slots(
+            s, parc, runtime.now(), booking.SlotQuery(date=dt.date(2026, 12, 10))
+        ).slots[0]
+        marcs = booking.book(s, slot.id, patient, "sms", runtime.now(), person=marc).id
+        marc_id = marc.id
+    texter.send("CHANGER")
+    assert texter.keys[-1] == "pick_appointment"
+    texter.send("1")  # Marc's Thursday, the soonest
+    assert texter.state["d"]["replaces"] == marcs
+    texter.send("non").send("oui")
+    assert texter.keys == ["earlier_joined"]
+    (entry,) = entries(runtime)
+    assert (entry.person_id, entry.replaces_id) == (marc_id, marcs)
