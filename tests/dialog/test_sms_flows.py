@@ -278,6 +278,9 @@ def test_a_clinic_without_walkin_says_so(runtime, queue):
     john.send("walk-in")
     assert john.keys == ["walkin_unavailable"]
     assert "Westmount Family Clinic" in john.text
+    for asked in ("position", "leave"):  # nothing there to follow or leave, and no "text WALK-IN to join"
+        john.send(asked)
+        assert john.keys == ["walkin_unavailable"], asked
 
 
 # ---- help, language, safety, opt-out -------------------------------------------------------------------------
