@@ -716,10 +716,8 @@ def why_not_send(session: Session, message: OutboundMessage, now: dt.datetime) -
     return None
 
 
-def offer_values(session: Session, offer: WaitlistOffer, lang: str, channel: str) -> dict:
-    """The placeholders of an offer's words: clinic, when, minutes to answer, who it is for."""
-    from prompts.format import format_when
-
+def offer_values(session: Session, offer: WaitlistOffer, lang: str) -> dict:
+    """The placeholders of an offer's words, raw: clinic, when (clinic-local), minutes to answer, who, phone."""
     clinic = session.get(Clinic, offer.clinic_id)
     values = {
         "clinic": clinic.display_name(lang),
@@ -730,23 +728,19 @@ def offer_values(session: Session, offer: WaitlistOffer, lang: str, channel: str
     }
     if offer.slot_id is not None:
         slot = session.get(Slot, offer.slot_id)
-        values["when"] = format_when(
-            to_local(slot.starts_at, clinic.timezone).replace(tzinfo=None), lang, channel
-        )
+        values["when"] = to_local(slot.starts_at, clinic.timezone).replace(tzinfo=None)
     return values
 
 
-def render_offer_body(session: Session, message: OutboundMessage) -> str:
-    from prompts import render
-    from prompts.format import phone_for_eye
+def offer_says(session: Session, message: OutboundMessage) -> list:
+    """What the SMS of an offer says (worded by prompts/sms.py, as every SMS)."""
+    from core.dialog.types import Say
 
     offer = offer_of_message(session, message)
     clinic = session.get(Clinic, message.clinic_id)
-    lang = message.lang or clinic.default_lang
-    values = offer_values(session, offer, lang, "sms")
-    values["phone"] = phone_for_eye(values["phone"]) if values["phone"] else ""
+    values = offer_values(session, offer, message.lang or clinic.default_lang)
     key = "waitlist_offer_sms" if offer.slot_id is not None else "waitlist_walkin_offer_sms"
-    return render(key, lang, "sms", **values)
+    return [Say(key, values)]
 
 
 @dataclass
@@ -829,7 +823,7 @@ def voicemail_says(session: Session, offer: WaitlistOffer, lang: str) -> list:
     call back): the words the no-show work's answering-machine detection plays instead of the menu."""
     from core.dialog.types import Say
 
-    values = offer_values(session, offer, lang, "voice")
+    values = offer_values(session, offer, lang)
     key = "waitlist_offer_voicemail" if offer.slot_id is not None else "waitlist_walkin_voicemail"
     return [Say(key, values)]
 
