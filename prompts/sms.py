@@ -25,7 +25,15 @@ DEFAULT_TIMEZONE = "America/Toronto"
 
 
 def value_text(name: str, value: object, lang: str, timezone: str = DEFAULT_TIMEZONE) -> object:
-    """A placeholder's value written short for the eye; anything not a date, time or number as given."""
+    """A placeholder's value written short for the eye; anything not a date, time or number as given.
+
+    A value that is itself a sentence (a part a flow composed: "avant 15 h") is written first; `Parts` are
+    each written, then joined.
+    """
+    if hasattr(value, "key") and hasattr(value, "values"):  # Say, kept as written (" (4 km)")
+        return _filled(value, lang, timezone)
+    if hasattr(value, "items") and hasattr(value, "sep"):  # Parts
+        return value.sep.join(str(value_text(name, item, lang, timezone)) for item in value.items)
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             from zoneinfo import ZoneInfo
@@ -43,18 +51,13 @@ def value_text(name: str, value: object, lang: str, timezone: str = DEFAULT_TIME
 
 def say_text(say: Say, lang: str, timezone: str = DEFAULT_TIMEZONE) -> str:
     """One sentence, its placeholders filled in (in its own language when it has one)."""
+    return _filled(say, lang, timezone).strip()
+
+
+def _filled(say: Say, lang: str, timezone: str) -> str:
     lang = say.lang or lang
-    values = {name: _filled(name, value, lang, timezone) for name, value in say.values.items()}
-    return render(say.key, lang, CHANNEL, **values).strip()
-
-
-def _filled(name: str, value: object, lang: str, timezone: str) -> object:
-    """A value that is itself a sentence (a part a flow composed: "avant 15 h") is written first."""
-    if hasattr(value, "key") and hasattr(value, "values"):
-        return say_text(value, lang, timezone)
-    if hasattr(value, "items") and hasattr(value, "sep"):  # Parts
-        return value.sep.join(str(_filled(name, item, lang, timezone)) for item in value.items)
-    return value_text(name, value, lang, timezone)
+    values = {name: value_text(name, value, lang, timezone) for name, value in say.values.items()}
+    return render(say.key, lang, CHANNEL, **values)
 
 
 def says_text(says: Iterable[Say], lang: str, timezone: str = DEFAULT_TIMEZONE) -> str:

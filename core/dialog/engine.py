@@ -33,7 +33,7 @@ from core.language.intents import carrier_keyword
 from core.models import Patient
 from core.services import audit, patients
 from core.services.clinics import local_now
-from prompts import catalog, render
+from prompts import catalog
 from prompts import text as prompt_text
 
 LANGS = ("fr", "en")
@@ -215,9 +215,9 @@ class Turn:
     def clinic_name(self) -> str:
         return self.clinic.display_name(self.lang)
 
-    def walkin_words(self, key: str) -> str:
+    def walkin_words(self, key: str) -> Say | str:
         """The walk-in part of a menu or help text, empty where the clinic has no walk-in queue."""
-        return render(key, self.lang, self.channel) if self.clinic.walkin_enabled else ""
+        return Say(key) if self.clinic.walkin_enabled else ""
 
     def can_text(self) -> bool:
         """Whether SMS can reach this patient: a number that may take SMS, not known to be a landline."""

@@ -53,7 +53,7 @@ class Say:
 class Parts:
     """Several phrases inside one placeholder ('ven. 11 déc., avant 12 h'), joined once each is worded."""
 
-    items: tuple[Say, ...]
+    items: tuple[Say | str, ...]
     sep: str = ", "
 
 

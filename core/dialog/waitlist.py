@@ -30,7 +30,7 @@ def _until(t: Turn, entry: WaitlistEntry) -> dt.date:
 
 def _values(t: Turn, entry: WaitlistEntry) -> dict:
     return {
-        "wish": waitlist.describe_wish(entry.wish or {}, t.lang, t.clinic.timezone),
+        "wish": waitlist.wish_parts(entry.wish or {}, t.lang, t.clinic.timezone),
         "until": _until(t, entry),
         "joined": to_local(entry.joined_at, t.clinic.timezone).date(),
         "clinic": t.clinic_name(),

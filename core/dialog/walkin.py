@@ -9,7 +9,7 @@ from core.dialog import elsewhere
 from core.dialog.engine import REQUESTS, UNCLEAR, Question, Turn, question, starter, yes_no, yes_no_choices
 from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold, sms_or_call
-from core.dialog.types import Choice, Reply, Say
+from core.dialog.types import Choice, Parts, Reply, Say
 from core.errors import (
     AlreadyInQueue,
     NotEnoughPlaces,
@@ -464,12 +464,11 @@ def _which_act(t: Turn, answer: object) -> Reply:
 
 
 def _which_values(t: Turn) -> dict:
-    tickets = _which_tickets(t)
     options = []
-    for n, ticket in enumerate(tickets, 1):
+    for n, ticket in enumerate(_which_tickets(t), 1):
         key, name = _label(t, ticket)
-        options.append(render(key, t.lang, t.channel, n=n, name=name, number=ticket.number))
-    return {"options": ", ".join(options)}
+        options.append(Say(key, {"n": n, "name": name, "number": ticket.number}))
+    return {"options": Parts(tuple(options))}
 
 
 def _label(t: Turn, ticket: WalkinTicket) -> tuple[str, str]:

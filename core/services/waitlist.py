@@ -777,45 +777,37 @@ def clinic_list(session: Session, clinic_id: str, now: dt.datetime, include_ende
     return [Line(e, offers.get(e.id, [])) for e in entries]
 
 
-def describe_wish(wish: dict, lang: str, tz: str = "America/Toronto") -> str:
-    """The wish in a few words for the patient and the console ('jeudi, le matin, au plus tard le 18 déc.')."""
+def wish_parts(wish: dict, lang: str, tz: str = "America/Toronto"):
+    """The wish as phrases with raw values (each channel words them): jeudi, le matin, au plus tard le 18 déc."""
+    from core.dialog.types import Parts, Say  # the dialog package imports the services, not the other way
     from prompts import render
-    from prompts.format import format_date, format_time
 
     parts = []
     if wish.get("date"):
-        parts.append(format_date(dt.date.fromisoformat(wish["date"]), lang, "sms"))
+        parts.append(Say("limit_day", {"date": dt.date.fromisoformat(wish["date"])}))
     if wish.get("from"):
         day = to_local(dt.datetime.fromisoformat(wish["from"]), tz).date()
-        parts.append(render("waitlist_wish_from", lang, "sms", date=format_date(day, lang, "sms")))
+        parts.append(Say("waitlist_wish_from", {"date": day}))
     if wish.get("nb"):
-        parts.append(
-            render(
-                "waitlist_wish_from",
-                lang,
-                "sms",
-                date=format_date(dt.date.fromisoformat(wish["nb"]), lang, "sms"),
-            )
-        )
+        parts.append(Say("waitlist_wish_from", {"date": dt.date.fromisoformat(wish["nb"])}))
     if wish.get("days"):
-        names = render("waitlist_weekdays", lang, "sms").split(",")
+        names = render("waitlist_weekdays", lang).split(",")
         parts.append(", ".join(names[int(d)].strip() for d in sorted(wish["days"]) if 0 <= int(d) < 7))
     if wish.get("part"):
-        parts.append(render(f"waitlist_part_{wish['part']}", lang, "sms"))
+        parts.append(Say(f"waitlist_part_{wish['part']}"))
     for limit in ("after", "at", "before"):  # "après 15 h", "vers 10 h", "avant midi"
         if wish.get(limit):
-            said = format_time(dt.time.fromisoformat(wish[limit]), lang, "sms")
-            parts.append(render(f"waitlist_wish_{limit}", lang, "sms", time=said))
+            parts.append(Say(f"waitlist_wish_{limit}", {"time": dt.time.fromisoformat(wish[limit])}))
     if wish.get("na"):
-        parts.append(
-            render(
-                "waitlist_wish_until",
-                lang,
-                "sms",
-                date=format_date(dt.date.fromisoformat(wish["na"]), lang, "sms"),
-            )
-        )
-    return ", ".join(parts) if parts else render("waitlist_wish_any", lang, "sms")
+        parts.append(Say("waitlist_wish_until", {"date": dt.date.fromisoformat(wish["na"])}))
+    return Parts(tuple(parts)) if parts else Say("waitlist_wish_any")
+
+
+def describe_wish(wish: dict, lang: str, tz: str = "America/Toronto") -> str:
+    """The wish in a few words for the console ('jeudi, le matin, au plus tard le 18 déc.')."""
+    from prompts.sms import value_text
+
+    return str(value_text("wish", wish_parts(wish, lang, tz), lang, tz))
 
 
 def voicemail_says(session: Session, offer: WaitlistOffer, lang: str) -> list:

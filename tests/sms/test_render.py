@@ -97,3 +97,9 @@ def test_parts_composed_by_a_flow_are_worded_then_joined():
     reply = Reply(says=[Say("slots_none_within", {"limit": limits})], lang="fr")
     text = reply_text(reply)
     assert "ven. 11 déc., avant 12 h" in text, text
+
+
+def test_a_composed_part_keeps_its_own_spaces():
+    km = Say("elsewhere_km", {"km": 4})
+    reply = Reply(says=[Say("date_at_time", {"date": "Clinique du Parc", "time": km})], lang="fr")
+    assert reply_text(reply) == "Clinique du Parc à  (4 km)"
