@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.dialog.book import date_text, wish_from
+from core.dialog.book import wish_from
 from core.dialog.engine import PRIMED, Question, Turn, question, starter, yes_no, yes_no_choices
 from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
@@ -23,10 +23,9 @@ def enabled(t: Turn) -> bool:
     return waitlist.settings(t.clinic).enabled
 
 
-def _until(t: Turn, entry: WaitlistEntry) -> str:
+def _until(t: Turn, entry: WaitlistEntry) -> dt.date:
     # The last day the entry still waits (an entry expiring at midnight waits through the day before).
-    last = to_local(entry.expires_at - dt.timedelta(seconds=1), t.clinic.timezone).date()
-    return date_text(t, last)
+    return to_local(entry.expires_at - dt.timedelta(seconds=1), t.clinic.timezone).date()
 
 
 def _values(t: Turn, entry: WaitlistEntry) -> dict:
@@ -34,9 +33,9 @@ def _values(t: Turn, entry: WaitlistEntry) -> dict:
 
     held = waitlist.held_appointment(t.session, entry, t.now)
     return {
-        "wish": waitlist.describe_wish(entry.wish or {}, t.lang, t.clinic.timezone),
+        "wish": waitlist.wish_parts(entry.wish or {}, t.lang, t.clinic.timezone),
         "until": _until(t, entry),
-        "joined": date_text(t, to_local(entry.joined_at, t.clinic.timezone).date()),
+        "joined": to_local(entry.joined_at, t.clinic.timezone).date(),
         "clinic": t.clinic_name(),
         "held": appointment_when(t, held) if held is not None else "",
     }
@@ -190,17 +189,11 @@ def _offer_values(t: Turn) -> dict:
     offer = _offer(t)
     if offer is None:
         return {"clinic": t.clinic_name(), "when": ""}
-    values = waitlist.offer_values(t.session, offer, t.lang, t.channel, now=t.now)
+    values = waitlist.offer_values(t.session, offer, t.lang, now=t.now)
     values["clinic"] = t.clinic_name()
     if offer.slot_id is None:
-        values["when"] = _walkin_when(t)
+        values["when"] = Say("waitlist_walkin_when")
     return values
-
-
-def _walkin_when(t: Turn) -> str:
-    from prompts import render
-
-    return render("waitlist_walkin_when", t.lang, t.channel)
 
 
 @starter("primed:" + waitlist.PURPOSE)
@@ -280,11 +273,10 @@ def _offer_variant(t: Turn) -> str:
 
 
 def _offer_choices(t: Turn) -> list[Choice]:
-    if not t.voice:
-        return []  # the SMS says OUI / NON itself
+    # Keypad only: the SMS says OUI / NON itself.
     return [
-        Choice("1", Say("choice_take_place"), "take"),
-        Choice("2", Say("choice_leave_place"), "decline"),
+        Choice("1", Say("choice_take_place"), "take", keypad_only=True),
+        Choice("2", Say("choice_leave_place"), "decline", keypad_only=True),
     ]
 
 

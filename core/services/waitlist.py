@@ -845,13 +845,9 @@ def _visit_length(clinic: Clinic, reason: str | None) -> int:
     return 1
 
 
-def offer_values(
-    session: Session, offer: WaitlistOffer, lang: str, channel: str, now: dt.datetime | None = None
-) -> dict:
-    """The placeholders of an offer's words: clinic, when, minutes to answer, who it is for, and `held`:
-    the appointment it would move (empty for an ordinary entry)."""
-    from prompts.format import format_when
-
+def offer_values(session: Session, offer: WaitlistOffer, lang: str, now: dt.datetime | None = None) -> dict:
+    """The placeholders of an offer's words, raw: clinic, when (clinic-local), minutes to answer, who, phone,
+    and `held`: the appointment it would move (empty for an ordinary entry)."""
     clinic = session.get(Clinic, offer.clinic_id)
     values = {
         "clinic": clinic.display_name(lang),
@@ -863,30 +859,24 @@ def offer_values(
     }
     if offer.slot_id is not None:
         slot = session.get(Slot, offer.slot_id)
-        values["when"] = format_when(
-            to_local(slot.starts_at, clinic.timezone).replace(tzinfo=None), lang, channel
-        )
+        values["when"] = to_local(slot.starts_at, clinic.timezone).replace(tzinfo=None)
         held = held_appointment(session, offer.entry, now or offer.created_at)
         if held is not None:
-            values["held"] = format_when(
-                to_local(held.starts_at, clinic.timezone).replace(tzinfo=None), lang, channel
-            )
+            values["held"] = to_local(held.starts_at, clinic.timezone).replace(tzinfo=None)
     return values
 
 
-def render_offer_body(session: Session, message: OutboundMessage) -> str:
-    from prompts import render
-    from prompts.format import phone_for_eye
+def offer_says(session: Session, message: OutboundMessage) -> list:
+    """What the SMS of an offer says (worded by prompts/sms.py, as every SMS)."""
+    from core.dialog.types import Say
 
     offer = offer_of_message(session, message)
     clinic = session.get(Clinic, message.clinic_id)
-    lang = message.lang or clinic.default_lang
-    values = offer_values(session, offer, lang, "sms")
-    values["phone"] = phone_for_eye(values["phone"]) if values["phone"] else ""
+    values = offer_values(session, offer, message.lang or clinic.default_lang)
     key = "waitlist_offer_sms" if offer.slot_id is not None else "waitlist_walkin_offer_sms"
     if values["held"]:
         key = "earlier_offer_sms"  # OUI moves the appointment held: the text says so
-    return render(key, lang, "sms", **values)
+    return [Say(key, values)]
 
 
 @dataclass
@@ -923,45 +913,37 @@ def clinic_list(session: Session, clinic_id: str, now: dt.datetime, include_ende
     return [Line(e, offers.get(e.id, [])) for e in entries]
 
 
-def describe_wish(wish: dict, lang: str, tz: str = "America/Toronto") -> str:
-    """The wish in a few words for the patient and the console ('jeudi, le matin, au plus tard le 18 déc.')."""
+def wish_parts(wish: dict, lang: str, tz: str = "America/Toronto"):
+    """The wish as phrases with raw values (each channel words them): jeudi, le matin, au plus tard le 18 déc."""
+    from core.dialog.types import Parts, Say  # the dialog package imports the services, not the other way
     from prompts import render
-    from prompts.format import format_date, format_time
 
     parts = []
     if wish.get("date"):
-        parts.append(format_date(dt.date.fromisoformat(wish["date"]), lang, "sms"))
+        parts.append(Say("limit_day", {"date": dt.date.fromisoformat(wish["date"])}))
     if wish.get("from"):
         day = to_local(dt.datetime.fromisoformat(wish["from"]), tz).date()
-        parts.append(render("waitlist_wish_from", lang, "sms", date=format_date(day, lang, "sms")))
+        parts.append(Say("waitlist_wish_from", {"date": day}))
     if wish.get("nb"):
-        parts.append(
-            render(
-                "waitlist_wish_from",
-                lang,
-                "sms",
-                date=format_date(dt.date.fromisoformat(wish["nb"]), lang, "sms"),
-            )
-        )
+        parts.append(Say("waitlist_wish_from", {"date": dt.date.fromisoformat(wish["nb"])}))
     if wish.get("days"):
-        names = render("waitlist_weekdays", lang, "sms").split(",")
+        names = render("waitlist_weekdays", lang).split(",")
         parts.append(", ".join(names[int(d)].strip() for d in sorted(wish["days"]) if 0 <= int(d) < 7))
     if wish.get("part"):
-        parts.append(render(f"waitlist_part_{wish['part']}", lang, "sms"))
+        parts.append(Say(f"waitlist_part_{wish['part']}"))
     for limit in ("after", "at", "before"):  # "après 15 h", "vers 10 h", "avant midi"
         if wish.get(limit):
-            said = format_time(dt.time.fromisoformat(wish[limit]), lang, "sms")
-            parts.append(render(f"waitlist_wish_{limit}", lang, "sms", time=said))
+            parts.append(Say(f"waitlist_wish_{limit}", {"time": dt.time.fromisoformat(wish[limit])}))
     if wish.get("na"):
-        parts.append(
-            render(
-                "waitlist_wish_until",
-                lang,
-                "sms",
-                date=format_date(dt.date.fromisoformat(wish["na"]), lang, "sms"),
-            )
-        )
-    return ", ".join(parts) if parts else render("waitlist_wish_any", lang, "sms")
+        parts.append(Say("waitlist_wish_until", {"date": dt.date.fromisoformat(wish["na"])}))
+    return Parts(tuple(parts)) if parts else Say("waitlist_wish_any")
+
+
+def describe_wish(wish: dict, lang: str, tz: str = "America/Toronto") -> str:
+    """The wish in a few words for the console ('jeudi, le matin, au plus tard le 18 déc.')."""
+    from prompts.sms import value_text
+
+    return str(value_text("wish", wish_parts(wish, lang, tz), lang, tz))
 
 
 def voicemail_says(session: Session, offer: WaitlistOffer, lang: str) -> list:
@@ -969,7 +951,7 @@ def voicemail_says(session: Session, offer: WaitlistOffer, lang: str) -> list:
     call back): the words the no-show work's answering-machine detection plays instead of the menu."""
     from core.dialog.types import Say
 
-    values = offer_values(session, offer, lang, "voice")
+    values = offer_values(session, offer, lang)
     key = "waitlist_offer_voicemail" if offer.slot_id is not None else "waitlist_walkin_voicemail"
     return [Say(key, values)]
 
