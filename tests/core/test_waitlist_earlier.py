@@ -22,6 +22,7 @@ from core.models import (
 )
 from core.services import booking, people, waitlist
 from core.services.patients import get_or_create_patient
+from prompts.sms import says_text
 from tests.core.helpers import TUESDAY, local, phone, slot_at
 from tests.dialog.conftest import render_text
 from tests.support.turns import take_turn
@@ -103,7 +104,7 @@ def test_an_earlier_slot_taken_by_sms_moves_the_appointment_and_offers_the_old_s
     slot_id, messages = _free_and_offer(rt, local(TUESDAY, 10))
     (message,) = messages
     with rt.session_factory() as s:
-        body = waitlist.render_offer_body(s, s.get(OutboundMessage, message.id))
+        body = says_text(waitlist.offer_says(s, s.get(OutboundMessage, message.id)), "fr")
     assert "avant votre RDV du ven. 11 déc. à 14 h" in body and "OUI" in body
 
     said, keys = _answer(rt, EARLY)
