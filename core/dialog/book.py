@@ -677,7 +677,6 @@ question(
         choices=yes_no_choices,
         hints="hints_yes_no",
         exhausted=lambda t: _copy_act(t, "no"),
-        channels=("voice",),
     )
 )
 

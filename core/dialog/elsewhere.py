@@ -199,6 +199,5 @@ question(
         recognise=_pick_recognise,
         act=_pick_act,
         choices=_pick_choices,
-        channels=("voice",),
     )
 )

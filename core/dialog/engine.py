@@ -76,7 +76,6 @@ class Question:
     exhausted: Callable[[Turn], Reply] | None = None  # default: a person (voice) or the clinic's number (SMS)
     matters: bool = False  # a doubtful spoken answer is read back before acting on it
     describe: Callable[[Turn, object], str] | None = None  # the answer in words, for that read-back
-    channels: tuple[str, ...] = ("sms", "voice")
     silent_end: Callable[[Turn], Reply] | None = None  # the third silence; default: a person or the number
     silence_retry: bool = False  # the first silence hears the retry prompt (a call we placed), not the prompt
     optional: bool = False  # the patient already has what was asked; "merci" by SMS leaves it unanswered
@@ -325,9 +324,6 @@ class Turn:
         self.state.update({"q": None, "d": {}, "n": 0})
         self.lead = []
         return Reply(says=[], lang=self.lang, ends=True)
-
-    def values(self, **values) -> dict:
-        return values
 
 
 def yes_no(turn: Turn, heard: Heard) -> str | None:

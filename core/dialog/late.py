@@ -202,7 +202,6 @@ question(
         exhausted=lambda t: t.end(Say("missed_bye", {"clinic": t.clinic_name()})),
         silent_end=lambda t: t.end(Say("missed_bye", {"clinic": t.clinic_name()})),
         silence_retry=True,
-        channels=("voice",),
     )
 )
 

@@ -113,7 +113,6 @@ question(
         choices=yes_no_choices,
         hints="hints_yes_no",
         exhausted=_no_callback,
-        channels=("voice",),
     )
 )
 
@@ -153,7 +152,6 @@ question(
         act=_callback_act,
         exhausted=lambda t: _callback_act(t, {}),
         silent_end=lambda t: _callback_act(t, {}),  # asked for: the number is enough to call back
-        channels=("voice",),
     )
 )
 
@@ -196,7 +194,6 @@ question(
         act=_phone_act,
         max_digits=11,
         exhausted=_no_number,
-        channels=("voice",),
     )
 )
 
@@ -253,7 +250,6 @@ question(
         ],
         hints="hints_notify",
         exhausted=lambda t: _reach_act(t, "sms"),
-        channels=("voice",),
     )
 )
 
@@ -269,7 +265,6 @@ question(
         values=lambda t: {"phone": t.data.get("phone", "")},
         choices=yes_no_choices,
         hints="hints_yes_no",
-        channels=("voice",),
     )
 )
 

@@ -207,7 +207,6 @@ question(
         exhausted=lambda t: t.end(Say("notice_kept")),
         silent_end=lambda t: t.end(Say("notice_kept")),
         silence_retry=True,
-        channels=("voice",),
     )
 )
 # A family's notice call: the same question, its numbers said in the plural.

@@ -337,7 +337,6 @@ for _name in ("walkin_group_names", "walkin_group_name_one"):
             values=lambda t: {"count": str(len(t.data.get("people") or []))},
             exhausted=lambda t: _names_act(t, "skip"),
             optional=True,
-            channels=("sms",),
         )
     )
 
@@ -545,7 +544,6 @@ question(
         ],
         hints="hints_notify",
         exhausted=lambda t: _notify_act(t, "sms"),
-        channels=("voice",),
     )
 )
 
@@ -578,7 +576,6 @@ question(
             Choice("2", Say("choice_leave"), "leave"),
         ],
         hints="hints_queue",
-        channels=("voice",),
     )
 )
 
