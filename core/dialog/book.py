@@ -19,6 +19,7 @@ from core.errors import (
     SlotTaken,
     TooManyPeople,
 )
+from core.jobs.names import SCHEDULE_REMINDERS, SEND_CONFIRMATION
 from core.language import clean_name as full_name
 from core.models import Appointment, Slot
 from core.services import booking, people
@@ -646,7 +647,7 @@ def book_now(t: Turn) -> Reply:
         people.rename(appointment.person, t.data["name"])
     t.settle_language(patient)
     reason = "rescheduled" if replaces else "booked"
-    t.enqueue("schedule_reminders", appointment.id)
+    t.enqueue(SCHEDULE_REMINDERS, appointment.id)
     values = {
         "when": when_text(t, appointment.starts_at),
         "clinic": t.clinic_name(),
@@ -661,7 +662,7 @@ def book_now(t: Turn) -> Reply:
 
 def _copy_act(t: Turn, answer: object) -> Reply:
     if answer == "yes":
-        t.enqueue("send_confirmation", t.data["appointment"], t.data["reason"])
+        t.enqueue(SEND_CONFIRMATION, t.data["appointment"], t.data["reason"])
         return t.done(Say("sms_copy_yes"))
     return t.done(Say("sms_copy_no"))
 

@@ -19,6 +19,7 @@ from core.dialog.inbox import hand_to_staff
 from core.dialog.inbox import relay as inbox_relay
 from core.dialog.store import VERSION, fresh_state
 from core.dialog.types import Choice, Context, Effect, Inbound, Outcome, Reply, Say
+from core.flows import Flow
 from core.language.intents import carrier_keyword
 from core.models import Patient
 from core.services import audit, patients
@@ -90,7 +91,7 @@ STARTERS: dict[str, Callable[[Turn, Heard], Reply]] = {}
 # phone is in the walk-in queue): each returns a reply, or None to pass.
 UNCLEAR: list[Callable[[Turn, Heard], Reply | None]] = []
 # Primed flows (a job puts a conversation into one): flow -> the question its next turn answers.
-PRIMED: dict[str, str] = {}
+PRIMED: dict[Flow, str] = {}
 
 
 def question(q: Question) -> Question:
@@ -110,7 +111,7 @@ def starter(*intents: str):
     return register
 
 
-def primed_state(flow: str, data: dict, lang: str | None) -> dict:
+def primed_state(flow: Flow, data: dict, lang: str | None) -> dict:
     """The state a job leaves a conversation in so the next turn answers its message."""
     state = fresh_state()
     state.update({"q": PRIMED.get(flow, flow), "d": dict(data), "n": 0, "primed": flow})
@@ -272,7 +273,8 @@ class Turn:
         return False
 
     def enqueue(self, job: str, *args) -> None:
-        self.effects.append(Effect(job=f"core.jobs.tasks.{job}", args=tuple(args)))
+        """Work for after the commit: `job` is one of core.jobs.names."""
+        self.effects.append(Effect(job=job, args=tuple(args)))
 
     # ---- answering ----------------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
 from core.dialog.types import Choice, Reply, Say
 from core.dialog.voicemail import callback_number, language_of, leave, local, voicemail
+from core.flows import Flow
 from core.language.late import minutes_answer
 from core.models import Appointment, AppointmentStatus
 from core.services import noshow
@@ -25,8 +26,7 @@ from prompts import render
 
 # The call after a missed appointment, and the call after the clinic cancelled one (a schedule change,
 # core/services/schedule.py): both say which appointment and offer another.
-CANCELLED_FLOW = "schedule_cancelled"
-PRIMED.update({"no_show": "missed_rebook", CANCELLED_FLOW: "missed_rebook"})
+PRIMED.update({Flow.NO_SHOW: "missed_rebook", Flow.SCHEDULE_CANCELLED: "missed_rebook"})
 MINUTES_KEY = "late_m"  # kept in the state while a hidden caller keys in their number
 DAY_KEY = "late_day"
 WHO_KEY = "late_who"
@@ -143,12 +143,14 @@ def _missed(t: Turn) -> Appointment | None:
     if appointment is None or appointment.clinic_id != t.clinic.id:
         return None
     wanted = (
-        AppointmentStatus.CANCELLED if t.state.get("primed") == CANCELLED_FLOW else AppointmentStatus.NO_SHOW
+        AppointmentStatus.CANCELLED
+        if t.state.get("primed") == Flow.SCHEDULE_CANCELLED
+        else AppointmentStatus.NO_SHOW
     )
     return appointment if appointment.status == wanted else None
 
 
-@starter("primed:no_show", "primed:" + CANCELLED_FLOW)
+@starter(Flow.NO_SHOW.opening, Flow.SCHEDULE_CANCELLED.opening)
 def missed_call(t: Turn, _h: Heard | None) -> Reply:
     """The patient picked up our call after a missed appointment: another one?"""
     if _missed(t) is None:
@@ -180,7 +182,7 @@ def _missed_recognise(t: Turn, h: Heard) -> object | None:
 def _missed_act(t: Turn, answer: object) -> Reply:
     if answer != "yes":
         return t.end(Say("missed_bye", {"clinic": t.clinic_name()}))
-    after = "cancel" if t.state.get("primed") == CANCELLED_FLOW else "no_show"
+    after = "cancel" if t.state.get("primed") == Flow.SCHEDULE_CANCELLED else "no_show"
     t.audit(f"appointment.rebook_after_{after}", subject=f"appointment:{t.data.get('appointment_id')}")
     t.state["d"] = {}
     return STARTERS["book"](t, None)
@@ -206,7 +208,7 @@ question(
 )
 
 
-@voicemail("no_show")
+@voicemail(Flow.NO_SHOW)
 def missed_voicemail(session, appointment_id: int, now: dt.datetime) -> Reply | None:
     """On a machine: the appointment missed, and the number to call to book another one."""
     appointment = session.get(Appointment, appointment_id)
@@ -221,7 +223,7 @@ def missed_voicemail(session, appointment_id: int, now: dt.datetime) -> Reply | 
     return leave(clinic, lang, Say("voicemail_no_show", values))
 
 
-@voicemail(CANCELLED_FLOW)
+@voicemail(Flow.SCHEDULE_CANCELLED)
 def cancelled_voicemail(session, appointment_id: int, now: dt.datetime) -> Reply | None:
     """On a machine: the appointment the clinic cancelled, and the number to call to book another one."""
     appointment = session.get(Appointment, appointment_id)

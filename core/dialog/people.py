@@ -18,6 +18,7 @@ from core.dialog.heard import Heard
 from core.dialog.inbox import hand_to_staff
 from core.dialog.types import Choice, Reply, Say
 from core.errors import InvalidPhoneNumber
+from core.flows import Flow
 from core.models import CallbackRequest
 from core.services import booking, patients
 from core.services.clinics import is_open
@@ -81,7 +82,7 @@ def callback(t: Turn, _h: Heard | None) -> Reply:
     return t.ask("callback_name", data={}, says=[Say("callback_offer")])
 
 
-@starter("primed:callback_name")
+@starter(Flow.CALLBACK.opening)
 def callback_after_transfer(t: Turn, _h: Heard | None) -> Reply:
     """The reception did not answer a transfer: offer the callback (left only if the caller says yes)."""
     return t.ask("callback_ask", data={}, says=[Say("callback_offer")])

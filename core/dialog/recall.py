@@ -12,16 +12,16 @@ A repeated walk-in request needs nothing here: the walk-in flow already answers 
 
 from __future__ import annotations
 
+from core.jobs.names import SCHEDULE_REMINDERS
 from core.models import Appointment, AppointmentStatus
 
 DONE = "done"  # the state key: what the last completed flow did
-BOOKED_JOB = "core.jobs.tasks.schedule_reminders"  # the effect of a booking or a change, with its appointment
 OUTCOMES = ("booked", "rescheduled")  # the prompt keys that tell the patient the outcome
 
 
 def remember(turn, reply) -> None:
     """After a turn: keep what a booking turn did; any other turn (but a recall) forgets it."""
-    booked = [effect.args[0] for effect in turn.effects if effect.job == BOOKED_JOB and effect.args]
+    booked = [effect.args[0] for effect in turn.effects if effect.job == SCHEDULE_REMINDERS and effect.args]
     said = [say.key for say in reply.says if say.key in OUTCOMES]
     if booked and said:
         turn.state[DONE] = {"appointment": booked[-1], "reason": said[-1], "intent": _intent(turn)}

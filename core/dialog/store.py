@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from core.flows import Flow
 from core.models import Channel, Conversation
 from core.sql import built
 
@@ -103,12 +104,12 @@ def prime(
     channel: str,
     conversation_key: str,
     clinic_id: str,
-    flow: str,
+    flow: Flow,
     data: dict,
     now: dt.datetime,
     minutes: int,
 ) -> None:
-    """Put a conversation into a flow ("reminder", "queue_notice") so the next turn is read in its context."""
+    """Put a conversation into a flow (Flow.REMINDER, Flow.QUEUE_NOTICE…) so the next turn is read in its context."""
     from core.dialog.engine import primed_state
 
     row = find(session, channel, conversation_key, clinic_id)

@@ -12,11 +12,13 @@ from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
 from core.dialog.types import Choice, Reply, Say
 from core.dialog.walkin import place_values
+from core.flows import Flow
+from core.jobs.names import CHECK_QUEUE_NOTICES, SCHEDULE_REMINDERS
 from core.models import WaitlistEntry, WalkinTicket
 from core.services import people, waitlist
 from core.timeutil import to_local
 
-PRIMED.update({waitlist.PURPOSE: "waitlist_offer_reply"})
+PRIMED.update({Flow.WAITLIST_OFFER: "waitlist_offer_reply"})
 
 
 def enabled(t: Turn) -> bool:
@@ -171,7 +173,7 @@ def _walkin_when(t: Turn) -> str:
     return render("waitlist_walkin_when", t.lang, t.channel)
 
 
-@starter("primed:" + waitlist.PURPOSE)
+@starter(Flow.WAITLIST_OFFER.opening)
 def offer_call(t: Turn, _h: Heard | None) -> Reply:
     """The patient picked up our offer call: the offer, unless it is no longer open."""
     offer = _offer(t)
@@ -202,7 +204,7 @@ def _offer_act(t: Turn, answer: object) -> Reply:
     if done.outcome == "booked" and done.appointment is not None:
         appointment = done.appointment
         t.settle_language(appointment.patient)
-        t.enqueue("schedule_reminders", appointment.id)
+        t.enqueue(SCHEDULE_REMINDERS, appointment.id)
         from core.dialog.book import appointment_when
 
         said = Say(
@@ -212,7 +214,7 @@ def _offer_act(t: Turn, answer: object) -> Reply:
         return _finish(t, said)
     if done.outcome == "booked" and done.ticket_id is not None:
         ticket = t.session.get(WalkinTicket, done.ticket_id)
-        t.enqueue("check_queue_notices", t.clinic.id)
+        t.enqueue(CHECK_QUEUE_NOTICES, t.clinic.id)
         return _finish(t, Say("walkin_joined", place_values(t, ticket)))
     if done.outcome == "expired":
         return _finish(t, Say("waitlist_offer_expired"))

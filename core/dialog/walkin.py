@@ -18,6 +18,7 @@ from core.errors import (
     WalkinNotOpen,
     WalkinUnavailable,
 )
+from core.jobs.names import CHECK_QUEUE_NOTICES
 from core.language.names import clean_name
 from core.models import Person, WalkinTicket
 from core.services import people, walkin
@@ -198,7 +199,7 @@ def _join_party(t: Turn, count: int, whom: list[dict], also: bool = False, take_
     except (WalkinUnavailable, WalkinNotOpen, QueueFull) as exc:
         return _closed(t, exc)
     t.settle_language(patient)
-    t.enqueue("check_queue_notices", t.clinic.id)
+    t.enqueue(CHECK_QUEUE_NOTICES, t.clinic.id)
     data = {"ticket": tickets[0].id, "tickets": [ticket.id for ticket in tickets]}
     if also and len(walkin.active_tickets(t.session, t.clinic, patient, t.now)) > 1:
         joined = Say("walkin_added", place_values(t, tickets[0]))
@@ -392,7 +393,7 @@ def _leave(t: Turn, tickets: list[WalkinTicket]) -> Reply:
     everyone = len(walkin.active_tickets(t.session, t.clinic, t.patient(), t.now))
     for ticket in tickets:
         walkin.give_back(t.session, t.clinic, ticket, t.now, t.channel)
-    t.enqueue("check_queue_notices", t.clinic.id)
+    t.enqueue(CHECK_QUEUE_NOTICES, t.clinic.id)
     if len(tickets) == everyone == 1:
         return t.done(Say("walkin_left"))
     if len(tickets) == everyone:

@@ -30,7 +30,9 @@ import uuid
 from sqlalchemy import select, update
 
 from core.config import Config
+from core.flows import Flow
 from core.jobs import outbox
+from core.jobs.names import SEND_MESSAGE
 from core.jobs.sender import MACHINE_DETECTION, PermanentSendError, Sender, SendError, TransientSendError
 from core.models import Appointment, Clinic, OutboundMessage, Patient, utcnow
 from core.runtime import Runtime
@@ -42,7 +44,6 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = 120  # longer than one attempt can take (two HTTP calls of at most 10 s each)
 CLOCK_SKEW = dt.timedelta(minutes=5)  # Twilio's clock against ours, for "created since that attempt"
 REMINDER_CONTEXT_HOURS = 36
-SEND = "core.jobs.tasks.send_message"
 
 
 def lease(runtime: Runtime) -> dt.timedelta:
@@ -80,7 +81,7 @@ def _prime_reminder(session, message: OutboundMessage, patient: Patient, now: dt
         channel="sms",
         conversation_key=patient.phone,
         clinic_id=message.clinic_id,
-        flow="reminder",
+        flow=Flow.REMINDER,
         data={"appointment_id": message.appointment_id},
         now=now,
         minutes=max(minutes, 1),
@@ -117,7 +118,7 @@ def _claim(runtime: Runtime, message_id: int) -> tuple[str, dict | None]:
             if window > now:  # picked up late, at night: wait for the morning
                 message.status = "pending"
                 message.send_after = window
-                outbox.add(session, SEND, message.id, now=now, at=window)
+                outbox.add(session, SEND_MESSAGE, message.id, now=now, at=window)
                 return "postponed", {"at": window}
         if message.kind == "sms" and not message.body:
             message.body = notifications.render_body(session, message, now)
@@ -230,7 +231,7 @@ def _after_error(runtime: Runtime, message_id: int, token: str, exc: SendError) 
         if isinstance(exc, TransientSendError) and message.attempts < notifications.MAX_ATTEMPTS:
             message.status = "pending"
             message.send_after = now + notifications.retry_delay(message.attempts)
-            outbox.add(session, SEND, message_id, now=now, at=message.send_after)
+            outbox.add(session, SEND_MESSAGE, message_id, now=now, at=message.send_after)
             outcome = "retry"
         else:
             message.status = "failed"
@@ -239,7 +240,7 @@ def _after_error(runtime: Runtime, message_id: int, token: str, exc: SendError) 
                 follow = notifications.apply_permanent_error(session, message, code, now)
                 if follow is not None and follow.status == "pending":
                     session.flush()
-                    outbox.add(session, SEND, follow.id, now=now)
+                    outbox.add(session, SEND_MESSAGE, follow.id, now=now)
     log.info("message %s: %s (%s)", message_id, outcome, exc)
     outbox.kick(runtime)
     return outcome

@@ -27,7 +27,6 @@ from core.timeutil import local_day_bounds, to_local
 from prompts import render
 from prompts.format import format_when, phone_for_eye
 
-SEND = "core.jobs.tasks.send_message"
 PURPOSE = "no_show"
 STILL_EXPECTED = dt.timedelta(hours=2)  # an appointment this long past is not the one someone is late for
 HISTORY_SHOWN = 5  # dates listed next to a patient; the count says the rest

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import DomainError
+from core.jobs.names import SEND_MESSAGE
 from core.models import (
     Appointment,
     AppointmentStatus,
@@ -35,7 +36,6 @@ from prompts.format import format_when, phone_for_eye
 REASON_MAX = 200
 BLOCKING = (ScheduleKind.CLOSURE, ScheduleKind.ABSENCE)
 CANCELLED_PURPOSE = "schedule_cancelled"
-SEND_JOB = "core.jobs.tasks.send_message"
 
 
 class ScheduleChangeInvalid(DomainError):
@@ -423,7 +423,7 @@ def _tell(session: Session, clinic: Clinic, change: ScheduleChange, appointments
     from core.jobs import outbox  # the jobs package imports the services, not the other way
 
     if kind == "call":
-        outbox.add(session, SEND_JOB, message.id, now=now)
+        outbox.add(session, SEND_MESSAGE, message.id, now=now)
         return message
     if patient.opted_out:
         message.status = "not_sent"
@@ -442,7 +442,7 @@ def _tell(session: Session, clinic: Clinic, change: ScheduleChange, appointments
         count=len(appointments),
         phone=phone,
     )
-    outbox.add(session, SEND_JOB, message.id, now=now)
+    outbox.add(session, SEND_MESSAGE, message.id, now=now)
     return message
 
 
