@@ -153,12 +153,12 @@ def start_booking(
 def go_on(t: Turn, base: dict, wish: dict | None, says: list[Say] | None = None) -> Reply:
     """The booking once its start (and visit reason) is known: the day, or slots for the wish."""
     if wish:
-        t.state["d"] = base
+        t.state.data = base
         t.lead.extend(says or [])
         return offer(t, wish)
     if t.voice:
         return t.ask("book_day", data=base, says=says)
-    t.state["d"] = base
+    t.state.data = base
     t.lead.extend(says or [])
     return offer(t, {})  # a text with no day: the first free slots, and "or write a day"
 
@@ -656,13 +656,13 @@ def book_now(t: Turn) -> Reply:
     named = whom.appointment_name(t, appointment)
     said = Say(reason + "_named", {**values, "name": named}) if named else Say(reason, values)
     if t.voice and t.can_text():
-        return t.ask("sms_copy", data={"appointment": appointment.id, "reason": reason}, says=[said])
+        return t.ask("sms_copy", data={"appointment_id": appointment.id, "reason": reason}, says=[said])
     return t.done(said)
 
 
 def _copy_act(t: Turn, answer: object) -> Reply:
     if answer == "yes":
-        t.enqueue(SEND_CONFIRMATION, t.data["appointment"], t.data["reason"])
+        t.enqueue(SEND_CONFIRMATION, t.data["appointment_id"], t.data["reason"])
         return t.done(Say("sms_copy_yes"))
     return t.done(Say("sms_copy_no"))
 

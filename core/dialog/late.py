@@ -27,29 +27,25 @@ from prompts import render
 # The call after a missed appointment, and the call after the clinic cancelled one (a schedule change,
 # core/services/schedule.py): both say which appointment and offer another.
 PRIMED.update({Flow.NO_SHOW: "missed_rebook", Flow.SCHEDULE_CANCELLED: "missed_rebook"})
-MINUTES_KEY = "late_m"  # kept in the state while a hidden caller keys in their number
-DAY_KEY = "late_day"
-WHO_KEY = "late_who"
-TEXT_KEY = "late_text"
 
 
 @starter("late")
 def running_late(t: Turn, h: Heard | None) -> Reply:
     """The patient says they will be late: tell the board, answer them."""
     if h is not None:
-        t.state[MINUTES_KEY] = h.late_minutes
-        t.state[DAY_KEY] = h.date.isoformat() if h.date else None
         named = [who.name for who in (h.whom or ()) if who.name and not who.me]
-        t.state[WHO_KEY] = named[0] if named else None
-        t.state[TEXT_KEY] = h.text[:200] or None
+        t.state.late = {  # kept while a hidden caller keys in their number
+            "minutes": h.late_minutes,
+            "day": h.date.isoformat() if h.date else None,
+            "who": named[0] if named else None,
+            "text": h.text[:200] or None,
+        }
     waiting = need_phone(t, "late")
     if waiting is not None:
         return waiting
     release_hold(t)
-    minutes = t.state.pop(MINUTES_KEY, None)
-    named = t.state.pop(DAY_KEY, None)
-    who = t.state.pop(WHO_KEY, None)
-    said = t.state.pop(TEXT_KEY, None)
+    late, t.state.late = t.state.late or {}, None
+    minutes, named, who, said = (late.get(key) for key in ("minutes", "day", "who", "text"))
     patient = t.patient(create=False)
     appointment = None
     if patient is not None:
@@ -144,7 +140,7 @@ def _missed(t: Turn) -> Appointment | None:
         return None
     wanted = (
         AppointmentStatus.CANCELLED
-        if t.state.get("primed") == Flow.SCHEDULE_CANCELLED
+        if t.state.primed == Flow.SCHEDULE_CANCELLED
         else AppointmentStatus.NO_SHOW
     )
     return appointment if appointment.status == wanted else None
@@ -182,9 +178,9 @@ def _missed_recognise(t: Turn, h: Heard) -> object | None:
 def _missed_act(t: Turn, answer: object) -> Reply:
     if answer != "yes":
         return t.end(Say("missed_bye", {"clinic": t.clinic_name()}))
-    after = "cancel" if t.state.get("primed") == Flow.SCHEDULE_CANCELLED else "no_show"
+    after = "cancel" if t.state.primed == Flow.SCHEDULE_CANCELLED else "no_show"
     t.audit(f"appointment.rebook_after_{after}", subject=f"appointment:{t.data.get('appointment_id')}")
-    t.state["d"] = {}
+    t.state.data = {}
     return STARTERS["book"](t, None)
 
 

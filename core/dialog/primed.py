@@ -63,7 +63,7 @@ def _reminder_recognise(t: Turn, h: Heard) -> object | None:
 def _reminder_act(t: Turn, answer: object) -> Reply:
     appointment = _own(t, t.data.get("appointment_id"))
     if appointment is None:
-        t.state["d"] = {}
+        t.state.data = {}
         return t.done(Say("reminder_gone", {"phone": t.clinic_phone()}))
     if answer == "cancel":
         # A text that says ANNULER means it; a key pressed on a call we placed is confirmed first.

@@ -130,7 +130,7 @@ def start(t: Turn, h: Heard | None) -> Reply:
     if entries and wish is None:
         return t.done(Say("waitlist_show", _values(t, entries[0])))
     if wish is None:
-        wish = (t.data.get("wish") or {}) if t.state.get("q") in ("book_pick", "book_day") else {}
+        wish = (t.data.get("wish") or {}) if t.state.question in ("book_pick", "book_day") else {}
     return join_now(t, wish, name=t.data.get("name"))
 
 
@@ -194,7 +194,7 @@ def _offer_recognise(t: Turn, h: Heard) -> object | None:
 def _offer_act(t: Turn, answer: object) -> Reply:
     offer = _offer(t)
     if offer is None:
-        t.state["d"] = {}
+        t.state.data = {}
         return _finish(t, Say("waitlist_offer_expired"))
     if answer == "decline":
         waitlist.decline(t.session, offer, t.now)
@@ -243,7 +243,7 @@ def _offer_exhausted(t: Turn) -> Reply:
     if t.voice:
         return t.end(Say("waitlist_offer_kept"))
     reply = t.ask("waitlist_offer_reply", retry=True)  # the offer stays open until it lapses by itself
-    t.state["n"] = 0
+    t.state.attempts = 0
     return reply
 
 

@@ -200,7 +200,7 @@ def _join_party(t: Turn, count: int, whom: list[dict], also: bool = False, take_
         return _closed(t, exc)
     t.settle_language(patient)
     t.enqueue(CHECK_QUEUE_NOTICES, t.clinic.id)
-    data = {"ticket": tickets[0].id, "tickets": [ticket.id for ticket in tickets]}
+    data = {"ticket_id": tickets[0].id, "ticket_ids": [ticket.id for ticket in tickets]}
     if also and len(walkin.active_tickets(t.session, t.clinic, patient, t.now)) > 1:
         joined = Say("walkin_added", place_values(t, tickets[0]))
     elif len(tickets) == 1:
@@ -213,7 +213,7 @@ def _join_party(t: Turn, count: int, whom: list[dict], also: bool = False, take_
         data["people"] = unnamed
         key = "walkin_group_name_one" if len(unnamed) == 1 else "walkin_group_names"
         return t.ask(key, data=data, says=[joined])
-    if t.voice and notify_by == "sms" and not t.state.get("reached_by"):
+    if t.voice and notify_by == "sms" and not t.state.reached_by:
         return t.ask("walkin_notify", data=data, says=[joined])
     return t.done(joined, Say("walkin_notice_" + notify_by))
 
@@ -349,7 +349,7 @@ def _tell_place(t: Turn, tickets: list[WalkinTicket], key: str, group_key: str) 
     else:
         said = Say(key, place_values(t, tickets[0]))
     if t.voice:
-        return t.ask("queue_action", data={"ticket": tickets[0].id}, says=[said])
+        return t.ask("queue_action", data={"ticket_id": tickets[0].id}, says=[said])
     return t.done(said)
 
 
@@ -386,7 +386,7 @@ def leave(t: Turn, h: Heard | None) -> Reply:
         which = _which(t, h, tickets, asked=False)
         if which is not None:
             return _leave(t, which)
-    return t.ask("walkin_leave_which", data={"tickets": [ticket.id for ticket in tickets]})
+    return t.ask("walkin_leave_which", data={"ticket_ids": [ticket.id for ticket in tickets]})
 
 
 def _leave(t: Turn, tickets: list[WalkinTicket]) -> Reply:
@@ -442,7 +442,7 @@ def _which(t: Turn, h: Heard, tickets: list[WalkinTicket], asked: bool) -> list[
 
 
 def _which_tickets(t: Turn) -> list[WalkinTicket]:
-    found = [t.session.get(WalkinTicket, tid) for tid in t.data.get("tickets") or []]
+    found = [t.session.get(WalkinTicket, tid) for tid in t.data.get("ticket_ids") or []]
     return [
         ticket
         for ticket in found
@@ -522,7 +522,7 @@ UNCLEAR.append(_also)
 
 
 def _notify_act(t: Turn, answer: object) -> Reply:
-    for ticket_id in t.data.get("tickets") or [t.data.get("ticket")]:
+    for ticket_id in t.data.get("ticket_ids") or [t.data.get("ticket_id")]:
         ticket = t.session.get(WalkinTicket, ticket_id)
         if ticket is not None:
             ticket.notify_by = str(answer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import prompts
+from core.dialog.state import DialogState
 from core.dialog.types import Inbound, Outcome, Reply
 from tests.support.turns import take_turn
 
@@ -85,7 +86,7 @@ class Patient:
         return [s.key for s in self.reply.says]
 
     @property
-    def state(self) -> dict:
+    def state(self) -> DialogState:
         return self.outcome.state
 
     @property

@@ -112,7 +112,7 @@ def test_no_to_the_question_gives_the_way_back(texter, runtime):
 
 def test_none_of_the_offered_times_suit_then_the_list_with_that_wish(texter, runtime):
     texter.send("RDV jeudi matin")
-    assert texter.state["q"] == "book_pick"
+    assert texter.state.question == "book_pick"
     texter.send("non")
     assert texter.keys == ["waitlist_none_suit", "waitlist_ask"]
     texter.send("oui")
