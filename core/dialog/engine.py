@@ -54,9 +54,6 @@ _WORD = re.compile(r"[^\w']+")
 # Questions answered with a number on the keypad: 8 is a count there, not "slower, please".
 KEYPAD_NUMBERS = ("phone_entry", "walkin_party")
 
-# Turns that are not answers to anything: nothing pending survives them.
-NOT_PENDING = (None, "menu", "more")
-
 
 @dataclass(frozen=True)
 class Question:
