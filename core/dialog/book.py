@@ -163,7 +163,7 @@ def go_on(t: Turn, base: dict, wish: dict | None, says: list[Say] | None = None)
     return offer(t, {})  # a text with no day: the first free slots, and "or write a day"
 
 
-def _search(t: Turn, query: SlotQuery) -> FreeSlots:
+def _search(t: Turn, query: SlotQuery, near: bool = True) -> FreeSlots:
     # Offered slots are kept out of other patients' offers for a few minutes (a fair rush).
     return booking.offer_free_slots(
         t.session,
@@ -173,6 +173,7 @@ def _search(t: Turn, query: SlotQuery) -> FreeSlots:
         reasons.narrow(t.clinic, t.data, query),
         limit=OFFERED,
         horizon_days=t.ctx.config.slot_horizon_days,
+        near=near,
     )
 
 
@@ -201,7 +202,8 @@ def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
             query = replace(
                 query, at=None, not_before=max(last.starts_at, query.not_before or last.starts_at)
             )
-    found = _search(t, query)
+    # A day or a limit has its own answer when nothing keeps the whole wish (below): no nearest slots then.
+    found = _search(t, query, near=query.date is None and not has_limits(wish))
     after_day = False
     if not found.exact and query.date is not None:
         # Nothing free that day (closed, full): the first slots from that day on that keep the rest.
@@ -210,7 +212,9 @@ def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
             t.lead.append(why)
         day_start = local_to_utc(query.date, dt.time(0, 0), t.clinic.timezone)
         later = _search(
-            t, replace(query, date=None, not_before=max(day_start, query.not_before or day_start))
+            t,
+            replace(query, date=None, not_before=max(day_start, query.not_before or day_start)),
+            near=False,  # only slots that keep the rest of the wish are offered then
         )
         found = FreeSlots(later.slots if later.exact else [], exact=False)
         after_day = True

@@ -197,6 +197,27 @@ def test_rescheduling_books_the_new_slot_and_frees_the_old(texter, runtime):
     assert texter.effects == [("schedule_reminders", (new.id,))]
 
 
+def test_a_change_to_the_day_of_the_only_appointment_offers_other_times_that_day(texter, runtime):
+    old = book_directly(runtime, MARIE, THURSDAY)
+    texter.send("peux-tu le mettre jeudi?")
+    assert texter.keys[0] == "reschedule_intro" and texter.state["q"] == "book_pick"
+    assert texter.text.count("jeu. 10 déc.") == 1 + 3  # the appointment's day, and three times on it
+    texter.send("2")
+    if texter.state["q"] == "book_name":
+        texter.send("Marie Tremblay")
+    texter.send("oui")
+    assert texter.keys == ["rescheduled"], texter.text
+    [new] = booked(runtime, MARIE)
+    assert new.replaces_id == old and new.starts_at.date() == THURSDAY
+
+
+def test_a_day_names_which_appointment_to_change_when_there_are_several(texter, runtime):
+    book_directly(runtime, MARIE, THURSDAY + dt.timedelta(days=1))
+    thursday = book_directly(runtime, MARIE, THURSDAY)
+    texter.send("changer jeudi")
+    assert texter.keys[0] == "reschedule_intro" and texter.state["d"]["replaces"] == thursday
+
+
 # ---- walk-in -------------------------------------------------------------------------------------------------
 
 
@@ -258,6 +279,9 @@ def test_a_clinic_without_walkin_says_so(runtime, queue):
     john.send("walk-in")
     assert john.keys == ["walkin_unavailable"]
     assert "Westmount Family Clinic" in john.text
+    for asked in ("position", "leave"):  # nothing there to follow or leave, and no "text WALK-IN to join"
+        john.send(asked)
+        assert john.keys == ["walkin_unavailable"], asked
 
 
 # ---- help, language, safety, opt-out -------------------------------------------------------------------------
