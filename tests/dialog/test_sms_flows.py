@@ -200,10 +200,10 @@ def test_rescheduling_books_the_new_slot_and_frees_the_old(texter, runtime):
 def test_a_change_to_the_day_of_the_only_appointment_offers_other_times_that_day(texter, runtime):
     old = book_directly(runtime, MARIE, THURSDAY)
     texter.send("peux-tu le mettre jeudi?")
-    assert texter.keys[0] == "reschedule_intro" and texter.state["q"] == "book_pick"
+    assert texter.keys[0] == "reschedule_intro" and texter.state.question == "book_pick"
     assert texter.text.count("jeu. 10 déc.") == 1 + 3  # the appointment's day, and three times on it
     texter.send("2")
-    if texter.state["q"] == "book_name":
+    if texter.state.question == "book_name":
         texter.send("Marie Tremblay")
     texter.send("oui")
     assert texter.keys == ["rescheduled"], texter.text
@@ -215,7 +215,7 @@ def test_a_day_names_which_appointment_to_change_when_there_are_several(texter, 
     book_directly(runtime, MARIE, THURSDAY + dt.timedelta(days=1))
     thursday = book_directly(runtime, MARIE, THURSDAY)
     texter.send("changer jeudi")
-    assert texter.keys[0] == "reschedule_intro" and texter.state["d"]["replaces"] == thursday
+    assert texter.keys[0] == "reschedule_intro" and texter.state.data["replaces"] == thursday
 
 
 # ---- walk-in -------------------------------------------------------------------------------------------------
