@@ -8,6 +8,7 @@ state was typed (`{"v": 1, "q": …, "d": {…}, "n": …}`, with older data key
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 
@@ -59,8 +60,12 @@ def dump(state: DialogState) -> dict:
 
 
 def parse(raw: dict | None) -> DialogState | None:
-    """The state a row's JSON holds, or None when its version is unknown (the conversation starts afresh)."""
-    raw = raw or {}
+    """The state a row's JSON holds, or None when its version is unknown (the conversation starts afresh).
+
+    A copy: the turn changes its state in place, and the row must still tell what it was loaded as, so
+    that saving sees the change (SQLAlchemy compares a JSON column's new value with the loaded one).
+    """
+    raw = copy.deepcopy(raw or {})
     if raw.get("v") == VERSION:
         values = {name: raw[name] for name in _FIELDS if name in raw}
     elif raw.get("v") == 1:
@@ -68,8 +73,8 @@ def parse(raw: dict | None) -> DialogState | None:
     else:
         return None
     state = DialogState(**values)
-    state.data = dict(state.data or {})
-    state.recent = list(state.recent or [])
+    state.data = state.data or {}
+    state.recent = state.recent or []
     state.attempts = int(state.attempts or 0)
     state.quiet = int(state.quiet or 0)
     state.slow = bool(state.slow)

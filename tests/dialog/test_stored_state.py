@@ -213,3 +213,22 @@ def test_an_unknown_version_or_flow_starts_afresh():
     assert store.parse({"v": 99, "question": "menu"}) is None
     assert store.parse({}) is None
     assert store.parse({"v": store.VERSION, "primed": "no_such_flow"}).primed is None
+
+
+def test_a_loaded_state_is_a_copy_so_saving_sees_a_change_made_in_place():
+    raw = {
+        "v": store.VERSION,
+        "question": "book_pick",
+        "data": {"wish": {"part": "morning"}},
+        "recent": ["a"],
+    }
+    state = store.parse(raw)
+    state.data["wish"]["part"] = "evening"
+    state.recent.append("b")
+    assert raw == {
+        "v": store.VERSION,
+        "question": "book_pick",
+        "data": {"wish": {"part": "morning"}},
+        "recent": ["a"],
+    }
+    assert store.dump(state) != raw
