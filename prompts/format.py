@@ -91,6 +91,11 @@ def people_ahead(count: int, lang: str) -> str:
     return render(key, lang, count=count)
 
 
+def is_phone_value(name: str) -> bool:
+    """Whether a placeholder holds a phone number (written 514-555-0199 by SMS, read in groups aloud)."""
+    return name in ("phone", "callback") or name.endswith("_phone")
+
+
 def phone_for_eye(number: str | None) -> str:
     """A North American number written for a text ('514-555-0199'); any other number as given."""
     if not number:

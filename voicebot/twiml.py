@@ -13,9 +13,9 @@ from collections.abc import Iterable
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from core.dialog.types import Reply, Say
+from core.dialog.types import Parts, Reply, Say
 from prompts import render
-from prompts.format import format_date, format_time, format_when
+from prompts.format import format_date, format_time, format_when, is_phone_value
 
 VOICES = {"fr": "Polly.Gabrielle-Neural", "en": "Polly.Joanna-Neural"}
 LANGUAGES = {"fr": "fr-CA", "en": "en-US"}
@@ -46,23 +46,27 @@ def voice_of(lang: str) -> tuple[str, str]:
     return VOICES[lang], LANGUAGES[lang]
 
 
-def spell_digits(digits: str, group: int = 0) -> str:
-    """'4821' -> '4, 8, 2, 1': commas make the synthetic voice pause after each digit so it can be noted."""
-    if group:
-        return ", ".join(" ".join(digits[i : i + group]) for i in range(0, len(digits), group))
-    return ", ".join(digits)
-
-
 def spoken_phone(number: str) -> str:
-    """'+15145551234' -> '5 1 4, 5 5 5, 1 2 3 4': a North American number read back in its three groups."""
+    """'+15145551234' -> '5 1 4, 5 5 5, 1 2 3 4': a North American number read back in its three groups.
+
+    Any other number is read digit by digit, a comma after each so the voice pauses and it can be noted.
+    """
     match = _E164_NANP.match(number)
     if not match:
-        return spell_digits(number.lstrip("+"))
+        return ", ".join(number.lstrip("+"))
     return ", ".join(" ".join(part) for part in match.groups())
 
 
 def spoken_value(name: str, value: object, lang: str) -> object:
-    """A placeholder value as it should sound: codes and numbers spaced out, dates and times in words."""
+    """A placeholder value as it should sound: codes and numbers spaced out, dates and times in words.
+
+    Values arrive raw from the dialog (datetimes in clinic-local wall time, dates, times, E.164 numbers);
+    a value that is itself a sentence (a part a flow composed) is said first.
+    """
+    if isinstance(value, Say):
+        return sentence(value, lang)[0]
+    if isinstance(value, Parts):
+        return value.sep.join(str(spoken_value(name, item, lang)) for item in value.items)
     if isinstance(value, dt.datetime):
         return format_when(value, lang, "voice")
     if isinstance(value, dt.date):
@@ -71,8 +75,8 @@ def spoken_value(name: str, value: object, lang: str) -> object:
         return format_time(value, lang, "voice")
     if isinstance(value, str):
         if (name == "code" or name.endswith("_code")) and _DIGITS.match(value):
-            return spell_digits(value)
-        if name in ("phone", "number", "callback") or name.endswith("_phone"):
+            return ", ".join(value)  # "4, 8, 2, 1": the voice pauses after each digit
+        if name == "number" or is_phone_value(name):
             if value.startswith("+"):
                 return spoken_phone(value)
     return value

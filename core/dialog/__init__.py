@@ -36,7 +36,6 @@ from core.dialog.store import prime
 from core.dialog.types import Context, Inbound, Outcome, Reply, Say
 from core.models import Clinic
 from core.sql import again_on_disconnect
-from prompts.format import phone_for_eye
 
 __all__ = ["advance", "answer_turn", "prime", "run_turn"]
 
@@ -125,8 +124,6 @@ def _apology(state: DialogState, clinic: Clinic, channel: str) -> Outcome:
     """Something broke: say sorry with the clinic's number and start afresh next time."""
     lang = state.lang or clinic.default_lang or "fr"
     number = clinic.phone or ""
-    if channel == "sms":
-        number = phone_for_eye(number)
     fresh = DialogState(lang=lang)
     reply = Reply(says=[Say("sorry_error", {"phone": number})], lang=lang, ends=channel == "voice")
     return Outcome(state=fresh, reply=reply)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.dialog.book import FLOW_INTENTS, appointment_when, date_text, start_booking, wish_from
+from core.dialog.book import FLOW_INTENTS, appointment_when, start_booking, wish_from
 from core.dialog.engine import (
     STARTERS,
     Question,
@@ -121,7 +121,7 @@ def choose(t: Turn, h: Heard | None, purpose: str) -> Reply:
         if len(same_day) == 1:
             return act_on(t, same_day[0], purpose, wish)
         if not same_day:
-            t.lead.append(Say("no_appointment_that_day", {"date": date_text(t, day)}))
+            t.lead.append(Say("no_appointment_that_day", {"date": day}))
     # A list of one is a question for nothing; on the phone every question costs seconds.
     if len(appointments) == 1 and (purpose != "manage" or t.voice):
         return act_on(t, appointments[0], purpose, wish)

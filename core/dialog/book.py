@@ -9,7 +9,7 @@ from core.dialog import closed, elsewhere, reasons, whom
 from core.dialog.engine import Question, Turn, describe_yes_no, question, starter, yes_no, yes_no_choices
 from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
-from core.dialog.types import Choice, Reply, Say
+from core.dialog.types import Choice, Parts, Reply, Say
 from core.dialog.whom import FLOW_INTENTS, clean_name
 from core.errors import (
     AppointmentNotCancellable,
@@ -25,8 +25,6 @@ from core.models import Appointment, Slot
 from core.services import booking, people
 from core.services.booking import FreeSlots, SlotQuery
 from core.timeutil import in_part_of_day, local_to_utc, to_local
-from prompts import render
-from prompts.format import format_date, format_time, format_when
 
 OFFERED = 3
 MORE = 9  # "others" on both channels (speech and text may also say it in words)
@@ -37,13 +35,9 @@ LIMITS = ("nb", "na", "after", "before")
 # ---- wording ---------------------------------------------------------------------------------------------
 
 
-def when_text(t: Turn, instant: dt.datetime) -> str:
-    """A slot's day, date and time as the channel says it ('jeu. 10 déc. à 9 h' / 'jeudi dix décembre à…')."""
-    return format_when(to_local(instant, t.clinic.timezone).replace(tzinfo=None), t.lang, t.channel)
-
-
-def date_text(t: Turn, day: dt.date) -> str:
-    return format_date(day, t.lang, t.channel)
+def local_when(t: Turn, instant: dt.datetime) -> dt.datetime:
+    """An instant as the clinic's wall time, the raw value a reply carries (the adapters word it)."""
+    return to_local(instant, t.clinic.timezone).replace(tzinfo=None)
 
 
 # ---- the wish: what the patient asked for, kept JSON-able in the state ----------------------------------------
@@ -226,13 +220,11 @@ def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
     if not found.slots:
         from core.dialog.waitlist import ask_to_wait
 
-        moving = bool(t.data.get("replaces"))  # a change keeps its appointment: no waiting list then
+        # A change may wait too: its entry carries `replaces`, so a freed earlier slot moves the appointment.
         if (has_limits(wish) or wish.get("date")) and _anything_free(t):
             t.lead.append(Say("slots_none_within", {"limit": limits_text(t, wish)}))
-            if moving:
-                return t.ask("book_day", data=_keep(t))
             return ask_to_wait(t, wish, [], then="day")  # told when one frees, or another day
-        if not moving and not elsewhere.room_elsewhere(t):  # nothing here, nor nearby: the waiting list
+        if not elsewhere.room_elsewhere(t):  # nothing here, nor nearby: the waiting list
             return ask_to_wait(t, wish, [Say("slots_none", {"phone": t.clinic_phone()})])
         # Nothing here at all: other clinics of the region (core/dialog/elsewhere.py)
         return elsewhere.when_full(t, Say("slots_none", {"phone": t.clinic_phone()}))
@@ -247,31 +239,20 @@ def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
     return t.ask("book_pick", data=data)
 
 
-def limits_text(t: Turn, wish: dict) -> str:
-    """The rules an empty search kept, in words: 'ven. 11 déc., avant 12 h, au plus tard le 18 déc.'."""
+def limits_text(t: Turn, wish: dict) -> Parts:
+    """The rules an empty search kept: 'ven. 11 déc., avant 12 h, au plus tard le 18 déc.' once worded."""
     parts = []
     if wish.get("date"):
-        parts.append(render_value(t, "limit_day", date=date_text(t, dt.date.fromisoformat(wish["date"]))))
+        parts.append(Say("limit_day", {"date": dt.date.fromisoformat(wish["date"])}))
     if wish.get("nb"):
-        parts.append(
-            render_value(t, "limit_not_before", date=date_text(t, dt.date.fromisoformat(wish["nb"])))
-        )
+        parts.append(Say("limit_not_before", {"date": dt.date.fromisoformat(wish["nb"])}))
     if wish.get("after"):
-        parts.append(render_value(t, "limit_after", time=_time_text(t, wish["after"])))
+        parts.append(Say("limit_after", {"time": dt.time.fromisoformat(wish["after"])}))
     if wish.get("before"):
-        parts.append(render_value(t, "limit_before", time=_time_text(t, wish["before"])))
+        parts.append(Say("limit_before", {"time": dt.time.fromisoformat(wish["before"])}))
     if wish.get("na"):
-        parts.append(render_value(t, "limit_not_after", date=date_text(t, dt.date.fromisoformat(wish["na"]))))
-    return ", ".join(parts)
-
-
-def _time_text(t: Turn, hhmm: str) -> str:
-    return format_time(dt.time.fromisoformat(hhmm), t.lang, t.channel)
-
-
-def render_value(t: Turn, key: str, **values) -> str:
-    """A short phrase of the catalog, filled, to go inside another prompt."""
-    return render(key, t.lang, t.channel, **values)
+        parts.append(Say("limit_not_after", {"date": dt.date.fromisoformat(wish["na"])}))
+    return Parts(tuple(parts))
 
 
 def _keep(t: Turn) -> dict:
@@ -294,13 +275,11 @@ def _day_recognise(t: Turn, h: Heard) -> object | None:
 
 
 def _day_choices(t: Turn) -> list[Choice]:
-    if not t.voice:
-        return []
     return [
-        Choice("1", Say("day_today"), "today"),
-        Choice("2", Say("day_tomorrow"), "tomorrow"),
-        Choice("3", Say("day_this_week"), "this_week"),
-        Choice("4", Say("day_next_week"), "next_week"),
+        Choice("1", Say("day_today"), "today", keypad_only=True),
+        Choice("2", Say("day_tomorrow"), "tomorrow", keypad_only=True),
+        Choice("3", Say("day_this_week"), "this_week", keypad_only=True),
+        Choice("4", Say("day_next_week"), "next_week", keypad_only=True),
     ]
 
 
@@ -331,7 +310,7 @@ def _pick_lead(t: Turn) -> list[Say]:
         return []
     wish = t.data.get("wish") or {}
     if wish.get("date"):
-        day = date_text(t, dt.date.fromisoformat(wish["date"]))
+        day = dt.date.fromisoformat(wish["date"])
         return [Say("slots_after_day" if t.data.get("after_day") else "slots_nearest_day", {"date": day})]
     return [Say("slots_nearest")]
 
@@ -340,10 +319,9 @@ def _slot_labels(t: Turn, slots: list[Slot]) -> list[Say]:
     """Each offered slot in words; on the phone, slots of one day say that day once, before the first time."""
     starts = [to_local(s.starts_at, t.clinic.timezone).replace(tzinfo=None) for s in slots]
     if not t.voice or len(starts) < 2 or len({start.date() for start in starts}) != 1:
-        return [Say("slot_label", {"when": when_text(t, s.starts_at)}) for s in slots]
-    day = date_text(t, starts[0].date())
-    times = [format_time(start.time(), t.lang, t.channel) for start in starts]
-    return [Say("slot_day_time", {"date": day, "time": times[0]})] + [
+        return [Say("slot_label", {"when": start}) for start in starts]
+    times = [start.time() for start in starts]
+    return [Say("slot_day_time", {"date": starts[0].date(), "time": times[0]})] + [
         Say("slot_time", {"time": time}) for time in times[1:]
     ]
 
@@ -430,9 +408,9 @@ def in_part(t: Turn, slot: Slot, part: str) -> bool:
     return in_part_of_day(_local(t, slot).time(), part)
 
 
-def _pick_describe(t: Turn, answer: dict) -> str:
+def _pick_describe(t: Turn, answer: dict) -> dt.datetime | str:
     slot = t.session.get(Slot, answer.get("slot")) if answer.get("slot") else None
-    return when_text(t, slot.starts_at) if slot else ""
+    return local_when(t, slot.starts_at) if slot else ""
 
 
 def _pick_act(t: Turn, answer: dict) -> Reply:
@@ -442,7 +420,7 @@ def _pick_act(t: Turn, answer: dict) -> Reply:
         return offer(t, answer["wish"])
     if answer.get("day"):
         booking.release_offers(t.session, t.holder)  # none of these: they go back to other patients
-        if answer.get("none_suit") and not t.data.get("replaces"):
+        if answer.get("none_suit"):
             from core.dialog.waitlist import ask_to_wait
 
             # "non": none of these suit; told when one that does frees up, or another day
@@ -499,7 +477,7 @@ def _taken(t: Turn) -> Reply:
 
 def _confirm_values(t: Turn) -> dict:
     slot = t.session.get(Slot, t.data.get("slot"))
-    return {"when": when_text(t, slot.starts_at) if slot else "", "clinic": t.clinic_name()}
+    return {"when": local_when(t, slot.starts_at) if slot else "", "clinic": t.clinic_name()}
 
 
 def _confirm_lead(t: Turn) -> list[Say]:
@@ -653,7 +631,7 @@ def book_now(t: Turn) -> Reply:
     reason = "rescheduled" if replaces else "booked"
     t.enqueue(SCHEDULE_REMINDERS, appointment.id)
     values = {
-        "when": when_text(t, appointment.starts_at),
+        "when": local_when(t, appointment.starts_at),
         "clinic": t.clinic_name(),
         "code": appointment.code,
     }
@@ -686,5 +664,5 @@ question(
 )
 
 
-def appointment_when(t: Turn, appointment: Appointment) -> str:
-    return when_text(t, appointment.starts_at)
+def appointment_when(t: Turn, appointment: Appointment) -> dt.datetime:
+    return local_when(t, appointment.starts_at)

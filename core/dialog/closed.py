@@ -7,7 +7,6 @@ import datetime as dt
 from core.dialog.engine import Turn
 from core.dialog.types import Say
 from core.services import schedule
-from prompts.format import format_date
 
 REASON_SAID_MAX = 60  # a manager may write more for the console; a patient hears the start of it
 
@@ -27,7 +26,6 @@ def why_closed(t: Turn, day: dt.date | None) -> Say | None:
     if change is None:
         return None
     reason = _said(schedule.reason_text(change, t.lang))
-    date = format_date(day, t.lang, t.channel)
     if reason:
-        return Say("closed_day_reason", {"date": date, "reason": reason})
-    return Say("closed_day", {"date": date})
+        return Say("closed_day_reason", {"date": day, "reason": reason})
+    return Say("closed_day", {"date": day})

@@ -12,12 +12,11 @@ import datetime as dt
 from core.dialog.engine import Question, Turn, question, starter
 from core.dialog.heard import Heard, fold
 from core.dialog.people import release_hold
-from core.dialog.types import Choice, Reply, Say
+from core.dialog.types import Choice, Parts, Reply, Say
 from core.federation import offers as federation
 from core.federation import places
 from core.timeutil import to_local
-from prompts import catalog, render
-from prompts.format import format_time, format_when
+from prompts import catalog
 
 ALL = "1"  # on the phone: hear every clinic, without a postal code
 NAME_SMS = 40
@@ -51,14 +50,13 @@ def when_full(t: Turn, fallback: Say | None, none_here: str | None = "elsewhere_
     return show(t, fsa)
 
 
-def _when(t: Turn, instant: dt.datetime) -> str:
+def _when(t: Turn, instant: dt.datetime) -> Say | dt.datetime:
     """'demain 9 h', 'aujourd'hui 14 h 30', else the day and time ('jeu. 10 déc. à 9 h')."""
     local = to_local(instant, t.clinic.timezone).replace(tzinfo=None)
     days = (local.date() - t.local_now.date()).days
     if days in (0, 1):
-        key = "elsewhere_today" if days == 0 else "elsewhere_tomorrow"
-        return render(key, t.lang, t.channel, time=format_time(local.time(), t.lang, t.channel))
-    return format_when(local, t.lang, t.channel)
+        return Say("elsewhere_today" if days == 0 else "elsewhere_tomorrow", {"time": local.time()})
+    return local
 
 
 def short_name(name: str, limit: int = NAME_SMS) -> str:
@@ -72,9 +70,9 @@ def short_name(name: str, limit: int = NAME_SMS) -> str:
 def _line(t: Turn, offer: federation.Offer) -> Say:
     km = ""
     if offer.km is not None:
-        km = render("elsewhere_km_voice" if t.voice else "elsewhere_km", t.lang, t.channel, km=offer.km)
+        km = Say("elsewhere_km", {"km": offer.km})
     name = offer.name if t.voice else short_name(offer.name)
-    phone = t.show_phone(offer.phone) if not t.voice else offer.phone
+    phone = offer.phone
     if offer.starts_at is not None:
         return Say(
             "elsewhere_offer", {"name": name, "km": km, "when": _when(t, offer.starts_at), "phone": phone}
@@ -92,14 +90,10 @@ def show(t: Turn, fsa: str | None) -> Reply:
         fsa = None
     if not found:
         return t.done(Say("elsewhere_nothing", {"phone": t.clinic_phone()}))
-    intro = (
-        render("elsewhere_intro_near", t.lang, t.channel, fsa=fsa)
-        if fsa
-        else render("elsewhere_intro", t.lang, t.channel)
-    )
+    intro = Say("elsewhere_intro_near", {"fsa": fsa}) if fsa else Say("elsewhere_intro")
     t.audit("federation.offered", clinics=[o.phone for o in found], fsa=fsa)
     if not t.voice:
-        lines = "\n".join(render(s.key, t.lang, "sms", **s.values) for s in (_line(t, o) for o in found))
+        lines = Parts(tuple(_line(t, o) for o in found), "\n")
         return t.done(Say("elsewhere_offers", {"intro": intro, "offers": lines}))
     data = {"offers": [{"name": o.name, "phone": o.phone} for o in found]}
     says = [Say("elsewhere_offers", {"intro": intro, "offers": ""})] + [_line(t, o) for o in found]
@@ -144,7 +138,7 @@ def _area_act(t: Turn, answer: dict) -> Reply:
 
 
 def _area_choices(t: Turn) -> list[Choice]:
-    return [Choice(ALL, Say("elsewhere_all_label"), "all")] if t.voice else []
+    return [Choice(ALL, Say("elsewhere_all_label"), "all", keypad_only=True)]
 
 
 question(

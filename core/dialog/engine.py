@@ -18,15 +18,24 @@ from core.dialog.heard import Heard
 from core.dialog.inbox import hand_to_staff
 from core.dialog.inbox import relay as inbox_relay
 from core.dialog.state import DialogState
-from core.dialog.types import Choice, Context, Effect, Inbound, Outcome, Reply, Say
+from core.dialog.types import (
+    Choice,
+    Context,
+    Effect,
+    Inbound,
+    Outcome,
+    Reply,
+    Say,
+    value_from_json,
+    value_to_json,
+)
 from core.flows import Flow
 from core.language.intents import carrier_keyword
 from core.models import Patient
 from core.services import audit, patients
 from core.services.clinics import local_now
-from prompts import catalog, render
+from prompts import catalog
 from prompts import text as prompt_text
-from prompts.format import phone_for_eye
 
 LANGS = ("fr", "en")
 LOW_CONFIDENCE = 0.5
@@ -200,9 +209,9 @@ class Turn:
     def clinic_name(self) -> str:
         return self.clinic.display_name(self.lang)
 
-    def walkin_words(self, key: str) -> str:
+    def walkin_words(self, key: str) -> Say | str:
         """The walk-in part of a menu or help text, empty where the clinic has no walk-in queue."""
-        return render(key, self.lang, self.channel) if self.clinic.walkin_enabled else ""
+        return Say(key) if self.clinic.walkin_enabled else ""
 
     def can_text(self) -> bool:
         """Whether SMS can reach this patient: a number that may take SMS, not known to be a landline."""
@@ -214,15 +223,8 @@ class Turn:
         return known is None or known.notify_by != "call"
 
     def clinic_phone(self) -> str:
-        """The clinic's public number as the channel shows it."""
-        number = self.clinic.phone or next((n.number for n in self.clinic.numbers if n.kind == "twilio"), "")
-        return self.show_phone(number)
-
-    def show_phone(self, number: str | None) -> str:
-        """SMS: 514-555-0199; voice: E.164, which the voice adapter reads out digit by digit."""
-        if not number:
-            return ""
-        return number if self.voice else phone_for_eye(number)
+        """The clinic's public number, E.164 (the adapters write it 514-555-0199 or read it out in groups)."""
+        return self.clinic.phone or next((n.number for n in self.clinic.numbers if n.kind == "twilio"), "")
 
     def actor(self) -> str:
         """Who acted, for the audit trail: the number, masked."""
@@ -712,14 +714,15 @@ def _help(t: Turn, h: Heard) -> Reply:
 def _say_json(say: Say) -> dict:
     out = {"k": say.key}
     if say.values:
-        out["v"] = say.values
+        out["v"] = {name: value_to_json(value) for name, value in say.values.items()}
     if say.lang:
         out["l"] = say.lang
     return out
 
 
 def _say_from(data: dict) -> Say:
-    return Say(data["k"], dict(data.get("v", {})), data.get("l"))
+    values = {name: value_from_json(value) for name, value in data.get("v", {}).items()}
+    return Say(data["k"], values, data.get("l"))
 
 
 def _reply_to_json(reply: Reply) -> dict:

@@ -22,7 +22,6 @@ from core.flows import Flow
 from core.language.late import minutes_answer
 from core.models import Appointment, AppointmentStatus
 from core.services import noshow
-from prompts import render
 
 # The call after a missed appointment, and the call after the clinic cancelled one (a schedule change,
 # core/services/schedule.py): both say which appointment and offer another.
@@ -163,9 +162,9 @@ def _missed_values(t: Turn) -> dict:
     name = noshow.named_person(t.session, appointment)
     kind = "cancelled" if appointment.status == AppointmentStatus.CANCELLED else "missed"
     if name:
-        missed = render(f"{kind}_person", t.lang, t.channel, name=name, when=when)
+        missed = Say(f"{kind}_person", {"name": name, "when": when})
     else:
-        missed = render(f"{kind}_you", t.lang, t.channel, when=when)
+        missed = Say(f"{kind}_you", {"when": when})
     return {"clinic": t.clinic_name(), "missed": missed}
 
 

@@ -28,13 +28,13 @@ def greeting(t: Turn, _h: Heard | None) -> Reply:
 
 
 def _menu_choices(t: Turn) -> list[Choice]:
-    if not t.voice:
-        return []  # a text answers with keywords, which the prompt lists
-    choices = [Choice("1", Say("menu_book"), "book")]
+    # Keypad only: a text answers with keywords, which the prompt lists.
+    choices = [Choice("1", Say("menu_book"), "book", keypad_only=True)]
     if t.clinic.walkin_enabled:
-        choices.append(Choice("2", Say("menu_walkin"), "walkin"))
-    choices.append(Choice("3", Say("menu_appointments"), "appointments"))
-    choices.append(Choice("0", Say("menu_callback" if t.ctx.forwarded else "menu_person"), "person"))
+        choices.append(Choice("2", Say("menu_walkin"), "walkin", keypad_only=True))
+    choices.append(Choice("3", Say("menu_appointments"), "appointments", keypad_only=True))
+    person = Say("menu_callback" if t.ctx.forwarded else "menu_person")
+    choices.append(Choice("0", person, "person", keypad_only=True))
     return choices
 
 

@@ -140,7 +140,7 @@ def request_callback(t: Turn, name: str | None) -> Reply:
     """Leave the patient's name and number for staff, and say goodbye."""
     t.session.add(CallbackRequest(clinic_id=t.clinic.id, phone=t.phone, name=name, reason="person"))
     t.audit("callback.requested")
-    return t.end(Say("callback_done", {"phone": t.show_phone(t.phone)}))
+    return t.end(Say("callback_done", {"phone": t.phone or ""}))
 
 
 question(

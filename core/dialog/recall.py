@@ -42,12 +42,12 @@ def answer(turn, heard):
         return None
     if turn.phone is None or appointment.patient is None or appointment.patient.phone != turn.phone:
         return None  # only to the phone that booked it
-    from core.dialog.book import when_text
+    from core.dialog.book import local_when
     from core.dialog.types import Say
 
     turn.state.recalled = True
     values = {
-        "when": when_text(turn, appointment.starts_at),
+        "when": local_when(turn, appointment.starts_at),
         "clinic": turn.clinic_name(),
         "code": appointment.code,
     }

@@ -38,7 +38,12 @@ class Inbound:
 
 @dataclass(frozen=True)
 class Say:
-    """One sentence of the reply: a prompt key of prompts/ and the values of its placeholders."""
+    """One sentence of the reply: a prompt key of prompts/ and the values of its placeholders.
+
+    Values are raw — `datetime` (clinic-local wall time), `date`, `time`, E.164 numbers, ints, names — or a
+    `Say` (or `Parts`) for a part composed by a flow ("avant 15 h"); each channel's adapter words them
+    (prompts/sms.py short for the eye, voicebot/twiml.py for the ear).
+    """
 
     key: str
     values: dict = field(default_factory=dict)
@@ -46,12 +51,55 @@ class Say:
 
 
 @dataclass(frozen=True)
+class Parts:
+    """Several phrases inside one placeholder ('ven. 11 déc., avant 12 h'), joined once each is worded."""
+
+    items: tuple[Say | str, ...]
+    sep: str = ", "
+
+
+_RAW_TAGS = {"$dt": dt.datetime, "$d": dt.date, "$t": dt.time}
+
+
+def value_to_json(value: object) -> object:
+    """A raw value as JSON, to keep a reply in the conversation's state (dates, times and parts tagged)."""
+    if isinstance(value, Say):
+        return {"$say": [value.key, {k: value_to_json(v) for k, v in value.values.items()}, value.lang]}
+    if isinstance(value, Parts):
+        return {"$parts": [value.sep, [value_to_json(item) for item in value.items]]}
+    for tag, kind in _RAW_TAGS.items():  # datetime first: it is also a date
+        if isinstance(value, kind):
+            return {tag: value.isoformat()}
+    return value
+
+
+def value_from_json(data: object) -> object:
+    """The raw value `value_to_json` kept."""
+    if isinstance(data, dict) and len(data) == 1:
+        ((tag, raw),) = data.items()
+        if tag == "$say":
+            key, values, lang = raw
+            return Say(key, {k: value_from_json(v) for k, v in values.items()}, lang)
+        if tag == "$parts":
+            sep, items = raw
+            return Parts(tuple(value_from_json(item) for item in items), sep)
+        if tag in _RAW_TAGS:
+            return _RAW_TAGS[tag].fromisoformat(raw)
+    return data
+
+
+@dataclass(frozen=True)
 class Choice:
-    """An option offered: its keypad digit (also the number texted back), its label, what it means."""
+    """An option offered: its keypad digit (also the number texted back), its label, what it means.
+
+    A keypad-only choice is one a caller presses a key for; a text answers it in words its prompt already
+    names (OUI / NON, the menu's keywords), so the SMS adapter leaves it out.
+    """
 
     digit: str
     label: Say
     value: str
+    keypad_only: bool = False
 
 
 @dataclass(frozen=True)

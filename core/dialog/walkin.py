@@ -9,7 +9,7 @@ from core.dialog import elsewhere
 from core.dialog.engine import REQUESTS, UNCLEAR, Question, Turn, question, starter, yes_no, yes_no_choices
 from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold, sms_or_call
-from core.dialog.types import Choice, Reply, Say
+from core.dialog.types import Choice, Parts, Reply, Say
 from core.errors import (
     AlreadyInQueue,
     NotEnoughPlaces,
@@ -25,11 +25,11 @@ from core.services import people, walkin
 from core.services.clinics import is_open
 from core.timeutil import to_local
 from prompts import render
-from prompts.format import format_time, format_when, numbers_text, people_ahead
+from prompts.format import numbers_text, people_ahead
 
 
-def _time(t: Turn, instant: dt.datetime) -> str:
-    return format_time(to_local(instant, t.clinic.timezone).time(), t.lang, t.channel)
+def _time(t: Turn, instant: dt.datetime) -> dt.time:
+    return to_local(instant, t.clinic.timezone).time().replace(tzinfo=None)
 
 
 def opening_text(t: Turn, instant: dt.datetime) -> Say:
@@ -40,7 +40,7 @@ def opening_text(t: Turn, instant: dt.datetime) -> Say:
         return Say("opens_today", {"time": _time(t, instant)})
     if local.date() == today + dt.timedelta(days=1):
         return Say("opens_tomorrow", {"time": _time(t, instant)})
-    return Say("opens_on", {"when": format_when(local.replace(tzinfo=None), t.lang, t.channel)})
+    return Say("opens_on", {"when": local.replace(tzinfo=None)})
 
 
 def place_values(t: Turn, ticket: WalkinTicket) -> dict:
@@ -469,12 +469,11 @@ def _which_act(t: Turn, answer: object) -> Reply:
 
 
 def _which_values(t: Turn) -> dict:
-    tickets = _which_tickets(t)
     options = []
-    for n, ticket in enumerate(tickets, 1):
+    for n, ticket in enumerate(_which_tickets(t), 1):
         key, name = _label(t, ticket)
-        options.append(render(key, t.lang, t.channel, n=n, name=name, number=ticket.number))
-    return {"options": ", ".join(options)}
+        options.append(Say(key, {"n": n, "name": name, "number": ticket.number}))
+    return {"options": Parts(tuple(options))}
 
 
 def _label(t: Turn, ticket: WalkinTicket) -> tuple[str, str]:
@@ -487,14 +486,15 @@ def _label(t: Turn, ticket: WalkinTicket) -> tuple[str, str]:
 
 
 def _which_choices(t: Turn) -> list[Choice]:
-    if not t.voice:
-        return []
+    # Keypad only: a text names the tickets in its prompt ("options") and is answered in words or numbers.
     tickets = _which_tickets(t)
     choices = []
     for n, ticket in enumerate(tickets, 1):
         key, name = _label(t, ticket)
-        choices.append(Choice(str(n), Say(key, {"n": n, "name": name, "number": ticket.number}), [ticket.id]))
-    choices.append(Choice(str(len(tickets) + 1), Say("choice_everyone"), [ticket.id for ticket in tickets]))
+        label = Say(key, {"n": n, "name": name, "number": ticket.number})
+        choices.append(Choice(str(n), label, [ticket.id], keypad_only=True))
+    everyone = [ticket.id for ticket in tickets]
+    choices.append(Choice(str(len(tickets) + 1), Say("choice_everyone"), everyone, keypad_only=True))
     return choices
 
 

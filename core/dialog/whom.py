@@ -18,7 +18,6 @@ from core.dialog.types import Choice, Reply, Say
 from core.language import Who
 from core.models import Appointment, Patient, Person
 from core.services import people
-from prompts import render
 
 FLOW_INTENTS = ("book", "walkin", "position", "cancel", "reschedule", "list", "person", "help", "language")
 NAME_MAX = 60  # longer is a sentence (or a paste), not a name
@@ -324,7 +323,7 @@ def _own_name_exhausted(t: Turn) -> Reply:
 
 def _relation_values(t: Turn) -> dict:
     relation = t.data.get("relation") or "other"
-    return {"relation": render("relation_" + relation, t.lang, t.channel)}
+    return {"relation": Say("relation_" + relation)}
 
 
 question(

@@ -34,10 +34,9 @@ from core.flows import Flow
 from core.jobs import outbox
 from core.jobs.names import SEND_MESSAGE
 from core.jobs.sender import MACHINE_DETECTION, PermanentSendError, Sender, SendError, TransientSendError
-from core.models import Appointment, Clinic, OutboundMessage, Patient, utcnow
+from core.models import Appointment, OutboundMessage, Patient, utcnow
 from core.runtime import Runtime
 from core.services import notifications
-from core.services.patients import mask_phone
 
 log = logging.getLogger(__name__)
 
@@ -101,47 +100,18 @@ def _claim(runtime: Runtime, message_id: int) -> tuple[str, dict | None]:
             return "busy", None
         if message.send_after > now:
             return "not_due", None
-        patient = session.get(Patient, message.patient_id) if message.patient_id else None
-        if patient is not None and patient.opted_out:
-            notifications._close(message, "not_sent", now, "patient opted out")
-            return "not_sent", None
-        reason = notifications.why_not_send(session, message, now)
-        if reason:
-            notifications._close(message, "withdrawn", now, reason)
-            return "withdrawn", None
-        clinic = session.get(Clinic, message.clinic_id)
-        if message.purpose == "reminder" and message.kind == "sms" and message.attempts == 0:
-            if patient is not None and notifications.reminder_kind(patient) == "call":
-                message.kind = "call"  # the number refused SMS since this reminder was planned
-        if message.purpose in notifications.QUIET_HOURS_PURPOSES:
-            window = notifications.next_send_window(clinic, now)
-            if window > now:  # picked up late, at night: wait for the morning
-                message.status = "pending"
-                message.send_after = window
-                outbox.add(session, SEND_MESSAGE, message.id, now=now, at=window)
-                return "postponed", {"at": window}
-        if message.kind == "sms" and not message.body:
-            message.body = notifications.render_body(session, message, now)
         config = runtime.config
-        if not config.sends_for_real:
-            notifications._close(message, "not_sent", now, "no Twilio credentials")
-            log.info(
-                "not sent (no Twilio credentials) %s %s to %s: %s",
-                message.kind,
-                message.purpose,
-                mask_phone(message.to),
-                message.body,
-            )
-            return "not_sent", None
-        if not message.from_number:
-            notifications._close(message, "failed", now, "the clinic has no Twilio number")
-            return "failed", None
-        if message.kind == "call" and not config.public_base_url:
-            notifications._close(message, "not_sent", now, "PUBLIC_BASE_URL is needed for calls")
-            return "not_sent", None
-        if message.attempts >= notifications.MAX_ATTEMPTS:
-            notifications._close(message, "failed", now, message.error_message or "too many attempts")
-            return "failed", None
+        base = config.public_base_url
+        # One look, in the service, at everything that decides whether the message goes (and its text).
+        check = notifications.check_before_send(
+            session, message, now, for_real=config.sends_for_real, base_url=base
+        )
+        if check.outcome == "postponed":
+            outbox.add(session, SEND_MESSAGE, message.id, now=now, at=check.at)
+            return "postponed", {"at": check.at}
+        if check.outcome != "go":
+            return check.outcome, None
+        patient = session.get(Patient, message.patient_id) if message.patient_id else None
         previous_claim = message.claimed_at
         token = uuid.uuid4().hex
         message.status = "sending"
@@ -158,7 +128,6 @@ def _claim(runtime: Runtime, message_id: int) -> tuple[str, dict | None]:
                 OutboundMessage.id != message.id,
             )
         ).all()
-        base = config.public_base_url
         attempt = {
             "token": token,
             "kind": message.kind,
@@ -167,7 +136,7 @@ def _claim(runtime: Runtime, message_id: int) -> tuple[str, dict | None]:
             "body": message.body,
             "previous_claim": previous_claim,
             "others": set(others),
-            "url": notifications.call_url(message, base) if base else None,
+            "url": check.url,
             "sms_callback": f"{base}/sms/status" if base else None,
             "call_callback": f"{base}/voice/status" if base else None,
             # "" turns answering-machine detection off (an account without it, a test of plain calls)
@@ -225,22 +194,20 @@ def _after_error(runtime: Runtime, message_id: int, token: str, exc: SendError) 
         message = session.get(OutboundMessage, message_id, with_for_update=True)
         if message is None or message.attempt_token != token:
             return "superseded"
-        message.error_code = code
         message.error_message = str(exc)[:200]
-        message.updated_at = now
-        if isinstance(exc, TransientSendError) and message.attempts < notifications.MAX_ATTEMPTS:
-            message.status = "pending"
-            message.send_after = now + notifications.retry_delay(message.attempts)
+        outcome, follow = notifications.after_send_error(
+            session,
+            message,
+            code,
+            transient=isinstance(exc, TransientSendError),
+            permanent=isinstance(exc, PermanentSendError),
+            now=now,
+        )
+        if outcome == "retry":
             outbox.add(session, SEND_MESSAGE, message_id, now=now, at=message.send_after)
-            outcome = "retry"
-        else:
-            message.status = "failed"
-            outcome = "failed"
-            if isinstance(exc, PermanentSendError):
-                follow = notifications.apply_permanent_error(session, message, code, now)
-                if follow is not None and follow.status == "pending":
-                    session.flush()
-                    outbox.add(session, SEND_MESSAGE, follow.id, now=now)
+        elif follow is not None:
+            session.flush()
+            outbox.add(session, SEND_MESSAGE, follow.id, now=now)
     log.info("message %s: %s (%s)", message_id, outcome, exc)
     outbox.kick(runtime)
     return outcome

@@ -24,8 +24,7 @@ from core.models import Appointment, AppointmentStatus, Clinic, OutboundMessage,
 from core.services import audit, board, booking, notifications, people
 from core.services.clinics import local_now
 from core.timeutil import local_day_bounds, to_local
-from prompts import render
-from prompts.format import format_when, phone_for_eye
+from prompts.sms import says_text
 
 PURPOSE = "no_show"
 STILL_EXPECTED = dt.timedelta(hours=2)  # an appointment this long past is not the one someone is late for
@@ -185,18 +184,18 @@ def sms_name(name: str) -> str:
 
 def no_show_text(session: Session, appointment: Appointment, lang: str) -> str:
     """The SMS after a no-show: the appointment missed (whose, on a phone of several people), how to rebook."""
+    from core.dialog.types import Say  # the dialog package imports the services, not the other way
+
     clinic = appointment.clinic
     values = {
         "clinic": clinic.display_name(lang),
-        "when": format_when(
-            to_local(appointment.starts_at, clinic.timezone).replace(tzinfo=None), lang, "sms"
-        ),
-        "phone": phone_for_eye(clinic.phone or notifications.sender_number(session, clinic.id)),
+        "when": to_local(appointment.starts_at, clinic.timezone).replace(tzinfo=None),
+        "phone": clinic.phone or notifications.sender_number(session, clinic.id) or "",
     }
     name = named_person(session, appointment)
     if name:
-        return render("notice_no_show_for", lang, "sms", name=sms_name(name), **values)
-    return render("notice_no_show", lang, "sms", **values)
+        return says_text([Say("notice_no_show_for", {"name": sms_name(name), **values})], lang)
+    return says_text([Say("notice_no_show", values)], lang)
 
 
 # -- what staff see ---------------------------------------------------------------------------------------------

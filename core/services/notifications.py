@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,8 +31,8 @@ from core.models import (
 from core.services import audit, people, walkin
 from core.services.patients import can_take_sms, mask_phone, opt_out
 from core.timeutil import local_to_utc, to_local
-from prompts import render
-from prompts.format import format_when, numbers_text
+from prompts.format import numbers_text
+from prompts.sms import says_text
 
 log = logging.getLogger(__name__)
 
@@ -353,24 +354,22 @@ def why_not_send(session: Session, message: OutboundMessage, now: dt.datetime) -
     return None
 
 
-def render_body(session: Session, message: OutboundMessage, now: dt.datetime) -> str:
-    """The SMS text of a message, in the patient's language, from prompts/notices.toml."""
+def message_says(session: Session, message: OutboundMessage, now: dt.datetime) -> list:
+    """What an SMS message says, as dialog sentences with raw values (prompts/sms.py words them)."""
+    from core.dialog.types import Say  # the dialog package imports the services, not the other way
+
     clinic = session.get(Clinic, message.clinic_id)
     lang = message.lang or clinic.default_lang
     values = {"clinic": clinic.display_name(lang)}
     if message.purpose == "waitlist_offer":
         from core.services import waitlist
 
-        return waitlist.render_offer_body(session, message)
+        return waitlist.offer_says(session, message)
     if message.appointment_id is not None:
         appointment = session.get(Appointment, message.appointment_id)
         practitioner = session.get(Practitioner, appointment.slot.practitioner_id)
-        local = to_local(appointment.starts_at, clinic.timezone)
-        values |= {
-            "when": format_when(local.replace(tzinfo=None), lang, "sms"),
-            "practitioner": practitioner.name,
-            "code": appointment.code,
-        }
+        local = to_local(appointment.starts_at, clinic.timezone).replace(tzinfo=None)
+        values |= {"when": local, "practitioner": practitioner.name, "code": appointment.code}
         if message.purpose == "reminder":
             tomorrow = to_local(now, clinic.timezone).date() + dt.timedelta(days=1)
             key = "notice_reminder" if local.date() == tomorrow else "notice_reminder_early"
@@ -378,14 +377,14 @@ def render_body(session: Session, message: OutboundMessage, now: dt.datetime) ->
             key = "notice_" + message.purpose.removeprefix("confirmation_")
         name = _whose(session, appointment)
         if name:
-            return render(key + "_named", lang, "sms", name=name, **values)
-        return render(key, lang, "sms", **values)
+            return [Say(key + "_named", {"name": name, **values})]
+        return [Say(key, values)]
     ticket = session.get(WalkinTicket, message.ticket_id)
     values["number"] = ticket.number
     if message.purpose == "called":
         if ticket.room:  # staff said where (the waiting-room screen shows it too)
-            return render("notice_called_room", lang, "sms", room=ticket.room, **values)
-        return render("notice_called", lang, "sms", **values)
+            return [Say("notice_called_room", {"room": ticket.room, **values})]
+        return [Say("notice_called", values)]
     waiting = [
         t
         for t in walkin.group_of(session, ticket)
@@ -399,9 +398,96 @@ def render_body(session: Session, message: OutboundMessage, now: dt.datetime) ->
         values["numbers"] = numbers_text([t.number for t in waiting], lang)
     values["number"] = first.number
     if place.ahead == 0:
-        return render(key, lang, "sms", **values)
+        return [Say(key, values)]
     minutes = max(5, int(round((place.expected_at - now).total_seconds() / 60 / 5)) * 5)
-    return render(key, lang, "sms", ahead=place.ahead, minutes=minutes, **values)
+    return [Say(key, {"ahead": place.ahead, "minutes": minutes, **values})]
+
+
+def sms_body(session: Session, message: OutboundMessage, now: dt.datetime) -> str:
+    """The SMS text of a message, in the patient's language, by the same renderer as the replies."""
+    lang = message.lang or session.get(Clinic, message.clinic_id).default_lang
+    return says_text(message_says(session, message, now), lang)
+
+
+@dataclass(frozen=True)
+class SendCheck:
+    """What the last look before sending decided: "go" (with the call's URL), or what became of the row.
+
+    Outcomes other than "go": not_sent, withdrawn, failed (the row is closed), postponed (pending again
+    until `at`, quiet hours).
+    """
+
+    outcome: str
+    at: dt.datetime | None = None
+    url: str | None = None
+
+
+def check_before_send(
+    session: Session, message: OutboundMessage, now: dt.datetime, *, for_real: bool, base_url: str | None
+) -> SendCheck:
+    """Everything that decides whether a due message goes now, in one place; it renders the SMS text once.
+
+    The patient opted out, the appointment or ticket moved on, a reminder that must now be a call, quiet
+    hours, no credentials, no sender number, no URL for a call, too many attempts. Closes the row (or puts
+    it back to pending) when the answer is not "go".
+    """
+    patient = session.get(Patient, message.patient_id) if message.patient_id else None
+    if patient is not None and patient.opted_out:
+        return _closed(message, "not_sent", now, "patient opted out")
+    reason = why_not_send(session, message, now)
+    if reason:
+        return _closed(message, "withdrawn", now, reason)
+    clinic = session.get(Clinic, message.clinic_id)
+    if message.purpose == "reminder" and message.kind == "sms" and message.attempts == 0:
+        if patient is not None and reminder_kind(patient) == "call":
+            message.kind = "call"  # the number refused SMS since this reminder was planned
+    if message.purpose in QUIET_HOURS_PURPOSES:
+        window = next_send_window(clinic, now)
+        if window > now:  # picked up late, at night: wait for the morning
+            message.status = "pending"
+            message.send_after = window
+            return SendCheck("postponed", at=window)
+    if message.kind == "sms" and not message.body:
+        message.body = sms_body(session, message, now)
+    if not for_real:
+        log.info(
+            "not sent (no Twilio credentials) %s %s to %s: %s",
+            message.kind,
+            message.purpose,
+            mask_phone(message.to),
+            message.body,
+        )
+        return _closed(message, "not_sent", now, "no Twilio credentials")
+    if not message.from_number:
+        return _closed(message, "failed", now, "the clinic has no Twilio number")
+    if message.kind == "call" and not base_url:
+        return _closed(message, "not_sent", now, "PUBLIC_BASE_URL is needed for calls")
+    if message.attempts >= MAX_ATTEMPTS:
+        return _closed(message, "failed", now, message.error_message or "too many attempts")
+    return SendCheck("go", url=call_url(message, base_url) if base_url else None)
+
+
+def _closed(message: OutboundMessage, status: str, now: dt.datetime, why: str) -> SendCheck:
+    _close(message, status, now, why)
+    return SendCheck(status)
+
+
+def after_send_error(
+    session: Session, message: OutboundMessage, code: str | None, *, transient: bool, permanent: bool, now
+) -> tuple[str, OutboundMessage | None]:
+    """Twilio refused an attempt: ("retry", None) with the row pending again, or ("failed", follow-up).
+
+    The follow-up is the call that replaces a refused SMS (a landline), still to be sent.
+    """
+    message.error_code = code
+    message.updated_at = now
+    if transient and message.attempts < MAX_ATTEMPTS:
+        message.status = "pending"
+        message.send_after = now + retry_delay(message.attempts)
+        return "retry", None
+    message.status = "failed"
+    follow = apply_permanent_error(session, message, code, now) if permanent else None
+    return "failed", follow if follow is not None and follow.status == "pending" else None
 
 
 def _whose(session: Session, appointment: Appointment) -> str | None:

@@ -30,8 +30,7 @@ from core.models import (
 from core.services import audit, booking, freed, notifications
 from core.services.clinics import generate_slots_changed, local_now
 from core.timeutil import local_day_bounds, local_to_utc, to_local
-from prompts import render
-from prompts.format import format_when, phone_for_eye
+from prompts.sms import says_text
 
 REASON_MAX = 200
 BLOCKING = (ScheduleKind.CLOSURE, ScheduleKind.ABSENCE)
@@ -430,18 +429,16 @@ def _tell(session: Session, clinic: Clinic, change: ScheduleChange, appointments
         message.error_message = "no SMS to this number: staff call the patient"
         return message
     lang = message.lang or clinic.default_lang
-    local = to_local(first.starts_at, clinic.timezone).replace(tzinfo=None)
-    phone = phone_for_eye(clinic.phone or message.from_number or "")
+    from core.dialog.types import Say  # the dialog package imports the services, not the other way
+
+    values = {
+        "clinic": clinic.display_name(lang),
+        "when": to_local(first.starts_at, clinic.timezone).replace(tzinfo=None),
+        "count": len(appointments),
+        "phone": clinic.phone or message.from_number or "",
+    }
     key = "notice_schedule_cancelled" if len(appointments) == 1 else "notice_schedule_cancelled_many"
-    message.body = render(
-        key,
-        lang,
-        "sms",
-        clinic=clinic.display_name(lang),
-        when=format_when(local, lang, "sms"),
-        count=len(appointments),
-        phone=phone,
-    )
+    message.body = says_text([Say(key, values)], lang)
     outbox.add(session, SEND_MESSAGE, message.id, now=now)
     return message
 

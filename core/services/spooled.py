@@ -27,6 +27,7 @@ from core.services.walkin import join_walkin_queue
 from core.spool import Entry
 from prompts import render
 from prompts.format import format_time
+from prompts.sms import says_text
 
 log = logging.getLogger(__name__)
 
@@ -178,15 +179,13 @@ def _outcome_message(session, entry, clinic, patient, key, now, values, ticket):
     kind = reminder_kind(patient)
     lang = patient.lang or entry.data.get("lang") or clinic.default_lang
     arrived = local_now(clinic, entry.at).time().replace(second=0, microsecond=0)
-    channel = "voice" if kind == "call" else "sms"
-    body = render(
-        key,
-        lang,
-        channel,
-        clinic=clinic.display_name(lang),
-        time=format_time(arrived, lang, channel),
-        **values,
-    )
+    values = {"clinic": clinic.display_name(lang), "time": arrived, **values}
+    if kind == "call":  # said by the call's own route (voicebot/routes.py), which reads the text kept
+        body = render(key, lang, "voice", **(values | {"time": format_time(arrived, lang, "voice")}))
+    else:
+        from core.dialog.types import Say  # the dialog package imports the services, not the other way
+
+        body = says_text([Say(key, values)], lang)
     message = create_message(
         session,
         clinic=clinic,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 import prompts
 from core.dialog.state import DialogState
-from core.dialog.types import Inbound, Outcome, Reply
+from core.dialog.types import Inbound, Outcome, Parts, Reply, Say
+from prompts.sms import value_text
 from tests.support.turns import take_turn
+from voicebot.twiml import spoken_value
 
 MARIE = "+15145551234"  # a mobile number (Montréal)
 JOHN = "+15145559876"
@@ -23,12 +27,30 @@ class RecordingQueue:
         self.jobs.append((path, args))
 
 
+def _worded(name: str, value: object, lang: str, channel: str) -> object:
+    """A raw value worded as the channel's adapter words it (numbers and codes left as given on the phone)."""
+    if isinstance(value, Say):
+        return _sentence(value, lang, channel)
+    if isinstance(value, Parts):
+        return value.sep.join(str(_worded(name, item, lang, channel)) for item in value.items)
+    if channel == "sms":
+        return value_text(name, value, lang)
+    return spoken_value(name, value, lang) if isinstance(value, dt.date | dt.time) else value
+
+
+def _sentence(say: Say, lang: str, channel: str) -> str:
+    lang = say.lang or lang
+    values = {name: _worded(name, value, lang, channel) for name, value in say.values.items()}
+    return prompts.render(say.key, lang, channel, **values)
+
+
 def render_text(reply: Reply, channel: str) -> str:
     """The reply as words (enough to read what the patient would see or hear)."""
-    lines = [prompts.render(s.key, s.lang or reply.lang, channel, **s.values) for s in reply.says]
+    lines = [_sentence(s, reply.lang, channel) for s in reply.says]
     for choice in reply.choices:
-        label = prompts.render(choice.label.key, reply.lang, channel, **choice.label.values)
-        lines.append(f"{choice.digit}) {label}")
+        if choice.keypad_only and channel == "sms":
+            continue  # the SMS adapter leaves them out
+        lines.append(f"{choice.digit}) {_sentence(choice.label, reply.lang, channel)}")
     return "\n".join(lines)
 
 
@@ -98,7 +120,8 @@ class Patient:
         return next(s.values[name] for s in self.reply.says if s.key == key)
 
     def choice_digits(self) -> list[str]:
-        return [c.digit for c in self.reply.choices]
+        shown = [c for c in self.reply.choices if not (c.keypad_only and self.channel == "sms")]
+        return [c.digit for c in shown]
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core.models import Clinic, Slot, SlotStatus
-from core.services import booking, patients, people
+from core.models import Clinic, OutboundMessage, Slot, SlotStatus
+from core.services import booking, notifications, patients, people
 from core.timeutil import local_to_utc
+from prompts.sms import say_text
 from smsbot.segments import segments
 
 PHONE = "+15145551001"
@@ -60,3 +61,19 @@ def test_a_phone_with_one_person_keeps_your_appointment(jobs_runtime, clock, fak
     confirmation, reminded = sent_bodies(jobs_runtime, clock, fake_twilio, appointment_id)
     assert "RDV confirmé" in confirmation and "rappel de votre RDV demain" in reminded
     assert "Julie" not in confirmation + reminded
+
+
+def test_a_name_with_accents_gsm7_lacks_is_folded_when_that_saves_segments(jobs_runtime, clock, fake_twilio):
+    # "Ève" and "Côté" would make the whole SMS UCS-2 (70 characters a segment): the jobs' messages go
+    # through the replies' renderer (prompts/sms.py), which folds them when that costs fewer segments.
+    appointment_id = book(jobs_runtime, ["Julie Tremblay", "Marie-Ève Côté"], who=1)
+    jobs_runtime.jobs.enqueue("core.jobs.tasks.send_confirmation", appointment_id, "booked")
+    jobs_runtime.jobs.drain()
+    with jobs_runtime.session_factory() as s:
+        message = s.scalar(select(OutboundMessage).where(OutboundMessage.purpose == "confirmation_booked"))
+        as_written = " ".join(say_text(say, "fr") for say in notifications.message_says(s, message, clock()))
+    (confirmation,) = [m["body"] for m in fake_twilio.messages_to(PHONE)]
+    assert "Ève" in as_written and segments(as_written).encoding == "UCS-2"
+    assert "Marie-Eve" in confirmation and "Ève" not in confirmation, confirmation
+    assert segments(confirmation).encoding == "GSM-7"
+    assert segments(confirmation).segments < segments(as_written).segments

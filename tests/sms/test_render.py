@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.dialog.types import Choice, Reply, Say
+from core.dialog.types import Choice, Parts, Reply, Say
 from smsbot.reply import reply_text, twiml
 from smsbot.routes import MAX_BODY_CHARS, clean_body
 from tests.support.twilio_requests import message_texts, twiml_root
@@ -70,3 +70,36 @@ def test_a_sentence_may_be_written_in_the_other_language():
     assert (
         reply_text(Reply(says=[when(8, 9), english], lang="fr")) == "mar. 8 déc. à 9 h Tue Dec 8 at 9:00 AM"
     )
+
+
+def test_keypad_only_choices_are_left_out_of_a_text():
+    reply = Reply(
+        says=[Say("date_at_time", {"date": "lun.", "time": "9 h"})],
+        lang="fr",
+        choices=[
+            Choice("1", Say("menu_book"), "book", keypad_only=True),
+            Choice("2", when(8, 9), "s2"),
+        ],
+        expects="choice",
+    )
+    assert reply_text(reply) == "lun. à 9 h\n2) mar. 8 déc. à 9 h"
+
+
+def test_a_phone_number_given_raw_is_written_for_the_eye():
+    reply = Reply(says=[Say("sorry_error", {"phone": "+15145550199"})], lang="fr")
+    assert "514-555-0199" in reply_text(reply) and "+1" not in reply_text(reply)
+
+
+def test_parts_composed_by_a_flow_are_worded_then_joined():
+    limits = Parts(
+        (Say("limit_day", {"date": dt.date(2026, 12, 11)}), Say("limit_before", {"time": dt.time(12)}))
+    )
+    reply = Reply(says=[Say("slots_none_within", {"limit": limits})], lang="fr")
+    text = reply_text(reply)
+    assert "ven. 11 déc., avant 12 h" in text, text
+
+
+def test_a_composed_part_keeps_its_own_spaces():
+    km = Say("elsewhere_km", {"km": 4})
+    reply = Reply(says=[Say("date_at_time", {"date": "Clinique du Parc", "time": km})], lang="fr")
+    assert reply_text(reply) == "Clinique du Parc à  (4 km)"

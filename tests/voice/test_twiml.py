@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 
 import prompts
-from core.dialog.types import Choice, Reply, Say
+from core.dialog.types import Choice, Parts, Reply, Say
 from tests.voice.walker import check_twiml
-from voicebot.twiml import bilingual_goodbye, render_reply, spell_digits, spoken_phone
+from voicebot.twiml import bilingual_goodbye, render_reply, spoken_phone
 
 URLS = dict(turn_url="/voice/turn?s=2", silence_url="/voice/silence?s=2", transfer_url="/voice/transfer?s=2")
 TEST_PROMPTS = {
@@ -150,7 +150,6 @@ def test_codes_are_read_digit_by_digit_and_phone_numbers_in_groups():
     )
     said = [say.text for say in check_twiml(render_reply(reply, **URLS)) if say.tag == "Say"]
     assert said == ["Votre code est 4, 8, 2, 1, 9, 3.", "J'ai noté le 5 1 4, 5 5 5, 1 2 3 4."]
-    assert spell_digits("5145551234", 3) == "5 1 4, 5 5 5, 1 2 3, 4"
     assert spoken_phone("+33142685300") == "3, 3, 1, 4, 2, 6, 8, 5, 3, 0, 0"
 
 
@@ -187,3 +186,23 @@ def test_the_walker_refuses_what_twilio_would_not_know():
         )
     with pytest.raises(AssertionError, match="not allowed"):
         check_twiml("<Response><Play>x.mp3</Play></Response>")
+
+
+def test_keypad_only_choices_are_said_on_the_phone():
+    reply = Reply(
+        says=[Say("t_menu")],
+        lang="fr",
+        choices=[Choice("1", Say("t_book"), "book", keypad_only=True)],
+        expects="choice",
+    )
+    gather = check_twiml(render_reply(reply, **URLS))[0]
+    said = [say.text for say in gather if say.tag == "Say"]
+    assert said[0] == "Que puis-je faire pour vous?"
+    assert "Pour prendre un rendez-vous" in said[1] and "1" in said[1]
+
+
+def test_a_composed_part_is_said_with_its_own_values_spoken():
+    part = Say("t_when", {"when": dt.datetime(2026, 12, 1, 14, 30)})
+    reply = Reply(says=[Say("t_phone", {"phone": Parts((part,))})], lang="fr", ends=True)
+    say = check_twiml(render_reply(reply, **URLS))[0]
+    assert say.text == "J'ai noté le C'est mardi premier décembre à quatorze heures trente.."[:-1]
