@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.clinics_file import EXAMPLE_FILE, load_clinics  # noqa: E402
 from core.db import make_engine, make_session_factory, upgrade  # noqa: E402
+from core.jobs.names import SEND_MESSAGE  # noqa: E402
 from core.jobs.queue import QUEUE_NAME, RQQueue  # noqa: E402
 from core.models import OutboundMessage, Patient, utcnow  # noqa: E402
 from tests.support.fake_twilio import FakeTwilio  # noqa: E402
@@ -69,7 +70,7 @@ def main() -> None:
     try:
         queue = RQQueue(redis.url)
         for message_id in ids:
-            queue.enqueue("core.jobs.tasks.send_message", message_id)
+            queue.enqueue(SEND_MESSAGE, message_id)
         env = os.environ | {
             "DATABASE_URL": url,
             "CLINICLINE_INSTANCE": str(tmp),

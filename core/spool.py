@@ -323,8 +323,10 @@ def _send(runtime, message_id: int) -> None:
     jobs = getattr(runtime, "jobs", None)
     if jobs is None:
         return
+    from core.jobs.names import SEND_MESSAGE  # the spool itself imports no more than the standard library
+
     try:
-        jobs.enqueue("core.jobs.tasks.send_message", message_id)
+        jobs.enqueue(SEND_MESSAGE, message_id)
     except Exception:  # Redis down: the periodic tick sends due pending rows
         log.warning("outcome message %s not enqueued; the tick will send it", message_id)
 

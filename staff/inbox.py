@@ -8,12 +8,11 @@ from __future__ import annotations
 from flask import g, jsonify, render_template, request
 from flask_login import current_user
 
+from core.jobs.names import SEND_MESSAGE
 from core.models import InboxThread, Patient
 from core.services import audit, inbox
 from core.webhooks import runtime
 from staff.routes import act, bp, clinic_or_404, owned_or_404, when_formatter
-
-SEND_JOB = "core.jobs.tasks.send_message"
 
 
 def _thread_summary(thread: InboxThread, when) -> dict:
@@ -110,7 +109,7 @@ def inbox_reply(clinic_id: str, thread_id: int):
     def action(s, clinic, now, actor):
         thread = owned_or_404(s, InboxThread, thread_id, clinic)
         message = inbox.reply(s, thread, request.form.get("body", ""), current_user.account_id, actor, now)
-        return [(SEND_JOB, message.id)]
+        return [(SEND_MESSAGE, message.id)]
 
     return act(clinic_id, action, back="staff.inbox_thread", thread_id=thread_id)
 

@@ -25,6 +25,7 @@ from core.errors import (
     WalkinNotOpen,
 )
 from core.jobs import outbox
+from core.jobs.names import CHECK_QUEUE_NOTICES, NOTIFY_CALLED, SEND_MESSAGE
 from core.language.names import clean_name
 from core.models import Appointment, CallbackRequest, Clinic, Person, StaffAccount, WalkinTicket
 from core.services import (
@@ -49,8 +50,6 @@ bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="template
 # Registered before the routes below, which use it: ids that no database row can have do not match (404).
 bp.record_once(lambda state: state.app.url_map.converters.setdefault("id", security.RowId))
 
-CALLED_JOB = "core.jobs.tasks.notify_called"
-QUEUE_NOTICES_JOB = "core.jobs.tasks.check_queue_notices"
 NAME_MAX = 120
 DAYS_REACHABLE = 366  # the booking pages go a year back or forward; further is a mistyped date
 OPEN_ENDPOINTS = ("staff.login", "staff.static")
@@ -359,7 +358,7 @@ def call_next(clinic_id: str):
 
     def action(s, clinic, now, actor):
         ticket = walkin.call_next(s, clinic, now, actor=actor, room=room)
-        return [(CALLED_JOB, ticket.id)]
+        return [(NOTIFY_CALLED, ticket.id)]
 
     return act(clinic_id, action)
 
@@ -400,7 +399,7 @@ def join_for_patient(clinic_id: str):
             held["number"] = existing.number
             raise AlreadyInQueue(existing.id)
         walkin.join_walkin_queue(s, clinic, patient, "staff", now, actor=actor, person=person)
-        return [(QUEUE_NOTICES_JOB, clinic.id)]
+        return [(CHECK_QUEUE_NOTICES, clinic.id)]
 
     done = act(clinic_id, action)
     if held.get("too_many"):
@@ -449,7 +448,7 @@ def appointment_outcome(clinic_id: str, appointment_id: int, outcome: str):
         if outcome == "no_show":  # the one message to rebook commits with the mark (core/services/noshow.py)
             message = noshow.mark_no_show(s, clinic, appointment_id, now, actor)
             if message is not None:  # due at once, or at 08:00 when marked in the evening
-                outbox.add(s, noshow.SEND, message.id, now=now, at=message.send_after)
+                outbox.add(s, SEND_MESSAGE, message.id, now=now, at=message.send_after)
             return None
         board.mark_attendance(s, clinic, appointment_id, True, actor)
 

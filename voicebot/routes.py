@@ -12,6 +12,7 @@ import core.dialog as dialog
 from core.dialog import answer_turn, hangup
 from core.dialog.types import Inbound, Outcome, Reply
 from core.dialog.voicemail import generic_voicemail, voicemail_for
+from core.flows import Flow
 from core.jobs import outbox
 from core.models import Appointment, AppointmentStatus, CallRecord, TicketStatus, WaitlistOffer, WalkinTicket
 from core.replay import claim_event, remember_response
@@ -40,14 +41,6 @@ log = logging.getLogger(__name__)
 TURN_URL = "/voice/turn"
 SILENCE_URL = "/voice/silence"
 TRANSFER_URL = "/voice/transfer"
-NOTICE_FLOW = "queue_notice"
-CALLED_FLOW = "called"  # the call that says staff are calling the patient now (core/dialog/primed.py)
-REMINDER_FLOW = "reminder"
-CANCELLED_FLOW = (
-    "schedule_cancelled"  # the call after the clinic cancelled an appointment (core/dialog/late.py)
-)
-MISSED_FLOW = "no_show"  # the call after a missed appointment (core/dialog/late.py)
-CALLBACK_FLOW = "callback_name"  # the dialog's question that takes a name for a callback
 PRIMED_MINUTES = 10  # a call we placed or a failed transfer is answered within the call, never later
 
 
@@ -180,7 +173,7 @@ def transfer_ended():
             channel="voice",
             conversation_key=call.conversation_key,
             clinic_id=call.clinic.id,
-            flow=CALLBACK_FLOW,
+            flow=Flow.CALLBACK,
             data={"reason": request.form.get("DialCallStatus", "no-answer")[:20]},
             now=rt.now(),
             minutes=PRIMED_MINUTES,
@@ -191,7 +184,7 @@ def transfer_ended():
 
 
 def _placed_call(
-    kind: str, flow: str, data: dict, gone_key: str, find, voicemail: tuple[str, int] | None = None
+    kind: str, flow: Flow, data: dict, gone_key: str, find, voicemail: tuple[Flow, int] | None = None
 ) -> Response:
     """A call we placed was picked up: the dialog speaks first, primed into `flow`; a subject gone → goodbye.
 
@@ -260,8 +253,8 @@ def queue_notice(ticket_id: int):
         return clinic_by_id(session, ticket.clinic_id), ticket.patient, active
 
     data = {"ticket_id": ticket_id}
-    voicemail = ("queue_notice", ticket_id)
-    return _placed_call("notice", NOTICE_FLOW, data, "voice_notice_gone", find, voicemail)
+    voicemail = (Flow.QUEUE_NOTICE, ticket_id)
+    return _placed_call("notice", Flow.QUEUE_NOTICE, data, "voice_notice_gone", find, voicemail)
 
 
 @bp.post("/voice/called/<int:ticket_id>")
@@ -276,12 +269,10 @@ def called_notice(ticket_id: int):
         return clinic_by_id(session, ticket.clinic_id), ticket.patient, ticket.status == TicketStatus.CALLED
 
     data = {"ticket_id": ticket_id}
-    return _placed_call("called", CALLED_FLOW, data, "voice_notice_gone", find, ("called", ticket_id))
+    return _placed_call("called", Flow.CALLED, data, "voice_notice_gone", find, (Flow.CALLED, ticket_id))
 
 
-def _appointment_call(
-    kind: str, flow: str, appointment_id: int, gone_key: str, purpose: str, active
-) -> Response:
+def _appointment_call(kind: str, flow: Flow, appointment_id: int, gone_key: str, active) -> Response:
     """A call we placed about an appointment: `active(appointment, now)` says whether it still stands."""
 
     def find(session, now):
@@ -291,7 +282,7 @@ def _appointment_call(
         return appointment.clinic, appointment.patient, active(appointment, now)
 
     data = {"appointment_id": appointment_id}
-    return _placed_call(kind, flow, data, gone_key, find, (purpose, appointment_id))
+    return _placed_call(kind, flow, data, gone_key, find, (flow, appointment_id))
 
 
 @bp.post("/voice/reminder/<int:appointment_id>")
@@ -300,10 +291,9 @@ def reminder(appointment_id: int):
     """Our reminder call to a patient who takes calls only: the appointment, 1 confirm, 2 cancel, 3 change."""
     return _appointment_call(
         "reminder",
-        REMINDER_FLOW,
+        Flow.REMINDER,
         appointment_id,
         "voice_reminder_gone",
-        "reminder",
         lambda a, now: a.status == AppointmentStatus.BOOKED and a.starts_at > now,
     )
 
@@ -314,10 +304,9 @@ def missed(appointment_id: int):
     """Our call after a no-show, to a patient who takes calls only: 1 books another appointment, 2 goodbye."""
     return _appointment_call(
         "missed",
-        MISSED_FLOW,
+        Flow.NO_SHOW,
         appointment_id,
         "voice_missed_gone",
-        "no_show",
         lambda a, _now: a.status == AppointmentStatus.NO_SHOW,
     )
 
@@ -329,10 +318,9 @@ def schedule_cancelled(appointment_id: int):
     calls only: which appointment, then 1 books another one (the no-show call's question)."""
     return _appointment_call(
         "cancelled",
-        CANCELLED_FLOW,
+        Flow.SCHEDULE_CANCELLED,
         appointment_id,
         "voice_missed_gone",
-        CANCELLED_FLOW,
         lambda a, _now: a.status == AppointmentStatus.CANCELLED,
     )
 
@@ -342,7 +330,7 @@ def schedule_cancelled(appointment_id: int):
 def waitlist_offer(offer_id: int):
     """Our call offering a freed slot (or walk-in place) to a patient who takes calls only: 1 takes it.
 
-    Answering-machine detection hooks in here as one argument: `voicemail=(waitlist.PURPOSE, offer_id)`,
+    Answering-machine detection hooks in here as one argument: `voicemail=(Flow.WAITLIST_OFFER, offer_id)`,
     its words being core.services.waitlist.voicemail_says.
     """
 
@@ -354,8 +342,8 @@ def waitlist_offer(offer_id: int):
         return clinic_by_id(session, offer.clinic_id), offer.entry.patient, active
 
     data = {"offer_id": offer_id}
-    voicemail = (waitlist.PURPOSE, offer_id)  # core/dialog/voicemail.py: the offer's own words
-    return _placed_call("offer", waitlist.PURPOSE, data, "voice_offer_gone", find, voicemail)
+    voicemail = (Flow.WAITLIST_OFFER, offer_id)  # core/dialog/voicemail.py: the offer's own words
+    return _placed_call("offer", Flow.WAITLIST_OFFER, data, "voice_offer_gone", find, voicemail)
 
 
 @bp.post("/voice/spooled/<int:message_id>")

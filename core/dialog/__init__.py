@@ -31,6 +31,7 @@ from core.dialog import (  # noqa: F401  (flows register)
     walkin,
 )
 from core.dialog.engine import advance
+from core.dialog.state import DialogState
 from core.dialog.store import prime
 from core.dialog.types import Context, Inbound, Outcome, Reply, Say
 from core.models import Clinic
@@ -84,9 +85,7 @@ def run_turn(
     A flow that breaks raises TurnBroke, and costs the patient one polite sentence when the route runs the
     turn again through answer_turn. A database error is not a flow's bug and goes up to the route as it is.
     """
-    row, state, expired = store.load(session, channel, conversation_key, clinic.id, now)
-    if expired:
-        state["expired"] = True
+    row, state = store.load(session, channel, conversation_key, clinic.id, now)
     ctx = Context(
         channel=channel,
         clinic=clinic,
@@ -121,15 +120,14 @@ def run_turn(
     return outcome
 
 
-def _apology(state: dict, clinic: Clinic, channel: str) -> Outcome:
+def _apology(state: DialogState, clinic: Clinic, channel: str) -> Outcome:
     """Something broke: say sorry with the clinic's number and start afresh next time."""
-    lang = state.get("lang") or clinic.default_lang or "fr"
+    lang = state.lang or clinic.default_lang or "fr"
     number = clinic.phone or ""
-    fresh = store.fresh_state()
-    fresh["lang"] = lang
+    fresh = DialogState(lang=lang)
     reply = Reply(says=[Say("sorry_error", {"phone": number})], lang=lang, ends=channel == "voice")
     return Outcome(state=fresh, reply=reply)
 
 
 # Re-exported for adapters and jobs that type their calls.
-__all__ += ["Context", "Inbound", "Outcome", "Reply", "Say"]
+__all__ += ["Context", "DialogState", "Inbound", "Outcome", "Reply", "Say"]

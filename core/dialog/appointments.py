@@ -125,7 +125,7 @@ def choose(t: Turn, h: Heard | None, purpose: str) -> Reply:
     # A list of one is a question for nothing; on the phone every question costs seconds.
     if len(appointments) == 1 and (purpose != "manage" or t.voice):
         return act_on(t, appointments[0], purpose, wish)
-    data = {"purpose": purpose, "ids": [a.id for a in appointments]}
+    data = {"purpose": purpose, "appointment_ids": [a.id for a in appointments]}
     if wish:
         data["wish"] = wish
     return t.ask("appt_pick", data=data)
@@ -167,18 +167,20 @@ def _said(t: Turn, key: str, appointment: Appointment) -> Say:
 
 
 def _named_variant(t: Turn) -> str:
-    appointment = t.session.get(Appointment, t.data.get("appt")) if t.data.get("appt") else None
+    appointment = (
+        t.session.get(Appointment, t.data.get("appointment_id")) if t.data.get("appointment_id") else None
+    )
     return "_named" if appointment is not None and appointment_name(t, appointment) else ""
 
 
 def act_on(t: Turn, appointment: Appointment, purpose: str, wish: dict | None = None) -> Reply:
     """Cancel (asked first), change (the new slot booked before the old one is freed) or ask what to do."""
     if purpose == "cancel":
-        return t.ask("cancel_confirm", data={"appt": appointment.id})
+        return t.ask("cancel_confirm", data={"appointment_id": appointment.id})
     if purpose == "reschedule":
         intro = _said(t, "reschedule_intro", appointment)
         return start_booking(t, None, replaces=appointment.id, says=[intro], wish=wish or None)
-    return t.ask("appt_action", data={"appt": appointment.id})
+    return t.ask("appt_action", data={"appointment_id": appointment.id})
 
 
 def new_wish(t: Turn, appointment: Appointment) -> dict:
@@ -194,7 +196,7 @@ def new_wish(t: Turn, appointment: Appointment) -> dict:
 
 def _pick_choices(t: Turn) -> list[Choice]:
     out = []
-    for i, appointment_id in enumerate(t.data.get("ids", []), start=1):
+    for i, appointment_id in enumerate(t.data.get("appointment_ids", []), start=1):
         appointment = t.session.get(Appointment, appointment_id)
         if appointment is not None:
             out.append(Choice(str(i), _said(t, "appointment_label", appointment), str(i)))
@@ -202,7 +204,7 @@ def _pick_choices(t: Turn) -> list[Choice]:
 
 
 def _pick_recognise(t: Turn, h: Heard) -> object | None:
-    ids = t.data.get("ids", [])
+    ids = t.data.get("appointment_ids", [])
     if h.choice is not None and (h.intent == "choice" or h.keyed) and 1 <= h.choice <= len(ids):
         return ids[h.choice - 1]
     if not h.keyed and h.text and h.intent not in FLOW_INTENTS:
@@ -252,7 +254,7 @@ question(
 
 
 def _appt_values(t: Turn) -> dict:
-    return _named_values(t, t.session.get(Appointment, t.data.get("appt")))
+    return _named_values(t, t.session.get(Appointment, t.data.get("appointment_id")))
 
 
 def _action_recognise(t: Turn, h: Heard) -> object | None:
@@ -266,7 +268,7 @@ def _action_recognise(t: Turn, h: Heard) -> object | None:
 
 
 def _action_act(t: Turn, answer: object) -> Reply:
-    appointment = _own(t, t.data.get("appt"))
+    appointment = _own(t, t.data.get("appointment_id"))
     if appointment is None:
         return choose(t, None, "manage")
     if answer == "keep":
@@ -313,7 +315,7 @@ def _cancel_describe(t: Turn, answer: object) -> str:
 
 
 def _cancel_act(t: Turn, answer: object) -> Reply:
-    appointment = _own(t, t.data.get("appt"))
+    appointment = _own(t, t.data.get("appointment_id"))
     if appointment is None:
         return t.done(Say("cancel_failed", {"phone": t.clinic_phone()}))
     if answer == "change":

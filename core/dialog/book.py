@@ -19,6 +19,7 @@ from core.errors import (
     SlotTaken,
     TooManyPeople,
 )
+from core.jobs.names import SCHEDULE_REMINDERS, SEND_CONFIRMATION
 from core.language import clean_name as full_name
 from core.models import Appointment, Slot
 from core.services import booking, people
@@ -146,12 +147,12 @@ def start_booking(
 def go_on(t: Turn, base: dict, wish: dict | None, says: list[Say] | None = None) -> Reply:
     """The booking once its start (and visit reason) is known: the day, or slots for the wish."""
     if wish:
-        t.state["d"] = base
+        t.state.data = base
         t.lead.extend(says or [])
         return offer(t, wish)
     if t.voice:
         return t.ask("book_day", data=base, says=says)
-    t.state["d"] = base
+    t.state.data = base
     t.lead.extend(says or [])
     return offer(t, {})  # a text with no day: the first free slots, and "or write a day"
 
@@ -628,7 +629,7 @@ def book_now(t: Turn) -> Reply:
         people.rename(appointment.person, t.data["name"])
     t.settle_language(patient)
     reason = "rescheduled" if replaces else "booked"
-    t.enqueue("schedule_reminders", appointment.id)
+    t.enqueue(SCHEDULE_REMINDERS, appointment.id)
     values = {
         "when": local_when(t, appointment.starts_at),
         "clinic": t.clinic_name(),
@@ -637,13 +638,13 @@ def book_now(t: Turn) -> Reply:
     named = whom.appointment_name(t, appointment)
     said = Say(reason + "_named", {**values, "name": named}) if named else Say(reason, values)
     if t.voice and t.can_text():
-        return t.ask("sms_copy", data={"appointment": appointment.id, "reason": reason}, says=[said])
+        return t.ask("sms_copy", data={"appointment_id": appointment.id, "reason": reason}, says=[said])
     return t.done(said)
 
 
 def _copy_act(t: Turn, answer: object) -> Reply:
     if answer == "yes":
-        t.enqueue("send_confirmation", t.data["appointment"], t.data["reason"])
+        t.enqueue(SEND_CONFIRMATION, t.data["appointment_id"], t.data["reason"])
         return t.done(Say("sms_copy_yes"))
     return t.done(Say("sms_copy_no"))
 
@@ -659,7 +660,6 @@ question(
         choices=yes_no_choices,
         hints="hints_yes_no",
         exhausted=lambda t: _copy_act(t, "no"),
-        channels=("voice",),
     )
 )
 

@@ -179,7 +179,7 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
 def _pick_act(t: Turn, answer: dict) -> Reply:
     chosen = t.data["offers"][answer["pick"]]
     t.audit("call.transferred_elsewhere", to=chosen["phone"])
-    t.state.update({"q": None, "d": {}, "n": 0})
+    t.state.close()
     return t.reply(
         [Say("elsewhere_transferring", {"name": chosen["name"]})], transfer_to=chosen["phone"], ends=True
     )
@@ -193,6 +193,5 @@ question(
         recognise=_pick_recognise,
         act=_pick_act,
         choices=_pick_choices,
-        channels=("voice",),
     )
 )

@@ -17,7 +17,7 @@ from core.dialog import recall
 from core.dialog.heard import Heard
 from core.dialog.inbox import hand_to_staff
 from core.dialog.inbox import relay as inbox_relay
-from core.dialog.store import VERSION, fresh_state
+from core.dialog.state import DialogState
 from core.dialog.types import (
     Choice,
     Context,
@@ -29,6 +29,7 @@ from core.dialog.types import (
     value_from_json,
     value_to_json,
 )
+from core.flows import Flow
 from core.language.intents import carrier_keyword
 from core.models import Patient
 from core.services import audit, patients
@@ -62,9 +63,6 @@ _WORD = re.compile(r"[^\w']+")
 # Questions answered with a number on the keypad: 8 is a count there, not "slower, please".
 KEYPAD_NUMBERS = ("phone_entry", "walkin_party")
 
-# Turns that are not answers to anything: nothing pending survives them.
-NOT_PENDING = (None, "menu", "more")
-
 
 @dataclass(frozen=True)
 class Question:
@@ -85,7 +83,6 @@ class Question:
     exhausted: Callable[[Turn], Reply] | None = None  # default: a person (voice) or the clinic's number (SMS)
     matters: bool = False  # a doubtful spoken answer is read back before acting on it
     describe: Callable[[Turn, object], str] | None = None  # the answer in words, for that read-back
-    channels: tuple[str, ...] = ("sms", "voice")
     silent_end: Callable[[Turn], Reply] | None = None  # the third silence; default: a person or the number
     silence_retry: bool = False  # the first silence hears the retry prompt (a call we placed), not the prompt
     optional: bool = False  # the patient already has what was asked; "merci" by SMS leaves it unanswered
@@ -100,7 +97,7 @@ STARTERS: dict[str, Callable[[Turn, Heard], Reply]] = {}
 # phone is in the walk-in queue): each returns a reply, or None to pass.
 UNCLEAR: list[Callable[[Turn, Heard], Reply | None]] = []
 # Primed flows (a job puts a conversation into one): flow -> the question its next turn answers.
-PRIMED: dict[str, str] = {}
+PRIMED: dict[Flow, str] = {}
 
 
 def question(q: Question) -> Question:
@@ -120,20 +117,17 @@ def starter(*intents: str):
     return register
 
 
-def primed_state(flow: str, data: dict, lang: str | None) -> dict:
+def primed_state(flow: Flow, data: dict, lang: str | None) -> DialogState:
     """The state a job leaves a conversation in so the next turn answers its message."""
-    state = fresh_state()
-    state.update({"q": PRIMED.get(flow, flow), "d": dict(data), "n": 0, "primed": flow})
-    if lang:
-        state["lang"] = lang
-    return state
+    flow = Flow(flow)
+    return DialogState(question=PRIMED.get(flow, flow.value), data=dict(data), primed=flow, lang=lang or None)
 
 
 @dataclass
 class Turn:
     """One turn of a conversation: the context, the state being changed, what was heard, what to do after."""
 
-    state: dict
+    state: DialogState
     inbound: Inbound
     ctx: Context
     effects: list[Effect] = field(default_factory=list)
@@ -171,21 +165,21 @@ class Turn:
 
     @property
     def lang(self) -> str:
-        return self.state.get("lang") or self.clinic.default_lang or "fr"
+        return self.state.lang or self.clinic.default_lang or "fr"
 
     @lang.setter
     def lang(self, value: str) -> None:
         if value in LANGS:
-            self.state["lang"] = value
+            self.state.lang = value
 
     @property
     def phone(self) -> str | None:
         """The patient's number: the caller ID, or the one keyed in when it was hidden."""
-        return self.ctx.phone or self.state.get("phone")
+        return self.ctx.phone or self.state.phone
 
     @property
     def data(self) -> dict:
-        return self.state.setdefault("d", {})
+        return self.state.data
 
     @property
     def holder(self) -> str:
@@ -209,7 +203,7 @@ class Turn:
         if patient is None:
             return
         # The language the patient writes in now outranks the one an earlier flow settled.
-        if patient.lang not in LANGS or self.state.get("wrote") == self.lang:
+        if patient.lang not in LANGS or self.state.wrote == self.lang:
             patient.lang = self.lang
 
     def clinic_name(self) -> str:
@@ -275,7 +269,8 @@ class Turn:
         return False
 
     def enqueue(self, job: str, *args) -> None:
-        self.effects.append(Effect(job=f"core.jobs.tasks.{job}", args=tuple(args)))
+        """Work for after the commit: `job` is one of core.jobs.names."""
+        self.effects.append(Effect(job=job, args=tuple(args)))
 
     # ---- answering ----------------------------------------------------------------------------------------
 
@@ -289,11 +284,11 @@ class Turn:
     ) -> Reply:
         """Ask a question (a fresh one, or again): its prompt, its choices, what it expects."""
         q = QUESTIONS[name]
-        if self.state.get("q") != name or data is not None:
-            self.state["n"] = 0
-        self.state["q"] = name
+        if self.state.question != name or data is not None:
+            self.state.attempts = 0
+        self.state.question = name
         if data is not None:
-            self.state["d"] = dict(data)
+            self.state.data = dict(data)
         suffix = q.variant(self) if q.variant else ""
         prompt = [Say((q.retry if retry else q.prompt) + suffix, q.values(self) if q.values else {})]
         lead = q.lead(self) if q.lead else []
@@ -310,26 +305,21 @@ class Turn:
 
     def done(self, *says: Say) -> Reply:
         """A flow is over: SMS waits for the next message; a call asks whether there is anything else."""
-        self.state["d"] = {}
         if self.voice:
             return self.ask("more", data={}, says=list(says))
-        self.state["q"] = None
-        self.state["n"] = 0
+        self.state.close()
         return self.reply(list(says))
 
     def end(self, *says: Say) -> Reply:
         """The conversation is over (a call hangs up after speaking)."""
-        self.state.update({"q": None, "d": {}, "n": 0})
+        self.state.close()
         return self.reply(list(says), ends=True)
 
     def silent(self) -> Reply:
         """Nothing to send (an opt-out: the carrier answers)."""
-        self.state.update({"q": None, "d": {}, "n": 0})
+        self.state.close()
         self.lead = []
         return Reply(says=[], lang=self.lang, ends=True)
-
-    def values(self, **values) -> dict:
-        return values
 
 
 def yes_no(turn: Turn, heard: Heard) -> str | None:
@@ -361,7 +351,7 @@ def yes_no_choices(turn: Turn) -> list[Choice]:
     return [Choice("1", Say("choice_yes"), "yes"), Choice("2", Say("choice_no"), "no")]
 
 
-def first_lang(ctx: Context, state: dict, turn: Turn) -> str:
+def first_lang(ctx: Context, turn: Turn) -> str:
     """The language to start in: the patient's remembered one, else the clinic's."""
     patient = turn.patient(create=False)
     if patient is not None and patient.lang in LANGS:
@@ -372,24 +362,22 @@ def first_lang(ctx: Context, state: dict, turn: Turn) -> str:
 # ---- the turn ---------------------------------------------------------------------------------------------
 
 
-def advance(state: dict, inbound: Inbound, ctx: Context) -> Outcome:
+def advance(state: DialogState | None, inbound: Inbound, ctx: Context) -> Outcome:
     """One dialog step: the new state, the reply, and the work to enqueue after commit."""
-    state = dict(state or {})
-    if state.get("v") != VERSION:
-        state = fresh_state()
-    expired = bool(state.pop("expired", False))
+    expired = state is not None and state.expired  # a question was lost to idle expiry (core/dialog/store.py)
+    state = replace(state, expired=False) if state is not None else DialogState()
     turn = Turn(state=state, inbound=inbound, ctx=ctx)
-    if "lang" not in state:
-        state["lang"] = first_lang(ctx, state, turn)
+    if state.lang is None:
+        state.lang = first_lang(ctx, turn)
     reply = _turn(turn, expired)
-    if ctx.channel == "voice" and state.get("slow"):
+    if ctx.channel == "voice" and state.slow:
         reply = replace(reply, slow=True)
     recall.remember(turn, reply)  # a booking told again if its answer is repeated (core/dialog/recall.py)
     if ctx.channel == "voice" and reply.expects and not reply.ends:
-        if not state.get("quiet"):  # "*" after a silence repeats the question, not "are you there?"
-            state["last"] = _reply_to_json(reply)
+        if not state.quiet:  # "*" after a silence repeats the question, not "are you there?"
+            state.last = _reply_to_json(reply)
     else:
-        state.pop("last", None)
+        state.last = None
     return Outcome(state=state, reply=reply, effects=turn.effects)
 
 
@@ -401,7 +389,7 @@ def _turn(t: Turn, expired: bool) -> Reply:
     t.heard = h
     if h.intent == "silence":
         return _quiet(t) if t.voice else _miss(t)
-    t.state.pop("quiet", None)
+    t.state.quiet = 0
     if h.intent == "repeat" and t.voice:
         return _repeat(t)
     if t.voice:
@@ -420,17 +408,17 @@ def _turn(t: Turn, expired: bool) -> Reply:
         if relayed is not None:
             return relayed
     keyword_lang = keyword_language(h)
-    pending = QUESTIONS.get(t.state.get("q") or "")
+    pending = QUESTIONS.get(t.state.question or "")
     if pending is not None and pending.names and h.intent not in REQUESTS and not keyword_lang:
         h.lang = t.lang  # a child named in French by an English-speaking parent: the talk stays in English
     if keyword_lang:
         # A bare keyword is answered in the language the patient has been writing in this conversation
         # (or chose: ENGLISH / FRANÇAIS), else the one remembered from before, else the keyword's own.
         remembered = t.patient(create=False).lang if t.phone and t.patient(create=False) else None
-        known = t.state.get("wrote") if t.state.get("wrote") in LANGS else remembered
+        known = t.state.wrote if t.state.wrote in LANGS else remembered
         h.lang = known if known in LANGS and h.intent != "help" else keyword_lang
     elif h.text and h.lang in LANGS and h.intent not in ("choice", "yes", "no", "other"):
-        t.state["wrote"] = h.lang
+        t.state.wrote = h.lang
     if h.text and h.lang in LANGS and h.intent not in ("choice", "yes", "no") and h.lang != t.lang:
         t.lang = h.lang  # answer in the language the patient writes in
     if h.intent == "emergency" or h.self_harm:
@@ -452,25 +440,25 @@ def _turn(t: Turn, expired: bool) -> Reply:
     if expired and (h.intent in ("choice", "yes", "no", "other", "number", "skip")):
         t.lead.append(Say("expired"))
         return _menu(t)
-    if t.voice and h.keyed and h.choice == 0 and t.state.get("q") not in ("phone_entry",):
+    if t.voice and h.keyed and h.choice == 0 and t.state.question not in ("phone_entry",):
         return STARTERS["person"](t, h)
     if t.voice and t.mentions_any("words_callback") and h.intent not in ("book", "walkin", "cancel"):
         return STARTERS["callback"](t, h)  # "rappelez-moi": the caller asks for a callback
-    name = t.state.get("q")
+    name = t.state.question
     q = QUESTIONS.get(name) if name else None
     if q is not None:
         answer = q.recognise(t, h)
         if answer is not None:
             if q.matters and _doubtful(t, h):
-                return t.ask("check", data={"q": name, "a": answer, "d": t.data})
-            t.state["n"] = 0
+                return t.ask("check", data={"question": name, "answer": answer, "data": t.data})
+            t.state.attempts = 0
             return q.act(t, answer)
     recalled = recall.answer(t, h)
     if recalled is not None:
         return recalled
     start = STARTERS.get(h.intent)
     if start is not None:
-        t.state["n"] = 0
+        t.state.attempts = 0
         return start(t, h)
     if h.has_when and "book" in STARTERS:  # "jeudi matin?" with nothing pending: a wish to book
         return STARTERS["book"](t, h)
@@ -514,23 +502,23 @@ def _doubtful(t: Turn, h: Heard) -> bool:
 
 def _start(t: Turn) -> Reply:
     """A call is answered (or an outbound call is picked up): a primed question, else the greeting."""
-    name, flow = t.state.get("q"), t.state.get("primed")
+    name, flow = t.state.question, t.state.primed
     known = t.patient(create=False)
-    t.state["slow"] = bool(known is not None and known.slow_voice)  # remembered from an earlier call
-    t.state.pop("quiet", None)
-    opening = STARTERS.get("primed:" + flow) if flow else None
+    t.state.slow = bool(known is not None and known.slow_voice)  # remembered from an earlier call
+    t.state.quiet = 0
+    opening = STARTERS.get(flow.opening) if flow else None
     if opening is not None and (name in QUESTIONS or name == flow):  # a flow may only speak, asking nothing
         return opening(t, None)
     if flow and name in QUESTIONS:
         return t.ask(name)
-    for key in ("q", "d", "n", "primed", "phone"):
-        t.state.pop(key, None)
+    t.state.close()
+    t.state.primed = t.state.phone = None
     return STARTERS["greeting"](t, None)
 
 
 def _repeat(t: Turn) -> Reply:
     """'*' on the phone: the last thing said, as it was."""
-    last = t.state.get("last")
+    last = t.state.last
     if last:
         return _reply_from_json(last, t.lang)
     return _again(t)
@@ -540,7 +528,7 @@ def _ends_politely(t: Turn, h: Heard) -> bool:
     """'merci', 'bonne journée', 'thanks' once a flow is over (SMS) or at 'anything else?' (a call)."""
     if h.smalltalk not in ("thanks", "bye") or h.keyed or h.has_when or h.intent in REQUESTS:
         return False
-    pending = t.state.get("q")
+    pending = t.state.question
     if h.intent in ("other", "no") and (pending is None or pending == "more"):
         return True
     # A text after the list of one's appointments ("ok thanks") closes it, unless it answers the question
@@ -580,25 +568,25 @@ def _opt_in(t: Turn, patient: Patient) -> Reply:
 def _speed_asked(t: Turn, h: Heard) -> bool | None:
     """True for 'plus lentement' / 'slower' / key 8, False for 'plus vite' / 'faster', else None."""
     if h.keyed:
-        if h.choice == SLOW_KEY and h.intent == "choice" and t.state.get("q") not in KEYPAD_NUMBERS:
+        if h.choice == SLOW_KEY and h.intent == "choice" and t.state.question not in KEYPAD_NUMBERS:
             return True
         return None
     if t.mentions_any("words_slower"):
         return True
-    if t.mentions_any("words_faster") and t.state.get("slow"):
+    if t.mentions_any("words_faster") and t.state.slow:
         return False
     return None
 
 
 def set_speed(t: Turn, slow: bool) -> Reply:
     """Slow the voice (or back to normal) for the rest of the call, and remember it for this patient."""
-    t.state["slow"] = slow
+    t.state.slow = slow
     patient = t.patient(create=True) if t.phone else None
     if patient is not None:
         patient.slow_voice = slow
     t.audit("patient.voice_speed", slow=slow)
     t.lead.append(Say("slow_set" if slow else "fast_set"))
-    name = t.state.get("q")
+    name = t.state.question
     if name in QUESTIONS:
         return t.ask(name)
     return _menu(t)
@@ -606,35 +594,35 @@ def set_speed(t: Turn, slow: bool) -> Reply:
 
 def _quiet(t: Turn) -> Reply:
     """Nothing heard on the phone: the question once more, then 'are you there?', then a way out."""
-    quiet = int(t.state.get("quiet", 0)) + 1
-    name = t.state.get("q")
+    quiet = t.state.quiet + 1
+    name = t.state.question
     q = QUESTIONS.get(name) if name else None
     if quiet >= SILENCES or (q is not None and q.limit < 2):
-        t.state.pop("quiet", None)
+        t.state.quiet = 0
         if q is not None and q.silent_end is not None:
             return q.silent_end(t)
         from core.dialog.people import silent_way_out
 
         return silent_way_out(t)
-    t.state["quiet"] = quiet
+    t.state.quiet = quiet
     if quiet == 1:
         retry = q is not None and q.silence_retry
         reply = t.ask(name, retry=retry) if q is not None else t.ask("menu", data={})
-        t.state["quiet"] = quiet
+        t.state.quiet = quiet
         # "press 8 to slow down" is no help to a caller who already did
-        nudge = Say("silence_first_slowed" if t.state.get("slow") else "silence_first")
+        nudge = Say("silence_first_slowed" if t.state.slow else "silence_first")
         if reply.choices and not retry:  # the choices say it all: the question itself costs seconds
             return replace(reply, says=[nudge])
         return replace(reply, says=[nudge, *reply.says])
     # The choices were just said: a short nudge, and the same question stays open.
     reply = t.ask(name) if q is not None else t.ask("menu", data={})
-    t.state["quiet"] = quiet
+    t.state.quiet = quiet
     return replace(reply, says=[Say("silence_second")], choices=[])
 
 
 def _again(t: Turn) -> Reply:
     """Ask the pending question once more (without counting an attempt), or offer the menu."""
-    name = t.state.get("q")
+    name = t.state.question
     if name in QUESTIONS and name != "more":
         return t.ask(name)
     return _menu(t)
@@ -646,20 +634,20 @@ def _menu(t: Turn) -> Reply:
 
 def _miss(t: Turn) -> Reply:
     """Not understood (or silence): the retry prompt, and after the last attempt a way out."""
-    if not t.state.get("q"):  # nothing pending: show what is possible before saying it was not understood
+    if not t.state.question:  # nothing pending: show what is possible before saying it was not understood
         reply = t.ask("menu", data={})
-        t.state["n"] = 1
+        t.state.attempts = 1
         return reply
-    name = t.state["q"]
+    name = t.state.question
     q = QUESTIONS[name]
-    attempts = int(t.state.get("n", 0)) + 1
+    attempts = t.state.attempts + 1
     if attempts >= q.limit:
-        t.state["n"] = 0
+        t.state.attempts = 0
         if q.exhausted is not None:
             return q.exhausted(t)
         return exhausted(t)
     reply = t.ask(name, retry=True)
-    t.state["n"] = attempts
+    t.state.attempts = attempts
     return reply
 
 
@@ -678,7 +666,7 @@ def exhausted(t: Turn) -> Reply:
 def switch_language(t: Turn, lang: str) -> Reply:
     """ENGLISH / FRANÇAIS (or 9 on the phone): switch, remember it, and go on where we were."""
     t.lang = lang
-    t.state["wrote"] = lang
+    t.state.wrote = lang
     patient = t.patient(create=not t.voice or bool(t.phone))
     if patient is not None:
         patient.lang = lang
@@ -715,7 +703,7 @@ def _help(t: Turn, h: Heard) -> Reply:
             },
         )
     )
-    if not t.state.get("slow"):
+    if not t.state.slow:
         t.lead.append(Say("slow_hint"))
     return _again(t)
 

@@ -20,10 +20,10 @@ def relay(t, h) -> Reply | None:
     thread = None if t.patient_is_new else inbox.open_thread_for(t.session, t.clinic.id, t.phone)
     if thread is None:
         if h.text:  # kept (briefly, in the conversation state) in case the patient asks for a person next
-            t.state["recent"] = (t.state.get("recent") or [])[-(RECENT_TEXTS - 1) :] + [h.text[:RECENT_CHARS]]
+            t.state.recent = t.state.recent[-(RECENT_TEXTS - 1) :] + [h.text[:RECENT_CHARS]]
         return None
     inbox.add_incoming(t.session, thread, h.text, t.now)
-    t.state.update({"q": None, "d": {}, "n": 0})
+    t.state.close()
     if h.intent == "emergency":  # staff may be slow to read: the safety line is said at once
         t.audit("dialog.emergency")
         return t.reply([Say("emergency")])
@@ -32,10 +32,9 @@ def relay(t, h) -> Reply | None:
 
 def hand_to_staff(t, reason: str) -> Reply:
     """Open a thread in the clinic's inbox and tell the patient who reads it, and when."""
-    inbox.open_thread(
-        t.session, t.clinic, t.patient(), reason, t.lang, t.state.pop("recent", None) or [], t.now
-    )
-    t.state["d"] = {}
+    recent, t.state.recent = t.state.recent, []
+    inbox.open_thread(t.session, t.clinic, t.patient(), reason, t.lang, recent, t.now)
+    t.state.data = {}
     if is_open(t.clinic, "appointments", t.now):
         return t.done(Say("inbox_opened", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
     opens = next_opening(t.clinic, "appointments", t.now)

@@ -18,37 +18,33 @@ from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
 from core.dialog.types import Choice, Reply, Say
 from core.dialog.voicemail import callback_number, language_of, leave, local, voicemail
+from core.flows import Flow
 from core.language.late import minutes_answer
 from core.models import Appointment, AppointmentStatus
 from core.services import noshow
 
 # The call after a missed appointment, and the call after the clinic cancelled one (a schedule change,
 # core/services/schedule.py): both say which appointment and offer another.
-CANCELLED_FLOW = "schedule_cancelled"
-PRIMED.update({"no_show": "missed_rebook", CANCELLED_FLOW: "missed_rebook"})
-MINUTES_KEY = "late_m"  # kept in the state while a hidden caller keys in their number
-DAY_KEY = "late_day"
-WHO_KEY = "late_who"
-TEXT_KEY = "late_text"
+PRIMED.update({Flow.NO_SHOW: "missed_rebook", Flow.SCHEDULE_CANCELLED: "missed_rebook"})
 
 
 @starter("late")
 def running_late(t: Turn, h: Heard | None) -> Reply:
     """The patient says they will be late: tell the board, answer them."""
     if h is not None:
-        t.state[MINUTES_KEY] = h.late_minutes
-        t.state[DAY_KEY] = h.date.isoformat() if h.date else None
         named = [who.name for who in (h.whom or ()) if who.name and not who.me]
-        t.state[WHO_KEY] = named[0] if named else None
-        t.state[TEXT_KEY] = h.text[:200] or None
+        t.state.late = {  # kept while a hidden caller keys in their number
+            "minutes": h.late_minutes,
+            "day": h.date.isoformat() if h.date else None,
+            "who": named[0] if named else None,
+            "text": h.text[:200] or None,
+        }
     waiting = need_phone(t, "late")
     if waiting is not None:
         return waiting
     release_hold(t)
-    minutes = t.state.pop(MINUTES_KEY, None)
-    named = t.state.pop(DAY_KEY, None)
-    who = t.state.pop(WHO_KEY, None)
-    said = t.state.pop(TEXT_KEY, None)
+    late, t.state.late = t.state.late or {}, None
+    minutes, named, who, said = (late.get(key) for key in ("minutes", "day", "who", "text"))
     patient = t.patient(create=False)
     appointment = None
     if patient is not None:
@@ -142,12 +138,14 @@ def _missed(t: Turn) -> Appointment | None:
     if appointment is None or appointment.clinic_id != t.clinic.id:
         return None
     wanted = (
-        AppointmentStatus.CANCELLED if t.state.get("primed") == CANCELLED_FLOW else AppointmentStatus.NO_SHOW
+        AppointmentStatus.CANCELLED
+        if t.state.primed == Flow.SCHEDULE_CANCELLED
+        else AppointmentStatus.NO_SHOW
     )
     return appointment if appointment.status == wanted else None
 
 
-@starter("primed:no_show", "primed:" + CANCELLED_FLOW)
+@starter(Flow.NO_SHOW.opening, Flow.SCHEDULE_CANCELLED.opening)
 def missed_call(t: Turn, _h: Heard | None) -> Reply:
     """The patient picked up our call after a missed appointment: another one?"""
     if _missed(t) is None:
@@ -179,9 +177,9 @@ def _missed_recognise(t: Turn, h: Heard) -> object | None:
 def _missed_act(t: Turn, answer: object) -> Reply:
     if answer != "yes":
         return t.end(Say("missed_bye", {"clinic": t.clinic_name()}))
-    after = "cancel" if t.state.get("primed") == CANCELLED_FLOW else "no_show"
+    after = "cancel" if t.state.primed == Flow.SCHEDULE_CANCELLED else "no_show"
     t.audit(f"appointment.rebook_after_{after}", subject=f"appointment:{t.data.get('appointment_id')}")
-    t.state["d"] = {}
+    t.state.data = {}
     return STARTERS["book"](t, None)
 
 
@@ -201,12 +199,11 @@ question(
         exhausted=lambda t: t.end(Say("missed_bye", {"clinic": t.clinic_name()})),
         silent_end=lambda t: t.end(Say("missed_bye", {"clinic": t.clinic_name()})),
         silence_retry=True,
-        channels=("voice",),
     )
 )
 
 
-@voicemail("no_show")
+@voicemail(Flow.NO_SHOW)
 def missed_voicemail(session, appointment_id: int, now: dt.datetime) -> Reply | None:
     """On a machine: the appointment missed, and the number to call to book another one."""
     appointment = session.get(Appointment, appointment_id)
@@ -221,7 +218,7 @@ def missed_voicemail(session, appointment_id: int, now: dt.datetime) -> Reply | 
     return leave(clinic, lang, Say("voicemail_no_show", values))
 
 
-@voicemail(CANCELLED_FLOW)
+@voicemail(Flow.SCHEDULE_CANCELLED)
 def cancelled_voicemail(session, appointment_id: int, now: dt.datetime) -> Reply | None:
     """On a machine: the appointment the clinic cancelled, and the number to call to book another one."""
     appointment = session.get(Appointment, appointment_id)

@@ -93,6 +93,5 @@ question(
         limit=1,
         exhausted=lambda t: t.end(Say("goodbye", {"clinic": t.clinic_name()})),
         silent_end=lambda t: t.end(Say("goodbye", {"clinic": t.clinic_name()})),
-        channels=("voice",),
     )
 )

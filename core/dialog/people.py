@@ -18,6 +18,7 @@ from core.dialog.heard import Heard
 from core.dialog.inbox import hand_to_staff
 from core.dialog.types import Choice, Reply, Say
 from core.errors import InvalidPhoneNumber
+from core.flows import Flow
 from core.models import CallbackRequest
 from core.services import booking, patients
 from core.services.clinics import is_open
@@ -64,7 +65,7 @@ def person(t: Turn, h: Heard | None) -> Reply:
     reception = _reception_open(t)
     if reception:
         t.audit("call.transferred")
-        t.state.update({"q": None, "d": {}, "n": 0})
+        t.state.close()
         return t.reply([Say("transfer")], transfer_to=reception, ends=True)
     if t.ctx.forwarded and h is not None and h.keyed and h.choice == 0:
         return callback(t, h)  # the forwarded line's menu says "0 for a callback": that is the request
@@ -81,7 +82,7 @@ def callback(t: Turn, _h: Heard | None) -> Reply:
     return t.ask("callback_name", data={}, says=[Say("callback_offer")])
 
 
-@starter("primed:callback_name")
+@starter(Flow.CALLBACK.opening)
 def callback_after_transfer(t: Turn, _h: Heard | None) -> Reply:
     """The reception did not answer a transfer: offer the callback (left only if the caller says yes)."""
     return t.ask("callback_ask", data={}, says=[Say("callback_offer")])
@@ -93,7 +94,7 @@ def silent_way_out(t: Turn) -> Reply:
     reception = _reception_open(t)
     if reception:
         t.audit("call.transferred", reason="silence")
-        t.state.update({"q": None, "d": {}, "n": 0})
+        t.state.close()
         return t.reply([Say("silence_transfer")], transfer_to=reception, ends=True)
     return t.end(Say("silence_end", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
 
@@ -113,7 +114,6 @@ question(
         choices=yes_no_choices,
         hints="hints_yes_no",
         exhausted=_no_callback,
-        channels=("voice",),
     )
 )
 
@@ -153,7 +153,6 @@ question(
         act=_callback_act,
         exhausted=lambda t: _callback_act(t, {}),
         silent_end=lambda t: _callback_act(t, {}),  # asked for: the number is enough to call back
-        channels=("voice",),
     )
 )
 
@@ -181,7 +180,7 @@ def _no_number(t: Turn) -> Reply:
     """No usable number after three tries: a person if one is there, else the clinic's number."""
     reception = t.clinic.reception_number
     if reception and not t.ctx.forwarded and is_open(t.clinic, "appointments", t.now):
-        t.state.update({"q": None, "d": {}, "n": 0})
+        t.state.close()
         return t.reply([Say("transfer")], transfer_to=reception, ends=True)
     return t.end(Say("misses_end", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
 
@@ -196,7 +195,6 @@ question(
         act=_phone_act,
         max_digits=11,
         exhausted=_no_number,
-        channels=("voice",),
     )
 )
 
@@ -206,9 +204,9 @@ def _check_phone_act(t: Turn, answer: object) -> Reply:
     if answer != "yes":
         data.pop("phone", None)
         return t.ask("phone_entry", data=data)
-    t.state["phone"] = data["phone"]
+    t.state.phone = data["phone"]
     then = data.get("then")
-    t.state["d"] = {}
+    t.state.data = {}
     if then == "callback":
         return request_callback(t, data.get("name"))
     if patients.can_take_sms(data["phone"]):
@@ -235,8 +233,8 @@ def _reach_act(t: Turn, answer: object) -> Reply:
     patient = t.patient()
     if patient is not None:
         patient.notify_by = str(answer)
-    t.state["d"] = {}
-    t.state["reached_by"] = str(answer)  # asked once a call: the walk-in does not ask again
+    t.state.data = {}
+    t.state.reached_by = str(answer)  # asked once a call: the walk-in does not ask again
     return STARTERS[then](t, None)
 
 
@@ -253,7 +251,6 @@ question(
         ],
         hints="hints_notify",
         exhausted=lambda t: _reach_act(t, "sms"),
-        channels=("voice",),
     )
 )
 
@@ -269,7 +266,6 @@ question(
         values=lambda t: {"phone": t.data.get("phone", "")},
         choices=yes_no_choices,
         hints="hints_yes_no",
-        channels=("voice",),
     )
 )
 
@@ -278,17 +274,17 @@ question(
 
 
 def _heard_value(t: Turn) -> dict:
-    q = QUESTIONS.get(t.data.get("q"))
-    answer = t.data.get("a")
+    q = QUESTIONS.get(t.data.get("question"))
+    answer = t.data.get("answer")
     said = q.describe(t, answer) if q and q.describe else ""
     return {"heard": said}
 
 
 def _check_act(t: Turn, answer: object) -> Reply:
-    original = t.data.get("q")
-    pending, previous = t.data.get("a"), t.data.get("d") or {}
-    t.state["d"] = dict(previous)
-    t.state["q"] = original
+    original = t.data.get("question")
+    pending, previous = t.data.get("answer"), t.data.get("data") or {}
+    t.state.data = dict(previous)
+    t.state.question = original
     if answer == "yes":
         return QUESTIONS[original].act(t, pending)
     return t.ask(original, data=dict(previous), retry=True)

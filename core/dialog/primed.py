@@ -14,18 +14,20 @@ from core.dialog.types import Choice, Reply, Say
 from core.dialog.walkin import place_values
 from core.dialog.whom import appointment_name
 from core.errors import NotInQueue
+from core.flows import Flow
+from core.jobs.names import CHECK_QUEUE_NOTICES
 from core.models import ACTIVE_TICKET_STATUSES, TicketStatus, WalkinTicket
 from core.services import walkin
 from prompts.format import numbers_text
 
-PRIMED.update({"reminder": "reminder_reply", "queue_notice": "notice"})
+PRIMED.update({Flow.REMINDER: "reminder_reply", Flow.QUEUE_NOTICE: "notice"})
 REMINDER_KEYS = {1: "confirm", 2: "cancel", 3: "reschedule"}  # the reminder call's keypad
 
 
 # ---- the reminder ---------------------------------------------------------------------------------------------
 
 
-@starter("primed:reminder")
+@starter(Flow.REMINDER.opening)
 def reminder_call(t: Turn, _h: Heard | None) -> Reply:
     """The patient picked up our reminder call: the reminder, unless the appointment is no longer booked."""
     if _own(t, t.data.get("appointment_id")) is None:
@@ -61,7 +63,7 @@ def _reminder_recognise(t: Turn, h: Heard) -> object | None:
 def _reminder_act(t: Turn, answer: object) -> Reply:
     appointment = _own(t, t.data.get("appointment_id"))
     if appointment is None:
-        t.state["d"] = {}
+        t.state.data = {}
         return t.done(Say("reminder_gone", {"phone": t.clinic_phone()}))
     if answer == "cancel":
         # A text that says ANNULER means it; a key pressed on a call we placed is confirmed first.
@@ -127,7 +129,7 @@ def _ticket(t: Turn) -> WalkinTicket | None:
     return ticket
 
 
-@starter("primed:called")
+@starter(Flow.CALLED.opening)
 def called_call(t: Turn, _h: Heard | None) -> Reply:
     """The patient picked up our call: staff are calling them now (the number, and the room when given)."""
     ticket = t.session.get(WalkinTicket, t.data.get("ticket_id"))
@@ -139,7 +141,7 @@ def called_call(t: Turn, _h: Heard | None) -> Reply:
     return t.end(Say("called_call", values))
 
 
-@starter("primed:queue_notice")
+@starter(Flow.QUEUE_NOTICE.opening)
 def notice_call(t: Turn, _h: Heard | None) -> Reply:
     """The patient picked up: the notice, unless the place is no longer active."""
     ticket = _ticket(t)
@@ -183,7 +185,7 @@ def _notice_act(t: Turn, answer: object) -> Reply:
                     walkin.give_back(t.session, t.clinic, member, t.now, t.channel)
         except NotInQueue:
             return t.end(Say("notice_gone", {"clinic": t.clinic_name()}))
-        t.enqueue("check_queue_notices", t.clinic.id)
+        t.enqueue(CHECK_QUEUE_NOTICES, t.clinic.id)
         return t.end(Say("walkin_left"), Say("goodbye", {"clinic": t.clinic_name()}))
     t.audit("walkin.coming", subject=f"ticket:{ticket.id}")
     return t.end(Say("notice_coming"))
@@ -207,7 +209,6 @@ question(
         exhausted=lambda t: t.end(Say("notice_kept")),
         silent_end=lambda t: t.end(Say("notice_kept")),
         silence_retry=True,
-        channels=("voice",),
     )
 )
 # A family's notice call: the same question, its numbers said in the plural.

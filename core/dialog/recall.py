@@ -12,40 +12,40 @@ A repeated walk-in request needs nothing here: the walk-in flow already answers 
 
 from __future__ import annotations
 
+from core.jobs.names import SCHEDULE_REMINDERS
 from core.models import Appointment, AppointmentStatus
 
-DONE = "done"  # the state key: what the last completed flow did
-BOOKED_JOB = "core.jobs.tasks.schedule_reminders"  # the effect of a booking or a change, with its appointment
 OUTCOMES = ("booked", "rescheduled")  # the prompt keys that tell the patient the outcome
 
 
 def remember(turn, reply) -> None:
     """After a turn: keep what a booking turn did; any other turn (but a recall) forgets it."""
-    booked = [effect.args[0] for effect in turn.effects if effect.job == BOOKED_JOB and effect.args]
+    booked = [effect.args[0] for effect in turn.effects if effect.job == SCHEDULE_REMINDERS and effect.args]
     said = [say.key for say in reply.says if say.key in OUTCOMES]
     if booked and said:
-        turn.state[DONE] = {"appointment": booked[-1], "reason": said[-1], "intent": _intent(turn)}
-    elif not turn.state.pop("recalled", False):
-        turn.state.pop(DONE, None)
+        turn.state.done = {"appointment_id": booked[-1], "reason": said[-1], "intent": _intent(turn)}
+    elif not turn.state.recalled:
+        turn.state.done = None
+    turn.state.recalled = False
 
 
 def answer(turn, heard):
     """The outcome told again, when nothing is pending and the patient repeats the completing answer; else None."""
-    done = turn.state.get(DONE)
-    if not done or turn.state.get("q") not in (None, "more"):
+    done = turn.state.done
+    if not done or turn.state.question not in (None, "more"):
         return None
     if heard.keyed or heard.intent != done.get("intent") or heard.intent is None:
         return None  # a digit after a booking picks from the menu; only the same words repeat the answer
-    appointment = turn.session.get(Appointment, done.get("appointment"))
+    appointment = turn.session.get(Appointment, done.get("appointment_id"))
     if appointment is None or appointment.status != AppointmentStatus.BOOKED:
-        turn.state.pop(DONE, None)
+        turn.state.done = None
         return None
     if turn.phone is None or appointment.patient is None or appointment.patient.phone != turn.phone:
         return None  # only to the phone that booked it
     from core.dialog.book import local_when
     from core.dialog.types import Say
 
-    turn.state["recalled"] = True
+    turn.state.recalled = True
     values = {
         "when": local_when(turn, appointment.starts_at),
         "clinic": turn.clinic_name(),

@@ -1,26 +1,115 @@
-"""Conversation rows: the dialog state of one patient on one channel with one clinic, with an expiry."""
+"""Conversation rows: the dialog state of one patient on one channel with one clinic, with an expiry.
+
+The one place a `DialogState` (core/dialog/state.py) becomes a row's JSON and back: `dump` and `parse`.
+A row keeps `{"v": 2, "question": …, "data": {…}, …}` with the defaults left out. Rows written before the
+state was typed (`{"v": 1, "q": …, "d": {…}, "n": …}`, with older data key names such as `appt` and
+`ticket`) still load, so a conversation under way at an upgrade goes on where it was.
+"""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from core.dialog.state import DialogState
+from core.flows import Flow
 from core.models import Channel, Conversation
 from core.sql import built
 
-VERSION = 1
+VERSION = 2
+_FIELDS = tuple(
+    f.name for f in dataclasses.fields(DialogState) if f.name != "expired"
+)  # expired: this turn's
+_DEFAULTS = DialogState()
+
+# The first stored form: one-letter keys, "late_*" keys of the running-late flow, older data key names.
+_V1_KEYS = {"q": "question", "d": "data", "n": "attempts"}
+_V1_KEPT = ("lang", "primed", "phone", "last", "slow", "quiet", "wrote", "reached_by", "recent", "recalled")
+_V1_LATE = {"late_m": "minutes", "late_day": "day", "late_who": "who", "late_text": "text"}
+_V1_DATA = {
+    "appt": "appointment_id",
+    "appointment": "appointment_id",
+    "ticket": "ticket_id",
+    "tickets": "ticket_ids",
+}
+_V1_IDS = {"appt_pick": "appointment_ids"}  # "ids" were appointments here, people ("Pour qui?") elsewhere
+_V1_CHECK = {
+    "q": "question",
+    "a": "answer",
+    "d": "data",
+}  # the read-back of a doubtful answer (question "check")
 
 
-def fresh_state() -> dict:
+def fresh_state() -> DialogState:
     """The state of a conversation that has not started (no question pending)."""
-    return {"v": VERSION}
+    return DialogState()
 
 
-def pending(state: dict) -> bool:
-    """Whether a question was waiting for an answer."""
-    return bool(state.get("q"))
+def dump(state: DialogState) -> dict:
+    """The JSON of a state, as a conversation row keeps it: only what differs from a fresh state."""
+    out: dict = {"v": VERSION}
+    for name in _FIELDS:
+        value = getattr(state, name)
+        if value != getattr(_DEFAULTS, name):
+            out[name] = value
+    return out
+
+
+def parse(raw: dict | None) -> DialogState | None:
+    """The state a row's JSON holds, or None when its version is unknown (the conversation starts afresh).
+
+    A copy: the turn changes its state in place, and the row must still tell what it was loaded as, so
+    that saving sees the change (SQLAlchemy compares a JSON column's new value with the loaded one).
+    """
+    raw = copy.deepcopy(raw or {})
+    if raw.get("v") == VERSION:
+        values = {name: raw[name] for name in _FIELDS if name in raw}
+    elif raw.get("v") == 1:
+        values = _from_v1(raw)
+    else:
+        return None
+    state = DialogState(**values)
+    state.data = state.data or {}
+    state.recent = state.recent or []
+    state.attempts = int(state.attempts or 0)
+    state.quiet = int(state.quiet or 0)
+    state.slow = bool(state.slow)
+    state.primed = _flow(state.primed)
+    return state
+
+
+def _from_v1(raw: dict) -> dict:
+    values = {new: raw[old] for old, new in _V1_KEYS.items() if old in raw}
+    values |= {name: raw[name] for name in _V1_KEPT if name in raw}
+    values["data"] = _v1_data(raw.get("d") or {}, raw.get("q"))
+    late = {new: raw[old] for old, new in _V1_LATE.items() if old in raw}
+    if late:
+        values["late"] = late
+    if isinstance(raw.get("done"), dict):
+        values["done"] = _v1_data(raw["done"], None)
+    return values
+
+
+def _v1_data(data: dict, question: str | None) -> dict:
+    """A flow's data under today's key names; the read-back's own keys and the data it carries, too."""
+    if question == "check":
+        renamed = {_V1_CHECK.get(key, key): value for key, value in data.items()}
+        if isinstance(renamed.get("data"), dict):
+            renamed["data"] = _v1_data(renamed["data"], renamed.get("question"))
+        return renamed
+    names = _V1_DATA | {"ids": _V1_IDS.get(question or "", "person_ids")}
+    return {names.get(key, key): value for key, value in data.items()}
+
+
+def _flow(value) -> Flow | None:
+    try:
+        return Flow(value) if value else None
+    except ValueError:  # a flow no longer known: the next turn is read without its context
+        return None
 
 
 _FIND = (
@@ -51,17 +140,17 @@ def find(session: Session, channel: str, key: str, clinic_id: str) -> Conversati
 
 def load(
     session: Session, channel: str, key: str, clinic_id: str, now: dt.datetime
-) -> tuple[Conversation | None, dict, bool]:
-    """(row, state, expired): an idle or unknown-version conversation starts fresh; `expired` says a question was lost."""
+) -> tuple[Conversation | None, DialogState]:
+    """(row, state): an idle or unknown-version conversation starts fresh; `state.expired` says a question was lost."""
     row = find(session, channel, key, clinic_id)
     if row is None:
-        return None, fresh_state(), False
-    state = dict(row.state or {})
-    if state.get("v") != VERSION:
-        return row, fresh_state(), False
+        return None, fresh_state()
+    state = parse(row.state)
+    if state is None:
+        return row, fresh_state()
     if row.expires_at <= now:
-        return row, fresh_state(), pending(state)
-    return row, state, False
+        return row, DialogState(expired=state.pending)
+    return row, state
 
 
 def save(
@@ -71,7 +160,7 @@ def save(
     channel: str,
     key: str,
     clinic_id: str,
-    state: dict,
+    state: DialogState,
     now: dt.datetime,
     minutes: int,
 ) -> None:
@@ -82,7 +171,7 @@ def save(
     """
     expires = now + dt.timedelta(minutes=minutes)
     if row is not None:
-        row.state = dict(state)
+        row.state = dump(state)
         row.updated_at = now
         row.expires_at = expires
         return
@@ -90,7 +179,7 @@ def save(
         "channel": Channel(channel),
         "phone": key,
         "clinic_id": clinic_id,
-        "state": dict(state),
+        "state": dump(state),
         "updated_at": now,
         "expires_at": expires,
     }
@@ -103,16 +192,17 @@ def prime(
     channel: str,
     conversation_key: str,
     clinic_id: str,
-    flow: str,
+    flow: Flow,
     data: dict,
     now: dt.datetime,
     minutes: int,
 ) -> None:
-    """Put a conversation into a flow ("reminder", "queue_notice") so the next turn is read in its context."""
+    """Put a conversation into a flow (Flow.REMINDER, Flow.QUEUE_NOTICE…) so the next turn is read in its context."""
     from core.dialog.engine import primed_state
 
     row = find(session, channel, conversation_key, clinic_id)
-    lang = (row.state or {}).get("lang") if row is not None else None
+    known = parse(row.state) if row is not None else None
+    lang = known.lang if known is not None else None
     save(
         session,
         row,

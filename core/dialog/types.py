@@ -14,6 +14,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from core.config import Config
+from core.dialog.state import DialogState
 from core.models import Clinic
 
 InboundKind = Literal["start", "text", "digits", "silence"]
@@ -146,6 +147,6 @@ class Context:
 class Outcome:
     """The engine's answer: the new state to store, the reply to render, the work to enqueue after commit."""
 
-    state: dict
+    state: DialogState
     reply: Reply
     effects: list[Effect] = field(default_factory=list)

@@ -7,12 +7,12 @@ of running the flow's menu, which nobody would answer. A voicemail says who call
 
 A purpose supplies its words by registering a function:
 
-    @voicemail("offer")
+    @voicemail(Flow.WAITLIST_OFFER)
     def offer_voicemail(session, offer_id: int, now) -> Reply | None:
         ...
         return leave(clinic, lang, Say("voicemail_offer", {"when": local_start, "phone": number}))
 
-and its route passes `voicemail=("offer", offer_id)` to voicebot's `_placed_call`. The function returns
+and its route passes `voicemail=(Flow.WAITLIST_OFFER, offer_id)` to voicebot's `_placed_call`. The function returns
 None when there is nothing left to say (the route then says the flow's short "gone" goodbye). Values are
 rendered for the ear by voicebot: a local datetime as the day and time in words, "phone" digit by digit.
 """
@@ -25,6 +25,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from core.dialog.types import Reply, Say
+from core.flows import Flow
 from core.models import (
     Appointment,
     AppointmentStatus,
@@ -37,10 +38,10 @@ from core.services import walkin
 from core.timeutil import to_local
 
 Voicemail = Callable[[Session, int, dt.datetime], Reply | None]
-VOICEMAILS: dict[str, Voicemail] = {}
+VOICEMAILS: dict[Flow, Voicemail] = {}
 
 
-def voicemail(purpose: str):
+def voicemail(purpose: Flow):
     """Register the voicemail of a purpose: fn(session, subject_id, now) -> Reply | None."""
 
     def register(fn: Voicemail) -> Voicemail:
@@ -83,7 +84,7 @@ def generic_voicemail(clinic: Clinic, patient: Patient | None) -> Reply:
     return leave(clinic, lang, Say("voicemail_generic", {"phone": callback_number(clinic)}))
 
 
-@voicemail("reminder")
+@voicemail(Flow.REMINDER)
 def reminder_voicemail(session: Session, appointment_id: int, now: dt.datetime) -> Reply | None:
     """The reminder of an appointment, and the number to call to confirm nothing, cancel or change it."""
     appointment = session.get(Appointment, appointment_id)
@@ -95,7 +96,7 @@ def reminder_voicemail(session: Session, appointment_id: int, now: dt.datetime) 
     return leave(clinic, lang, Say("voicemail_reminder", {"when": when, "phone": callback_number(clinic)}))
 
 
-@voicemail("queue_notice")
+@voicemail(Flow.QUEUE_NOTICE)
 def queue_notice_voicemail(session: Session, ticket_id: int, now: dt.datetime) -> Reply | None:
     """A walk-in turn near: the number, about when to come, and the number to call to leave the queue."""
     ticket = session.get(WalkinTicket, ticket_id)
@@ -110,7 +111,7 @@ def queue_notice_voicemail(session: Session, ticket_id: int, now: dt.datetime) -
     return leave(clinic, lang, Say("voicemail_queue_notice", values))
 
 
-@voicemail("called")
+@voicemail(Flow.CALLED)
 def called_voicemail(session: Session, ticket_id: int, now: dt.datetime) -> Reply | None:
     """Staff called the patient's number: it is their turn now, and the number to call."""
     ticket = session.get(WalkinTicket, ticket_id)
@@ -122,7 +123,7 @@ def called_voicemail(session: Session, ticket_id: int, now: dt.datetime) -> Repl
     return leave(clinic, lang, Say("voicemail_called", values))
 
 
-@voicemail("waitlist_offer")
+@voicemail(Flow.WAITLIST_OFFER)
 def waitlist_offer_voicemail(session: Session, offer_id: int, now: dt.datetime) -> Reply | None:
     """A freed slot offered from the waiting list: its own complete words (core.services.waitlist)."""
     from core.models import WaitlistOffer

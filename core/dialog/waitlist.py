@@ -12,11 +12,13 @@ from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
 from core.dialog.types import Choice, Reply, Say
 from core.dialog.walkin import place_values
+from core.flows import Flow
+from core.jobs.names import CHECK_QUEUE_NOTICES, SCHEDULE_REMINDERS
 from core.models import Appointment, WaitlistEntry, WalkinTicket
 from core.services import people, waitlist
 from core.timeutil import to_local
 
-PRIMED.update({waitlist.PURPOSE: "waitlist_offer_reply"})
+PRIMED.update({Flow.WAITLIST_OFFER: "waitlist_offer_reply"})
 
 
 def enabled(t: Turn) -> bool:
@@ -154,7 +156,7 @@ def start(t: Turn, h: Heard | None) -> Reply:
     entries = waitlist.waiting_entries(t.session, t.clinic.id, patient, t.now, kind="appointment")
     if entries and wish is None:
         return t.done(Say("waitlist_show", _values(t, entries[0])))
-    booking_now = t.state.get("q") in ("book_pick", "book_day")
+    booking_now = t.state.question in ("book_pick", "book_day")
     if wish is None:
         wish = (t.data.get("wish") or {}) if booking_now else {}
     # Mid-change ("avertis-moi si ça se libère plus tôt"): the entry waits to bring that appointment forward.
@@ -196,7 +198,7 @@ def _offer_values(t: Turn) -> dict:
     return values
 
 
-@starter("primed:" + waitlist.PURPOSE)
+@starter(Flow.WAITLIST_OFFER.opening)
 def offer_call(t: Turn, _h: Heard | None) -> Reply:
     """The patient picked up our offer call: the offer, unless it is no longer open."""
     offer = _offer(t)
@@ -217,7 +219,7 @@ def _offer_recognise(t: Turn, h: Heard) -> object | None:
 def _offer_act(t: Turn, answer: object) -> Reply:
     offer = _offer(t)
     if offer is None:
-        t.state["d"] = {}
+        t.state.data = {}
         return _finish(t, Say("waitlist_offer_expired"))
     if answer == "decline":
         waitlist.decline(t.session, offer, t.now)
@@ -229,7 +231,7 @@ def _offer_act(t: Turn, answer: object) -> Reply:
     if done.outcome == "booked" and done.appointment is not None:
         appointment = done.appointment
         t.settle_language(appointment.patient)
-        t.enqueue("schedule_reminders", appointment.id)
+        t.enqueue(SCHEDULE_REMINDERS, appointment.id)
         values = {
             "when": appointment_when(t, appointment),
             "clinic": t.clinic_name(),
@@ -249,7 +251,7 @@ def _offer_act(t: Turn, answer: object) -> Reply:
         return _finish(t, Say("earlier_not_sooner", {"when": appointment_when(t, done.appointment)}))
     if done.outcome == "booked" and done.ticket_id is not None:
         ticket = t.session.get(WalkinTicket, done.ticket_id)
-        t.enqueue("check_queue_notices", t.clinic.id)
+        t.enqueue(CHECK_QUEUE_NOTICES, t.clinic.id)
         return _finish(t, Say("walkin_joined", place_values(t, ticket)))
     if done.outcome == "expired":
         return _finish(t, Say("waitlist_offer_expired"))
@@ -285,7 +287,7 @@ def _offer_exhausted(t: Turn) -> Reply:
     if t.voice:
         return t.end(Say("waitlist_offer_kept"))
     reply = t.ask("waitlist_offer_reply", retry=True)  # the offer stays open until it lapses by itself
-    t.state["n"] = 0
+    t.state.attempts = 0
     return reply
 
 

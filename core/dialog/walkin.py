@@ -18,6 +18,7 @@ from core.errors import (
     WalkinNotOpen,
     WalkinUnavailable,
 )
+from core.jobs.names import CHECK_QUEUE_NOTICES
 from core.language.names import clean_name
 from core.models import Person, WalkinTicket
 from core.services import people, walkin
@@ -198,8 +199,8 @@ def _join_party(t: Turn, count: int, whom: list[dict], also: bool = False, take_
     except (WalkinUnavailable, WalkinNotOpen, QueueFull) as exc:
         return _closed(t, exc)
     t.settle_language(patient)
-    t.enqueue("check_queue_notices", t.clinic.id)
-    data = {"ticket": tickets[0].id, "tickets": [ticket.id for ticket in tickets]}
+    t.enqueue(CHECK_QUEUE_NOTICES, t.clinic.id)
+    data = {"ticket_id": tickets[0].id, "ticket_ids": [ticket.id for ticket in tickets]}
     if also and len(walkin.active_tickets(t.session, t.clinic, patient, t.now)) > 1:
         joined = Say("walkin_added", place_values(t, tickets[0]))
     elif len(tickets) == 1:
@@ -212,7 +213,7 @@ def _join_party(t: Turn, count: int, whom: list[dict], also: bool = False, take_
         data["people"] = unnamed
         key = "walkin_group_name_one" if len(unnamed) == 1 else "walkin_group_names"
         return t.ask(key, data=data, says=[joined])
-    if t.voice and notify_by == "sms" and not t.state.get("reached_by"):
+    if t.voice and notify_by == "sms" and not t.state.reached_by:
         return t.ask("walkin_notify", data=data, says=[joined])
     return t.done(joined, Say("walkin_notice_" + notify_by))
 
@@ -337,7 +338,6 @@ for _name in ("walkin_group_names", "walkin_group_name_one"):
             values=lambda t: {"count": str(len(t.data.get("people") or []))},
             exhausted=lambda t: _names_act(t, "skip"),
             optional=True,
-            channels=("sms",),
         )
     )
 
@@ -349,7 +349,7 @@ def _tell_place(t: Turn, tickets: list[WalkinTicket], key: str, group_key: str) 
     else:
         said = Say(key, place_values(t, tickets[0]))
     if t.voice:
-        return t.ask("queue_action", data={"ticket": tickets[0].id}, says=[said])
+        return t.ask("queue_action", data={"ticket_id": tickets[0].id}, says=[said])
     return t.done(said)
 
 
@@ -391,14 +391,14 @@ def leave(t: Turn, h: Heard | None) -> Reply:
         which = _which(t, h, tickets, asked=False)
         if which is not None:
             return _leave(t, which)
-    return t.ask("walkin_leave_which", data={"tickets": [ticket.id for ticket in tickets]})
+    return t.ask("walkin_leave_which", data={"ticket_ids": [ticket.id for ticket in tickets]})
 
 
 def _leave(t: Turn, tickets: list[WalkinTicket]) -> Reply:
     everyone = len(walkin.active_tickets(t.session, t.clinic, t.patient(), t.now))
     for ticket in tickets:
         walkin.give_back(t.session, t.clinic, ticket, t.now, t.channel)
-    t.enqueue("check_queue_notices", t.clinic.id)
+    t.enqueue(CHECK_QUEUE_NOTICES, t.clinic.id)
     if len(tickets) == everyone == 1:
         return t.done(Say("walkin_left"))
     if len(tickets) == everyone:
@@ -447,7 +447,7 @@ def _which(t: Turn, h: Heard, tickets: list[WalkinTicket], asked: bool) -> list[
 
 
 def _which_tickets(t: Turn) -> list[WalkinTicket]:
-    found = [t.session.get(WalkinTicket, tid) for tid in t.data.get("tickets") or []]
+    found = [t.session.get(WalkinTicket, tid) for tid in t.data.get("ticket_ids") or []]
     return [
         ticket
         for ticket in found
@@ -527,7 +527,7 @@ UNCLEAR.append(_also)
 
 
 def _notify_act(t: Turn, answer: object) -> Reply:
-    for ticket_id in t.data.get("tickets") or [t.data.get("ticket")]:
+    for ticket_id in t.data.get("ticket_ids") or [t.data.get("ticket_id")]:
         ticket = t.session.get(WalkinTicket, ticket_id)
         if ticket is not None:
             ticket.notify_by = str(answer)
@@ -550,7 +550,6 @@ question(
         ],
         hints="hints_notify",
         exhausted=lambda t: _notify_act(t, "sms"),
-        channels=("voice",),
     )
 )
 
@@ -583,7 +582,6 @@ question(
             Choice("2", Say("choice_leave"), "leave"),
         ],
         hints="hints_queue",
-        channels=("voice",),
     )
 )
 

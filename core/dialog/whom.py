@@ -121,7 +121,7 @@ def wanted(t: Turn, h: Heard | None) -> dict:
 
 def _data(t: Turn, answer: dict) -> dict:
     """The booking data with a new answer about the person (what was said before about them dropped)."""
-    data = {k: v for k, v in t.data.items() if k not in DATA_KEYS and k not in ("ids", "full")}
+    data = {k: v for k, v in t.data.items() if k not in DATA_KEYS and k not in ("person_ids", "full")}
     if "full" in t.data:
         data["full"] = t.data["full"]
     data.update({k: v for k, v in answer.items() if v is not None})
@@ -187,7 +187,7 @@ def after_slot(t: Turn, data: dict) -> Reply:
             data["person_id"] = everyone[0].id
             return t.ask("book_confirm", data=data)
         return t.ask("book_name", data=data)  # the first time: the name, asked as today
-    data["ids"] = [p.id for p in everyone]
+    data["person_ids"] = [p.id for p in everyone]
     return t.ask("book_who", data=data)
 
 
@@ -207,7 +207,7 @@ def _too_many(t: Turn, data: dict) -> Reply:
         release_hold(t)
         return t.done(Say("too_many_people_end", values))
     data = {k: v for k, v in data.items() if k not in DATA_KEYS}
-    data.update(full=1, ids=[p.id for p in household(t)])
+    data.update(full=1, person_ids=[p.id for p in household(t)])
     t.lead.append(Say("too_many_people", values))
     return t.ask("book_who", data=data)
 
@@ -222,7 +222,7 @@ def _digits(t: Turn) -> list[int]:
 
 def _whom_choices(t: Turn) -> list[Choice]:
     everyone = {p.id: p for p in household(t)}
-    ids = [i for i in t.data.get("ids", []) if i in everyone]
+    ids = [i for i in t.data.get("person_ids", []) if i in everyone]
     out = []
     for index, (digit, person_id) in enumerate(zip(_digits(t), ids, strict=False)):
         person = everyone[person_id]
@@ -237,7 +237,7 @@ def _whom_choices(t: Turn) -> list[Choice]:
 
 
 def _whom_recognise(t: Turn, h: Heard) -> object | None:
-    ids = t.data.get("ids", [])
+    ids = t.data.get("person_ids", [])
     room = len(household(t)) < people.MAX_PEOPLE
     if h.choice is not None and (h.intent == "choice" or h.keyed):
         digits = _digits(t)
@@ -291,7 +291,7 @@ question(
 
 
 def _name_recognise(t: Turn, h: Heard) -> object | None:
-    if t.voice and h.keyed and h.intent == "skip" and t.state.get("q") == "book_name":
+    if t.voice and h.keyed and h.intent == "skip" and t.state.question == "book_name":
         return {"skip": True}
     if h.name and not h.keyed:  # "c'est Marc Gagnon", "my name is Line Roy": the name, not the sentence
         name = clean_name(h.name)

@@ -23,7 +23,6 @@ from core.models import FederationFeed, FederationResource
 
 log = logging.getLogger(__name__)
 
-POLL_JOB = "core.federation.discover.poll_job"
 TIMEOUT = (2.0, 5.0)  # seconds to connect, seconds between bytes: a slow neighbour costs little
 MAX_BYTES = 20 * 1024 * 1024
 MAX_LINES = 100_000

@@ -30,7 +30,9 @@ import uuid
 from sqlalchemy import select, update
 
 from core.config import Config
+from core.flows import Flow
 from core.jobs import outbox
+from core.jobs.names import SEND_MESSAGE
 from core.jobs.sender import MACHINE_DETECTION, PermanentSendError, Sender, SendError, TransientSendError
 from core.models import Appointment, OutboundMessage, Patient, utcnow
 from core.runtime import Runtime
@@ -41,7 +43,6 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = 120  # longer than one attempt can take (two HTTP calls of at most 10 s each)
 CLOCK_SKEW = dt.timedelta(minutes=5)  # Twilio's clock against ours, for "created since that attempt"
 REMINDER_CONTEXT_HOURS = 36
-SEND = "core.jobs.tasks.send_message"
 
 
 def lease(runtime: Runtime) -> dt.timedelta:
@@ -79,7 +80,7 @@ def _prime_reminder(session, message: OutboundMessage, patient: Patient, now: dt
         channel="sms",
         conversation_key=patient.phone,
         clinic_id=message.clinic_id,
-        flow="reminder",
+        flow=Flow.REMINDER,
         data={"appointment_id": message.appointment_id},
         now=now,
         minutes=max(minutes, 1),
@@ -106,7 +107,7 @@ def _claim(runtime: Runtime, message_id: int) -> tuple[str, dict | None]:
             session, message, now, for_real=config.sends_for_real, base_url=base
         )
         if check.outcome == "postponed":
-            outbox.add(session, SEND, message.id, now=now, at=check.at)
+            outbox.add(session, SEND_MESSAGE, message.id, now=now, at=check.at)
             return "postponed", {"at": check.at}
         if check.outcome != "go":
             return check.outcome, None
@@ -203,10 +204,10 @@ def _after_error(runtime: Runtime, message_id: int, token: str, exc: SendError) 
             now=now,
         )
         if outcome == "retry":
-            outbox.add(session, SEND, message_id, now=now, at=message.send_after)
+            outbox.add(session, SEND_MESSAGE, message_id, now=now, at=message.send_after)
         elif follow is not None:
             session.flush()
-            outbox.add(session, SEND, follow.id, now=now)
+            outbox.add(session, SEND_MESSAGE, follow.id, now=now)
     log.info("message %s: %s (%s)", message_id, outcome, exc)
     outbox.kick(runtime)
     return outcome

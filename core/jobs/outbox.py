@@ -27,11 +27,11 @@ from sqlalchemy import select, update
 
 from core.db import deadline
 from core.jobs.context import current_runtime
+from core.jobs.names import OUTBOX_RUN
 from core.models import OutboxJob, utcnow
 
 log = logging.getLogger(__name__)
 
-RUN = "core.jobs.outbox.run"
 LEASE_SECONDS = 600  # a handed row not done after this is handed again (the queue lost it, or is very late)
 POLL_SECONDS = 2.0  # the dispatcher thread looks for due rows this often when nobody kicks it
 BATCH = 200
@@ -101,7 +101,7 @@ def dispatch(runtime, limit: int = BATCH, include_timed: bool = True) -> int:
             groups.setdefault((row.job, json.dumps(row.args)), []).append(row)
         for rows in groups.values():
             try:
-                runtime.jobs.enqueue(RUN, *(row.id for row in rows))
+                runtime.jobs.enqueue(OUTBOX_RUN, *(row.id for row in rows))
             except Exception as exc:  # the queue is down: the rows stay due and are handed next time
                 log.warning("outbox: the job queue is unavailable, due jobs wait (%s)", exc)
                 break

@@ -18,12 +18,12 @@ from collections import deque
 
 from core.jobs import outbox
 from core.jobs.context import using
+from core.jobs.names import TICK
 from core.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "clinicline"  # the Procfile's worker listens on this queue
-TICK = "core.jobs.tasks.tick"
 TICK_SECONDS = 60
 RETRY_SECONDS = (10, 60, 300)  # a job that raised (database down…) runs again after these delays
 JOB_TIMEOUT_SECONDS = 120

@@ -11,15 +11,14 @@ import logging
 from sqlalchemy import delete, func, or_, select
 
 from core import snapshot, spool
-from core.federation import discover
 from core.jobs import delivery, outbox
 from core.jobs.context import current_runtime
+from core.jobs.names import OFFER_FREED_SLOT, OFFER_WALKIN_PLACE, POLL_NEIGHBOURS, SEND_MESSAGE
 from core.models import Clinic, Conversation, OutboundMessage, ProcessedEvent, Slot, utcnow
 from core.services import booking, clinics, notifications, schedule, waitlist
 
 log = logging.getLogger(__name__)
 
-SEND = "core.jobs.tasks.send_message"
 SWEEP_LIMIT = 500
 
 
@@ -48,7 +47,7 @@ def schedule_reminders(appointment_id: int) -> list[int]:
     with runtime.session_factory.begin() as session:
         planned = notifications.plan_reminders(session, appointment_id, now)
         for message in planned:
-            outbox.add(session, SEND, message.id, now=now, at=message.send_after)
+            outbox.add(session, SEND_MESSAGE, message.id, now=now, at=message.send_after)
         planned_ids = [message.id for message in planned]
     outbox.kick(runtime)
     return planned_ids
@@ -89,13 +88,13 @@ def offer_freed_slot(slot_id: int) -> list[int]:
     with runtime.session_factory.begin() as session:
         done = waitlist.offer_slot(session, slot_id, now)
         if done.again_at is not None:
-            outbox.add(session, "core.jobs.tasks.offer_freed_slot", slot_id, now=now, at=done.again_at)
+            outbox.add(session, OFFER_FREED_SLOT, slot_id, now=now, at=done.again_at)
         if done.reason == "not free":
             slot = session.get(Slot, slot_id)
             if slot is not None and slot.status == "held" and slot.held_until and slot.held_until > now:
                 # Someone is booking it this minute: look again when that hold lapses.
                 at = slot.held_until + dt.timedelta(seconds=1)
-                outbox.add(session, "core.jobs.tasks.offer_freed_slot", slot_id, now=now, at=at)
+                outbox.add(session, OFFER_FREED_SLOT, slot_id, now=now, at=at)
         sent = [m.id for m in done.messages]
     outbox.kick(runtime)
     for message_id in sent:
@@ -110,7 +109,7 @@ def offer_walkin_place(clinic_id: str) -> list[int]:
     with runtime.session_factory.begin() as session:
         done = waitlist.offer_walkin_place(session, clinic_id, now)
         if done.again_at is not None:
-            outbox.add(session, "core.jobs.tasks.offer_walkin_place", clinic_id, now=now, at=done.again_at)
+            outbox.add(session, OFFER_WALKIN_PLACE, clinic_id, now=now, at=done.again_at)
         sent = [m.id for m in done.messages]
     outbox.kick(runtime)
     for message_id in sent:
@@ -172,7 +171,7 @@ def tick() -> dict[str, int]:
     handed = outbox.dispatch(runtime)
     due = due_message_ids(runtime)
     for message_id in due:
-        runtime.jobs.enqueue(SEND, message_id)
+        runtime.jobs.enqueue(SEND_MESSAGE, message_id)
     with runtime.session_factory.begin() as session:
         offers_expired = waitlist.sweep(session, now)  # before the holds: an expired offer goes on first
         released = booking.release_expired_holds(session, now)
@@ -180,7 +179,7 @@ def tick() -> dict[str, int]:
         walkin_clinics = session.scalars(select(Clinic.id).where(Clinic.walkin_enabled.is_(True))).all()
     notices = sum(len(check_queue_notices(clinic_id)) for clinic_id in walkin_clinics)
     extended = _extend_horizons(runtime, now)
-    runtime.jobs.enqueue(discover.POLL_JOB)  # the neighbours' availability, off the tick's own thread of work
+    runtime.jobs.enqueue(POLL_NEIGHBOURS)  # the neighbours' availability, off the tick's own thread of work
     snapshot.refresh(runtime)  # the local copy read while the database is gone
     return {
         "outbox": handed,

@@ -26,7 +26,6 @@ from core.services.clinics import local_now
 from core.timeutil import local_day_bounds, to_local
 from prompts.sms import says_text
 
-SEND = "core.jobs.tasks.send_message"
 PURPOSE = "no_show"
 STILL_EXPECTED = dt.timedelta(hours=2)  # an appointment this long past is not the one someone is late for
 HISTORY_SHOWN = 5  # dates listed next to a patient; the count says the rest

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import DomainError
+from core.jobs.names import SEND_MESSAGE
 from core.models import (
     Appointment,
     AppointmentStatus,
@@ -34,7 +35,6 @@ from prompts.sms import says_text
 REASON_MAX = 200
 BLOCKING = (ScheduleKind.CLOSURE, ScheduleKind.ABSENCE)
 CANCELLED_PURPOSE = "schedule_cancelled"
-SEND_JOB = "core.jobs.tasks.send_message"
 
 
 class ScheduleChangeInvalid(DomainError):
@@ -422,7 +422,7 @@ def _tell(session: Session, clinic: Clinic, change: ScheduleChange, appointments
     from core.jobs import outbox  # the jobs package imports the services, not the other way
 
     if kind == "call":
-        outbox.add(session, SEND_JOB, message.id, now=now)
+        outbox.add(session, SEND_MESSAGE, message.id, now=now)
         return message
     if patient.opted_out:
         message.status = "not_sent"
@@ -439,7 +439,7 @@ def _tell(session: Session, clinic: Clinic, change: ScheduleChange, appointments
     }
     key = "notice_schedule_cancelled" if len(appointments) == 1 else "notice_schedule_cancelled_many"
     message.body = says_text([Say(key, values)], lang)
-    outbox.add(session, SEND_JOB, message.id, now=now)
+    outbox.add(session, SEND_MESSAGE, message.id, now=now)
     return message
 
 

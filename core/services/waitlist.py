@@ -37,6 +37,8 @@ from core.errors import (
     SlotNotFound,
     SlotTaken,
 )
+from core.flows import Flow
+from core.jobs.names import OFFER_FREED_SLOT, OFFER_WALKIN_PLACE, SEND_MESSAGE
 from core.models import (
     Appointment,
     AppointmentStatus,
@@ -54,9 +56,6 @@ from core.services import audit, booking, notifications, walkin
 from core.services.patients import can_take_sms
 from core.timeutil import in_part_of_day, local_day_bounds, local_to_utc, to_local
 
-OFFER_JOB = "core.jobs.tasks.offer_freed_slot"
-WALKIN_JOB = "core.jobs.tasks.offer_walkin_place"
-SEND = "core.jobs.tasks.send_message"
 PURPOSE = "waitlist_offer"
 WAITING, BOOKED, LEFT, EXPIRED = "waiting", "booked", "left", "expired"
 OPEN = "open"
@@ -402,7 +401,7 @@ def slots_opened(session: Session, clinic_id: str, slot_ids: list[int], now: dt.
     from core.jobs import outbox
 
     for slot_id in dict.fromkeys(slot_ids):
-        outbox.add(session, OFFER_JOB, int(slot_id), now=now)
+        outbox.add(session, OFFER_FREED_SLOT, int(slot_id), now=now)
 
 
 @dataclass
@@ -503,7 +502,7 @@ def _make_offer(session, clinic, entry, now, window, slot=None, walkin_day=None)
     offer.message_id = message.id
     from core.jobs import outbox
 
-    outbox.add(session, SEND, message.id, now=now)
+    outbox.add(session, SEND_MESSAGE, message.id, now=now)
     if kind == "sms":  # a bare OUI answers this offer (core/dialog/waitlist.py)
         from core.dialog.store import prime
 
@@ -512,7 +511,7 @@ def _make_offer(session, clinic, entry, now, window, slot=None, walkin_day=None)
             channel="sms",
             conversation_key=patient.phone,
             clinic_id=clinic.id,
-            flow=PURPOSE,
+            flow=Flow.WAITLIST_OFFER,
             data={"offer_id": offer.id},
             now=now,
             minutes=int(window.total_seconds() // 60) + 5,
@@ -582,9 +581,9 @@ def _requeue(session: Session, offer: WaitlistOffer, now: dt.datetime) -> None:
     from core.jobs import outbox
 
     if offer.slot_id is not None:
-        outbox.add(session, OFFER_JOB, offer.slot_id, now=now)
+        outbox.add(session, OFFER_FREED_SLOT, offer.slot_id, now=now)
     elif offer.walkin_day_id is not None:
-        outbox.add(session, WALKIN_JOB, offer.clinic_id, now=now)
+        outbox.add(session, OFFER_WALKIN_PLACE, offer.clinic_id, now=now)
 
 
 # ---- answers ------------------------------------------------------------------------------------------------
@@ -774,7 +773,7 @@ def walkin_place_opened(session: Session, clinic_id: str, now: dt.datetime) -> N
             WaitlistEntry.expires_at > now,
         )
     ):
-        outbox.add(session, WALKIN_JOB, clinic_id, now=now)
+        outbox.add(session, OFFER_WALKIN_PLACE, clinic_id, now=now)
 
 
 def offer_walkin_place(session: Session, clinic_id: str, now: dt.datetime) -> Round:

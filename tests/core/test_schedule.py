@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from core.clinics_file import ClinicsFileError, load_clinics
 from core.errors import QueueFull, SlotTaken
+from core.jobs.names import SEND_MESSAGE
 from core.models import (
     Appointment,
     AppointmentStatus,
@@ -165,7 +166,7 @@ def test_cancel_and_tell_cancels_the_hit_appointments_and_texts_each_patient_onc
     assert sorted(m.to for m in messages) == sorted({hit_one.patient.phone, hit_two.patient.phone})
     assert all(m.status == "pending" and "RDV" in m.body for m in messages)
     assert "2 RDV" in next(m.body for m in messages if m.to == hit_two.patient.phone)
-    jobs = db.scalars(select(OutboxJob).where(OutboxJob.job == schedule.SEND_JOB)).all()
+    jobs = db.scalars(select(OutboxJob).where(OutboxJob.job == SEND_MESSAGE)).all()
     assert sorted(j.args[0] for j in jobs) == sorted(m.id for m in messages)
     # Again: nothing more is hit, and no one is texted twice.
     again = schedule.cancel_and_tell(db, parc(db), change.id, clock(), "Marc")
@@ -197,7 +198,7 @@ def test_a_patient_who_takes_calls_only_is_called_about_the_cancelled_appointmen
     )
     assert report.messages == [call.id] and report.not_reached == [opted_out.patient_id]
     assert [call.id] in [
-        job.args for job in db.scalars(select(OutboxJob).where(OutboxJob.job == schedule.SEND_JOB))
+        job.args for job in db.scalars(select(OutboxJob).where(OutboxJob.job == SEND_MESSAGE))
     ]
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 import prompts
+from core.dialog.state import DialogState
 from core.dialog.types import Inbound, Outcome, Parts, Reply, Say
 from prompts.sms import value_text
 from tests.support.turns import take_turn
@@ -107,7 +108,7 @@ class Patient:
         return [s.key for s in self.reply.says]
 
     @property
-    def state(self) -> dict:
+    def state(self) -> DialogState:
         return self.outcome.state
 
     @property

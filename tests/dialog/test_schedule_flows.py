@@ -76,8 +76,8 @@ def test_sms_a_closed_day_says_why_in_french_and_offers_later_days(texter, runti
     texter.send("RDV le 25 décembre")
     assert "closed_day_reason" in texter.keys
     assert "La clinique est fermée le ven. 25 déc. (Noël)." in texter.text
-    assert texter.state["q"] == "book_pick"
-    days = local_days(offered(runtime, texter.state["d"]["offered"]))
+    assert texter.state.question == "book_pick"
+    days = local_days(offered(runtime, texter.state.data["offered"]))
     assert CHRISTMAS not in days and min(days) == AFTER_CHRISTMAS
 
 
@@ -85,7 +85,7 @@ def test_sms_a_closed_day_says_why_in_english(texter, runtime, closed_christmas)
     texter.send("I need an appointment on December 25")
     assert texter.reply.lang == "en"
     assert "The clinic is closed on Fri Dec 25 (Christmas)." in texter.text
-    assert CHRISTMAS not in local_days(offered(runtime, texter.state["d"]["offered"]))
+    assert CHRISTMAS not in local_days(offered(runtime, texter.state.data["offered"]))
 
 
 def test_voice_a_closed_day_says_why_in_french(caller, runtime, closed_christmas):
@@ -93,7 +93,7 @@ def test_voice_a_closed_day_says_why_in_french(caller, runtime, closed_christmas
     caller.send("le 25 décembre")
     assert "closed_day_reason" in caller.keys
     assert "fermée le vendredi vingt-cinq décembre, pour la raison suivante: Noël" in caller.text
-    assert CHRISTMAS not in local_days(offered(runtime, caller.state["d"]["offered"]))
+    assert CHRISTMAS not in local_days(offered(runtime, caller.state.data["offered"]))
 
 
 def test_voice_a_closed_day_says_why_in_english(caller, runtime, closed_christmas):
@@ -113,7 +113,7 @@ def test_a_day_with_nothing_free_that_is_not_closed_says_no_closure(texter, clos
 
 def test_without_reasons_the_line_asks_none(texter):
     texter.send("RDV")
-    assert texter.state["q"] == "book_pick"
+    assert texter.state.question == "book_pick"
 
 
 def test_sms_the_reason_is_asked_in_one_question_and_a_word_answers_it(texter, runtime, reasons):
@@ -121,7 +121,7 @@ def test_sms_the_reason_is_asked_in_one_question_and_a_word_answers_it(texter, r
     assert texter.keys == ["ask_reason"] and texter.choice_digits() == ["1", "2", "3"]
     assert "1) Consultation\n2) Suivi\n3) Vaccin" in texter.text
     texter.send("pour la vaccination")
-    assert texter.state["q"] == "book_pick" and texter.state["d"]["reason"] == "vaccin"
+    assert texter.state.question == "book_pick" and texter.state.data["reason"] == "vaccin"
     texter.send("1").send("Marie Roy").send("oui")
     [appointment] = booked(runtime, MARIE)
     assert appointment.reason == "vaccin" and len(slots_of(runtime, appointment)) == 1
@@ -129,22 +129,22 @@ def test_sms_the_reason_is_asked_in_one_question_and_a_word_answers_it(texter, r
 
 def test_sms_a_reason_named_in_the_request_is_not_asked_again(texter, reasons):
     texter.send("je voudrais un rdv pour un vaccin jeudi")
-    assert texter.state["q"] == "book_pick" and texter.state["d"]["reason"] == "vaccin"
+    assert texter.state.question == "book_pick" and texter.state.data["reason"] == "vaccin"
 
 
 def test_sms_an_unknown_answer_asks_again_then_a_digit_answers(texter, reasons):
     texter.send("RDV").send("euh")
     assert texter.keys == ["ask_reason_retry"]
     texter.send("1")
-    assert texter.state["d"]["reason"] == "consultation"
+    assert texter.state.data["reason"] == "consultation"
 
 
 def test_sms_in_english_a_two_slot_follow_up_books_two_consecutive_slots(texter, runtime, reasons):
     texter.send("BOOK")
     assert texter.reply.lang == "en" and "1) Consultation\n2) Follow-up\n3) Vaccine" in texter.text
     texter.send("a follow-up please")
-    assert texter.state["d"]["reason"] == "suivi"
-    rows = offered(runtime, texter.state["d"]["offered"])
+    assert texter.state.data["reason"] == "suivi"
+    rows = offered(runtime, texter.state.data["offered"])
     assert {r.practitioner_id for r in rows} == {nguyen_id(runtime)}
     texter.send("1").send("Mary Smith").send("yes")
     assert texter.keys == ["booked"]
@@ -162,10 +162,10 @@ def test_voice_the_reason_by_keypad_and_a_two_slot_booking(caller, runtime, reas
     caller.press("2")
     assert caller.keys == ["ask_day"]
     caller.press("2")  # tomorrow
-    rows = offered(runtime, caller.state["d"]["offered"])
+    rows = offered(runtime, caller.state.data["offered"])
     assert {r.practitioner_id for r in rows} == {nguyen_id(runtime)}
     caller.press("1")
-    if caller.state["q"] == "book_name":
+    if caller.state.question == "book_name":
         caller.press("#")
     caller.press("1")
     [appointment] = booked(runtime, MARIE)
@@ -177,7 +177,7 @@ def test_voice_in_english_a_spoken_reason(caller, reasons):
     assert caller.reply.lang == "en" and caller.keys == ["ask_reason"]
     assert "3) Vaccine" in caller.text
     caller.send("I need a flu shot")
-    assert caller.state["d"]["reason"] == "vaccin" and caller.keys == ["ask_day"]
+    assert caller.state.data["reason"] == "vaccin" and caller.keys == ["ask_day"]
 
 
 # ---- over the wire: signed Twilio requests, TwiML parsed -------------------------------------------------------
@@ -229,11 +229,11 @@ def test_sms_moving_a_two_slot_appointment_keeps_its_reason_and_both_slots(texte
     [old] = booked(runtime, MARIE)
     texter.send("changer mon RDV")
     assert "ask_reason" not in texter.keys
-    if texter.state["q"] != "book_pick":
+    if texter.state.question != "book_pick":
         texter.send("jeudi")
-    assert texter.state["d"]["reason"] == "suivi"
+    assert texter.state.data["reason"] == "suivi"
     texter.send("1")
-    if texter.state["q"] == "book_confirm":
+    if texter.state.question == "book_confirm":
         texter.send("oui")
     [new] = booked(runtime, MARIE)
     assert new.id != old.id and new.reason == "suivi" and len(slots_of(runtime, new)) == 2

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
+from core.dialog.state import DialogState
 from core.models import AppointmentStatus, AuditEntry, Clinic, Slot, SlotStatus
 from core.timeutil import local_day_bounds
 from tests.dialog.conftest import JOHN, MARIE, Patient, RecordingQueue
@@ -26,14 +27,14 @@ from tests.support.households import own_name
 
 def test_booking_in_french_from_a_plain_sentence(texter, runtime):
     texter.send("je voudrais voir un médecin jeudi matin")
-    assert texter.state["q"] == "book_pick"
+    assert texter.state.question == "book_pick"
     assert texter.reply.lang == "fr"
     assert texter.choice_digits() == ["1", "2", "3", "9"]
     assert "jeu. 10 déc. à 8 h" in texter.text  # the resolved date is read back
 
     texter.send("2")
     assert texter.keys == ["ask_name"]
-    held = texter.state["d"]["slot"]
+    held = texter.state.data["slot"]
     assert slot_status(runtime, held) == SlotStatus.HELD
 
     texter.send("Marie Tremblay")
@@ -47,7 +48,7 @@ def test_booking_in_french_from_a_plain_sentence(texter, runtime):
     assert "ANNULER" in texter.text and "CANCEL" not in texter.text
     assert texter.effects == [("schedule_reminders", (appointment.id,))]
     assert own_name(runtime, MARIE) == "Marie Tremblay"
-    assert texter.state["q"] is None
+    assert texter.state.question is None
 
 
 def test_booking_in_english_remembers_the_name_and_asks_only_for_whom(texter, runtime):
@@ -69,20 +70,20 @@ def test_booking_in_english_remembers_the_name_and_asks_only_for_whom(texter, ru
 
 def test_a_bare_keyword_offers_the_first_free_slots_at_once(texter):
     texter.send("RDV")
-    assert texter.state["q"] == "book_pick"
+    assert texter.state.question == "book_pick"
     assert texter.choice_digits() == ["1", "2", "3", "9"]
 
 
 def test_others_offers_later_slots_and_a_new_day_searches_again(texter):
     texter.send("RDV jeudi matin")
-    first = texter.state["d"]["offered"]
+    first = texter.state.data["offered"]
     texter.send("AUTRES")
-    later = texter.state["d"]["offered"]
+    later = texter.state.data["offered"]
     assert later and set(first).isdisjoint(later)
     texter.send("9")
-    assert set(later).isdisjoint(texter.state["d"]["offered"])
+    assert set(later).isdisjoint(texter.state.data["offered"])
     texter.send("plutôt vendredi après-midi")
-    assert texter.state["d"]["wish"] == {"date": "2026-12-11", "part": "afternoon"}
+    assert texter.state.data["wish"] == {"date": "2026-12-11", "part": "afternoon"}
     assert "ven. 11 déc. à 13 h" in texter.text
 
 
@@ -97,7 +98,7 @@ def test_nothing_on_the_day_asked_says_so_and_offers_the_first_slots_after_it(te
 
 def test_saying_no_at_the_read_back_frees_the_slot_and_asks_for_another_day(texter, runtime):
     texter.send("RDV jeudi").send("1").send("Marie Tremblay")
-    held = texter.state["d"]["slot"]
+    held = texter.state.data["slot"]
     texter.send("non")
     assert texter.keys == ["slot_released", "ask_day"]
     assert slot_status(runtime, held) == SlotStatus.FREE
@@ -108,11 +109,11 @@ def test_a_slot_taken_between_offer_and_choice_is_apologised_for(any_runtime):
     any_runtime.jobs = RecordingQueue()
     marie = Patient(any_runtime, "sms")
     marie.send("RDV jeudi matin")
-    first = marie.state["d"]["offered"][0]
+    first = marie.state.data["offered"][0]
     take_slot(any_runtime, first, JOHN)
     marie.send("1")
     assert marie.keys == ["slot_taken", "pick_slot"]
-    assert first not in marie.state["d"]["offered"]
+    assert first not in marie.state.data["offered"]
     marie.send("1").send("Marie Tremblay").send("oui")
     assert marie.keys == ["booked"]
 
@@ -121,12 +122,12 @@ def test_a_slot_taken_between_hold_expiry_and_confirmation_offers_the_next_ones(
     any_runtime.jobs = RecordingQueue()
     marie = Patient(any_runtime, "sms")
     marie.send("RDV jeudi matin").send("1").send("Marie Tremblay")
-    held = marie.state["d"]["slot"]
+    held = marie.state.data["slot"]
     clock.advance(minutes=10)  # she went to look for her agenda; the hold ran out
     take_slot(any_runtime, held, JOHN)
     marie.send("oui")
     assert marie.keys == ["slot_taken", "pick_slot"]
-    assert held not in marie.state["d"]["offered"]
+    assert held not in marie.state.data["offered"]
     assert booked(any_runtime, MARIE) == []
 
 
@@ -161,7 +162,7 @@ def test_cancel_names_the_appointment_by_its_day(texter, runtime):
     thursday = book_directly(runtime, MARIE, THURSDAY)
     texter.send("annuler mon rdv de jeudi")
     assert texter.keys == ["confirm_cancel"]
-    assert texter.state["d"] == {"appt": thursday}
+    assert texter.state.data == {"appointment_id": thursday}
     texter.send("oui")
     assert thursday not in [a.id for a in booked(runtime, MARIE)]
 
@@ -179,16 +180,16 @@ def test_nothing_to_cancel_offers_to_book(texter):
     texter.send("ANNULER")
     assert texter.keys == ["no_appointments", "offer_book"]
     texter.send("oui")
-    assert texter.state["q"] == "book_pick"
+    assert texter.state.question == "book_pick"
 
 
 def test_rescheduling_books_the_new_slot_and_frees_the_old(texter, runtime):
     old = book_directly(runtime, MARIE, THURSDAY)
     texter.send("CHANGER")
-    assert texter.keys[0] == "reschedule_intro" and texter.state["q"] == "book_pick"
+    assert texter.keys[0] == "reschedule_intro" and texter.state.question == "book_pick"
     texter.send("vendredi matin").send("1")
-    assert texter.state["q"] in ("book_name", "book_confirm")
-    if texter.state["q"] == "book_name":
+    assert texter.state.question in ("book_name", "book_confirm")
+    if texter.state.question == "book_name":
         texter.send("Marie Tremblay")
     texter.send("oui")
     assert texter.keys == ["rescheduled"]
@@ -200,10 +201,10 @@ def test_rescheduling_books_the_new_slot_and_frees_the_old(texter, runtime):
 def test_a_change_to_the_day_of_the_only_appointment_offers_other_times_that_day(texter, runtime):
     old = book_directly(runtime, MARIE, THURSDAY)
     texter.send("peux-tu le mettre jeudi?")
-    assert texter.keys[0] == "reschedule_intro" and texter.state["q"] == "book_pick"
+    assert texter.keys[0] == "reschedule_intro" and texter.state.question == "book_pick"
     assert texter.text.count("jeu. 10 déc.") == 1 + 3  # the appointment's day, and three times on it
     texter.send("2")
-    if texter.state["q"] == "book_name":
+    if texter.state.question == "book_name":
         texter.send("Marie Tremblay")
     texter.send("oui")
     assert texter.keys == ["rescheduled"], texter.text
@@ -215,7 +216,7 @@ def test_a_day_names_which_appointment_to_change_when_there_are_several(texter, 
     book_directly(runtime, MARIE, THURSDAY + dt.timedelta(days=1))
     thursday = book_directly(runtime, MARIE, THURSDAY)
     texter.send("changer jeudi")
-    assert texter.keys[0] == "reschedule_intro" and texter.state["d"]["replaces"] == thursday
+    assert texter.keys[0] == "reschedule_intro" and texter.state.data["replaces"] == thursday
 
 
 # ---- walk-in -------------------------------------------------------------------------------------------------
@@ -305,7 +306,7 @@ def test_the_reply_follows_the_language_written_and_a_switch_is_remembered(texte
     assert texter.reply.lang == "en"
     texter.send("FRANÇAIS")
     assert texter.reply.lang == "fr" and texter.keys[0] == "language_set"
-    assert texter.state["q"] == "book_pick"  # the pending question is asked again, now in French
+    assert texter.state.question == "book_pick"  # the pending question is asked again, now in French
     assert patient(runtime, MARIE).lang == "fr"
     texter.send("ENGLISH")
     assert patient(runtime, MARIE).lang == "en"
@@ -327,7 +328,7 @@ def test_emergency_in_the_middle_of_a_booking_comes_first_then_the_question_agai
     texter.send("RDV jeudi").send("1").send("Marie Tremblay")
     texter.send("chest pain")
     assert texter.keys == ["emergency", "booking_name", "confirm_slot"]
-    assert texter.state["q"] == "book_confirm"
+    assert texter.state.question == "book_confirm"
 
 
 def test_stop_opts_out_silently_until_start(texter, runtime):
@@ -360,7 +361,7 @@ def test_three_misunderstandings_hand_the_texts_to_a_person(texter):
     texter.send("🙂🙂")
     # A thread in the clinic's inbox (tests/staff/test_inbox.py), and the clinic's number.
     assert texter.keys == ["inbox_opened"] and "514-555-0199" in texter.text
-    assert texter.state["q"] is None
+    assert texter.state.question is None
 
 
 def test_an_answer_to_an_expired_question_is_told_so_kindly(texter, clock):
@@ -368,7 +369,7 @@ def test_an_answer_to_an_expired_question_is_told_so_kindly(texter, clock):
     clock.advance(minutes=31)
     texter.send("1")
     assert texter.keys == ["expired", "menu"]
-    assert texter.state["q"] == "menu"
+    assert texter.state.question == "menu"
 
 
 def test_a_fresh_request_after_expiry_just_works(texter, clock):
@@ -399,7 +400,7 @@ def test_two_clinics_keep_separate_conversations(runtime, queue):
     westmount.send("help")
     assert "Westmount Family Clinic" in westmount.text
     parc.send("1")
-    assert parc.state["q"] == "book_name"
+    assert parc.state.question == "book_name"
 
 
 # ---- answers to a reminder ----------------------------------------------------------------------------------------
@@ -450,7 +451,7 @@ def test_a_bare_english_keyword_is_answered_in_english_and_later_messages_follow
 def test_a_chosen_language_outranks_a_bare_keyword_of_the_other(texter):
     texter.send("ENGLISH")
     texter.send("RDV")
-    assert texter.reply.lang == "en" and texter.state["q"] == "book_pick"
+    assert texter.reply.lang == "en" and texter.state.question == "book_pick"
 
 
 def test_a_bare_keyword_follows_the_language_of_the_conversation_not_the_first_one_ever_used(texter, runtime):
@@ -478,7 +479,7 @@ def test_a_bare_keyword_in_a_new_conversation_uses_the_remembered_language(texte
     texter.send("LEAVE")
     clock.advance(days=2)  # that conversation is long gone; what is remembered of the patient stays
     texter.send("RDV")
-    assert texter.reply.lang == "en" and texter.state["q"] == "book_pick"
+    assert texter.reply.lang == "en" and texter.state.question == "book_pick"
 
 
 def test_a_failing_flow_costs_one_polite_sentence_and_nothing_half_done(texter, runtime, monkeypatch, caplog):
@@ -491,7 +492,7 @@ def test_a_failing_flow_costs_one_polite_sentence_and_nothing_half_done(texter, 
     monkeypatch.setattr(booking, "book", broken)
     texter.send("oui")
     assert texter.keys == ["sorry_error"] and "514-555-0199" in texter.text
-    assert texter.state == {"v": 1, "lang": "fr"}
+    assert texter.state == DialogState(lang="fr")
     assert booked(runtime, MARIE) == []
     assert "dialog turn failed" in caplog.text
 
@@ -500,7 +501,7 @@ def test_asking_for_other_times_in_plain_words_offers_later_slots(texter):
     texter.send("RDV jeudi matin")
     first = texter.text
     texter.send("avez-vous d'autres heures plus tard?")
-    assert texter.state["q"] == "book_pick"
+    assert texter.state.question == "book_pick"
     assert "jeu. 10 déc. à 8 h 45" in texter.text and texter.text != first
 
 
@@ -515,5 +516,5 @@ def test_next_month_offers_the_first_free_slots_from_then_on(texter, runtime):
     for i, slot_id in enumerate(first_day):  # other patients (one person is in one place at a time)
         take_slot(runtime, slot_id, f"+1514556{i:04d}")
     texter.send("RDV le mois prochain")
-    assert texter.state["q"] == "book_pick"
+    assert texter.state.question == "book_pick"
     assert "lun. 4 janv." in texter.text and "Rien" not in texter.text

@@ -69,7 +69,7 @@ def test_booking_by_speech_in_english_and_skipping_the_name(runtime, queue):
     call = Patient(runtime, "voice", phone=JOHN)
     call.call().send("English", confidence=0.9)
     call.send("I'd like an appointment next tuesday afternoon", confidence=0.8)
-    assert call.reply.lang == "en" and call.state["q"] == "book_pick"
+    assert call.reply.lang == "en" and call.state.question == "book_pick"
     assert "Tuesday, December fifteenth: at one PM" in call.text
     call.press("1").press("#")
     assert call.keys == ["confirm_recap", "confirm_slot"]
@@ -102,7 +102,7 @@ def test_star_repeats_the_last_prompt(caller):
     offered = caller.text
     caller.press("*")
     assert caller.text == offered
-    assert caller.state["q"] == "book_pick"
+    assert caller.state.question == "book_pick"
 
 
 def test_silence_gets_the_choices_again_then_a_nudge_then_a_person(caller):
@@ -110,7 +110,7 @@ def test_silence_gets_the_choices_again_then_a_nudge_then_a_person(caller):
     assert caller.keys == ["silence_first"] and caller.choice_digits() == ["1", "2", "3", "0"]
     caller.silence()
     assert caller.keys == ["silence_second"] and caller.reply.choices == []
-    assert caller.state["q"] == "menu"  # the menu still answers a key pressed now
+    assert caller.state.question == "menu"  # the menu still answers a key pressed now
     caller.silence()  # the third: a person (the clinic is open on Monday morning)
     assert caller.keys == ["silence_transfer"]
     assert caller.reply.transfer_to == "+15145550199"
@@ -154,7 +154,7 @@ def test_low_confidence_on_a_slot_choice_reads_the_slot_back(caller):
     assert caller.value("check_heard", "heard") == dt.datetime(2026, 12, 8, 8, 15)
     assert "mardi huit décembre à huit heures quinze" in caller.text
     caller.press("2")  # no: the choice is asked again
-    assert caller.state["q"] == "book_pick"
+    assert caller.state.question == "book_pick"
 
 
 def test_a_hidden_caller_id_is_asked_for_a_number_read_back_and_used(runtime, queue):
@@ -239,12 +239,12 @@ def test_emergency_words_on_the_phone_come_first(caller):
 
 def test_a_hang_up_mid_booking_leaves_the_hold_to_expire(caller, runtime, clock):
     caller.call().press("1").press("2").press("1")
-    held = caller.state["d"]["slot"]
+    held = caller.state.data["slot"]
     assert slot_status(runtime, held) == SlotStatus.HELD
     clock.advance(minutes=6)
     other = Patient(runtime, "sms", phone=JOHN)
     other.send("RDV demain")
-    assert held in other.state["d"]["offered"]
+    assert held in other.state.data["offered"]
 
 
 # ---- the outbound queue-notice call -------------------------------------------------------------------------

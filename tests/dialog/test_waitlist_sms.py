@@ -112,7 +112,7 @@ def test_no_to_the_question_gives_the_way_back(texter, runtime):
 
 def test_none_of_the_offered_times_suit_then_the_list_with_that_wish(texter, runtime):
     texter.send("RDV jeudi matin")
-    assert texter.state["q"] == "book_pick"
+    assert texter.state.question == "book_pick"
     texter.send("non")
     assert texter.keys == ["waitlist_none_suit", "waitlist_ask"]
     texter.send("oui")
@@ -207,7 +207,7 @@ def test_asking_for_earlier_while_holding_an_appointment_waits_to_move_it(runtim
 def test_offered_only_later_times_then_asking_to_be_told_earlier(texter, runtime):
     appointment_id = holds_friday(runtime)
     texter.send("RDV")
-    assert texter.state["q"] == "book_pick"
+    assert texter.state.question == "book_pick"
     texter.send("avertis-moi si ça se libère plus tôt")
     assert texter.keys == ["earlier_joined"]
     (entry,) = entries(runtime)
@@ -217,7 +217,7 @@ def test_offered_only_later_times_then_asking_to_be_told_earlier(texter, runtime
 def test_a_change_none_of_whose_times_suit_may_wait_for_an_earlier_one(texter, runtime):
     appointment_id = holds_friday(runtime)
     texter.send("CHANGER")
-    assert texter.state["q"] == "book_pick" and texter.state["d"]["replaces"] == appointment_id
+    assert texter.state.question == "book_pick" and texter.state.data["replaces"] == appointment_id
     texter.send("non")
     assert texter.keys == ["waitlist_none_suit", "waitlist_ask"]  # a change may wait now: it carries the RDV
     texter.send("oui")
@@ -230,7 +230,7 @@ def test_a_change_that_does_not_wait_goes_on_with_another_day(texter, runtime):
     appointment_id = holds_friday(runtime)
     texter.send("CHANGER").send("non").send("non")
     assert texter.keys == ["ask_day"]
-    assert texter.state["d"]["flow"] == "reschedule" and texter.state["d"]["replaces"] == appointment_id
+    assert texter.state.data["flow"] == "reschedule" and texter.state.data["replaces"] == appointment_id
     assert entries(runtime) == []
 
 
@@ -267,7 +267,7 @@ def test_changing_a_household_members_appointment_waits_for_that_person(texter, 
     texter.send("CHANGER")
     assert texter.keys[-1] == "pick_appointment"
     texter.send("1")  # Marc's Thursday, the soonest
-    assert texter.state["d"]["replaces"] == marcs
+    assert texter.state.data["replaces"] == marcs
     texter.send("non").send("oui")
     assert texter.keys == ["earlier_joined"]
     (entry,) = entries(runtime)

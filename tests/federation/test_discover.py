@@ -13,6 +13,7 @@ from core.clinics_file import load_clinics
 from core.config import Config
 from core.db import make_engine, make_session_factory, upgrade
 from core.federation import discover, offers
+from core.jobs.names import POLL_NEIGHBOURS
 from core.models import Clinic, FederationFeed, FederationResource, Slot, SlotStatus
 from core.runtime import Runtime
 from core.services import booking, patients
@@ -208,4 +209,4 @@ def test_the_tick_enqueues_the_neighbours_poll(fed_runtime):
 
     with using(fed_runtime):
         tick()
-    assert discover.POLL_JOB in fed_runtime.jobs.paths()
+    assert POLL_NEIGHBOURS in fed_runtime.jobs.paths()

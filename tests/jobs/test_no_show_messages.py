@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from core.jobs import outbox
+from core.jobs.names import SEND_MESSAGE
 from core.models import Clinic
 from core.services import noshow
 from prompts import render
@@ -27,7 +28,7 @@ def mark_no_show(runtime, appointment_id: int) -> None:
     with runtime.session_factory.begin() as s:
         message = noshow.mark_no_show(s, s.get(Clinic, "parc"), appointment_id, now, "reception")
         if message is not None:
-            outbox.add(s, noshow.SEND, message.id, now=now, at=message.send_after)
+            outbox.add(s, SEND_MESSAGE, message.id, now=now, at=message.send_after)
     runtime.jobs.drain()
 
 

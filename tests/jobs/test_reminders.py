@@ -6,6 +6,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from core.dialog import store
+from core.flows import Flow
 from core.models import Appointment, Clinic, Conversation
 from core.services import booking, notifications
 from tests.jobs.conftest import book_for, messages
@@ -41,8 +43,9 @@ def test_a_reminder_goes_once_the_day_before_at_the_same_time(jobs_runtime, cloc
     assert status_callback == "https://clinic.example/sms/status"
     with jobs_runtime.session_factory() as s:  # the SMS bot reads the answer about this appointment
         conversation = s.scalar(select(Conversation).where(Conversation.phone == ANNA))
-        assert conversation.channel == "sms" and conversation.state["primed"] == "reminder"
-        assert conversation.state["d"] == {"appointment_id": appointment_id}
+        state = store.parse(conversation.state)
+        assert conversation.channel == "sms" and state.primed == Flow.REMINDER
+        assert state.data == {"appointment_id": appointment_id}
 
 
 def test_three_days_before_as_well_when_the_clinic_asks(jobs_runtime, clock):

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from core.jobs import QUEUE_NAME, RQQueue, attach_queue, delivery, outbox
 from core.jobs.context import using
-from core.jobs.tasks import SEND
+from core.jobs.names import SEND_MESSAGE
 from core.models import OutboxJob, utcnow
 from core.services import notifications
 from tests.conftest import make_runtime
@@ -87,7 +87,7 @@ def test_with_redis_jobs_go_to_rq_and_a_burst_worker_sends_them(
         (reminder,) = messages(runtime, purpose="reminder")
         assert ScheduledJobRegistry(QUEUE_NAME, connection=redis).get_job_ids() == []
         (row,) = outbox_rows(runtime, done=False)  # the reminder waits in the database, not in Redis
-        assert (row.job, row.args, row.due_at) == (SEND, [reminder.id], reminder.send_after)
+        assert (row.job, row.args, row.due_at) == (SEND_MESSAGE, [reminder.id], reminder.send_after)
         assert outbox.dispatch(runtime) == 0  # not yet due
         clock.current = reminder.send_after
         assert outbox.dispatch(runtime) == 1

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from core.jobs.names import OFFER_FREED_SLOT
 from core.models import (
     Appointment,
     AppointmentStatus,
@@ -171,7 +172,7 @@ def test_offers_keep_to_quiet_hours_and_wait_for_eight(jobs_runtime, clock, fake
     assert slot_of(rt, appointment_id).status == SlotStatus.FREE  # nothing held overnight
     with rt.session_factory() as s:
         due = s.scalars(
-            select(OutboxJob.due_at).where(OutboxJob.job == waitlist.OFFER_JOB, OutboxJob.done_at.is_(None))
+            select(OutboxJob.due_at).where(OutboxJob.job == OFFER_FREED_SLOT, OutboxJob.done_at.is_(None))
         ).all()
     assert due == [clock.set_local(WEDNESDAY, dt.time(8, 0))]
     clock.set_local(WEDNESDAY, dt.time(7, 59))
@@ -201,7 +202,7 @@ def test_a_slot_freed_at_night_too_near_for_the_morning_is_dropped(jobs_runtime,
     cancel(rt, appointment_id)
     with rt.session_factory() as s:
         assert not s.scalars(
-            select(OutboxJob).where(OutboxJob.job == waitlist.OFFER_JOB, OutboxJob.done_at.is_(None))
+            select(OutboxJob).where(OutboxJob.job == OFFER_FREED_SLOT, OutboxJob.done_at.is_(None))
         ).all()
     assert offers(rt) == []
 

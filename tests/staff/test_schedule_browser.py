@@ -131,11 +131,12 @@ def test_a_patient_cannot_be_offered_a_closed_day_or_a_pooled_slot(ui, runtime, 
 
 
 def _offered_ids(runtime) -> list[int]:
+    from core.dialog import store
     from core.models import Conversation
 
     with runtime.session_factory() as s:
         conversation = s.scalar(select(Conversation).where(Conversation.channel == "sms"))
-        return list(conversation.state["d"]["offered"])
+        return list(store.parse(conversation.state).data["offered"])
 
 
 def test_a_reason_that_takes_two_slots_books_two_consecutive_slots(ui, runtime, texter):
