@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import twilio_errors
+from core.jobs.names import SCHEDULE_REMINDERS, SEND_CONFIRMATION
 from core.models import (
     Appointment,
     AppointmentStatus,
@@ -175,9 +176,9 @@ def staff_change_effects(appointment_id: int, reason: str) -> list:
     """What to enqueue after staff booked, cancelled or changed an appointment (and committed): Effects."""
     from core.dialog.types import Effect  # the dialog package imports the services, not the other way
 
-    effects = [Effect("core.jobs.tasks.send_confirmation", (appointment_id, reason))]
+    effects = [Effect(SEND_CONFIRMATION, (appointment_id, reason))]
     if reason in ("booked", "rescheduled"):
-        effects.append(Effect("core.jobs.tasks.schedule_reminders", (appointment_id,)))
+        effects.append(Effect(SCHEDULE_REMINDERS, (appointment_id,)))
     return effects
 
 
