@@ -72,9 +72,8 @@ def spoken_value(name: str, value: object, lang: str) -> object:
     if isinstance(value, str):
         if (name == "code" or name.endswith("_code")) and _DIGITS.match(value):
             return spell_digits(value)
-        if name in ("phone", "number", "callback") or name.endswith("_phone"):
-            if value.startswith("+"):
-                return spoken_phone(value)
+        if (name in ("phone", "number", "callback") or name.endswith("_phone")) and value.startswith("+"):
+            return spoken_phone(value)
     return value
 
 

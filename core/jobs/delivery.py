@@ -109,9 +109,9 @@ def _claim(runtime: Runtime, message_id: int) -> tuple[str, dict | None]:
             notifications._close(message, "withdrawn", now, reason)
             return "withdrawn", None
         clinic = session.get(Clinic, message.clinic_id)
-        if message.purpose == "reminder" and message.kind == "sms" and message.attempts == 0:
-            if patient is not None and notifications.reminder_kind(patient) == "call":
-                message.kind = "call"  # the number refused SMS since this reminder was planned
+        first_sms_reminder = message.purpose == "reminder" and message.kind == "sms" and message.attempts == 0
+        if first_sms_reminder and patient is not None and notifications.reminder_kind(patient) == "call":
+            message.kind = "call"  # the number refused SMS since this reminder was planned
         if message.purpose in notifications.QUIET_HOURS_PURPOSES:
             window = notifications.next_send_window(clinic, now)
             if window > now:  # picked up late, at night: wait for the morning

@@ -53,7 +53,9 @@ def test_a_backup_restores_into_an_empty_database_with_the_same_rows(database_ur
 
     restore(path, target)
 
-    assert counts(target) == before and before["patients"] == 50 and before["slots"] > 100
+    assert counts(target) == before
+    assert before["patients"] == 50
+    assert before["slots"] > 100
     engine = make_engine(target)
     with engine.connect() as conn:
         assert conn.execute(
@@ -87,7 +89,8 @@ def test_the_commands_back_up_and_restore_the_instance_database(sqlite_url, cloc
         text=True,
     )
     assert done.returncode == 0, done.stderr
-    assert "backup " in done.stdout and "1 backup(s) kept" in done.stdout
+    assert "backup " in done.stdout
+    assert "1 backup(s) kept" in done.stdout
     before = counts(sqlite_url)
     engine = make_engine(sqlite_url)
     with engine.begin() as conn:
@@ -130,7 +133,10 @@ def test_the_day_sheet_prints_from_the_snapshot_when_the_database_is_gone(sqlite
     assert "1 appointment(s) from the snapshot" in done.stdout, done.stdout
     assert out.read_bytes().startswith(b"%PDF")
     words = PdfReader(out).pages[0].extract_text()
-    assert code in words and "Marie Tremblay" in words and "…1234" in words and "copie locale" in words
+    assert code in words
+    assert "Marie Tremblay" in words
+    assert "…1234" in words
+    assert "copie locale" in words
     env["DATABASE_URL"] = sqlite_url
     done = subprocess.run(
         [

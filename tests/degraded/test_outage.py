@@ -236,7 +236,8 @@ def test_an_outage_keeps_walkin_and_callback_requests_and_replays_them_once(
         code, _ = book_for_clinic(runtime, MARIE)
         clinicline(env, "jobs", "run-due")
         snapshot = Path(env["CLINICLINE_INSTANCE"]) / "snapshot" / "appointments.json"
-        assert stat.S_IMODE(snapshot.stat().st_mode) == 0o600 and code in snapshot.read_text()
+        assert stat.S_IMODE(snapshot.stat().st_mode) == 0o600
+        assert code in snapshot.read_text()
         with sessions.begin() as s:
             s.add(Patient(phone=TEXTERS[HELD]))
         # A row lock on that patient that outlives the restart: the replay will wait on it.
@@ -251,19 +252,21 @@ def test_an_outage_keeps_walkin_and_callback_requests_and_replays_them_once(
             http = Client(base, http_session)
             for phone in TEXTERS:
                 reply = Texter(http, token, phone, CLINIC, base_url=base, max_segments=1)("SANS RDV")
-                assert reply.status == 200 and reply.text == render(
-                    "degraded_walkin_recorded", "fr", "sms"
-                ), reply.xml
+                assert reply.status == 200, reply.xml
+                assert reply.text == render("degraded_walkin_recorded", "fr", "sms"), reply.xml
             for i, phone in enumerate(CALLERS):
                 call = Call(http, auth_token=token, from_=phone, to=CLINIC, base_url=base).start()
                 assert "pour être rappelé, appuyez sur 2" in call.text.lower(), call.text
                 call.press("2")
                 call.say(f"Appelant Numéro {i}")
-                assert call.ended and render("degraded_callback_recorded", "fr", "voice") in call.text
+                assert call.ended
+                assert render("degraded_callback_recorded", "fr", "voice") in call.text
             mine = Texter(http, token, MARIE, CLINIC, base_url=base, max_segments=2)("MES RDV")
-            assert code in mine.text and "peut dater de quelques minutes" in mine.text, mine.xml
+            assert code in mine.text, mine.xml
+            assert "peut dater de quelques minutes" in mine.text, mine.xml
         spooled = sorted((Path(env["CLINICLINE_INSTANCE"]) / "spool").glob("spool-*.jsonl"))
-        assert spooled and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in spooled)
+        assert spooled
+        assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in spooled)
         assert sum(len(p.read_text().splitlines()) for p in spooled) == 23
 
         # The database is back: the web process replays, and is killed while the 11th entry waits.
@@ -309,7 +312,8 @@ def test_an_outage_keeps_walkin_and_callback_requests_and_replays_them_once(
                 (p, f"Appelant Numéro {i}") for i, p in enumerate(CALLERS)
             ]
         by_number = {m["to"]: m["body"] for m in fake_twilio.messages}
-        assert len(fake_twilio.messages) == 23 and sorted(by_number) == sorted(TEXTERS + CALLERS)
+        assert len(fake_twilio.messages) == 23
+        assert sorted(by_number) == sorted(TEXTERS + CALLERS)
         for n, phone in enumerate(TEXTERS[:CAPACITY], start=1):
             assert f"Votre numéro: {n}." in by_number[phone], by_number[phone]
         for phone in TEXTERS[CAPACITY:]:
@@ -354,7 +358,8 @@ def test_an_outage_keeps_walkin_and_callback_requests_and_replays_them_once(
             assert signed.ok
             page = staff.get(base + "/staff/essai/", timeout=10).text
             for i, phone in enumerate(CALLERS):
-                assert f"Appelant Numéro {i}" in page and re.sub(r"\D", "", phone)[-4:] in page
+                assert f"Appelant Numéro {i}" in page
+                assert re.sub(r"\D", "", phone)[-4:] in page
     finally:
         web.stop()
         engine.dispose()

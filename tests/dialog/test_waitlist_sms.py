@@ -37,7 +37,8 @@ def test_liste_joins_then_shows_then_quitter_liste_leaves(texter, runtime, clock
     assert texter.keys == ["waitlist_joined"]
     assert texter.reply.lang == "fr"
     (entry,) = entries(runtime)
-    assert entry.status == "waiting" and entry.wish == {}
+    assert entry.status == "waiting"
+    assert entry.wish == {}
     assert entry.expires_at == clock() + dt.timedelta(days=14)
     assert "lun. 21 déc." in texter.text  # the patient is told until when (14 days, a clinic setting)
     assert "QUITTER LISTE" in texter.text
@@ -58,17 +59,20 @@ def test_liste_joins_then_shows_then_quitter_liste_leaves(texter, runtime, clock
 def test_waitlist_and_leave_list_in_english(runtime, queue):
     john = Patient(runtime, "sms", phone=JOHN)
     john.send("WAITLIST")
-    assert john.keys == ["waitlist_joined"] and john.reply.lang == "en"
-    assert "LEAVE LIST" in john.text and "Mon Dec 21" in john.text
+    assert john.keys == ["waitlist_joined"]
+    assert john.reply.lang == "en"
+    assert "LEAVE LIST" in john.text
+    assert "Mon Dec 21" in john.text
     john.send("WAITLIST")
     assert john.keys == ["waitlist_show"]
     john.send("LEAVE LIST")
-    assert john.keys == ["waitlist_left"] and john.reply.lang == "en"
+    assert john.keys == ["waitlist_left"]
+    assert john.reply.lang == "en"
     assert [e.status for e in entries(runtime, JOHN)] == ["left"]
 
 
 @pytest.mark.parametrize(
-    "words, lang",
+    ("words", "lang"),
     [
         ("avertis-moi si ça se libère", "fr"),
         ("mets-moi sur la liste d'attente", "fr"),
@@ -89,7 +93,8 @@ def test_a_wish_said_with_the_keyword_is_kept(texter, runtime):
     assert texter.keys == ["waitlist_joined"]
     (entry,) = entries(runtime)
     assert entry.wish == {"date": "2026-12-10", "part": "morning"}
-    assert "jeu. 10 déc." in texter.text and "le matin" in texter.text
+    assert "jeu. 10 déc." in texter.text
+    assert "le matin" in texter.text
 
 
 def test_nothing_free_offers_the_list_and_yes_joins_it(texter, runtime):
@@ -106,7 +111,8 @@ def test_no_to_the_question_gives_the_way_back(texter, runtime):
     no_free_slots(runtime)
     texter.send("RDV").send("non")
     assert texter.keys == ["waitlist_no_thanks"]
-    assert "LISTE" in texter.text and "514-555-0199" in texter.text
+    assert "LISTE" in texter.text
+    assert "514-555-0199" in texter.text
     assert entries(runtime) == []
 
 
@@ -139,7 +145,8 @@ def test_in_english_nothing_within_the_limit_offers_the_list(runtime, queue):
     john.send("an appointment thursday at the latest")
     assert john.keys == ["slots_none_within", "waitlist_ask"]
     john.send("yes")
-    assert john.keys == ["waitlist_joined"] and "by Thu Dec 10 at the latest" in john.text
+    assert john.keys == ["waitlist_joined"]
+    assert "by Thu Dec 10 at the latest" in john.text
 
 
 def test_the_walkin_queue_full_offers_to_be_told_of_a_place_today(texter, runtime):
@@ -152,7 +159,8 @@ def test_the_walkin_queue_full_offers_to_be_told_of_a_place_today(texter, runtim
     texter.send("oui")
     assert texter.keys == ["waitlist_walkin_joined"]
     (entry,) = entries(runtime)
-    assert entry.kind == "walkin" and entry.status == "waiting"
+    assert entry.kind == "walkin"
+    assert entry.status == "waiting"
 
 
 def test_waitlist_replies_stay_gsm7_and_short(texter, runtime):

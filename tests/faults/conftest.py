@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 
@@ -21,10 +22,8 @@ def postgres():
     finally:
         try:
             for pid in postgres_processes(server.data):
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGCONT)
-                except ProcessLookupError:
-                    pass
         except OSError:
             pass
         server.stop()

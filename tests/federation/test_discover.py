@@ -91,12 +91,15 @@ def test_a_poll_keeps_the_neighbours_clinics_and_slots_and_a_turn_offers_them_wi
     here, neighbour
 ):
     assert discover.poll_neighbours(here, http=neighbour) == {NEIGHBOUR: "ok"}
-    assert stored(here, "Location") == 1 and stored(here, "Schedule") == 1 and stored(here, "Slot") > 100
+    assert stored(here, "Location") == 1
+    assert stored(here, "Schedule") == 1
+    assert stored(here, "Slot") > 100
     fill_clinic(here, "parc")
     with here.session_factory() as session:
         found = offers.nearby(session, session.get(Clinic, "westmount"), here.now(), "H3Z")
     assert [(o.name, o.phone) for o in found[:1]] == [("Clinique Saint-Denis", "+15145550300")]
-    assert found[0].km == 4 and found[0].starts_at is not None
+    assert found[0].km == 4
+    assert found[0].starts_at is not None
 
 
 def test_later_polls_send_since_and_the_etag_and_a_booking_there_shows_here(here, neighbour, clock):
@@ -109,7 +112,9 @@ def test_later_polls_send_since_and_the_etag_and_a_booking_there_shows_here(here
     before = len(neighbour.requests)
     assert discover.poll_neighbours(here, http=neighbour) == {NEIGHBOUR: "ok"}
     path, params, headers = neighbour.requests[before]
-    assert path == "/fhir/$bulk-publish" and "_since" in params and "If-None-Match" in headers
+    assert path == "/fhir/$bulk-publish"
+    assert "_since" in params
+    assert "If-None-Match" in headers
     with neighbour.runtime.session_factory.begin() as session:
         slot = session.scalars(
             select(Slot)
@@ -134,11 +139,13 @@ def test_a_neighbour_that_is_down_is_flagged_skipped_and_never_an_error(here, ne
     assert discover.poll_neighbours(here, http=neighbour) == {NEIGHBOUR: "down"}
     with here.session_factory() as session:
         feed = session.scalars(select(FederationFeed)).one()
-        assert feed.status == "down" and "ConnectionError" in feed.error
+        assert feed.status == "down"
+        assert "ConnectionError" in feed.error
         found = offers.nearby(session, session.get(Clinic, "westmount"), here.now(), "H3Z")
     assert "+15145550300" not in [o.phone for o in found]
     health = create_app(runtime=here).test_client().get("/healthz").get_json()
-    assert health["status"] == "ok" and health["neighbours"][0]["status"] == "down"
+    assert health["status"] == "ok"
+    assert health["neighbours"][0]["status"] == "down"
 
 
 @pytest.mark.parametrize(
@@ -184,7 +191,9 @@ def test_a_slot_of_another_publisher_is_read_with_either_booking_phone_url():
              "start": "2021-03-10T15:00:00-05:00", "end": "2021-03-10T15:20:00-05:00",
              "extension": [{"url": url, "valueString": "+1-555-123-4567"}]},
         )  # fmt: skip
-        assert row["data"]["phone"] == "+1-555-123-4567" and row["free"] and row["parent_id"] == "456"
+        assert row["data"]["phone"] == "+1-555-123-4567"
+        assert row["free"]
+        assert row["parent_id"] == "456"
 
 
 def test_the_clinics_files_neighbours_replace_the_previous_list(fed_runtime, tmp_path, clock):

@@ -30,11 +30,11 @@ def test_slots_of_one_schedule_from_a_day_on_as_a_fhir_bundle(client, fed_runtim
         "/fhir/Slot?schedule=Schedule/parc-appointments&start=ge2026-12-08&start=lt2026-12-09",
         headers=bearer(token),
     )
-    assert response.status_code == 200 and response.mimetype == "application/fhir+json"
+    assert response.status_code == 200
+    assert response.mimetype == "application/fhir+json"
     bundle = Bundle.model_validate_json(response.data)
-    assert (
-        bundle.type == "searchset" and bundle.total == len(bundle.entry) == 2 * 8 * 4
-    )  # 2 practitioners, 8 h
+    assert bundle.type == "searchset"
+    assert bundle.total == len(bundle.entry) == 2 * 8 * 4  # 2 practitioners, 8 h
     assert {e.resource.start.date().isoformat() for e in bundle.entry} == {"2026-12-08"}
     free = client.get("/fhir/Slot?schedule=parc-walkin&status=free", headers=bearer(token)).get_json()
     assert free["total"] == 1
@@ -74,7 +74,8 @@ def test_no_token_a_wrong_one_or_a_revoked_one_gets_401(client, fed_runtime):
     with fed_runtime.session_factory.begin() as session:
         tokens.revoke_token(session, token_id, "test", fed_runtime.now())
     response = client.get("/fhir/Slot", headers=bearer(token))
-    assert response.status_code == 401 and "Bearer" in response.headers["WWW-Authenticate"]
+    assert response.status_code == 401
+    assert "Bearer" in response.headers["WWW-Authenticate"]
 
 
 def test_tokens_are_kept_as_hashes_and_every_read_is_audited(client, fed_runtime):
@@ -82,7 +83,8 @@ def test_tokens_are_kept_as_hashes_and_every_read_is_audited(client, fed_runtime
     client.get("/fhir/Appointment", headers=bearer(token))
     with fed_runtime.session_factory() as session:
         row = session.scalars(select(ApiToken)).one()
-        assert token not in (row.token_hash, row.prefix) and row.token_hash != token
+        assert token not in (row.token_hash, row.prefix)
+        assert row.token_hash != token
         assert row.last_used_at is not None
         actions = [a.action for a in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
         assert actions[-2:] == ["api_token.created", "api.read"]
@@ -97,10 +99,13 @@ def test_the_token_command_creates_lists_and_revokes(fed_runtime, monkeypatch, t
     token = created.output.strip().splitlines()[-1]
     assert re.fullmatch(r"clt_[A-Za-z0-9_-]{43}", token)
     listed = runner.invoke(main, ["token", "list"])
-    assert "agenda" in listed.output and token not in listed.output and "active" in listed.output
+    assert "agenda" in listed.output
+    assert token not in listed.output
+    assert "active" in listed.output
     token_id = listed.output.split()[0]
     revoked = runner.invoke(main, ["token", "revoke", token_id])
-    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    assert revoked.exit_code == 0
+    assert "revoked" in revoked.output
     assert runner.invoke(main, ["token", "revoke", token_id]).exit_code != 0
     assert runner.invoke(main, ["token", "create", "--clinic", "nowhere"]).exit_code != 0
 

@@ -33,15 +33,20 @@ def test_a_reminder_goes_once_the_day_before_at_the_same_time(jobs_runtime, cloc
         jobs_runtime.jobs.drain()
     (sms,) = fake_twilio.messages_to(ANNA)
     assert sms["from"] == "+15145550100"
-    assert "demain" in sms["body"] and "Répondez 1" in sms["body"] and "ANNULER" in sms["body"]
+    assert "demain" in sms["body"]
+    assert "Répondez 1" in sms["body"]
+    assert "ANNULER" in sms["body"]
     assert "CANCEL" not in sms["body"].replace("ANNULER", "")
     (reminder,) = messages(jobs_runtime, purpose="reminder")
-    assert reminder.status == "sent" and reminder.twilio_sid == sms["sid"] and reminder.attempts == 1
+    assert reminder.status == "sent"
+    assert reminder.twilio_sid == sms["sid"]
+    assert reminder.attempts == 1
     status_callback = fake_twilio.creates(to=ANNA)[0].value("StatusCallback")
     assert status_callback == "https://clinic.example/sms/status"
     with jobs_runtime.session_factory() as s:  # the SMS bot reads the answer about this appointment
         conversation = s.scalar(select(Conversation).where(Conversation.phone == ANNA))
-        assert conversation.channel == "sms" and conversation.state["primed"] == "reminder"
+        assert conversation.channel == "sms"
+        assert conversation.state["primed"] == "reminder"
         assert conversation.state["d"] == {"appointment_id": appointment_id}
 
 
@@ -80,7 +85,8 @@ def test_a_reminder_picked_up_late_at_night_waits_for_the_morning(jobs_runtime, 
     assert reminder.send_after == clock.set_local(WEDNESDAY, dt.time(8, 0))
     jobs_runtime.jobs.drain()
     (sms,) = fake_twilio.messages_to(ANNA)
-    assert "demain" not in sms["body"] and "16 h" in sms["body"]
+    assert "demain" not in sms["body"]
+    assert "16 h" in sms["body"]
 
 
 def test_a_reminder_already_due_when_booking_is_not_planned(jobs_runtime, clock):
@@ -119,7 +125,8 @@ def test_changing_an_appointment_moves_its_reminder(jobs_runtime, clock, fake_tw
         jobs_runtime.jobs.enqueue(effect.job, *effect.args)
     jobs_runtime.jobs.drain()
     (confirmation,) = fake_twilio.messages_to(ANNA)
-    assert "changé" in confirmation["body"] and "11 h" in confirmation["body"]
+    assert "changé" in confirmation["body"]
+    assert "11 h" in confirmation["body"]
     reminders = {m.appointment_id: m for m in messages(jobs_runtime, purpose="reminder")}
     assert reminders[old_id].status == "withdrawn"
     assert reminders[new_id].status == "pending"

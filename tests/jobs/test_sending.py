@@ -76,7 +76,8 @@ def test_without_twilio_credentials_messages_are_stored_as_not_sent(sqlite_url, 
     try:
         confirm(runtime, ANNA)
         (message,) = messages(runtime)
-        assert message.status == "not_sent" and message.error_message == "no Twilio credentials"
+        assert message.status == "not_sent"
+        assert message.error_message == "no Twilio credentials"
         assert message.body.startswith("Clinique du Parc: RDV confirmé le mer. 9 déc. à 10 h avec")
         assert fake_twilio.requests == []
     finally:

@@ -87,10 +87,13 @@ def test_a_cancelled_slot_is_offered_to_the_first_three_matching_entries_in_join
     assert (slot.status, slot.held_by) == (SlotStatus.HELD, waitlist.holder(slot.id))
     assert slot.held_until == clock() + dt.timedelta(minutes=10)
     (sms_a,) = fake_twilio.messages_to(A)
-    assert "Clinique du Parc" in sms_a["body"] and "OUI" in sms_a["body"] and "10 min" in sms_a["body"]
+    assert "Clinique du Parc" in sms_a["body"]
+    assert "OUI" in sms_a["body"]
+    assert "10 min" in sms_a["body"]
     assert "mer. 9 déc. à 10 h" in sms_a["body"]
     assert "YES" in fake_twilio.messages_to(D)[0]["body"]  # in the patient's language
-    assert fake_twilio.messages_to(B) == [] and fake_twilio.messages_to("+15145552005") == []
+    assert fake_twilio.messages_to(B) == []
+    assert fake_twilio.messages_to("+15145552005") == []
     assert entry_status(rt, fourth) == "waiting"
 
     # The slot is held: a patient texting for Wednesday at 10 is not offered it meanwhile.
@@ -133,7 +136,8 @@ def test_a_declined_or_expired_offer_goes_to_the_next_entry(jobs_runtime, clock,
     assert [(o.entry_id, o.status) for o in offers(rt)] == [(first, "expired"), (second, "open")]
     assert len(fake_twilio.messages_to(B)) == 1
     slot = slot_of(rt, appointment_id)
-    assert slot.status == SlotStatus.HELD and slot.held_until == clock() + dt.timedelta(minutes=10)
+    assert slot.status == SlotStatus.HELD
+    assert slot.held_until == clock() + dt.timedelta(minutes=10)
 
     Patient(rt, "sms", phone=B).send("non")  # B declines: C is asked at once
     rt.jobs.drain()
@@ -166,7 +170,8 @@ def test_offers_keep_to_quiet_hours_and_wait_for_eight(jobs_runtime, clock, fake
     appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(15, 0))
     clock.set_local(dt.date(2026, 12, 8), dt.time(22, 30))  # cancelled late in the evening
     cancel(rt, appointment_id)
-    assert offers(rt) == [] and fake_twilio.messages_to(A) == []
+    assert offers(rt) == []
+    assert fake_twilio.messages_to(A) == []
     assert slot_of(rt, appointment_id).status == SlotStatus.FREE  # nothing held overnight
     with rt.session_factory() as s:
         due = s.scalars(
@@ -188,7 +193,8 @@ def test_a_slot_too_near_to_answer_in_time_is_not_offered(jobs_runtime, clock, f
     appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(10, 0))
     clock.set_local(WEDNESDAY, dt.time(9, 25))  # 35 min before: less than 10 min to answer + 30 min margin
     cancel(rt, appointment_id)
-    assert offers(rt) == [] and fake_twilio.messages_to(A) == []
+    assert offers(rt) == []
+    assert fake_twilio.messages_to(A) == []
     assert slot_of(rt, appointment_id).status == SlotStatus.FREE
 
 
@@ -270,7 +276,8 @@ def test_a_walkin_place_given_back_is_offered_to_who_asked(jobs_runtime, clock, 
         walkin.leave_walkin_queue(s, s.get(Clinic, "parc"), get_or_create_patient(s, HOLDER), clock(), "sms")
     rt.jobs.drain(include_timed=False)
     (offer,) = offers(rt)
-    assert offer.slot_id is None and offer.walkin_day_id is not None
+    assert offer.slot_id is None
+    assert offer.walkin_day_id is not None
     assert offer.expires_at == clock() + dt.timedelta(minutes=5)
     assert "sans rendez-vous" in fake_twilio.messages_to(A)[0]["body"]
     a = Patient(rt, "sms", phone=A)

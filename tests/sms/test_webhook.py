@@ -82,7 +82,8 @@ def test_an_unknown_clinic_number_gets_a_polite_bilingual_answer_and_an_audit_en
     assert "9-1-1" in text
     with sms_runtime.session_factory() as session:
         entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "unknown_number"))
-    assert entry is not None and entry.channel == "sms"
+    assert entry is not None
+    assert entry.channel == "sms"
     assert entry.detail["to"] == "+15145559999"
     assert MARIE not in (entry.actor or "")  # the patient's number is masked in the audit trail
 
@@ -122,7 +123,8 @@ def test_the_fallback_answers_with_no_database_at_all(tmp_path):
     [text] = message_texts(response.data)
     assert text == fallback_text()
     assert text.index("Réessayez") < text.index("try again")
-    assert "9-1-1" in text and "8-1-1" in text
+    assert "9-1-1" in text
+    assert "8-1-1" in text
 
 
 def test_the_fallback_is_signed_like_every_webhook(client):

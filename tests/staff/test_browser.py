@@ -218,7 +218,8 @@ def test_a_receptionist_signs_in_and_calls_the_next_patient(ui, runtime):
     ui.click("#call-next")
     assert "C'est fait." in ui.wait_for("#notice").text
     first = ui.find('#queue tr.ticket[data-number="1"]')
-    assert "called" in first.get_attribute("class") and "Appelé" in first.text
+    assert "called" in first.get_attribute("class")
+    assert "Appelé" in first.text
     ui.shot("day-reception")
 
 
@@ -256,7 +257,8 @@ def test_the_sixth_wrong_password_in_a_minute_is_refused_with_429_and_a_message(
         ui.wait_for("#error")
         if attempt < 6:
             assert "Identifiant ou mot de passe incorrect" in ui.find("#error").text
-    assert "Trop d'essais" in ui.find("#error").text and "Réessayez dans" in ui.find("#error").text
+    assert "Trop d'essais" in ui.find("#error").text
+    assert "Réessayez dans" in ui.find("#error").text
     answers = [status for status in ui.statuses("/staff/login") if status != 200]  # 200: the form itself
     assert answers == [401] * 5 + [429]
     ui.shot("sign-in-throttled")

@@ -56,7 +56,8 @@ def test_calling_the_next_patient_marks_the_ticket_and_tells_the_patient(console
     runtime.jobs.drain()
     with runtime.session_factory() as s:
         first, second = s.scalars(select(WalkinTicket).order_by(WalkinTicket.number)).all()
-        assert first.status == TicketStatus.CALLED and second.status == TicketStatus.WAITING
+        assert first.status == TicketStatus.CALLED
+        assert second.status == TicketStatus.WAITING
         told = s.scalars(select(OutboundMessage).where(OutboundMessage.ticket_id == first.id)).all()
         assert len(told) == 1
         actors = s.scalars(select(AuditEntry.actor).where(AuditEntry.action == "walkin.called")).all()
@@ -107,7 +108,8 @@ def test_callback_requests_are_listed_with_the_number_and_can_be_closed(console,
         s.add(CallbackRequest(clinic_id="parc", phone="+15145559876", name="Gérald"))
     sign_in(console)
     page = text_of(console.get("/staff/parc/"))
-    assert "Gérald" in page and "+15145559876" in page
+    assert "Gérald" in page
+    assert "+15145559876" in page
     callback_id = re.search(r"/staff/parc/callbacks/(\d+)/done", page).group(1)
     console.post(f"/staff/parc/callbacks/{callback_id}/done", data={"csrf_token": csrf(console)})
     with runtime.session_factory() as s:
@@ -132,7 +134,8 @@ def first_slot_id(page: str) -> int:
 def test_staff_book_for_a_patient_on_the_phone_who_then_gets_a_confirmation_and_reminders(console, runtime):
     sign_in(console)
     page = text_of(console.get("/staff/parc/book?date=2026-12-10"))
-    assert "jeu. 10 déc." in page and "8 h" in page
+    assert "jeu. 10 déc." in page
+    assert "8 h" in page
     response = console.post(
         "/staff/parc/book",
         data={
@@ -146,10 +149,12 @@ def test_staff_book_for_a_patient_on_the_phone_who_then_gets_a_confirmation_and_
     runtime.jobs.drain()
     with runtime.session_factory() as s:
         appointment = s.scalar(select(Appointment))
-        assert appointment.patient.phone == "+15145557777" and appointment.person.name == "Léa Roy"
+        assert appointment.patient.phone == "+15145557777"
+        assert appointment.person.name == "Léa Roy"
         assert appointment.channel.value == "staff"
         purposes = sorted(s.scalars(select(OutboundMessage.purpose)).all())
-        assert any(p.startswith("confirmation") for p in purposes) and "reminder" in purposes
+        assert any(p.startswith("confirmation") for p in purposes)
+        assert "reminder" in purposes
         booked_by = select(AuditEntry.actor, AuditEntry.channel).where(
             AuditEntry.action == "appointment.booked"
         )
@@ -186,7 +191,8 @@ def test_staff_move_an_appointment_and_the_old_slot_is_free_again(console, runti
     with runtime.session_factory() as s:
         old = s.get(Appointment, old_id)
         new = s.scalar(select(Appointment).where(Appointment.replaces_id == old_id))
-        assert old.status == AppointmentStatus.CANCELLED and new.status == AppointmentStatus.BOOKED
+        assert old.status == AppointmentStatus.CANCELLED
+        assert new.status == AppointmentStatus.BOOKED
         assert s.get(booking.Slot, old_slot).status.value == "free"
 
 

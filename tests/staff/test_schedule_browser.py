@@ -80,7 +80,8 @@ def test_an_absence_cancels_and_notifies_the_right_appointments(ui, runtime, fak
     ui.wait_for("#change-heading", "Absence")
     codes = [row.get_attribute("data-code") for row in ui.all("#hit tbody tr")]
     assert codes == [hit_a.code, hit_b.code]
-    assert other_doctor.code not in ui.text() and afternoon.code not in ui.text()
+    assert other_doctor.code not in ui.text()
+    assert afternoon.code not in ui.text()
     ui.shot("schedule-absence")
     ui.click("#cancel-and-tell")
     assert "2 rendez-vous annulés" in ui.wait_for("#notice").text
@@ -88,7 +89,8 @@ def test_an_absence_cancels_and_notifies_the_right_appointments(ui, runtime, fak
     runtime.jobs.drain()
     for who in ("a", "b"):
         [message] = fake_twilio.messages_to(PATIENTS[who])
-        assert "annul" in message["body"] and "RDV" in message["body"]
+        assert "annul" in message["body"]
+        assert "RDV" in message["body"]
     for who in ("c", "d"):
         assert fake_twilio.messages_to(PATIENTS[who]) == []
     assert status_of(runtime, hit_a.id) == status_of(runtime, hit_b.id) == AppointmentStatus.CANCELLED
@@ -114,7 +116,8 @@ def test_a_patient_cannot_be_offered_a_closed_day_or_a_pooled_slot(ui, runtime, 
 
     closed = texter.send("RDV le 25 décembre")
     assert "La clinique est fermée le ven. 25 déc. (Noel)." in closed.text
-    assert closed.choices and not any("25 déc." in line for line in closed.choices)
+    assert closed.choices
+    assert not any("25 déc." in line for line in closed.choices)
     tuesday = texter.send("RDV mardi")
     assert tuesday.choices[0] == "1) mar. 8 déc. à 9 h"  # 08:00-09:00 is kept for the same day
     late = texter.send("RDV mardi après 16 h")
@@ -122,7 +125,8 @@ def test_a_patient_cannot_be_offered_a_closed_day_or_a_pooled_slot(ui, runtime, 
     with runtime.session_factory() as s:
         nguyen = s.scalar(select(Practitioner.id).where(Practitioner.key == "dr-nguyen"))
         offered = [s.get(Slot, i) for i in offered_ids]
-        assert offered and {slot.practitioner_id for slot in offered} == {nguyen}  # Dre Tremblay's are 811's
+        assert offered
+        assert {slot.practitioner_id for slot in offered} == {nguyen}  # Dre Tremblay's are 811's
     assert late.choices
 
     # Staff can book the kept places.
@@ -174,5 +178,6 @@ def test_a_reason_that_takes_two_slots_books_two_consecutive_slots(ui, runtime, 
         nguyen = s.scalar(select(Practitioner.id).where(Practitioner.key == "dr-nguyen"))
         assert appointment.reason == "suivi"
         assert first.practitioner_id == second.practitioner_id == nguyen
-        assert second.starts_at == first.ends_at and second.status == SlotStatus.BOOKED
+        assert second.starts_at == first.ends_at
+        assert second.status == SlotStatus.BOOKED
         assert s.get(Clinic, "parc").settings["reasons"][1]["practitioners"] == ["dr-nguyen"]

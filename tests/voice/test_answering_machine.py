@@ -62,9 +62,11 @@ def said(call: Call, key: str, lang: str) -> bool:
 def assert_voicemail(call: Call) -> str:
     """The answer is sentences then <Hangup>: no <Gather>, no <Redirect>, no <Dial>; returns what was said."""
     root = verbs(call)
-    assert [v.tag for v in root if v.tag != "Say"] == ["Hangup"] and root[-1].tag == "Hangup"
+    assert [v.tag for v in root if v.tag != "Say"] == ["Hangup"]
+    assert root[-1].tag == "Hangup"
     assert not list(check_twiml(call.requests[0].xml).iter("Gather"))
-    assert call.ended and call.turns == 1
+    assert call.ended
+    assert call.turns == 1
     return " ".join(call.heard)
 
 
@@ -84,7 +86,8 @@ def test_a_machine_gets_the_reminder_voicemail_with_clinic_day_time_and_number(
     call = placed(client, f"/voice/reminder/{appointment_id}", machine)
     words = assert_voicemail(call)
     assert "Clinique du Parc" in words
-    assert HEARD_DAY["fr"] in words and "dix heures" in words
+    assert HEARD_DAY["fr"] in words
+    assert "dix heures" in words
     assert CALL_BACK in words
     assert said(call, "voicemail_reminder", "fr")
     assert "appuyez" not in words  # no menu read to a recording
@@ -99,7 +102,8 @@ def test_the_voicemail_is_in_the_patients_language(client, voice_runtime, clock,
     words = assert_voicemail(call)
     assert HEARD_DAY[lang] in words
     assert {"fr": "quatorze heures trente", "en": "two thirty PM"}[lang] in words
-    assert CALL_BACK in words and said(call, "voicemail_hello", lang)
+    assert CALL_BACK in words
+    assert said(call, "voicemail_hello", lang)
     tag = {"fr": "fr-CA", "en": "en-US"}[lang]
     assert call.said_in(tag) == call.heard
 
@@ -109,10 +113,12 @@ def test_a_person_or_an_unknown_answer_gets_the_reminder_menu(client, voice_runt
     appointment_id = book_landline(voice_runtime, clock, "fr")
     call = placed(client, f"/voice/reminder/{appointment_id}", answered_by)
     assert call.state == "gather"
-    assert said(call, "reminder_prompt", "fr") and "appuyez sur 1" in call.text
+    assert said(call, "reminder_prompt", "fr")
+    assert "appuyez sur 1" in call.text
     assert not said(call, "voicemail_reminder", "fr")
     call.press("1")  # and the menu works
-    assert call.ended and said(call, "reminder_confirmed", "fr")
+    assert call.ended
+    assert said(call, "reminder_confirmed", "fr")
     assert "call.voicemail_left" not in audit_actions(voice_runtime)
 
 
@@ -120,7 +126,8 @@ def test_a_fax_is_hung_up_on_without_a_word(client, voice_runtime, clock):
     appointment_id = book_landline(voice_runtime, clock, "fr")
     call = placed(client, f"/voice/reminder/{appointment_id}", "fax")
     assert [v.tag for v in verbs(call)] == ["Hangup"]
-    assert call.ended and call.heard == []
+    assert call.ended
+    assert call.heard == []
 
 
 def test_a_machine_for_a_cancelled_appointment_hears_the_short_goodbye(client, voice_runtime, clock):
@@ -128,7 +135,8 @@ def test_a_machine_for_a_cancelled_appointment_hears_the_short_goodbye(client, v
     with voice_runtime.session_factory.begin() as session:
         booking.cancel(session, appointment_id, clock(), "staff")
     call = placed(client, f"/voice/reminder/{appointment_id}", "machine_end_beep")
-    assert call.ended and said(call, "voice_reminder_gone", "fr")
+    assert call.ended
+    assert said(call, "voice_reminder_gone", "fr")
     assert not said(call, "voicemail_reminder", "fr")
 
 
@@ -197,20 +205,25 @@ def test_a_machine_gets_the_walk_in_voicemail_with_the_number_and_the_time(
 ):
     call = placed(client, f"/voice/notice/{landline_ticket}", "machine_end_beep")
     words = assert_voicemail(call)
-    assert "Clinique du Parc" in words and said(call, "voicemail_queue_notice", "fr")
-    assert "numéro 1" in words and "heures" in words and CALL_BACK in words
+    assert "Clinique du Parc" in words
+    assert said(call, "voicemail_queue_notice", "fr")
+    assert "numéro 1" in words
+    assert "heures" in words
+    assert CALL_BACK in words
     with voice_runtime.session_factory() as session:  # the place is kept: a voicemail is no answer
         assert session.get(WalkinTicket, landline_ticket).status.value == "waiting"
 
 
 def test_a_person_gets_the_walk_in_menu(client, landline_ticket):
     call = placed(client, f"/voice/notice/{landline_ticket}", "human")
-    assert call.state == "gather" and "appuyez sur 1" in call.text
+    assert call.state == "gather"
+    assert "appuyez sur 1" in call.text
 
 
 def test_a_fax_on_the_spooled_outcome_call_is_hung_up_on(client):
     call = placed(client, "/voice/spooled/1", "fax")
-    assert [v.tag for v in verbs(call)] == ["Hangup"] and call.heard == []
+    assert [v.tag for v in verbs(call)] == ["Hangup"]
+    assert call.heard == []
 
 
 # ---- the waiting list's offer call (its words: core.services.waitlist.voicemail_says) ---------------------------
@@ -222,8 +235,10 @@ def test_a_machine_gets_the_offer_voicemail_and_the_slot_is_not_taken(client, vo
     offer_id, _slot_id = offered(voice_runtime, clock, "fr")
     call = placed(client, f"/voice/offer/{offer_id}", "machine_end_beep")
     words = assert_voicemail(call)
-    assert said(call, "waitlist_offer_voicemail", "fr") and CALL_BACK in words
-    assert "mercredi" in words and "appuyez" not in words
+    assert said(call, "waitlist_offer_voicemail", "fr")
+    assert CALL_BACK in words
+    assert "mercredi" in words
+    assert "appuyez" not in words
 
 
 def test_a_person_gets_the_offer_menu(client, voice_runtime, clock):
@@ -231,7 +246,8 @@ def test_a_person_gets_the_offer_menu(client, voice_runtime, clock):
 
     offer_id, _slot_id = offered(voice_runtime, clock, "fr")
     call = placed(client, f"/voice/offer/{offer_id}", "human")
-    assert call.state == "gather" and "appuyez sur 1" in call.text
+    assert call.state == "gather"
+    assert "appuyez sur 1" in call.text
 
 
 # ---- the "it is your turn" call -------------------------------------------------------------------------------
@@ -250,8 +266,11 @@ def test_a_person_called_by_staff_hears_it_is_their_turn_and_the_room(
     _called(voice_runtime, clock, landline_ticket, "4")
     call = placed(client, f"/voice/called/{landline_ticket}", "human")
     words = " ".join(call.heard)
-    assert said(call, "called_call_room", "fr") and "numéro 1" in words and "salle 4" in words
-    assert "n'est plus active" not in words and call.ended
+    assert said(call, "called_call_room", "fr")
+    assert "numéro 1" in words
+    assert "salle 4" in words
+    assert "n'est plus active" not in words
+    assert call.ended
 
 
 def test_a_person_called_without_a_room_is_sent_to_the_front_desk(
@@ -259,18 +278,21 @@ def test_a_person_called_without_a_room_is_sent_to_the_front_desk(
 ):
     _called(voice_runtime, clock, landline_ticket, None)
     call = placed(client, f"/voice/called/{landline_ticket}", None)
-    assert said(call, "called_call", "fr") and "accueil" in " ".join(call.heard)
+    assert said(call, "called_call", "fr")
+    assert "accueil" in " ".join(call.heard)
 
 
 def test_a_machine_gets_the_called_voicemail(client, voice_runtime, clock, landline_ticket):
     _called(voice_runtime, clock, landline_ticket, "4")
     words = assert_voicemail(placed(client, f"/voice/called/{landline_ticket}", "machine_end_silence"))
-    assert "numéro 1" in words and CALL_BACK in words
+    assert "numéro 1" in words
+    assert CALL_BACK in words
 
 
 def test_a_ticket_no_longer_called_says_so(client, voice_runtime, landline_ticket):
     call = placed(client, f"/voice/called/{landline_ticket}", "human")  # still waiting: nobody called it
-    assert "n'est plus active" in " ".join(call.heard) and call.ended
+    assert "n'est plus active" in " ".join(call.heard)
+    assert call.ended
 
 
 def test_the_called_notice_call_asks_the_called_url():
@@ -297,7 +319,9 @@ def test_a_person_hears_the_clinic_cancelled_the_appointment_and_1_books_another
     appointment_id = _cancelled_by_the_clinic(voice_runtime, clock)
     call = placed(client, f"/voice/cancelled/{appointment_id}", "human")
     words = " ".join(call.heard)
-    assert "annuler votre rendez-vous" in words and "changement d'horaire" in words and call.state == "gather"
+    assert "annuler votre rendez-vous" in words
+    assert "changement d'horaire" in words
+    assert call.state == "gather"
     call.press("1")
     assert "Pour quel jour" in " ".join(call.heard)  # booking another one starts
     assert "appointment.rebook_after_cancel" in audit_actions(voice_runtime)
@@ -306,7 +330,8 @@ def test_a_person_hears_the_clinic_cancelled_the_appointment_and_1_books_another
 def test_a_machine_gets_the_cancellation_voicemail(client, voice_runtime, clock):
     appointment_id = _cancelled_by_the_clinic(voice_runtime, clock)
     words = assert_voicemail(placed(client, f"/voice/cancelled/{appointment_id}", "machine_end_beep"))
-    assert "annuler votre rendez-vous" in words and CALL_BACK in words
+    assert "annuler votre rendez-vous" in words
+    assert CALL_BACK in words
 
 
 def test_the_cancellation_call_for_a_booked_appointment_says_the_message_is_out_of_date(
@@ -314,4 +339,5 @@ def test_the_cancellation_call_for_a_booked_appointment_says_the_message_is_out_
 ):
     appointment_id = book_landline(voice_runtime, clock, "fr")  # still booked: no cancellation to tell
     call = placed(client, f"/voice/cancelled/{appointment_id}", "human")
-    assert call.ended and "annuler votre rendez-vous" not in " ".join(call.heard)
+    assert call.ended
+    assert "annuler votre rendez-vous" not in " ".join(call.heard)

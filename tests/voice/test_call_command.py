@@ -39,7 +39,8 @@ def test_a_call_from_the_terminal_hears_the_greeting_switches_to_english_and_han
     assert lines[-1] == "[call ended]"
     with voice_runtime.session_factory() as session:
         (record,) = session.query(CallRecord).all()
-        assert record.status == "completed" and record.clinic_id == "parc"
+        assert record.status == "completed"
+        assert record.clinic_id == "parc"
 
 
 def test_an_unsigned_terminal_call_to_a_signed_server_is_refused(server):
@@ -52,7 +53,8 @@ def test_a_number_of_no_clinic_hears_the_bilingual_goodbye(server):
     result = run_call(server, "", "--to", "+15145550999")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert len(lines) == 3 and lines[-1] == "[call ended]"
+    assert len(lines) == 3
+    assert lines[-1] == "[call ended]"
 
 
 def test_silence_follows_the_redirect_and_the_call_goes_on(server):
@@ -61,7 +63,8 @@ def test_silence_follows_the_redirect_and_the_call_goes_on(server):
     assert result.output.count("> ") == 1
     greeting, retry = result.output.split("> \n")
     assert "Clinique du Parc" in greeting
-    assert retry.strip() and retry.strip() != greeting.strip()
+    assert retry.strip()
+    assert retry.strip() != greeting.strip()
 
 
 def test_the_slower_voice_is_printed_like_any_other(server):

@@ -65,10 +65,13 @@ def book_for(rt, clock, phone: str, day: dt.date) -> Appointment:
 def test_a_call_is_greeted_in_french_with_the_clinic_name_and_english_is_offered_at_once(dial):
     call = dial()
     assert call.state == "gather"
-    assert call.gather["input"] == "dtmf speech" and call.gather["language"] == "fr-CA"
-    assert "Clinique du Parc" in call.heard[0] and call.heard_langs[0] == "fr-CA"
+    assert call.gather["input"] == "dtmf speech"
+    assert call.gather["language"] == "fr-CA"
+    assert "Clinique du Parc" in call.heard[0]
+    assert call.heard_langs[0] == "fr-CA"
     english = " ".join(call.said_in("en-US"))
-    assert "9" in english and "English" in english
+    assert "9" in english
+    assert "English" in english
     for digit in "1230":
         assert f"appuyez sur {digit}" in call.text
 
@@ -135,11 +138,13 @@ def test_a_wrong_key_gets_the_menu_again_in_other_words(dial):
 def test_three_silences_lead_to_a_person_while_the_clinic_is_open(dial):
     call = dial()
     call.silence()
-    assert asked(call, "silence_first") and "appuyez sur 1" in call.text
+    assert asked(call, "silence_first")
+    assert "appuyez sur 1" in call.text
     call.silence()
     assert asked(call, "silence_second")
     call.silence()
-    assert call.state == "dial" and call.dialled == PARC_LINE
+    assert call.state == "dial"
+    assert call.dialled == PARC_LINE
 
 
 def test_three_silences_when_closed_give_the_clinics_number_and_leave_no_callback_request(
@@ -149,7 +154,8 @@ def test_three_silences_when_closed_give_the_clinics_number_and_leave_no_callbac
     call = dial()
     for _ in range(3):
         call.silence()
-    assert call.ended and asked(call, "silence_end")
+    assert call.ended
+    assert asked(call, "silence_end")
     assert "5 1 4, 5 5 5, 0 1 9 9" in call.text  # the clinic's public number, read in groups
     with voice_runtime.session_factory() as session:
         assert session.scalars(select(CallbackRequest)).all() == []
@@ -187,9 +193,11 @@ def test_every_main_menu_choice_works_in_both_languages(dial, voice_runtime, lan
         assert call.gather["language"] == "en-US"
     call.press(key)
     if then is None:  # a person: the reception, the clinic being open
-        assert call.state == "dial" and call.dialled == PARC_LINE
+        assert call.state == "dial"
+        assert call.dialled == PARC_LINE
         return
-    assert call.state == "gather" and asked(call, then)
+    assert call.state == "gather"
+    assert asked(call, then)
     expected_tag = "en-US" if lang == "en" else "fr-CA"
     assert call.gather["language"] == expected_tag
     assert set(call.heard_langs) == {expected_tag}
@@ -198,7 +206,8 @@ def test_every_main_menu_choice_works_in_both_languages(dial, voice_runtime, lan
 def test_a_person_is_reached_with_zero_and_the_call_is_transferred_while_open(dial):
     call = dial()
     call.press("0")
-    assert call.state == "dial" and call.dialled == PARC_LINE
+    assert call.state == "dial"
+    assert call.dialled == PARC_LINE
     call.transfer_ends("completed")
     assert call.ended
 
@@ -207,21 +216,24 @@ def test_an_unanswered_transfer_offers_a_callback(dial, voice_runtime):
     call = dial()
     call.press("0")
     call.transfer_ends("no-answer")
-    assert call.state == "gather" and asked(call, "callback_ask")
+    assert call.state == "gather"
+    assert asked(call, "callback_ask")
     call.press("1")  # yes, call me back
     assert asked(call, "callback_name")
     call.press("#")  # no name
     assert call.ended
     with voice_runtime.session_factory() as session:
         (request,) = session.scalars(select(CallbackRequest)).all()
-        assert request.phone == MARIE and request.name is None
+        assert request.phone == MARIE
+        assert request.name is None
 
 
 def test_a_person_when_closed_is_a_callback_with_the_name_read_from_speech(dial, clock, voice_runtime):
     clock.set_local(dt.date(2026, 12, 13), dt.time(11, 0))  # Sunday
     call = dial()
     call.say("parler à quelqu'un")
-    assert call.state == "gather" and asked(call, "callback_ask")
+    assert call.state == "gather"
+    assert asked(call, "callback_ask")
     call.say("oui")
     assert asked(call, "callback_name")
     call.say("Jean Tremblay")
@@ -233,7 +245,8 @@ def test_a_person_when_closed_is_a_callback_with_the_name_read_from_speech(dial,
 def test_an_emergency_word_gets_911_and_811_first(dial):
     call = dial()
     call.say("j'ai une douleur à la poitrine")
-    assert "9-1-1" in call.heard[0] and "8-1-1" in call.heard[0]
+    assert "9-1-1" in call.heard[0]
+    assert "8-1-1" in call.heard[0]
     assert call.state == "gather"
 
 
@@ -252,10 +265,12 @@ def test_a_complete_booking_by_keypad_in_french(dial, voice_runtime):
     assert asked(call, "ask_name")
     call.say("Marie Tremblay")
     assert asked(call, "confirm_slot")
-    assert "Marie Tremblay" in call.text and "huit heures" in call.text
+    assert "Marie Tremblay" in call.text
+    assert "huit heures" in call.text
     call.press("1")
     (appointment,) = appointments(voice_runtime)
-    assert appointment.status == AppointmentStatus.BOOKED and appointment.channel == "voice"
+    assert appointment.status == AppointmentStatus.BOOKED
+    assert appointment.channel == "voice"
     spoken = ", ".join(appointment.code)
     assert spoken in call.text  # the code, read one digit at a time
     assert asked(call, "sms_copy")
@@ -327,7 +342,8 @@ def test_a_hidden_caller_id_is_asked_for_a_callback_number_validated_and_read_ba
     call = dial(from_="+266696687")
     call.press("1")  # book: needs a number first
     assert asked(call, "ask_phone")
-    assert "numDigits" not in call.gather and call.gather["finishOnKey"] == "#"
+    assert "numDigits" not in call.gather
+    assert call.gather["finishOnKey"] == "#"
     call.press("123#")  # too short
     assert asked(call, "ask_phone_retry")
     call.press("5145557777#")
@@ -361,7 +377,8 @@ def test_a_call_forwarded_from_the_clinic_s_busy_line_says_so_and_offers_a_callb
     assert "Clinique du Parc" in call.text
     call.press("0")
     # never transferred back to the busy line it came from
-    assert call.state == "gather" and asked(call, "callback_name")
+    assert call.state == "gather"
+    assert asked(call, "callback_name")
 
 
 def test_a_call_forwarded_to_another_twilio_number_still_finds_the_clinic_by_its_line(dial):
@@ -376,10 +393,12 @@ def test_a_call_forwarded_to_another_twilio_number_still_finds_the_clinic_by_its
 def test_joining_the_walk_in_queue_by_keypad_tells_the_place_and_time(dial, voice_runtime):
     call = dial()
     call.press("2")
-    assert asked(call, "walkin_party") and tickets(voice_runtime) == []  # how many people?
+    assert asked(call, "walkin_party")
+    assert tickets(voice_runtime) == []  # how many people?
     call.press("1")
     (ticket,) = tickets(voice_runtime)
-    assert ticket.status == TicketStatus.WAITING and ticket.channel == "voice"
+    assert ticket.status == TicketStatus.WAITING
+    assert ticket.channel == "voice"
     assert "core.jobs.tasks.check_queue_notices" in voice_runtime.jobs.paths()
     assert "numéro 1" in call.text  # the place
     assert "neuf heures" in call.text  # the expected time, spoken
@@ -412,7 +431,8 @@ def test_a_caller_in_the_queue_hears_the_place_and_can_leave(dial, voice_runtime
         )
     call = dial()
     call.press("2")  # the walk-in queue: already in it
-    assert asked(call, "walkin_already") and "numéro 1, personne avant vous" in call.text, call.text
+    assert asked(call, "walkin_already"), call.text
+    assert "numéro 1, personne avant vous" in call.text, call.text
     (ticket,) = tickets(voice_runtime)
     assert ticket.status == TicketStatus.WAITING
     call.say("je veux quitter la file")
@@ -479,7 +499,8 @@ def test_the_queue_notice_call_reads_the_notice_and_1_says_i_am_coming(
 ):
     call = notice_call(client, landline_ticket)
     assert call.state == "gather"
-    assert "appuyez sur 1" in call.text and "appuyez sur 2" in call.text
+    assert "appuyez sur 1" in call.text
+    assert "appuyez sur 2" in call.text
     call.press("1")
     with voice_runtime.session_factory() as session:
         assert session.get(WalkinTicket, landline_ticket).status in (
@@ -501,7 +522,8 @@ def test_a_notice_call_for_a_ticket_no_longer_waiting_says_so_and_hangs_up(
     with voice_runtime.session_factory.begin() as session:
         session.get(WalkinTicket, landline_ticket).status = TicketStatus.LEFT
     call = notice_call(client, landline_ticket)
-    assert call.ended and "Clinique du Parc" in call.text
+    assert call.ended
+    assert "Clinique du Parc" in call.text
 
 
 def test_a_retried_notice_call_request_is_answered_once(client, landline_ticket):

@@ -58,7 +58,8 @@ def test_the_reminder_is_read_for_the_ear_with_its_keys(client, voice_runtime, c
     call = reminder_call(client, appointment_id)
     assert call.state == "gather"
     assert call.gather["language"] == {"fr": "fr-CA", "en": "en-US"}[lang]
-    assert said(call, "reminder_prompt", lang) and "Clinique du Parc" in call.text
+    assert said(call, "reminder_prompt", lang)
+    assert "Clinique du Parc" in call.text
     assert HEARD_DATE[lang] in call.text
     for digit in "1230":
         assert PRESS[lang].format(digit) in call.text
@@ -69,7 +70,8 @@ def test_pressing_1_confirms_and_says_goodbye(client, voice_runtime, clock, lang
     call = reminder_call(client, appointment_id)
     call.press("1")
     assert call.ended
-    assert said(call, "reminder_confirmed", lang) and said(call, "reminder_call_bye", lang)
+    assert said(call, "reminder_confirmed", lang)
+    assert said(call, "reminder_call_bye", lang)
     assert appointment(voice_runtime, appointment_id) == (AppointmentStatus.BOOKED, SlotStatus.BOOKED)
     with voice_runtime.session_factory() as session:
         actions = session.scalars(select(AuditEntry.action)).all()
@@ -80,7 +82,8 @@ def test_pressing_2_then_yes_cancels_and_frees_the_slot(client, voice_runtime, c
     appointment_id = book(voice_runtime, clock, JOHN, lang)
     call = reminder_call(client, appointment_id)
     call.press("2")
-    assert said(call, "confirm_cancel", lang) and HEARD_DATE[lang] in call.text
+    assert said(call, "confirm_cancel", lang)
+    assert HEARD_DATE[lang] in call.text
     assert appointment(voice_runtime, appointment_id)[0] == AppointmentStatus.BOOKED  # not before the yes
     call.press("1")
     assert said(call, "cancelled", lang)
@@ -102,14 +105,16 @@ def test_saying_confirm_confirms(client, voice_runtime, clock):
     appointment_id = book(voice_runtime, clock, JOHN, "en")
     call = reminder_call(client, appointment_id)
     call.say("yes")
-    assert call.ended and said(call, "reminder_confirmed", "en")
+    assert call.ended
+    assert said(call, "reminder_confirmed", "en")
 
 
 def test_pressing_3_offers_another_time(client, voice_runtime, clock):
     appointment_id = book(voice_runtime, clock, JOHN, "fr")
     call = reminder_call(client, appointment_id)
     call.press("3")
-    assert said(call, "reschedule_intro", "fr") and said(call, "ask_day", "fr")
+    assert said(call, "reschedule_intro", "fr")
+    assert said(call, "ask_day", "fr")
     assert appointment(voice_runtime, appointment_id)[0] == AppointmentStatus.BOOKED
 
 
@@ -117,12 +122,15 @@ def test_silence_repeats_the_reminder_then_says_goodbye_and_keeps_it(client, voi
     appointment_id = book(voice_runtime, clock, JOHN, lang)
     call = reminder_call(client, appointment_id)
     call.silence()
-    assert call.state == "gather" and said(call, "reminder_retry", lang)
-    assert HEARD_DATE[lang] in call.text and PRESS[lang].format(1) in call.text
+    assert call.state == "gather"
+    assert said(call, "reminder_retry", lang)
+    assert HEARD_DATE[lang] in call.text
+    assert PRESS[lang].format(1) in call.text
     call.silence()
     assert call.state == "gather"
     call.silence()
-    assert call.ended and said(call, "reminder_call_kept", lang)
+    assert call.ended
+    assert said(call, "reminder_call_kept", lang)
     assert appointment(voice_runtime, appointment_id)[0] == AppointmentStatus.BOOKED
 
 
@@ -131,13 +139,16 @@ def test_a_cancelled_appointment_gets_a_short_goodbye(client, voice_runtime, clo
     with voice_runtime.session_factory.begin() as session:
         booking.cancel(session, appointment_id, clock(), "staff")
     call = reminder_call(client, appointment_id)
-    assert call.ended and call.turns == 1
-    assert said(call, "voice_reminder_gone", lang) and "Clinique du Parc" in call.text
+    assert call.ended
+    assert call.turns == 1
+    assert said(call, "voice_reminder_gone", lang)
+    assert "Clinique du Parc" in call.text
 
 
 def test_an_unknown_appointment_gets_a_short_goodbye(client):
     call = reminder_call(client, 999999)
-    assert call.ended and said(call, "voice_reminder_gone", "fr")
+    assert call.ended
+    assert said(call, "voice_reminder_gone", "fr")
 
 
 def test_a_forged_signature_is_refused(client, voice_runtime, clock):

@@ -52,7 +52,8 @@ def test_a_call_to_a_number_of_no_clinic_gets_a_polite_bilingual_goodbye_and_an_
     assert call.heard_langs == ["fr-CA", "en-US"]  # French first
     with voice_runtime.session_factory() as session:
         entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "unknown_number"))
-        assert entry is not None and entry.channel == "voice"
+        assert entry is not None
+        assert entry.channel == "voice"
         assert entry.detail["to"] == "+15145550999"
         assert MARIE not in (entry.actor or "")  # the caller's number is masked
 
@@ -83,7 +84,10 @@ def test_the_fallback_url_answers_without_any_database(tmp_path):
     call.silence()  # nobody answers twice: the apology, in both languages, then goodbye
     assert call.ended
     fr, en = call.heard
-    assert "9-1-1" in fr and "8-1-1" in fr and "9-1-1" in en and "8-1-1" in en
+    assert "9-1-1" in fr
+    assert "8-1-1" in fr
+    assert "9-1-1" in en
+    assert "8-1-1" in en
     app.extensions["clinicline"].dispose()  # its job threads too: they would tick on the missing database
 
 
@@ -133,7 +137,8 @@ def test_a_status_for_a_call_we_never_answered_is_kept_too(client, voice_runtime
     assert response.status_code == 200
     with voice_runtime.session_factory() as session:
         record = session.get(CallRecord, "CA" + "a" * 32)
-        assert record.status == "no-answer" and record.clinic_id == "parc"
+        assert record.status == "no-answer"
+        assert record.clinic_id == "parc"
 
 
 def test_a_retried_request_is_answered_the_same_without_acting_twice(dial, client, voice_runtime):
@@ -180,7 +185,8 @@ def test_every_step_of_a_call_is_a_distinct_event_even_with_the_same_key_pressed
     first = call.text
     call.press("7")  # the same key again, at the next step: a new turn, not a replay
     assert call.requests[-1].path != call.requests[-2].path
-    assert call.state == "gather" and call.text == first  # the same retry prompt...
+    assert call.state == "gather"
+    assert call.text == first  # the same retry prompt...
     assert call.requests[-1].xml != call.requests[-2].xml  # ...in a new answer that moves the call on
     call.press("7")  # the third miss counts: every step was a turn of its own
     assert call.state != "gather" or call.text != first
