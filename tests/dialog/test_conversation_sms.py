@@ -12,16 +12,15 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from core.dialog.heard import fold
-from core.models import AppointmentStatus, Clinic, Slot, SlotStatus
-from core.timeutil import local_day_bounds
+from core.models import AppointmentStatus, Slot, SlotStatus
 from smsbot.segments import segments
-from tests.dialog.conftest import MARIE
 from tests.dialog.helpers import primed
-from tests.sms.support import appointments, book_directly, label, local_start, patient, slots
-from tests.support.apps import WESTMOUNT
+from tests.sms.support import label, slots
+from tests.support.apps import MARIE, WESTMOUNT
+from tests.support.arrange import appointments, book, booked_starts, fill_day, local_start, patient
 from tests.support.households import own_name
 
 MON, TUE, WED, THU, FRI = (dt.date(2026, 12, d) for d in (7, 8, 9, 10, 11))
@@ -43,25 +42,9 @@ def offered_times(exchange) -> list[str]:
     return [re.split(r" à | at ", label(line))[-1] for line in slots(exchange)]
 
 
-def fill_day(rt, day: dt.date, clinic_id: str = "parc") -> None:
-    """Every slot of a day is taken (by other channels)."""
-    with rt.session_factory.begin() as session:
-        tz = session.get(Clinic, clinic_id).timezone
-        start, end = local_day_bounds(day, tz)
-        session.execute(
-            update(Slot)
-            .where(Slot.clinic_id == clinic_id, Slot.starts_at >= start, Slot.starts_at < end)
-            .values(status=SlotStatus.BOOKED)
-        )
-
-
 def held_ids(rt) -> list[int]:
     with rt.session_factory() as session:
         return list(session.scalars(select(Slot.id).where(Slot.status == SlotStatus.HELD)))
-
-
-def booked_starts(rt, phone: str = MARIE) -> list[dt.datetime]:
-    return [local_start(a) for a in appointments(rt, phone, AppointmentStatus.BOOKED)]
 
 
 # ---- 1. a change said as a sentence ----------------------------------------------------------------------------
@@ -78,17 +61,17 @@ def booked_starts(rt, phone: str = MARIE) -> list[dt.datetime]:
 def test_a_change_said_as_a_sentence_offers_the_new_day_and_keeps_the_old_until_booked(
     phone, signed_rt, sentence, new_day
 ):
-    book_directly(signed_rt, MARIE, "parc", THU, dt.time(10, 0), name="Marie Tremblay")
+    book(signed_rt, MARIE, day=THU, at=dt.time(10, 0), person="Marie Tremblay")
     marie = phone()
     offer = marie(sentence)
     assert offer.choices, offer.text
     assert set(offered_days(offer)) == {new_day}, offer.text  # the day named is the new wish
-    assert booked_starts(signed_rt) == [dt.datetime.combine(THU, dt.time(10, 0))]  # nothing moved yet
+    assert booked_starts(signed_rt, MARIE) == [dt.datetime.combine(THU, dt.time(10, 0))]  # nothing moved yet
     read_back = marie("1")
     assert label(slots(offer)[0]) in read_back.text
-    assert booked_starts(signed_rt) == [dt.datetime.combine(THU, dt.time(10, 0))]
+    assert booked_starts(signed_rt, MARIE) == [dt.datetime.combine(THU, dt.time(10, 0))]
     marie("oui" if "je" in sentence or "vous" in sentence else "yes")
-    [moved] = booked_starts(signed_rt)
+    [moved] = booked_starts(signed_rt, MARIE)
     assert moved.date() == new_day
     old = [a for a in appointments(signed_rt, MARIE) if a.status == AppointmentStatus.CANCELLED]
     assert len(old) == 1
@@ -105,7 +88,7 @@ def test_a_change_said_as_a_sentence_offers_the_new_day_and_keeps_the_old_until_
 def test_no_i_want_to_change_it_at_the_cancel_question_goes_to_the_change(
     phone, signed_rt, cancel, change, yes
 ):
-    book_directly(signed_rt, MARIE, "parc", THU, dt.time(10, 0), name="Marie Tremblay")
+    book(signed_rt, MARIE, day=THU, at=dt.time(10, 0), person="Marie Tremblay")
     marie = phone()
     asked = marie(cancel)
     assert "10" in asked.text  # the appointment read back with the question
@@ -115,27 +98,27 @@ def test_no_i_want_to_change_it_at_the_cancel_question_goes_to_the_change(
     assert "annuler" not in offer.text.lower().split("\n")[0] or "Changement" in offer.text
     marie("1")
     done = marie(yes)  # the reflex yes moves the appointment: it never cancels it
-    [moved] = booked_starts(signed_rt)
+    [moved] = booked_starts(signed_rt, MARIE)
     assert moved.date() == FRI, done.text
 
 
 def test_the_day_of_one_of_several_appointments_names_the_one_to_change(phone, signed_rt):
-    book_directly(signed_rt, MARIE, "parc", THU, dt.time(10, 0), name="Marie Tremblay")
-    book_directly(signed_rt, MARIE, "parc", FRI, dt.time(14, 0))
+    book(signed_rt, MARIE, day=THU, at=dt.time(10, 0), person="Marie Tremblay")
+    book(signed_rt, MARIE, day=FRI, at=dt.time(14, 0))
     marie = phone()
     offer = marie("changer mon rdv de jeudi")
     assert "Changement du RDV jeu. 10 déc. à 10 h" in offer.text
     assert offer.choices
     marie("1")
     marie("oui")
-    starts = booked_starts(signed_rt)
+    starts = booked_starts(signed_rt, MARIE)
     assert dt.datetime.combine(FRI, dt.time(14, 0)) in starts  # the other one is untouched
     assert dt.datetime.combine(THU, dt.time(10, 0)) not in starts
 
 
 def test_the_old_day_and_the_new_day_in_one_sentence_pick_the_appointment_and_the_wish_e2e(phone, signed_rt):
-    book_directly(signed_rt, MARIE, "parc", THU, dt.time(10, 0), name="Marie Tremblay")
-    book_directly(signed_rt, MARIE, "parc", FRI, dt.time(14, 0))
+    book(signed_rt, MARIE, day=THU, at=dt.time(10, 0), person="Marie Tremblay")
+    book(signed_rt, MARIE, day=FRI, at=dt.time(14, 0))
     offer = phone()("je pourrai pas jeudi, tu peux me le changer pour lundi?")
     assert "Changement du RDV jeu. 10 déc." in offer.text
     assert set(offered_days(offer)) == {NEXT_MON}
@@ -146,23 +129,23 @@ def test_the_old_day_and_the_new_day_in_one_sentence_pick_the_appointment_and_th
 ):
     sentence = "je pourrai pas jeudi, tu peux me le changer pour lundi?"
     understood[sentence] = {"old_date": THU}
-    book_directly(signed_rt, MARIE, "parc", THU, dt.time(10, 0), name="Marie Tremblay")
-    book_directly(signed_rt, MARIE, "parc", FRI, dt.time(14, 0))
+    book(signed_rt, MARIE, day=THU, at=dt.time(10, 0), person="Marie Tremblay")
+    book(signed_rt, MARIE, day=FRI, at=dt.time(14, 0))
     marie = phone()
     offer = marie(sentence)
     assert "Changement du RDV jeu. 10 déc." in offer.text
     assert set(offered_days(offer)) == {NEXT_MON}
     marie("2")
     marie("oui")
-    starts = booked_starts(signed_rt)
+    starts = booked_starts(signed_rt, MARIE)
     assert dt.datetime.combine(FRI, dt.time(14, 0)) in starts
     assert len(starts) == 2
     assert any(s.date() == NEXT_MON for s in starts)
 
 
 def test_several_appointments_and_no_old_day_ask_which_then_keep_the_new_wish(phone, signed_rt):
-    book_directly(signed_rt, MARIE, "parc", THU, dt.time(10, 0), name="Marie Tremblay")
-    book_directly(signed_rt, MARIE, "parc", FRI, dt.time(14, 0))
+    book(signed_rt, MARIE, day=THU, at=dt.time(10, 0), person="Marie Tremblay")
+    book(signed_rt, MARIE, day=FRI, at=dt.time(14, 0))
     marie = phone()
     which = marie("can you move my appointment to wednesday afternoon?")
     assert len(which.choices) == 2, which.text
@@ -172,7 +155,7 @@ def test_several_appointments_and_no_old_day_ask_which_then_keep_the_new_wish(ph
 
 
 def test_push_my_appointment_to_next_week_is_a_change(phone, signed_rt):
-    book_directly(signed_rt, MARIE, "parc", THU, dt.time(10, 0), name="Marie Tremblay")
+    book(signed_rt, MARIE, day=THU, at=dt.time(10, 0), person="Marie Tremblay")
     offer = phone()("can you push my appointment to next week")
     assert "Changing" in offer.text or "appointment" in offer.text.lower()
     assert offer.choices
@@ -367,7 +350,7 @@ def test_a_correction_at_the_read_back_changes_the_name_and_keeps_the_slot(phone
     assert len(held) == 1  # the slot stays held
     marie("oui")
     assert own_name(signed_rt, MARIE) == "Julie Côté"
-    assert booked_starts(signed_rt) == [dt.datetime.combine(THU, dt.time(8, 15))]
+    assert booked_starts(signed_rt, MARIE) == [dt.datetime.combine(THU, dt.time(8, 15))]
 
 
 def test_a_correction_at_the_read_back_changes_the_name_e2e(phone, signed_rt):
@@ -503,8 +486,8 @@ def test_another_day_asks_which_day_instead_of_later_times_of_the_same_day_e2e(
 )
 def test_thanks_after_reading_ones_appointments_closes_the_list_e2e(phone, signed_rt, ask, thanks, clinic):
     clinic_id = "westmount" if clinic else "parc"
-    book_directly(signed_rt, MARIE, clinic_id, THU, dt.time(10, 0), name="Marie Tremblay")
-    book_directly(signed_rt, MARIE, clinic_id, FRI, dt.time(10, 0), name="Marie Tremblay")
+    book(signed_rt, MARIE, day=THU, at=dt.time(10, 0), clinic=clinic_id, person="Marie Tremblay")
+    book(signed_rt, MARIE, day=FRI, at=dt.time(10, 0), clinic=clinic_id, person="Marie Tremblay")
     texter = phone(to=clinic) if clinic else phone()
     assert texter(ask).choices
     bye = texter(thanks)
@@ -572,7 +555,7 @@ def test_a_worded_opt_out_is_confirmed_once(phone, signed_rt, worded, again, exp
     ("answer", "lang"), [("pouvez-vous le changer pour lundi?", "fr"), ("can you change it to monday?", "en")]
 )
 def test_a_reminder_answered_with_a_change_offers_the_day_named(phone, signed_rt, answer, lang):
-    appointment_id = book_directly(signed_rt, MARIE, "parc", THU, dt.time(10, 0), name="Marie Tremblay")
+    appointment_id = book(signed_rt, MARIE, day=THU, at=dt.time(10, 0), person="Marie Tremblay").id
     primed(
         signed_rt,
         channel="sms",
@@ -583,7 +566,7 @@ def test_a_reminder_answered_with_a_change_offers_the_day_named(phone, signed_rt
     )
     offer = phone()(answer)
     assert set(offered_days(offer)) == {NEXT_MON}, offer.text
-    assert booked_starts(signed_rt) == [dt.datetime.combine(THU, dt.time(10, 0))]
+    assert booked_starts(signed_rt, MARIE) == [dt.datetime.combine(THU, dt.time(10, 0))]
 
 
 # ---- the queue: "how long?" ----------------------------------------------------------------------------------

@@ -14,10 +14,9 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import select
 
-from core.models import AppointmentStatus, CallbackRequest, Patient
-from tests.dialog.conftest import MARIE
-from tests.sms.support import appointments, book_directly, local_start
-from tests.support.apps import PARC_LINE, WESTMOUNT
+from core.models import CallbackRequest, Patient
+from tests.support.apps import MARIE, PARC_LINE, WESTMOUNT
+from tests.support.arrange import book, booked_starts
 
 THU, FRI = dt.date(2026, 12, 10), dt.date(2026, 12, 11)
 SUNDAY = dt.date(2026, 12, 13)
@@ -46,10 +45,6 @@ def gather(call) -> ET.Element | None:
     return last_xml(call).find("Gather")
 
 
-def booked(rt) -> list[dt.datetime]:
-    return [local_start(a) for a in appointments(rt, MARIE, AppointmentStatus.BOOKED)]
-
-
 def callbacks(rt) -> list[CallbackRequest]:
     with rt.session_factory() as session:
         return list(session.scalars(select(CallbackRequest)))
@@ -67,22 +62,22 @@ def callbacks(rt) -> list[CallbackRequest]:
 )
 def test_move_it_to_friday_morning_takes_friday_as_the_new_day(dial, signed_rt, to, sentence, heard_day, yes):
     clinic = "westmount" if to else "parc"
-    book_directly(signed_rt, MARIE, clinic, THU, dt.time(10, 0), name="Marie Tremblay")
+    book(signed_rt, MARIE, day=THU, at=dt.time(10, 0), clinic=clinic, person="Marie Tremblay")
     call = dial(to=to) if to else dial()
     call.say(sentence)
     assert heard_day in call.text, call.text  # the new wish, not the old appointment's day
     assert "jeudi dix décembre" in call.text or "Thursday, December tenth" in call.text  # which one moves
-    assert booked(signed_rt) == [dt.datetime.combine(THU, dt.time(10, 0))]
+    assert booked_starts(signed_rt, MARIE) == [dt.datetime.combine(THU, dt.time(10, 0))]
     call.press("1")
-    assert booked(signed_rt) == [dt.datetime.combine(THU, dt.time(10, 0))]  # kept until the new one is booked
+    assert booked_starts(signed_rt, MARIE) == [dt.datetime.combine(THU, dt.time(10, 0))]  # kept until the new one is booked
     call.say(yes)
-    [moved] = booked(signed_rt)
+    [moved] = booked_starts(signed_rt, MARIE)
     assert moved.date() == FRI
     assert moved.hour < 12
 
 
 def test_no_i_want_to_change_it_at_the_cancel_question_moves_it_on_the_phone(dial, signed_rt):
-    book_directly(signed_rt, MARIE, "parc", THU, dt.time(10, 0), name="Marie Tremblay")
+    book(signed_rt, MARIE, day=THU, at=dt.time(10, 0), person="Marie Tremblay")
     call = dial()
     call.say("annuler mon rendez-vous")
     assert "annuler" in call.text
@@ -91,7 +86,7 @@ def test_no_i_want_to_change_it_at_the_cancel_question_moves_it_on_the_phone(dia
     assert "annuler" not in call.text.split(".")[-1]
     call.press("1")
     call.press("1")
-    [moved] = booked(signed_rt)
+    [moved] = booked_starts(signed_rt, MARIE)
     assert moved.date() == FRI
 
 

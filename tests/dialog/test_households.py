@@ -14,14 +14,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core.models import Appointment, AppointmentStatus, Clinic, Patient, Person, Slot, SlotStatus
+from core.models import Clinic, Person, Slot, SlotStatus
 from core.services import booking, patients, people
 from core.timeutil import local_to_utc
 from smsbot.segments import segments
-from tests.dialog.conftest import MARIE
 from tests.dialog.test_conversation_voice import spoken_seconds
-from tests.sms.support import local_start
-from tests.support.apps import PARC, TOKEN, WESTMOUNT, signed_runtime
+from tests.support.apps import MARIE, PARC, TOKEN, WESTMOUNT, signed_runtime
+from tests.support.arrange import booked, local_start
 from tests.support.twilio_requests import Texter
 
 THU, FRI = dt.date(2026, 12, 10), dt.date(2026, 12, 11)
@@ -73,14 +72,7 @@ WORDS = {
 
 def booked_for(rt, phone: str = MARIE) -> list[tuple[str | None, dt.datetime]]:
     """(person's name, local start) of a phone's booked appointments, soonest first."""
-    with rt.session_factory() as session:
-        rows = session.scalars(
-            select(Appointment)
-            .join(Patient)
-            .where(Patient.phone == phone, Appointment.status == AppointmentStatus.BOOKED)
-            .order_by(Appointment.starts_at)
-        ).all()
-        return [(a.person.name, local_start(a)) for a in rows]
+    return [(a.person.name, local_start(a)) for a in booked(rt, phone)]
 
 
 def people_named(rt, phone: str = MARIE) -> list[tuple[str | None, str | None]]:

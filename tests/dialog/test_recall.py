@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from core.models import Appointment, AppointmentStatus
-from tests.dialog.conftest import JOHN, MARIE
-from tests.dialog.helpers import booked, tickets
+from tests.support.apps import JOHN, MARIE
+from tests.support.arrange import booked, tickets
 
 
 def book_by_text(texter, first: str = "je voudrais voir un médecin jeudi matin", yes: str = "oui"):

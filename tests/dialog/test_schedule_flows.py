@@ -15,8 +15,8 @@ from sqlalchemy import select
 from core.models import Clinic, Practitioner, Slot, SlotStatus
 from core.services import schedule
 from core.timeutil import to_local
-from tests.dialog.conftest import MARIE
-from tests.dialog.helpers import booked
+from tests.support.apps import MARIE
+from tests.support.arrange import booked
 from tests.support.clinics_files import REASONS, load
 
 CHRISTMAS = dt.date(2026, 12, 25)

@@ -9,16 +9,8 @@ from sqlalchemy import select, update
 from core.models import AppointmentStatus, AuditEntry, Clinic, Slot, SlotStatus
 from core.timeutil import local_day_bounds
 from tests.dialog.conftest import JOHN, MARIE, Patient, RecordingQueue
-from tests.dialog.helpers import (
-    THURSDAY,
-    book_directly,
-    booked,
-    patient,
-    primed,
-    slot_status,
-    take_slot,
-    tickets,
-)
+from tests.dialog.helpers import THURSDAY, primed, slot_status
+from tests.support.arrange import book, booked, patient, tickets
 from tests.support.households import own_name
 
 # ---- booking --------------------------------------------------------------------------------------------------
@@ -112,7 +104,7 @@ def test_a_slot_taken_between_offer_and_choice_is_apologised_for(any_runtime):
     marie = Patient(any_runtime, "sms")
     marie.send("RDV jeudi matin")
     first = marie.state["d"]["offered"][0]
-    take_slot(any_runtime, first, JOHN)
+    book(any_runtime, JOHN, slot_id=first)
     marie.send("1")
     assert marie.keys == ["slot_taken", "pick_slot"]
     assert first not in marie.state["d"]["offered"]
@@ -126,7 +118,7 @@ def test_a_slot_taken_between_hold_expiry_and_confirmation_offers_the_next_ones(
     marie.send("RDV jeudi matin").send("1").send("Marie Tremblay")
     held = marie.state["d"]["slot"]
     clock.advance(minutes=10)  # she went to look for her agenda; the hold ran out
-    take_slot(any_runtime, held, JOHN)
+    book(any_runtime, JOHN, slot_id=held)
     marie.send("oui")
     assert marie.keys == ["slot_taken", "pick_slot"]
     assert held not in marie.state["d"]["offered"]
@@ -145,8 +137,8 @@ def test_no_slot_at_all_gives_the_clinic_number(texter, runtime):
 
 
 def test_listing_then_cancelling_one(texter, runtime):
-    first = book_directly(runtime, MARIE, THURSDAY)
-    book_directly(runtime, MARIE, THURSDAY + dt.timedelta(days=1))
+    first = book(runtime, MARIE, day=THURSDAY, channel="staff").id
+    book(runtime, MARIE, day=THURSDAY + dt.timedelta(days=1), channel="staff")
     texter.send("MES RDV")
     assert texter.keys == ["appointments_manage", "pick_appointment"]
     assert texter.choice_digits() == ["1", "2"]
@@ -161,8 +153,8 @@ def test_listing_then_cancelling_one(texter, runtime):
 
 
 def test_cancel_names_the_appointment_by_its_day(texter, runtime):
-    book_directly(runtime, MARIE, THURSDAY + dt.timedelta(days=1))
-    thursday = book_directly(runtime, MARIE, THURSDAY)
+    book(runtime, MARIE, day=THURSDAY + dt.timedelta(days=1), channel="staff")
+    thursday = book(runtime, MARIE, day=THURSDAY, channel="staff").id
     texter.send("annuler mon rdv de jeudi")
     assert texter.keys == ["confirm_cancel"]
     assert texter.state["d"] == {"appt": thursday}
@@ -171,7 +163,7 @@ def test_cancel_names_the_appointment_by_its_day(texter, runtime):
 
 
 def test_cancel_in_english_and_keeping_it_after_all(texter, runtime):
-    book_directly(runtime, MARIE, THURSDAY)
+    book(runtime, MARIE, day=THURSDAY, channel="staff")
     texter.send("please cancel my appointment")
     assert texter.reply.lang == "en"
     assert texter.keys == ["confirm_cancel"]
@@ -188,7 +180,7 @@ def test_nothing_to_cancel_offers_to_book(texter):
 
 
 def test_rescheduling_books_the_new_slot_and_frees_the_old(texter, runtime):
-    old = book_directly(runtime, MARIE, THURSDAY)
+    old = book(runtime, MARIE, day=THURSDAY, channel="staff").id
     texter.send("CHANGER")
     assert texter.keys[0] == "reschedule_intro"
     assert texter.state["q"] == "book_pick"
@@ -333,7 +325,7 @@ def test_stop_opts_out_silently_until_start(texter, runtime):
 
 
 def test_a_bare_cancel_is_a_carrier_opt_out_not_a_cancellation(texter, runtime):
-    book_directly(runtime, MARIE, THURSDAY)
+    book(runtime, MARIE, day=THURSDAY, channel="staff")
     texter.send("CANCEL")
     assert texter.text == ""
     assert patient(runtime, MARIE).opted_out
@@ -403,7 +395,7 @@ def _reminded(runtime, appointment_id):
 
 
 def test_one_after_a_reminder_confirms_that_appointment(texter, runtime, clock):
-    appointment = book_directly(runtime, MARIE, THURSDAY)
+    appointment = book(runtime, MARIE, day=THURSDAY, channel="staff").id
     clock.advance(hours=20)
     _reminded(runtime, appointment)
     clock.advance(hours=2)  # long after the usual 30 idle minutes: the reminder keeps its context
@@ -413,8 +405,8 @@ def test_one_after_a_reminder_confirms_that_appointment(texter, runtime, clock):
 
 
 def test_annuler_after_a_reminder_cancels_that_appointment(texter, runtime):
-    book_directly(runtime, MARIE, THURSDAY + dt.timedelta(days=1))
-    appointment = book_directly(runtime, MARIE, THURSDAY)
+    book(runtime, MARIE, day=THURSDAY + dt.timedelta(days=1), channel="staff")
+    appointment = book(runtime, MARIE, day=THURSDAY, channel="staff").id
     _reminded(runtime, appointment)
     texter.send("ANNULER")
     assert texter.keys == ["cancelled"]
@@ -424,7 +416,7 @@ def test_annuler_after_a_reminder_cancels_that_appointment(texter, runtime):
 
 
 def test_something_else_after_a_reminder_is_read_as_usual(texter, runtime):
-    appointment = book_directly(runtime, MARIE, THURSDAY)
+    appointment = book(runtime, MARIE, day=THURSDAY, channel="staff").id
     _reminded(runtime, appointment)
     texter.send("SANS RDV")
     assert texter.keys == ["walkin_joined", "walkin_notice_sms"]
@@ -511,7 +503,7 @@ def test_next_month_offers_the_first_free_slots_from_then_on(texter, runtime):
             select(Slot.id).where(Slot.starts_at >= start, Slot.starts_at < end)
         ).all()
     for i, slot_id in enumerate(first_day):  # other patients (one person is in one place at a time)
-        take_slot(runtime, slot_id, f"+1514556{i:04d}")
+        book(runtime, f"+1514556{i:04d}", slot_id=slot_id)
     texter.send("RDV le mois prochain")
     assert texter.state["q"] == "book_pick"
     assert "lun. 4 janv." in texter.text

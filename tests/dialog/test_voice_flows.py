@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from core.models import CallbackRequest, SlotStatus
 from tests.dialog.conftest import JOHN, MARIE, Patient
-from tests.dialog.helpers import THURSDAY, book_directly, booked, patient, primed, slot_status, tickets
+from tests.dialog.helpers import THURSDAY, primed, slot_status
+from tests.support.arrange import book, booked, patient, tickets
 from tests.support.households import own_name
 
 LANDLINE = "+15145559876"
@@ -224,7 +225,7 @@ def test_walkin_from_a_landline_is_told_by_a_call(patient_factory, runtime):
 
 
 def test_cancelling_by_phone(caller, runtime):
-    book_directly(runtime, MARIE, THURSDAY)
+    book(runtime, MARIE, day=THURSDAY, channel="staff")
     caller.call().press("3")
     assert caller.keys == ["appointment_action"]  # the only appointment: no list of one to choose from
     caller.press("1")
@@ -235,8 +236,8 @@ def test_cancelling_by_phone(caller, runtime):
 
 
 def test_with_two_appointments_the_caller_chooses_one_first(caller, runtime):
-    book_directly(runtime, MARIE, THURSDAY)
-    book_directly(runtime, MARIE, THURSDAY + dt.timedelta(days=1))
+    book(runtime, MARIE, day=THURSDAY, channel="staff")
+    book(runtime, MARIE, day=THURSDAY + dt.timedelta(days=1), channel="staff")
     caller.call().press("3")
     assert caller.keys == ["appointments_manage", "pick_appointment"]
     caller.press("2")

@@ -75,9 +75,9 @@ def neighbour(tmp_path, clock):
 
 
 @pytest.fixture
-def here(fed_runtime):
-    fed_runtime.config = fed_runtime.config.with_(neighbours=(NEIGHBOUR,))
-    return fed_runtime
+def here(signed_rt):
+    signed_rt.config = signed_rt.config.with_(neighbours=(NEIGHBOUR,))
+    return signed_rt
 
 
 def stored(runtime, kind: str) -> int:
@@ -196,25 +196,25 @@ def test_a_slot_of_another_publisher_is_read_with_either_booking_phone_url():
         assert row["parent_id"] == "456"
 
 
-def test_the_clinics_files_neighbours_replace_the_previous_list(fed_runtime, tmp_path, clock):
+def test_the_clinics_files_neighbours_replace_the_previous_list(signed_rt, tmp_path, clock):
     from core.clinics_file import EXAMPLE_FILE
 
     path = tmp_path / "clinics.toml"
     path.write_text('neighbours = ["https://a.example/fhir/$bulk-publish"]\n' + EXAMPLE_FILE.read_text())
-    with fed_runtime.session_factory.begin() as session:
+    with signed_rt.session_factory.begin() as session:
         load_clinics(session, path, clock(), 30)
     path.write_text('neighbours = ["https://b.example/fhir/$bulk-publish"]\n' + EXAMPLE_FILE.read_text())
-    with fed_runtime.session_factory.begin() as session:
+    with signed_rt.session_factory.begin() as session:
         load_clinics(session, path, clock(), 30)
         assert [f.url for f in session.scalars(select(FederationFeed))] == [
             "https://b.example/fhir/$bulk-publish"
         ]
 
 
-def test_the_tick_enqueues_the_neighbours_poll(fed_runtime):
+def test_the_tick_enqueues_the_neighbours_poll(signed_rt):
     from core.jobs.context import using
     from core.jobs.tasks import tick
 
-    with using(fed_runtime):
+    with using(signed_rt):
         tick()
-    assert discover.POLL_JOB in fed_runtime.jobs.paths()
+    assert discover.POLL_JOB in signed_rt.jobs.paths()

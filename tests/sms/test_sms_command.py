@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 
 import prompts
 from clinicline.cli import main
-from tests.sms.conftest import TOKEN
+from tests.support.apps import TOKEN
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from core.services import booking, walkin
 from core.services.patients import get_or_create_patient
 from core.timeutil import local_to_utc
 from prompts import text as template
+from tests.support.apps import JOHN, PARC, TOKEN
 from tests.support.twilio_requests import signed_post
-from tests.voice.conftest import JOHN, PARC, TOKEN
 from tests.voice.walker import Call, check_twiml
 
 WEDNESDAY = dt.date(2026, 12, 9)  # the clock starts on Monday 2026-12-07 at 09:00
@@ -80,9 +80,9 @@ def audit_actions(rt) -> list[str]:
 
 @pytest.mark.parametrize("machine", MACHINES)
 def test_a_machine_gets_the_reminder_voicemail_with_clinic_day_time_and_number(
-    client, voice_runtime, clock, machine
+    client, signed_rt, clock, machine
 ):
-    appointment_id = book_landline(voice_runtime, clock, "fr")
+    appointment_id = book_landline(signed_rt, clock, "fr")
     call = placed(client, f"/voice/reminder/{appointment_id}", machine)
     words = assert_voicemail(call)
     assert "Clinique du Parc" in words
@@ -91,13 +91,13 @@ def test_a_machine_gets_the_reminder_voicemail_with_clinic_day_time_and_number(
     assert CALL_BACK in words
     assert said(call, "voicemail_reminder", "fr")
     assert "appuyez" not in words  # no menu read to a recording
-    assert audit_actions(voice_runtime).count("call.voicemail_left") == 1
-    with voice_runtime.session_factory() as session:  # nobody will answer: no conversation is primed
+    assert audit_actions(signed_rt).count("call.voicemail_left") == 1
+    with signed_rt.session_factory() as session:  # nobody will answer: no conversation is primed
         assert session.scalar(select(Conversation).where(Conversation.phone == JOHN)) is None
 
 
-def test_the_voicemail_is_in_the_patients_language(client, voice_runtime, clock, lang):
-    appointment_id = book_landline(voice_runtime, clock, lang, at=dt.time(14, 30))
+def test_the_voicemail_is_in_the_patients_language(client, signed_rt, clock, lang):
+    appointment_id = book_landline(signed_rt, clock, lang, at=dt.time(14, 30))
     call = placed(client, f"/voice/reminder/{appointment_id}", "machine_end_beep")
     words = assert_voicemail(call)
     assert HEARD_DAY[lang] in words
@@ -109,8 +109,8 @@ def test_the_voicemail_is_in_the_patients_language(client, voice_runtime, clock,
 
 
 @pytest.mark.parametrize("answered_by", ["human", "unknown", None])
-def test_a_person_or_an_unknown_answer_gets_the_reminder_menu(client, voice_runtime, clock, answered_by):
-    appointment_id = book_landline(voice_runtime, clock, "fr")
+def test_a_person_or_an_unknown_answer_gets_the_reminder_menu(client, signed_rt, clock, answered_by):
+    appointment_id = book_landline(signed_rt, clock, "fr")
     call = placed(client, f"/voice/reminder/{appointment_id}", answered_by)
     assert call.state == "gather"
     assert said(call, "reminder_prompt", "fr")
@@ -119,20 +119,20 @@ def test_a_person_or_an_unknown_answer_gets_the_reminder_menu(client, voice_runt
     call.press("1")  # and the menu works
     assert call.ended
     assert said(call, "reminder_confirmed", "fr")
-    assert "call.voicemail_left" not in audit_actions(voice_runtime)
+    assert "call.voicemail_left" not in audit_actions(signed_rt)
 
 
-def test_a_fax_is_hung_up_on_without_a_word(client, voice_runtime, clock):
-    appointment_id = book_landline(voice_runtime, clock, "fr")
+def test_a_fax_is_hung_up_on_without_a_word(client, signed_rt, clock):
+    appointment_id = book_landline(signed_rt, clock, "fr")
     call = placed(client, f"/voice/reminder/{appointment_id}", "fax")
     assert [v.tag for v in verbs(call)] == ["Hangup"]
     assert call.ended
     assert call.heard == []
 
 
-def test_a_machine_for_a_cancelled_appointment_hears_the_short_goodbye(client, voice_runtime, clock):
-    appointment_id = book_landline(voice_runtime, clock, "fr")
-    with voice_runtime.session_factory.begin() as session:
+def test_a_machine_for_a_cancelled_appointment_hears_the_short_goodbye(client, signed_rt, clock):
+    appointment_id = book_landline(signed_rt, clock, "fr")
+    with signed_rt.session_factory.begin() as session:
         booking.cancel(session, appointment_id, clock(), "staff")
     call = placed(client, f"/voice/reminder/{appointment_id}", "machine_end_beep")
     assert call.ended
@@ -140,17 +140,17 @@ def test_a_machine_for_a_cancelled_appointment_hears_the_short_goodbye(client, v
     assert not said(call, "voicemail_reminder", "fr")
 
 
-def test_a_retried_machine_request_gets_the_same_voicemail_once(client, voice_runtime, clock):
-    appointment_id = book_landline(voice_runtime, clock, "fr")
+def test_a_retried_machine_request_gets_the_same_voicemail_once(client, signed_rt, clock):
+    appointment_id = book_landline(signed_rt, clock, "fr")
     call = placed(client, f"/voice/reminder/{appointment_id}", "machine_end_silence")
     first = call.requests[0]
     again = signed_post(client, first.path, first.params, TOKEN)
     assert again.get_data(as_text=True) == first.xml
-    assert audit_actions(voice_runtime).count("call.voicemail_left") == 1
+    assert audit_actions(signed_rt).count("call.voicemail_left") == 1
 
 
-def test_a_machine_request_with_a_forged_signature_is_refused(client, voice_runtime, clock):
-    appointment_id = book_landline(voice_runtime, clock, "fr")
+def test_a_machine_request_with_a_forged_signature_is_refused(client, signed_rt, clock):
+    appointment_id = book_landline(signed_rt, clock, "fr")
     form = {
         "CallSid": "CA" + "c" * 32,
         "From": PARC,
@@ -162,13 +162,13 @@ def test_a_machine_request_with_a_forged_signature_is_refused(client, voice_runt
     path = f"/voice/reminder/{appointment_id}"
     assert signed_post(client, path, form, TOKEN, signature="bm90IGEgc2lnbmF0dXJl").status_code == 403
     assert signed_post(client, path, form, "another-token").status_code == 403
-    assert "call.voicemail_left" not in audit_actions(voice_runtime)
+    assert "call.voicemail_left" not in audit_actions(signed_rt)
 
 
-def test_who_answered_is_kept_on_the_calls_message(client, voice_runtime, clock):
-    appointment_id = book_landline(voice_runtime, clock, "fr")
+def test_who_answered_is_kept_on_the_calls_message(client, signed_rt, clock):
+    appointment_id = book_landline(signed_rt, clock, "fr")
     call = Call(client, auth_token=TOKEN, from_=PARC, to=JOHN, direction="outbound-api")
-    with voice_runtime.session_factory.begin() as session:  # the row the reminder job stored for this call
+    with signed_rt.session_factory.begin() as session:  # the row the reminder job stored for this call
         session.add(
             OutboundMessage(
                 clinic_id="parc",
@@ -183,7 +183,7 @@ def test_who_answered_is_kept_on_the_calls_message(client, voice_runtime, clock)
     call.params["AnsweredBy"] = "machine_end_beep"
     call.start(f"/voice/reminder/{appointment_id}")
     call.hang_up(duration=19)  # the status callback carries AnsweredBy too
-    with voice_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         message = session.scalar(select(OutboundMessage))
     assert (message.status, message.answered_by) == ("delivered", "machine_end_beep")
 
@@ -192,8 +192,8 @@ def test_who_answered_is_kept_on_the_calls_message(client, voice_runtime, clock)
 
 
 @pytest.fixture
-def landline_ticket(voice_runtime, clock):
-    with voice_runtime.session_factory.begin() as session:
+def landline_ticket(signed_rt, clock):
+    with signed_rt.session_factory.begin() as session:
         patient = get_or_create_patient(session, JOHN, "fr")
         return walkin.join_walkin_queue(
             session, session.get(Clinic, "parc"), patient, "voice", clock(), "call"
@@ -201,7 +201,7 @@ def landline_ticket(voice_runtime, clock):
 
 
 def test_a_machine_gets_the_walk_in_voicemail_with_the_number_and_the_time(
-    client, voice_runtime, landline_ticket
+    client, signed_rt, landline_ticket
 ):
     call = placed(client, f"/voice/notice/{landline_ticket}", "machine_end_beep")
     words = assert_voicemail(call)
@@ -210,7 +210,7 @@ def test_a_machine_gets_the_walk_in_voicemail_with_the_number_and_the_time(
     assert "numéro 1" in words
     assert "heures" in words
     assert CALL_BACK in words
-    with voice_runtime.session_factory() as session:  # the place is kept: a voicemail is no answer
+    with signed_rt.session_factory() as session:  # the place is kept: a voicemail is no answer
         assert session.get(WalkinTicket, landline_ticket).status.value == "waiting"
 
 
@@ -229,10 +229,10 @@ def test_a_fax_on_the_spooled_outcome_call_is_hung_up_on(client):
 # ---- the waiting list's offer call (its words: core.services.waitlist.voicemail_says) ---------------------------
 
 
-def test_a_machine_gets_the_offer_voicemail_and_the_slot_is_not_taken(client, voice_runtime, clock):
+def test_a_machine_gets_the_offer_voicemail_and_the_slot_is_not_taken(client, signed_rt, clock):
     from tests.voice.test_waitlist_offer_calls import offered
 
-    offer_id, _slot_id = offered(voice_runtime, clock, "fr")
+    offer_id, _slot_id = offered(signed_rt, clock, "fr")
     call = placed(client, f"/voice/offer/{offer_id}", "machine_end_beep")
     words = assert_voicemail(call)
     assert said(call, "waitlist_offer_voicemail", "fr")
@@ -241,10 +241,10 @@ def test_a_machine_gets_the_offer_voicemail_and_the_slot_is_not_taken(client, vo
     assert "appuyez" not in words
 
 
-def test_a_person_gets_the_offer_menu(client, voice_runtime, clock):
+def test_a_person_gets_the_offer_menu(client, signed_rt, clock):
     from tests.voice.test_waitlist_offer_calls import offered
 
-    offer_id, _slot_id = offered(voice_runtime, clock, "fr")
+    offer_id, _slot_id = offered(signed_rt, clock, "fr")
     call = placed(client, f"/voice/offer/{offer_id}", "human")
     assert call.state == "gather"
     assert "appuyez sur 1" in call.text
@@ -253,17 +253,17 @@ def test_a_person_gets_the_offer_menu(client, voice_runtime, clock):
 # ---- the "it is your turn" call -------------------------------------------------------------------------------
 
 
-def _called(voice_runtime, clock, ticket_id: int, room: str | None) -> None:
-    with voice_runtime.session_factory.begin() as session:
+def _called(signed_rt, clock, ticket_id: int, room: str | None) -> None:
+    with signed_rt.session_factory.begin() as session:
         ticket = walkin.call_next(session, session.get(Clinic, "parc"), clock())
         assert ticket.id == ticket_id
         ticket.room = room
 
 
 def test_a_person_called_by_staff_hears_it_is_their_turn_and_the_room(
-    client, voice_runtime, clock, landline_ticket
+    client, signed_rt, clock, landline_ticket
 ):
-    _called(voice_runtime, clock, landline_ticket, "4")
+    _called(signed_rt, clock, landline_ticket, "4")
     call = placed(client, f"/voice/called/{landline_ticket}", "human")
     words = " ".join(call.heard)
     assert said(call, "called_call_room", "fr")
@@ -274,22 +274,22 @@ def test_a_person_called_by_staff_hears_it_is_their_turn_and_the_room(
 
 
 def test_a_person_called_without_a_room_is_sent_to_the_front_desk(
-    client, voice_runtime, clock, landline_ticket
+    client, signed_rt, clock, landline_ticket
 ):
-    _called(voice_runtime, clock, landline_ticket, None)
+    _called(signed_rt, clock, landline_ticket, None)
     call = placed(client, f"/voice/called/{landline_ticket}", None)
     assert said(call, "called_call", "fr")
     assert "accueil" in " ".join(call.heard)
 
 
-def test_a_machine_gets_the_called_voicemail(client, voice_runtime, clock, landline_ticket):
-    _called(voice_runtime, clock, landline_ticket, "4")
+def test_a_machine_gets_the_called_voicemail(client, signed_rt, clock, landline_ticket):
+    _called(signed_rt, clock, landline_ticket, "4")
     words = assert_voicemail(placed(client, f"/voice/called/{landline_ticket}", "machine_end_silence"))
     assert "numéro 1" in words
     assert CALL_BACK in words
 
 
-def test_a_ticket_no_longer_called_says_so(client, voice_runtime, landline_ticket):
+def test_a_ticket_no_longer_called_says_so(client, signed_rt, landline_ticket):
     call = placed(client, f"/voice/called/{landline_ticket}", "human")  # still waiting: nobody called it
     assert "n'est plus active" in " ".join(call.heard)
     assert call.ended
@@ -306,17 +306,17 @@ def test_the_called_notice_call_asks_the_called_url():
 # ---- the call after the clinic cancelled an appointment (a schedule change) -------------------------------------
 
 
-def _cancelled_by_the_clinic(voice_runtime, clock) -> int:
-    appointment_id = book_landline(voice_runtime, clock, "fr")
-    with voice_runtime.session_factory.begin() as session:
+def _cancelled_by_the_clinic(signed_rt, clock) -> int:
+    appointment_id = book_landline(signed_rt, clock, "fr")
+    with signed_rt.session_factory.begin() as session:
         booking.cancel(session, appointment_id, clock(), "staff")
     return appointment_id
 
 
 def test_a_person_hears_the_clinic_cancelled_the_appointment_and_1_books_another(
-    client, voice_runtime, clock
+    client, signed_rt, clock
 ):
-    appointment_id = _cancelled_by_the_clinic(voice_runtime, clock)
+    appointment_id = _cancelled_by_the_clinic(signed_rt, clock)
     call = placed(client, f"/voice/cancelled/{appointment_id}", "human")
     words = " ".join(call.heard)
     assert "annuler votre rendez-vous" in words
@@ -324,20 +324,20 @@ def test_a_person_hears_the_clinic_cancelled_the_appointment_and_1_books_another
     assert call.state == "gather"
     call.press("1")
     assert "Pour quel jour" in " ".join(call.heard)  # booking another one starts
-    assert "appointment.rebook_after_cancel" in audit_actions(voice_runtime)
+    assert "appointment.rebook_after_cancel" in audit_actions(signed_rt)
 
 
-def test_a_machine_gets_the_cancellation_voicemail(client, voice_runtime, clock):
-    appointment_id = _cancelled_by_the_clinic(voice_runtime, clock)
+def test_a_machine_gets_the_cancellation_voicemail(client, signed_rt, clock):
+    appointment_id = _cancelled_by_the_clinic(signed_rt, clock)
     words = assert_voicemail(placed(client, f"/voice/cancelled/{appointment_id}", "machine_end_beep"))
     assert "annuler votre rendez-vous" in words
     assert CALL_BACK in words
 
 
 def test_the_cancellation_call_for_a_booked_appointment_says_the_message_is_out_of_date(
-    client, voice_runtime, clock
+    client, signed_rt, clock
 ):
-    appointment_id = book_landline(voice_runtime, clock, "fr")  # still booked: no cancellation to tell
+    appointment_id = book_landline(signed_rt, clock, "fr")  # still booked: no cancellation to tell
     call = placed(client, f"/voice/cancelled/{appointment_id}", "human")
     assert call.ended
     assert "annuler votre rendez-vous" not in " ".join(call.heard)

@@ -22,7 +22,7 @@ from core.models import (
 from core.services import booking, walkin
 from core.services.patients import get_or_create_patient
 from prompts import text as template
-from tests.voice.conftest import JOHN, MARIE, PARC, PARC_LINE, WESTMOUNT
+from tests.support.apps import JOHN, MARIE, PARC, PARC_LINE, WESTMOUNT
 
 SPACED_CODE = re.compile(r"\b\d(, \d){5}\b")  # a six-digit code read one digit at a time
 
@@ -84,14 +84,14 @@ def test_an_english_clinic_greets_in_english_and_offers_french(dial):
     assert "press 2" not in call.text  # Westmount has no walk-in queue
 
 
-def test_nine_switches_to_english_and_the_next_call_remembers_it(dial, voice_runtime):
+def test_nine_switches_to_english_and_the_next_call_remembers_it(dial, signed_rt):
     call = dial()
     call.press("9")
     assert call.gather["language"] == "en-US"
     assert set(call.heard_langs) == {"en-US"}
     assert call.heard[-1] == template("voice_star_to_repeat", "en", "voice")  # told again, in English
     call.hang_up()
-    with voice_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         assert session.scalar(select(Patient.lang).where(Patient.phone == MARIE)) == "en"
     again = dial()
     assert again.gather["language"] == "en-US"
@@ -148,7 +148,7 @@ def test_three_silences_lead_to_a_person_while_the_clinic_is_open(dial):
 
 
 def test_three_silences_when_closed_give_the_clinics_number_and_leave_no_callback_request(
-    dial, clock, voice_runtime
+    dial, clock, signed_rt
 ):
     clock.set_local(dt.date(2026, 12, 13), dt.time(11, 0))  # a Sunday
     call = dial()
@@ -157,7 +157,7 @@ def test_three_silences_when_closed_give_the_clinics_number_and_leave_no_callbac
     assert call.ended
     assert asked(call, "silence_end")
     assert "5 1 4, 5 5 5, 0 1 9 9" in call.text  # the clinic's public number, read in groups
-    with voice_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         assert session.scalars(select(CallbackRequest)).all() == []
 
 
@@ -186,7 +186,7 @@ def test_booking_is_reached_by_key_or_by_speech(dial, key, speech, lang_to):
     ("key", "then"),
     [("1", "ask_day"), ("2", "walkin_party"), ("3", "no_appointments"), ("0", None)],
 )
-def test_every_main_menu_choice_works_in_both_languages(dial, voice_runtime, lang, key, then):
+def test_every_main_menu_choice_works_in_both_languages(dial, signed_rt, lang, key, then):
     call = dial()
     if lang == "en":
         call.press("9")
@@ -212,7 +212,7 @@ def test_a_person_is_reached_with_zero_and_the_call_is_transferred_while_open(di
     assert call.ended
 
 
-def test_an_unanswered_transfer_offers_a_callback(dial, voice_runtime):
+def test_an_unanswered_transfer_offers_a_callback(dial, signed_rt):
     call = dial()
     call.press("0")
     call.transfer_ends("no-answer")
@@ -222,13 +222,13 @@ def test_an_unanswered_transfer_offers_a_callback(dial, voice_runtime):
     assert asked(call, "callback_name")
     call.press("#")  # no name
     assert call.ended
-    with voice_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         (request,) = session.scalars(select(CallbackRequest)).all()
         assert request.phone == MARIE
         assert request.name is None
 
 
-def test_a_person_when_closed_is_a_callback_with_the_name_read_from_speech(dial, clock, voice_runtime):
+def test_a_person_when_closed_is_a_callback_with_the_name_read_from_speech(dial, clock, signed_rt):
     clock.set_local(dt.date(2026, 12, 13), dt.time(11, 0))  # Sunday
     call = dial()
     call.say("parler à quelqu'un")
@@ -238,7 +238,7 @@ def test_a_person_when_closed_is_a_callback_with_the_name_read_from_speech(dial,
     assert asked(call, "callback_name")
     call.say("Jean Tremblay")
     assert call.ended
-    with voice_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         assert session.scalar(select(CallbackRequest.name)) == "Jean Tremblay"
 
 
@@ -253,7 +253,7 @@ def test_an_emergency_word_gets_911_and_811_first(dial):
 # ---- booking ---------------------------------------------------------------------------------------------------
 
 
-def test_a_complete_booking_by_keypad_in_french(dial, voice_runtime):
+def test_a_complete_booking_by_keypad_in_french(dial, signed_rt):
     call = dial()
     call.press("1")
     assert asked(call, "ask_day")
@@ -268,7 +268,7 @@ def test_a_complete_booking_by_keypad_in_french(dial, voice_runtime):
     assert "Marie Tremblay" in call.text
     assert "huit heures" in call.text
     call.press("1")
-    (appointment,) = appointments(voice_runtime)
+    (appointment,) = appointments(signed_rt)
     assert appointment.status == AppointmentStatus.BOOKED
     assert appointment.channel == "voice"
     spoken = ", ".join(appointment.code)
@@ -277,14 +277,14 @@ def test_a_complete_booking_by_keypad_in_french(dial, voice_runtime):
     call.press("*")
     assert spoken in call.text  # and repeatable
     call.press("1")
-    assert ("core.jobs.tasks.send_confirmation", (appointment.id, "booked"), None) in voice_runtime.jobs.jobs
-    assert "core.jobs.tasks.schedule_reminders" in voice_runtime.jobs.paths()
+    assert ("core.jobs.tasks.send_confirmation", (appointment.id, "booked"), None) in signed_rt.jobs.jobs
+    assert "core.jobs.tasks.schedule_reminders" in signed_rt.jobs.paths()
     assert asked(call, "more")
     call.press("2")
     assert call.ended
 
 
-def test_a_complete_booking_by_speech_in_english(dial, voice_runtime):
+def test_a_complete_booking_by_speech_in_english(dial, signed_rt):
     call = dial(to=WESTMOUNT)
     call.say("I need an appointment tomorrow afternoon")
     assert "Tuesday, December eighth" in call.text
@@ -293,52 +293,52 @@ def test_a_complete_booking_by_speech_in_english(dial, voice_runtime):
     assert asked(call, "ask_name")
     call.say("John Smith")
     call.say("yes")
-    (appointment,) = appointments(voice_runtime)
+    (appointment,) = appointments(signed_rt)
     assert appointment.clinic_id == "westmount"
     assert ", ".join(appointment.code) in call.text
 
 
-def test_low_confidence_speech_on_a_slot_is_read_back_before_acting(dial, voice_runtime):
+def test_low_confidence_speech_on_a_slot_is_read_back_before_acting(dial, signed_rt):
     call = dial()
     call.press("1")
     call.press("2")
     call.say("le premier", confidence=0.3)
     assert asked(call, "check_heard")
     assert "mardi huit décembre" in call.text
-    assert held_slots(voice_runtime) == []  # nothing done on a doubt
+    assert held_slots(signed_rt) == []  # nothing done on a doubt
     call.press("1")  # yes, that one
     assert asked(call, "ask_name")
-    assert len(held_slots(voice_runtime)) == 1
+    assert len(held_slots(signed_rt)) == 1
 
 
-def test_a_hang_up_mid_booking_gives_the_slot_back(dial, voice_runtime):
+def test_a_hang_up_mid_booking_gives_the_slot_back(dial, signed_rt):
     call = dial()
     call.press("1")
     call.press("2")
     call.press("1")
-    (held,) = held_slots(voice_runtime)
+    (held,) = held_slots(signed_rt)
     call.hang_up()
-    assert held_slots(voice_runtime) == []
-    with voice_runtime.session_factory() as session:
+    assert held_slots(signed_rt) == []
+    with signed_rt.session_factory() as session:
         assert session.get(Slot, held.id).status == SlotStatus.FREE
-    assert appointments(voice_runtime) == []
+    assert appointments(signed_rt) == []
 
 
 def test_a_held_slot_is_never_held_beyond_the_hold_time_even_without_a_status_callback(
-    dial, voice_runtime, clock
+    dial, signed_rt, clock
 ):
     call = dial()
     call.press("1")
     call.press("2")
     call.press("1")
-    (held,) = held_slots(voice_runtime)
-    assert held.held_until <= clock() + dt.timedelta(minutes=voice_runtime.config.hold_minutes)
+    (held,) = held_slots(signed_rt)
+    assert held.held_until <= clock() + dt.timedelta(minutes=signed_rt.config.hold_minutes)
 
 
 # ---- hidden caller ID ------------------------------------------------------------------------------------------
 
 
-def test_a_hidden_caller_id_is_asked_for_a_callback_number_validated_and_read_back(dial, voice_runtime):
+def test_a_hidden_caller_id_is_asked_for_a_callback_number_validated_and_read_back(dial, signed_rt):
     call = dial(from_="+266696687")
     call.press("1")  # book: needs a number first
     assert asked(call, "ask_phone")
@@ -356,8 +356,8 @@ def test_a_hidden_caller_id_is_asked_for_a_callback_number_validated_and_read_ba
     call.press("1")
     call.press("#")  # no name
     call.press("1")  # confirm
-    (appointment,) = appointments(voice_runtime)
-    with voice_runtime.session_factory() as session:
+    (appointment,) = appointments(signed_rt)
+    with signed_rt.session_factory() as session:
         assert session.get(Patient, appointment.patient_id).phone == "+15145557777"
 
 
@@ -390,16 +390,16 @@ def test_a_call_forwarded_to_another_twilio_number_still_finds_the_clinic_by_its
 # ---- walk-in queue ---------------------------------------------------------------------------------------------
 
 
-def test_joining_the_walk_in_queue_by_keypad_tells_the_place_and_time(dial, voice_runtime):
+def test_joining_the_walk_in_queue_by_keypad_tells_the_place_and_time(dial, signed_rt):
     call = dial()
     call.press("2")
     assert asked(call, "walkin_party")
-    assert tickets(voice_runtime) == []  # how many people?
+    assert tickets(signed_rt) == []  # how many people?
     call.press("1")
-    (ticket,) = tickets(voice_runtime)
+    (ticket,) = tickets(signed_rt)
     assert ticket.status == TicketStatus.WAITING
     assert ticket.channel == "voice"
-    assert "core.jobs.tasks.check_queue_notices" in voice_runtime.jobs.paths()
+    assert "core.jobs.tasks.check_queue_notices" in signed_rt.jobs.paths()
     assert "numéro 1" in call.text  # the place
     assert "neuf heures" in call.text  # the expected time, spoken
     assert asked(call, "walkin_notify")  # told by SMS (1) or by a call (2)?
@@ -407,25 +407,25 @@ def test_joining_the_walk_in_queue_by_keypad_tells_the_place_and_time(dial, voic
     assert asked(call, "more")
 
 
-def test_saying_sans_rendez_vous_joins_the_queue_too(dial, voice_runtime):
+def test_saying_sans_rendez_vous_joins_the_queue_too(dial, signed_rt):
     call = dial()
     call.say("sans rendez-vous")
     call.say("juste moi")
-    assert len(tickets(voice_runtime)) == 1
+    assert len(tickets(signed_rt)) == 1
 
 
-def test_a_caller_chooses_to_be_called_when_the_turn_is_near(dial, voice_runtime):
+def test_a_caller_chooses_to_be_called_when_the_turn_is_near(dial, signed_rt):
     call = dial(from_=JOHN)
     call.press("2")
     call.press("1")  # for oneself only
     assert asked(call, "walkin_notify")
     call.press("2")  # by a phone call
-    (ticket,) = tickets(voice_runtime)
+    (ticket,) = tickets(signed_rt)
     assert ticket.notify_by == "call"
 
 
-def test_a_caller_in_the_queue_hears_the_place_and_can_leave(dial, voice_runtime, clock):
-    with voice_runtime.session_factory.begin() as session:
+def test_a_caller_in_the_queue_hears_the_place_and_can_leave(dial, signed_rt, clock):
+    with signed_rt.session_factory.begin() as session:
         walkin.join_walkin_queue(
             session, session.get(Clinic, "parc"), get_or_create_patient(session, MARIE), "sms", clock()
         )
@@ -433,19 +433,19 @@ def test_a_caller_in_the_queue_hears_the_place_and_can_leave(dial, voice_runtime
     call.press("2")  # the walk-in queue: already in it
     assert asked(call, "walkin_already"), call.text
     assert "numéro 1, personne avant vous" in call.text, call.text
-    (ticket,) = tickets(voice_runtime)
+    (ticket,) = tickets(signed_rt)
     assert ticket.status == TicketStatus.WAITING
     call.say("je veux quitter la file")
     assert asked(call, "walkin_left"), call.text
-    (ticket,) = tickets(voice_runtime)
+    (ticket,) = tickets(signed_rt)
     assert ticket.status == TicketStatus.LEFT
 
 
 # ---- my appointments / cancel ----------------------------------------------------------------------------------
 
 
-def test_cancelling_an_appointment_by_keypad(dial, voice_runtime, clock):
-    appointment = book_for(voice_runtime, clock, MARIE, dt.date(2026, 12, 9))
+def test_cancelling_an_appointment_by_keypad(dial, signed_rt, clock):
+    appointment = book_for(signed_rt, clock, MARIE, dt.date(2026, 12, 9))
     call = dial()
     call.press("3")
     assert "mercredi neuf décembre" in call.text
@@ -453,19 +453,19 @@ def test_cancelling_an_appointment_by_keypad(dial, voice_runtime, clock):
     call.press("1")  # cancel it
     assert asked(call, "confirm_cancel")
     call.press("1")  # yes
-    with voice_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         assert session.get(Appointment, appointment.id).status == AppointmentStatus.CANCELLED
     call.press("2")
     assert call.ended
 
 
-def test_saying_annuler_goes_straight_to_the_only_appointment(dial, voice_runtime, clock):
-    appointment = book_for(voice_runtime, clock, MARIE, dt.date(2026, 12, 9))
+def test_saying_annuler_goes_straight_to_the_only_appointment(dial, signed_rt, clock):
+    appointment = book_for(signed_rt, clock, MARIE, dt.date(2026, 12, 9))
     call = dial()
     call.say("annuler mon rendez-vous")
     assert asked(call, "confirm_cancel")
     call.say("oui")
-    with voice_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         assert session.get(Appointment, appointment.id).status == AppointmentStatus.CANCELLED
 
 
@@ -479,8 +479,8 @@ def test_no_appointments_offers_to_book_one(dial):
 
 
 @pytest.fixture
-def landline_ticket(voice_runtime, clock):
-    with voice_runtime.session_factory.begin() as session:
+def landline_ticket(signed_rt, clock):
+    with signed_rt.session_factory.begin() as session:
         patient = get_or_create_patient(session, JOHN)
         ticket = walkin.join_walkin_queue(
             session, session.get(Clinic, "parc"), patient, "voice", clock(), "call"
@@ -495,31 +495,31 @@ def notice_call(client, ticket_id: int):
 
 
 def test_the_queue_notice_call_reads_the_notice_and_1_says_i_am_coming(
-    client, landline_ticket, voice_runtime
+    client, landline_ticket, signed_rt
 ):
     call = notice_call(client, landline_ticket)
     assert call.state == "gather"
     assert "appuyez sur 1" in call.text
     assert "appuyez sur 2" in call.text
     call.press("1")
-    with voice_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         assert session.get(WalkinTicket, landline_ticket).status in (
             TicketStatus.WAITING,
             TicketStatus.NOTIFIED,
         )
 
 
-def test_the_queue_notice_call_2_leaves_the_queue(client, landline_ticket, voice_runtime):
+def test_the_queue_notice_call_2_leaves_the_queue(client, landline_ticket, signed_rt):
     call = notice_call(client, landline_ticket)
     call.press("2")
-    with voice_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         assert session.get(WalkinTicket, landline_ticket).status == TicketStatus.LEFT
 
 
 def test_a_notice_call_for_a_ticket_no_longer_waiting_says_so_and_hangs_up(
-    client, landline_ticket, voice_runtime
+    client, landline_ticket, signed_rt
 ):
-    with voice_runtime.session_factory.begin() as session:
+    with signed_rt.session_factory.begin() as session:
         session.get(WalkinTicket, landline_ticket).status = TicketStatus.LEFT
     call = notice_call(client, landline_ticket)
     assert call.ended
@@ -527,8 +527,8 @@ def test_a_notice_call_for_a_ticket_no_longer_waiting_says_so_and_hangs_up(
 
 
 def test_a_retried_notice_call_request_is_answered_once(client, landline_ticket):
+    from tests.support.apps import TOKEN
     from tests.support.twilio_requests import signed_post
-    from tests.voice.conftest import TOKEN
 
     call = notice_call(client, landline_ticket)
     first = call.requests[0]
@@ -555,13 +555,13 @@ def test_emoji_and_very_long_speech_get_a_polite_answer(dial):
     assert call.state == "gather"
 
 
-def test_a_known_landline_caller_is_not_offered_texts(dial, voice_runtime):
-    with voice_runtime.session_factory.begin() as session:
+def test_a_known_landline_caller_is_not_offered_texts(dial, signed_rt):
+    with signed_rt.session_factory.begin() as session:
         get_or_create_patient(session, JOHN).notify_by = "call"  # Twilio said this number takes no SMS
     call = dial(from_=JOHN)
     call.press("2")
     call.press("1")  # for oneself only
-    (ticket,) = tickets(voice_runtime)
+    (ticket,) = tickets(signed_rt)
     assert ticket.notify_by == "call"
     assert not asked(call, "walkin_notify")  # nothing to choose: the turn is told by a call
     call.press("1")  # back to the menu
@@ -570,5 +570,5 @@ def test_a_known_landline_caller_is_not_offered_texts(dial, voice_runtime):
     call.press("1")
     call.say("John Smith")
     call.press("1")
-    assert len(appointments(voice_runtime)) == 1
+    assert len(appointments(signed_rt)) == 1
     assert not asked(call, "sms_copy")

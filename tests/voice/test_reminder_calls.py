@@ -11,8 +11,8 @@ from core.models import Appointment, AppointmentStatus, AuditEntry, Clinic, Outb
 from core.services import booking
 from core.services.patients import get_or_create_patient
 from prompts import text as template
+from tests.support.apps import JOHN, PARC, TOKEN
 from tests.support.twilio_requests import signed_post
-from tests.voice.conftest import JOHN, PARC, TOKEN
 from tests.voice.walker import Call
 
 WEDNESDAY = dt.date(2026, 12, 9)  # the clock starts on Monday 2026-12-07 at 09:00
@@ -53,8 +53,8 @@ def lang(request):
     return request.param
 
 
-def test_the_reminder_is_read_for_the_ear_with_its_keys(client, voice_runtime, clock, lang):
-    appointment_id = book(voice_runtime, clock, JOHN, lang)
+def test_the_reminder_is_read_for_the_ear_with_its_keys(client, signed_rt, clock, lang):
+    appointment_id = book(signed_rt, clock, JOHN, lang)
     call = reminder_call(client, appointment_id)
     assert call.state == "gather"
     assert call.gather["language"] == {"fr": "fr-CA", "en": "en-US"}[lang]
@@ -65,61 +65,61 @@ def test_the_reminder_is_read_for_the_ear_with_its_keys(client, voice_runtime, c
         assert PRESS[lang].format(digit) in call.text
 
 
-def test_pressing_1_confirms_and_says_goodbye(client, voice_runtime, clock, lang):
-    appointment_id = book(voice_runtime, clock, JOHN, lang)
+def test_pressing_1_confirms_and_says_goodbye(client, signed_rt, clock, lang):
+    appointment_id = book(signed_rt, clock, JOHN, lang)
     call = reminder_call(client, appointment_id)
     call.press("1")
     assert call.ended
     assert said(call, "reminder_confirmed", lang)
     assert said(call, "reminder_call_bye", lang)
-    assert appointment(voice_runtime, appointment_id) == (AppointmentStatus.BOOKED, SlotStatus.BOOKED)
-    with voice_runtime.session_factory() as session:
+    assert appointment(signed_rt, appointment_id) == (AppointmentStatus.BOOKED, SlotStatus.BOOKED)
+    with signed_rt.session_factory() as session:
         actions = session.scalars(select(AuditEntry.action)).all()
     assert actions.count("appointment.confirmed_by_patient") == 1
 
 
-def test_pressing_2_then_yes_cancels_and_frees_the_slot(client, voice_runtime, clock, lang):
-    appointment_id = book(voice_runtime, clock, JOHN, lang)
+def test_pressing_2_then_yes_cancels_and_frees_the_slot(client, signed_rt, clock, lang):
+    appointment_id = book(signed_rt, clock, JOHN, lang)
     call = reminder_call(client, appointment_id)
     call.press("2")
     assert said(call, "confirm_cancel", lang)
     assert HEARD_DATE[lang] in call.text
-    assert appointment(voice_runtime, appointment_id)[0] == AppointmentStatus.BOOKED  # not before the yes
+    assert appointment(signed_rt, appointment_id)[0] == AppointmentStatus.BOOKED  # not before the yes
     call.press("1")
     assert said(call, "cancelled", lang)
-    assert appointment(voice_runtime, appointment_id) == (AppointmentStatus.CANCELLED, SlotStatus.FREE)
+    assert appointment(signed_rt, appointment_id) == (AppointmentStatus.CANCELLED, SlotStatus.FREE)
     call.press("2")  # nothing else
     assert call.ended
 
 
-def test_pressing_2_then_no_keeps_the_appointment(client, voice_runtime, clock):
-    appointment_id = book(voice_runtime, clock, JOHN, "fr")
+def test_pressing_2_then_no_keeps_the_appointment(client, signed_rt, clock):
+    appointment_id = book(signed_rt, clock, JOHN, "fr")
     call = reminder_call(client, appointment_id)
     call.press("2")
     call.press("2")
     assert said(call, "kept", "fr")
-    assert appointment(voice_runtime, appointment_id)[0] == AppointmentStatus.BOOKED
+    assert appointment(signed_rt, appointment_id)[0] == AppointmentStatus.BOOKED
 
 
-def test_saying_confirm_confirms(client, voice_runtime, clock):
-    appointment_id = book(voice_runtime, clock, JOHN, "en")
+def test_saying_confirm_confirms(client, signed_rt, clock):
+    appointment_id = book(signed_rt, clock, JOHN, "en")
     call = reminder_call(client, appointment_id)
     call.say("yes")
     assert call.ended
     assert said(call, "reminder_confirmed", "en")
 
 
-def test_pressing_3_offers_another_time(client, voice_runtime, clock):
-    appointment_id = book(voice_runtime, clock, JOHN, "fr")
+def test_pressing_3_offers_another_time(client, signed_rt, clock):
+    appointment_id = book(signed_rt, clock, JOHN, "fr")
     call = reminder_call(client, appointment_id)
     call.press("3")
     assert said(call, "reschedule_intro", "fr")
     assert said(call, "ask_day", "fr")
-    assert appointment(voice_runtime, appointment_id)[0] == AppointmentStatus.BOOKED
+    assert appointment(signed_rt, appointment_id)[0] == AppointmentStatus.BOOKED
 
 
-def test_silence_repeats_the_reminder_then_says_goodbye_and_keeps_it(client, voice_runtime, clock, lang):
-    appointment_id = book(voice_runtime, clock, JOHN, lang)
+def test_silence_repeats_the_reminder_then_says_goodbye_and_keeps_it(client, signed_rt, clock, lang):
+    appointment_id = book(signed_rt, clock, JOHN, lang)
     call = reminder_call(client, appointment_id)
     call.silence()
     assert call.state == "gather"
@@ -131,12 +131,12 @@ def test_silence_repeats_the_reminder_then_says_goodbye_and_keeps_it(client, voi
     call.silence()
     assert call.ended
     assert said(call, "reminder_call_kept", lang)
-    assert appointment(voice_runtime, appointment_id)[0] == AppointmentStatus.BOOKED
+    assert appointment(signed_rt, appointment_id)[0] == AppointmentStatus.BOOKED
 
 
-def test_a_cancelled_appointment_gets_a_short_goodbye(client, voice_runtime, clock, lang):
-    appointment_id = book(voice_runtime, clock, JOHN, lang)
-    with voice_runtime.session_factory.begin() as session:
+def test_a_cancelled_appointment_gets_a_short_goodbye(client, signed_rt, clock, lang):
+    appointment_id = book(signed_rt, clock, JOHN, lang)
+    with signed_rt.session_factory.begin() as session:
         booking.cancel(session, appointment_id, clock(), "staff")
     call = reminder_call(client, appointment_id)
     assert call.ended
@@ -151,8 +151,8 @@ def test_an_unknown_appointment_gets_a_short_goodbye(client):
     assert said(call, "voice_reminder_gone", "fr")
 
 
-def test_a_forged_signature_is_refused(client, voice_runtime, clock):
-    appointment_id = book(voice_runtime, clock, JOHN, "fr")
+def test_a_forged_signature_is_refused(client, signed_rt, clock):
+    appointment_id = book(signed_rt, clock, JOHN, "fr")
     form = {
         "CallSid": "CA" + "b" * 32,
         "From": PARC,
@@ -166,18 +166,18 @@ def test_a_forged_signature_is_refused(client, voice_runtime, clock):
     assert signed_post(client, path, form, "another-token").status_code == 403
 
 
-def test_a_retried_request_is_answered_once(client, voice_runtime, clock):
-    appointment_id = book(voice_runtime, clock, JOHN, "fr")
+def test_a_retried_request_is_answered_once(client, signed_rt, clock):
+    appointment_id = book(signed_rt, clock, JOHN, "fr")
     call = reminder_call(client, appointment_id)
     first = call.requests[0]
     again = signed_post(client, first.path, first.params, TOKEN)
     assert again.get_data(as_text=True) == first.xml
 
 
-def test_the_end_of_the_call_is_recorded_on_its_reminder(client, voice_runtime, clock):
-    appointment_id = book(voice_runtime, clock, JOHN, "fr")
+def test_the_end_of_the_call_is_recorded_on_its_reminder(client, signed_rt, clock):
+    appointment_id = book(signed_rt, clock, JOHN, "fr")
     call = reminder_call(client, appointment_id)
-    with voice_runtime.session_factory.begin() as session:  # the row the reminder job stored for this call
+    with signed_rt.session_factory.begin() as session:  # the row the reminder job stored for this call
         session.add(
             OutboundMessage(
                 clinic_id="parc",
@@ -191,14 +191,14 @@ def test_the_end_of_the_call_is_recorded_on_its_reminder(client, voice_runtime, 
         )
     call.press("1")
     call.hang_up()
-    with voice_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         assert session.scalar(select(OutboundMessage.status)) == "delivered"
 
 
-def test_saying_cancel_asks_for_a_yes_first(client, voice_runtime, clock):
-    appointment_id = book(voice_runtime, clock, JOHN, "fr")
+def test_saying_cancel_asks_for_a_yes_first(client, signed_rt, clock):
+    appointment_id = book(signed_rt, clock, JOHN, "fr")
     call = reminder_call(client, appointment_id)
     call.say("je veux annuler")
     assert said(call, "confirm_cancel", "fr")
     call.say("oui")
-    assert appointment(voice_runtime, appointment_id) == (AppointmentStatus.CANCELLED, SlotStatus.FREE)
+    assert appointment(signed_rt, appointment_id) == (AppointmentStatus.CANCELLED, SlotStatus.FREE)

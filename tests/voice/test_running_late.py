@@ -12,7 +12,7 @@ from core.services import board, booking
 from core.services.patients import get_or_create_patient
 from core.timeutil import local_to_utc
 from prompts import text as template
-from tests.voice.conftest import JOHN, MARIE, PARC, TOKEN
+from tests.support.apps import JOHN, MARIE, PARC, TOKEN
 from tests.voice.walker import Call, check_twiml
 
 MONDAY = dt.date(2026, 12, 7)  # the clock starts on Monday 2026-12-07 at 09:00
@@ -51,11 +51,11 @@ def row(rt, appointment_id: int) -> Appointment:
         ("chu en retard", None),
     ],
 )
-def test_a_caller_says_they_are_late_and_the_board_is_told(dial, voice_runtime, clock, speech, minutes):
-    appointment_id = book_at(voice_runtime, clock, MARIE, MONDAY, dt.time(14, 0))
+def test_a_caller_says_they_are_late_and_the_board_is_told(dial, signed_rt, clock, speech, minutes):
+    appointment_id = book_at(signed_rt, clock, MARIE, MONDAY, dt.time(14, 0))
     call = dial(from_=MARIE)
     call.say(speech)
-    assert row(voice_runtime, appointment_id).late_at == clock()
+    assert row(signed_rt, appointment_id).late_at == clock()
     if minutes is None:
         assert said(call, "late_ask_minutes")
         assert call.state == "gather"
@@ -67,16 +67,16 @@ def test_a_caller_says_they_are_late_and_the_board_is_told(dial, voice_runtime, 
     assert "quatorze heures" in call.text
     assert said(call, "more")
     assert call.state == "gather"  # then "anything else?", as after any flow
-    assert row(voice_runtime, appointment_id).late_minutes == minutes
+    assert row(signed_rt, appointment_id).late_minutes == minutes
 
 
-def test_an_english_caller_running_late_is_answered_in_english(dial, voice_runtime, clock):
-    appointment_id = book_at(voice_runtime, clock, JOHN, MONDAY, dt.time(15, 0), lang="en")
+def test_an_english_caller_running_late_is_answered_in_english(dial, signed_rt, clock):
+    appointment_id = book_at(signed_rt, clock, JOHN, MONDAY, dt.time(15, 0), lang="en")
     call = dial(from_=JOHN)
     call.say("I'm running about ten minutes late")
     assert said(call, "late_noted", "en")
     assert "three PM" in call.text
-    assert row(voice_runtime, appointment_id).late_minutes == 10
+    assert row(signed_rt, appointment_id).late_minutes == 10
 
 
 def test_a_caller_without_an_appointment_today_hears_so_and_the_clinics_number(dial):
@@ -91,10 +91,10 @@ def test_a_caller_without_an_appointment_today_hears_so_and_the_clinics_number(d
 
 
 @pytest.fixture
-def missed_id(voice_runtime, clock):
-    appointment_id = book_at(voice_runtime, clock, JOHN, MONDAY, dt.time(9, 30), calls_only=True)
+def missed_id(signed_rt, clock):
+    appointment_id = book_at(signed_rt, clock, JOHN, MONDAY, dt.time(9, 30), calls_only=True)
     clock.set_local(MONDAY, dt.time(10, 15))
-    with voice_runtime.session_factory.begin() as session:
+    with signed_rt.session_factory.begin() as session:
         board.mark_attendance(session, session.get(Clinic, "parc"), appointment_id, False, "reception")
     return appointment_id
 
@@ -133,8 +133,8 @@ def test_a_machine_gets_the_missed_voicemail(client, missed_id):
     assert "neuf heures trente" in call.text
 
 
-def test_a_corrected_mark_ends_the_missed_call_at_once(client, voice_runtime, missed_id):
-    with voice_runtime.session_factory.begin() as session:
+def test_a_corrected_mark_ends_the_missed_call_at_once(client, signed_rt, missed_id):
+    with signed_rt.session_factory.begin() as session:
         session.get(Appointment, missed_id).status = AppointmentStatus.ATTENDED
     call = missed_call(client, missed_id)
     assert call.ended
