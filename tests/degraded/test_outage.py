@@ -11,6 +11,7 @@ nothing twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import signal
@@ -29,6 +30,7 @@ from core.db import make_engine, make_session_factory
 from core.models import CallbackRequest, OutboundMessage, Patient, ProcessedEvent, WalkinTicket
 from prompts import render
 from tests.degraded.servers import StoppablePostgres
+from tests.support.arrange import book
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.servers import free_port
 from tests.support.twilio_requests import Texter
@@ -233,7 +235,7 @@ def test_an_outage_keeps_walkin_and_callback_requests_and_replays_them_once(
         from core.runtime import Runtime
 
         runtime = Runtime(config=Config.from_env(env), engine=engine, session_factory=sessions)
-        code, _ = book_for_clinic(runtime, MARIE)
+        code = book(runtime, MARIE, clinic="essai", after=runtime.now() + dt.timedelta(hours=20), lang="fr").code
         clinicline(env, "jobs", "run-due")
         snapshot = Path(env["CLINICLINE_INSTANCE"]) / "snapshot" / "appointments.json"
         assert stat.S_IMODE(snapshot.stat().st_mode) == 0o600
@@ -365,24 +367,3 @@ def test_an_outage_keeps_walkin_and_callback_requests_and_replays_them_once(
         engine.dispose()
 
 
-def book_for_clinic(runtime, phone: str):
-    """Marie's appointment, tomorrow, at the test's clinic."""
-    import datetime as dt
-
-    from core.models import Slot, SlotStatus
-    from core.services import booking
-    from core.services.patients import get_or_create_patient
-
-    with runtime.session_factory.begin() as s:
-        slot = s.scalars(
-            select(Slot)
-            .where(
-                Slot.clinic_id == "essai",
-                Slot.status == SlotStatus.FREE,
-                Slot.starts_at > dt.datetime.now(dt.UTC) + dt.timedelta(hours=20),
-            )
-            .order_by(Slot.starts_at)
-        ).first()
-        patient = get_or_create_patient(s, phone, "fr")
-        appointment = booking.book(s, slot.id, patient, "sms", dt.datetime.now(dt.UTC))
-        return appointment.code, slot.starts_at

@@ -14,13 +14,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core.models import Clinic, Person, Slot, SlotStatus
-from core.services import booking, patients, people
-from core.timeutil import local_to_utc
+from core.models import Person, Slot, SlotStatus
+from core.services import patients, people
 from smsbot.segments import segments
 from tests.dialog.test_conversation_voice import spoken_seconds
 from tests.support.apps import MARIE, PARC, TOKEN, WESTMOUNT, signed_runtime
-from tests.support.arrange import booked, local_start
+from tests.support.arrange import book, booked
+from tests.support.households import add_people, local_start
 from tests.support.twilio_requests import Texter
 
 THU, FRI = dt.date(2026, 12, 10), dt.date(2026, 12, 11)
@@ -84,19 +84,9 @@ def people_named(rt, phone: str = MARIE) -> list[tuple[str | None, str | None]]:
 
 def seed(rt, names: list[str], bookings=(), clinic_id: str = "parc", lang: str = "fr", phone: str = MARIE):
     """A phone with these people (the first is its owner) and appointments [(person index, day, time)]."""
-    with rt.session_factory.begin() as session:
-        clinic = session.get(Clinic, clinic_id)
-        patient = patients.get_or_create_patient(session, phone)
-        patient.lang = lang
-        persons = [people.add_person(session, patient, name, now=rt.now()) for name in names]
-        for index, day, at in bookings:
-            starts = local_to_utc(day, at, clinic.timezone)
-            slot = session.scalar(
-                select(Slot).where(
-                    Slot.clinic_id == clinic_id, Slot.starts_at == starts, Slot.status == SlotStatus.FREE
-                )
-            )
-            booking.book(session, slot.id, patient, "sms", rt.now(), person=persons[index])
+    add_people(rt, phone, names, lang)
+    for index, day, at in bookings:
+        book(rt, phone, day=day, at=at, clinic=clinic_id, person=names[index])
 
 
 def held(rt) -> int:

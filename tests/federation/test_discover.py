@@ -16,7 +16,7 @@ from core.federation import discover, offers
 from core.models import Clinic, FederationFeed, FederationResource, Slot, SlotStatus
 from core.runtime import Runtime
 from core.services import booking, patients
-from tests.federation.helpers import fill_clinic
+from tests.support.arrange import fill_day
 
 NEIGHBOUR = "http://stdenis.example.org/fhir/$bulk-publish"
 STDENIS = """
@@ -94,7 +94,7 @@ def test_a_poll_keeps_the_neighbours_clinics_and_slots_and_a_turn_offers_them_wi
     assert stored(here, "Location") == 1
     assert stored(here, "Schedule") == 1
     assert stored(here, "Slot") > 100
-    fill_clinic(here, "parc")
+    fill_day(here, clinic="parc")
     with here.session_factory() as session:
         found = offers.nearby(session, session.get(Clinic, "westmount"), here.now(), "H3Z")
     assert [(o.name, o.phone) for o in found[:1]] == [("Clinique Saint-Denis", "+15145550300")]

@@ -6,8 +6,8 @@ import pytest
 
 from core.models import AuditEntry, PatientArea
 from smsbot.segments import segments
-from tests.federation.helpers import fill_clinic
 from tests.support.apps import MARIE, PARC, TOKEN, WESTMOUNT
+from tests.support.arrange import fill_day
 from tests.support.twilio_requests import Texter
 from tests.voice.walker import Call
 
@@ -17,7 +17,7 @@ def texter(client, to=WESTMOUNT):
 
 
 def test_a_full_clinic_asks_the_postal_area_once_then_offers_the_nearest_clinic_by_sms(client, signed_rt):
-    fill_clinic(signed_rt, "westmount")
+    fill_day(signed_rt, clinic="westmount")
     phone = texter(client)
     asked = phone("I need an appointment")
     assert "No free appointment here" in asked.text
@@ -46,7 +46,7 @@ def test_asking_for_elsewhere_in_french_offers_other_clinics_even_when_this_one_
 
 
 def test_a_postal_area_far_from_every_clinic_falls_back_to_the_soonest_ones(client, signed_rt):
-    fill_clinic(signed_rt, "westmount")
+    fill_day(signed_rt, clinic="westmount")
     phone = texter(client)
     phone("book")
     offered = phone("G1R")  # Québec City: 230 km away
@@ -55,8 +55,8 @@ def test_a_postal_area_far_from_every_clinic_falls_back_to_the_soonest_ones(clie
 
 
 def test_when_no_clinic_has_room_the_patient_gets_the_clinics_number_as_before(client, signed_rt):
-    fill_clinic(signed_rt, "westmount")
-    fill_clinic(signed_rt, "parc")
+    fill_day(signed_rt, clinic="westmount")
+    fill_day(signed_rt, clinic="parc")
     with signed_rt.session_factory.begin() as session:  # and the walk-in queue of Parc is closed today
         from core.models import Clinic
 
@@ -68,7 +68,7 @@ def test_when_no_clinic_has_room_the_patient_gets_the_clinics_number_as_before(c
 
 
 def test_by_phone_the_offer_is_read_out_and_1_transfers_to_that_clinic(client, signed_rt):
-    fill_clinic(signed_rt, "westmount")
+    fill_day(signed_rt, clinic="westmount")
     call = Call(client, auth_token=TOKEN, from_=MARIE, to=WESTMOUNT).start()
     call.press("1")  # book
     call.press("1")  # today
@@ -88,7 +88,7 @@ def test_by_phone_the_offer_is_read_out_and_1_transfers_to_that_clinic(client, s
 
 
 def test_a_caller_can_key_the_postal_area_with_the_letters_on_the_keypad(client, signed_rt):
-    fill_clinic(signed_rt, "westmount")
+    fill_day(signed_rt, clinic="westmount")
     call = Call(client, auth_token=TOKEN, from_=MARIE, to=WESTMOUNT).start()
     call.press("1")
     call.press("1")
@@ -99,7 +99,7 @@ def test_a_caller_can_key_the_postal_area_with_the_letters_on_the_keypad(client,
 
 
 def test_a_caller_without_a_postal_code_presses_1_to_hear_all_clinics(client, signed_rt):
-    fill_clinic(signed_rt, "westmount")
+    fill_day(signed_rt, clinic="westmount")
     call = Call(client, auth_token=TOKEN, from_=MARIE, to=WESTMOUNT).start()
     call.press("1")
     call.press("1")
@@ -135,7 +135,7 @@ def _neighbour_with(runtime, clinics: list[tuple[str, str, float, float]]) -> No
 def test_three_offers_with_long_accented_names_stay_within_three_gsm7_segments(
     client, signed_rt, lang_word
 ):
-    fill_clinic(signed_rt, "westmount")
+    fill_day(signed_rt, clinic="westmount")
     _neighbour_with(
         signed_rt,
         [

@@ -6,27 +6,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
 
-from core.models import Clinic, Slot, SlotStatus
-from core.services import booking, patients, people
-from core.timeutil import local_to_utc
 from smsbot.segments import segments
+from tests.support.arrange import book
+from tests.support.households import add_people
 
 PHONE = "+15145551001"
 WEDNESDAY = dt.date(2026, 12, 9)
 
 
-def book(runtime, names: list[str], who: int, lang: str = "fr") -> int:
+def book_for_one(runtime, names: list[str], who: int, lang: str = "fr") -> int:
     """A phone with these people; an appointment for one of them on Wednesday at 10:00."""
-    with runtime.session_factory.begin() as s:
-        clinic = s.get(Clinic, "parc")
-        patient = patients.get_or_create_patient(s, PHONE)
-        patient.lang = lang
-        persons = [people.add_person(s, patient, name, now=runtime.now()) for name in names]
-        starts = local_to_utc(WEDNESDAY, dt.time(10, 0), clinic.timezone)
-        slot = s.scalar(select(Slot).where(Slot.starts_at == starts, Slot.status == SlotStatus.FREE).limit(1))
-        return booking.book(s, slot.id, patient, "sms", runtime.now(), person=persons[who]).id
+    add_people(runtime, PHONE, names, lang)
+    return book(runtime, PHONE, day=WEDNESDAY, at=dt.time(10, 0), person=names[who]).id
 
 
 def sent_bodies(jobs_runtime, clock, fake_twilio, appointment_id: int) -> list[str]:
@@ -49,7 +41,7 @@ def sent_bodies(jobs_runtime, clock, fake_twilio, appointment_id: int) -> list[s
 def test_the_confirmation_and_the_reminder_name_the_person(
     jobs_runtime, clock, fake_twilio, lang, booked, reminder
 ):
-    appointment_id = book(jobs_runtime, ["Julie Tremblay", "Marc Tremblay"], who=1, lang=lang)
+    appointment_id = book_for_one(jobs_runtime, ["Julie Tremblay", "Marc Tremblay"], who=1, lang=lang)
     confirmation, reminded = sent_bodies(jobs_runtime, clock, fake_twilio, appointment_id)
     assert booked in confirmation, (confirmation, reminded)
     assert reminder in reminded, (confirmation, reminded)
@@ -57,7 +49,7 @@ def test_the_confirmation_and_the_reminder_name_the_person(
 
 
 def test_a_phone_with_one_person_keeps_your_appointment(jobs_runtime, clock, fake_twilio):
-    appointment_id = book(jobs_runtime, ["Julie Tremblay"], who=0)
+    appointment_id = book_for_one(jobs_runtime, ["Julie Tremblay"], who=0)
     confirmation, reminded = sent_bodies(jobs_runtime, clock, fake_twilio, appointment_id)
     assert "RDV confirmé" in confirmation
     assert "rappel de votre RDV demain" in reminded

@@ -13,8 +13,9 @@ from core.services import noshow
 from prompts import render
 from prompts.format import format_when
 from smsbot.segments import offending_characters, segments
-from tests.jobs.conftest import PUBLIC, book_for, messages
+from tests.jobs.conftest import PUBLIC, messages
 from tests.jobs.test_reminder_calls import LANDLINE, call_only
+from tests.support.arrange import book
 
 MONDAY = dt.date(2026, 12, 7)  # the clock starts on Monday 2026-12-07 at 09:00
 LONG_CLINIC = "Clinique médicale familiale du Centre-Sud"
@@ -33,7 +34,7 @@ def mark_no_show(runtime, appointment_id: int) -> None:
 
 def test_a_landline_patient_gets_a_call_that_offers_to_rebook(jobs_runtime, clock, fake_twilio):
     call_only(jobs_runtime, LANDLINE)
-    appointment_id = book_for(jobs_runtime, LANDLINE, MONDAY, dt.time(9, 30))
+    appointment_id = book(jobs_runtime, LANDLINE, day=MONDAY, at=dt.time(9, 30)).id
     clock.set_local(MONDAY, dt.time(10, 0))
     mark_no_show(jobs_runtime, appointment_id)
     (call,) = fake_twilio.creates("Calls", to=LANDLINE)
@@ -46,7 +47,7 @@ def test_a_landline_patient_gets_a_call_that_offers_to_rebook(jobs_runtime, cloc
 
 def test_an_english_patient_gets_the_english_text(jobs_runtime, clock, fake_twilio):
     phone = "+15145552222"
-    appointment_id = book_for(jobs_runtime, phone, MONDAY, dt.time(9, 30), lang="en")
+    appointment_id = book(jobs_runtime, phone, day=MONDAY, at=dt.time(9, 30), lang="en").id
     clock.set_local(MONDAY, dt.time(10, 0))
     mark_no_show(jobs_runtime, appointment_id)
     (sms,) = fake_twilio.messages_to(phone)

@@ -8,14 +8,15 @@ from sqlalchemy import select
 
 from core.models import Appointment, Clinic, Conversation
 from core.services import booking, notifications
-from tests.jobs.conftest import book_for, messages
+from tests.jobs.conftest import messages
+from tests.support.arrange import book
 
 ANNA = "+15145551001"
 WEDNESDAY = dt.date(2026, 12, 9)
 
 
 def test_a_reminder_goes_once_the_day_before_at_the_same_time(jobs_runtime, clock, fake_twilio):
-    appointment_id = book_for(jobs_runtime, ANNA, WEDNESDAY, dt.time(10, 0))
+    appointment_id = book(jobs_runtime, ANNA, day=WEDNESDAY, at=dt.time(10, 0)).id
     jobs_runtime.jobs.enqueue("core.jobs.tasks.schedule_reminders", appointment_id)
     jobs_runtime.jobs.drain()
     (reminder,) = messages(jobs_runtime, purpose="reminder")
@@ -53,7 +54,7 @@ def test_a_reminder_goes_once_the_day_before_at_the_same_time(jobs_runtime, cloc
 def test_three_days_before_as_well_when_the_clinic_asks(jobs_runtime, clock):
     with jobs_runtime.session_factory.begin() as s:
         s.get(Clinic, "parc").settings = {"reminder_days_before": [1, 3], "notice_places": 3}
-    appointment_id = book_for(jobs_runtime, ANNA, dt.date(2026, 12, 11), dt.time(14, 0))
+    appointment_id = book(jobs_runtime, ANNA, day=dt.date(2026, 12, 11), at=dt.time(14, 0)).id
     jobs_runtime.jobs.enqueue("core.jobs.tasks.schedule_reminders", appointment_id)
     jobs_runtime.jobs.drain()
     times = sorted(m.send_after for m in messages(jobs_runtime, purpose="reminder"))
@@ -73,7 +74,7 @@ def test_a_reminder_never_falls_at_night(jobs_runtime):
 
 
 def test_a_reminder_picked_up_late_at_night_waits_for_the_morning(jobs_runtime, clock, fake_twilio):
-    appointment_id = book_for(jobs_runtime, ANNA, WEDNESDAY, dt.time(16, 0))
+    appointment_id = book(jobs_runtime, ANNA, day=WEDNESDAY, at=dt.time(16, 0)).id
     jobs_runtime.jobs.enqueue("core.jobs.tasks.schedule_reminders", appointment_id)
     jobs_runtime.jobs.drain(include_timed=False)
     clock.set_local(dt.date(2026, 12, 8), dt.time(22, 30))  # the workers were down all evening
@@ -90,14 +91,14 @@ def test_a_reminder_picked_up_late_at_night_waits_for_the_morning(jobs_runtime, 
 
 
 def test_a_reminder_already_due_when_booking_is_not_planned(jobs_runtime, clock):
-    appointment_id = book_for(jobs_runtime, ANNA, dt.date(2026, 12, 8), dt.time(8, 0))  # tomorrow 08:00
+    appointment_id = book(jobs_runtime, ANNA, day=dt.date(2026, 12, 8), at=dt.time(8, 0)).id  # tomorrow 08:00
     jobs_runtime.jobs.enqueue("core.jobs.tasks.schedule_reminders", appointment_id)
     jobs_runtime.jobs.drain()
     assert messages(jobs_runtime, purpose="reminder") == []
 
 
 def test_cancelling_withdraws_the_pending_reminders(jobs_runtime, clock, fake_twilio):
-    appointment_id = book_for(jobs_runtime, ANNA, WEDNESDAY, dt.time(10, 0))
+    appointment_id = book(jobs_runtime, ANNA, day=WEDNESDAY, at=dt.time(10, 0)).id
     jobs_runtime.jobs.enqueue("core.jobs.tasks.schedule_reminders", appointment_id)
     jobs_runtime.jobs.drain()
     with jobs_runtime.session_factory.begin() as s:
@@ -111,7 +112,7 @@ def test_cancelling_withdraws_the_pending_reminders(jobs_runtime, clock, fake_tw
 
 
 def test_changing_an_appointment_moves_its_reminder(jobs_runtime, clock, fake_twilio):
-    old_id = book_for(jobs_runtime, ANNA, WEDNESDAY, dt.time(10, 0))
+    old_id = book(jobs_runtime, ANNA, day=WEDNESDAY, at=dt.time(10, 0)).id
     jobs_runtime.jobs.enqueue("core.jobs.tasks.schedule_reminders", old_id)
     jobs_runtime.jobs.drain()
     with jobs_runtime.session_factory.begin() as s:
@@ -134,7 +135,7 @@ def test_changing_an_appointment_moves_its_reminder(jobs_runtime, clock, fake_tw
 
 
 def test_a_staff_booking_gets_an_sms_confirmation_once(jobs_runtime, fake_twilio):
-    appointment_id = book_for(jobs_runtime, ANNA, WEDNESDAY, dt.time(10, 0), lang="en")
+    appointment_id = book(jobs_runtime, ANNA, day=WEDNESDAY, at=dt.time(10, 0), lang="en").id
     for _ in range(2):  # a job that runs twice sends once
         for effect in notifications.staff_change_effects(appointment_id, "booked"):
             jobs_runtime.jobs.enqueue(effect.job, *effect.args)

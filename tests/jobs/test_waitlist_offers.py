@@ -20,7 +20,8 @@ from core.models import (
 from core.services import booking, people, waitlist, walkin
 from core.services.patients import get_or_create_patient, opt_out
 from tests.dialog.conftest import Patient
-from tests.jobs.conftest import PUBLIC, WEDNESDAY, book_for
+from tests.jobs.conftest import PUBLIC, WEDNESDAY
+from tests.support.arrange import book
 
 A, B, C, D = "+15145552001", "+15145552002", "+15145552003", "+15145552004"
 HOLDER = "+15145552099"
@@ -76,7 +77,7 @@ def test_a_cancelled_slot_is_offered_to_the_first_three_matching_entries_in_join
     second = join(rt, C, {"date": WEDNESDAY.isoformat()})
     third = join(rt, D, {"part": "morning"}, lang="en")
     fourth = join(rt, "+15145552005")
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(10, 0))
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(10, 0)).id
     cancel(rt, appointment_id)
 
     made = offers(rt)
@@ -127,7 +128,7 @@ def test_a_declined_or_expired_offer_goes_to_the_next_entry(jobs_runtime, clock,
     with rt.session_factory.begin() as s:
         s.get(Clinic, "parc").settings = {**s.get(Clinic, "parc").settings, "waitlist_offers_at_once": 1}
     first, second, third = join(rt, A), join(rt, B), join(rt, C)
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(11, 0))
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(11, 0)).id
     cancel(rt, appointment_id)
     assert [o.entry_id for o in offers(rt)] == [first]
 
@@ -155,7 +156,7 @@ def test_a_declined_or_expired_offer_goes_to_the_next_entry(jobs_runtime, clock,
 def test_nobody_left_to_ask_gives_the_slot_back(jobs_runtime, clock, fake_twilio):
     rt = jobs_runtime
     join(rt, A)
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(14, 0))
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(14, 0)).id
     cancel(rt, appointment_id)
     clock.advance(minutes=11)
     tick(rt)
@@ -167,7 +168,7 @@ def test_nobody_left_to_ask_gives_the_slot_back(jobs_runtime, clock, fake_twilio
 def test_offers_keep_to_quiet_hours_and_wait_for_eight(jobs_runtime, clock, fake_twilio):
     rt = jobs_runtime
     join(rt, A)
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(15, 0))
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(15, 0)).id
     clock.set_local(dt.date(2026, 12, 8), dt.time(22, 30))  # cancelled late in the evening
     cancel(rt, appointment_id)
     assert offers(rt) == []
@@ -190,7 +191,7 @@ def test_offers_keep_to_quiet_hours_and_wait_for_eight(jobs_runtime, clock, fake
 def test_a_slot_too_near_to_answer_in_time_is_not_offered(jobs_runtime, clock, fake_twilio):
     rt = jobs_runtime
     join(rt, A)
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(10, 0))
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(10, 0)).id
     clock.set_local(WEDNESDAY, dt.time(9, 25))  # 35 min before: less than 10 min to answer + 30 min margin
     cancel(rt, appointment_id)
     assert offers(rt) == []
@@ -201,7 +202,7 @@ def test_a_slot_too_near_to_answer_in_time_is_not_offered(jobs_runtime, clock, f
 def test_a_slot_freed_at_night_too_near_for_the_morning_is_dropped(jobs_runtime, clock, fake_twilio):
     rt = jobs_runtime
     join(rt, A)
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(8, 15))
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(8, 15)).id
     clock.set_local(dt.date(2026, 12, 8), dt.time(23, 0))
     cancel(rt, appointment_id)
     with rt.session_factory() as s:
@@ -217,7 +218,7 @@ def test_opted_out_numbers_are_never_offered(jobs_runtime, clock, fake_twilio):
     second = join(rt, B)
     with rt.session_factory.begin() as s:
         opt_out(s, get_or_create_patient(s, A), clock())
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(9, 0))
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(9, 0)).id
     cancel(rt, appointment_id)
     assert [o.entry_id for o in offers(rt)] == [second]
     assert fake_twilio.messages_to(A) == []
@@ -227,8 +228,8 @@ def test_an_entry_booked_by_other_means_leaves_the_list(jobs_runtime, clock, fak
     rt = jobs_runtime
     first = join(rt, A)
     clock.advance(minutes=1)
-    book_for(rt, A, dt.date(2026, 12, 11), dt.time(9, 0))  # A booked Friday herself
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(9, 30))
+    book(rt, A, day=dt.date(2026, 12, 11), at=dt.time(9, 0))  # A booked Friday herself
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(9, 30)).id
     cancel(rt, appointment_id)
     assert offers(rt) == []
     assert entry_status(rt, first) == "booked"
@@ -237,7 +238,7 @@ def test_an_entry_booked_by_other_means_leaves_the_list(jobs_runtime, clock, fak
 def test_a_landline_is_offered_by_call(jobs_runtime, clock, fake_twilio):
     rt = jobs_runtime
     join(rt, A, by_call=True)
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(10, 30))
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(10, 30)).id
     cancel(rt, appointment_id)
     (offer,) = offers(rt)
     assert offer.kind == "call"
@@ -249,7 +250,7 @@ def test_a_landline_is_offered_by_call(jobs_runtime, clock, fake_twilio):
 def test_a_rescheduled_appointment_offers_its_old_slot(jobs_runtime, clock, fake_twilio):
     rt = jobs_runtime
     join(rt, A, {"date": WEDNESDAY.isoformat()})
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(13, 0))
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(13, 0)).id
     old_slot = slot_of(rt, appointment_id).id
     with rt.session_factory.begin() as s:
         parc = s.get(Clinic, "parc")

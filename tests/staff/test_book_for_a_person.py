@@ -8,34 +8,28 @@ import re
 
 from sqlalchemy import select
 
-from core.models import Appointment, AppointmentStatus, AuditEntry, Clinic, OutboundMessage
-from core.services import booking, people
+from core.models import AuditEntry, Clinic, OutboundMessage
+from core.services import people
 from core.services.patients import get_or_create_patient
 from tests.staff.conftest import csrf, sign_in, text_of
+from tests.support.arrange import book, booked
+from tests.support.households import add_people
 
 PHONE = "+15145557777"
 THU = "2026-12-10"
 
 
 def seed(runtime, names, clinic_id: str = "parc", phone: str = PHONE) -> list[int]:
-    """A phone whose people each had an appointment at the clinic (the last slots of the day); their ids."""
-    now = runtime.now()
-    with runtime.session_factory.begin() as s:
-        clinic = s.get(Clinic, clinic_id)
-        patient = get_or_create_patient(s, phone)
-        persons = [people.add_person(s, patient, name, now=now) for name in names]
-        free = booking.find_free_slots(s, clinic, now, limit=len(names)).slots
-        for person, slot in zip(persons, free, strict=True):
-            booking.book(s, slot.id, patient, "sms", now, person=person)
-        return [p.id for p in persons]
+    """A phone whose people each had an appointment at the clinic (the next free slots); their ids."""
+    ids = add_people(runtime, phone, names)
+    for name in names:
+        book(runtime, phone, clinic=clinic_id, person=name)
+    return ids
 
 
 def booked_names(runtime) -> list[str]:
-    with runtime.session_factory() as s:
-        rows = s.scalars(
-            select(Appointment).where(Appointment.status == AppointmentStatus.BOOKED).order_by(Appointment.id)
-        ).all()
-        return [a.person.name for a in rows]
+    """The person of every booked appointment, in the order they were booked."""
+    return [a.person.name for a in sorted(booked(runtime), key=lambda a: a.id)]
 
 
 def slot_ids(page: str) -> list[int]:

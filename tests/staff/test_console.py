@@ -16,19 +16,10 @@ from core.models import (
     TicketStatus,
     WalkinTicket,
 )
-from core.services import booking, people, walkin
+from core.services import booking
 from core.services.patients import get_or_create_patient
 from tests.staff.conftest import csrf, sign_in, text_of
-
-
-def seed_queue(runtime, phones):
-    now = runtime.now()
-    with runtime.session_factory.begin() as s:
-        parc = s.get(Clinic, "parc")
-        for phone in phones:
-            patient = get_or_create_patient(s, phone)
-            person = people.person_for(s, patient, f"Patient {phone[-4:]}", now)
-            walkin.join_walkin_queue(s, parc, patient, "sms", now, person=person)
+from tests.support.arrange import fill_queue
 
 
 def test_the_console_asks_for_a_password_first(console):
@@ -40,7 +31,7 @@ def test_the_console_asks_for_a_password_first(console):
 
 
 def test_the_day_shows_the_queue_in_order_with_masked_numbers(console, runtime):
-    seed_queue(runtime, ["+15145551001", "+15145551002"])
+    fill_queue(runtime, ["+15145551001", "+15145551002"], named=True)
     sign_in(console)
     page = text_of(console.get("/staff/parc/"))
     assert page.index("Patient 1001") < page.index("Patient 1002")
@@ -49,7 +40,7 @@ def test_the_day_shows_the_queue_in_order_with_masked_numbers(console, runtime):
 
 
 def test_calling_the_next_patient_marks_the_ticket_and_tells_the_patient(console, runtime):
-    seed_queue(runtime, ["+15145551001", "+15145551002"])
+    fill_queue(runtime, ["+15145551001", "+15145551002"], named=True)
     sign_in(console)
     response = console.post("/staff/parc/queue/next", data={"csrf_token": csrf(console)})
     assert response.status_code == 302
@@ -65,7 +56,7 @@ def test_calling_the_next_patient_marks_the_ticket_and_tells_the_patient(console
 
 
 def test_a_post_without_the_form_token_is_refused(console, runtime):
-    seed_queue(runtime, ["+15145551001"])
+    fill_queue(runtime, ["+15145551001"], named=True)
     sign_in(console)
     assert console.post("/staff/parc/queue/next", data={}).status_code == 400
     with runtime.session_factory() as s:
@@ -217,7 +208,7 @@ def test_with_the_database_down_the_console_says_so_instead_of_failing(console, 
 
 
 def test_staff_add_a_patient_at_the_desk_to_the_queue(console, runtime):
-    seed_queue(runtime, ["+15145551001"])
+    fill_queue(runtime, ["+15145551001"], named=True)
     sign_in(console)
     console.post(
         "/staff/parc/queue/join",

@@ -13,39 +13,17 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from core.models import AuditEntry, Clinic, DisplayLink, Practitioner, Slot, SlotStatus, WalkinTicket
-from core.services import board, booking, live_board, people, walkin
-from core.services.patients import get_or_create_patient
+from core.services import board, live_board
 from tests.staff.conftest import csrf, sign_in, text_of
 from tests.support.apps import MARIE
+from tests.support.arrange import book, fill_queue
 
 DAY = dt.date(2026, 12, 7)  # the tests' Monday
-
-
-def seed_queue(runtime, phones):
-    """Walk-ins of today's queue, one per phone, named "Patient <last four digits>"."""
-    now = runtime.now()
-    with runtime.session_factory.begin() as s:
-        parc = s.get(Clinic, "parc")
-        for phone in phones:
-            patient = get_or_create_patient(s, phone)
-            person = people.person_for(s, patient, f"Patient {phone[-4:]}", now)
-            walkin.join_walkin_queue(s, parc, patient, "sms", now, person=person)
 
 
 def stamp_of(runtime, day=DAY) -> str:
     with runtime.session_factory() as s:
         return live_board.day_stamp(s, s.get(Clinic, "parc"), day)
-
-
-def book(runtime, phone: str, name: str, index: int = 0, day: dt.date = DAY):
-    """Book the index-th free slot of a day for a patient; returns (appointment id, code)."""
-    now = runtime.now()
-    with runtime.session_factory.begin() as s:
-        patient = get_or_create_patient(s, phone)
-        person = people.person_for(s, patient, name, now)
-        slot = board.free_slots_of_day(s, s.get(Clinic, "parc"), day, now)[index]
-        appointment = booking.book(s, slot.id, patient, "sms", now, person=person)
-        return appointment.id, appointment.code
 
 
 # ---- polling and calling ---------------------------------------------------------------------------------------
@@ -66,7 +44,7 @@ def test_polls_do_not_keep_an_idle_session_alive_but_a_click_does(console, clock
 
 
 def test_call_next_takes_a_room_the_console_remembers_it_and_the_audit_names_it(console, runtime):
-    seed_queue(runtime, ["+15145551001", "+15145551002"])
+    fill_queue(runtime, ["+15145551001", "+15145551002"], named=True)
     sign_in(console)
     console.post("/staff/parc/queue/next", data={"csrf_token": csrf(console), "room": "  Salle   4 "})
     page = text_of(console.get("/staff/parc/"))
@@ -94,7 +72,7 @@ def create_display_link(console, login="marc") -> str:
 
 
 def test_a_manager_makes_a_screen_link_that_shows_numbers_and_rooms_and_never_names(console, runtime):
-    seed_queue(runtime, ["+15145551001", "+15145551002", "+15145551003"])
+    fill_queue(runtime, ["+15145551001", "+15145551002", "+15145551003"], named=True)
     path = create_display_link(console)
     token = path.rsplit("/", 1)[1]
     with runtime.session_factory() as s:
@@ -157,7 +135,7 @@ def test_reception_cannot_manage_the_screen_link_and_another_clinics_manager_can
 
 def test_any_day_shows_each_practitioners_slots_free_held_blocked_and_booked(console, runtime):
     tuesday = DAY + dt.timedelta(days=1)
-    _, code = book(runtime, MARIE, "Marie Lavoie", day=tuesday)
+    code = book(runtime, MARIE, day=tuesday, person="Marie Lavoie").code
     with runtime.session_factory.begin() as s:
         slots = board.free_slots_of_day(s, s.get(Clinic, "parc"), tuesday, runtime.now())
         slots[5].status = SlotStatus.BLOCKED
@@ -181,7 +159,7 @@ def test_any_day_shows_each_practitioners_slots_free_held_blocked_and_booked(con
 
 
 def test_the_week_counts_each_practitioners_slots_day_by_day(console, runtime):
-    book(runtime, MARIE, "Marie Lavoie", day=DAY + dt.timedelta(days=2))
+    book(runtime, MARIE, day=DAY + dt.timedelta(days=2), person="Marie Lavoie")
     sign_in(console)
     page = text_of(console.get("/staff/parc/week?date=2026-12-09"))
     assert "Semaine du" in page
@@ -210,8 +188,8 @@ def pdf_pages(data: bytes) -> list[str]:
 
 
 def test_the_day_sheet_has_a_page_per_practitioner_and_the_queue_and_the_csv_says_the_same(console, runtime):
-    seed_queue(runtime, ["+15145551001", "+15145551002"])
-    booked = [book(runtime, f"+1514555{2000 + n}", f"Personne {n}", index=n) for n in range(5)]
+    fill_queue(runtime, ["+15145551001", "+15145551002"], named=True)
+    booked = [book(runtime, f"+1514555{2000 + n}", day=DAY, nth=n, person=f"Personne {n}").code for n in range(5)]
     sign_in(console)
     response = console.get("/staff/parc/daysheet.pdf?date=2026-12-07")
     assert response.status_code == 200
@@ -221,7 +199,7 @@ def test_the_day_sheet_has_a_page_per_practitioner_and_the_queue_and_the_csv_say
     assert len(pages) == 3  # two practitioners, then the walk-in queue
     assert "Dre" in pages[0] or "Dr" in pages[0]
     text = "\n".join(pages)
-    for n, (_, code) in enumerate(booked):
+    for n, code in enumerate(booked):
         assert code in text
         assert f"Personne {n}" in text
     assert "+1514555" not in text
@@ -233,7 +211,7 @@ def test_the_day_sheet_has_a_page_per_practitioner_and_the_queue_and_the_csv_say
     rows = list(csv.reader(io.StringIO(sheet.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:4] == ["Type", "Praticien", "Date", "Heure"]
     appointments = [r for r in rows[1:] if r[0] == "rendez-vous"]
-    assert sorted(r[6] for r in appointments) == sorted(code for _, code in booked)
+    assert sorted(r[6] for r in appointments) == sorted(booked)
     assert all("…" in r[5] and "5552" not in r[5] for r in rows[1:] if r[0] == "rendez-vous")
     assert [r[6] for r in rows[1:] if r[0] == "sans rendez-vous"] == ["1", "2"]
     for r in appointments:  # each appointment's practitioner page holds it
@@ -248,7 +226,7 @@ def test_the_day_sheet_has_a_page_per_practitioner_and_the_queue_and_the_csv_say
 
 
 def test_one_practitioners_sheet_and_an_unknown_practitioner(console, runtime):
-    book(runtime, MARIE, "Marie Lavoie")
+    book(runtime, MARIE, day=DAY, person="Marie Lavoie")
     sign_in(console)
     one = console.get("/staff/parc/daysheet.pdf?date=2026-12-07&practitioner=dr-nguyen")
     assert one.status_code == 200
@@ -258,7 +236,7 @@ def test_one_practitioners_sheet_and_an_unknown_practitioner(console, runtime):
 
 
 def test_a_spreadsheet_formula_typed_as_a_name_stays_text_in_the_csv(console, runtime):
-    book(runtime, MARIE, '=HYPERLINK("http://x")')
+    book(runtime, MARIE, day=DAY, person='=HYPERLINK("http://x")')
     sign_in(console)
     body = console.get("/staff/parc/daysheet.csv?date=2026-12-07").get_data(as_text=True)
     assert "'=HYPERLINK" in body
@@ -289,8 +267,8 @@ def run_cli(runtime, tmp_path, *args):
 
 
 def test_the_command_line_prints_one_practitioner_or_a_csv(runtime, tmp_path):
-    _, code = book(runtime, MARIE, "Marie Lavoie")
-    seed_queue(runtime, ["+15145551001"])
+    code = book(runtime, MARIE, day=DAY, person="Marie Lavoie").code
+    fill_queue(runtime, ["+15145551001"], named=True)
     pdf = tmp_path / "one.pdf"
     done = run_cli(runtime, tmp_path, "--practitioner", "dre-tremblay", "--output", str(pdf))
     assert done.returncode == 0, done.stderr
@@ -313,7 +291,7 @@ def test_the_command_line_prints_one_practitioner_or_a_csv(runtime, tmp_path):
 def test_the_called_patients_text_names_the_room_in_one_gsm7_segment(console, runtime, fake_twilio):
     from smsbot.segments import segments
 
-    seed_queue(runtime, ["+15145551001", "+15145551002"])
+    fill_queue(runtime, ["+15145551001", "+15145551002"], named=True)
     sign_in(console)
     console.post("/staff/parc/queue/next", data={"csrf_token": csrf(console), "room": "4"})
     console.post("/staff/parc/queue/next", data={"csrf_token": csrf(console), "room": ""})
@@ -352,8 +330,8 @@ def test_from_the_snapshot_one_practitioners_sheet_still_prints_and_says_the_que
 ):
     from core import snapshot
 
-    _, code = book(runtime, MARIE, "Marie Lavoie")  # the first slot: Dre Tremblay's
-    _, other = book(runtime, "+15145559876", "John Smith", index=0)  # now the first free: Dr Nguyen's
+    code = book(runtime, MARIE, day=DAY, person="Marie Lavoie").code  # the first slot: Dre Tremblay's
+    other = book(runtime, "+15145559876", day=DAY, person="John Smith").code  # now the first free: Dr Nguyen's
     snapshot.refresh(runtime, force=True)
     out = tmp_path / "tremblay.pdf"
     done = run_cli(

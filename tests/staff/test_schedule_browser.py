@@ -10,10 +10,8 @@ import datetime as dt
 from sqlalchemy import select
 
 from core.models import Appointment, AppointmentStatus, Clinic, Practitioner, Slot, SlotStatus
-from core.services import booking, people
-from core.services.patients import get_or_create_patient
-from core.timeutil import local_to_utc
 from tests.staff import test_browser
+from tests.support.arrange import book
 from tests.support.clinics_files import POOLS, load
 
 # The browser fixtures of the console's own browser tests.
@@ -28,20 +26,6 @@ browser, downloads, live_console, shots, ui = (
 TUESDAY = dt.date(2026, 12, 8)
 CHRISTMAS = dt.date(2026, 12, 25)
 PATIENTS = {"a": "+15145552001", "b": "+15145552002", "c": "+15145552003", "d": "+15145552004"}
-
-
-def book(runtime, who: str, key: str, day: dt.date, hh: int, mm: int = 0) -> Appointment:
-    with runtime.session_factory.begin() as s:
-        pid = s.scalar(select(Practitioner.id).where(Practitioner.key == key))
-        start = local_to_utc(day, dt.time(hh, mm), "America/Toronto")
-        slot = s.scalar(select(Slot).where(Slot.practitioner_id == pid, Slot.starts_at == start))
-        phone = get_or_create_patient(s, PATIENTS[who])
-        person = people.first_person(s, phone, runtime.now())
-        people.rename(person, f"Patient {who.upper()}")
-        appointment = booking.book(s, slot.id, phone, "sms", runtime.now(), person=person)
-        s.flush()
-        s.expunge(appointment)
-        return appointment
 
 
 def status_of(runtime, appointment_id: int) -> AppointmentStatus:
@@ -65,10 +49,10 @@ def select_option(ui, css: str, text: str) -> None:
 
 
 def test_an_absence_cancels_and_notifies_the_right_appointments(ui, runtime, fake_twilio):
-    hit_a = book(runtime, "a", "dre-tremblay", TUESDAY, 8)
-    hit_b = book(runtime, "b", "dre-tremblay", TUESDAY, 11, 45)
-    other_doctor = book(runtime, "c", "dr-nguyen", TUESDAY, 8)
-    afternoon = book(runtime, "d", "dre-tremblay", TUESDAY, 13)
+    hit_a = book(runtime, PATIENTS["a"], day=TUESDAY, at=dt.time(8, 0), practitioner="dre-tremblay", person="Patient A")
+    hit_b = book(runtime, PATIENTS["b"], day=TUESDAY, at=dt.time(11, 45), practitioner="dre-tremblay", person="Patient B")
+    other_doctor = book(runtime, PATIENTS["c"], day=TUESDAY, at=dt.time(8, 0), practitioner="dr-nguyen", person="Patient C")
+    afternoon = book(runtime, PATIENTS["d"], day=TUESDAY, at=dt.time(13, 0), practitioner="dre-tremblay", person="Patient D")
     ui.sign_in("marc")
     ui.click("#nav-schedule")
     ui.wait_for("h1", "Horaire")

@@ -36,8 +36,12 @@ def _free_slot(
     nth: int,
     after: dt.datetime | None,
     practitioner: str | None,
+    now: dt.datetime,
 ) -> Slot:
-    query = select(Slot).where(Slot.clinic_id == clinic.id, Slot.status == SlotStatus.FREE)
+    # as booking.book requires: free, and not started (a slot starting this instant is gone)
+    query = select(Slot).where(
+        Slot.clinic_id == clinic.id, Slot.status == SlotStatus.FREE, Slot.starts_at > now
+    )
     if day is not None and at is not None:
         query = query.where(Slot.starts_at == local_to_utc(day, at, clinic.timezone))
     elif day is not None:
@@ -70,19 +74,20 @@ def book(
 ) -> Appointment:
     """Book a free slot for a phone (and one of its people, by name) through the booking service.
 
-    The slot: `slot_id` (someone else takes the very slot a conversation offered), else the one at `day` `at`
-    (local time of the clinic), else the `nth` free slot of `day`, else the
-    `nth` free slot from now on; `after` (an instant) and `practitioner` (a key) narrow the choice. `lang`
-    sets the phone's language, `calls_only` makes it a number reached only by calls (a landline). Returns
-    the appointment, detached (its id, code, slot and start are readable after the transaction).
+    The slot: `slot_id` (someone else takes the very slot a conversation offered), else the free one at `day`
+    `at` (local time of the clinic), else the `nth` free slot of `day`, else the `nth` free slot from now on;
+    always one that has not started, as booking requires. `after` (an instant) and `practitioner` (a key)
+    narrow the choice. `person` is a name of the phone's people (added when new; none: its first person).
+    `lang` sets the phone's language, `calls_only` makes it a number reached only by calls (a landline).
+    Returns the appointment, detached: its id, code, slot and start are readable after the transaction.
     """
     now = runtime.now()
-    if day is None and after is None:
-        after = now
     with runtime.session_factory.begin() as session:
         if slot_id is None:
             where = session.get(Clinic, clinic)
-            found = _free_slot(session, where, day=day, at=at, nth=nth, after=after, practitioner=practitioner)
+            found = _free_slot(
+                session, where, day=day, at=at, nth=nth, after=after, practitioner=practitioner, now=now
+            )
             slot_id = found.id
         patient = get_or_create_patient(session, phone, lang)
         if lang is not None:
@@ -107,10 +112,12 @@ def fill_queue(
     *,
     clinic: str = "parc",
     notify_by: dict[str, str] | None = None,
+    named: bool = False,
     channel: str = "sms",
 ) -> list[int]:
     """Put patients in today's walk-in queue, in order (a count: other patients, queue_phone(0), (1)…);
-    `notify_by` maps a phone to how it wants its call. Returns the ticket ids."""
+    `notify_by` maps a phone to how it wants its call; `named` names each "Patient <its last four digits>".
+    Returns the ticket ids."""
     phones = (
         [queue_phone(n) for n in range(people_or_phones)]
         if isinstance(people_or_phones, int)
@@ -122,7 +129,12 @@ def fill_queue(
         for phone in phones:
             patient = get_or_create_patient(session, phone)
             how = (notify_by or {}).get(phone)
-            ticket = walkin.join_walkin_queue(session, where, patient, channel, runtime.now(), notify_by=how)
+            who = people.person_for(
+                session, patient, f"Patient {phone[-4:]}" if named else None, runtime.now()
+            )
+            ticket = walkin.join_walkin_queue(
+                session, where, patient, channel, runtime.now(), notify_by=how, person=who
+            )
             ids.append(ticket.id)
         return ids
 

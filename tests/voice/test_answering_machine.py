@@ -15,9 +15,9 @@ from sqlalchemy import select
 from core.models import AuditEntry, Clinic, Conversation, OutboundMessage, WalkinTicket
 from core.services import booking, walkin
 from core.services.patients import get_or_create_patient
-from core.timeutil import local_to_utc
 from prompts import text as template
 from tests.support.apps import JOHN, PARC, TOKEN
+from tests.support.arrange import book
 from tests.support.twilio_requests import signed_post
 from tests.voice.walker import Call, check_twiml
 
@@ -30,16 +30,6 @@ MACHINES = ("machine_end_beep", "machine_end_silence", "machine_end_other", "mac
 @pytest.fixture(params=["fr", "en"])
 def lang(request):
     return request.param
-
-
-def book_landline(rt, clock, lang: str = "fr", at: dt.time = dt.time(10, 0)) -> int:
-    with rt.session_factory.begin() as session:
-        clinic = session.get(Clinic, "parc")
-        free = booking.find_free_slots(session, clinic, clock(), booking.SlotQuery(date=WEDNESDAY, at=at))
-        (slot,) = [s for s in free.slots if s.starts_at == local_to_utc(WEDNESDAY, at, clinic.timezone)]
-        patient = get_or_create_patient(session, JOHN, lang)
-        patient.notify_by = "call"
-        return booking.book(session, slot.id, patient, "staff", clock()).id
 
 
 def placed(client, path: str, answered_by: str | None) -> Call:
@@ -82,7 +72,7 @@ def audit_actions(rt) -> list[str]:
 def test_a_machine_gets_the_reminder_voicemail_with_clinic_day_time_and_number(
     client, signed_rt, clock, machine
 ):
-    appointment_id = book_landline(signed_rt, clock, "fr")
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff").id
     call = placed(client, f"/voice/reminder/{appointment_id}", machine)
     words = assert_voicemail(call)
     assert "Clinique du Parc" in words
@@ -97,7 +87,7 @@ def test_a_machine_gets_the_reminder_voicemail_with_clinic_day_time_and_number(
 
 
 def test_the_voicemail_is_in_the_patients_language(client, signed_rt, clock, lang):
-    appointment_id = book_landline(signed_rt, clock, lang, at=dt.time(14, 30))
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(14, 30), lang=lang, calls_only=True, channel="staff").id
     call = placed(client, f"/voice/reminder/{appointment_id}", "machine_end_beep")
     words = assert_voicemail(call)
     assert HEARD_DAY[lang] in words
@@ -110,7 +100,7 @@ def test_the_voicemail_is_in_the_patients_language(client, signed_rt, clock, lan
 
 @pytest.mark.parametrize("answered_by", ["human", "unknown", None])
 def test_a_person_or_an_unknown_answer_gets_the_reminder_menu(client, signed_rt, clock, answered_by):
-    appointment_id = book_landline(signed_rt, clock, "fr")
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff").id
     call = placed(client, f"/voice/reminder/{appointment_id}", answered_by)
     assert call.state == "gather"
     assert said(call, "reminder_prompt", "fr")
@@ -123,7 +113,7 @@ def test_a_person_or_an_unknown_answer_gets_the_reminder_menu(client, signed_rt,
 
 
 def test_a_fax_is_hung_up_on_without_a_word(client, signed_rt, clock):
-    appointment_id = book_landline(signed_rt, clock, "fr")
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff").id
     call = placed(client, f"/voice/reminder/{appointment_id}", "fax")
     assert [v.tag for v in verbs(call)] == ["Hangup"]
     assert call.ended
@@ -131,7 +121,7 @@ def test_a_fax_is_hung_up_on_without_a_word(client, signed_rt, clock):
 
 
 def test_a_machine_for_a_cancelled_appointment_hears_the_short_goodbye(client, signed_rt, clock):
-    appointment_id = book_landline(signed_rt, clock, "fr")
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff").id
     with signed_rt.session_factory.begin() as session:
         booking.cancel(session, appointment_id, clock(), "staff")
     call = placed(client, f"/voice/reminder/{appointment_id}", "machine_end_beep")
@@ -141,7 +131,7 @@ def test_a_machine_for_a_cancelled_appointment_hears_the_short_goodbye(client, s
 
 
 def test_a_retried_machine_request_gets_the_same_voicemail_once(client, signed_rt, clock):
-    appointment_id = book_landline(signed_rt, clock, "fr")
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff").id
     call = placed(client, f"/voice/reminder/{appointment_id}", "machine_end_silence")
     first = call.requests[0]
     again = signed_post(client, first.path, first.params, TOKEN)
@@ -150,7 +140,7 @@ def test_a_retried_machine_request_gets_the_same_voicemail_once(client, signed_r
 
 
 def test_a_machine_request_with_a_forged_signature_is_refused(client, signed_rt, clock):
-    appointment_id = book_landline(signed_rt, clock, "fr")
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff").id
     form = {
         "CallSid": "CA" + "c" * 32,
         "From": PARC,
@@ -166,7 +156,7 @@ def test_a_machine_request_with_a_forged_signature_is_refused(client, signed_rt,
 
 
 def test_who_answered_is_kept_on_the_calls_message(client, signed_rt, clock):
-    appointment_id = book_landline(signed_rt, clock, "fr")
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff").id
     call = Call(client, auth_token=TOKEN, from_=PARC, to=JOHN, direction="outbound-api")
     with signed_rt.session_factory.begin() as session:  # the row the reminder job stored for this call
         session.add(
@@ -307,7 +297,7 @@ def test_the_called_notice_call_asks_the_called_url():
 
 
 def _cancelled_by_the_clinic(signed_rt, clock) -> int:
-    appointment_id = book_landline(signed_rt, clock, "fr")
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff").id
     with signed_rt.session_factory.begin() as session:
         booking.cancel(session, appointment_id, clock(), "staff")
     return appointment_id
@@ -337,7 +327,7 @@ def test_a_machine_gets_the_cancellation_voicemail(client, signed_rt, clock):
 def test_the_cancellation_call_for_a_booked_appointment_says_the_message_is_out_of_date(
     client, signed_rt, clock
 ):
-    appointment_id = book_landline(signed_rt, clock, "fr")  # still booked: no cancellation to tell
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff").id  # still booked: no cancellation to tell
     call = placed(client, f"/voice/cancelled/{appointment_id}", "human")
     assert call.ended
     assert "annuler votre rendez-vous" not in " ".join(call.heard)

@@ -19,10 +19,11 @@ from core.models import (
     TicketStatus,
     WalkinTicket,
 )
-from core.services import booking, walkin
+from core.services import walkin
 from core.services.patients import get_or_create_patient
 from prompts import text as template
 from tests.support.apps import JOHN, MARIE, PARC, PARC_LINE, WESTMOUNT
+from tests.support.arrange import appointments, book, tickets
 
 SPACED_CODE = re.compile(r"\b\d(, \d){5}\b")  # a six-digit code read one digit at a time
 
@@ -34,29 +35,9 @@ def asked(call, key: str) -> bool:
     return any(fixed in sentence for sentence in call.heard)
 
 
-def appointments(rt) -> list[Appointment]:
-    with rt.session_factory() as session:
-        return list(session.scalars(select(Appointment)))
-
-
-def tickets(rt) -> list[WalkinTicket]:
-    with rt.session_factory() as session:
-        return list(session.scalars(select(WalkinTicket)))
-
-
 def held_slots(rt) -> list[Slot]:
     with rt.session_factory() as session:
         return list(session.scalars(select(Slot).where(Slot.status == SlotStatus.HELD)))
-
-
-def book_for(rt, clock, phone: str, day: dt.date) -> Appointment:
-    with rt.session_factory.begin() as session:
-        clinic = session.get(Clinic, "parc")
-        free = booking.find_free_slots(session, clinic, clock(), booking.SlotQuery(date=day))
-        patient = get_or_create_patient(session, phone)
-        appointment = booking.book(session, free.slots[0].id, patient, "sms", clock())
-        session.expunge(appointment)
-        return appointment
 
 
 # ---- the opening -----------------------------------------------------------------------------------------------
@@ -445,7 +426,7 @@ def test_a_caller_in_the_queue_hears_the_place_and_can_leave(dial, signed_rt, cl
 
 
 def test_cancelling_an_appointment_by_keypad(dial, signed_rt, clock):
-    appointment = book_for(signed_rt, clock, MARIE, dt.date(2026, 12, 9))
+    appointment = book(signed_rt, MARIE, day=dt.date(2026, 12, 9))
     call = dial()
     call.press("3")
     assert "mercredi neuf décembre" in call.text
@@ -460,7 +441,7 @@ def test_cancelling_an_appointment_by_keypad(dial, signed_rt, clock):
 
 
 def test_saying_annuler_goes_straight_to_the_only_appointment(dial, signed_rt, clock):
-    appointment = book_for(signed_rt, clock, MARIE, dt.date(2026, 12, 9))
+    appointment = book(signed_rt, MARIE, day=dt.date(2026, 12, 9))
     call = dial()
     call.say("annuler mon rendez-vous")
     assert asked(call, "confirm_cancel")

@@ -10,14 +10,8 @@ from core.models import Clinic, TicketStatus
 from core.services import walkin
 from core.services.patients import get_or_create_patient
 from tests.support.apps import JOHN
-from tests.voice.test_calls import asked, tickets
-
-
-def fill(rt, count: int) -> None:
-    with rt.session_factory.begin() as s:
-        parc = s.get(Clinic, "parc")
-        for n in range(count):
-            walkin.join_walkin_queue(s, parc, get_or_create_patient(s, f"+1514556{n:04d}"), "sms", rt.now())
+from tests.support.arrange import fill_queue, tickets
+from tests.voice.test_calls import asked
 
 
 def mine(rt, phone) -> list[int]:
@@ -36,7 +30,7 @@ def english(call):
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_a_family_of_three_keys_its_size_and_gets_consecutive_numbers(dial, signed_rt, lang):
-    fill(signed_rt, 2)
+    fill_queue(signed_rt, 2)
     call = dial(from_=JOHN)
     if lang == "en":
         english(call)
@@ -64,7 +58,7 @@ def test_eight_on_the_keypad_is_a_count_not_a_slower_voice(dial, signed_rt):
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_a_group_larger_than_the_places_left_is_offered_them_on_the_phone(dial, signed_rt, lang):
-    fill(signed_rt, 28)
+    fill_queue(signed_rt, 28)
     call = dial(from_=JOHN)
     if lang == "en":
         english(call)
@@ -106,7 +100,7 @@ def test_the_notice_call_for_a_family_names_its_numbers_and_2_takes_the_whole_fa
     from core.services import people
     from tests.voice.test_calls import notice_call
 
-    fill(signed_rt, 1)
+    fill_queue(signed_rt, 1)
     with signed_rt.session_factory.begin() as s:
         phone_row = get_or_create_patient(s, JOHN)
         members = [people.first_person(s, phone_row, clock())]

@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core.models import Appointment, AppointmentStatus, AuditEntry, Clinic, OutboundMessage, Slot, SlotStatus
+from core.models import Appointment, AppointmentStatus, AuditEntry, OutboundMessage, Slot, SlotStatus
 from core.services import booking
-from core.services.patients import get_or_create_patient
 from prompts import text as template
 from tests.support.apps import JOHN, PARC, TOKEN
+from tests.support.arrange import book
 from tests.support.twilio_requests import signed_post
 from tests.voice.walker import Call
 
@@ -24,15 +24,6 @@ def said(call: Call, key: str, lang: str) -> bool:
     """Whether the call said the fixed words of a prompt (the part before any placeholder)."""
     fixed = template(key, lang, "voice").split("{")[0].strip()
     return any(fixed in sentence for sentence in call.heard)
-
-
-def book(rt, clock, phone: str, lang: str | None) -> int:
-    with rt.session_factory.begin() as session:
-        clinic = session.get(Clinic, "parc")
-        free = booking.find_free_slots(session, clinic, clock(), booking.SlotQuery(date=WEDNESDAY))
-        patient = get_or_create_patient(session, phone, lang)
-        patient.notify_by = "call"
-        return booking.book(session, free.slots[0].id, patient, "staff", clock()).id
 
 
 def appointment(rt, appointment_id: int) -> tuple[AppointmentStatus, SlotStatus]:
@@ -54,7 +45,7 @@ def lang(request):
 
 
 def test_the_reminder_is_read_for_the_ear_with_its_keys(client, signed_rt, clock, lang):
-    appointment_id = book(signed_rt, clock, JOHN, lang)
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, lang=lang, calls_only=True, channel="staff").id
     call = reminder_call(client, appointment_id)
     assert call.state == "gather"
     assert call.gather["language"] == {"fr": "fr-CA", "en": "en-US"}[lang]
@@ -66,7 +57,7 @@ def test_the_reminder_is_read_for_the_ear_with_its_keys(client, signed_rt, clock
 
 
 def test_pressing_1_confirms_and_says_goodbye(client, signed_rt, clock, lang):
-    appointment_id = book(signed_rt, clock, JOHN, lang)
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, lang=lang, calls_only=True, channel="staff").id
     call = reminder_call(client, appointment_id)
     call.press("1")
     assert call.ended
@@ -79,7 +70,7 @@ def test_pressing_1_confirms_and_says_goodbye(client, signed_rt, clock, lang):
 
 
 def test_pressing_2_then_yes_cancels_and_frees_the_slot(client, signed_rt, clock, lang):
-    appointment_id = book(signed_rt, clock, JOHN, lang)
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, lang=lang, calls_only=True, channel="staff").id
     call = reminder_call(client, appointment_id)
     call.press("2")
     assert said(call, "confirm_cancel", lang)
@@ -93,7 +84,7 @@ def test_pressing_2_then_yes_cancels_and_frees_the_slot(client, signed_rt, clock
 
 
 def test_pressing_2_then_no_keeps_the_appointment(client, signed_rt, clock):
-    appointment_id = book(signed_rt, clock, JOHN, "fr")
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, lang="fr", calls_only=True, channel="staff").id
     call = reminder_call(client, appointment_id)
     call.press("2")
     call.press("2")
@@ -102,7 +93,7 @@ def test_pressing_2_then_no_keeps_the_appointment(client, signed_rt, clock):
 
 
 def test_saying_confirm_confirms(client, signed_rt, clock):
-    appointment_id = book(signed_rt, clock, JOHN, "en")
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, lang="en", calls_only=True, channel="staff").id
     call = reminder_call(client, appointment_id)
     call.say("yes")
     assert call.ended
@@ -110,7 +101,7 @@ def test_saying_confirm_confirms(client, signed_rt, clock):
 
 
 def test_pressing_3_offers_another_time(client, signed_rt, clock):
-    appointment_id = book(signed_rt, clock, JOHN, "fr")
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, lang="fr", calls_only=True, channel="staff").id
     call = reminder_call(client, appointment_id)
     call.press("3")
     assert said(call, "reschedule_intro", "fr")
@@ -119,7 +110,7 @@ def test_pressing_3_offers_another_time(client, signed_rt, clock):
 
 
 def test_silence_repeats_the_reminder_then_says_goodbye_and_keeps_it(client, signed_rt, clock, lang):
-    appointment_id = book(signed_rt, clock, JOHN, lang)
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, lang=lang, calls_only=True, channel="staff").id
     call = reminder_call(client, appointment_id)
     call.silence()
     assert call.state == "gather"
@@ -135,7 +126,7 @@ def test_silence_repeats_the_reminder_then_says_goodbye_and_keeps_it(client, sig
 
 
 def test_a_cancelled_appointment_gets_a_short_goodbye(client, signed_rt, clock, lang):
-    appointment_id = book(signed_rt, clock, JOHN, lang)
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, lang=lang, calls_only=True, channel="staff").id
     with signed_rt.session_factory.begin() as session:
         booking.cancel(session, appointment_id, clock(), "staff")
     call = reminder_call(client, appointment_id)
@@ -152,7 +143,7 @@ def test_an_unknown_appointment_gets_a_short_goodbye(client):
 
 
 def test_a_forged_signature_is_refused(client, signed_rt, clock):
-    appointment_id = book(signed_rt, clock, JOHN, "fr")
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, lang="fr", calls_only=True, channel="staff").id
     form = {
         "CallSid": "CA" + "b" * 32,
         "From": PARC,
@@ -167,7 +158,7 @@ def test_a_forged_signature_is_refused(client, signed_rt, clock):
 
 
 def test_a_retried_request_is_answered_once(client, signed_rt, clock):
-    appointment_id = book(signed_rt, clock, JOHN, "fr")
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, lang="fr", calls_only=True, channel="staff").id
     call = reminder_call(client, appointment_id)
     first = call.requests[0]
     again = signed_post(client, first.path, first.params, TOKEN)
@@ -175,7 +166,7 @@ def test_a_retried_request_is_answered_once(client, signed_rt, clock):
 
 
 def test_the_end_of_the_call_is_recorded_on_its_reminder(client, signed_rt, clock):
-    appointment_id = book(signed_rt, clock, JOHN, "fr")
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, lang="fr", calls_only=True, channel="staff").id
     call = reminder_call(client, appointment_id)
     with signed_rt.session_factory.begin() as session:  # the row the reminder job stored for this call
         session.add(
@@ -196,7 +187,7 @@ def test_the_end_of_the_call_is_recorded_on_its_reminder(client, signed_rt, cloc
 
 
 def test_saying_cancel_asks_for_a_yes_first(client, signed_rt, clock):
-    appointment_id = book(signed_rt, clock, JOHN, "fr")
+    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, lang="fr", calls_only=True, channel="staff").id
     call = reminder_call(client, appointment_id)
     call.say("je veux annuler")
     assert said(call, "confirm_cancel", "fr")

@@ -5,29 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
 
-from core.models import Appointment, AppointmentStatus, Clinic, Slot
-from core.services import board, booking
-from core.services.patients import get_or_create_patient
-from core.timeutil import local_to_utc
+from core.models import Appointment, AppointmentStatus, Clinic
+from core.services import board
 from prompts import text as template
 from tests.support.apps import JOHN, MARIE, PARC, TOKEN
+from tests.support.arrange import book
 from tests.voice.walker import Call, check_twiml
 
 MONDAY = dt.date(2026, 12, 7)  # the clock starts on Monday 2026-12-07 at 09:00
 CALL_BACK = "5 1 4, 5 5 5, 0 1 9 9"
-
-
-def book_at(rt, clock, phone: str, day: dt.date, at: dt.time, lang: str = "fr", calls_only=False) -> int:
-    with rt.session_factory.begin() as session:
-        clinic = session.get(Clinic, "parc")
-        starts = local_to_utc(day, at, clinic.timezone)
-        slot = session.scalar(select(Slot).where(Slot.clinic_id == "parc", Slot.starts_at == starts))
-        patient = get_or_create_patient(session, phone, lang)
-        if calls_only:
-            patient.notify_by = "call"
-        return booking.book(session, slot.id, patient, "staff", clock()).id
 
 
 def said(call: Call, key: str, lang: str = "fr") -> bool:
@@ -52,7 +39,7 @@ def row(rt, appointment_id: int) -> Appointment:
     ],
 )
 def test_a_caller_says_they_are_late_and_the_board_is_told(dial, signed_rt, clock, speech, minutes):
-    appointment_id = book_at(signed_rt, clock, MARIE, MONDAY, dt.time(14, 0))
+    appointment_id = book(signed_rt, MARIE, day=MONDAY, at=dt.time(14, 0), lang="fr", channel="staff").id
     call = dial(from_=MARIE)
     call.say(speech)
     assert row(signed_rt, appointment_id).late_at == clock()
@@ -71,7 +58,7 @@ def test_a_caller_says_they_are_late_and_the_board_is_told(dial, signed_rt, cloc
 
 
 def test_an_english_caller_running_late_is_answered_in_english(dial, signed_rt, clock):
-    appointment_id = book_at(signed_rt, clock, JOHN, MONDAY, dt.time(15, 0), lang="en")
+    appointment_id = book(signed_rt, JOHN, day=MONDAY, at=dt.time(15, 0), lang="en", channel="staff").id
     call = dial(from_=JOHN)
     call.say("I'm running about ten minutes late")
     assert said(call, "late_noted", "en")
@@ -92,7 +79,7 @@ def test_a_caller_without_an_appointment_today_hears_so_and_the_clinics_number(d
 
 @pytest.fixture
 def missed_id(signed_rt, clock):
-    appointment_id = book_at(signed_rt, clock, JOHN, MONDAY, dt.time(9, 30), calls_only=True)
+    appointment_id = book(signed_rt, JOHN, day=MONDAY, at=dt.time(9, 30), lang="fr", calls_only=True, channel="staff").id
     clock.set_local(MONDAY, dt.time(10, 15))
     with signed_rt.session_factory.begin() as session:
         board.mark_attendance(session, session.get(Clinic, "parc"), appointment_id, False, "reception")
