@@ -260,6 +260,7 @@ def test_a_clinic_without_walkin_says_so(runtime, queue):
     john.send("walk-in")
     assert john.keys == ["walkin_unavailable"]
     assert "Westmount Family Clinic" in john.text
+    assert tickets(runtime, JOHN) == []
 
 
 # ---- help, language, safety, opt-out -------------------------------------------------------------------------

@@ -188,13 +188,6 @@ def test_a_full_queue_says_so_when_it_reopens_and_the_811_line(phone, signed_rt,
     assert reopens in answer.text, answer.text
 
 
-def test_a_clinic_without_walk_in_says_so(phone, signed_rt):
-    answer = phone(MARIE, WESTMOUNT)("walk-in")
-    no_walkin = prompts.render("walkin_unavailable", "en", "sms", clinic="Westmount Family Clinic")
-    assert no_walkin in answer.text, answer.text
-    assert not tickets(signed_rt, MARIE)
-
-
 def test_the_menu_and_help_of_a_clinic_without_walk_in_do_not_offer_it(phone):
     texter = phone(JOHN, WESTMOUNT)
     menu, help_ = texter("hello").text, texter("HELP").text

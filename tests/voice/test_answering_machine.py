@@ -14,10 +14,9 @@ from sqlalchemy import select
 
 from core.models import AuditEntry, Clinic, Conversation, OutboundMessage, WalkinTicket
 from core.services import booking, walkin
-from core.services.patients import get_or_create_patient
 from prompts import text as template
 from tests.support.apps import JOHN, PARC, TOKEN
-from tests.support.arrange import book
+from tests.support.arrange import book, fill_queue
 from tests.support.twilio_requests import signed_post
 from tests.voice.walker import Call, check_twiml
 
@@ -182,12 +181,9 @@ def test_who_answered_is_kept_on_the_calls_message(client, signed_rt, clock):
 
 
 @pytest.fixture
-def landline_ticket(signed_rt, clock):
-    with signed_rt.session_factory.begin() as session:
-        patient = get_or_create_patient(session, JOHN, "fr")
-        return walkin.join_walkin_queue(
-            session, session.get(Clinic, "parc"), patient, "voice", clock(), "call"
-        ).id
+def landline_ticket(signed_rt):
+    (ticket_id,) = fill_queue(signed_rt, [JOHN], notify_by={JOHN: "call"}, channel="voice")
+    return ticket_id
 
 
 def test_a_machine_gets_the_walk_in_voicemail_with_the_number_and_the_time(

@@ -12,18 +12,16 @@ from core.models import (
     Appointment,
     AppointmentStatus,
     CallbackRequest,
-    Clinic,
     Patient,
     Slot,
     SlotStatus,
     TicketStatus,
     WalkinTicket,
 )
-from core.services import walkin
 from core.services.patients import get_or_create_patient
 from prompts import text as template
 from tests.support.apps import JOHN, MARIE, PARC, PARC_LINE, WESTMOUNT
-from tests.support.arrange import appointments, book, tickets
+from tests.support.arrange import appointments, book, fill_queue, tickets
 
 SPACED_CODE = re.compile(r"\b\d(, \d){5}\b")  # a six-digit code read one digit at a time
 
@@ -406,10 +404,7 @@ def test_a_caller_chooses_to_be_called_when_the_turn_is_near(dial, signed_rt):
 
 
 def test_a_caller_in_the_queue_hears_the_place_and_can_leave(dial, signed_rt, clock):
-    with signed_rt.session_factory.begin() as session:
-        walkin.join_walkin_queue(
-            session, session.get(Clinic, "parc"), get_or_create_patient(session, MARIE), "sms", clock()
-        )
+    fill_queue(signed_rt, [MARIE])
     call = dial()
     call.press("2")  # the walk-in queue: already in it
     assert asked(call, "walkin_already"), call.text
@@ -460,13 +455,10 @@ def test_no_appointments_offers_to_book_one(dial):
 
 
 @pytest.fixture
-def landline_ticket(signed_rt, clock):
-    with signed_rt.session_factory.begin() as session:
-        patient = get_or_create_patient(session, JOHN)
-        ticket = walkin.join_walkin_queue(
-            session, session.get(Clinic, "parc"), patient, "voice", clock(), "call"
-        )
-        return ticket.id
+def landline_ticket(signed_rt):
+    """John's place in the queue, to be told by a call (leaving by the call's 2: tests/dialog)."""
+    (ticket_id,) = fill_queue(signed_rt, [JOHN], notify_by={JOHN: "call"}, channel="voice")
+    return ticket_id
 
 
 def notice_call(client, ticket_id: int):
@@ -488,13 +480,6 @@ def test_the_queue_notice_call_reads_the_notice_and_1_says_i_am_coming(
             TicketStatus.WAITING,
             TicketStatus.NOTIFIED,
         )
-
-
-def test_the_queue_notice_call_2_leaves_the_queue(client, landline_ticket, signed_rt):
-    call = notice_call(client, landline_ticket)
-    call.press("2")
-    with signed_rt.session_factory() as session:
-        assert session.get(WalkinTicket, landline_ticket).status == TicketStatus.LEFT
 
 
 def test_a_notice_call_for_a_ticket_no_longer_waiting_says_so_and_hangs_up(
