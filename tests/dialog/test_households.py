@@ -19,8 +19,8 @@ from core.services import patients, people
 from smsbot.segments import segments
 from tests.dialog.test_conversation_voice import spoken_seconds
 from tests.support.apps import MARIE, PARC, TOKEN, WESTMOUNT, signed_runtime
-from tests.support.arrange import book, booked
-from tests.support.households import add_people, local_start
+from tests.support.arrange import book, booked, local_start
+from tests.support.households import add_people
 from tests.support.twilio_requests import Texter
 
 THU, FRI = dt.date(2026, 12, 10), dt.date(2026, 12, 11)
