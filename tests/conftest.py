@@ -76,6 +76,18 @@ def _fresh_postgres_database(admin_url: str) -> str:
     return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
+@pytest.fixture
+def fake_twilio():
+    """The local Twilio-compatible server the outbound sender talks to (the real twilio client, pointed at it)."""
+    from tests.support.fake_twilio import FakeTwilio
+
+    fake = FakeTwilio().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
     """A fresh, empty database of each kind."""

@@ -42,7 +42,6 @@ from core.models import (
 )
 from tests.conftest import _fresh_postgres_database
 from tests.sms.support import label, slots
-from tests.support.fake_twilio import FakeTwilio
 from tests.support.servers import free_port
 from tests.support.twilio_requests import (
     Texter,
@@ -166,13 +165,6 @@ def log_of(path: Path) -> str:
 
 
 # -- the deployment ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def fake_twilio():
-    fake = FakeTwilio().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -31,7 +31,6 @@ from core.models import CallbackRequest, OutboundMessage, Patient, ProcessedEven
 from prompts import render
 from tests.degraded.servers import StoppablePostgres
 from tests.support.arrange import book
-from tests.support.fake_twilio import FakeTwilio
 from tests.support.servers import free_port
 from tests.support.twilio_requests import Texter
 from tests.test_production import BIN, ROOT, Http, command, log_of, stop, web_command
@@ -79,13 +78,6 @@ def postgres():
     server = StoppablePostgres().start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def fake_twilio():
-    fake = FakeTwilio().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
@@ -235,7 +227,9 @@ def test_an_outage_keeps_walkin_and_callback_requests_and_replays_them_once(
         from core.runtime import Runtime
 
         runtime = Runtime(config=Config.from_env(env), engine=engine, session_factory=sessions)
-        code = book(runtime, MARIE, clinic="essai", after=runtime.now() + dt.timedelta(hours=20), lang="fr").code
+        code = book(
+            runtime, MARIE, clinic="essai", after=runtime.now() + dt.timedelta(hours=20), lang="fr"
+        ).code
         clinicline(env, "jobs", "run-due")
         snapshot = Path(env["CLINICLINE_INSTANCE"]) / "snapshot" / "appointments.json"
         assert stat.S_IMODE(snapshot.stat().st_mode) == 0o600
@@ -365,5 +359,3 @@ def test_an_outage_keeps_walkin_and_callback_requests_and_replays_them_once(
     finally:
         web.stop()
         engine.dispose()
-
-

@@ -69,7 +69,9 @@ def test_move_it_to_friday_morning_takes_friday_as_the_new_day(dial, signed_rt, 
     assert "jeudi dix décembre" in call.text or "Thursday, December tenth" in call.text  # which one moves
     assert booked_starts(signed_rt, MARIE) == [dt.datetime.combine(THU, dt.time(10, 0))]
     call.press("1")
-    assert booked_starts(signed_rt, MARIE) == [dt.datetime.combine(THU, dt.time(10, 0))]  # kept until the new one is booked
+    assert booked_starts(signed_rt, MARIE) == [
+        dt.datetime.combine(THU, dt.time(10, 0))
+    ]  # kept until the new one is booked
     call.say(yes)
     [moved] = booked_starts(signed_rt, MARIE)
     assert moved.date() == FRI

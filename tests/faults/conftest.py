@@ -9,7 +9,6 @@ import signal
 import pytest
 
 from tests.faults.processes import postgres_processes
-from tests.support.fake_twilio import FakeTwilio
 from tests.support.servers import PostgresServer, RedisServer
 
 
@@ -37,12 +36,3 @@ def redis_server():
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture
-def fake_twilio():
-    fake = FakeTwilio().start()
-    try:
-        yield fake
-    finally:
-        fake.stop()

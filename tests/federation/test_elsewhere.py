@@ -132,9 +132,7 @@ def _neighbour_with(runtime, clinics: list[tuple[str, str, float, float]]) -> No
 
 
 @pytest.mark.parametrize("lang_word", ["RDV", "I need an appointment"])
-def test_three_offers_with_long_accented_names_stay_within_three_gsm7_segments(
-    client, signed_rt, lang_word
-):
+def test_three_offers_with_long_accented_names_stay_within_three_gsm7_segments(client, signed_rt, lang_word):
     fill_day(signed_rt, clinic="westmount")
     _neighbour_with(
         signed_rt,

@@ -89,9 +89,7 @@ def test_a_booked_slot_is_busy_in_the_files_at_once_and_the_etag_changes(client,
     with signed_rt.session_factory.begin() as session:
         slot = session.scalars(
             select(Slot)
-            .where(
-                Slot.clinic_id == "parc", Slot.status == SlotStatus.FREE, Slot.starts_at > signed_rt.now()
-            )
+            .where(Slot.clinic_id == "parc", Slot.status == SlotStatus.FREE, Slot.starts_at > signed_rt.now())
             .order_by(Slot.starts_at)
         ).first()
         patient = patients.get_or_create_patient(session, "+15145551234")

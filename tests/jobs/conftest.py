@@ -16,13 +16,6 @@ PUBLIC = "https://clinic.example"
 WEDNESDAY = dt.date(2026, 12, 9)
 
 
-@pytest.fixture
-def fake_twilio():
-    fake = FakeTwilio().start()
-    yield fake
-    fake.stop()
-
-
 def twilio_settings(fake: FakeTwilio) -> dict:
     return dict(
         twilio_account_sid=fake.account_sid,

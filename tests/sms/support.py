@@ -55,5 +55,3 @@ def label(choice_line: str) -> str:
 def held_slots(rt) -> list[Slot]:
     with rt.session_factory() as session:
         return list(session.scalars(select(Slot).where(Slot.status == SlotStatus.HELD)))
-
-

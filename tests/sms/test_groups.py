@@ -168,9 +168,7 @@ def test_several_children_unsaid_are_counted_first(phone, signed_rt):
     assert waiting(signed_rt) == [1, 2, 3, 4]
 
 
-def test_a_name_given_for_a_new_number_that_the_phone_knows_gives_the_ticket_to_that_person(
-    phone, signed_rt
-):
+def test_a_name_given_for_a_new_number_that_the_phone_knows_gives_the_ticket_to_that_person(phone, signed_rt):
     marie = phone()
     marie("Sans rdv pour moi et mes 2 enfants")
     marie("Léa, Marc")

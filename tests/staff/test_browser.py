@@ -213,7 +213,9 @@ def test_a_receptionist_signs_in_and_calls_the_next_patient(ui, runtime):
 
 def test_each_account_sees_only_its_clinics_and_forged_ids_are_not_found(ui, runtime):
     parc_appointment = book(runtime, MARIE, clinic="parc", day=runtime.now().date(), person="Marie Lavoie").id
-    westmount_appointment = book(runtime, MARIE, clinic="westmount", day=runtime.now().date(), person="Marie Lavoie").id
+    westmount_appointment = book(
+        runtime, MARIE, clinic="westmount", day=runtime.now().date(), person="Marie Lavoie"
+    ).id
     accounts_of = {
         "julie": ("parc", "Clinique du Parc", westmount_appointment, "westmount"),
         "marc": ("parc", "Clinique du Parc", westmount_appointment, "westmount"),

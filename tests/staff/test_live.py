@@ -189,7 +189,9 @@ def pdf_pages(data: bytes) -> list[str]:
 
 def test_the_day_sheet_has_a_page_per_practitioner_and_the_queue_and_the_csv_says_the_same(console, runtime):
     fill_queue(runtime, ["+15145551001", "+15145551002"], named=True)
-    booked = [book(runtime, f"+1514555{2000 + n}", day=DAY, nth=n, person=f"Personne {n}").code for n in range(5)]
+    booked = [
+        book(runtime, f"+1514555{2000 + n}", day=DAY, nth=n, person=f"Personne {n}").code for n in range(5)
+    ]
     sign_in(console)
     response = console.get("/staff/parc/daysheet.pdf?date=2026-12-07")
     assert response.status_code == 200
@@ -331,7 +333,9 @@ def test_from_the_snapshot_one_practitioners_sheet_still_prints_and_says_the_que
     from core import snapshot
 
     code = book(runtime, MARIE, day=DAY, person="Marie Lavoie").code  # the first slot: Dre Tremblay's
-    other = book(runtime, "+15145559876", day=DAY, person="John Smith").code  # now the first free: Dr Nguyen's
+    other = book(
+        runtime, "+15145559876", day=DAY, person="John Smith"
+    ).code  # now the first free: Dr Nguyen's
     snapshot.refresh(runtime, force=True)
     out = tmp_path / "tremblay.pdf"
     done = run_cli(

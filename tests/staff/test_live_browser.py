@@ -121,7 +121,9 @@ def test_the_screen_link_shows_the_called_number_and_room_and_no_name_or_phone(u
 
 
 def test_the_day_sheet_downloads_as_a_pdf_and_a_csv_listing_every_appointment(ui, runtime, downloads):
-    booked = [book(runtime, f"+1514555{3000 + n}", day=DAY, nth=n, person=f"Personne {n}").code for n in range(6)]
+    booked = [
+        book(runtime, f"+1514555{3000 + n}", day=DAY, nth=n, person=f"Personne {n}").code for n in range(6)
+    ]
     fill_queue(runtime, ["+15145551001"], named=True)
     ui.sign_in("julie")
     ui.wait_for("#daysheet-pdf")

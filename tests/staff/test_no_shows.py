@@ -104,7 +104,9 @@ def test_an_opted_out_number_gets_no_message(console, runtime, clock, fake_twili
 
 
 def test_a_call_only_patient_is_planned_a_call(console, runtime, clock):
-    appointment_id = book(runtime, "+15145551077", day=MONDAY, at=dt.time(9, 30), person="Marie Tremblay", calls_only=True).id
+    appointment_id = book(
+        runtime, "+15145551077", day=MONDAY, at=dt.time(9, 30), person="Marie Tremblay", calls_only=True
+    ).id
     clock.set_local(MONDAY, dt.time(10, 5))
     sign_in(console)
     mark(console, appointment_id)
@@ -114,7 +116,9 @@ def test_a_call_only_patient_is_planned_a_call(console, runtime, clock):
 
 def test_the_day_shows_a_patients_past_no_shows_and_never_blocks_them(console, runtime, clock, texter):
     first = book(runtime, MARIE, day=MONDAY, at=dt.time(9, 30), person="Marie Tremblay").id
-    second = book(runtime, MARIE, day=MONDAY + dt.timedelta(days=1), at=dt.time(10, 0), person="Marie Tremblay").id
+    second = book(
+        runtime, MARIE, day=MONDAY + dt.timedelta(days=1), at=dt.time(10, 0), person="Marie Tremblay"
+    ).id
     today = MONDAY + dt.timedelta(days=2)
     book(runtime, MARIE, day=today, at=dt.time(14, 0), person="Marie Tremblay")
     clock.set_local(today, dt.time(9, 0))

@@ -49,10 +49,28 @@ def select_option(ui, css: str, text: str) -> None:
 
 
 def test_an_absence_cancels_and_notifies_the_right_appointments(ui, runtime, fake_twilio):
-    hit_a = book(runtime, PATIENTS["a"], day=TUESDAY, at=dt.time(8, 0), practitioner="dre-tremblay", person="Patient A")
-    hit_b = book(runtime, PATIENTS["b"], day=TUESDAY, at=dt.time(11, 45), practitioner="dre-tremblay", person="Patient B")
-    other_doctor = book(runtime, PATIENTS["c"], day=TUESDAY, at=dt.time(8, 0), practitioner="dr-nguyen", person="Patient C")
-    afternoon = book(runtime, PATIENTS["d"], day=TUESDAY, at=dt.time(13, 0), practitioner="dre-tremblay", person="Patient D")
+    hit_a = book(
+        runtime, PATIENTS["a"], day=TUESDAY, at=dt.time(8, 0), practitioner="dre-tremblay", person="Patient A"
+    )
+    hit_b = book(
+        runtime,
+        PATIENTS["b"],
+        day=TUESDAY,
+        at=dt.time(11, 45),
+        practitioner="dre-tremblay",
+        person="Patient B",
+    )
+    other_doctor = book(
+        runtime, PATIENTS["c"], day=TUESDAY, at=dt.time(8, 0), practitioner="dr-nguyen", person="Patient C"
+    )
+    afternoon = book(
+        runtime,
+        PATIENTS["d"],
+        day=TUESDAY,
+        at=dt.time(13, 0),
+        practitioner="dre-tremblay",
+        person="Patient D",
+    )
     ui.sign_in("marc")
     ui.click("#nav-schedule")
     ui.wait_for("h1", "Horaire")

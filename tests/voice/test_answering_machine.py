@@ -71,7 +71,9 @@ def audit_actions(rt) -> list[str]:
 def test_a_machine_gets_the_reminder_voicemail_with_clinic_day_time_and_number(
     client, signed_rt, clock, machine
 ):
-    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff").id
+    appointment_id = book(
+        signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff"
+    ).id
     call = placed(client, f"/voice/reminder/{appointment_id}", machine)
     words = assert_voicemail(call)
     assert "Clinique du Parc" in words
@@ -86,7 +88,9 @@ def test_a_machine_gets_the_reminder_voicemail_with_clinic_day_time_and_number(
 
 
 def test_the_voicemail_is_in_the_patients_language(client, signed_rt, clock, lang):
-    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(14, 30), lang=lang, calls_only=True, channel="staff").id
+    appointment_id = book(
+        signed_rt, JOHN, day=WEDNESDAY, at=dt.time(14, 30), lang=lang, calls_only=True, channel="staff"
+    ).id
     call = placed(client, f"/voice/reminder/{appointment_id}", "machine_end_beep")
     words = assert_voicemail(call)
     assert HEARD_DAY[lang] in words
@@ -99,7 +103,9 @@ def test_the_voicemail_is_in_the_patients_language(client, signed_rt, clock, lan
 
 @pytest.mark.parametrize("answered_by", ["human", "unknown", None])
 def test_a_person_or_an_unknown_answer_gets_the_reminder_menu(client, signed_rt, clock, answered_by):
-    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff").id
+    appointment_id = book(
+        signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff"
+    ).id
     call = placed(client, f"/voice/reminder/{appointment_id}", answered_by)
     assert call.state == "gather"
     assert said(call, "reminder_prompt", "fr")
@@ -112,7 +118,9 @@ def test_a_person_or_an_unknown_answer_gets_the_reminder_menu(client, signed_rt,
 
 
 def test_a_fax_is_hung_up_on_without_a_word(client, signed_rt, clock):
-    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff").id
+    appointment_id = book(
+        signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff"
+    ).id
     call = placed(client, f"/voice/reminder/{appointment_id}", "fax")
     assert [v.tag for v in verbs(call)] == ["Hangup"]
     assert call.ended
@@ -120,7 +128,9 @@ def test_a_fax_is_hung_up_on_without_a_word(client, signed_rt, clock):
 
 
 def test_a_machine_for_a_cancelled_appointment_hears_the_short_goodbye(client, signed_rt, clock):
-    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff").id
+    appointment_id = book(
+        signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff"
+    ).id
     with signed_rt.session_factory.begin() as session:
         booking.cancel(session, appointment_id, clock(), "staff")
     call = placed(client, f"/voice/reminder/{appointment_id}", "machine_end_beep")
@@ -130,7 +140,9 @@ def test_a_machine_for_a_cancelled_appointment_hears_the_short_goodbye(client, s
 
 
 def test_a_retried_machine_request_gets_the_same_voicemail_once(client, signed_rt, clock):
-    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff").id
+    appointment_id = book(
+        signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff"
+    ).id
     call = placed(client, f"/voice/reminder/{appointment_id}", "machine_end_silence")
     first = call.requests[0]
     again = signed_post(client, first.path, first.params, TOKEN)
@@ -139,7 +151,9 @@ def test_a_retried_machine_request_gets_the_same_voicemail_once(client, signed_r
 
 
 def test_a_machine_request_with_a_forged_signature_is_refused(client, signed_rt, clock):
-    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff").id
+    appointment_id = book(
+        signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff"
+    ).id
     form = {
         "CallSid": "CA" + "c" * 32,
         "From": PARC,
@@ -155,7 +169,9 @@ def test_a_machine_request_with_a_forged_signature_is_refused(client, signed_rt,
 
 
 def test_who_answered_is_kept_on_the_calls_message(client, signed_rt, clock):
-    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff").id
+    appointment_id = book(
+        signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff"
+    ).id
     call = Call(client, auth_token=TOKEN, from_=PARC, to=JOHN, direction="outbound-api")
     with signed_rt.session_factory.begin() as session:  # the row the reminder job stored for this call
         session.add(
@@ -259,9 +275,7 @@ def test_a_person_called_by_staff_hears_it_is_their_turn_and_the_room(
     assert call.ended
 
 
-def test_a_person_called_without_a_room_is_sent_to_the_front_desk(
-    client, signed_rt, clock, landline_ticket
-):
+def test_a_person_called_without_a_room_is_sent_to_the_front_desk(client, signed_rt, clock, landline_ticket):
     _called(signed_rt, clock, landline_ticket, None)
     call = placed(client, f"/voice/called/{landline_ticket}", None)
     assert said(call, "called_call", "fr")
@@ -293,15 +307,15 @@ def test_the_called_notice_call_asks_the_called_url():
 
 
 def _cancelled_by_the_clinic(signed_rt, clock) -> int:
-    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff").id
+    appointment_id = book(
+        signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff"
+    ).id
     with signed_rt.session_factory.begin() as session:
         booking.cancel(session, appointment_id, clock(), "staff")
     return appointment_id
 
 
-def test_a_person_hears_the_clinic_cancelled_the_appointment_and_1_books_another(
-    client, signed_rt, clock
-):
+def test_a_person_hears_the_clinic_cancelled_the_appointment_and_1_books_another(client, signed_rt, clock):
     appointment_id = _cancelled_by_the_clinic(signed_rt, clock)
     call = placed(client, f"/voice/cancelled/{appointment_id}", "human")
     words = " ".join(call.heard)
@@ -323,7 +337,9 @@ def test_a_machine_gets_the_cancellation_voicemail(client, signed_rt, clock):
 def test_the_cancellation_call_for_a_booked_appointment_says_the_message_is_out_of_date(
     client, signed_rt, clock
 ):
-    appointment_id = book(signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff").id  # still booked: no cancellation to tell
+    appointment_id = book(
+        signed_rt, JOHN, day=WEDNESDAY, at=dt.time(10, 0), lang="fr", calls_only=True, channel="staff"
+    ).id  # still booked: no cancellation to tell
     call = placed(client, f"/voice/cancelled/{appointment_id}", "human")
     assert call.ended
     assert "annuler votre rendez-vous" not in " ".join(call.heard)

@@ -467,9 +467,7 @@ def notice_call(client, ticket_id: int):
     return Call(client, from_=PARC, to=JOHN, direction="outbound-api").start(f"/voice/notice/{ticket_id}")
 
 
-def test_the_queue_notice_call_reads_the_notice_and_1_says_i_am_coming(
-    client, landline_ticket, signed_rt
-):
+def test_the_queue_notice_call_reads_the_notice_and_1_says_i_am_coming(client, landline_ticket, signed_rt):
     call = notice_call(client, landline_ticket)
     assert call.state == "gather"
     assert "appuyez sur 1" in call.text

@@ -79,7 +79,9 @@ def test_a_caller_without_an_appointment_today_hears_so_and_the_clinics_number(d
 
 @pytest.fixture
 def missed_id(signed_rt, clock):
-    appointment_id = book(signed_rt, JOHN, day=MONDAY, at=dt.time(9, 30), lang="fr", calls_only=True, channel="staff").id
+    appointment_id = book(
+        signed_rt, JOHN, day=MONDAY, at=dt.time(9, 30), lang="fr", calls_only=True, channel="staff"
+    ).id
     clock.set_local(MONDAY, dt.time(10, 15))
     with signed_rt.session_factory.begin() as session:
         board.mark_attendance(session, session.get(Clinic, "parc"), appointment_id, False, "reception")
