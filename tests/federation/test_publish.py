@@ -7,9 +7,10 @@ import json
 
 from sqlalchemy import select
 
-from core.models import Patient, Slot, SlotStatus
-from core.services import booking, patients, people, walkin
+from core.models import Slot, SlotStatus
+from core.services import booking, patients, walkin
 from tests.federation.fhir_checks import booking_phone, capacity, check_data_set, check_manifest, parse_ndjson
+from tests.support.arrange import book
 
 BASE = "http://localhost"
 
@@ -86,15 +87,7 @@ def test_a_booked_slot_is_busy_in_the_files_at_once_and_the_etag_changes(client,
     etag = first.headers["ETag"]
     assert client.get("/fhir/Slot.ndjson", headers={"If-None-Match": etag}).status_code == 304
     assert "max-age=60" in first.headers["Cache-Control"]
-    with signed_rt.session_factory.begin() as session:
-        slot = session.scalars(
-            select(Slot)
-            .where(Slot.clinic_id == "parc", Slot.status == SlotStatus.FREE, Slot.starts_at > signed_rt.now())
-            .order_by(Slot.starts_at)
-        ).first()
-        patient = patients.get_or_create_patient(session, "+15145551234")
-        booking.book(session, slot.id, patient, "sms", signed_rt.now())
-        published_id = f"parc-{slot.id}"
+    published_id = f"parc-{book(signed_rt, '+15145551234').slot_id}"
     again = client.get("/fhir/Slot.ndjson", headers={"If-None-Match": etag})
     assert again.status_code == 200
     assert again.headers["ETag"] != etag
@@ -132,14 +125,7 @@ def test_the_manifest_names_the_public_base_url_behind_a_proxy(signed_rt):
 
 
 def test_no_patient_detail_is_ever_published(client, signed_rt):
-    with signed_rt.session_factory.begin() as session:
-        slot = session.scalars(
-            select(Slot).where(Slot.status == SlotStatus.FREE, Slot.starts_at > signed_rt.now())
-        ).first()
-        patient = patients.get_or_create_patient(session, "+15145551234")
-        person = people.person_for(session, patient, "Marie Tremblay")
-        booking.book(session, slot.id, patient, "sms", signed_rt.now(), person=person)
-        assert session.scalars(select(Patient)).all()
+    book(signed_rt, "+15145551234", person="Marie Tremblay")
     everything = "".join(
         client.get(f"/fhir/{k}.ndjson").get_data(as_text=True) for k in ("Location", "Schedule", "Slot")
     )

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from clinicline.cli import main
 from core.federation import tokens
-from core.models import ApiToken, AuditEntry, Slot, SlotStatus
-from core.services import booking, patients, people
+from core.models import ApiToken, AuditEntry
+from tests.support.arrange import book
 
 
 def make_token(runtime, clinic_id="parc") -> tuple[int, str]:
@@ -42,18 +42,8 @@ def test_slots_of_one_schedule_from_a_day_on_as_a_fhir_bundle(client, signed_rt)
 
 def test_appointments_of_the_tokens_clinic_only(client, signed_rt):
     _, token = make_token(signed_rt)
-    with signed_rt.session_factory.begin() as session:
-        for clinic_id, phone in (("parc", "+15145551234"), ("westmount", "+15145559876")):
-            slot = session.scalars(
-                select(Slot).where(
-                    Slot.clinic_id == clinic_id,
-                    Slot.status == SlotStatus.FREE,
-                    Slot.starts_at > signed_rt.now(),
-                )
-            ).first()
-            who = patients.get_or_create_patient(session, phone)
-            person = people.person_for(session, who, "Marie" if clinic_id == "parc" else "John")
-            booking.book(session, slot.id, who, "sms", signed_rt.now(), person=person)
+    book(signed_rt, "+15145551234", person="Marie")
+    book(signed_rt, "+15145559876", clinic="westmount", person="John")
     bundle = Bundle.model_validate_json(client.get("/fhir/Appointment", headers=bearer(token)).data)
     assert [e.resource.participant[0].actor.display for e in bundle.entry] == ["Marie"]
     assert bundle.entry[0].resource.status == "booked"
