@@ -134,7 +134,7 @@ def run(db: str, url: str, args, tmp: Path, numbers) -> None:
             pstats.Stats(profiler).sort_stats(args.cprofile).print_stats(45)
         elif profiler is not None:
             profiler.stop()
-            print(profiler.output_text(unicode=False, color=False, show_all=False))
+            print(profiler.output_text(unicode=False, color=False, show_all=bool(os.environ.get("SHOW_ALL"))))
         if args.sql:  # after the timed turns: what a turn sends once a rush has gone on for a while
             with counting(engine) as seen_last:
                 client.post(last.path, last.form)

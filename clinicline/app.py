@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, jsonify, request
+from flask.sessions import SessionInterface
 
-from clinicline.metrics import init_degraded_line
+from clinicline.metrics import init_degraded_line, time_webhooks
 from core.config import Config, secret_key_of
 from core.db import deadline, ping
 from core.federation import neighbour_health
@@ -15,62 +16,40 @@ from core.jobs import attach_queue
 from core.runtime import Runtime, build_runtime
 
 HEALTH_WAIT_SECONDS = 1.5  # /healthz answers within 2 s, whatever hangs
-WEBHOOK_BLUEPRINTS = ("voicebot", "smsbot")
 REQUEST_DEADLINE_SECONDS = 10.0  # the staff console and the other pages
 
 
+WEBHOOK_PATHS = ("/sms", "/voice", "/fallback")  # what Twilio asks for: the webhook app's, all of it
+
+
 def create_app(config: Config | None = None, runtime: Runtime | None = None) -> Flask:
-    """A clinicline web app; `runtime` lets tests share one with their own clock."""
+    """A clinicline web app; `runtime` lets tests share one with their own clock.
+
+    Two Flask apps answer under one address: Twilio's webhooks (WEBHOOK_PATHS) in an app of their own,
+    without the console's sign-in, form tokens, rate limits and cookies, which a webhook never uses and
+    would pay for on every turn; and the console with everything else. The returned app is the console's,
+    with the webhooks' app in front of it (`app.extensions["webhooks"]`).
+    """
     config = config or (runtime.config if runtime else Config.from_env())
     if runtime is None:
         runtime = build_runtime(config)
     if runtime.jobs is None:
         attach_queue(runtime)
-    app = Flask(__name__)
-    app.config.update(
-        SECRET_KEY=secret_key_of(config),
-        TESTING=config.testing,
-        MAX_CONTENT_LENGTH=1 * 1024 * 1024,
-    )
-    app.extensions["clinicline"] = runtime
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = _flask_app(__name__, config, runtime)
+    hooks = webhooks_app(config, runtime)
 
-    import smsbot
     import staff
-    import voicebot
     from staff import api_tokens as staff_api_tokens
     from staff import display as staff_display
     from staff import fhir as staff_fhir
 
-    app.register_blueprint(voicebot.bp)
-    app.register_blueprint(smsbot.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(staff_fhir.bp)  # /fhir: SMART Scheduling Links and the read API
     app.register_blueprint(staff_api_tokens.bp)  # /staff/api-tokens: the read API's tokens
     app.register_blueprint(staff_display.screen)  # /display/<token>: the waiting-room screen
-    init_degraded_line(
-        app, runtime
-    )  # /metrics, and a replay of what the spool kept while the database was down
-
-    @app.before_request
-    def _request_deadline():
-        # Every database call of a request ends in time: a webhook's within Twilio's patience (the
-        # degraded answer follows), a page's before the browser gives up. /healthz has its own probes.
-        if request.endpoint == "healthz":
-            return
-        seconds = (
-            config.webhook_deadline_seconds
-            if request.blueprint in WEBHOOK_BLUEPRINTS
-            else REQUEST_DEADLINE_SECONDS
-        )
-        g.clinicline_deadline = deadline(seconds)
-        g.clinicline_deadline.__enter__()
-
-    @app.teardown_request
-    def _end_webhook_deadline(_exc):
-        held = g.pop("clinicline_deadline", None)
-        if held is not None:
-            held.__exit__(None, None, None)
+    init_degraded_line(app, runtime)  # /metrics, and a replay of what the spool kept while the database was down
+    _with_deadline(app, lambda: REQUEST_DEADLINE_SECONDS)
 
     database_probe = Probe(lambda: ping(runtime.engine), HEALTH_WAIT_SECONDS)
     queue_probe = (
@@ -99,4 +78,74 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
             body["neighbours"] = neighbours
         return jsonify(body), 200 if database == "ok" else 503
 
+    app.extensions["webhooks"] = hooks
+    app.wsgi_app = _PathDispatch(hooks.wsgi_app, app.wsgi_app)
     return app
+
+
+def webhooks_app(config: Config, runtime: Runtime) -> Flask:
+    """The app Twilio talks to: the SMS and voice blueprints, each request timed, counted and given the
+    webhook deadline (every database call ends within Twilio's patience; the degraded answer follows)."""
+    import smsbot
+    import voicebot
+
+    hooks = _flask_app("clinicline.webhooks", config, runtime)
+    hooks.session_interface = _NoCookies()
+    hooks.register_blueprint(voicebot.bp)
+    hooks.register_blueprint(smsbot.bp)
+    time_webhooks(hooks)
+    _with_deadline(hooks, lambda: config.webhook_deadline_seconds)
+    return hooks
+
+
+def _flask_app(name: str, config: Config, runtime: Runtime) -> Flask:
+    app = Flask(name)
+    app.config.update(
+        SECRET_KEY=secret_key_of(config),
+        TESTING=config.testing,
+        MAX_CONTENT_LENGTH=1 * 1024 * 1024,
+    )
+    app.extensions["clinicline"] = runtime
+    return app
+
+
+def _with_deadline(app: Flask, seconds) -> None:
+    """Every database call of a request ends in time (a page's before the browser gives up); /healthz has
+    its own probes."""
+
+    @app.before_request
+    def _request_deadline():
+        if request.endpoint == "healthz":
+            return
+        g.clinicline_deadline = deadline(seconds())
+        g.clinicline_deadline.__enter__()
+
+    @app.teardown_request
+    def _end_request_deadline(_exc):
+        held = g.pop("clinicline_deadline", None)
+        if held is not None:
+            held.__exit__(None, None, None)
+
+
+class _NoCookies(SessionInterface):
+    """Twilio keeps no cookie, and a webhook keeps nothing in one: no session is read or written."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response):
+        return None
+
+
+class _PathDispatch:
+    """WSGI: Twilio's paths go to the webhooks' app, everything else to the console's."""
+
+    def __init__(self, webhooks, console):
+        self.webhooks, self.console = webhooks, console
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO") or "/"
+        for prefix in WEBHOOK_PATHS:
+            if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
+                return self.webhooks(environ, start_response)
+        return self.console(environ, start_response)

@@ -715,6 +715,9 @@ class WaitlistEntry(Base):
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     appointment_id: Mapped[int | None] = mapped_column(Integer)  # the booking that ended it
     ticket_id: Mapped[int | None] = mapped_column(Integer)  # a walk-in entry: the place it got
+    # The person's appointment this entry waits to bring forward: only earlier slots are offered, and taking
+    # one moves that appointment (core.services.booking.reschedule) instead of booking a second one.
+    replaces_id: Mapped[int | None] = mapped_column(Integer)
 
     patient: Mapped[Patient] = relationship()
     person: Mapped[Person] = relationship()

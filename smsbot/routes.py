@@ -8,7 +8,7 @@ import unicodedata
 from flask import Response, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.dialog import run_turn
+from core.dialog import answer_turn, run_turn
 from core.dialog.types import Inbound, Outcome
 from core.jobs import outbox
 from core.replay import claim_event, remember_response
@@ -17,7 +17,6 @@ from core.services.clinics import clinic_for_number
 from core.services.notifications import record_delivery_status
 from core.services.patients import mask_phone, try_normalize_phone
 from core.spool import replay_if_pending
-from core.sql import again_on_disconnect
 from core.webhooks import runtime, twilio_webhook
 from smsbot import bp, degraded
 from smsbot.reply import bilingual, reply_text, twiml
@@ -71,7 +70,7 @@ def inbound_sms() -> Response:
 
     try:
         replay_if_pending(rt)  # requests spooled while the database was down go first, in arrival order
-        body, outcome = again_on_disconnect(answer)
+        body, outcome = answer_turn(answer)
     except SQLAlchemyError as exc:  # an outage: one line each, not a traceback per patient
         log.error("database unavailable while answering an SMS: %s", exc.__class__.__name__)
         return _xml(degraded.fallback(rt, form, clean_body(form.get("Body"))))

@@ -38,6 +38,7 @@ def waitlist_page(clinic_id: str):
                     "person": entry.person.name or "—",
                     "phone": entry.patient.phone,
                     "wish": _wish_text(entry, lang, clinic.timezone),
+                    "replaces": _replaces_text(s, entry, now, when, lang),
                     "joined": when(entry.joined_at, with_date=True),
                     "expires": format_date(_last_day(entry, clinic.timezone), lang),
                     "status": entry.status,
@@ -81,6 +82,18 @@ def _wish_text(entry: WaitlistEntry, lang: str, tz: str) -> str:
 
         return prompts.render("staff_waitlist_walkin", lang, "sms")
     return waitlist.describe_wish(entry.wish or {}, lang, tz)
+
+
+def _replaces_text(s, entry: WaitlistEntry, now: dt.datetime, when, lang: str) -> str:
+    """'pour avancer le RDV du jeu. 17 déc. 10 h': the appointment a waiting entry would move (else empty)."""
+    if entry.status != waitlist.WAITING:
+        return ""
+    held = waitlist.held_appointment(s, entry, now)
+    if held is None:
+        return ""
+    import prompts
+
+    return prompts.render("earlier_staff_replaces", lang, "sms", when=when(held.starts_at, with_date=True))
 
 
 def _form_wish(now: dt.datetime, tz: str) -> dict | None:

@@ -23,7 +23,7 @@ def signed_app(sqlite_url, clock, tmp_path):
 def twilio_routes(app) -> list[str]:
     """Every POST route of the SMS and voice blueprints, with its path parameters filled in."""
     paths = []
-    for rule in app.url_map.iter_rules():
+    for rule in app.extensions["webhooks"].url_map.iter_rules():
         if rule.endpoint.split(".")[0] in ("smsbot", "voicebot") and "POST" in rule.methods:
             paths.append(re.sub(r"<int:\w+>", "1", rule.rule))
     return sorted(paths)

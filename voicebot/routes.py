@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 import core.dialog as dialog
-from core.dialog import hangup
+from core.dialog import answer_turn, hangup
 from core.dialog.types import Inbound, Outcome, Reply
 from core.dialog.voicemail import generic_voicemail, voicemail_for
 from core.jobs import outbox
@@ -20,7 +20,6 @@ from core.services.clinics import clinic_by_id, clinic_for_number
 from core.services.notifications import record_answered_by, record_delivery_status
 from core.services.patients import mask_phone
 from core.spool import replay_if_pending
-from core.sql import again_on_disconnect
 from core.webhooks import runtime, twilio_webhook
 from voicebot import bp, degraded
 from voicebot.calls import (
@@ -113,7 +112,7 @@ def _answer(key: str, respond) -> Response:
                 outbox.add_effects(session, outcome.effects, rt.now())
         return body, outcome
 
-    body, outcome = again_on_disconnect(attempt)
+    body, outcome = answer_turn(attempt)
     if outcome is not None and outcome.effects:
         outbox.kick(rt)  # wake the dispatcher: the rows are committed
     return twiml(body)

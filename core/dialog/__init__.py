@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from contextvars import ContextVar
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -33,11 +34,37 @@ from core.dialog.engine import advance
 from core.dialog.store import prime
 from core.dialog.types import Context, Inbound, Outcome, Reply, Say
 from core.models import Clinic
+from core.sql import again_on_disconnect
 from prompts.format import phone_for_eye
 
-__all__ = ["advance", "prime", "run_turn"]
+__all__ = ["advance", "answer_turn", "prime", "run_turn"]
 
 log = logging.getLogger(__name__)
+
+# Set while answer_turn runs a turn again after a flow broke: run_turn then apologises instead.
+_APOLOGISE: ContextVar[bool] = ContextVar("clinicline_turn_apologise", default=False)
+
+
+class TurnBroke(Exception):
+    """A flow broke: its whole transaction rolls back, and answer_turn runs the turn again, apologising."""
+
+
+def answer_turn(work):
+    """A route's turn transaction, `work()`, tried once more when it must be.
+
+    When its connection turned out dead (core.sql.again_on_disconnect). And when a flow broke: the broken
+    transaction rolled back with everything the flow wrote, so the new one (the event claimed again, the
+    conversation loaded as it was) only gives the patient one polite sentence and starts afresh. A route
+    owns the retry because a transaction that rolled back cannot go on; no savepoint per turn is needed.
+    """
+    try:
+        return again_on_disconnect(work)
+    except TurnBroke:
+        token = _APOLOGISE.set(True)
+        try:
+            return again_on_disconnect(work)
+        finally:
+            _APOLOGISE.reset(token)
 
 
 def run_turn(
@@ -55,8 +82,8 @@ def run_turn(
 ) -> Outcome:
     """One turn inside the caller's transaction: the conversation is loaded (locked), advanced and saved.
 
-    A flow that breaks costs the patient one polite sentence: its writes are rolled back to a savepoint and
-    the conversation starts afresh. A database error is not a flow's bug and goes up to the route.
+    A flow that breaks raises TurnBroke, and costs the patient one polite sentence when the route runs the
+    turn again through answer_turn. A database error is not a flow's bug and goes up to the route as it is.
     """
     row, state, expired = store.load(session, channel, conversation_key, clinic.id, now)
     if expired:
@@ -72,14 +99,16 @@ def run_turn(
         can_sms=can_sms,
         conversation_key=conversation_key,
     )
-    try:
-        with session.begin_nested():
-            outcome = advance(state, inbound, ctx)
-    except DBAPIError:
-        raise
-    except Exception:  # a flow's bug must cost the patient one polite sentence, not a stack trace
-        log.exception("dialog turn failed (%s, clinic %s)", channel, clinic.id)
+    if _APOLOGISE.get():
         outcome = _apology(state, clinic, channel)
+    else:
+        try:
+            outcome = advance(state, inbound, ctx)
+        except DBAPIError:
+            raise
+        except Exception as exc:  # a flow's bug must cost the patient one polite sentence, not a stack trace
+            log.exception("dialog turn failed (%s, clinic %s)", channel, clinic.id)
+            raise TurnBroke from exc
     store.save(
         session,
         row,

@@ -84,7 +84,9 @@ def old_and_new(t: Turn, h: Heard | None, appointments: list[Appointment]) -> tu
 
     "je pourrai pas jeudi, tu peux me le changer pour lundi": thursday is the old day, monday the new
     wish; "move it to friday morning": friday is the new wish. A day alone that is the day of one of the
-    patient's appointments ("CHANGER mon RDV de jeudi") names the appointment.
+    patient's appointments ("CHANGER jeudi") names that appointment when there are several to choose
+    from; with only one, there is nothing to name, so the day is where it should go ("peux-tu le mettre
+    vendredi" from a patient whose one appointment is on Friday: other times on Friday).
     """
     if h is None:
         return None, {}
@@ -93,7 +95,12 @@ def old_and_new(t: Turn, h: Heard | None, appointments: list[Appointment]) -> tu
     only_a_day = h.date and not (
         h.time or h.part_of_day or h.after or h.before or h.not_before or h.not_after
     )
-    if only_a_day and any(_day_of(t, a) == h.date for a in appointments) and h.span is None:
+    if (
+        only_a_day
+        and len(appointments) > 1
+        and any(_day_of(t, a) == h.date for a in appointments)
+        and h.span is None
+    ):
         return h.date, {}
     return None, wish_from(t, h)
 

@@ -162,7 +162,7 @@ def go_on(t: Turn, base: dict, wish: dict | None, says: list[Say] | None = None)
     return offer(t, {})  # a text with no day: the first free slots, and "or write a day"
 
 
-def _search(t: Turn, query: SlotQuery) -> FreeSlots:
+def _search(t: Turn, query: SlotQuery, near: bool = True) -> FreeSlots:
     # Offered slots are kept out of other patients' offers for a few minutes (a fair rush).
     return booking.offer_free_slots(
         t.session,
@@ -172,6 +172,7 @@ def _search(t: Turn, query: SlotQuery) -> FreeSlots:
         reasons.narrow(t.clinic, t.data, query),
         limit=OFFERED,
         horizon_days=t.ctx.config.slot_horizon_days,
+        near=near,
     )
 
 
@@ -200,7 +201,8 @@ def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
             query = replace(
                 query, at=None, not_before=max(last.starts_at, query.not_before or last.starts_at)
             )
-    found = _search(t, query)
+    # A day or a limit has its own answer when nothing keeps the whole wish (below): no nearest slots then.
+    found = _search(t, query, near=query.date is None and not has_limits(wish))
     after_day = False
     if not found.exact and query.date is not None:
         # Nothing free that day (closed, full): the first slots from that day on that keep the rest.
@@ -209,7 +211,9 @@ def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
             t.lead.append(why)
         day_start = local_to_utc(query.date, dt.time(0, 0), t.clinic.timezone)
         later = _search(
-            t, replace(query, date=None, not_before=max(day_start, query.not_before or day_start))
+            t,
+            replace(query, date=None, not_before=max(day_start, query.not_before or day_start)),
+            near=False,  # only slots that keep the rest of the wish are offered then
         )
         found = FreeSlots(later.slots if later.exact else [], exact=False)
         after_day = True
@@ -221,13 +225,11 @@ def offer(t: Turn, wish: dict, more: bool = False) -> Reply:
     if not found.slots:
         from core.dialog.waitlist import ask_to_wait
 
-        moving = bool(t.data.get("replaces"))  # a change keeps its appointment: no waiting list then
+        # A change may wait too: its entry carries `replaces`, so a freed earlier slot moves the appointment.
         if (has_limits(wish) or wish.get("date")) and _anything_free(t):
             t.lead.append(Say("slots_none_within", {"limit": limits_text(t, wish)}))
-            if moving:
-                return t.ask("book_day", data=_keep(t))
             return ask_to_wait(t, wish, [], then="day")  # told when one frees, or another day
-        if not moving and not elsewhere.room_elsewhere(t):  # nothing here, nor nearby: the waiting list
+        if not elsewhere.room_elsewhere(t):  # nothing here, nor nearby: the waiting list
             return ask_to_wait(t, wish, [Say("slots_none", {"phone": t.clinic_phone()})])
         # Nothing here at all: other clinics of the region (core/dialog/elsewhere.py)
         return elsewhere.when_full(t, Say("slots_none", {"phone": t.clinic_phone()}))
@@ -437,7 +439,7 @@ def _pick_act(t: Turn, answer: dict) -> Reply:
         return offer(t, answer["wish"])
     if answer.get("day"):
         booking.release_offers(t.session, t.holder)  # none of these: they go back to other patients
-        if answer.get("none_suit") and not t.data.get("replaces"):
+        if answer.get("none_suit"):
             from core.dialog.waitlist import ask_to_wait
 
             # "non": none of these suit; told when one that does frees up, or another day

@@ -488,13 +488,22 @@ def keyword_language(h: Heard) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def _keywords(lang: str) -> set[str]:
-    """The bare keywords of a language: the dialog's, and those of other areas (`keywords_*` lists)."""
-    words = set()
-    for key, value in catalog(lang).items():
-        if (key == "keywords" or key.startswith("keywords_")) and isinstance(value, list):
-            words |= {hearing.fold(w) for w in value}
-    return words
+def _keywords(lang: str) -> frozenset[str]:
+    """The bare keywords of a language: the dialog's, and those of other areas (`keywords_*` lists).
+
+    Gathered once per catalog (every text asks), again only if the catalog is loaded anew."""
+    merged = catalog(lang)
+    known = _KEYWORDS.get(lang)
+    if known is None or known[0] is not merged:
+        words = set()
+        for key, value in merged.items():
+            if (key == "keywords" or key.startswith("keywords_")) and isinstance(value, list):
+                words |= {hearing.fold(w) for w in value}
+        known = _KEYWORDS[lang] = (merged, frozenset(words))
+    return known[1]
+
+
+_KEYWORDS: dict[str, tuple[dict, frozenset[str]]] = {}
 
 
 def _doubtful(t: Turn, h: Heard) -> bool:

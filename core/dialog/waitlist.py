@@ -12,7 +12,7 @@ from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
 from core.dialog.types import Choice, Reply, Say
 from core.dialog.walkin import place_values
-from core.models import WaitlistEntry, WalkinTicket
+from core.models import Appointment, WaitlistEntry, WalkinTicket
 from core.services import people, waitlist
 from core.timeutil import to_local
 
@@ -30,11 +30,15 @@ def _until(t: Turn, entry: WaitlistEntry) -> str:
 
 
 def _values(t: Turn, entry: WaitlistEntry) -> dict:
+    from core.dialog.book import appointment_when
+
+    held = waitlist.held_appointment(t.session, entry, t.now)
     return {
         "wish": waitlist.describe_wish(entry.wish or {}, t.lang, t.clinic.timezone),
         "until": _until(t, entry),
         "joined": date_text(t, to_local(entry.joined_at, t.clinic.timezone).date()),
         "clinic": t.clinic_name(),
+        "held": appointment_when(t, held) if held is not None else "",
     }
 
 
@@ -53,11 +57,13 @@ def ask_to_wait(t: Turn, wish: dict, says: list[Say], then: str = "done", kind: 
     """
     if not enabled(t) or not t.phone:
         if then == "day":
-            return t.ask("book_day", data={k: v for k, v in t.data.items() if k in ("flow", "name", "wish")})
+            kept = ("flow", "name", "wish", "replaces", "reason")
+            return t.ask("book_day", data={k: v for k, v in t.data.items() if k in kept})
         return t.done(*says)
     data = {"wish": wish or {}, "then": then, "kind": kind}
-    if t.data.get("name"):
-        data["name"] = t.data["name"]
+    for key in ("name", "replaces", "reason"):  # a change waits to bring its appointment forward
+        if t.data.get(key):
+            data[key] = t.data[key]
     name = "waitlist_walkin_ask" if kind == "walkin" else "waitlist_ask"
     return t.ask(name, data=data, says=says)
 
@@ -66,12 +72,15 @@ def _ask_act(t: Turn, answer: object) -> Reply:
     data = dict(t.data)
     if answer == "yes":
         return join_now(
-            t, data.get("wish") or {}, kind=data.get("kind", "appointment"), name=data.get("name")
+            t,
+            data.get("wish") or {},
+            kind=data.get("kind", "appointment"),
+            name=data.get("name"),
+            replaces=data.get("replaces"),
         )
     if data.get("then") == "day":
-        return t.ask(
-            "book_day", data={k: v for k, v in data.items() if k in ("name", "wish")} | {"flow": "book"}
-        )
+        kept = {k: v for k, v in data.items() if k in ("name", "wish", "replaces", "reason")}
+        return t.ask("book_day", data=kept | {"flow": "reschedule" if data.get("replaces") else "book"})
     return t.done(Say("waitlist_no_thanks", {"phone": t.clinic_phone()}))
 
 
@@ -94,23 +103,42 @@ for _name, _prompt in (("waitlist_ask", "waitlist_ask"), ("waitlist_walkin_ask",
 # ---- joining, showing, leaving -------------------------------------------------------------------------------
 
 
-def join_now(t: Turn, wish: dict, kind: str = "appointment", name: str | None = None) -> Reply:
-    """Put the phone's person (the one named while booking, else its first) on the list, and say until when."""
+def join_now(
+    t: Turn, wish: dict, kind: str = "appointment", name: str | None = None, replaces: int | None = None
+) -> Reply:
+    """Put the phone's person (the one named while booking, else its first; a change's own person) on the
+    list, and say until when. An entry of someone holding an appointment waits to bring it forward."""
     patient = t.patient()
-    person = (
-        people.person_for(t.session, patient, name, t.now)
-        if name
-        else people.first_person(t.session, patient, t.now)
-    )
+    moved = t.session.get(Appointment, replaces) if replaces else None
+    if moved is None or moved.patient_id != patient.id:
+        moved = None
+    if moved is not None:
+        person = moved.person
+    elif name:
+        person = people.person_for(t.session, patient, name, t.now)
+    else:
+        person = people.first_person(t.session, patient, t.now)
     t.settle_language(patient)
     if t.voice and not t.can_text():
         patient.notify_by = "call"  # a landline: the offer will be a call
     entry, new = waitlist.join(
-        t.session, t.clinic, patient, person, wish, t.channel, t.now, kind=kind, actor=t.actor()
+        t.session,
+        t.clinic,
+        patient,
+        person,
+        wish,
+        t.channel,
+        t.now,
+        kind=kind,
+        actor=t.actor(),
+        replaces=moved.id if moved is not None else None,
     )
     if kind == "walkin":
         return t.done(Say("waitlist_walkin_joined"))
-    return t.done(Say("waitlist_joined" if new else "waitlist_updated", _values(t, entry)))
+    values = _values(t, entry)
+    if values["held"]:  # only earlier slots, and taking one moves the appointment held
+        return t.done(Say("earlier_joined", values))
+    return t.done(Say("waitlist_joined" if new else "waitlist_updated", values))
 
 
 @starter("waitlist")
@@ -127,9 +155,13 @@ def start(t: Turn, h: Heard | None) -> Reply:
     entries = waitlist.waiting_entries(t.session, t.clinic.id, patient, t.now, kind="appointment")
     if entries and wish is None:
         return t.done(Say("waitlist_show", _values(t, entries[0])))
+    booking_now = t.state.get("q") in ("book_pick", "book_day")
     if wish is None:
-        wish = (t.data.get("wish") or {}) if t.state.get("q") in ("book_pick", "book_day") else {}
-    return join_now(t, wish, name=t.data.get("name"))
+        wish = (t.data.get("wish") or {}) if booking_now else {}
+    # Mid-change ("avertis-moi si ça se libère plus tôt"): the entry waits to bring that appointment forward.
+    return join_now(
+        t, wish, name=t.data.get("name"), replaces=t.data.get("replaces") if booking_now else None
+    )
 
 
 @starter("waitlist_leave")
@@ -158,7 +190,7 @@ def _offer_values(t: Turn) -> dict:
     offer = _offer(t)
     if offer is None:
         return {"clinic": t.clinic_name(), "when": ""}
-    values = waitlist.offer_values(t.session, offer, t.lang, t.channel)
+    values = waitlist.offer_values(t.session, offer, t.lang, t.channel, now=t.now)
     values["clinic"] = t.clinic_name()
     if offer.slot_id is None:
         values["when"] = _walkin_when(t)
@@ -199,17 +231,29 @@ def _offer_act(t: Turn, answer: object) -> Reply:
         t.audit("waitlist.declined", subject=f"waitlist:{offer.entry_id}", offer_id=offer.id)
         return _finish(t, Say("waitlist_declined"))
     done = waitlist.accept(t.session, offer, t.now, t.channel)
+    from core.dialog.book import appointment_when
+
     if done.outcome == "booked" and done.appointment is not None:
         appointment = done.appointment
         t.settle_language(appointment.patient)
         t.enqueue("schedule_reminders", appointment.id)
-        from core.dialog.book import appointment_when
+        values = {
+            "when": appointment_when(t, appointment),
+            "clinic": t.clinic_name(),
+            "code": appointment.code,
+        }
+        if done.moved:  # the appointment held was moved there: the reschedule's own words
+            from core.dialog.whom import appointment_name
 
-        said = Say(
-            "booked",
-            {"when": appointment_when(t, appointment), "clinic": t.clinic_name(), "code": appointment.code},
-        )
+            named = appointment_name(t, appointment)
+            said = (
+                Say("rescheduled_named", {**values, "name": named}) if named else Say("rescheduled", values)
+            )
+        else:
+            said = Say("booked", values)
         return _finish(t, said)
+    if done.outcome == "not_earlier" and done.appointment is not None:
+        return _finish(t, Say("earlier_not_sooner", {"when": appointment_when(t, done.appointment)}))
     if done.outcome == "booked" and done.ticket_id is not None:
         ticket = t.session.get(WalkinTicket, done.ticket_id)
         t.enqueue("check_queue_notices", t.clinic.id)
@@ -225,6 +269,14 @@ def _finish(t: Turn, said: Say) -> Reply:
     if t.voice:  # our call: nothing else was asked for
         return t.end(said, Say("waitlist_call_bye"))
     return t.done(said)
+
+
+def _offer_variant(t: Turn) -> str:
+    """An offer that would move the appointment held says so ("_move")."""
+    offer = _offer(t)
+    if offer is None or offer.slot_id is None:
+        return ""
+    return "_move" if waitlist.held_appointment(t.session, offer.entry, t.now) is not None else ""
 
 
 def _offer_choices(t: Turn) -> list[Choice]:
@@ -261,5 +313,6 @@ question(
         exhausted=_offer_exhausted,
         silent_end=lambda t: t.end(Say("waitlist_offer_kept")),
         silence_retry=True,
+        variant=_offer_variant,
     )
 )

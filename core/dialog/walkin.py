@@ -357,6 +357,13 @@ def _already(t: Turn, tickets: list[WalkinTicket]) -> Reply:
     return _tell_place(t, tickets, "walkin_already", "walkin_group_already")
 
 
+def _no_walkin_here(t: Turn) -> Reply | None:
+    """At a clinic without a walk-in queue, asking about one gets that said, not "text WALK-IN to join"."""
+    if t.clinic.walkin_enabled:
+        return None
+    return t.done(Say("walkin_unavailable", {"clinic": t.clinic_name()}))
+
+
 @starter("position")
 def position(t: Turn, _h: Heard | None) -> Reply:
     """'POSITION', 'PLACE', 'where am I'."""
@@ -365,9 +372,7 @@ def position(t: Turn, _h: Heard | None) -> Reply:
         return waiting
     tickets = walkin.active_tickets(t.session, t.clinic, t.patient(), t.now)
     if not tickets:
-        if not t.clinic.walkin_enabled:
-            return t.done(Say("walkin_unavailable", {"clinic": t.clinic_name()}))
-        return t.ask("offer_join", data={}, says=[Say("walkin_not_in_queue")])
+        return _no_walkin_here(t) or t.ask("offer_join", data={}, says=[Say("walkin_not_in_queue")])
     return _tell_place(t, tickets, "walkin_place", "walkin_group_place")
 
 
@@ -379,7 +384,7 @@ def leave(t: Turn, h: Heard | None) -> Reply:
         return waiting
     tickets = walkin.active_tickets(t.session, t.clinic, t.patient(), t.now)
     if not tickets:
-        return t.done(Say("walkin_not_in_queue_short"))
+        return _no_walkin_here(t) or t.done(Say("walkin_not_in_queue_short"))
     if len(tickets) == 1:
         return _leave(t, tickets)
     if h is not None and not h.keyed:

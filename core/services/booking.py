@@ -126,11 +126,13 @@ def find_free_slots(
     horizon_days: int = 30,
     holder: str | None = None,
     spread: bool = False,
+    near: bool = True,
 ) -> FreeSlots:
     """The first free slots matching the wish, or the nearest alternatives when nothing matches.
 
     One time per slot offered (the first practitioner free then, unless one is asked for). With `spread`,
-    slots offered to another conversation in the last few minutes are left out.
+    slots offered to another conversation in the last few minutes are left out. Without `near`, only
+    slots that meet the whole wish are looked for (a caller that has its own answer for "none").
     """
     search = _Search(session, clinic, now, query, limit, holder, spread)
     horizon_end = now + dt.timedelta(days=horizon_days)
@@ -139,6 +141,8 @@ def find_free_slots(
     exact = search.matching(horizon_end)
     if exact:
         return FreeSlots(exact, exact=True)
+    if not near:
+        return FreeSlots([], exact=False)
     if spread and not search.any_near(horizon_end):
         # In a rush every open slot may be offered to someone: one look says so, not the nearest's four.
         return FreeSlots([], exact=False)
@@ -519,6 +523,7 @@ def offer_free_slots(
     limit: int = 3,
     horizon_days: int = 30,
     minutes: int = OFFER_MINUTES,
+    near: bool = True,
 ) -> FreeSlots:
     """The slots to offer a conversation, marked as offered to it; its earlier offers are given back.
 
@@ -529,7 +534,7 @@ def offer_free_slots(
     _take_turns_offering(session, clinic)
     found = FreeSlots([], exact=True)
     for _ in range(OFFER_TRIES):
-        found = find_free_slots(session, clinic, now, query, limit, horizon_days, holder, spread=True)
+        found = find_free_slots(session, clinic, now, query, limit, horizon_days, holder, spread=True, near=near)
         claimed = _claim(session, [s.id for s in found.slots], holder, now, minutes)
         if not found.slots:
             break
@@ -541,7 +546,7 @@ def offer_free_slots(
             found = FreeSlots(kept, found.exact)
     if found.slots:
         return found
-    return find_free_slots(session, clinic, now, query, limit, horizon_days, holder)
+    return find_free_slots(session, clinic, now, query, limit, horizon_days, holder, near=near)
 
 
 def _take_turns_offering(session: Session, clinic: Clinic) -> None:

@@ -7,6 +7,12 @@ books it (core.services.booking.book: one conditional UPDATE of the slot, so exa
 are told it is taken and stay on the list. A declined or expired offer goes to the next entry. Offers go
 out between 08:00 and 21:00 clinic time only, and never for a slot too near to be answered in time.
 
+An entry made while its person holds an upcoming appointment at the clinic waits to bring that appointment
+forward (`replaces_id`): it is offered only slots earlier than the appointment, and taking one moves the
+appointment (core.services.booking.reschedule: the new slot booked, the old one freed and offered on, in one
+transaction) instead of booking a second one. Should the appointment be cancelled or over by then, the entry
+is an ordinary one again.
+
 A walk-in entry waits for a place in today's queue: when someone leaves it, the same engine offers the
 place (no hold: the queue's own capacity check decides who gets it).
 
@@ -21,7 +27,16 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from core.errors import AlreadyInQueue, DomainError, PersonAlreadyBooked, QueueFull, SlotNotFound, SlotTaken
+from core.errors import (
+    AlreadyInQueue,
+    AppointmentNotCancellable,
+    AppointmentNotFound,
+    DomainError,
+    PersonAlreadyBooked,
+    QueueFull,
+    SlotNotFound,
+    SlotTaken,
+)
 from core.models import (
     Appointment,
     AppointmentStatus,
@@ -111,11 +126,17 @@ def join(
     now: dt.datetime,
     kind: str = "appointment",
     actor: str | None = None,
+    replaces: int | None = None,
 ) -> tuple[WaitlistEntry, bool]:
-    """Put a person on the clinic's list (or find the entry they already have); (entry, newly added)."""
+    """Put a person on the clinic's list (or find the entry they already have); (entry, newly added).
+
+    `replaces`: the person's appointment the entry is to bring forward (a change with nothing earlier free);
+    without it, the person's next upcoming appointment at the clinic, if any.
+    """
     if person.patient_id != patient.id:
         raise ValueError("a person joins the list only through their own phone")
     _expire_old(session, clinic.id, now)
+    held = _to_replace(session, clinic, person, replaces, now) if kind == "appointment" else None
     existing = session.scalar(
         select(WaitlistEntry).where(
             WaitlistEntry.clinic_id == clinic.id,
@@ -127,6 +148,8 @@ def join(
     if existing is not None:
         if wish and kind == "appointment":
             existing.wish = dict(wish)  # the newest wish replaces the old one; the place in line is kept
+        if kind == "appointment":
+            existing.replaces_id = held.id if held is not None else None
         return existing, False
     if kind == "walkin":
         _, day_end = local_day_bounds(to_local(now, clinic.timezone).date(), clinic.timezone)
@@ -143,6 +166,7 @@ def join(
         channel=str(channel),
         joined_at=now,
         expires_at=expires,
+        replaces_id=held.id if held is not None else None,
     )
     session.add(entry)
     session.flush()
@@ -154,8 +178,62 @@ def join(
         actor=actor,
         subject=f"waitlist:{entry.id}",
         kind=kind,
+        replaces=entry.replaces_id,
     )
     return entry, True
+
+
+def _to_replace(
+    session: Session, clinic: Clinic, person: Person, replaces: int | None, now: dt.datetime
+) -> Appointment | None:
+    """The appointment a new entry would bring forward: the one named (the person's own, still ahead), else
+    the person's next upcoming appointment at the clinic."""
+    if replaces is not None:
+        named = session.get(Appointment, int(replaces))
+        if named is not None and named.person_id != person.id:
+            raise ValueError("an entry replaces only an appointment of its own person")
+        if _ahead(named, now) and named.clinic_id == clinic.id:
+            return named
+    return session.scalar(
+        select(Appointment)
+        .where(
+            Appointment.person_id == person.id,
+            Appointment.clinic_id == clinic.id,
+            Appointment.status == AppointmentStatus.BOOKED,
+            Appointment.starts_at > now,
+        )
+        .order_by(Appointment.starts_at, Appointment.id)
+        .limit(1)
+    )
+
+
+def _ahead(appointment: Appointment | None, now: dt.datetime) -> bool:
+    return (
+        appointment is not None
+        and appointment.status == AppointmentStatus.BOOKED
+        and appointment.starts_at > now
+    )
+
+
+def held_appointment(session: Session, entry: WaitlistEntry, now: dt.datetime) -> Appointment | None:
+    """The appointment the entry would replace, if it is still booked and ahead (None: an ordinary entry).
+
+    A change the patient made meanwhile (CHANGER) is followed to the appointment it booked.
+    """
+    appointment_id = entry.replaces_id
+    for _ in range(20):  # a chain of moves; never endless
+        appointment = session.get(Appointment, appointment_id) if appointment_id else None
+        if appointment is None or appointment.person_id != entry.person_id:
+            return None
+        if appointment.status != AppointmentStatus.CANCELLED:
+            return appointment if _ahead(appointment, now) else None
+        appointment_id = session.scalar(
+            select(Appointment.id)
+            .where(Appointment.replaces_id == appointment.id)
+            .order_by(Appointment.id.desc())
+            .limit(1)
+        )
+    return None
 
 
 def leave(
@@ -272,7 +350,10 @@ def _candidates(
     for entry, _patient in rows:
         if not matches(entry.wish or {}, slot.starts_at, clinic.timezone):
             continue
-        since = _booked_since_joining(session, entry, now)
+        held = held_appointment(session, entry, now)
+        if held is not None and slot.starts_at >= held.starts_at:
+            continue  # waiting to come earlier: a slot no sooner than the appointment held is no use
+        since = _booked_since_joining(session, entry, now, keep=held.id if held is not None else None)
         if since is not None:  # booked by other means since joining: a booked entry leaves the list
             entry.status, entry.ended_at, entry.appointment_id = BOOKED, now, since
             continue
@@ -284,18 +365,20 @@ def _candidates(
     return found
 
 
-def _booked_since_joining(session: Session, entry: WaitlistEntry, now: dt.datetime) -> int | None:
-    return session.scalar(
-        select(Appointment.id)
-        .where(
-            Appointment.person_id == entry.person_id,
-            Appointment.clinic_id == entry.clinic_id,
-            Appointment.status == AppointmentStatus.BOOKED,
-            Appointment.created_at >= entry.joined_at,
-            Appointment.starts_at > now,
-        )
-        .limit(1)
+def _booked_since_joining(
+    session: Session, entry: WaitlistEntry, now: dt.datetime, keep: int | None = None
+) -> int | None:
+    """An appointment the person booked after joining (`keep`: the one the entry waits to bring forward)."""
+    query = select(Appointment.id).where(
+        Appointment.person_id == entry.person_id,
+        Appointment.clinic_id == entry.clinic_id,
+        Appointment.status == AppointmentStatus.BOOKED,
+        Appointment.created_at >= entry.joined_at,
+        Appointment.starts_at > now,
     )
+    if keep is not None:
+        query = query.where(Appointment.id != keep)
+    return session.scalar(query.limit(1))
 
 
 def _booked_then(session: Session, person_id: int, starts_at: dt.datetime) -> bool:
@@ -511,10 +594,11 @@ def _requeue(session: Session, offer: WaitlistOffer, now: dt.datetime) -> None:
 class Answer:
     """How an answer to an offer went: booked (with the appointment or ticket), taken, expired or gone."""
 
-    outcome: str  # booked | taken | expired | gone | declined
+    outcome: str  # booked | taken | expired | gone | declined | not_earlier
     appointment: Appointment | None = None
     ticket_id: int | None = None
     offer: WaitlistOffer | None = None
+    moved: bool = False  # the booking moved the appointment the entry waited to bring forward
 
 
 def find_offer(session: Session, offer_id: int | None, patient: Patient | None) -> WaitlistOffer | None:
@@ -536,7 +620,8 @@ def accept(session: Session, offer: WaitlistOffer, now: dt.datetime, channel: st
     entry = offer.entry
     if offer.status == "accepted":
         appointment = session.get(Appointment, offer.appointment_id) if offer.appointment_id else None
-        return Answer("booked", appointment=appointment, offer=offer, ticket_id=entry.ticket_id)
+        moved = appointment is not None and appointment.replaces_id is not None
+        return Answer("booked", appointment=appointment, offer=offer, ticket_id=entry.ticket_id, moved=moved)
     if offer.status in ("taken", "withdrawn") or entry.status != WAITING:
         return Answer("taken" if offer.status in ("taken", "withdrawn") else "gone", offer=offer)
     if offer.status == "expired" or offer.expires_at <= now:
@@ -545,16 +630,14 @@ def accept(session: Session, offer: WaitlistOffer, now: dt.datetime, channel: st
         return Answer("expired", offer=offer)
     if offer.slot_id is None:
         return _accept_walkin(session, offer, now, channel)
+    held = held_appointment(session, entry, now)
+    if held is not None and session.get(Slot, offer.slot_id).starts_at >= held.starts_at:
+        offer.status = "declined"  # the appointment came earlier meanwhile: moving it there would be later
+        offer.answered_at = now
+        _requeue(session, offer, now)
+        return Answer("not_earlier", appointment=held, offer=offer)
     try:
-        appointment = booking.book(
-            session,
-            offer.slot_id,
-            entry.patient,
-            channel,
-            now,
-            holder=holder(offer.slot_id),
-            person=entry.person,
-        )
+        appointment = _take(session, offer, entry, held, now, channel)
     except (SlotTaken, SlotNotFound):
         offer.status = "taken"
         offer.answered_at = now
@@ -564,6 +647,7 @@ def accept(session: Session, offer: WaitlistOffer, now: dt.datetime, channel: st
         offer.answered_at = now
         _requeue(session, offer, now)
         return Answer("declined", offer=offer)
+    moved = appointment.replaces_id is not None
     offer.status = "accepted"
     offer.answered_at = now
     offer.appointment_id = appointment.id
@@ -586,8 +670,44 @@ def accept(session: Session, offer: WaitlistOffer, now: dt.datetime, channel: st
         subject=f"waitlist:{entry.id}",
         offer_id=offer.id,
         appointment_id=appointment.id,
+        moved=appointment.replaces_id,
     )
-    return Answer("booked", appointment=appointment, offer=offer)
+    return Answer("booked", appointment=appointment, offer=offer, moved=moved)
+
+
+def _take(
+    session: Session,
+    offer: WaitlistOffer,
+    entry: WaitlistEntry,
+    held: Appointment | None,
+    now: dt.datetime,
+    channel: str,
+) -> Appointment:
+    """Book the offered slot: by moving the appointment the entry waits to bring forward (its old slot is
+    freed and offered on, core.services.freed), or, with none left, as a new booking."""
+    if held is not None:
+        try:
+            return booking.reschedule(
+                session,
+                held.id,
+                offer.slot_id,
+                now,
+                channel,
+                patient_id=entry.patient_id,
+                holder=holder(offer.slot_id),
+                length=_visit_length(session.get(Clinic, offer.clinic_id), held.reason),
+            )
+        except (AppointmentNotFound, AppointmentNotCancellable):
+            pass  # cancelled or started since it was read: the offer simply books
+    return booking.book(
+        session,
+        offer.slot_id,
+        entry.patient,
+        channel,
+        now,
+        holder=holder(offer.slot_id),
+        person=entry.person,
+    )
 
 
 def _accept_walkin(session: Session, offer: WaitlistOffer, now: dt.datetime, channel: str) -> Answer:
@@ -716,8 +836,20 @@ def why_not_send(session: Session, message: OutboundMessage, now: dt.datetime) -
     return None
 
 
-def offer_values(session: Session, offer: WaitlistOffer, lang: str, channel: str) -> dict:
-    """The placeholders of an offer's words: clinic, when, minutes to answer, who it is for."""
+def _visit_length(clinic: Clinic, reason: str | None) -> int:
+    """The consecutive slots a moved appointment's visit reason takes (clinic.settings "reasons"): a longer
+    visit moves whole, or not at all (SlotTaken when the slots after the offered one are not free)."""
+    for row in (clinic.settings or {}).get("reasons") or []:
+        if isinstance(row, dict) and reason and row.get("key") == reason:
+            return max(int(row.get("slots", 1) or 1), 1)
+    return 1
+
+
+def offer_values(
+    session: Session, offer: WaitlistOffer, lang: str, channel: str, now: dt.datetime | None = None
+) -> dict:
+    """The placeholders of an offer's words: clinic, when, minutes to answer, who it is for, and `held`:
+    the appointment it would move (empty for an ordinary entry)."""
     from prompts.format import format_when
 
     clinic = session.get(Clinic, offer.clinic_id)
@@ -727,12 +859,18 @@ def offer_values(session: Session, offer: WaitlistOffer, lang: str, channel: str
         "name": offer.entry.person.first_name or "",
         "phone": clinic.phone or "",
         "when": "",
+        "held": "",
     }
     if offer.slot_id is not None:
         slot = session.get(Slot, offer.slot_id)
         values["when"] = format_when(
             to_local(slot.starts_at, clinic.timezone).replace(tzinfo=None), lang, channel
         )
+        held = held_appointment(session, offer.entry, now or offer.created_at)
+        if held is not None:
+            values["held"] = format_when(
+                to_local(held.starts_at, clinic.timezone).replace(tzinfo=None), lang, channel
+            )
     return values
 
 
@@ -746,6 +884,8 @@ def render_offer_body(session: Session, message: OutboundMessage) -> str:
     values = offer_values(session, offer, lang, "sms")
     values["phone"] = phone_for_eye(values["phone"]) if values["phone"] else ""
     key = "waitlist_offer_sms" if offer.slot_id is not None else "waitlist_walkin_offer_sms"
+    if values["held"]:
+        key = "earlier_offer_sms"  # OUI moves the appointment held: the text says so
     return render(key, lang, "sms", **values)
 
 

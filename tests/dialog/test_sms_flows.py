@@ -196,6 +196,30 @@ def test_rescheduling_books_the_new_slot_and_frees_the_old(texter, runtime):
     assert texter.effects == [("schedule_reminders", (new.id,))]
 
 
+def test_a_change_to_the_day_of_the_only_appointment_offers_other_times_that_day(texter, runtime):
+    old = book(runtime, MARIE, day=THURSDAY, channel="staff").id
+    texter.send("peux-tu le mettre jeudi?")
+    assert texter.keys[0] == "reschedule_intro"
+    assert texter.state["q"] == "book_pick"
+    assert texter.text.count("jeu. 10 déc.") == 1 + 3  # the appointment's day, and three times on it
+    texter.send("2")
+    if texter.state["q"] == "book_name":
+        texter.send("Marie Tremblay")
+    texter.send("oui")
+    assert texter.keys == ["rescheduled"], texter.text
+    [new] = booked(runtime, MARIE)
+    assert new.replaces_id == old
+    assert new.starts_at.date() == THURSDAY
+
+
+def test_a_day_names_which_appointment_to_change_when_there_are_several(texter, runtime):
+    book(runtime, MARIE, day=THURSDAY + dt.timedelta(days=1), channel="staff")
+    thursday = book(runtime, MARIE, day=THURSDAY, channel="staff").id
+    texter.send("changer jeudi")
+    assert texter.keys[0] == "reschedule_intro"
+    assert texter.state["d"]["replaces"] == thursday
+
+
 # ---- walk-in -------------------------------------------------------------------------------------------------
 
 
@@ -261,6 +285,9 @@ def test_a_clinic_without_walkin_says_so(runtime, queue):
     assert john.keys == ["walkin_unavailable"]
     assert "Westmount Family Clinic" in john.text
     assert tickets(runtime, JOHN) == []
+    for asked in ("position", "leave"):  # nothing there to follow or leave, and no "text WALK-IN to join"
+        john.send(asked)
+        assert john.keys == ["walkin_unavailable"], asked
 
 
 # ---- help, language, safety, opt-out -------------------------------------------------------------------------

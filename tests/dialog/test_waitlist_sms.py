@@ -169,3 +169,120 @@ def test_waitlist_replies_stay_gsm7_and_short(texter, runtime):
         m = measure(texter.text)
         assert m.encoding == "GSM-7", texter.text
         assert m.segments <= 2
+
+
+# ---- waiting for an earlier slot while holding an appointment ------------------------------------------------
+
+FRIDAY = dt.date(2026, 12, 11)
+
+
+def holds_friday(runtime, phone: str = MARIE, lang: str = "fr") -> int:
+    """The phone's first person holds Friday's 14:00 appointment; returns its id."""
+    from core.services import booking
+    from core.services.patients import get_or_create_patient
+    from core.timeutil import local_to_utc
+
+    with runtime.session_factory.begin() as s:
+        parc = s.get(Clinic, "parc")
+        patient = get_or_create_patient(s, phone, lang)
+        at = local_to_utc(FRIDAY, dt.time(14, 0), parc.timezone)
+        slots = booking.find_free_slots(
+            s, parc, runtime.now(), booking.SlotQuery(date=FRIDAY, at=dt.time(14))
+        ).slots
+        (slot,) = [x for x in slots if x.starts_at == at]
+        return booking.book(s, slot.id, patient, "sms", runtime.now()).id
+
+
+@pytest.mark.parametrize(
+    ("words", "lang", "held"),
+    [
+        ("avertis-moi si ça se libère plus tôt", "fr", "avant votre RDV du ven. 11 déc. à 14 h"),
+        ("let me know if something opens up earlier", "en", "before your appt Fri Dec 11 at 2:00 PM"),
+    ],
+)
+def test_asking_for_earlier_while_holding_an_appointment_waits_to_move_it(runtime, queue, words, lang, held):
+    appointment_id = holds_friday(runtime, JOHN, lang)
+    john = Patient(runtime, "sms", phone=JOHN)
+    john.send(words)
+    assert john.keys == ["earlier_joined"]
+    assert john.reply.lang == lang
+    assert held in john.text  # only earlier slots will come, and the appointment stays booked meanwhile
+    m = measure(john.text)
+    assert m.encoding == "GSM-7", john.text
+    assert m.segments <= 2, john.text
+    (entry,) = entries(runtime, JOHN)
+    assert entry.replaces_id == appointment_id
+    assert entry.status == "waiting"
+
+
+def test_offered_only_later_times_then_asking_to_be_told_earlier(texter, runtime):
+    appointment_id = holds_friday(runtime)
+    texter.send("RDV")
+    assert texter.state["q"] == "book_pick"
+    texter.send("avertis-moi si ça se libère plus tôt")
+    assert texter.keys == ["earlier_joined"]
+    (entry,) = entries(runtime)
+    assert entry.replaces_id == appointment_id
+
+
+def test_a_change_none_of_whose_times_suit_may_wait_for_an_earlier_one(texter, runtime):
+    appointment_id = holds_friday(runtime)
+    texter.send("CHANGER")
+    assert texter.state["q"] == "book_pick"
+    assert texter.state["d"]["replaces"] == appointment_id
+    texter.send("non")
+    assert texter.keys == ["waitlist_none_suit", "waitlist_ask"]  # a change may wait now: it carries the RDV
+    texter.send("oui")
+    assert texter.keys == ["earlier_joined"]
+    (entry,) = entries(runtime)
+    assert entry.replaces_id == appointment_id
+
+
+def test_a_change_that_does_not_wait_goes_on_with_another_day(texter, runtime):
+    appointment_id = holds_friday(runtime)
+    texter.send("CHANGER").send("non").send("non")
+    assert texter.keys == ["ask_day"]
+    assert texter.state["d"]["flow"] == "reschedule"
+    assert texter.state["d"]["replaces"] == appointment_id
+    assert entries(runtime) == []
+
+
+def test_a_change_with_nothing_free_within_its_limit_offers_the_list(texter, runtime):
+    appointment_id = holds_friday(runtime)
+    with runtime.session_factory.begin() as s:  # nothing before Thursday's end is free
+        s.execute(
+            update(Slot)
+            .where(Slot.clinic_id == "parc", Slot.starts_at < dt.datetime(2026, 12, 11, 5, tzinfo=dt.UTC))
+            .values(status=SlotStatus.BLOCKED)
+        )
+    texter.send("CHANGER pour jeudi au plus tard")
+    assert texter.keys[-2:] == ["slots_none_within", "waitlist_ask"]
+    texter.send("oui")
+    assert texter.keys == ["earlier_joined"]
+    (entry,) = entries(runtime)
+    assert entry.replaces_id == appointment_id
+    assert entry.wish.get("na") == "2026-12-10"
+
+
+def test_changing_a_household_members_appointment_waits_for_that_person(texter, runtime):
+    from core.services import booking, people
+    from core.services.patients import get_or_create_patient
+
+    holds_friday(runtime)
+    with runtime.session_factory.begin() as s:
+        parc = s.get(Clinic, "parc")
+        patient = get_or_create_patient(s, MARIE, "fr")
+        marc = people.person_for(s, patient, "Marc Tremblay", runtime.now())
+        slot = booking.find_free_slots(
+            s, parc, runtime.now(), booking.SlotQuery(date=dt.date(2026, 12, 10))
+        ).slots[0]
+        marcs = booking.book(s, slot.id, patient, "sms", runtime.now(), person=marc).id
+        marc_id = marc.id
+    texter.send("CHANGER")
+    assert texter.keys[-1] == "pick_appointment"
+    texter.send("1")  # Marc's Thursday, the soonest
+    assert texter.state["d"]["replaces"] == marcs
+    texter.send("non").send("oui")
+    assert texter.keys == ["earlier_joined"]
+    (entry,) = entries(runtime)
+    assert (entry.person_id, entry.replaces_id) == (marc_id, marcs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from core.models import (
@@ -315,3 +316,56 @@ def test_a_slot_whose_hold_ran_out_is_offered_to_the_waiting_list(jobs_runtime, 
     assert [o.entry_id for o in made] == [entry]
     with rt.session_factory() as s:
         assert [slot_id] in [job.args for job in s.scalars(select(OutboxJob))]
+
+
+FRIDAY = dt.date(2026, 12, 11)
+HELD_SAID = {"fr": "avant votre RDV du ven. 11 déc. à 14 h", "en": "before your appt Fri Dec 11 at 2:00 PM"}
+
+
+@pytest.mark.parametrize(("lang", "yes"), [("fr", "OUI"), ("en", "YES")])
+def test_an_earlier_slot_taken_by_sms_moves_the_appointment_held(jobs_runtime, clock, fake_twilio, lang, yes):
+    rt = jobs_runtime
+    with rt.session_factory.begin() as s:
+        s.get(Clinic, "parc").settings = {**s.get(Clinic, "parc").settings, "waitlist_offers_at_once": 1}
+    held = book(rt, A, day=FRIDAY, at=dt.time(14, 0), lang=lang).id
+    moving = join(rt, A, lang=lang)  # holds Friday 14:00 and wants earlier
+    waiting = join(rt, B)  # an ordinary entry, behind A
+    old_slot = slot_of(rt, held).id
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(10, 0)).id
+    cancel(rt, appointment_id)
+    (sms,) = fake_twilio.messages_to(A)
+    assert HELD_SAID[lang] in sms["body"]
+    assert yes in sms["body"]  # OUI moves the appointment: the text says so
+
+    a = Patient(rt, "sms", phone=A)
+    a.send(yes)
+    assert a.keys == ["rescheduled"]
+    assert a.reply.lang == lang
+    rt.jobs.drain(include_timed=False)
+    new_slot = slot_of(rt, appointment_id).id
+    with rt.session_factory() as s:
+        live = s.scalars(
+            select(Appointment).where(
+                Appointment.person_id == s.get(WaitlistEntry, moving).person_id,
+                Appointment.status == AppointmentStatus.BOOKED,
+            )
+        ).all()
+        assert [(x.slot_id, x.replaces_id) for x in live] == [(new_slot, held)]  # moved, not doubled
+        assert s.get(Appointment, held).status == AppointmentStatus.CANCELLED
+    assert entry_status(rt, moving) == "booked"
+    # The Friday slot given back went through the freed-slot path: it is offered to the next entry at once.
+    assert [(o.entry_id, o.slot_id, o.status) for o in offers(rt)][-1] == (waiting, old_slot, "open")
+    (to_b,) = fake_twilio.messages_to(B)
+    assert "ven. 11 déc. à 14 h" in to_b["body"]
+
+
+def test_a_later_slot_is_not_offered_to_who_holds_an_earlier_appointment(jobs_runtime, clock, fake_twilio):
+    rt = jobs_runtime
+    book(rt, A, day=WEDNESDAY, at=dt.time(9, 0))
+    early = join(rt, A)
+    plain = join(rt, B)
+    appointment_id = book(rt, HOLDER, day=FRIDAY, at=dt.time(10, 0)).id
+    cancel(rt, appointment_id)
+    assert [o.entry_id for o in offers(rt)] == [plain]
+    assert fake_twilio.messages_to(A) == []
+    assert entry_status(rt, early) == "waiting"

@@ -77,6 +77,7 @@ def long_values(lang: str) -> dict[str, str]:
         "walkin_short": prompts.render("help_walkin_words", lang, "sms"),
         # dates and times
         "when": when,
+        "held": when,  # the appointment a waiting-list entry would move (prompts/*/earlier.toml)
         "date": date,
         "dates": ", ".join([date] * 5),  # past no-shows on the staff board (core/services/noshow.py)
         "day": "30",

@@ -129,3 +129,34 @@ def test_erasing_a_number_removes_its_waiting_list_entries_and_offers(runtime):
         assert s.scalars(select(WaitlistEntry)).all() == []
         assert s.scalars(select(WaitlistOffer)).all() == []
         assert s.scalar(select(Patient).where(Patient.phone == "+15145553001")) is None
+
+
+def test_staff_add_someone_holding_an_appointment_waits_to_bring_it_forward(console, runtime):
+    now = runtime.now()
+    friday = dt.date(2026, 12, 11)
+    with runtime.session_factory.begin() as s:
+        parc = s.get(Clinic, "parc")
+        patient = get_or_create_patient(s, "+15145553002", "fr")
+        person = people.person_for(s, patient, "Paul Côté", now)
+        slot = booking.find_free_slots(s, parc, now, booking.SlotQuery(date=friday, at=dt.time(14, 0))).slots[
+            0
+        ]
+        held = booking.book(s, slot.id, patient, "staff", now, person=person).id
+    sign_in(console)
+    response = console.post(
+        "/staff/parc/waitlist/add",
+        data={
+            "csrf_token": csrf(console, "/staff/parc/waitlist"),
+            "phone": "(514) 555-3002",
+            "name": "Paul Côté",
+        },
+        follow_redirects=True,
+    )
+    page = text_of(response)
+    assert "C'est fait." in page
+    assert "pour avancer le RDV du" in page
+    assert "11 déc." in page
+    with runtime.session_factory() as s:
+        (entry,) = s.scalars(select(WaitlistEntry)).all()
+        assert entry.replaces_id == held
+        assert entry.person.name == "Paul Côté"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from core.dialog import run_turn
+from core.dialog import answer_turn, run_turn
 from core.dialog.types import Inbound, Outcome, Reply
 from core.jobs import outbox
 from core.replay import claim_event, remember_response
@@ -27,28 +27,35 @@ def take_turn(
     """(what the patient gets, the outcome) — a replayed event gets its first answer and no outcome.
 
     As a route does: one transaction claims the event, runs the turn, renders it and remembers the answer;
-    the effects are enqueued after the commit.
+    the effects are enqueued after the commit; a flow that breaks is answered in a fresh transaction.
     """
-    with runtime.session_factory.begin() as session:
-        if event_key:
-            replay = claim_event(session, event_key)
-            if replay is not None:
-                return replay, None
-        outcome = run_turn(
-            session,
-            channel=channel,
-            clinic=clinic_by_id(session, clinic),
-            conversation_key=conversation_key,
-            phone=phone,
-            inbound=inbound,
-            now=runtime.now(),
-            config=runtime.config,
-            forwarded=forwarded,
-            can_sms=can_sms,
-        )
-        text = render(outcome.reply)
-        if event_key:
-            remember_response(session, event_key, text)
-        outbox.add_effects(session, outcome.effects, runtime.now())
+
+    def attempt() -> tuple[str, Outcome | None]:
+        with runtime.session_factory.begin() as session:
+            if event_key:
+                replay = claim_event(session, event_key)
+                if replay is not None:
+                    return replay, None
+            outcome = run_turn(
+                session,
+                channel=channel,
+                clinic=clinic_by_id(session, clinic),
+                conversation_key=conversation_key,
+                phone=phone,
+                inbound=inbound,
+                now=runtime.now(),
+                config=runtime.config,
+                forwarded=forwarded,
+                can_sms=can_sms,
+            )
+            text = render(outcome.reply)
+            if event_key:
+                remember_response(session, event_key, text)
+            outbox.add_effects(session, outcome.effects, runtime.now())
+        return text, outcome
+
+    text, outcome = answer_turn(attempt)
+    if outcome is None:
+        return text, None
     outbox.kick(runtime)
     return text, outcome

@@ -106,3 +106,66 @@ def test_a_call_picked_up_after_the_slot_went_says_so_and_hangs_up(client, signe
     call = offer_call(client, offer_id)
     assert call.ended
     assert said(call, "voice_offer_gone", lang)
+
+
+FRIDAY = dt.date(2026, 12, 11)
+HEARD_HELD = {"fr": "vendredi onze décembre", "en": "Friday, December eleventh"}
+
+
+def held_and_offered(rt, clock, lang: str) -> tuple[int, int, int]:
+    """A landline holding Friday's first appointment joins the list; a Wednesday slot frees and is offered to
+    it by call: (offer id, Wednesday slot id, the appointment held)."""
+    with rt.session_factory.begin() as s:
+        parc = s.get(Clinic, "parc")
+        patient = get_or_create_patient(s, JOHN, lang)
+        patient.notify_by = "call"
+        friday = booking.find_free_slots(s, parc, clock(), booking.SlotQuery(date=FRIDAY)).slots[0]
+        held = booking.book(s, friday.id, patient, "voice", clock())
+        entry, _ = waitlist.join(
+            s, parc, patient, people.first_person(s, patient, clock()), {}, "voice", clock()
+        )
+        assert entry.replaces_id == held.id
+        slot = booking.find_free_slots(s, parc, clock(), booking.SlotQuery(date=WEDNESDAY)).slots[0]
+        appointment = booking.book(s, slot.id, get_or_create_patient(s, "+15145552099"), "sms", clock())
+        booking.cancel(s, appointment.id, clock(), "staff")
+        (message,) = waitlist.offer_slot(s, slot.id, clock()).messages
+        assert message.kind == "call"
+        return s.scalar(select(WaitlistOffer.id)), slot.id, held.id
+
+
+def test_the_offer_call_says_taking_it_moves_the_appointment_held(client, signed_rt, clock, lang):
+    offer_id, _slot, _held = held_and_offered(signed_rt, clock, lang)
+    call = offer_call(client, offer_id)
+    assert call.state == "gather"
+    assert said(call, "waitlist_offer_prompt_move", lang)
+    assert HEARD_DATE[lang] in call.text
+    assert HEARD_HELD[lang] in call.text
+
+
+def test_pressing_1_moves_the_appointment_held_instead_of_adding_one(client, signed_rt, clock, lang):
+    offer_id, slot_id, held = held_and_offered(signed_rt, clock, lang)
+    call = offer_call(client, offer_id)
+    call.press("1")
+    assert call.ended
+    assert said(call, "rescheduled", lang)
+    assert said(call, "waitlist_call_bye", lang)
+    with signed_rt.session_factory() as s:
+        (appointment,) = s.scalars(
+            select(Appointment).where(Appointment.status == AppointmentStatus.BOOKED)
+        ).all()
+        assert (appointment.slot_id, appointment.replaces_id) == (slot_id, held)
+        old = s.get(Appointment, held)
+        assert old.status == AppointmentStatus.CANCELLED
+        assert s.get(Slot, old.slot_id).status == SlotStatus.FREE
+        assert s.scalar(select(WaitlistEntry.status)) == "booked"
+
+
+def test_pressing_2_keeps_the_appointment_held(client, signed_rt, clock, lang):
+    offer_id, slot_id, held = held_and_offered(signed_rt, clock, lang)
+    call = offer_call(client, offer_id)
+    call.press("2")
+    assert call.ended
+    assert said(call, "waitlist_declined", lang)
+    with signed_rt.session_factory() as s:
+        assert s.get(Appointment, held).status == AppointmentStatus.BOOKED
+        assert s.scalar(select(WaitlistEntry.status)) == "waiting"
