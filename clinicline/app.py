@@ -48,7 +48,9 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.register_blueprint(staff_fhir.bp)  # /fhir: SMART Scheduling Links and the read API
     app.register_blueprint(staff_api_tokens.bp)  # /staff/api-tokens: the read API's tokens
     app.register_blueprint(staff_display.screen)  # /display/<token>: the waiting-room screen
-    init_degraded_line(app, runtime)  # /metrics, and a replay of what the spool kept while the database was down
+    init_degraded_line(
+        app, runtime
+    )  # /metrics, and a replay of what the spool kept while the database was down
     _with_deadline(app, lambda: REQUEST_DEADLINE_SECONDS)
 
     database_probe = Probe(lambda: ping(runtime.engine), HEALTH_WAIT_SECONDS)

@@ -84,4 +84,3 @@ def time_webhooks(app: Flask) -> None:
         if started is not None:
             metrics.TURN_SECONDS.labels(channel=channel).observe(time.perf_counter() - started)
         return response
-

@@ -76,6 +76,18 @@ def _fresh_postgres_database(admin_url: str) -> str:
     return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
+@pytest.fixture
+def fake_twilio():
+    """The local Twilio-compatible server the outbound sender talks to (the real twilio client, pointed at it)."""
+    from tests.support.fake_twilio import FakeTwilio
+
+    fake = FakeTwilio().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
     """A fresh, empty database of each kind."""
@@ -127,3 +139,67 @@ def session(runtime):
     """A session in a transaction that the test ends."""
     with runtime.session_factory.begin() as s:
         yield s
+
+
+# ---- the app over the wire: signed Twilio requests, jobs recorded -------------------------------------------
+
+
+@pytest.fixture
+def signed_rt(sqlite_url, clock, tmp_path):
+    """The demo clinics on SQLite behind the app, webhooks signed with TOKEN, jobs recorded instead of run.
+
+    A directory whose tests must hold on PostgreSQL too overrides it with `any_signed_rt`."""
+    from tests.support.apps import signed_runtime
+
+    rt = signed_runtime(sqlite_url, clock, tmp_path)
+    yield rt
+    rt.dispose()
+
+
+@pytest.fixture
+def any_signed_rt(database_url, clock, tmp_path):
+    """The same, on SQLite and on PostgreSQL."""
+    from tests.support.apps import signed_runtime
+
+    rt = signed_runtime(database_url, clock, tmp_path)
+    yield rt
+    rt.dispose()
+
+
+@pytest.fixture
+def app(signed_rt):
+    from clinicline.app import create_app
+
+    return create_app(runtime=signed_rt)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def phone(client):
+    """phone(from_, to) -> a Texter over signed requests; defaults: Marie texting Clinique du Parc. Every
+    reply must fit 2 segments."""
+    from tests.support.apps import MARIE, PARC, TOKEN
+    from tests.support.twilio_requests import Texter
+
+    def make(from_: str = MARIE, to: str = PARC, **kwargs) -> Texter:
+        kwargs.setdefault("max_segments", 2)
+        return Texter(client, TOKEN, from_, to, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def dial(client):
+    """dial(from_=…, to=…, forwarded_from=…) -> a Call already answered (greeting heard), followed the way
+    Twilio follows TwiML."""
+    from tests.support.apps import MARIE, PARC, TOKEN
+    from tests.voice.walker import Call
+
+    def make(from_: str = MARIE, to: str = PARC, **kwargs) -> Call:
+        return Call(client, auth_token=TOKEN, from_=from_, to=to, **kwargs).start()
+
+    return make

@@ -48,4 +48,5 @@ def test_db_upgrade_and_clinics_list_from_the_command_line(tmp_path, monkeypatch
     loaded = runner.invoke(main, ["clinics", "load", str(EXAMPLE_FILE)])
     assert loaded.exit_code == 0, loaded.output
     listing = runner.invoke(main, ["clinics", "list"]).output
-    assert "Clinique du Parc" in listing and "+15145550199 (forwarded)" in listing
+    assert "Clinique du Parc" in listing
+    assert "+15145550199 (forwarded)" in listing

@@ -42,7 +42,6 @@ from core.models import (
 )
 from tests.conftest import _fresh_postgres_database
 from tests.sms.support import label, slots
-from tests.support.fake_twilio import FakeTwilio
 from tests.support.servers import free_port
 from tests.support.twilio_requests import (
     Texter,
@@ -169,13 +168,6 @@ def log_of(path: Path) -> str:
 
 
 @pytest.fixture
-def fake_twilio():
-    fake = FakeTwilio().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
 def redis(redis_url):
     connection = Redis.from_url(redis_url)
     connection.flushdb()  # no job or cron scheduler left over from another test
@@ -282,9 +274,11 @@ def test_the_procfile_deployment_answers_texts_and_its_worker_sends_through_twil
             # A patient books by text: offer, choice, name, read-back, yes.
             marie = Texter(http, token, MARIE, CLINIC_NUMBER, base_url=base, max_segments=2)
             offer = marie("RDV après-demain")  # the day-before reminder is then always still to come
-            assert offer.status == 200 and 1 <= len(slots(offer)) <= 3, offer.xml
+            assert offer.status == 200, offer.xml
+            assert 1 <= len(slots(offer)) <= 3, offer.xml
             asked = marie("1")
-            assert asked.status == 200 and not asked.choices, asked.xml
+            assert asked.status == 200, asked.xml
+            assert not asked.choices, asked.xml
             read_back = marie("Marie Tremblay")
             assert label(slots(offer)[0]) in read_back.text, read_back.xml
             done = marie("OUI")
@@ -299,7 +293,8 @@ def test_the_procfile_deployment_answers_texts_and_its_worker_sends_through_twil
             with sessions() as s:
                 (ticket,) = s.scalars(select(WalkinTicket).join(Patient).where(Patient.phone == ANNA))
                 assert (ticket.status, ticket.number) == (TicketStatus.WAITING, 1)
-            assert joined.status == 200 and re.search(r"\b1\b", joined.text), joined.xml
+            assert joined.status == 200, joined.xml
+            assert re.search(r"\b1\b", joined.text), joined.xml
 
             # A request Twilio did not sign is refused; the fallback URLs answer without the database.
             forged = signed_post(
@@ -309,7 +304,8 @@ def test_the_procfile_deployment_answers_texts_and_its_worker_sends_through_twil
             fallback = signed_post(
                 http, "/fallback/sms", sms_form(MARIE, CLINIC_NUMBER, "?"), token, base_url=base
             )
-            assert fallback.status_code == 200 and "9-1-1" in message_texts(fallback.text)[0], fallback.text
+            assert fallback.status_code == 200, fallback.text
+            assert "9-1-1" in message_texts(fallback.text)[0], fallback.text
             call = {
                 "CallSid": "CA" + "1" * 32,
                 "From": MARIE,
@@ -317,7 +313,8 @@ def test_the_procfile_deployment_answers_texts_and_its_worker_sends_through_twil
                 "AccountSid": "AC" + "0" * 32,
             }
             voice = signed_post(http, "/fallback/voice", call, token, base_url=base)
-            assert voice.status_code == 200 and list(twiml_root(voice.text).iter("Say")), voice.text
+            assert voice.status_code == 200, voice.text
+            assert list(twiml_root(voice.text).iter("Say")), voice.text
 
             # The webhooks wrote their follow-up work in their own transactions (the outbox); the web
             # process's dispatcher handed it to the queue the worker listens to.
@@ -373,7 +370,8 @@ def test_the_procfile_deployment_answers_texts_and_its_worker_sends_through_twil
             # Anna got her "your turn is near" SMS, from the clinic's number, with our status callback.
             (create,) = fake_twilio.creates("Messages")
             (sms,) = fake_twilio.messages_to(ANNA)
-            assert sms["from"] == CLINIC_NUMBER and "Clinique Essai" in sms["body"], sms
+            assert sms["from"] == CLINIC_NUMBER, sms
+            assert "Clinique Essai" in sms["body"], sms
             assert create.value("StatusCallback") == base + "/sms/status"
             assert fake_twilio.creates("Calls") == []
 

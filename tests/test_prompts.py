@@ -52,13 +52,21 @@ def engine_keys() -> set[str]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call):
                 name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-                if name in KEY_CALLS and node.args and isinstance(node.args[0], ast.Constant):
-                    if isinstance(node.args[0].value, str):
-                        keys.add(node.args[0].value)
+                if (
+                    name in KEY_CALLS
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                ):
+                    keys.add(node.args[0].value)
                 for kw in node.keywords:
-                    if kw.arg in KEY_FIELDS and isinstance(kw.value, ast.Constant):
-                        if isinstance(kw.value.value, str) and kw.value.value:
-                            keys.add(kw.value.value)
+                    if (
+                        kw.arg in KEY_FIELDS
+                        and isinstance(kw.value, ast.Constant)
+                        and isinstance(kw.value.value, str)
+                        and kw.value.value
+                    ):
+                        keys.add(kw.value.value)
     return keys
 
 
@@ -130,7 +138,8 @@ def test_help_fits_one_sms_with_a_long_clinic_name(lang):
         walkin_short=render("help_walkin_words", lang),
     )
     assert len(text) <= 160, len(text)
-    assert "911" in text and "811" in text
+    assert "911" in text
+    assert "811" in text
 
 
 def test_people_ahead_reads_naturally_for_none_one_and_many():
@@ -160,6 +169,7 @@ def test_a_value_ending_a_sentence_with_its_own_period_gives_one_period():
     import prompts as catalog
 
     said = catalog.render("waitlist_joined", "fr", "sms", wish="n'importe quand", until="jeu. 17 déc.")
-    assert "jusqu'au jeu. 17 déc. On vous avertit" in said and ".." not in said
+    assert "jusqu'au jeu. 17 déc. On vous avertit" in said
+    assert ".." not in said
     assert catalog.render("waitlist_joined", "fr", "voice", wish="", until="jeu. 17 déc.").count("déc.") == 1
     assert "..." in catalog.render("greeting", "fr", "voice", clinic="Clinique...")  # an ellipsis stays

@@ -76,9 +76,8 @@ def spoken_value(name: str, value: object, lang: str) -> object:
     if isinstance(value, str):
         if (name == "code" or name.endswith("_code")) and _DIGITS.match(value):
             return ", ".join(value)  # "4, 8, 2, 1": the voice pauses after each digit
-        if name == "number" or is_phone_value(name):
-            if value.startswith("+"):
-                return spoken_phone(value)
+        if (name == "number" or is_phone_value(name)) and value.startswith("+"):
+            return spoken_phone(value)
     return value
 
 

@@ -92,9 +92,16 @@ def old_and_new(t: Turn, h: Heard | None, appointments: list[Appointment]) -> tu
         return None, {}
     if h.old_date:
         return h.old_date, wish_from(t, h)
-    if h.date and not (h.time or h.part_of_day or h.after or h.before or h.not_before or h.not_after):
-        if len(appointments) > 1 and any(_day_of(t, a) == h.date for a in appointments) and h.span is None:
-            return h.date, {}
+    only_a_day = h.date and not (
+        h.time or h.part_of_day or h.after or h.before or h.not_before or h.not_after
+    )
+    if (
+        only_a_day
+        and len(appointments) > 1
+        and any(_day_of(t, a) == h.date for a in appointments)
+        and h.span is None
+    ):
+        return h.date, {}
     return None, wish_from(t, h)
 
 

@@ -279,10 +279,11 @@ def request_intent(folded: str) -> tuple[str, str | None] | None:
     if waiting is not None:
         return waiting, None
     unchanged = _NOT_A_CHANGE.sub(" ", folded) if "chang" in folded else folded
-    if _requested(_RESCHEDULE, unchanged):
-        # "je pourrai pas jeudi, tu peux me le changer pour lundi?": keep the old one until a new one is booked
-        if not _EXPLICIT_CANCEL.search(folded) or not _CANCEL_ONLY.search(folded):
-            return "reschedule", None
+    # "je pourrai pas jeudi, tu peux me le changer pour lundi?": keep the old one until a new one is booked
+    if _requested(_RESCHEDULE, unchanged) and (
+        not _EXPLICIT_CANCEL.search(folded) or not _CANCEL_ONLY.search(folded)
+    ):
+        return "reschedule", None
     if _requested(_CANCEL, folded):
         return "cancel", _cancel_target(folded)
     for intent, regex in (

@@ -474,9 +474,13 @@ def _times(text: str, part_of_day: str | None, when: When) -> list[tuple[int, in
     first = clocks[0]
     second = clocks[1] if len(clocks) > 1 else None
     is_range = second is not None and _is_range(text, first, second)
-    if is_range and first.marker is None and second.marker in ("am", "pm", "afternoon", "evening", "morning"):
-        if second.hour >= first.hour or second.marker == "am":
-            first.marker = second.marker
+    if (
+        is_range
+        and first.marker is None
+        and second.marker in ("am", "pm", "afternoon", "evening", "morning")
+        and (second.hour >= first.hour or second.marker == "am")
+    ):
+        first.marker = second.marker
     start = dt.time(_resolve_hour(first, part_of_day), first.minute)
     pre = first.prefix
     if is_range:

@@ -274,9 +274,12 @@ class _Search:
             found += self.walk([w for day in chunk for w in self.day_windows(day, lo, hi, times, query.at)])
             if query.at is None and len(found) >= self.limit:
                 break  # later days only come after these
-            if query.at is not None and len(found) >= self.limit:
-                if sorted(self.minutes_from(query.at, s) for _w, s in found)[self.limit - 1] == 0:
-                    break  # these are at the very time asked: later days cannot come nearer
+            if (
+                query.at is not None
+                and len(found) >= self.limit
+                and sorted(self.minutes_from(query.at, s) for _w, s in found)[self.limit - 1] == 0
+            ):
+                break  # these are at the very time asked: later days cannot come nearer
         slots = [slot for _w, slot in found]
         if query.at is not None:
             slots = sorted(slots, key=lambda s: (self.minutes_from(query.at, s), s.starts_at))[: self.limit]
@@ -531,7 +534,9 @@ def offer_free_slots(
     _take_turns_offering(session, clinic)
     found = FreeSlots([], exact=True)
     for _ in range(OFFER_TRIES):
-        found = find_free_slots(session, clinic, now, query, limit, horizon_days, holder, spread=True, near=near)
+        found = find_free_slots(
+            session, clinic, now, query, limit, horizon_days, holder, spread=True, near=near
+        )
         claimed = _claim(session, [s.id for s in found.slots], holder, now, minutes)
         if not found.slots:
             break

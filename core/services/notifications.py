@@ -439,9 +439,9 @@ def check_before_send(
     if reason:
         return _closed(message, "withdrawn", now, reason)
     clinic = session.get(Clinic, message.clinic_id)
-    if message.purpose == "reminder" and message.kind == "sms" and message.attempts == 0:
-        if patient is not None and reminder_kind(patient) == "call":
-            message.kind = "call"  # the number refused SMS since this reminder was planned
+    first_sms_reminder = message.purpose == "reminder" and message.kind == "sms" and message.attempts == 0
+    if first_sms_reminder and patient is not None and reminder_kind(patient) == "call":
+        message.kind = "call"  # the number refused SMS since this reminder was planned
     if message.purpose in QUIET_HOURS_PURPOSES:
         window = next_send_window(clinic, now)
         if window > now:  # picked up late, at night: wait for the morning

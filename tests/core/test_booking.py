@@ -44,7 +44,8 @@ def test_free_slots_in_a_part_of_the_day(session, clock):
     free = booking.find_free_slots(
         session, clinic(session), clock(), SlotQuery(date=TUESDAY, part_of_day="afternoon")
     )
-    assert free.exact and local_times(free.slots) == ["13:00", "13:15", "13:30"]
+    assert free.exact
+    assert local_times(free.slots) == ["13:00", "13:15", "13:30"]
 
 
 def test_free_slots_after_a_time(session, clock):
@@ -114,14 +115,16 @@ def test_a_wish_in_the_past_gives_the_next_free_slots(session, clock):
         session, clinic(session), clock(), SlotQuery(date=MONDAY - dt.timedelta(days=3))
     )
     assert not free.exact
-    assert free.slots and all(s.starts_at > clock() for s in free.slots)
+    assert free.slots
+    assert all(s.starts_at > clock() for s in free.slots)
 
 
 def test_an_unknown_part_of_day_filters_nothing(session, clock):
     free = booking.find_free_slots(
         session, clinic(session), clock(), SlotQuery(date=TUESDAY, part_of_day="night")
     )
-    assert free.exact and local_times(free.slots) == ["08:00", "08:15", "08:30"]
+    assert free.exact
+    assert local_times(free.slots) == ["08:00", "08:15", "08:30"]
 
 
 def test_not_before_skips_the_slots_already_offered(session, clock):
@@ -168,7 +171,8 @@ def test_the_same_holder_can_hold_again_and_book(session, clock):
     until = first.held_until
     clock.advance(minutes=3)
     again = booking.hold_slot(session, slot.id, "call:A", clock(), minutes=5)
-    assert again.held_until > until and again.held_by == "call:A"
+    assert again.held_until > until
+    assert again.held_by == "call:A"
     appointment = booking.book(session, slot.id, patient(session, 1), "voice", clock(), holder="call:A")
     session.refresh(slot)
     assert appointment.status == AppointmentStatus.BOOKED
@@ -211,10 +215,12 @@ def test_booking_gives_a_six_digit_code_and_marks_the_slot(any_runtime, clock):
     with any_runtime.session_factory.begin() as s:
         slot = slot_at(s, local(TUESDAY, 10))
         appointment = booking.book(s, slot.id, patient(s, 1), "sms", clock())
-        assert appointment.code.isdigit() and len(appointment.code) == 6
+        assert appointment.code.isdigit()
+        assert len(appointment.code) == 6
     with any_runtime.session_factory.begin() as s:
         stored = s.get(Appointment, appointment.id)
-        assert stored.status == AppointmentStatus.BOOKED and stored.starts_at == local(TUESDAY, 10)
+        assert stored.status == AppointmentStatus.BOOKED
+        assert stored.starts_at == local(TUESDAY, 10)
         assert s.get(Slot, stored.slot_id).status == SlotStatus.BOOKED
         assert s.scalar(select(AuditEntry).where(AuditEntry.action == "appointment.booked")).subject == (
             f"appointment:{appointment.id}"
@@ -225,9 +231,8 @@ def test_two_patients_cannot_book_the_same_slot(any_runtime, clock):
     with any_runtime.session_factory.begin() as s:
         slot_id = slot_at(s, local(TUESDAY, 10)).id
         booking.book(s, slot_id, patient(s, 1), "sms", clock())
-    with any_runtime.session_factory.begin() as s:
-        with pytest.raises(SlotTaken):
-            booking.book(s, slot_id, patient(s, 2), "voice", clock())
+    with any_runtime.session_factory.begin() as s, pytest.raises(SlotTaken):
+        booking.book(s, slot_id, patient(s, 2), "voice", clock())
     with any_runtime.session_factory.begin() as s:
         assert live_appointments(s, slot_id) == 1
 
@@ -251,11 +256,13 @@ def test_cancelling_frees_the_slot_for_someone_else(any_runtime, clock):
         appointment = booking.book(s, slot_id, patient(s, 1), "sms", clock())
     with any_runtime.session_factory.begin() as s:
         cancelled = booking.cancel(s, appointment.id, clock(), "sms", patient_id=appointment.patient_id)
-        assert cancelled.status == AppointmentStatus.CANCELLED and cancelled.cancelled_at == clock()
+        assert cancelled.status == AppointmentStatus.CANCELLED
+        assert cancelled.cancelled_at == clock()
         assert s.get(Slot, slot_id).status == SlotStatus.FREE
     with any_runtime.session_factory.begin() as s:
         again = booking.book(s, slot_id, patient(s, 2), "voice", clock())
-        assert again.slot_id == slot_id and live_appointments(s, slot_id) == 1
+        assert again.slot_id == slot_id
+        assert live_appointments(s, slot_id) == 1
 
 
 def test_a_patient_cannot_cancel_someone_elses_appointment(session, clock):
@@ -309,9 +316,9 @@ def test_a_failed_reschedule_leaves_both_appointments_as_they_were(any_runtime, 
         old = booking.book(s, mine, patient(s, 1), "sms", clock())
         other = booking.book(s, theirs, patient(s, 2), "sms", clock())
         before = s.scalar(select(func.count()).select_from(Appointment))
-    with any_runtime.session_factory.begin() as s:  # the caller catches the error and commits anyway
-        with pytest.raises(SlotTaken):
-            booking.reschedule(s, old.id, theirs, clock(), "sms")
+    # the caller catches the error and commits anyway
+    with any_runtime.session_factory.begin() as s, pytest.raises(SlotTaken):
+        booking.reschedule(s, old.id, theirs, clock(), "sms")
     with any_runtime.session_factory.begin() as s:
         assert s.scalar(select(func.count()).select_from(Appointment)) == before
         assert s.get(Appointment, old.id).status == AppointmentStatus.BOOKED
@@ -344,7 +351,8 @@ def test_rescheduling_onto_a_slot_the_patient_holds(session, clock):
     target = slot_at(session, local(TUESDAY, 15)).id
     booking.hold_slot(session, target, "call:X", clock())
     new = booking.reschedule(session, old.id, target, clock(), "voice", holder="call:X")
-    assert new.slot_id == target and old.status == AppointmentStatus.CANCELLED
+    assert new.slot_id == target
+    assert old.status == AppointmentStatus.CANCELLED
 
 
 # ---------------------------------------------------------------- upcoming
@@ -380,5 +388,6 @@ def test_a_closed_morning_wish_moves_to_the_nearest_morning(session, clock):
     query = booking.SlotQuery(date=dt.date(2026, 12, 12), part_of_day="morning")  # a Saturday
     found = booking.find_free_slots(session, parc, clock(), query)
     starts = [to_local(s.starts_at, parc.timezone) for s in found.slots]
-    assert not found.exact and {s.date() for s in starts} == {dt.date(2026, 12, 11)}
+    assert not found.exact
+    assert {s.date() for s in starts} == {dt.date(2026, 12, 11)}
     assert all(s.hour < 12 for s in starts)

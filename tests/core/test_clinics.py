@@ -133,7 +133,8 @@ def test_hidden_caller_ids_and_garbage_are_not_phone_numbers(raw):
 def test_a_patient_is_created_once_per_number(session):
     first = get_or_create_patient(session, "+14385550001", lang="en")
     again = get_or_create_patient(session, "+14385550001", lang="fr")
-    assert first.id == again.id and again.lang == "en"
+    assert first.id == again.id
+    assert again.lang == "en"
     assert len(session.scalars(select(Patient)).all()) == 1
 
 

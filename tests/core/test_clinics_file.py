@@ -51,7 +51,8 @@ def test_the_example_file_is_the_demo_clinics_file():
 
 def test_loading_the_example_file_twice_leaves_the_same_database(any_runtime, clock):
     before = dump(any_runtime.engine)
-    assert len(before["slots"]) > 1000 and len(before["clinics"]) == 2
+    assert len(before["slots"]) > 1000
+    assert len(before["clinics"]) == 2
     report = load(any_runtime, EXAMPLE_FILE, clock())
     assert (report.clinics, report.slots_added, report.slots_withdrawn) == (["parc", "westmount"], 0, 0)
     assert dump(any_runtime.engine) == before
@@ -62,7 +63,8 @@ def test_loading_again_the_next_day_only_adds_the_new_last_day(runtime, clock):
         booked = booking.book(s, slot_at(s, local(TUESDAY, 10)).id, patient(s, 1), "sms", clock())
     before = dump(runtime.engine)
     report = load(runtime, EXAMPLE_FILE, clock.advance(days=1))
-    assert report.slots_withdrawn == 0 and report.slots_added > 0
+    assert report.slots_withdrawn == 0
+    assert report.slots_added > 0
     after = dump(runtime.engine)
     assert set(before["slots"]) <= set(after["slots"])
     assert before["appointments"] == after["appointments"]
@@ -101,7 +103,8 @@ def test_changed_hours_withdraw_free_slots_only(runtime, clock, tmp_path):
         '"mon-fri" = ["08:00-12:00", "13:00-17:00"]', '"mon-fri" = ["13:00-17:00"]'
     )
     report = load(runtime, write(tmp_path, afternoons_only), clock())
-    assert report.slots_added == 0 and report.slots_withdrawn > 0
+    assert report.slots_added == 0
+    assert report.slots_withdrawn > 0
     with runtime.session_factory.begin() as s:
         assert s.get(Slot, booked_slot).status == SlotStatus.BOOKED
         assert s.get(Appointment, booked.id).status == "booked"
@@ -258,21 +261,28 @@ def cli(tmp_path, monkeypatch):
 def test_clinics_load_and_list_from_the_command_line(cli):
     assert "no clinics loaded" in cli("clinics", "list").output
     first = cli("clinics", "load", str(EXAMPLE_FILE))
-    assert first.exit_code == 0 and first.output.startswith("loaded parc, westmount:")
+    assert first.exit_code == 0
+    assert first.output.startswith("loaded parc, westmount:")
     again = cli("clinics", "load", str(EXAMPLE_FILE))
-    assert again.exit_code == 0 and "0 slots added, 0 withdrawn" in again.output
+    assert again.exit_code == 0
+    assert "0 slots added, 0 withdrawn" in again.output
     listing = cli("clinics", "list")
     assert listing.exit_code == 0
     parc, westmount = listing.output.splitlines()
-    assert parc.startswith("parc") and "+15145550100 (twilio)" in parc and "+15145550199 (forwarded)" in parc
-    assert "walk-in 30 places" in parc and "2 practitioner(s)" in parc
-    assert westmount.startswith("westmount") and "no walk-in" in westmount
+    assert parc.startswith("parc")
+    assert "+15145550100 (twilio)" in parc
+    assert "+15145550199 (forwarded)" in parc
+    assert "walk-in 30 places" in parc
+    assert "2 practitioner(s)" in parc
+    assert westmount.startswith("westmount")
+    assert "no walk-in" in westmount
 
 
 def test_a_bad_clinics_file_on_the_command_line_is_an_error_message_not_a_traceback(cli, tmp_path):
     result = CliRunner().invoke(main, ["clinics", "load", str(write(tmp_path, BAD_FILES["bad time"][0]))])
     assert result.exit_code == 1
-    assert "Error: x: invalid time '8h'" in result.output and "Traceback" not in result.output
+    assert "Error: x: invalid time '8h'" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_clinics_in_the_database_after_the_command(cli, tmp_path):

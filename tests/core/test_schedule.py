@@ -86,7 +86,8 @@ def test_a_closure_blocks_the_day_and_the_line_never_offers_it(db, clock, opened
     assert schedule.closure_on(db, "parc", CHRISTMAS).reason == "Noël"
     schedule.remove_change(db, parc(db), change.id, clock(), HORIZON, "Marc")
     assert statuses(db, CHRISTMAS) == {SlotStatus.FREE}
-    assert opened and len(opened[-1][1]) == len(slots_on(db, CHRISTMAS))  # given back: the waiting list first
+    assert opened
+    assert len(opened[-1][1]) == len(slots_on(db, CHRISTMAS))  # given back: the waiting list first
 
 
 def test_the_rolling_horizon_makes_a_closed_day_blocked_when_it_reaches_it(db, clock):
@@ -95,7 +96,8 @@ def test_the_rolling_horizon_makes_a_closed_day_blocked_when_it_reaches_it(db, c
     assert slots_on(db, far) == []
     later = clock.advance(days=20)
     clinics.generate_slots(db, parc(db), later, HORIZON)
-    assert slots_on(db, far) and statuses(db, far) == {SlotStatus.BLOCKED}
+    assert slots_on(db, far)
+    assert statuses(db, far) == {SlotStatus.BLOCKED}
     assert statuses(db, dt.date(2027, 1, 21)) == {SlotStatus.FREE}
 
 
@@ -170,7 +172,8 @@ def test_cancel_and_tell_cancels_the_hit_appointments_and_texts_each_patient_onc
     assert sorted(j.args[0] for j in jobs) == sorted(m.id for m in messages)
     # Again: nothing more is hit, and no one is texted twice.
     again = schedule.cancel_and_tell(db, parc(db), change.id, clock(), "Marc")
-    assert again.cancelled == [] and again.messages == []
+    assert again.cancelled == []
+    assert again.messages == []
 
 
 def test_a_patient_who_takes_calls_only_is_called_about_the_cancelled_appointment(db, clock, opened):
@@ -196,7 +199,8 @@ def test_a_patient_who_takes_calls_only_is_called_about_the_cancelled_appointmen
         "pending",
         landline.id,
     )
-    assert report.messages == [call.id] and report.not_reached == [opted_out.patient_id]
+    assert report.messages == [call.id]
+    assert report.not_reached == [opted_out.patient_id]
     assert [call.id] in [
         job.args for job in db.scalars(select(OutboxJob).where(OutboxJob.job == SEND_MESSAGE))
     ]
@@ -221,7 +225,8 @@ def test_extra_time_makes_slots_and_hands_them_to_the_waiting_list(db, clock, op
     assert local_times(made) == ["09:00", "09:15", "09:30", "09:45"]
     assert opened == [("parc", [s.id for s in made])]
     found = booking.find_free_slots(db, parc(db), clock(), SlotQuery(date=SATURDAY))
-    assert found.exact and local_times(found.slots) == ["09:00", "09:15", "09:30"]
+    assert found.exact
+    assert local_times(found.slots) == ["09:00", "09:15", "09:30"]
     clinics.generate_slots(db, parc(db), clock(), HORIZON)  # the next horizon run keeps them
     assert len(slots_on(db, SATURDAY)) == 4
 
@@ -278,7 +283,8 @@ def test_pooled_slots_are_never_offered_to_patients_but_staff_see_them(any_runti
         assert {s.practitioner_id for s in nurse} == {practitioner(db, "dre-tremblay").id}
         assert all(s.public_at is None for s in nurse)
         offered = booking.find_free_slots(db, parc(db), clock(), SlotQuery(date=TUESDAY), limit=50)
-        assert offered.exact and all(s.pool is None for s in offered.slots)
+        assert offered.exact
+        assert all(s.pool is None for s in offered.slots)
         assert local_times(offered.slots)[0] == "09:00"
         late = booking.find_free_slots(db, parc(db), clock(), SlotQuery(date=TUESDAY, after=dt.time(16)))
         assert {s.practitioner_id for s in late.slots} == {practitioner(db, "dr-nguyen").id}
@@ -329,19 +335,22 @@ def test_a_two_slot_booking_takes_both_slots_atomically_and_cancelling_frees_bot
     )
     booking.hold_slot(db, first.id, "sms:parc:x", clock(), length=2)
     db.refresh(second)
-    assert second.status == SlotStatus.HELD and second.joined_to == first.id
+    assert second.status == SlotStatus.HELD
+    assert second.joined_to == first.id
     appointment = booking.book(
         db, first.id, patient(db, 1), "sms", clock(), holder="sms:parc:x", length=2, reason="suivi"
     )
     db.refresh(first)
     db.refresh(second)
     assert (first.status, second.status) == (SlotStatus.BOOKED, SlotStatus.BOOKED)
-    assert second.joined_to == first.id and appointment.reason == "suivi"
+    assert second.joined_to == first.id
+    assert appointment.reason == "suivi"
     assert db.scalar(select(func.count()).select_from(Appointment)) == 1
     booking.cancel(db, appointment.id, clock(), "sms")
     db.refresh(first)
     db.refresh(second)
-    assert (first.status, second.status) == (SlotStatus.FREE, SlotStatus.FREE) and second.joined_to is None
+    assert (first.status, second.status) == (SlotStatus.FREE, SlotStatus.FREE)
+    assert second.joined_to is None
 
 
 def test_a_two_slot_booking_whose_second_slot_is_taken_books_nothing(db, clock):
@@ -372,7 +381,8 @@ def test_the_clinics_file_sets_reasons_pools_and_closures_and_loads_twice_the_sa
     with any_runtime.session_factory.begin() as db:
         reasons = parc(db).settings["reasons"]
         assert [r["key"] for r in reasons] == ["consultation", "suivi", "vaccin"]
-        assert reasons[1]["slots"] == 2 and reasons[1]["practitioners"] == ["dr-nguyen"]
+        assert reasons[1]["slots"] == 2
+        assert reasons[1]["practitioners"] == ["dr-nguyen"]
         assert statuses(db, CHRISTMAS) == {SlotStatus.BLOCKED}
         report = load_clinics(db, path, clock(), HORIZON)
         assert report.slots_added == 0
@@ -383,7 +393,7 @@ def test_the_clinics_file_sets_reasons_pools_and_closures_and_loads_twice_the_sa
 
 
 @pytest.mark.parametrize(
-    "extra, words",
+    ("extra", "words"),
     [
         ('[[clinic.reason]]\nkey = "Bad Key"\nfr = "X"\n', "key"),
         ('[[clinic.reason]]\nkey = "x"\nfr = "X"\nslots = 0\n', "slots"),

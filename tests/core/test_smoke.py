@@ -12,7 +12,8 @@ def test_book_and_join_on_each_database(any_runtime, clock):
         free = booking.find_free_slots(
             s, parc, now, booking.SlotQuery(date=dt.date(2026, 12, 8), part_of_day="afternoon")
         )
-        assert free.exact and len(free.slots) == 3
+        assert free.exact
+        assert len(free.slots) == 3
         patient = get_or_create_patient(s, "+15145551234")
         appt = booking.book(s, free.slots[0].id, patient, "sms", now)
         ticket = walkin.join_walkin_queue(s, parc, patient, "sms", now)

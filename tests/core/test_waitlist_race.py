@@ -88,4 +88,5 @@ def test_three_yes_at_the_same_instant_book_once_and_the_others_stay_on_the_list
         entries = Counter(s.scalars(select(WaitlistEntry.status)).all())
         assert entries == {"booked": 1, "waiting": 2}
         winner = s.scalar(select(WaitlistEntry).where(WaitlistEntry.status == "booked"))
-        assert winner.appointment_id == live[0].id and live[0].person_id == winner.person_id
+        assert winner.appointment_id == live[0].id
+        assert live[0].person_id == winner.person_id

@@ -33,7 +33,8 @@ def test_one_active_ticket_per_patient_per_clinic_and_day(any_runtime, clock):
         assert refused.value.ticket_id == first.id
         walkin.leave_walkin_queue(s, clinic(s), patient(s, 1), clock(), "sms")
         again = join(s, 1, clock())
-        assert again.number == 2 and again.id != first.id
+        assert again.number == 2
+        assert again.id != first.id
 
 
 def test_numbers_start_again_the_next_day(session, clock):
@@ -117,7 +118,8 @@ def test_the_pace_is_learned_from_recently_called_tickets_once_there_are_enough(
     walkin.call_next(session, parc, clock.advance(minutes=6))
     place = walkin.place_in_queue(session, parc, tickets[-1], clock())
     assert place.minutes_per_patient == pytest.approx(6)
-    assert place.ahead == 3 and place.expected_at == clock() + dt.timedelta(minutes=18)
+    assert place.ahead == 3
+    assert place.expected_at == clock() + dt.timedelta(minutes=18)
 
 
 def test_people_who_left_are_not_counted_ahead(session, clock):
@@ -132,7 +134,8 @@ def test_people_who_left_are_not_counted_ahead(session, clock):
 def test_leaving_the_queue(session, clock):
     ticket = join(session, 1, clock())
     left = walkin.leave_walkin_queue(session, clinic(session), patient(session, 1), clock(), "sms")
-    assert left.id == ticket.id and (left.status, left.ended_at) == (TicketStatus.LEFT, clock())
+    assert left.id == ticket.id
+    assert (left.status, left.ended_at) == (TicketStatus.LEFT, clock())
     with pytest.raises(NotInQueue):
         walkin.leave_walkin_queue(session, clinic(session), patient(session, 1), clock(), "sms")
 
@@ -145,11 +148,9 @@ def test_call_next_takes_the_lowest_waiting_number(any_runtime, clock):
         tickets = [join(s, n, clock()) for n in range(3)]
         walkin.leave_walkin_queue(s, parc, patient(s, 0), clock(), "sms")
         called = walkin.call_next(s, parc, clock())
-        assert (
-            called.id == tickets[1].id
-            and called.status == TicketStatus.CALLED
-            and called.called_at == clock()
-        )
+        assert called.id == tickets[1].id
+        assert called.status == TicketStatus.CALLED
+        assert called.called_at == clock()
         assert walkin.call_next(s, parc, clock()).id == tickets[2].id
         with pytest.raises(NoOneWaiting):
             walkin.call_next(s, parc, clock())

@@ -1,4 +1,5 @@
-"""Fixtures of the degraded-line tests: a signed app whose database can be taken away and given back."""
+"""Fixtures of the degraded-line tests: the signed app, on both databases, whose database can be taken away
+and given back."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ import contextlib
 import pytest
 from sqlalchemy import create_engine
 
-from clinicline.app import create_app
 from core.db import make_session_factory
-from tests.support.apps import TOKEN, signed_runtime
+from tests.support.apps import TOKEN
 from tests.support.servers import free_port
 
 
@@ -29,16 +29,16 @@ def database_down(runtime):
 
 
 @pytest.fixture
-def line(database_url, clock, tmp_path):
-    """The demo clinics on SQLite and on PostgreSQL, signed webhooks, jobs recorded instead of run."""
-    rt = signed_runtime(database_url, clock, tmp_path)
-    yield rt
-    rt.dispose()
+def signed_rt(any_signed_rt):
+    """The degraded line must hold on SQLite and on PostgreSQL: the app and client of tests/conftest.py run
+    on both."""
+    return any_signed_rt
 
 
 @pytest.fixture
-def client(line):
-    return create_app(runtime=line).test_client()
+def line(signed_rt):
+    """The runtime behind the line (its database is the one taken away)."""
+    return signed_rt
 
 
 __all__ = ["TOKEN", "database_down"]

@@ -18,7 +18,7 @@ from core.services import people
 from core.services.backup import BackupError, backup, backups, restore
 from core.services.patients import get_or_create_patient
 from tests.conftest import _fresh_postgres_database, make_runtime
-from tests.degraded.test_degraded_line import book_for
+from tests.support.arrange import book
 
 
 def counts(url: str) -> dict[str, int]:
@@ -45,7 +45,7 @@ def test_a_backup_restores_into_an_empty_database_with_the_same_rows(database_ur
             people.person_for(
                 s, get_or_create_patient(s, f"+1514555{3000 + i:04d}", "fr"), f"Patiente {i} Côté"
             )
-    book_for(rt, "+15145553001", "Patiente 1 Côté", clock() + dt.timedelta(days=1))
+    book(rt, "+15145553001", after=clock() + dt.timedelta(days=1), person="Patiente 1 Côté", lang="fr")
     before = counts(database_url)
     path = backup(database_url, tmp_path / "backups", keep=3)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -53,7 +53,9 @@ def test_a_backup_restores_into_an_empty_database_with_the_same_rows(database_ur
 
     restore(path, target)
 
-    assert counts(target) == before and before["patients"] == 50 and before["slots"] > 100
+    assert counts(target) == before
+    assert before["patients"] == 50
+    assert before["slots"] > 100
     engine = make_engine(target)
     with engine.connect() as conn:
         assert conn.execute(
@@ -87,7 +89,8 @@ def test_the_commands_back_up_and_restore_the_instance_database(sqlite_url, cloc
         text=True,
     )
     assert done.returncode == 0, done.stderr
-    assert "backup " in done.stdout and "1 backup(s) kept" in done.stdout
+    assert "backup " in done.stdout
+    assert "1 backup(s) kept" in done.stdout
     before = counts(sqlite_url)
     engine = make_engine(sqlite_url)
     with engine.begin() as conn:
@@ -102,7 +105,8 @@ def test_the_commands_back_up_and_restore_the_instance_database(sqlite_url, cloc
 
 def test_the_day_sheet_prints_from_the_snapshot_when_the_database_is_gone(sqlite_url, clock, tmp_path):
     rt = make_runtime(sqlite_url, clock, tmp_path)
-    code, starts = book_for(rt, "+15145551234", "Marie Tremblay", clock() + dt.timedelta(days=1))
+    marie = book(rt, "+15145551234", after=clock() + dt.timedelta(days=1), person="Marie Tremblay", lang="fr")
+    code, starts = marie.code, marie.starts_at
     snapshot.refresh(rt, force=True)
     rt.dispose()
     day = (starts - dt.timedelta(hours=5)).date().isoformat()
@@ -130,7 +134,10 @@ def test_the_day_sheet_prints_from_the_snapshot_when_the_database_is_gone(sqlite
     assert "1 appointment(s) from the snapshot" in done.stdout, done.stdout
     assert out.read_bytes().startswith(b"%PDF")
     words = PdfReader(out).pages[0].extract_text()
-    assert code in words and "Marie Tremblay" in words and "…1234" in words and "copie locale" in words
+    assert code in words
+    assert "Marie Tremblay" in words
+    assert "…1234" in words
+    assert "copie locale" in words
     env["DATABASE_URL"] = sqlite_url
     done = subprocess.run(
         [

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from core import snapshot
-from core.models import CallbackRequest, OutboundMessage, Patient, ProcessedEvent, WalkinTicket
-from core.services import booking, people
+from core.models import CallbackRequest, OutboundMessage, Patient, ProcessedEvent
 from core.spool import replay, spool_for
 from prompts import render
 from smsbot.segments import segments
 from tests.degraded.conftest import TOKEN, database_down
 from tests.support.apps import JOHN, MARIE, PARC, WESTMOUNT
+from tests.support.arrange import book, tickets
 from tests.support.twilio_requests import Texter, signed_post, status_form
 from tests.voice.walker import Call
 
@@ -28,14 +28,9 @@ def patients(n: int) -> list[str]:
     return [f"+1514555{2000 + i:04d}" for i in range(n)]
 
 
-def tickets(rt) -> list[tuple[str, int]]:
-    with rt.session_factory() as s:
-        rows = s.execute(
-            select(Patient.phone, WalkinTicket.number)
-            .join(WalkinTicket.patient)
-            .order_by(WalkinTicket.number)
-        )
-        return [tuple(r) for r in rows]
+def numbers(rt) -> list[tuple[str, int]]:
+    """(phone, number) of every walk-in ticket, in number order."""
+    return [(t.patient.phone, t.number) for t in sorted(tickets(rt), key=lambda t: t.number)]
 
 
 def outcome_bodies(rt) -> dict[str, list[str]]:
@@ -55,17 +50,18 @@ def test_walkin_requests_texted_while_the_database_is_down_get_numbers_in_arriva
             reply = Texter(client, TOKEN, phone, PARC, max_segments=1)(words)
             assert reply.status == 200
             assert reply.text == render("degraded_walkin_recorded", "fr", "sms"), reply.xml
-    assert tickets(line) == []
+    assert numbers(line) == []
     assert spool_for(line).depth() == 5
 
     report = replay(line)
 
     assert (report.done, report.failed) == (5, 0)
-    assert tickets(line) == [(phone, n) for n, phone in enumerate(people, start=1)]
+    assert numbers(line) == [(phone, n) for n, phone in enumerate(people, start=1)]
     bodies = outcome_bodies(line)
     for n, phone in enumerate(people, start=1):
         (body,) = bodies[phone]
-        assert f"Votre numéro: {n}." in body and "Clinique du Parc" in body
+        assert f"Votre numéro: {n}." in body
+        assert "Clinique du Parc" in body
     sends = [args for path, args, _at in line.jobs.jobs if path == "core.jobs.tasks.send_message"]
     assert sends == [(message_id,) for message_id in report.messages]
     assert not spool_for(line).has_pending()
@@ -85,7 +81,7 @@ def test_a_replay_after_a_crash_does_not_issue_anything_twice(line, client, cloc
             spooled.apply(s, entry, clock())
     report = replay(line)
     assert (report.done, report.skipped) == (1, 2)
-    assert [n for _, n in tickets(line)] == [1, 2, 3]
+    assert [n for _, n in numbers(line)] == [1, 2, 3]
     assert sum(len(b) for b in outcome_bodies(line).values()) == 3
     assert replay(line).done == 0  # nothing left
 
@@ -101,7 +97,7 @@ def test_capacity_is_respected_and_the_others_are_told_the_queue_is_full(line, c
             clock.advance(seconds=30)
             Texter(client, TOKEN, phone, PARC)("WALK-IN")
     replay(line)
-    assert [p for p, _ in tickets(line)] == people[:3]
+    assert [p for p, _ in numbers(line)] == people[:3]
     bodies = outcome_bodies(line)
     for phone in people[3:]:
         (body,) = bodies[phone]
@@ -116,7 +112,7 @@ def test_a_patient_who_texts_after_the_database_is_back_comes_after_those_spoole
     clock.advance(minutes=19)
     late = Texter(client, TOKEN, JOHN, PARC)("SANS RDV")  # the database answers again: served normally
     assert late.status == 200
-    assert tickets(line) == [(early[0], 1), (early[1], 2), (JOHN, 3)]
+    assert numbers(line) == [(early[0], 1), (early[1], 2), (JOHN, 3)]
 
 
 def test_callback_requests_by_text_reach_the_console_with_their_name(line, client, clock):
@@ -146,7 +142,8 @@ def test_emergency_words_are_answered_first_and_nothing_else_is_recorded(line, c
 def test_anything_else_gets_the_apology_and_nothing_is_recorded(line, client):
     with database_down(line):
         reply = Texter(client, TOKEN, MARIE, PARC)("RDV demain matin")
-    assert "9-1-1" in reply.text and "8-1-1" in reply.text
+    assert "9-1-1" in reply.text
+    assert "8-1-1" in reply.text
     assert spool_for(line).depth() == 0
 
 
@@ -154,40 +151,27 @@ def test_the_apology_gives_the_clinics_number_when_the_snapshot_knows_the_clinic
     assert snapshot.refresh(line, force=True)
     with database_down(line):
         reply = Texter(client, TOKEN, MARIE, PARC)("RDV demain matin")
-    assert "9-1-1" in reply.text and "514-555-0199" in reply.text
+    assert "9-1-1" in reply.text
+    assert "514-555-0199" in reply.text
     assert segments(reply.text).segments <= 2
 
 
-def book_for(rt, phone: str, name: str, when: dt.datetime):
-    """A booked appointment of the demo clinic, on the first free slot after `when`."""
-    from core.models import Clinic, Slot, SlotStatus
-    from core.services.patients import get_or_create_patient
-
-    with rt.session_factory.begin() as s:
-        slot = s.scalars(
-            select(Slot)
-            .where(Slot.clinic_id == "parc", Slot.status == SlotStatus.FREE, Slot.starts_at >= when)
-            .order_by(Slot.starts_at)
-        ).first()
-        patient = get_or_create_patient(s, phone, "fr")
-        person = people.person_for(s, patient, name, rt.now())
-        appointment = booking.book(s, slot.id, patient, "sms", rt.now(), person=person)
-        assert s.get(Clinic, "parc")
-        return appointment.code, slot.starts_at
-
-
 def test_my_appointments_are_read_from_the_snapshot_saying_it_may_be_old(line, client, clock):
-    code, _ = book_for(line, MARIE, "Marie Tremblay", clock() + dt.timedelta(days=1))
+    code = book(line, MARIE, after=clock() + dt.timedelta(days=1), person="Marie Tremblay", lang="fr").code
     assert snapshot.refresh(line)
     clock.advance(minutes=3)
     with database_down(line):
         reply = Texter(client, TOKEN, MARIE, PARC, max_segments=2)("MES RDV")
-        assert code in reply.text and "peut dater de quelques minutes" in reply.text, reply.text
+        assert code in reply.text, reply.text
+        assert "peut dater de quelques minutes" in reply.text, reply.text
         nothing = Texter(client, TOKEN, JOHN, PARC)("my appointments")
-        assert "No upcoming appointment" in nothing.text and "a few minutes old" in nothing.text
+        assert "No upcoming appointment" in nothing.text
+        assert "a few minutes old" in nothing.text
         call = Call(client, auth_token=TOKEN, from_=MARIE, to=PARC).start()
         call.press("3")
-        assert call.ended and ", ".join(code) in call.text and "quelques minutes" in call.text
+        assert call.ended
+        assert ", ".join(code) in call.text
+        assert "quelques minutes" in call.text
 
 
 def test_a_retried_webhook_is_replayed_once(line, client):
@@ -237,11 +221,13 @@ def test_a_delivery_status_that_came_while_the_database_was_down_is_recorded_lat
 def test_a_caller_registers_for_the_walkin_clinic_on_the_short_menu(line, client, clock):
     with database_down(line):
         call = Call(client, auth_token=TOKEN, from_=MARIE, to=PARC).start()
-        assert "appuyez sur 1" in call.text and "9-1-1" in call.text
+        assert "appuyez sur 1" in call.text
+        assert "9-1-1" in call.text
         call.press("1")
-        assert call.ended and render("degraded_walkin_recorded", "fr", "voice") in call.text
+        assert call.ended
+        assert render("degraded_walkin_recorded", "fr", "voice") in call.text
     replay(line)
-    assert tickets(line) == [(MARIE, 1)]
+    assert numbers(line) == [(MARIE, 1)]
 
 
 def test_a_caller_asks_for_a_callback_in_english_and_says_their_name(line, client):
@@ -251,7 +237,8 @@ def test_a_caller_asks_for_a_callback_in_english_and_says_their_name(line, clien
         assert "press 1" in call.text
         call.press("2")
         call.say("John O'Brien")
-        assert call.ended and render("degraded_callback_recorded", "en", "voice") in call.text
+        assert call.ended
+        assert render("degraded_callback_recorded", "en", "voice") in call.text
     replay(line)
     with line.session_factory() as s:
         (request,) = s.scalars(select(CallbackRequest)).all()
@@ -264,9 +251,10 @@ def test_a_caller_with_a_hidden_number_types_one_in(line, client):
         call.press("1")
         assert render("degraded_voice_number", "fr", "voice") in call.text
         call.press("5145551234#")
-        assert call.ended and render("degraded_walkin_recorded", "fr", "voice") in call.text
+        assert call.ended
+        assert render("degraded_walkin_recorded", "fr", "voice") in call.text
     replay(line)
-    assert tickets(line) == [(MARIE, 1)]
+    assert numbers(line) == [(MARIE, 1)]
 
 
 def test_twilio_fallback_url_offers_the_same_menu_without_the_database(line, client):
@@ -274,14 +262,16 @@ def test_twilio_fallback_url_offers_the_same_menu_without_the_database(line, cli
     assert "appuyez sur 1" in call.text
     call.silence()
     call.silence()
-    assert call.ended and "9-1-1" in call.text
+    assert call.ended
+    assert "9-1-1" in call.text
 
 
 def test_walkin_is_not_taken_for_a_clinic_without_walkin(line, client, clock):
     snapshot.refresh(line, force=True)
     with database_down(line):
         reply = Texter(client, TOKEN, MARIE, WESTMOUNT)("WALK-IN")
-    assert "9-1-1" in reply.text and spool_for(line).depth() == 0
+    assert "9-1-1" in reply.text
+    assert spool_for(line).depth() == 0
 
 
 def test_a_landline_caller_is_called_back_with_the_outcome(line, client, clock):
@@ -303,7 +293,9 @@ def test_a_landline_caller_is_called_back_with_the_outcome(line, client, clock):
     picked_up = Call(client, auth_token=TOKEN, from_=PARC, to=JOHN, direction="outbound-api").start(
         f"/voice/spooled/{message.id}"
     )
-    assert picked_up.ended and "Your number is 1" in picked_up.text and "walk-in" in picked_up.text
+    assert picked_up.ended
+    assert "Your number is 1" in picked_up.text
+    assert "walk-in" in picked_up.text
 
 
 def test_an_entry_that_cannot_be_replayed_stays_and_does_not_hold_back_the_others(line, client, clock):
@@ -313,10 +305,11 @@ def test_an_entry_that_cannot_be_replayed_stays_and_does_not_hold_back_the_other
         Texter(client, TOKEN, JOHN, PARC)("SANS RDV")
     report = replay(line)
     assert (report.done, report.failed) == (1, 1)
-    assert tickets(line) == [(JOHN, 1)]
+    assert numbers(line) == [(JOHN, 1)]
     again = replay(line)  # the broken entry is tried again; the one after it is known done
     assert (again.done, again.skipped, again.failed) == (0, 1, 1)
-    assert tickets(line) == [(JOHN, 1)] and spool.files()  # nothing twice, and the spool is kept
+    assert numbers(line) == [(JOHN, 1)]
+    assert spool.files()  # nothing twice, and the spool is kept
 
 
 def test_a_patient_who_asked_twice_during_the_outage_gets_one_number_and_one_message(line, client, clock):
@@ -325,7 +318,7 @@ def test_a_patient_who_asked_twice_during_the_outage_gets_one_number_and_one_mes
         clock.advance(minutes=5)
         Texter(client, TOKEN, MARIE, PARC)("sans rendez-vous svp")
     assert replay(line).done == 2
-    assert tickets(line) == [(MARIE, 1)]
+    assert numbers(line) == [(MARIE, 1)]
     assert len(outcome_bodies(line)[MARIE]) == 1
 
 
@@ -338,7 +331,8 @@ def test_a_caller_can_say_the_menu_choice_instead_of_pressing_it(line, client, s
         call.say(said)
         if recorded == "callback":
             call.say("Marie Tremblay")
-        assert call.ended and render(f"degraded_{recorded}_recorded", "fr", "voice") in call.text
+        assert call.ended
+        assert render(f"degraded_{recorded}_recorded", "fr", "voice") in call.text
     (entry,) = spool_for(line).pending()
     assert entry.kind == recorded
 
@@ -347,5 +341,6 @@ def test_an_emergency_said_on_the_short_menu_is_answered_first(line, client):
     with database_down(line):
         call = Call(client, auth_token=TOKEN, from_=MARIE, to=PARC).start()
         call.say("j'ai une douleur à la poitrine")
-    assert call.ended and render("emergency", "fr", "voice") in call.text
+    assert call.ended
+    assert render("emergency", "fr", "voice") in call.text
     assert spool_for(line).depth() == 0

@@ -41,7 +41,8 @@ def test_metrics_count_turns_degraded_answers_and_read_the_spool_and_the_queues(
     with database_down(line):
         Texter(client, TOKEN, "+15145554321", PARC)("SANS RDV")
         down = client.get("/metrics", headers=auth)
-    assert down.status_code == 200 and down.mimetype == "text/plain"
+    assert down.status_code == 200
+    assert down.mimetype == "text/plain"
     now = samples(down.get_data(as_text=True))
 
     def grew(name, **labels):

@@ -11,6 +11,7 @@ nothing twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import signal
@@ -29,7 +30,7 @@ from core.db import make_engine, make_session_factory
 from core.models import CallbackRequest, OutboundMessage, Patient, ProcessedEvent, WalkinTicket
 from prompts import render
 from tests.degraded.servers import StoppablePostgres
-from tests.support.fake_twilio import FakeTwilio
+from tests.support.arrange import book
 from tests.support.servers import free_port
 from tests.support.twilio_requests import Texter
 from tests.test_production import BIN, ROOT, Http, command, log_of, stop, web_command
@@ -77,13 +78,6 @@ def postgres():
     server = StoppablePostgres().start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def fake_twilio():
-    fake = FakeTwilio().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
@@ -233,10 +227,13 @@ def test_an_outage_keeps_walkin_and_callback_requests_and_replays_them_once(
         from core.runtime import Runtime
 
         runtime = Runtime(config=Config.from_env(env), engine=engine, session_factory=sessions)
-        code, _ = book_for_clinic(runtime, MARIE)
+        code = book(
+            runtime, MARIE, clinic="essai", after=runtime.now() + dt.timedelta(hours=20), lang="fr"
+        ).code
         clinicline(env, "jobs", "run-due")
         snapshot = Path(env["CLINICLINE_INSTANCE"]) / "snapshot" / "appointments.json"
-        assert stat.S_IMODE(snapshot.stat().st_mode) == 0o600 and code in snapshot.read_text()
+        assert stat.S_IMODE(snapshot.stat().st_mode) == 0o600
+        assert code in snapshot.read_text()
         with sessions.begin() as s:
             s.add(Patient(phone=TEXTERS[HELD]))
         # A row lock on that patient that outlives the restart: the replay will wait on it.
@@ -251,19 +248,21 @@ def test_an_outage_keeps_walkin_and_callback_requests_and_replays_them_once(
             http = Client(base, http_session)
             for phone in TEXTERS:
                 reply = Texter(http, token, phone, CLINIC, base_url=base, max_segments=1)("SANS RDV")
-                assert reply.status == 200 and reply.text == render(
-                    "degraded_walkin_recorded", "fr", "sms"
-                ), reply.xml
+                assert reply.status == 200, reply.xml
+                assert reply.text == render("degraded_walkin_recorded", "fr", "sms"), reply.xml
             for i, phone in enumerate(CALLERS):
                 call = Call(http, auth_token=token, from_=phone, to=CLINIC, base_url=base).start()
                 assert "pour être rappelé, appuyez sur 2" in call.text.lower(), call.text
                 call.press("2")
                 call.say(f"Appelant Numéro {i}")
-                assert call.ended and render("degraded_callback_recorded", "fr", "voice") in call.text
+                assert call.ended
+                assert render("degraded_callback_recorded", "fr", "voice") in call.text
             mine = Texter(http, token, MARIE, CLINIC, base_url=base, max_segments=2)("MES RDV")
-            assert code in mine.text and "peut dater de quelques minutes" in mine.text, mine.xml
+            assert code in mine.text, mine.xml
+            assert "peut dater de quelques minutes" in mine.text, mine.xml
         spooled = sorted((Path(env["CLINICLINE_INSTANCE"]) / "spool").glob("spool-*.jsonl"))
-        assert spooled and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in spooled)
+        assert spooled
+        assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in spooled)
         assert sum(len(p.read_text().splitlines()) for p in spooled) == 23
 
         # The database is back: the web process replays, and is killed while the 11th entry waits.
@@ -309,7 +308,8 @@ def test_an_outage_keeps_walkin_and_callback_requests_and_replays_them_once(
                 (p, f"Appelant Numéro {i}") for i, p in enumerate(CALLERS)
             ]
         by_number = {m["to"]: m["body"] for m in fake_twilio.messages}
-        assert len(fake_twilio.messages) == 23 and sorted(by_number) == sorted(TEXTERS + CALLERS)
+        assert len(fake_twilio.messages) == 23
+        assert sorted(by_number) == sorted(TEXTERS + CALLERS)
         for n, phone in enumerate(TEXTERS[:CAPACITY], start=1):
             assert f"Votre numéro: {n}." in by_number[phone], by_number[phone]
         for phone in TEXTERS[CAPACITY:]:
@@ -354,30 +354,8 @@ def test_an_outage_keeps_walkin_and_callback_requests_and_replays_them_once(
             assert signed.ok
             page = staff.get(base + "/staff/essai/", timeout=10).text
             for i, phone in enumerate(CALLERS):
-                assert f"Appelant Numéro {i}" in page and re.sub(r"\D", "", phone)[-4:] in page
+                assert f"Appelant Numéro {i}" in page
+                assert re.sub(r"\D", "", phone)[-4:] in page
     finally:
         web.stop()
         engine.dispose()
-
-
-def book_for_clinic(runtime, phone: str):
-    """Marie's appointment, tomorrow, at the test's clinic."""
-    import datetime as dt
-
-    from core.models import Slot, SlotStatus
-    from core.services import booking
-    from core.services.patients import get_or_create_patient
-
-    with runtime.session_factory.begin() as s:
-        slot = s.scalars(
-            select(Slot)
-            .where(
-                Slot.clinic_id == "essai",
-                Slot.status == SlotStatus.FREE,
-                Slot.starts_at > dt.datetime.now(dt.UTC) + dt.timedelta(hours=20),
-            )
-            .order_by(Slot.starts_at)
-        ).first()
-        patient = get_or_create_patient(s, phone, "fr")
-        appointment = booking.book(s, slot.id, patient, "sms", dt.datetime.now(dt.UTC))
-        return appointment.code, slot.starts_at

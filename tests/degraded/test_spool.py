@@ -17,7 +17,8 @@ def test_entries_are_appended_to_a_private_file_named_after_the_process(tmp_path
     spool = Spool(tmp_path / "spool")
     entry = spool.append("walkin", T0, phone="+15145551234", to="+15145550100")
     (path,) = spool.files()
-    assert str(os.getpid()) in path.name and path.name.startswith("spool-20")
+    assert str(os.getpid()) in path.name
+    assert path.name.startswith("spool-20")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "spool").stat().st_mode) == 0o700
     (read,) = spool.pending()
@@ -63,4 +64,5 @@ def test_a_replayed_file_of_a_process_that_is_gone_is_removed_but_a_live_one_is_
     (left,) = spool.files()
     assert str(os.getpid()) in left.name
     spool.append("walkin", T0, phone="+15145550003")
-    assert spool.has_pending() and spool.depth() == 1
+    assert spool.has_pending()
+    assert spool.depth() == 1

@@ -23,7 +23,6 @@ from core.services.clinics import CACHE_SECONDS
 from tests.conftest import _fresh_postgres_database
 from tests.degraded.test_outage import CLINICS_FILE, Client, Web, clinicline
 from tests.sms.support import slots
-from tests.support.fake_twilio import FakeTwilio
 from tests.support.servers import free_port
 from tests.support.twilio_requests import Texter
 from tests.test_production import BIN
@@ -35,13 +34,6 @@ CAPACITY = 15
 WALKERS = [f"+1514555{4000 + i:04d}" for i in range(24)]
 BOOKERS = [f"+1514555{4100 + i:04d}" for i in range(8)]
 LATE = [f"+1514555{4200 + i:04d}" for i in range(4)]
-
-
-@pytest.fixture
-def fake_twilio():
-    fake = FakeTwilio().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ import prompts
 from core.dialog.state import DialogState
 from core.dialog.types import Inbound, Outcome, Parts, Reply, Say
 from prompts.sms import value_text
+from tests.support.apps import JOHN, MARIE
 from tests.support.turns import take_turn
 from voicebot.twiml import spoken_value
 
-MARIE = "+15145551234"  # a mobile number (Montréal)
-JOHN = "+15145559876"
+__all__ = ["JOHN", "MARIE"]  # with Patient and RecordingQueue, imported by tests from here
 
 
 class RecordingQueue:
@@ -146,51 +146,6 @@ def caller(runtime, queue):
 def patient_factory(runtime, queue):
     def make(**kwargs) -> Patient:
         return Patient(runtime, **kwargs)
-
-    return make
-
-
-# ---- over the wire: signed Twilio requests to the app, TwiML parsed ----------------------------------------
-
-
-@pytest.fixture
-def signed_rt(sqlite_url, clock, tmp_path):
-    """The demo clinics on SQLite behind the app, webhooks signed, jobs recorded."""
-    from tests.support.apps import signed_runtime
-
-    rt = signed_runtime(sqlite_url, clock, tmp_path)
-    yield rt
-    rt.dispose()
-
-
-@pytest.fixture
-def client(signed_rt):
-    from clinicline.app import create_app
-
-    return create_app(runtime=signed_rt).test_client()
-
-
-@pytest.fixture
-def phone(client):
-    """phone(from_, to) -> a Texter over signed requests; every reply must fit 2 segments."""
-    from tests.support.apps import PARC, TOKEN
-    from tests.support.twilio_requests import Texter
-
-    def make(from_: str = MARIE, to: str = PARC, **kwargs) -> Texter:
-        kwargs.setdefault("max_segments", 2)
-        return Texter(client, TOKEN, from_, to, **kwargs)
-
-    return make
-
-
-@pytest.fixture
-def dial(client):
-    """dial(from_=…, to=…) -> a Call already answered, followed the way Twilio follows TwiML."""
-    from tests.support.apps import PARC, TOKEN
-    from tests.voice.walker import Call
-
-    def make(from_: str = MARIE, to: str = PARC, **kwargs) -> Call:
-        return Call(client, auth_token=TOKEN, from_=from_, to=to, **kwargs).start()
 
     return make
 

@@ -8,11 +8,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from clinicline.app import create_app
-from core.models import AppointmentStatus, CallbackRequest, Slot, SlotStatus
-from tests.dialog.conftest import MARIE
-from tests.sms.support import appointments, book_directly, local_start
-from tests.support.apps import PARC, TOKEN, signed_runtime
+from core.models import CallbackRequest, Slot, SlotStatus
+from tests.support.apps import MARIE, PARC, TOKEN
+from tests.support.arrange import book, booked_starts
 from tests.support.households import own_name
 from tests.support.twilio_requests import Texter
 from tests.voice.walker import Call
@@ -21,34 +19,30 @@ THU, MON = dt.date(2026, 12, 10), dt.date(2026, 12, 14)
 
 
 @pytest.fixture
-def rt(database_url, clock, tmp_path):
-    runtime = signed_runtime(database_url, clock, tmp_path)
-    yield runtime
-    runtime.dispose()
+def rt(any_signed_rt):
+    return any_signed_rt
 
 
 @pytest.fixture
-def client(rt):
-    return create_app(runtime=rt).test_client()
-
-
-def booked(rt) -> list[dt.datetime]:
-    return [local_start(a) for a in appointments(rt, MARIE, AppointmentStatus.BOOKED)]
+def signed_rt(rt):
+    """The app and client of tests/conftest.py, on both databases."""
+    return rt
 
 
 def test_a_change_said_as_a_sentence_keeps_the_old_appointment_until_the_new_one_is_booked(rt, client):
-    book_directly(rt, MARIE, "parc", THU, dt.time(10, 0), name="Marie Tremblay")
+    book(rt, MARIE, day=THU, at=dt.time(10, 0), person="Marie Tremblay")
     marie = Texter(client, TOKEN, MARIE, PARC, max_segments=2)
     marie("je pourrai pas jeudi, tu peux me le changer pour lundi?")
     marie("1")
-    assert booked(rt) == [dt.datetime.combine(THU, dt.time(10, 0))]
+    assert booked_starts(rt, MARIE) == [dt.datetime.combine(THU, dt.time(10, 0))]
     marie("non")  # not this one after all: nothing moves
-    assert booked(rt) == [dt.datetime.combine(THU, dt.time(10, 0))]
+    assert booked_starts(rt, MARIE) == [dt.datetime.combine(THU, dt.time(10, 0))]
     marie("lundi après-midi")
     marie("1")
     marie("oui")
-    [moved] = booked(rt)
-    assert moved.date() == MON and moved.hour >= 13
+    [moved] = booked_starts(rt, MARIE)
+    assert moved.date() == MON
+    assert moved.hour >= 13
 
 
 def test_a_corrected_name_keeps_the_held_slot(rt, client, understood):
@@ -61,7 +55,8 @@ def test_a_corrected_name_keeps_the_held_slot(rt, client, understood):
     with rt.session_factory() as session:
         assert len(session.scalars(select(Slot).where(Slot.status == SlotStatus.HELD)).all()) == 1
     marie("oui")
-    assert own_name(rt, MARIE) == "Julie Côté" and len(booked(rt)) == 1
+    assert own_name(rt, MARIE) == "Julie Côté"
+    assert len(booked_starts(rt, MARIE)) == 1
 
 
 def test_a_silent_caller_after_hours_leaves_no_callback_request(rt, client, clock):

@@ -14,10 +14,9 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import select
 
-from core.models import AppointmentStatus, CallbackRequest, Patient
-from tests.dialog.conftest import MARIE
-from tests.sms.support import appointments, book_directly, local_start
-from tests.support.apps import PARC_LINE, WESTMOUNT
+from core.models import CallbackRequest, Patient
+from tests.support.apps import MARIE, PARC_LINE, WESTMOUNT
+from tests.support.arrange import book, booked_starts
 
 THU, FRI = dt.date(2026, 12, 10), dt.date(2026, 12, 11)
 SUNDAY = dt.date(2026, 12, 13)
@@ -46,10 +45,6 @@ def gather(call) -> ET.Element | None:
     return last_xml(call).find("Gather")
 
 
-def booked(rt) -> list[dt.datetime]:
-    return [local_start(a) for a in appointments(rt, MARIE, AppointmentStatus.BOOKED)]
-
-
 def callbacks(rt) -> list[CallbackRequest]:
     with rt.session_factory() as session:
         return list(session.scalars(select(CallbackRequest)))
@@ -67,29 +62,33 @@ def callbacks(rt) -> list[CallbackRequest]:
 )
 def test_move_it_to_friday_morning_takes_friday_as_the_new_day(dial, signed_rt, to, sentence, heard_day, yes):
     clinic = "westmount" if to else "parc"
-    book_directly(signed_rt, MARIE, clinic, THU, dt.time(10, 0), name="Marie Tremblay")
+    book(signed_rt, MARIE, day=THU, at=dt.time(10, 0), clinic=clinic, person="Marie Tremblay")
     call = dial(to=to) if to else dial()
     call.say(sentence)
     assert heard_day in call.text, call.text  # the new wish, not the old appointment's day
     assert "jeudi dix décembre" in call.text or "Thursday, December tenth" in call.text  # which one moves
-    assert booked(signed_rt) == [dt.datetime.combine(THU, dt.time(10, 0))]
+    assert booked_starts(signed_rt, MARIE) == [dt.datetime.combine(THU, dt.time(10, 0))]
     call.press("1")
-    assert booked(signed_rt) == [dt.datetime.combine(THU, dt.time(10, 0))]  # kept until the new one is booked
+    assert booked_starts(signed_rt, MARIE) == [
+        dt.datetime.combine(THU, dt.time(10, 0))
+    ]  # kept until the new one is booked
     call.say(yes)
-    [moved] = booked(signed_rt)
-    assert moved.date() == FRI and moved.hour < 12
+    [moved] = booked_starts(signed_rt, MARIE)
+    assert moved.date() == FRI
+    assert moved.hour < 12
 
 
 def test_no_i_want_to_change_it_at_the_cancel_question_moves_it_on_the_phone(dial, signed_rt):
-    book_directly(signed_rt, MARIE, "parc", THU, dt.time(10, 0), name="Marie Tremblay")
+    book(signed_rt, MARIE, day=THU, at=dt.time(10, 0), person="Marie Tremblay")
     call = dial()
     call.say("annuler mon rendez-vous")
     assert "annuler" in call.text
     call.say("non, je veux le changer pour vendredi")
-    assert "vendredi onze décembre" in call.text and "annuler" not in call.text.split(".")[-1]
+    assert "vendredi onze décembre" in call.text
+    assert "annuler" not in call.text.split(".")[-1]
     call.press("1")
     call.press("1")
-    [moved] = booked(signed_rt)
+    [moved] = booked_starts(signed_rt, MARIE)
     assert moved.date() == FRI
 
 
@@ -116,8 +115,10 @@ def test_self_harm_gets_988_first_on_the_phone_in_the_language_spoken(dial, unde
     call = dial()
     call.say(text)
     first = says(call)[0]
-    assert "9-8-8" in "".join(first.itertext()) and first.get("language") == tag
-    assert "9-1-1" in call.text and call.state == "gather"
+    assert "9-8-8" in "".join(first.itertext())
+    assert first.get("language") == tag
+    assert "9-1-1" in call.text
+    assert call.state == "gather"
 
 
 def test_self_harm_gets_988_on_the_phone_e2e(dial):
@@ -137,7 +138,8 @@ def test_thanks_after_anything_else_ends_the_call_politely(dial, signed_rt, than
     call.press("1")  # told by text
     assert "autre chose" in call.text
     call.say(thanks)
-    assert call.ended and "au revoir" in call.text.lower()
+    assert call.ended
+    assert "au revoir" in call.text.lower()
     assert last_xml(call).find("Hangup") is not None
 
 
@@ -157,7 +159,8 @@ def silent_call_seconds(call) -> float:
 def test_a_silent_caller_hears_two_shorter_prompts_then_is_transferred_within_45_seconds(dial):
     call = dial()
     seconds = silent_call_seconds(call)
-    assert call.state == "dial" and call.dialled == PARC_LINE
+    assert call.state == "dial"
+    assert call.dialled == PARC_LINE
     prompts_heard = [r for r in call.requests if r.path.startswith("/voice/silence")]
     assert len(prompts_heard) == 3  # two reworded prompts and the way out
     assert seconds <= SILENCE_BUDGET, seconds
@@ -168,7 +171,8 @@ def test_a_silent_caller_when_closed_hears_the_number_and_no_callback_is_left(di
     clock.set_local(SUNDAY, dt.time(11, 0))
     call = dial(to=to) if to else dial()
     seconds = silent_call_seconds(call)
-    assert call.ended and seconds <= SILENCE_BUDGET, seconds
+    assert call.ended, seconds
+    assert seconds <= SILENCE_BUDGET, seconds
     assert re.search(r"\d, \d \d \d, \d \d \d \d", call.text), call.text  # the clinic's number, in groups
     assert callbacks(signed_rt) == []
 
@@ -194,7 +198,8 @@ def test_a_person_asked_for_when_closed_is_offered_a_callback_and_no_means_none(
     call.press("0")
     assert "rappelle" in call.text
     call.press("2")
-    assert call.ended and callbacks(signed_rt) == []
+    assert call.ended
+    assert callbacks(signed_rt) == []
 
 
 @pytest.mark.parametrize(("to", "tag"), [(None, "fr-CA"), (WESTMOUNT, "en-US")])
@@ -231,9 +236,11 @@ def test_slower_slows_the_voice_and_lengthens_timeouts_for_the_rest_of_the_call(
     normal = int(call.gather["timeout"])
     call.press(how) if how.isdigit() else call.say(how)
     assert prosody_rates(call) == {"85%"}
-    assert int(call.gather["timeout"]) > normal and int(call.gather["speechTimeout"]) > 3
+    assert int(call.gather["timeout"]) > normal
+    assert int(call.gather["speechTimeout"]) > 3
     call.press("1")  # the rest of the call
-    assert prosody_rates(call) == {"85%"} and int(call.gather["timeout"]) > normal
+    assert prosody_rates(call) == {"85%"}
+    assert int(call.gather["timeout"]) > normal
 
 
 def test_the_line_remembers_the_slower_voice_for_that_patient(dial, signed_rt):
@@ -262,7 +269,8 @@ def test_a_silence_after_slowing_down_does_not_offer_to_slow_down_again(dial, sl
     call = dial(to=to) if to else dial()
     call.press(slower) if slower.isdigit() else call.say(slower)
     call.silence()
-    assert call.heard and not any("8" in text for text in call.heard), call.heard
+    assert call.heard, call.heard
+    assert not any("8" in text for text in call.heard), call.heard
     assert prosody_rates(call) == {"85%"}
 
 

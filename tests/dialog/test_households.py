@@ -14,14 +14,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core.models import Appointment, AppointmentStatus, Clinic, Patient, Person, Slot, SlotStatus
-from core.services import booking, patients, people
-from core.timeutil import local_to_utc
+from core.models import Person, Slot, SlotStatus
+from core.services import patients, people
 from smsbot.segments import segments
-from tests.dialog.conftest import MARIE
 from tests.dialog.test_conversation_voice import spoken_seconds
-from tests.sms.support import local_start
-from tests.support.apps import PARC, TOKEN, WESTMOUNT, signed_runtime
+from tests.support.apps import MARIE, PARC, TOKEN, WESTMOUNT, signed_runtime
+from tests.support.arrange import book, booked, local_start
+from tests.support.households import add_people
 from tests.support.twilio_requests import Texter
 
 THU, FRI = dt.date(2026, 12, 10), dt.date(2026, 12, 11)
@@ -73,14 +72,7 @@ WORDS = {
 
 def booked_for(rt, phone: str = MARIE) -> list[tuple[str | None, dt.datetime]]:
     """(person's name, local start) of a phone's booked appointments, soonest first."""
-    with rt.session_factory() as session:
-        rows = session.scalars(
-            select(Appointment)
-            .join(Patient)
-            .where(Patient.phone == phone, Appointment.status == AppointmentStatus.BOOKED)
-            .order_by(Appointment.starts_at)
-        ).all()
-        return [(a.person.name, local_start(a)) for a in rows]
+    return [(a.person.name, local_start(a)) for a in booked(rt, phone)]
 
 
 def people_named(rt, phone: str = MARIE) -> list[tuple[str | None, str | None]]:
@@ -92,19 +84,9 @@ def people_named(rt, phone: str = MARIE) -> list[tuple[str | None, str | None]]:
 
 def seed(rt, names: list[str], bookings=(), clinic_id: str = "parc", lang: str = "fr", phone: str = MARIE):
     """A phone with these people (the first is its owner) and appointments [(person index, day, time)]."""
-    with rt.session_factory.begin() as session:
-        clinic = session.get(Clinic, clinic_id)
-        patient = patients.get_or_create_patient(session, phone)
-        patient.lang = lang
-        persons = [people.add_person(session, patient, name, now=rt.now()) for name in names]
-        for index, day, at in bookings:
-            starts = local_to_utc(day, at, clinic.timezone)
-            slot = session.scalar(
-                select(Slot).where(
-                    Slot.clinic_id == clinic_id, Slot.starts_at == starts, Slot.status == SlotStatus.FREE
-                )
-            )
-            booking.book(session, slot.id, patient, "sms", rt.now(), person=persons[index])
+    add_people(rt, phone, names, lang)
+    for index, day, at in bookings:
+        book(rt, phone, day=day, at=at, clinic=clinic_id, person=names[index])
 
 
 def held(rt) -> int:
@@ -122,7 +104,8 @@ def test_a_parent_books_for_her_son_then_for_herself_and_both_are_listed_by_name
     mom = phone(to=to) if to else phone()
     mom(w["for_son"])
     asked = mom("1")
-    assert w["son_name"] in asked.text and w["whom"] not in asked.text  # the message said whom for
+    assert w["son_name"] in asked.text
+    assert w["whom"] not in asked.text  # the message said whom for
     read_back = mom("Marc Tremblay")
     assert "Marc Tremblay" in read_back.text
     done = mom(w["yes"])
@@ -132,7 +115,8 @@ def test_a_parent_books_for_her_son_then_for_herself_and_both_are_listed_by_name
     mom(w["book_afternoon"])
     whom = mom("1")
     assert whom.text.startswith(w["whom"]), whom.text
-    assert whom.choices[-1].endswith(w["other"]) and any("Marc Tremblay" in c for c in whom.choices)
+    assert whom.choices[-1].endswith(w["other"])
+    assert any("Marc Tremblay" in c for c in whom.choices)
     own = mom(w["me"])
     assert w["own_name"] in own.text  # "moi" is the phone's owner, never named yet
     assert "Julie Tremblay" in mom("Julie Tremblay").text
@@ -140,14 +124,16 @@ def test_a_parent_books_for_her_son_then_for_herself_and_both_are_listed_by_name
 
     listing = mom(w["list"])
     assert len(listing.choices) == 2, listing.text
-    assert "Marc" in listing.choices[0] and "Julie" in listing.choices[1], listing.text
+    assert "Marc" in listing.choices[0], listing.text
+    assert "Julie" in listing.choices[1], listing.text
     assert [name for name, _ in booked_for(signed_rt)] == ["Marc Tremblay", "Julie Tremblay"]
     assert people_named(signed_rt) == [("Julie Tremblay", None), ("Marc Tremblay", "son")]
 
     # A third booking: "pour mon fils" now finds Marc, neither "for whom?" nor his name asked.
     mom(w["son_friday"])
     read_back = mom("1")
-    assert "Marc Tremblay" in read_back.text and w["whom"] not in read_back.text, read_back.text
+    assert "Marc Tremblay" in read_back.text, read_back.text
+    assert w["whom"] not in read_back.text, read_back.text
     mom(w["yes"])
     assert [name for name, _ in booked_for(signed_rt)].count("Marc Tremblay") == 2
     assert len(people_named(signed_rt)) == 2
@@ -177,10 +163,12 @@ def test_for_my_mother_rita_skips_the_question(phone, signed_rt, lang):
     daughter = phone(to=to) if to else phone()
     daughter(w["for_mother"])
     read_back = daughter("1")
-    assert "Rita Roy" in read_back.text and w["whom"] not in read_back.text, read_back.text
+    assert "Rita Roy" in read_back.text, read_back.text
+    assert w["whom"] not in read_back.text, read_back.text
     daughter(w["yes"])
     [(name, start)] = booked_for(signed_rt)
-    assert name == "Rita Roy" and start.date() == FRI
+    assert name == "Rita Roy"
+    assert start.date() == FRI
     assert people_named(signed_rt) == [("Julie Tremblay", None), ("Rita Roy", "mother")]
 
 
@@ -200,11 +188,14 @@ def test_cancelling_one_of_two_peoples_appointments_cancels_the_right_one(phone,
     )
     mom = phone(to=to) if to else phone()
     which = mom(w["cancel"])
-    assert "Julie" in which.choices[0] and "Marc" in which.choices[1], which.text
+    assert "Julie" in which.choices[0], which.text
+    assert "Marc" in which.choices[1], which.text
     sure = mom("2")
-    assert "Marc" in sure.text and "Julie" not in sure.text, sure.text
+    assert "Marc" in sure.text, sure.text
+    assert "Julie" not in sure.text, sure.text
     done = mom(w["yes"])
-    assert w["cancelled"] in done.text and "Marc" in done.text
+    assert w["cancelled"] in done.text
+    assert "Marc" in done.text
     assert booked_for(signed_rt) == [("Julie Tremblay", dt.datetime.combine(THU, dt.time(10, 0)))]
 
 
@@ -212,7 +203,8 @@ def test_cancel_naming_the_person_goes_straight_to_that_appointment(phone, signe
     seed(signed_rt, ["Julie Tremblay", "Marc Tremblay"], [(0, THU, dt.time(10, 0)), (1, THU, dt.time(11, 0))])
     mom = phone()
     sure = mom("annuler le RDV de Marc")
-    assert sure.text.startswith("Annuler le RDV de Marc") and "11 h" in sure.text, sure.text
+    assert sure.text.startswith("Annuler le RDV de Marc"), sure.text
+    assert "11 h" in sure.text, sure.text
     mom("oui")
     assert booked_for(signed_rt) == [("Julie Tremblay", dt.datetime.combine(THU, dt.time(10, 0)))]
 
@@ -222,7 +214,8 @@ def test_a_person_named_at_which_one_picks_their_appointment(phone, signed_rt):
     mom = phone()
     mom("ANNULER")
     sure = mom("celui de Julie")
-    assert "Julie" in sure.text and "10 h" in sure.text, sure.text
+    assert "Julie" in sure.text, sure.text
+    assert "10 h" in sure.text, sure.text
     mom("oui")
     assert booked_for(signed_rt) == [("Marc Tremblay", dt.datetime.combine(THU, dt.time(11, 0)))]
 
@@ -241,9 +234,11 @@ def test_a_ninth_person_is_refused_politely_and_one_of_the_eight_can_still_be_bo
     mom = phone(to=to) if to else phone()
     mom(w["book_afternoon"])
     whom = mom("1")
-    assert len(whom.choices) == 8 and not any(w["other"] in c for c in whom.choices)  # no room for a ninth
+    assert len(whom.choices) == 8
+    assert not any(w["other"] in c for c in whom.choices)  # no room for a ninth
     refused = mom("Zoé Gagnon")
-    assert w["full"] in refused.text and len(refused.choices) == 8, refused.text
+    assert w["full"] in refused.text, refused.text
+    assert len(refused.choices) == 8, refused.text
     assert held(signed_rt) == 1  # the slot is still theirs while they choose
     read_back = mom("3")
     assert "Léa Tremblay" in read_back.text
@@ -260,10 +255,15 @@ def test_a_ninth_person_named_in_the_request_is_refused_then_the_clinic_is_given
     mom = phone(to=to) if to else phone()
     mom(w["for_mother"])
     refused = mom("1")
-    assert w["full"] in refused.text and len(refused.choices) == 8, refused.text
+    assert w["full"] in refused.text, refused.text
+    assert len(refused.choices) == 8, refused.text
     again = mom("Rita Roy")  # a ninth again: the clinic's number, and the slot goes back
-    assert w["full"] in again.text and "514-555" in again.text and not again.choices, again.text
-    assert held(signed_rt) == 0 and booked_for(signed_rt) == [] and len(people_named(signed_rt)) == 8
+    assert w["full"] in again.text, again.text
+    assert "514-555" in again.text, again.text
+    assert not again.choices, again.text
+    assert held(signed_rt) == 0
+    assert booked_for(signed_rt) == []
+    assert len(people_named(signed_rt)) == 8
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -276,7 +276,8 @@ def test_a_name_that_is_not_a_name_is_asked_again_in_other_words(phone, signed_r
     asked = marie("1")
     assert w["own_name"] in asked.text
     again = marie(bad)
-    assert w["retry_own"] in again.text and again.text != asked.text, again.text
+    assert w["retry_own"] in again.text, again.text
+    assert again.text != asked.text, again.text
     assert held(signed_rt) == 1
     marie("Marie Tremblay")
     marie(w["yes"])
@@ -357,7 +358,8 @@ def test_a_booking_for_a_second_person_costs_one_or_two_segments_a_reply(phone, 
     print(f"\nSMS segments of a booking for a second person ({lang}): {costs} = {sum(costs)}")
     for reply in replies:
         print(f"  > {reply.sent}\n  < " + reply.text.replace("\n", " | "))
-    assert all(1 <= c <= 2 for c in costs) and sum(costs) <= 8
+    assert all(1 <= c <= 2 for c in costs)
+    assert sum(costs) <= 8
     assert [name for name, _ in booked_for(signed_rt)] == ["Léa-Rose Bélanger-Côté"]
     assert replies[-1].text.startswith("C'est réservé" if lang == "fr" else "Booked for Léa-Rose")  # a French
     # name typed by an English-speaking parent leaves the conversation in English
@@ -391,7 +393,8 @@ def test_two_people_of_a_phone_may_be_booked_at_one_time_but_one_person_not_twic
     texter("Julie")
     refused = texter("oui")
     assert "Julie Tremblay a déjà un rendez-vous" in refused.text, refused.text
-    assert len(booked_for(rt)) == 1 and held(rt) == 0
+    assert len(booked_for(rt)) == 1
+    assert held(rt) == 0
     texter(at_ten(texter("RDV jeudi 10 h")))
     texter("Marc")
     texter("oui")
@@ -411,10 +414,10 @@ def test_on_the_phone_the_someone_else_key_skips_8_which_slows_the_voice(dial, s
     seed(signed_rt, EIGHT[:7])
     call = dial()
     call.press("1").press("2").press("1")
-    assert "Pour Luc Tremblay" not in call.text and "Pour Anne Tremblay, appuyez sur 7" in call.text, (
-        call.text
-    )
-    assert "Pour quelqu'un d'autre, appuyez sur 9" in call.text and "appuyez sur 8" not in call.text
+    assert "Pour Luc Tremblay" not in call.text, call.text
+    assert "Pour Anne Tremblay, appuyez sur 7" in call.text, call.text
+    assert "Pour quelqu'un d'autre, appuyez sur 9" in call.text
+    assert "appuyez sur 8" not in call.text
     call.press("9")
     assert "Quel est le nom de la personne" in call.text, call.text
 
@@ -434,7 +437,8 @@ def test_on_the_phone_cancelling_marcs_appointment_names_him_and_leaves_julies(d
     listed = call.text
     assert listed.index("Julie") < listed.index("Marc"), listed
     call.press("2")
-    assert "Marc" in call.text and "Julie" not in call.text, call.text
+    assert "Marc" in call.text, call.text
+    assert "Julie" not in call.text, call.text
     call.press("1")  # cancel it
     assert "Marc" in call.text, call.text  # "annuler le rendez-vous de Marc, vendredi…?"
     call.press("1")

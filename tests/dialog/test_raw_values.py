@@ -30,7 +30,8 @@ from core.dialog.types import Parts, Say, value_from_json, value_to_json
 def test_a_raw_value_comes_back_from_json_as_it_was(value):
     kept = json.loads(json.dumps(value_to_json(value)))
     back = value_from_json(kept)
-    assert back == value and type(back) is type(value)
+    assert back == value
+    assert type(back) is type(value)
 
 
 def test_a_plain_dict_is_not_taken_for_a_tagged_value():

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from core.models import Appointment, AppointmentStatus
-from tests.dialog.conftest import JOHN, MARIE
-from tests.dialog.helpers import booked, tickets
+from tests.support.apps import JOHN, MARIE
+from tests.support.arrange import booked, tickets
 
 
 def book_by_text(texter, first: str = "je voudrais voir un médecin jeudi matin", yes: str = "oui"):
@@ -20,7 +20,8 @@ def test_a_second_oui_after_a_booking_gets_the_code_again(texter, runtime):
     texter.send("OUI")
     assert texter.keys == ["booked"]
     assert texter.value("booked", "code") == code
-    assert "jeu. 10 déc." in texter.text and "Clinique du Parc" in texter.text
+    assert "jeu. 10 déc." in texter.text
+    assert "Clinique du Parc" in texter.text
     assert texter.effects == []  # nothing is done twice: no second reminder planned
     (appointment,) = booked(runtime, MARIE)
     assert appointment.code == code
@@ -31,7 +32,8 @@ def test_a_second_oui_after_a_booking_gets_the_code_again(texter, runtime):
 def test_a_repeated_yes_in_english_gets_the_code_again(texter):
     code = book_by_text(texter, first="anything tomorrow after 3?", yes="yes")
     texter.send("Yes")
-    assert texter.keys == ["booked"] and texter.value("booked", "code") == code
+    assert texter.keys == ["booked"]
+    assert texter.value("booked", "code") == code
 
 
 def test_a_digit_after_a_booking_is_not_taken_for_a_repeated_yes(texter):

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from core.models import Clinic, Practitioner, Slot, SlotStatus
 from core.services import schedule
 from core.timeutil import to_local
-from tests.dialog.conftest import MARIE
-from tests.dialog.helpers import booked
+from tests.support.apps import MARIE
+from tests.support.arrange import booked
 from tests.support.clinics_files import REASONS, load
 
 CHRISTMAS = dt.date(2026, 12, 25)
@@ -78,7 +78,8 @@ def test_sms_a_closed_day_says_why_in_french_and_offers_later_days(texter, runti
     assert "La clinique est fermée le ven. 25 déc. (Noël)." in texter.text
     assert texter.state.question == "book_pick"
     days = local_days(offered(runtime, texter.state.data["offered"]))
-    assert CHRISTMAS not in days and min(days) == AFTER_CHRISTMAS
+    assert CHRISTMAS not in days
+    assert min(days) == AFTER_CHRISTMAS
 
 
 def test_sms_a_closed_day_says_why_in_english(texter, runtime, closed_christmas):
@@ -99,13 +100,15 @@ def test_voice_a_closed_day_says_why_in_french(caller, runtime, closed_christmas
 def test_voice_a_closed_day_says_why_in_english(caller, runtime, closed_christmas):
     caller.call().press("9").press("1")
     caller.send("December twenty fifth")
-    assert caller.reply.lang == "en" and "closed_day_reason" in caller.keys
+    assert caller.reply.lang == "en"
+    assert "closed_day_reason" in caller.keys
     assert "for this reason: Christmas" in caller.text
 
 
 def test_a_day_with_nothing_free_that_is_not_closed_says_no_closure(texter, closed_christmas):
     texter.send("RDV samedi")
-    assert "closed_day_reason" not in texter.keys and "closed_day" not in texter.keys
+    assert "closed_day_reason" not in texter.keys
+    assert "closed_day" not in texter.keys
 
 
 # ---- the visit reason ---------------------------------------------------------------------------------------
@@ -118,18 +121,22 @@ def test_without_reasons_the_line_asks_none(texter):
 
 def test_sms_the_reason_is_asked_in_one_question_and_a_word_answers_it(texter, runtime, reasons):
     texter.send("RDV")
-    assert texter.keys == ["ask_reason"] and texter.choice_digits() == ["1", "2", "3"]
+    assert texter.keys == ["ask_reason"]
+    assert texter.choice_digits() == ["1", "2", "3"]
     assert "1) Consultation\n2) Suivi\n3) Vaccin" in texter.text
     texter.send("pour la vaccination")
-    assert texter.state.question == "book_pick" and texter.state.data["reason"] == "vaccin"
+    assert texter.state.question == "book_pick"
+    assert texter.state.data["reason"] == "vaccin"
     texter.send("1").send("Marie Roy").send("oui")
     [appointment] = booked(runtime, MARIE)
-    assert appointment.reason == "vaccin" and len(slots_of(runtime, appointment)) == 1
+    assert appointment.reason == "vaccin"
+    assert len(slots_of(runtime, appointment)) == 1
 
 
 def test_sms_a_reason_named_in_the_request_is_not_asked_again(texter, reasons):
     texter.send("je voudrais un rdv pour un vaccin jeudi")
-    assert texter.state.question == "book_pick" and texter.state.data["reason"] == "vaccin"
+    assert texter.state.question == "book_pick"
+    assert texter.state.data["reason"] == "vaccin"
 
 
 def test_sms_an_unknown_answer_asks_again_then_a_digit_answers(texter, reasons):
@@ -141,7 +148,8 @@ def test_sms_an_unknown_answer_asks_again_then_a_digit_answers(texter, reasons):
 
 def test_sms_in_english_a_two_slot_follow_up_books_two_consecutive_slots(texter, runtime, reasons):
     texter.send("BOOK")
-    assert texter.reply.lang == "en" and "1) Consultation\n2) Follow-up\n3) Vaccine" in texter.text
+    assert texter.reply.lang == "en"
+    assert "1) Consultation\n2) Follow-up\n3) Vaccine" in texter.text
     texter.send("a follow-up please")
     assert texter.state.data["reason"] == "suivi"
     rows = offered(runtime, texter.state.data["offered"])
@@ -152,12 +160,14 @@ def test_sms_in_english_a_two_slot_follow_up_books_two_consecutive_slots(texter,
     first, second = slots_of(runtime, appointment)
     assert appointment.reason == "suivi"
     assert (first.status, second.status) == (SlotStatus.BOOKED, SlotStatus.BOOKED)
-    assert second.starts_at == first.ends_at and second.practitioner_id == first.practitioner_id
+    assert second.starts_at == first.ends_at
+    assert second.practitioner_id == first.practitioner_id
 
 
 def test_voice_the_reason_by_keypad_and_a_two_slot_booking(caller, runtime, reasons):
     caller.call().press("1")
-    assert caller.keys == ["ask_reason"] and caller.choice_digits() == ["1", "2", "3"]
+    assert caller.keys == ["ask_reason"]
+    assert caller.choice_digits() == ["1", "2", "3"]
     assert "2) Suivi" in caller.text
     caller.press("2")
     assert caller.keys == ["ask_day"]
@@ -169,15 +179,18 @@ def test_voice_the_reason_by_keypad_and_a_two_slot_booking(caller, runtime, reas
         caller.press("#")
     caller.press("1")
     [appointment] = booked(runtime, MARIE)
-    assert appointment.reason == "suivi" and len(slots_of(runtime, appointment)) == 2
+    assert appointment.reason == "suivi"
+    assert len(slots_of(runtime, appointment)) == 2
 
 
 def test_voice_in_english_a_spoken_reason(caller, reasons):
     caller.call().press("9").press("1")
-    assert caller.reply.lang == "en" and caller.keys == ["ask_reason"]
+    assert caller.reply.lang == "en"
+    assert caller.keys == ["ask_reason"]
     assert "3) Vaccine" in caller.text
     caller.send("I need a flu shot")
-    assert caller.state.data["reason"] == "vaccin" and caller.keys == ["ask_day"]
+    assert caller.state.data["reason"] == "vaccin"
+    assert caller.keys == ["ask_day"]
 
 
 # ---- over the wire: signed Twilio requests, TwiML parsed -------------------------------------------------------
@@ -215,13 +228,15 @@ def test_wire_voice_two_slot_reason_in_english(wired, dial):
     assert "Follow-up, press 2." in call.text
     call.press("2")
     call.say("December twenty fifth")
-    assert "The clinic is closed on" in call.text and "Christmas" in call.text
+    assert "The clinic is closed on" in call.text
+    assert "Christmas" in call.text
     call.press("1")
     if "name" in call.text:
         call.press("#")
     call.press("1")
     [appointment] = booked(wired, MARIE)
-    assert appointment.reason == "suivi" and len(slots_of(wired, appointment)) == 2
+    assert appointment.reason == "suivi"
+    assert len(slots_of(wired, appointment)) == 2
 
 
 def test_sms_moving_a_two_slot_appointment_keeps_its_reason_and_both_slots(texter, runtime, reasons):
@@ -236,7 +251,9 @@ def test_sms_moving_a_two_slot_appointment_keeps_its_reason_and_both_slots(texte
     if texter.state.question == "book_confirm":
         texter.send("oui")
     [new] = booked(runtime, MARIE)
-    assert new.id != old.id and new.reason == "suivi" and len(slots_of(runtime, new)) == 2
+    assert new.id != old.id
+    assert new.reason == "suivi"
+    assert len(slots_of(runtime, new)) == 2
     with runtime.session_factory() as s:
         assert s.get(Slot, old.slot_id).status == SlotStatus.FREE
         assert s.scalars(select(Slot).where(Slot.joined_to == old.slot_id)).all() == []

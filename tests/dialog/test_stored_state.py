@@ -17,7 +17,8 @@ from core.dialog.state import DialogState
 from core.flows import Flow
 from core.models import AppointmentStatus, Conversation, SlotStatus
 from tests.dialog.conftest import MARIE
-from tests.dialog.helpers import THURSDAY, appointments, book_directly, booked, slot_status, tickets
+from tests.dialog.helpers import THURSDAY, slot_status
+from tests.support.arrange import appointments, book, booked, tickets
 
 
 def _store_old_form(runtime, channel: str, key: str, old: dict, *, expired: bool = False) -> None:
@@ -53,7 +54,9 @@ def test_an_old_form_booking_in_progress_goes_on_to_the_booking(texter, runtime)
     assert texter.state.data["slot"] == data["offered"][1]
     assert slot_status(runtime, data["offered"][1]) == SlotStatus.HELD
     stored = _stored(runtime, "sms", MARIE)
-    assert stored["v"] == store.VERSION and stored["question"] == "book_name" and "q" not in stored
+    assert stored["v"] == store.VERSION
+    assert stored["question"] == "book_name"
+    assert "q" not in stored
 
     texter.send("Marie Tremblay").send("oui")
     assert texter.keys == ["booked"]
@@ -61,8 +64,8 @@ def test_an_old_form_booking_in_progress_goes_on_to_the_booking(texter, runtime)
 
 
 def test_an_old_form_cancel_question_cancels_the_appointment_it_named(texter, runtime):
-    first = book_directly(runtime, MARIE, THURSDAY)
-    second = book_directly(runtime, MARIE, THURSDAY + dt.timedelta(days=1))
+    first = book(runtime, MARIE, day=THURSDAY, channel="staff").id
+    second = book(runtime, MARIE, day=THURSDAY + dt.timedelta(days=1), channel="staff").id
     texter.send("mes rendez-vous")  # a conversation row exists, as it did when the old form was written
     old = {"v": 1, "q": "cancel_confirm", "d": {"appt": second}, "n": 1, "lang": "fr", "wrote": "fr"}
     _store_old_form(runtime, "sms", MARIE, old)
@@ -74,7 +77,7 @@ def test_an_old_form_cancel_question_cancels_the_appointment_it_named(texter, ru
 
 
 def test_an_old_form_question_that_idled_out_says_it_expired(texter, runtime):
-    appointment = book_directly(runtime, MARIE, THURSDAY)
+    appointment = book(runtime, MARIE, day=THURSDAY, channel="staff").id
     texter.send("mes rendez-vous")
     _store_old_form(
         runtime, "sms", MARIE, {"v": 1, "q": "cancel_confirm", "d": {"appt": appointment}}, expired=True
@@ -107,8 +110,8 @@ def test_an_old_form_walk_in_question_on_the_phone_sets_how_to_tell_every_ticket
 
 
 def test_an_old_form_reminder_reads_the_answer_about_its_appointment(texter, runtime):
-    book_directly(runtime, MARIE, THURSDAY + dt.timedelta(days=1))
-    appointment = book_directly(runtime, MARIE, THURSDAY)
+    book(runtime, MARIE, day=THURSDAY + dt.timedelta(days=1), channel="staff")
+    appointment = book(runtime, MARIE, day=THURSDAY, channel="staff").id
     texter.send("bonjour")
     old = {"v": 1, "q": "reminder_reply", "d": {"appointment_id": appointment}, "n": 0, "primed": "reminder"}
     _store_old_form(runtime, "sms", MARIE, old)
@@ -148,7 +151,8 @@ def test_every_field_survives_a_round_trip():
     stored = store.dump(state)
     assert "expired" not in stored  # a fact of the turn that loaded it, never stored
     again = store.parse(stored)
-    assert again == state and isinstance(again.primed, Flow)
+    assert again == state
+    assert isinstance(again.primed, Flow)
 
 
 def test_the_old_form_reads_every_key_it_had():

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from core.models import CallbackRequest, SlotStatus
 from tests.dialog.conftest import JOHN, MARIE, Patient
-from tests.dialog.helpers import THURSDAY, book_directly, booked, patient, primed, slot_status, tickets
+from tests.dialog.helpers import THURSDAY, primed, slot_status
+from tests.support.arrange import book, booked, patient, tickets
 from tests.support.households import own_name
 
 LANDLINE = "+15145559876"
@@ -19,16 +20,19 @@ def test_the_greeting_is_french_first_with_english_offered(caller):
     assert caller.keys == ["greeting", "offer_english", "menu"]
     assert caller.reply.says[1].lang == "en"
     assert caller.choice_digits() == ["1", "2", "3", "0"]
-    assert caller.reply.expects == "choice" and caller.reply.max_digits == 1
+    assert caller.reply.expects == "choice"
+    assert caller.reply.max_digits == 1
     assert "Clinique du Parc" in caller.text
 
 
 def test_nine_switches_to_english_and_remembers_it(caller, runtime):
     caller.call().press("9")
-    assert caller.reply.lang == "en" and caller.keys == ["language_set", "menu"]
+    assert caller.reply.lang == "en"
+    assert caller.keys == ["language_set", "menu"]
     assert patient(runtime, MARIE).lang == "en"
     caller.call()
-    assert caller.reply.lang == "en" and caller.keys[:2] == ["greeting", "offer_french"]
+    assert caller.reply.lang == "en"
+    assert caller.keys[:2] == ["greeting", "offer_french"]
 
 
 def test_a_forwarded_call_says_the_lines_are_busy_and_offers_a_callback(patient_factory):
@@ -43,7 +47,8 @@ def test_a_forwarded_call_says_the_lines_are_busy_and_offers_a_callback(patient_
 
 def test_booking_by_keypad_with_an_sms_copy(caller, runtime):
     caller.call().press("1")
-    assert caller.keys == ["ask_day"] and caller.reply.expects == "date"
+    assert caller.keys == ["ask_day"]
+    assert caller.reply.expects == "date"
     assert caller.choice_digits() == ["1", "2", "3", "4"]
     caller.press("2")  # tomorrow
     assert "mardi huit décembre: à huit heures" in caller.text  # dates written for the ear, the day said once
@@ -62,14 +67,16 @@ def test_booking_by_keypad_with_an_sms_copy(caller, runtime):
     assert ("send_confirmation", (appointment.id, "booked")) in caller.effects
     assert caller.keys == ["sms_copy_yes", "more"]
     caller.press("2")
-    assert caller.reply.ends and caller.keys == ["goodbye"]
+    assert caller.reply.ends
+    assert caller.keys == ["goodbye"]
 
 
 def test_booking_by_speech_in_english_and_skipping_the_name(runtime, queue):
     call = Patient(runtime, "voice", phone=JOHN)
     call.call().send("English", confidence=0.9)
     call.send("I'd like an appointment next tuesday afternoon", confidence=0.8)
-    assert call.reply.lang == "en" and call.state.question == "book_pick"
+    assert call.reply.lang == "en"
+    assert call.state.question == "book_pick"
     assert "Tuesday, December fifteenth: at one PM" in call.text
     call.press("1").press("#")
     assert call.keys == ["confirm_recap", "confirm_slot"]
@@ -107,9 +114,11 @@ def test_star_repeats_the_last_prompt(caller):
 
 def test_silence_gets_the_choices_again_then_a_nudge_then_a_person(caller):
     caller.call().silence()
-    assert caller.keys == ["silence_first"] and caller.choice_digits() == ["1", "2", "3", "0"]
+    assert caller.keys == ["silence_first"]
+    assert caller.choice_digits() == ["1", "2", "3", "0"]
     caller.silence()
-    assert caller.keys == ["silence_second"] and caller.reply.choices == []
+    assert caller.keys == ["silence_second"]
+    assert caller.reply.choices == []
     assert caller.state.question == "menu"  # the menu still answers a key pressed now
     caller.silence()  # the third: a person (the clinic is open on Monday morning)
     assert caller.keys == ["silence_transfer"]
@@ -125,7 +134,8 @@ def test_three_misunderstandings_when_closed_lead_to_a_callback_request(caller, 
     caller.press("1")
     assert caller.keys == ["callback_name"]
     caller.send("Marie Tremblay", confidence=0.8)
-    assert caller.keys == ["callback_done"] and caller.reply.ends
+    assert caller.keys == ["callback_done"]
+    assert caller.reply.ends
     with runtime.session_factory.begin() as session:
         request = session.scalar(select(CallbackRequest))
         assert (request.phone, request.name, request.clinic_id) == (MARIE, "Marie Tremblay", "parc")
@@ -141,7 +151,8 @@ def test_a_wrong_key_is_not_a_dead_end(caller):
 def test_low_confidence_on_the_confirmation_is_read_back(caller, runtime):
     caller.call().press("1").press("2").press("1").press("#")
     caller.send("oui", confidence=0.3)
-    assert caller.keys == ["check_heard"] and caller.value("check_heard", "heard") == "oui"
+    assert caller.keys == ["check_heard"]
+    assert caller.value("check_heard", "heard") == "oui"
     assert booked(runtime, MARIE) == []
     caller.press("1")
     assert caller.keys == ["booked", "sms_copy"]
@@ -160,11 +171,13 @@ def test_low_confidence_on_a_slot_choice_reads_the_slot_back(caller):
 def test_a_hidden_caller_id_is_asked_for_a_number_read_back_and_used(runtime, queue):
     call = Patient(runtime, "voice", phone=None, key="call:CA0001")
     call.call().press("2")
-    assert call.keys == ["ask_phone"] and call.reply.max_digits == 11
+    assert call.keys == ["ask_phone"]
+    assert call.reply.max_digits == 11
     call.press("123#")
     assert call.keys == ["ask_phone_retry"]
     call.press("5145551234#")
-    assert call.keys == ["check_phone"] and call.value("check_phone", "phone") == MARIE
+    assert call.keys == ["check_phone"]
+    assert call.value("check_phone", "phone") == MARIE
     call.press("1")
     assert call.keys == ["reach_by"]  # a mobile keyed by a hidden caller: texts or calls?
     call.press("2")
@@ -199,7 +212,8 @@ def test_yes_to_keeping_ones_place_keeps_it_and_a_bare_no_asks_again(caller, run
     caller.call().press("2")
     caller.send("non", confidence=0.9)
     # leaving the queue is not undone: the keys are asked for
-    assert caller.keys == ["queue_action_retry"] and caller.choice_digits() == []
+    assert caller.keys == ["queue_action_retry"]
+    assert caller.choice_digits() == []
     assert len(tickets(runtime, MARIE)) == 1
 
 
@@ -212,7 +226,7 @@ def test_walkin_from_a_landline_is_told_by_a_call(patient_factory, runtime):
 
 
 def test_cancelling_by_phone(caller, runtime):
-    book_directly(runtime, MARIE, THURSDAY)
+    book(runtime, MARIE, day=THURSDAY, channel="staff")
     caller.call().press("3")
     assert caller.keys == ["appointment_action"]  # the only appointment: no list of one to choose from
     caller.press("1")
@@ -223,8 +237,8 @@ def test_cancelling_by_phone(caller, runtime):
 
 
 def test_with_two_appointments_the_caller_chooses_one_first(caller, runtime):
-    book_directly(runtime, MARIE, THURSDAY)
-    book_directly(runtime, MARIE, THURSDAY + dt.timedelta(days=1))
+    book(runtime, MARIE, day=THURSDAY, channel="staff")
+    book(runtime, MARIE, day=THURSDAY + dt.timedelta(days=1), channel="staff")
     caller.call().press("3")
     assert caller.keys == ["appointments_manage", "pick_appointment"]
     caller.press("2")
@@ -262,9 +276,11 @@ def test_the_queue_notice_call_one_means_coming(runtime, queue):
     _notice(runtime, ticket.id)
     call = Patient(runtime, "voice")
     call.call()
-    assert call.keys == ["notice"] and call.choice_digits() == ["1", "2"]
+    assert call.keys == ["notice"]
+    assert call.choice_digits() == ["1", "2"]
     call.press("1")
-    assert call.keys == ["notice_coming"] and call.reply.ends
+    assert call.keys == ["notice_coming"]
+    assert call.reply.ends
     assert tickets(runtime, MARIE)[0].status == "waiting"
 
 
@@ -273,7 +289,8 @@ def test_the_queue_notice_call_two_leaves_the_queue(runtime, queue):
     _notice(runtime, tickets(runtime, MARIE)[0].id)
     call = Patient(runtime, "voice")
     call.call().press("2")
-    assert call.keys == ["walkin_left", "goodbye"] and call.reply.ends
+    assert call.keys == ["walkin_left", "goodbye"]
+    assert call.reply.ends
     assert tickets(runtime, MARIE)[0].status == "left"
     assert ("check_queue_notices", ("parc",)) in call.effects
 
@@ -286,7 +303,8 @@ def test_the_queue_notice_call_for_a_place_no_longer_active(runtime, queue):
     _notice(runtime, ticket.id)
     call = Patient(runtime, "voice")
     call.call()
-    assert call.keys == ["notice_gone"] and call.reply.ends
+    assert call.keys == ["notice_gone"]
+    assert call.reply.ends
 
 
 def test_silence_on_the_queue_notice_keeps_the_place(runtime, queue):
@@ -294,7 +312,8 @@ def test_silence_on_the_queue_notice_keeps_the_place(runtime, queue):
     _notice(runtime, tickets(runtime, MARIE)[0].id)
     call = Patient(runtime, "voice")
     call.call().silence().silence().silence()
-    assert call.keys == ["notice_kept"] and call.reply.ends
+    assert call.keys == ["notice_kept"]
+    assert call.reply.ends
     assert tickets(runtime, MARIE)[0].status == "waiting"
 
 

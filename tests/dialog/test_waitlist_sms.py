@@ -37,7 +37,8 @@ def test_liste_joins_then_shows_then_quitter_liste_leaves(texter, runtime, clock
     assert texter.keys == ["waitlist_joined"]
     assert texter.reply.lang == "fr"
     (entry,) = entries(runtime)
-    assert entry.status == "waiting" and entry.wish == {}
+    assert entry.status == "waiting"
+    assert entry.wish == {}
     assert entry.expires_at == clock() + dt.timedelta(days=14)
     assert "lun. 21 déc." in texter.text  # the patient is told until when (14 days, a clinic setting)
     assert "QUITTER LISTE" in texter.text
@@ -58,17 +59,20 @@ def test_liste_joins_then_shows_then_quitter_liste_leaves(texter, runtime, clock
 def test_waitlist_and_leave_list_in_english(runtime, queue):
     john = Patient(runtime, "sms", phone=JOHN)
     john.send("WAITLIST")
-    assert john.keys == ["waitlist_joined"] and john.reply.lang == "en"
-    assert "LEAVE LIST" in john.text and "Mon Dec 21" in john.text
+    assert john.keys == ["waitlist_joined"]
+    assert john.reply.lang == "en"
+    assert "LEAVE LIST" in john.text
+    assert "Mon Dec 21" in john.text
     john.send("WAITLIST")
     assert john.keys == ["waitlist_show"]
     john.send("LEAVE LIST")
-    assert john.keys == ["waitlist_left"] and john.reply.lang == "en"
+    assert john.keys == ["waitlist_left"]
+    assert john.reply.lang == "en"
     assert [e.status for e in entries(runtime, JOHN)] == ["left"]
 
 
 @pytest.mark.parametrize(
-    "words, lang",
+    ("words", "lang"),
     [
         ("avertis-moi si ça se libère", "fr"),
         ("mets-moi sur la liste d'attente", "fr"),
@@ -89,7 +93,8 @@ def test_a_wish_said_with_the_keyword_is_kept(texter, runtime):
     assert texter.keys == ["waitlist_joined"]
     (entry,) = entries(runtime)
     assert entry.wish == {"date": "2026-12-10", "part": "morning"}
-    assert "jeu. 10 déc." in texter.text and "le matin" in texter.text
+    assert "jeu. 10 déc." in texter.text
+    assert "le matin" in texter.text
 
 
 def test_nothing_free_offers_the_list_and_yes_joins_it(texter, runtime):
@@ -106,7 +111,8 @@ def test_no_to_the_question_gives_the_way_back(texter, runtime):
     no_free_slots(runtime)
     texter.send("RDV").send("non")
     assert texter.keys == ["waitlist_no_thanks"]
-    assert "LISTE" in texter.text and "514-555-0199" in texter.text
+    assert "LISTE" in texter.text
+    assert "514-555-0199" in texter.text
     assert entries(runtime) == []
 
 
@@ -139,7 +145,8 @@ def test_in_english_nothing_within_the_limit_offers_the_list(runtime, queue):
     john.send("an appointment thursday at the latest")
     assert john.keys == ["slots_none_within", "waitlist_ask"]
     john.send("yes")
-    assert john.keys == ["waitlist_joined"] and "by Thu Dec 10 at the latest" in john.text
+    assert john.keys == ["waitlist_joined"]
+    assert "by Thu Dec 10 at the latest" in john.text
 
 
 def test_the_walkin_queue_full_offers_to_be_told_of_a_place_today(texter, runtime):
@@ -152,7 +159,8 @@ def test_the_walkin_queue_full_offers_to_be_told_of_a_place_today(texter, runtim
     texter.send("oui")
     assert texter.keys == ["waitlist_walkin_joined"]
     (entry,) = entries(runtime)
-    assert entry.kind == "walkin" and entry.status == "waiting"
+    assert entry.kind == "walkin"
+    assert entry.status == "waiting"
 
 
 def test_waitlist_replies_stay_gsm7_and_short(texter, runtime):
@@ -186,7 +194,7 @@ def holds_friday(runtime, phone: str = MARIE, lang: str = "fr") -> int:
 
 
 @pytest.mark.parametrize(
-    "words, lang, held",
+    ("words", "lang", "held"),
     [
         ("avertis-moi si ça se libère plus tôt", "fr", "avant votre RDV du ven. 11 déc. à 14 h"),
         ("let me know if something opens up earlier", "en", "before your appt Fri Dec 11 at 2:00 PM"),
@@ -196,12 +204,15 @@ def test_asking_for_earlier_while_holding_an_appointment_waits_to_move_it(runtim
     appointment_id = holds_friday(runtime, JOHN, lang)
     john = Patient(runtime, "sms", phone=JOHN)
     john.send(words)
-    assert john.keys == ["earlier_joined"] and john.reply.lang == lang
+    assert john.keys == ["earlier_joined"]
+    assert john.reply.lang == lang
     assert held in john.text  # only earlier slots will come, and the appointment stays booked meanwhile
     m = measure(john.text)
-    assert m.encoding == "GSM-7" and m.segments <= 2, john.text
+    assert m.encoding == "GSM-7", john.text
+    assert m.segments <= 2, john.text
     (entry,) = entries(runtime, JOHN)
-    assert entry.replaces_id == appointment_id and entry.status == "waiting"
+    assert entry.replaces_id == appointment_id
+    assert entry.status == "waiting"
 
 
 def test_offered_only_later_times_then_asking_to_be_told_earlier(texter, runtime):
@@ -217,7 +228,8 @@ def test_offered_only_later_times_then_asking_to_be_told_earlier(texter, runtime
 def test_a_change_none_of_whose_times_suit_may_wait_for_an_earlier_one(texter, runtime):
     appointment_id = holds_friday(runtime)
     texter.send("CHANGER")
-    assert texter.state.question == "book_pick" and texter.state.data["replaces"] == appointment_id
+    assert texter.state.question == "book_pick"
+    assert texter.state.data["replaces"] == appointment_id
     texter.send("non")
     assert texter.keys == ["waitlist_none_suit", "waitlist_ask"]  # a change may wait now: it carries the RDV
     texter.send("oui")
@@ -230,7 +242,8 @@ def test_a_change_that_does_not_wait_goes_on_with_another_day(texter, runtime):
     appointment_id = holds_friday(runtime)
     texter.send("CHANGER").send("non").send("non")
     assert texter.keys == ["ask_day"]
-    assert texter.state.data["flow"] == "reschedule" and texter.state.data["replaces"] == appointment_id
+    assert texter.state.data["flow"] == "reschedule"
+    assert texter.state.data["replaces"] == appointment_id
     assert entries(runtime) == []
 
 
@@ -247,7 +260,8 @@ def test_a_change_with_nothing_free_within_its_limit_offers_the_list(texter, run
     texter.send("oui")
     assert texter.keys == ["earlier_joined"]
     (entry,) = entries(runtime)
-    assert entry.replaces_id == appointment_id and entry.wish.get("na") == "2026-12-10"
+    assert entry.replaces_id == appointment_id
+    assert entry.wish.get("na") == "2026-12-10"
 
 
 def test_changing_a_household_members_appointment_waits_for_that_person(texter, runtime):

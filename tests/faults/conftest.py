@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 
 import pytest
 
 from tests.faults.processes import postgres_processes
-from tests.support.fake_twilio import FakeTwilio
 from tests.support.servers import PostgresServer, RedisServer
 
 
@@ -21,10 +21,8 @@ def postgres():
     finally:
         try:
             for pid in postgres_processes(server.data):
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGCONT)
-                except ProcessLookupError:
-                    pass
         except OSError:
             pass
         server.stop()
@@ -38,12 +36,3 @@ def redis_server():
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture
-def fake_twilio():
-    fake = FakeTwilio().start()
-    try:
-        yield fake
-    finally:
-        fake.stop()

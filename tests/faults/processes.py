@@ -6,6 +6,7 @@ migrate); every process runs in a session of its own so that it and its children
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -193,7 +194,5 @@ def frozen(data_dir: Path):
         yield stopped
     finally:
         for pid in stopped:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGCONT)
-            except ProcessLookupError:
-                pass

@@ -4,22 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from clinicline.app import create_app
-from tests.support.apps import signed_runtime
-
 
 @pytest.fixture
-def fed_runtime(database_url, clock, tmp_path):
-    rt = signed_runtime(database_url, clock, tmp_path)
-    yield rt
-    rt.dispose()
-
-
-@pytest.fixture
-def app(fed_runtime):
-    return create_app(runtime=fed_runtime)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+def signed_rt(any_signed_rt):
+    """Federation must hold on SQLite and on PostgreSQL: the app and client of tests/conftest.py run on both."""
+    return any_signed_rt

@@ -21,12 +21,14 @@ def check_manifest(manifest: dict, manifest_url: str) -> dict[str, list[str]]:
     """The guide's manifest rules; returns the output URLs by type."""
     assert set(manifest) >= {"transactionTime", "request", "output"}
     assert TIMESTAMP.match(manifest["transactionTime"]), manifest["transactionTime"]
-    assert manifest["request"] == manifest_url and manifest_url.endswith("$bulk-publish")
+    assert manifest["request"] == manifest_url
+    assert manifest_url.endswith("$bulk-publish")
     urls: dict[str, list[str]] = {}
     for item in manifest["output"]:
         assert item["type"] in ("Location", "Schedule", "Slot"), item
         assert item["url"].startswith(("http://", "https://")), item
-        assert isinstance(item["extension"]["state"], list) and item["extension"]["state"]
+        assert isinstance(item["extension"]["state"], list)
+        assert item["extension"]["state"]
         urls.setdefault(item["type"], []).append(item["url"])
     assert set(urls) == {"Location", "Schedule", "Slot"}
     return urls
@@ -56,10 +58,12 @@ def check_data_set(locations: list, schedules: list, slots: list) -> None:
         assert slot.schedule.reference.removeprefix("Schedule/") in schedule_ids
         assert slot.status in ("free", "busy", "busy-tentative", "busy-unavailable")
         urls = {e.url for e in slot.extension or []}
-        assert fhir.BOOKING_PHONE in urls and fhir.BOOKING_PHONE_SMART in urls
+        assert fhir.BOOKING_PHONE in urls
+        assert fhir.BOOKING_PHONE_SMART in urls
         assert not urls & {fhir.BOOKING_DEEP_LINK, fhir.BOOKING_DEEP_LINK_SMART}
     for location in locations:
-        assert location.telecom and location.telecom[0].system == "phone"
+        assert location.telecom
+        assert location.telecom[0].system == "phone"
 
 
 def booking_phone(slot) -> str:

@@ -17,7 +17,7 @@ from core.jobs.names import POLL_NEIGHBOURS
 from core.models import Clinic, FederationFeed, FederationResource, Slot, SlotStatus
 from core.runtime import Runtime
 from core.services import booking, patients
-from tests.federation.helpers import fill_clinic
+from tests.support.arrange import fill_day
 
 NEIGHBOUR = "http://stdenis.example.org/fhir/$bulk-publish"
 STDENIS = """
@@ -76,9 +76,9 @@ def neighbour(tmp_path, clock):
 
 
 @pytest.fixture
-def here(fed_runtime):
-    fed_runtime.config = fed_runtime.config.with_(neighbours=(NEIGHBOUR,))
-    return fed_runtime
+def here(signed_rt):
+    signed_rt.config = signed_rt.config.with_(neighbours=(NEIGHBOUR,))
+    return signed_rt
 
 
 def stored(runtime, kind: str) -> int:
@@ -92,12 +92,15 @@ def test_a_poll_keeps_the_neighbours_clinics_and_slots_and_a_turn_offers_them_wi
     here, neighbour
 ):
     assert discover.poll_neighbours(here, http=neighbour) == {NEIGHBOUR: "ok"}
-    assert stored(here, "Location") == 1 and stored(here, "Schedule") == 1 and stored(here, "Slot") > 100
-    fill_clinic(here, "parc")
+    assert stored(here, "Location") == 1
+    assert stored(here, "Schedule") == 1
+    assert stored(here, "Slot") > 100
+    fill_day(here, clinic="parc")
     with here.session_factory() as session:
         found = offers.nearby(session, session.get(Clinic, "westmount"), here.now(), "H3Z")
     assert [(o.name, o.phone) for o in found[:1]] == [("Clinique Saint-Denis", "+15145550300")]
-    assert found[0].km == 4 and found[0].starts_at is not None
+    assert found[0].km == 4
+    assert found[0].starts_at is not None
 
 
 def test_later_polls_send_since_and_the_etag_and_a_booking_there_shows_here(here, neighbour, clock):
@@ -110,7 +113,9 @@ def test_later_polls_send_since_and_the_etag_and_a_booking_there_shows_here(here
     before = len(neighbour.requests)
     assert discover.poll_neighbours(here, http=neighbour) == {NEIGHBOUR: "ok"}
     path, params, headers = neighbour.requests[before]
-    assert path == "/fhir/$bulk-publish" and "_since" in params and "If-None-Match" in headers
+    assert path == "/fhir/$bulk-publish"
+    assert "_since" in params
+    assert "If-None-Match" in headers
     with neighbour.runtime.session_factory.begin() as session:
         slot = session.scalars(
             select(Slot)
@@ -135,11 +140,13 @@ def test_a_neighbour_that_is_down_is_flagged_skipped_and_never_an_error(here, ne
     assert discover.poll_neighbours(here, http=neighbour) == {NEIGHBOUR: "down"}
     with here.session_factory() as session:
         feed = session.scalars(select(FederationFeed)).one()
-        assert feed.status == "down" and "ConnectionError" in feed.error
+        assert feed.status == "down"
+        assert "ConnectionError" in feed.error
         found = offers.nearby(session, session.get(Clinic, "westmount"), here.now(), "H3Z")
     assert "+15145550300" not in [o.phone for o in found]
     health = create_app(runtime=here).test_client().get("/healthz").get_json()
-    assert health["status"] == "ok" and health["neighbours"][0]["status"] == "down"
+    assert health["status"] == "ok"
+    assert health["neighbours"][0]["status"] == "down"
 
 
 @pytest.mark.parametrize(
@@ -185,28 +192,30 @@ def test_a_slot_of_another_publisher_is_read_with_either_booking_phone_url():
              "start": "2021-03-10T15:00:00-05:00", "end": "2021-03-10T15:20:00-05:00",
              "extension": [{"url": url, "valueString": "+1-555-123-4567"}]},
         )  # fmt: skip
-        assert row["data"]["phone"] == "+1-555-123-4567" and row["free"] and row["parent_id"] == "456"
+        assert row["data"]["phone"] == "+1-555-123-4567"
+        assert row["free"]
+        assert row["parent_id"] == "456"
 
 
-def test_the_clinics_files_neighbours_replace_the_previous_list(fed_runtime, tmp_path, clock):
+def test_the_clinics_files_neighbours_replace_the_previous_list(signed_rt, tmp_path, clock):
     from core.clinics_file import EXAMPLE_FILE
 
     path = tmp_path / "clinics.toml"
     path.write_text('neighbours = ["https://a.example/fhir/$bulk-publish"]\n' + EXAMPLE_FILE.read_text())
-    with fed_runtime.session_factory.begin() as session:
+    with signed_rt.session_factory.begin() as session:
         load_clinics(session, path, clock(), 30)
     path.write_text('neighbours = ["https://b.example/fhir/$bulk-publish"]\n' + EXAMPLE_FILE.read_text())
-    with fed_runtime.session_factory.begin() as session:
+    with signed_rt.session_factory.begin() as session:
         load_clinics(session, path, clock(), 30)
         assert [f.url for f in session.scalars(select(FederationFeed))] == [
             "https://b.example/fhir/$bulk-publish"
         ]
 
 
-def test_the_tick_enqueues_the_neighbours_poll(fed_runtime):
+def test_the_tick_enqueues_the_neighbours_poll(signed_rt):
     from core.jobs.context import using
     from core.jobs.tasks import tick
 
-    with using(fed_runtime):
+    with using(signed_rt):
         tick()
-    assert POLL_NEIGHBOURS in fed_runtime.jobs.paths()
+    assert POLL_NEIGHBOURS in signed_rt.jobs.paths()

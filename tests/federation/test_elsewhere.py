@@ -6,8 +6,8 @@ import pytest
 
 from core.models import AuditEntry, PatientArea
 from smsbot.segments import segments
-from tests.federation.helpers import fill_clinic
 from tests.support.apps import MARIE, PARC, TOKEN, WESTMOUNT
+from tests.support.arrange import fill_day
 from tests.support.twilio_requests import Texter
 from tests.voice.walker import Call
 
@@ -16,8 +16,8 @@ def texter(client, to=WESTMOUNT):
     return Texter(client, TOKEN, MARIE, to, max_segments=3)
 
 
-def test_a_full_clinic_asks_the_postal_area_once_then_offers_the_nearest_clinic_by_sms(client, fed_runtime):
-    fill_clinic(fed_runtime, "westmount")
+def test_a_full_clinic_asks_the_postal_area_once_then_offers_the_nearest_clinic_by_sms(client, signed_rt):
+    fill_day(signed_rt, clinic="westmount")
     phone = texter(client)
     asked = phone("I need an appointment")
     assert "No free appointment here" in asked.text
@@ -26,14 +26,14 @@ def test_a_full_clinic_asks_the_postal_area_once_then_offers_the_nearest_clinic_
     assert "Near H3Z:" in offered.text
     assert "Clinique du Parc (4 km): today 9:15 AM. To book there, text BOOK to 514-555-0100" in offered.text
     assert segments(offered.text).encoding == "GSM-7"
-    with fed_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         assert [a.fsa for a in session.query(PatientArea)] == ["H3Z"]  # only the area, never the full code
     again = phone("book")
     assert "postal code" not in again.text  # remembered
     assert "Near H3Z:" in again.text
 
 
-def test_asking_for_elsewhere_in_french_offers_other_clinics_even_when_this_one_has_room(client, fed_runtime):
+def test_asking_for_elsewhere_in_french_offers_other_clinics_even_when_this_one_has_room(client, signed_rt):
     phone = texter(client, to=PARC)
     asked = phone("une autre clinique svp")
     assert "code postal" in asked.text
@@ -45,8 +45,8 @@ def test_asking_for_elsewhere_in_french_offers_other_clinics_even_when_this_one_
     )
 
 
-def test_a_postal_area_far_from_every_clinic_falls_back_to_the_soonest_ones(client, fed_runtime):
-    fill_clinic(fed_runtime, "westmount")
+def test_a_postal_area_far_from_every_clinic_falls_back_to_the_soonest_ones(client, signed_rt):
+    fill_day(signed_rt, clinic="westmount")
     phone = texter(client)
     phone("book")
     offered = phone("G1R")  # Québec City: 230 km away
@@ -54,10 +54,10 @@ def test_a_postal_area_far_from_every_clinic_falls_back_to_the_soonest_ones(clie
     assert "Clinique du Parc: today" in offered.text
 
 
-def test_when_no_clinic_has_room_the_patient_gets_the_clinics_number_as_before(client, fed_runtime):
-    fill_clinic(fed_runtime, "westmount")
-    fill_clinic(fed_runtime, "parc")
-    with fed_runtime.session_factory.begin() as session:  # and the walk-in queue of Parc is closed today
+def test_when_no_clinic_has_room_the_patient_gets_the_clinics_number_as_before(client, signed_rt):
+    fill_day(signed_rt, clinic="westmount")
+    fill_day(signed_rt, clinic="parc")
+    with signed_rt.session_factory.begin() as session:  # and the walk-in queue of Parc is closed today
         from core.models import Clinic
 
         session.get(Clinic, "parc").walkin_enabled = False
@@ -67,8 +67,8 @@ def test_when_no_clinic_has_room_the_patient_gets_the_clinics_number_as_before(c
     assert "514-555-0200" in reply.text
 
 
-def test_by_phone_the_offer_is_read_out_and_1_transfers_to_that_clinic(client, fed_runtime):
-    fill_clinic(fed_runtime, "westmount")
+def test_by_phone_the_offer_is_read_out_and_1_transfers_to_that_clinic(client, signed_rt):
+    fill_day(signed_rt, clinic="westmount")
     call = Call(client, auth_token=TOKEN, from_=MARIE, to=WESTMOUNT).start()
     call.press("1")  # book
     call.press("1")  # today
@@ -83,23 +83,23 @@ def test_by_phone_the_offer_is_read_out_and_1_transfers_to_that_clinic(client, f
     call.press("1")
     assert call.state == "dial"
     assert call.dialled == PARC
-    with fed_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         assert session.query(AuditEntry).filter_by(action="call.transferred_elsewhere").count() == 1
 
 
-def test_a_caller_can_key_the_postal_area_with_the_letters_on_the_keypad(client, fed_runtime):
-    fill_clinic(fed_runtime, "westmount")
+def test_a_caller_can_key_the_postal_area_with_the_letters_on_the_keypad(client, signed_rt):
+    fill_day(signed_rt, clinic="westmount")
     call = Call(client, auth_token=TOKEN, from_=MARIE, to=WESTMOUNT).start()
     call.press("1")
     call.press("1")
     call.press("439#")  # H-3-Z: H is on 4, Z on 9
     assert any("Clinique du Parc" in said for said in call.heard)
-    with fed_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         assert session.query(PatientArea).one().fsa.startswith("H3")
 
 
-def test_a_caller_without_a_postal_code_presses_1_to_hear_all_clinics(client, fed_runtime):
-    fill_clinic(fed_runtime, "westmount")
+def test_a_caller_without_a_postal_code_presses_1_to_hear_all_clinics(client, signed_rt):
+    fill_day(signed_rt, clinic="westmount")
     call = Call(client, auth_token=TOKEN, from_=MARIE, to=WESTMOUNT).start()
     call.press("1")
     call.press("1")
@@ -132,12 +132,10 @@ def _neighbour_with(runtime, clinics: list[tuple[str, str, float, float]]) -> No
 
 
 @pytest.mark.parametrize("lang_word", ["RDV", "I need an appointment"])
-def test_three_offers_with_long_accented_names_stay_within_three_gsm7_segments(
-    client, fed_runtime, lang_word
-):
-    fill_clinic(fed_runtime, "westmount")
+def test_three_offers_with_long_accented_names_stay_within_three_gsm7_segments(client, signed_rt, lang_word):
+    fill_day(signed_rt, clinic="westmount")
     _neighbour_with(
-        fed_runtime,
+        signed_rt,
         [
             (
                 "Clinique médicale de l'Hôpital général du Montréal métropolitain",
@@ -161,10 +159,10 @@ def test_three_offers_with_long_accented_names_stay_within_three_gsm7_segments(
     assert count.segments <= 3, (count, offered.text)
 
 
-def test_a_full_walkin_queue_points_to_clinics_with_room(client, fed_runtime):
+def test_a_full_walkin_queue_points_to_clinics_with_room(client, signed_rt):
     from core.models import Clinic
 
-    with fed_runtime.session_factory.begin() as session:
+    with signed_rt.session_factory.begin() as session:
         session.get(Clinic, "parc").walkin_capacity = 1
     Texter(client, TOKEN, "+15145559876", PARC, max_segments=3)("sans rdv")  # the one place goes
     phone = texter(client, to=PARC)
@@ -172,5 +170,6 @@ def test_a_full_walkin_queue_points_to_clinics_with_room(client, fed_runtime):
     assert "complète" in full.text
     assert "code postal" in full.text  # the region is offered, starting with the patient's area
     offered = phone("H3Z")
-    assert "Westmount Family Clinic" in offered.text and "514-555-0200" in offered.text
+    assert "Westmount Family Clinic" in offered.text
+    assert "514-555-0200" in offered.text
     assert segments(offered.text).segments <= 3

@@ -32,7 +32,8 @@ def test_three_keys_spell_the_areas_of_their_letters_and_the_nearest_to_the_clin
     montreal, quebec_city = (45.50, -73.57), (46.81, -71.21)
     assert places.fsa_for_keys("419", montreal).startswith("H1")
     assert places.fsa_for_keys("419", quebec_city).startswith("G1")
-    assert places.fsas_for_keys("12") == [] and places.fsas_for_keys("129") == []  # 1 has no letters
+    assert places.fsas_for_keys("12") == []
+    assert places.fsas_for_keys("129") == []  # 1 has no letters
 
 
 def test_the_table_covers_quebec_with_real_coordinates():

@@ -20,13 +20,13 @@ def quick_argon2(monkeypatch):
     monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
-def console_as(fed_runtime, login: str, name: str, roles: dict[str, str]):
+def console_as(signed_rt, login: str, name: str, roles: dict[str, str]):
     """A test client signed in as a new account with these roles."""
     from clinicline.app import create_app
 
-    with fed_runtime.session_factory.begin() as s:
-        accounts.create(s, login, name, PASSWORD, roles, fed_runtime.now())
-    client = create_app(runtime=fed_runtime).test_client()
+    with signed_rt.session_factory.begin() as s:
+        accounts.create(s, login, name, PASSWORD, roles, signed_rt.now())
+    client = create_app(runtime=signed_rt).test_client()
     page = client.get("/staff/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     signed = client.post("/staff/login", data={"login": login, "password": PASSWORD, "csrf_token": token})
@@ -38,8 +38,8 @@ def csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-def test_a_manager_creates_a_token_sees_it_once_and_revokes_it(fed_runtime):
-    console = console_as(fed_runtime, "marc", "Marc Gagnon", {"parc": "manager"})
+def test_a_manager_creates_a_token_sees_it_once_and_revokes_it(signed_rt):
+    console = console_as(signed_rt, "marc", "Marc Gagnon", {"parc": "manager"})
     page = console.get("/staff/api-tokens/").get_data(as_text=True)
     created = console.post(
         "/staff/api-tokens/", data={"csrf_token": csrf(page), "clinic": "parc", "name": "agenda"}
@@ -48,7 +48,7 @@ def test_a_manager_creates_a_token_sees_it_once_and_revokes_it(fed_runtime):
     token = re.search(r"<code>(clt_[^<]+)</code>", html).group(1)
     assert token not in console.get("/staff/api-tokens/").get_data(as_text=True)  # never shown again
     assert console.get("/fhir/Slot", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-    with fed_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         row = session.scalars(select(ApiToken)).one()
         created_by = (
             session.scalars(select(AuditEntry).where(AuditEntry.action == "api_token.created")).one().actor
@@ -59,24 +59,24 @@ def test_a_manager_creates_a_token_sees_it_once_and_revokes_it(fed_runtime):
     assert console.get("/fhir/Slot", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
-def test_the_page_needs_a_signed_in_manager_and_the_forms_token(fed_runtime):
+def test_the_page_needs_a_signed_in_manager_and_the_forms_token(signed_rt):
     from clinicline.app import create_app
 
-    anonymous = create_app(runtime=fed_runtime).test_client()
+    anonymous = create_app(runtime=signed_rt).test_client()
     assert anonymous.get("/staff/api-tokens/").status_code == 302
-    reception = console_as(fed_runtime, "julie", "Julie Tremblay", {"parc": "reception"})
+    reception = console_as(signed_rt, "julie", "Julie Tremblay", {"parc": "reception"})
     assert reception.get("/staff/api-tokens/").status_code == 404
-    manager = console_as(fed_runtime, "marc", "Marc Gagnon", {"parc": "manager"})
+    manager = console_as(signed_rt, "marc", "Marc Gagnon", {"parc": "manager"})
     assert manager.post("/staff/api-tokens/", data={"clinic": "parc"}).status_code == 400
 
 
-def test_a_manager_of_one_clinic_cannot_touch_another_clinics_tokens(fed_runtime):
-    with fed_runtime.session_factory.begin() as s:
+def test_a_manager_of_one_clinic_cannot_touch_another_clinics_tokens(signed_rt):
+    with signed_rt.session_factory.begin() as s:
         from core.federation import tokens
 
-        other, _secret = tokens.create_token(s, "westmount", "agenda", "Wendy", fed_runtime.now())
+        other, _secret = tokens.create_token(s, "westmount", "agenda", "Wendy", signed_rt.now())
         other_id = other.id
-    manager = console_as(fed_runtime, "marc", "Marc Gagnon", {"parc": "manager"})
+    manager = console_as(signed_rt, "marc", "Marc Gagnon", {"parc": "manager"})
     page = manager.get("/staff/api-tokens/").get_data(as_text=True)
     assert "westmount" not in page
     assert (

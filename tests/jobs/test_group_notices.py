@@ -9,8 +9,8 @@ from sqlalchemy import select
 from core.models import Clinic, TicketStatus, WalkinTicket
 from core.services import people, walkin
 from core.services.patients import get_or_create_patient
-from tests.jobs.conftest import join_queue
 from tests.jobs.test_walkin_notices import check
+from tests.support.arrange import fill_queue
 
 FAMILY = "+15145552100"
 OTHERS = [f"+1514555{2200 + i}" for i in range(5)]
@@ -34,9 +34,9 @@ def join_family(runtime, phone: str, size: int, lang: str = "fr") -> list[int]:
     ],
 )
 def test_a_family_gets_one_notice_naming_all_its_numbers(jobs_runtime, fake_twilio, lang, words):
-    join_queue(jobs_runtime, OTHERS[:1])
+    fill_queue(jobs_runtime, OTHERS[:1])
     join_family(jobs_runtime, FAMILY, 3, lang)
-    join_queue(jobs_runtime, OTHERS[1:])
+    fill_queue(jobs_runtime, OTHERS[1:])
     check(jobs_runtime)
     (sms,) = fake_twilio.messages_to(FAMILY)
     assert words in sms["body"], sms["body"]
@@ -48,7 +48,7 @@ def test_a_family_gets_one_notice_naming_all_its_numbers(jobs_runtime, fake_twil
 
 
 def test_a_family_whose_first_member_left_is_still_told(jobs_runtime, clock, fake_twilio):
-    join_queue(jobs_runtime, OTHERS[:2])
+    fill_queue(jobs_runtime, OTHERS[:2])
     first, *_ = join_family(jobs_runtime, FAMILY, 2)
     with jobs_runtime.session_factory.begin() as s:
         walkin.give_back(s, s.get(Clinic, "parc"), s.get(WalkinTicket, first), clock(), "sms")

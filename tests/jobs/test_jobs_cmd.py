@@ -19,11 +19,13 @@ def test_run_due_runs_the_tick_once_and_reports_it(tmp_path, monkeypatch):
     result = runner.invoke(main, ["jobs", "run-due"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output.strip().splitlines()[-1])
-    assert report["messages"] == 0 and report["holds_released"] == 0
+    assert report["messages"] == 0
+    assert report["holds_released"] == 0
 
 
 def test_the_worker_needs_redis(tmp_path, monkeypatch):
     monkeypatch.setenv("CLINICLINE_INSTANCE", str(tmp_path))
     monkeypatch.delenv("REDIS_URL", raising=False)
     result = CliRunner().invoke(main, ["jobs", "worker", "--burst"])
-    assert result.exit_code != 0 and "REDIS_URL" in result.output
+    assert result.exit_code != 0
+    assert "REDIS_URL" in result.output

@@ -8,15 +8,16 @@ import pytest
 
 from core.jobs import attach_queue
 from tests.conftest import make_runtime
-from tests.jobs.conftest import PUBLIC, WEDNESDAY, book_for, join_queue, messages, twilio_settings
+from tests.jobs.conftest import PUBLIC, WEDNESDAY, messages, twilio_settings
 from tests.jobs.test_reminder_calls import LANDLINE, call_only, plan, tick
+from tests.support.arrange import book, fill_queue
 
 
 def test_a_reminder_call_is_placed_with_detection_that_waits_for_the_greeting_to_end(
     jobs_runtime, clock, fake_twilio
 ):
     call_only(jobs_runtime, LANDLINE)
-    appointment_id = book_for(jobs_runtime, LANDLINE, WEDNESDAY, dt.time(10, 0))
+    appointment_id = book(jobs_runtime, LANDLINE, day=WEDNESDAY, at=dt.time(10, 0)).id
     plan(jobs_runtime, appointment_id)
     clock.set_local(dt.date(2026, 12, 8), dt.time(10, 0))
     tick(jobs_runtime)
@@ -32,7 +33,7 @@ def test_a_reminder_call_is_placed_with_detection_that_waits_for_the_greeting_to
 
 def test_a_walk_in_notice_call_is_placed_with_detection_too(jobs_runtime, fake_twilio):
     phones = [f"+1514555{2000 + i}" for i in range(8)]
-    join_queue(jobs_runtime, phones, notify_by={phones[1]: "call"})
+    fill_queue(jobs_runtime, phones, notify_by={phones[1]: "call"})
     jobs_runtime.jobs.enqueue("core.jobs.tasks.check_queue_notices", "parc")
     jobs_runtime.jobs.drain()
     (call,) = fake_twilio.creates("Calls", to=phones[1])
@@ -50,7 +51,7 @@ def test_detection_can_be_turned_off_and_a_value_twilio_refuses_fails_the_call(
     attach_queue(runtime, background=False)
     try:
         call_only(runtime, LANDLINE)
-        appointment_id = book_for(runtime, LANDLINE, WEDNESDAY, dt.time(10, 0))
+        appointment_id = book(runtime, LANDLINE, day=WEDNESDAY, at=dt.time(10, 0)).id
         plan(runtime, appointment_id)
         clock.set_local(dt.date(2026, 12, 8), dt.time(10, 0))
         tick(runtime)

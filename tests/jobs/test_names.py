@@ -17,4 +17,5 @@ def test_each_job_reference_resolves_to_a_function(path):
 
 def test_every_constant_is_listed_once():
     constants = {value for key, value in vars(names).items() if key.isupper() and isinstance(value, str)}
-    assert constants == set(names.ALL) and len(names.ALL) == len(set(names.ALL))
+    assert constants == set(names.ALL)
+    assert len(names.ALL) == len(set(names.ALL))

@@ -14,8 +14,9 @@ from core.services import noshow
 from prompts import render
 from prompts.format import format_when
 from smsbot.segments import offending_characters, segments
-from tests.jobs.conftest import PUBLIC, book_for, messages
+from tests.jobs.conftest import PUBLIC, messages
 from tests.jobs.test_reminder_calls import LANDLINE, call_only
+from tests.support.arrange import book
 
 MONDAY = dt.date(2026, 12, 7)  # the clock starts on Monday 2026-12-07 at 09:00
 LONG_CLINIC = "Clinique médicale familiale du Centre-Sud"
@@ -34,7 +35,7 @@ def mark_no_show(runtime, appointment_id: int) -> None:
 
 def test_a_landline_patient_gets_a_call_that_offers_to_rebook(jobs_runtime, clock, fake_twilio):
     call_only(jobs_runtime, LANDLINE)
-    appointment_id = book_for(jobs_runtime, LANDLINE, MONDAY, dt.time(9, 30))
+    appointment_id = book(jobs_runtime, LANDLINE, day=MONDAY, at=dt.time(9, 30)).id
     clock.set_local(MONDAY, dt.time(10, 0))
     mark_no_show(jobs_runtime, appointment_id)
     (call,) = fake_twilio.creates("Calls", to=LANDLINE)
@@ -47,11 +48,13 @@ def test_a_landline_patient_gets_a_call_that_offers_to_rebook(jobs_runtime, cloc
 
 def test_an_english_patient_gets_the_english_text(jobs_runtime, clock, fake_twilio):
     phone = "+15145552222"
-    appointment_id = book_for(jobs_runtime, phone, MONDAY, dt.time(9, 30), lang="en")
+    appointment_id = book(jobs_runtime, phone, day=MONDAY, at=dt.time(9, 30), lang="en").id
     clock.set_local(MONDAY, dt.time(10, 0))
     mark_no_show(jobs_runtime, appointment_id)
     (sms,) = fake_twilio.messages_to(phone)
-    assert "we missed you" in sms["body"] and "reply BOOK" in sms["body"] and "514-555-0199" in sms["body"]
+    assert "we missed you" in sms["body"]
+    assert "reply BOOK" in sms["body"]
+    assert "514-555-0199" in sms["body"]
 
 
 SMS_KEYS = ["notice_no_show", "late_noted", "late_ask_minutes", "late_ask_minutes_retry", "late_noted_plain"]

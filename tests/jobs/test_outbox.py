@@ -60,9 +60,14 @@ def rows(runtime) -> list[OutboxJob]:
 def test_jobs_are_written_with_their_transaction_and_vanish_with_its_rollback(any_runtime, queue):
     with any_runtime.session_factory.begin() as s:
         outbox.add(s, JOB, 1, now=any_runtime.now())
-    with pytest.raises(RuntimeError), any_runtime.session_factory.begin() as s:
-        outbox.add(s, JOB, 2, now=any_runtime.now())
-        raise RuntimeError("the turn failed after writing its job")
+
+    def write_then_fail():
+        with any_runtime.session_factory.begin() as s:
+            outbox.add(s, JOB, 2, now=any_runtime.now())
+            raise RuntimeError("the turn failed after writing its job")
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
     assert [row.args for row in rows(any_runtime)] == [[1]]
 
 
@@ -74,7 +79,8 @@ def test_due_rows_are_handed_once_and_run_once(any_runtime, queue):
     queue.run_all(any_runtime)
     assert RAN == [(7,)]
     (row,) = rows(any_runtime)
-    assert row.done_at is not None and row.attempts == 1
+    assert row.done_at is not None
+    assert row.attempts == 1
 
 
 def test_a_job_planned_for_later_waits_in_the_database_until_it_is_due(any_runtime, queue, clock):
@@ -129,8 +135,10 @@ def test_a_failing_job_is_due_again_later_with_its_error(any_runtime, queue, clo
     outbox.dispatch(any_runtime)
     queue.run_all(any_runtime)
     (row,) = rows(any_runtime)
-    assert row.done_at is None and row.handed_at is None
-    assert row.due_at > clock() and "database unavailable" in row.error
+    assert row.done_at is None
+    assert row.handed_at is None
+    assert row.due_at > clock()
+    assert "database unavailable" in row.error
     assert outbox.dispatch(any_runtime) == 0  # not before its retry time
 
 

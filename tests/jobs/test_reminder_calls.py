@@ -11,7 +11,8 @@ from core.models import Conversation
 from core.services import booking, notifications
 from core.services.patients import get_or_create_patient
 from tests.conftest import make_runtime
-from tests.jobs.conftest import PUBLIC, WEDNESDAY, book_for, messages, twilio_settings
+from tests.jobs.conftest import PUBLIC, WEDNESDAY, messages, twilio_settings
+from tests.support.arrange import book
 
 LANDLINE = "+15145551077"
 
@@ -34,7 +35,7 @@ def tick(runtime) -> None:
 
 def test_a_call_only_patient_is_called_the_day_before_with_the_reminder_url(jobs_runtime, clock, fake_twilio):
     call_only(jobs_runtime, LANDLINE)
-    appointment_id = book_for(jobs_runtime, LANDLINE, WEDNESDAY, dt.time(10, 0))
+    appointment_id = book(jobs_runtime, LANDLINE, day=WEDNESDAY, at=dt.time(10, 0)).id
     plan(jobs_runtime, appointment_id)
     (reminder,) = messages(jobs_runtime, purpose="reminder")
     assert (reminder.kind, reminder.status) == ("call", "pending")
@@ -57,7 +58,7 @@ def test_a_call_only_patient_is_called_the_day_before_with_the_reminder_url(jobs
 
 def test_a_reminder_call_keeps_to_quiet_hours(jobs_runtime, clock, fake_twilio):
     call_only(jobs_runtime, LANDLINE)
-    appointment_id = book_for(jobs_runtime, LANDLINE, WEDNESDAY, dt.time(16, 0))
+    appointment_id = book(jobs_runtime, LANDLINE, day=WEDNESDAY, at=dt.time(16, 0)).id
     plan(jobs_runtime, appointment_id)
     clock.set_local(dt.date(2026, 12, 8), dt.time(22, 30))  # the workers were down all evening
     tick(jobs_runtime)
@@ -71,7 +72,7 @@ def test_a_reminder_call_keeps_to_quiet_hours(jobs_runtime, clock, fake_twilio):
 
 def test_cancelling_withdraws_a_pending_reminder_call(jobs_runtime, clock, fake_twilio):
     call_only(jobs_runtime, LANDLINE)
-    appointment_id = book_for(jobs_runtime, LANDLINE, WEDNESDAY, dt.time(10, 0))
+    appointment_id = book(jobs_runtime, LANDLINE, day=WEDNESDAY, at=dt.time(10, 0)).id
     plan(jobs_runtime, appointment_id)
     with jobs_runtime.session_factory.begin() as s:
         booking.cancel(s, appointment_id, clock(), "staff")
@@ -83,7 +84,7 @@ def test_cancelling_withdraws_a_pending_reminder_call(jobs_runtime, clock, fake_
 
 
 def test_a_reminder_planned_as_sms_is_called_once_the_number_refuses_sms(jobs_runtime, clock, fake_twilio):
-    appointment_id = book_for(jobs_runtime, LANDLINE, WEDNESDAY, dt.time(10, 0))
+    appointment_id = book(jobs_runtime, LANDLINE, day=WEDNESDAY, at=dt.time(10, 0)).id
     plan(jobs_runtime, appointment_id)
     call_only(jobs_runtime, LANDLINE)  # e.g. a later confirmation came back 30006
     clock.set_local(dt.date(2026, 12, 8), dt.time(10, 0))
@@ -94,7 +95,7 @@ def test_a_reminder_planned_as_sms_is_called_once_the_number_refuses_sms(jobs_ru
 
 
 def test_a_reminder_sms_refused_as_landline_is_placed_as_a_call_instead(jobs_runtime, clock, fake_twilio):
-    appointment_id = book_for(jobs_runtime, LANDLINE, WEDNESDAY, dt.time(10, 0))
+    appointment_id = book(jobs_runtime, LANDLINE, day=WEDNESDAY, at=dt.time(10, 0)).id
     plan(jobs_runtime, appointment_id)
     fake_twilio.fail(LANDLINE, 21614)
     clock.set_local(dt.date(2026, 12, 8), dt.time(10, 0))
@@ -112,7 +113,7 @@ def test_a_confirmation_for_a_call_only_patient_is_kept_as_not_sent_with_its_rea
     jobs_runtime, fake_twilio
 ):
     call_only(jobs_runtime, LANDLINE)
-    appointment_id = book_for(jobs_runtime, LANDLINE, WEDNESDAY, dt.time(10, 0))
+    appointment_id = book(jobs_runtime, LANDLINE, day=WEDNESDAY, at=dt.time(10, 0)).id
     for effect in notifications.staff_change_effects(appointment_id, "booked"):
         jobs_runtime.jobs.enqueue(effect.job, *effect.args)
     jobs_runtime.jobs.drain(include_timed=False)
@@ -134,7 +135,7 @@ def test_without_a_public_base_url_a_reminder_call_is_stored_as_not_sent(
     attach_queue(runtime, background=False)
     try:
         call_only(runtime, LANDLINE)
-        appointment_id = book_for(runtime, LANDLINE, WEDNESDAY, dt.time(10, 0))
+        appointment_id = book(runtime, LANDLINE, day=WEDNESDAY, at=dt.time(10, 0)).id
         plan(runtime, appointment_id)
         clock.set_local(dt.date(2026, 12, 8), dt.time(10, 0))
         tick(runtime)

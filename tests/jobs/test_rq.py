@@ -21,7 +21,8 @@ from core.jobs.names import SEND_MESSAGE
 from core.models import OutboxJob, utcnow
 from core.services import notifications
 from tests.conftest import make_runtime
-from tests.jobs.conftest import WEDNESDAY, book_for, messages, twilio_settings
+from tests.jobs.conftest import WEDNESDAY, messages, twilio_settings
+from tests.support.arrange import book
 
 ANNA = "+15145551001"
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,7 +79,7 @@ def test_with_redis_jobs_go_to_rq_and_a_burst_worker_sends_them(
     runtime = rq_runtime(sqlite_url, clock, tmp_path, fake_twilio, redis_url)
     try:
         assert isinstance(runtime.jobs, RQQueue)
-        appointment_id = book_for(runtime, ANNA, WEDNESDAY, dt.time(10, 0))
+        appointment_id = book(runtime, ANNA, day=WEDNESDAY, at=dt.time(10, 0)).id
         runtime.jobs.enqueue("core.jobs.tasks.send_confirmation", appointment_id, "booked")
         runtime.jobs.enqueue("core.jobs.tasks.schedule_reminders", appointment_id)
         work(runtime, redis)
@@ -104,7 +105,7 @@ def test_a_worker_killed_while_twilio_answers_does_not_send_twice(
     clock.current = utcnow().replace(microsecond=0)  # the worker process runs on the real clock
     runtime = rq_runtime(sqlite_url, clock, tmp_path, fake_twilio, redis_url, send_lease_seconds=0)
     try:
-        appointment_id = book_for(runtime, ANNA, WEDNESDAY, dt.time(10, 0))
+        appointment_id = book(runtime, ANNA, day=WEDNESDAY, at=dt.time(10, 0)).id
         with runtime.session_factory.begin() as s:
             message_id = notifications.confirmation(s, appointment_id, "booked", clock()).id
         hold = fake_twilio.hold(ANNA, after_create=True)  # Twilio accepts, then the answer is slow
@@ -147,7 +148,7 @@ def test_a_worker_killed_while_twilio_answers_does_not_send_twice(
 
 
 def test_a_worker_that_died_before_asking_twilio_sends_exactly_once(jobs_runtime, clock, fake_twilio):
-    appointment_id = book_for(jobs_runtime, ANNA, WEDNESDAY, dt.time(10, 0))
+    appointment_id = book(jobs_runtime, ANNA, day=WEDNESDAY, at=dt.time(10, 0)).id
     with jobs_runtime.session_factory.begin() as s:
         message_id = notifications.confirmation(s, appointment_id, "booked", clock()).id
     outcome, _ = delivery._claim(jobs_runtime, message_id)  # claimed and committed; then the process dies

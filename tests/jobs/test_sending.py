@@ -10,14 +10,15 @@ from core.jobs.context import using
 from core.jobs.tasks import send_confirmation
 from core.services import notifications
 from tests.conftest import make_runtime
-from tests.jobs.conftest import WEDNESDAY, book_for, messages, patient, twilio_settings
+from tests.jobs.conftest import WEDNESDAY, messages, twilio_settings
+from tests.support.arrange import book, patient
 
 ANNA = "+15145551001"
 BOB = "+15145551002"
 
 
 def confirm(runtime, phone: str) -> int:
-    appointment_id = book_for(runtime, phone, WEDNESDAY, dt.time(10, 0))
+    appointment_id = book(runtime, phone, day=WEDNESDAY, at=dt.time(10, 0)).id
     runtime.jobs.enqueue("core.jobs.tasks.send_confirmation", appointment_id, "booked")
     runtime.jobs.drain()
     return appointment_id
@@ -76,7 +77,8 @@ def test_without_twilio_credentials_messages_are_stored_as_not_sent(sqlite_url, 
     try:
         confirm(runtime, ANNA)
         (message,) = messages(runtime)
-        assert message.status == "not_sent" and message.error_message == "no Twilio credentials"
+        assert message.status == "not_sent"
+        assert message.error_message == "no Twilio credentials"
         assert message.body.startswith("Clinique du Parc: RDV confirmé le mer. 9 déc. à 10 h avec")
         assert fake_twilio.requests == []
     finally:
@@ -126,7 +128,7 @@ def test_the_embedded_default_sends_from_a_background_thread(sqlite_url, clock, 
     runtime = make_runtime(sqlite_url, clock, tmp_path, **twilio_settings(fake_twilio))
     attach_queue(runtime, background=True)
     try:
-        appointment_id = book_for(runtime, BOB, WEDNESDAY, dt.time(10, 0))
+        appointment_id = book(runtime, BOB, day=WEDNESDAY, at=dt.time(10, 0)).id
         runtime.jobs.enqueue("core.jobs.tasks.send_confirmation", appointment_id, "booked")
         deadline = time.monotonic() + 10
         while not fake_twilio.messages_to(BOB) and time.monotonic() < deadline:
@@ -139,7 +141,7 @@ def test_the_embedded_default_sends_from_a_background_thread(sqlite_url, clock, 
 
 
 def test_a_job_run_twice_sends_once(jobs_runtime, fake_twilio):
-    appointment_id = book_for(jobs_runtime, ANNA, WEDNESDAY, dt.time(10, 0))
+    appointment_id = book(jobs_runtime, ANNA, day=WEDNESDAY, at=dt.time(10, 0)).id
     with using(jobs_runtime):
         send_confirmation(appointment_id, "booked")
         send_confirmation(appointment_id, "booked")

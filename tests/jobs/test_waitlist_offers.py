@@ -22,7 +22,8 @@ from core.models import (
 from core.services import booking, people, waitlist, walkin
 from core.services.patients import get_or_create_patient, opt_out
 from tests.dialog.conftest import Patient
-from tests.jobs.conftest import PUBLIC, WEDNESDAY, book_for
+from tests.jobs.conftest import PUBLIC, WEDNESDAY
+from tests.support.arrange import book
 
 A, B, C, D = "+15145552001", "+15145552002", "+15145552003", "+15145552004"
 HOLDER = "+15145552099"
@@ -78,7 +79,7 @@ def test_a_cancelled_slot_is_offered_to_the_first_three_matching_entries_in_join
     second = join(rt, C, {"date": WEDNESDAY.isoformat()})
     third = join(rt, D, {"part": "morning"}, lang="en")
     fourth = join(rt, "+15145552005")
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(10, 0))
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(10, 0)).id
     cancel(rt, appointment_id)
 
     made = offers(rt)
@@ -89,10 +90,13 @@ def test_a_cancelled_slot_is_offered_to_the_first_three_matching_entries_in_join
     assert (slot.status, slot.held_by) == (SlotStatus.HELD, waitlist.holder(slot.id))
     assert slot.held_until == clock() + dt.timedelta(minutes=10)
     (sms_a,) = fake_twilio.messages_to(A)
-    assert "Clinique du Parc" in sms_a["body"] and "OUI" in sms_a["body"] and "10 min" in sms_a["body"]
+    assert "Clinique du Parc" in sms_a["body"]
+    assert "OUI" in sms_a["body"]
+    assert "10 min" in sms_a["body"]
     assert "mer. 9 déc. à 10 h" in sms_a["body"]
     assert "YES" in fake_twilio.messages_to(D)[0]["body"]  # in the patient's language
-    assert fake_twilio.messages_to(B) == [] and fake_twilio.messages_to("+15145552005") == []
+    assert fake_twilio.messages_to(B) == []
+    assert fake_twilio.messages_to("+15145552005") == []
     assert entry_status(rt, fourth) == "waiting"
 
     # The slot is held: a patient texting for Wednesday at 10 is not offered it meanwhile.
@@ -126,7 +130,7 @@ def test_a_declined_or_expired_offer_goes_to_the_next_entry(jobs_runtime, clock,
     with rt.session_factory.begin() as s:
         s.get(Clinic, "parc").settings = {**s.get(Clinic, "parc").settings, "waitlist_offers_at_once": 1}
     first, second, third = join(rt, A), join(rt, B), join(rt, C)
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(11, 0))
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(11, 0)).id
     cancel(rt, appointment_id)
     assert [o.entry_id for o in offers(rt)] == [first]
 
@@ -135,7 +139,8 @@ def test_a_declined_or_expired_offer_goes_to_the_next_entry(jobs_runtime, clock,
     assert [(o.entry_id, o.status) for o in offers(rt)] == [(first, "expired"), (second, "open")]
     assert len(fake_twilio.messages_to(B)) == 1
     slot = slot_of(rt, appointment_id)
-    assert slot.status == SlotStatus.HELD and slot.held_until == clock() + dt.timedelta(minutes=10)
+    assert slot.status == SlotStatus.HELD
+    assert slot.held_until == clock() + dt.timedelta(minutes=10)
 
     Patient(rt, "sms", phone=B).send("non")  # B declines: C is asked at once
     rt.jobs.drain()
@@ -153,7 +158,7 @@ def test_a_declined_or_expired_offer_goes_to_the_next_entry(jobs_runtime, clock,
 def test_nobody_left_to_ask_gives_the_slot_back(jobs_runtime, clock, fake_twilio):
     rt = jobs_runtime
     join(rt, A)
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(14, 0))
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(14, 0)).id
     cancel(rt, appointment_id)
     clock.advance(minutes=11)
     tick(rt)
@@ -165,10 +170,11 @@ def test_nobody_left_to_ask_gives_the_slot_back(jobs_runtime, clock, fake_twilio
 def test_offers_keep_to_quiet_hours_and_wait_for_eight(jobs_runtime, clock, fake_twilio):
     rt = jobs_runtime
     join(rt, A)
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(15, 0))
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(15, 0)).id
     clock.set_local(dt.date(2026, 12, 8), dt.time(22, 30))  # cancelled late in the evening
     cancel(rt, appointment_id)
-    assert offers(rt) == [] and fake_twilio.messages_to(A) == []
+    assert offers(rt) == []
+    assert fake_twilio.messages_to(A) == []
     assert slot_of(rt, appointment_id).status == SlotStatus.FREE  # nothing held overnight
     with rt.session_factory() as s:
         due = s.scalars(
@@ -187,17 +193,18 @@ def test_offers_keep_to_quiet_hours_and_wait_for_eight(jobs_runtime, clock, fake
 def test_a_slot_too_near_to_answer_in_time_is_not_offered(jobs_runtime, clock, fake_twilio):
     rt = jobs_runtime
     join(rt, A)
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(10, 0))
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(10, 0)).id
     clock.set_local(WEDNESDAY, dt.time(9, 25))  # 35 min before: less than 10 min to answer + 30 min margin
     cancel(rt, appointment_id)
-    assert offers(rt) == [] and fake_twilio.messages_to(A) == []
+    assert offers(rt) == []
+    assert fake_twilio.messages_to(A) == []
     assert slot_of(rt, appointment_id).status == SlotStatus.FREE
 
 
 def test_a_slot_freed_at_night_too_near_for_the_morning_is_dropped(jobs_runtime, clock, fake_twilio):
     rt = jobs_runtime
     join(rt, A)
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(8, 15))
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(8, 15)).id
     clock.set_local(dt.date(2026, 12, 8), dt.time(23, 0))
     cancel(rt, appointment_id)
     with rt.session_factory() as s:
@@ -213,7 +220,7 @@ def test_opted_out_numbers_are_never_offered(jobs_runtime, clock, fake_twilio):
     second = join(rt, B)
     with rt.session_factory.begin() as s:
         opt_out(s, get_or_create_patient(s, A), clock())
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(9, 0))
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(9, 0)).id
     cancel(rt, appointment_id)
     assert [o.entry_id for o in offers(rt)] == [second]
     assert fake_twilio.messages_to(A) == []
@@ -223,8 +230,8 @@ def test_an_entry_booked_by_other_means_leaves_the_list(jobs_runtime, clock, fak
     rt = jobs_runtime
     first = join(rt, A)
     clock.advance(minutes=1)
-    book_for(rt, A, dt.date(2026, 12, 11), dt.time(9, 0))  # A booked Friday herself
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(9, 30))
+    book(rt, A, day=dt.date(2026, 12, 11), at=dt.time(9, 0))  # A booked Friday herself
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(9, 30)).id
     cancel(rt, appointment_id)
     assert offers(rt) == []
     assert entry_status(rt, first) == "booked"
@@ -233,7 +240,7 @@ def test_an_entry_booked_by_other_means_leaves_the_list(jobs_runtime, clock, fak
 def test_a_landline_is_offered_by_call(jobs_runtime, clock, fake_twilio):
     rt = jobs_runtime
     join(rt, A, by_call=True)
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(10, 30))
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(10, 30)).id
     cancel(rt, appointment_id)
     (offer,) = offers(rt)
     assert offer.kind == "call"
@@ -245,7 +252,7 @@ def test_a_landline_is_offered_by_call(jobs_runtime, clock, fake_twilio):
 def test_a_rescheduled_appointment_offers_its_old_slot(jobs_runtime, clock, fake_twilio):
     rt = jobs_runtime
     join(rt, A, {"date": WEDNESDAY.isoformat()})
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(13, 0))
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(13, 0)).id
     old_slot = slot_of(rt, appointment_id).id
     with rt.session_factory.begin() as s:
         parc = s.get(Clinic, "parc")
@@ -272,7 +279,8 @@ def test_a_walkin_place_given_back_is_offered_to_who_asked(jobs_runtime, clock, 
         walkin.leave_walkin_queue(s, s.get(Clinic, "parc"), get_or_create_patient(s, HOLDER), clock(), "sms")
     rt.jobs.drain(include_timed=False)
     (offer,) = offers(rt)
-    assert offer.slot_id is None and offer.walkin_day_id is not None
+    assert offer.slot_id is None
+    assert offer.walkin_day_id is not None
     assert offer.expires_at == clock() + dt.timedelta(minutes=5)
     assert "sans rendez-vous" in fake_twilio.messages_to(A)[0]["body"]
     a = Patient(rt, "sms", phone=A)
@@ -315,25 +323,25 @@ FRIDAY = dt.date(2026, 12, 11)
 HELD_SAID = {"fr": "avant votre RDV du ven. 11 déc. à 14 h", "en": "before your appt Fri Dec 11 at 2:00 PM"}
 
 
-@pytest.mark.parametrize("lang, yes", [("fr", "OUI"), ("en", "YES")])
+@pytest.mark.parametrize(("lang", "yes"), [("fr", "OUI"), ("en", "YES")])
 def test_an_earlier_slot_taken_by_sms_moves_the_appointment_held(jobs_runtime, clock, fake_twilio, lang, yes):
     rt = jobs_runtime
     with rt.session_factory.begin() as s:
         s.get(Clinic, "parc").settings = {**s.get(Clinic, "parc").settings, "waitlist_offers_at_once": 1}
-    held = book_for(rt, A, FRIDAY, dt.time(14, 0), lang=lang)
+    held = book(rt, A, day=FRIDAY, at=dt.time(14, 0), lang=lang).id
     moving = join(rt, A, lang=lang)  # holds Friday 14:00 and wants earlier
     waiting = join(rt, B)  # an ordinary entry, behind A
     old_slot = slot_of(rt, held).id
-    appointment_id = book_for(rt, HOLDER, WEDNESDAY, dt.time(10, 0))
+    appointment_id = book(rt, HOLDER, day=WEDNESDAY, at=dt.time(10, 0)).id
     cancel(rt, appointment_id)
     (sms,) = fake_twilio.messages_to(A)
-    assert (
-        HELD_SAID[lang] in sms["body"] and yes in sms["body"]
-    )  # OUI moves the appointment: the text says so
+    assert HELD_SAID[lang] in sms["body"]
+    assert yes in sms["body"]  # OUI moves the appointment: the text says so
 
     a = Patient(rt, "sms", phone=A)
     a.send(yes)
-    assert a.keys == ["rescheduled"] and a.reply.lang == lang
+    assert a.keys == ["rescheduled"]
+    assert a.reply.lang == lang
     rt.jobs.drain(include_timed=False)
     new_slot = slot_of(rt, appointment_id).id
     with rt.session_factory() as s:
@@ -354,10 +362,10 @@ def test_an_earlier_slot_taken_by_sms_moves_the_appointment_held(jobs_runtime, c
 
 def test_a_later_slot_is_not_offered_to_who_holds_an_earlier_appointment(jobs_runtime, clock, fake_twilio):
     rt = jobs_runtime
-    book_for(rt, A, WEDNESDAY, dt.time(9, 0))
+    book(rt, A, day=WEDNESDAY, at=dt.time(9, 0))
     early = join(rt, A)
     plain = join(rt, B)
-    appointment_id = book_for(rt, HOLDER, FRIDAY, dt.time(10, 0))
+    appointment_id = book(rt, HOLDER, day=FRIDAY, at=dt.time(10, 0)).id
     cancel(rt, appointment_id)
     assert [o.entry_id for o in offers(rt)] == [plain]
     assert fake_twilio.messages_to(A) == []

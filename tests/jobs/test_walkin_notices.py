@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from core.models import Clinic, TicketStatus, WalkinTicket
 from core.services import walkin
-from tests.jobs.conftest import join_queue, messages
+from tests.jobs.conftest import messages
+from tests.support.arrange import fill_queue
 
 PHONES = [f"+1514555{2000 + i}" for i in range(1, 8)]  # seven patients, in arrival order
 LANDLINE = PHONES[5]
@@ -27,7 +28,7 @@ def check(runtime) -> None:
 
 
 def test_patients_are_told_once_when_their_turn_gets_near(jobs_runtime, clock, fake_twilio):
-    join_queue(jobs_runtime, PHONES)
+    fill_queue(jobs_runtime, PHONES)
     check(jobs_runtime)
     # three places or 30 minutes (15 min a patient): the first four are near, the rest are not
     assert [bool(fake_twilio.messages_to(p)) for p in PHONES] == [True] * 4 + [False] * 3
@@ -49,7 +50,7 @@ def test_patients_are_told_once_when_their_turn_gets_near(jobs_runtime, clock, f
 
 
 def test_a_landline_patient_is_called_with_the_notice(jobs_runtime, fake_twilio):
-    tickets = join_queue(jobs_runtime, PHONES, notify_by={LANDLINE: "call"})
+    tickets = fill_queue(jobs_runtime, PHONES, notify_by={LANDLINE: "call"})
     check(jobs_runtime)
     staff_call_next(jobs_runtime)
     staff_call_next(jobs_runtime)
@@ -69,7 +70,7 @@ def test_a_landline_patient_is_called_with_the_notice(jobs_runtime, fake_twilio)
 
 def test_a_notice_refused_as_landline_is_placed_as_a_call_instead(jobs_runtime, fake_twilio):
     fake_twilio.fail(PHONES[0], 21614)
-    (ticket_id,) = join_queue(jobs_runtime, PHONES[:1])
+    (ticket_id,) = fill_queue(jobs_runtime, PHONES[:1])
     check(jobs_runtime)
     sms, call = messages(jobs_runtime, ticket_id=ticket_id)
     assert (sms.kind, sms.status, sms.error_code) == ("sms", "failed", "21614")
@@ -78,7 +79,7 @@ def test_a_notice_refused_as_landline_is_placed_as_a_call_instead(jobs_runtime, 
 
 
 def test_staff_calling_the_next_patient_tells_them_at_once(jobs_runtime, fake_twilio):
-    join_queue(jobs_runtime, PHONES[:2])
+    fill_queue(jobs_runtime, PHONES[:2])
     ticket_id = staff_call_next(jobs_runtime)
     jobs_runtime.jobs.enqueue("core.jobs.tasks.notify_called", ticket_id)  # a repeated job
     jobs_runtime.jobs.drain()
@@ -90,7 +91,7 @@ def test_staff_calling_the_next_patient_tells_them_at_once(jobs_runtime, fake_tw
 
 def test_leaving_the_queue_withdraws_a_notice_not_yet_sent(jobs_runtime, clock, fake_twilio):
     fake_twilio.fail(PHONES[0], 500)
-    (ticket_id,) = join_queue(jobs_runtime, PHONES[:1])
+    (ticket_id,) = fill_queue(jobs_runtime, PHONES[:1])
     check(jobs_runtime)  # the first attempt fails; the notice waits for its retry
     with jobs_runtime.session_factory.begin() as s:
         ticket = s.get(WalkinTicket, ticket_id)

@@ -13,8 +13,12 @@ def test_single_message_prints_one_json_object():
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["intent"] == "book" and data["date"] == "2026-12-02" and data["part_of_day"] == "morning"
-    assert data["lang"] == "fr" and data["time"] is None and data["choice"] is None
+    assert data["intent"] == "book"
+    assert data["date"] == "2026-12-02"
+    assert data["part_of_day"] == "morning"
+    assert data["lang"] == "fr"
+    assert data["time"] is None
+    assert data["choice"] is None
 
 
 def test_single_message_keeps_accents_in_output():
@@ -37,7 +41,8 @@ def test_jsonl_answers_every_line_in_order_with_per_line_now_and_lang():
     assert [o["date"] for o in out] == ["2026-12-03", "2026-12-06", None]
     assert [o["time"] for o in out] == ["14:00", "15:00", None]
     assert [o["lang"] for o in out] == ["fr", "en", "en"]
-    assert out[2]["intent"] == "choice" and out[2]["choice"] == 2
+    assert out[2]["intent"] == "choice"
+    assert out[2]["choice"] == 2
 
 
 def test_jsonl_rejects_a_bad_line_with_its_number():
@@ -62,8 +67,8 @@ def test_the_details_the_dialog_reads_are_printed_under_their_names():
         ],
     )
     data = json.loads(result.output)
-    assert (
-        data["intent"] == "reschedule" and data["date"] == "2026-12-07" and data["old_date"] == "2026-12-03"
-    )
+    assert data["intent"] == "reschedule"
+    assert data["date"] == "2026-12-07"
+    assert data["old_date"] == "2026-12-03"
     for key in ("not_before", "not_after", "pick_last", "name", "self_harm", "smalltalk"):
         assert key in data

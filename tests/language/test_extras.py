@@ -20,7 +20,7 @@ def read(text: str, lang: str | None = None):
 
 
 @pytest.mark.parametrize(
-    "text,lang",
+    ("text", "lang"),
     [
         ("AUTRES", "fr"),
         ("autre", "fr"),
@@ -64,7 +64,7 @@ def test_a_spelled_ordinal_alone_is_a_choice_without_a_date(text):
 
 
 @pytest.mark.parametrize(
-    "text,date",
+    ("text", "date"),
     [
         ("le premier décembre", D(2026, 12, 1)),
         ("le premier janvier", D(2027, 1, 1)),
@@ -86,7 +86,7 @@ def test_the_second_option_is_not_the_second_of_the_month():
 
 
 @pytest.mark.parametrize(
-    "text,lang",
+    ("text", "lang"),
     [
         ("n'importe quand", "fr"),
         ("N'importe quand, merci", "fr"),
@@ -120,7 +120,7 @@ def test_first_thing_in_the_morning_is_still_a_morning():
 
 
 @pytest.mark.parametrize(
-    "text,lang",
+    ("text", "lang"),
     [
         ("stop sending texts", "en"),
         ("Please stop texting me", "en"),
@@ -155,7 +155,7 @@ def test_an_emergency_still_comes_before_a_worded_opt_out():
 
 
 @pytest.mark.parametrize(
-    "text,channel",
+    ("text", "channel"),
     [
         ("texto", "sms"),
         ("par texto svp", "sms"),
@@ -186,7 +186,7 @@ def test_other_messages_have_no_notify_by(text):
 
 
 @pytest.mark.parametrize(
-    "text,lang",
+    ("text", "lang"),
     [
         ("je viens", "fr"),
         ("J'arrive!", "fr"),
@@ -228,7 +228,7 @@ def test_other_messages_do_not_keep(text):
 
 
 @pytest.mark.parametrize(
-    "text,time",
+    ("text", "time"),
     [
         ("at 10", T(10, 0)),
         ("vers 8 heures", T(8, 0)),

@@ -182,7 +182,7 @@ def test_a_correction_answers_no():
 
 
 @pytest.mark.parametrize(
-    "text,number",
+    ("text", "number"),
     [
         ("2", 2),
         ("le 2", 2),
@@ -208,11 +208,12 @@ def test_numbered_choices(text, number):
 @pytest.mark.parametrize("text", ["demain à 2h", "2 personnes", "dans 2 jours", "at 2pm"])
 def test_numbers_inside_other_requests_are_not_choices(text):
     result = understand(text, "fr", NOW)
-    assert result.intent != "choice" and result.choice is None
+    assert result.intent != "choice"
+    assert result.choice is None
 
 
 @pytest.mark.parametrize(
-    "text,switch_to",
+    ("text", "switch_to"),
     [
         ("ENGLISH", "en"),
         ("anglais", "en"),
@@ -285,7 +286,7 @@ def test_carrier_opt_in_words_are_start(text):
     assert intent_of(text) == "start"
 
 
-@pytest.mark.parametrize("text,lang", [("AIDE", "fr"), ("HELP", "en"), ("INFO", "en"), ("aide?", "fr")])
+@pytest.mark.parametrize(("text", "lang"), [("AIDE", "fr"), ("HELP", "en"), ("INFO", "en"), ("aide?", "fr")])
 def test_carrier_help_words_and_their_language(text, lang):
     result = understand(text, None, NOW)
     assert (result.intent, result.lang) == ("help", lang)
@@ -309,7 +310,7 @@ def test_every_intent_returned_is_known():
 
 
 @pytest.mark.parametrize(
-    "text,answer",
+    ("text", "answer"),
     [
         ("Sorry, could you make it 3 pm instead?", "no"),
         ("Désolé, je voudrais plutôt mardi", "no"),

@@ -17,7 +17,7 @@ def read(text: str, lang: str | None = None):
 
 
 @pytest.mark.parametrize(
-    "text,lang,first",
+    ("text", "lang", "first"),
     [
         ("pas avant le 15", "fr", D(2026, 12, 15)),
         ("pas avant jeudi prochain svp", "fr", D(2026, 12, 10)),
@@ -40,7 +40,7 @@ def test_lower_day_limits_give_the_first_day_allowed(text, lang, first):
 
 
 @pytest.mark.parametrize(
-    "text,lang,last",
+    ("text", "lang", "last"),
     [
         ("au plus tard vendredi", "fr", D(2026, 12, 4)),
         ("vendredi au plus tard", "fr", D(2026, 12, 4)),
@@ -60,7 +60,7 @@ def test_upper_day_limits_give_the_last_day_allowed(text, lang, last):
 
 
 @pytest.mark.parametrize(
-    "text,lang,first,last",
+    ("text", "lang", "first", "last"),
     [
         ("Can I get something between monday and wednesday?", "en", D(2026, 12, 7), D(2026, 12, 9)),
         ("n'importe quand entre mardi et jeudi", "fr", D(2026, 12, 8), D(2026, 12, 10)),
@@ -76,7 +76,7 @@ def test_two_limits_make_a_window(text, lang, first, last):
 
 
 @pytest.mark.parametrize(
-    "text,lang,after,before",
+    ("text", "lang", "after", "before"),
     [
         ("avant midi", "fr", None, T(12, 0)),
         ("je peux seulement avant 10h", "fr", None, T(10, 0)),
@@ -88,11 +88,12 @@ def test_two_limits_make_a_window(text, lang, first, last):
 def test_time_limits_are_after_and_before(text, lang, after, before):
     result = read(text, lang)
     assert (result.after, result.before) == (after, before)
-    assert result.not_before is None and result.not_after is None
+    assert result.not_before is None
+    assert result.not_after is None
 
 
 @pytest.mark.parametrize(
-    "text,lang,date",
+    ("text", "lang", "date"),
     [
         ("the day after tomorrow", "en", D(2026, 12, 4)),
         ("après-demain", "fr", D(2026, 12, 4)),
@@ -113,7 +114,7 @@ def test_limits_are_in_the_json_form():
 
 
 @pytest.mark.parametrize(
-    "text,lang,first",
+    ("text", "lang", "first"),
     [
         ("je suis libre à partir du 10", "fr", D(2026, 12, 10)),
         ("au plus tôt mardi", "fr", D(2026, 12, 8)),
@@ -134,7 +135,7 @@ def test_any_day_before_a_holiday_is_a_limit_and_the_day_before_it_a_date():
 
 
 @pytest.mark.parametrize(
-    "text,lang",
+    ("text", "lang"),
     [
         ("anything but monday", "en"),
         ("n'importe quel jour sauf lundi", "fr"),

@@ -17,7 +17,7 @@ def read(text: str, lang: str | None = None):
 
 
 @pytest.mark.parametrize(
-    "text,lang,time",
+    ("text", "lang", "time"),
     [
         ("a quarter past 3pm", "en", T(15, 15)),
         ("quarter to 5 pm", "en", T(16, 45)),
@@ -44,7 +44,7 @@ def test_a_quarter_of_an_hour_is_a_delay():
 
 
 @pytest.mark.parametrize(
-    "text,lang,date",
+    ("text", "lang", "date"),
     [
         ("le 3e jour d'octobre", "fr", D(2027, 10, 3)),
         ("le troisième jour de novembre", "fr", D(2027, 11, 3)),

@@ -9,7 +9,7 @@ from core.language import clean_name, extract_name, understand
 
 
 @pytest.mark.parametrize(
-    "text,name",
+    ("text", "name"),
     [
         ("c'est Marc Gagnon", "Marc Gagnon"),
         ("moi c Line", "Line"),
@@ -60,7 +60,7 @@ def test_sentences_that_introduce_no_name_give_none(text):
 
 
 @pytest.mark.parametrize(
-    "text,name",
+    ("text", "name"),
     [
         ("julie côté", "Julie Côté"),
         ("JULIE CÔTÉ.", "Julie Côté"),

@@ -20,7 +20,7 @@ def read(text: str, lang: str | None = None):
 
 
 @pytest.mark.parametrize(
-    "text,lang,time",
+    ("text", "lang", "time"),
     [
         ("celle de 9 h 15", "fr", T(9, 15)),
         ("celui de 14 h", "fr", T(14, 0)),
@@ -39,7 +39,7 @@ def test_a_time_alone_points_at_an_offer_without_a_day(text, lang, time):
 
 
 @pytest.mark.parametrize(
-    "text,lang",
+    ("text", "lang"),
     [
         ("le dernier", "fr"),
         ("la dernière", "fr"),
@@ -55,7 +55,7 @@ def test_the_last_one_picks_the_last_offer(text, lang):
 
 
 @pytest.mark.parametrize(
-    "text,lang,date",
+    ("text", "lang", "date"),
     [
         ("le dernier jour de décembre", "fr", D(2026, 12, 31)),
         ("the last week of december", "en", D(2026, 12, 28)),
@@ -67,7 +67,7 @@ def test_last_inside_a_date_is_no_pick(text, lang, date):
 
 
 @pytest.mark.parametrize(
-    "text,lang,n",
+    ("text", "lang", "n"),
     [
         ("la 2e", "fr", 2),
         ("la deuxième", "fr", 2),
@@ -90,7 +90,7 @@ def test_a_day_alone_stays_a_day():
 
 
 @pytest.mark.parametrize(
-    "text,lang,date,part",
+    ("text", "lang", "date", "part"),
     [
         ("jeudi pm", "fr", D(2026, 12, 3), "afternoon"),
         ("ven pm", "fr", D(2026, 12, 4), "afternoon"),
@@ -110,7 +110,7 @@ def test_am_and_pm_after_a_day_are_parts_of_day(text, lang, date, part):
 
 
 @pytest.mark.parametrize(
-    "text,lang,date,span",
+    ("text", "lang", "date", "span"),
     [
         ("auj", "fr", D(2026, 12, 2), None),
         ("dem", "fr", D(2026, 12, 3), None),
@@ -144,7 +144,7 @@ def test_quebec_yeses(text):
 
 
 @pytest.mark.parametrize(
-    "text,lang",
+    ("text", "lang"),
     [
         ("how much longer", "en"),
         ("how much longer do i have to wait", "en"),
@@ -162,7 +162,7 @@ def test_how_long_questions_ask_for_the_place_in_the_queue(text, lang):
 
 
 @pytest.mark.parametrize(
-    "text,date,time",
+    ("text", "date", "time"),
     [
         ("the one at 2", None, T(14, 0)),
         ("one at 3 please", None, T(15, 0)),
@@ -174,6 +174,6 @@ def test_one_as_a_pronoun_is_not_the_first_of_the_month(text, date, time):
     assert (result.date, result.time) == (date, time)
 
 
-@pytest.mark.parametrize("text,lang", [("the later one", "en"), ("la plus tard", "fr")])
+@pytest.mark.parametrize(("text", "lang"), [("the later one", "en"), ("la plus tard", "fr")])
 def test_the_later_of_the_offers_is_the_last(text, lang):
     assert read(text, lang).pick_last is True

@@ -16,7 +16,7 @@ def read(text: str, lang: str | None = None):
 
 
 @pytest.mark.parametrize(
-    "text,lang,new,old",
+    ("text", "lang", "new", "old"),
     [
         ("je pourrai pas vendredi, tu peux me le mettre mardi?", "fr", D(2026, 12, 8), D(2026, 12, 4)),
         ("je peux pas venir demain, faudrait le reporter à lundi", "fr", D(2026, 12, 7), D(2026, 12, 3)),
@@ -44,7 +44,7 @@ def test_a_change_names_the_new_day_and_the_day_it_moves_from(text, lang, new, o
 
 
 @pytest.mark.parametrize(
-    "text,lang,date,part",
+    ("text", "lang", "date", "part"),
     [
         ("move it to friday morning", "en", D(2026, 12, 4), "morning"),
         ("bump my appt to tmrw pm", "en", D(2026, 12, 3), "afternoon"),
@@ -69,7 +69,7 @@ def test_a_change_to_a_whole_week_keeps_its_span():
 
 
 @pytest.mark.parametrize(
-    "text,lang",
+    ("text", "lang"),
     [
         ("non, je veux le changer", "fr"),
         ("non je veux pas l'annuler, juste le changer", "fr"),
@@ -83,7 +83,7 @@ def test_a_refusal_that_asks_for_a_change_is_a_reschedule(text, lang):
 
 
 @pytest.mark.parametrize(
-    "text,lang",
+    ("text", "lang"),
     [("annuler, pas déplacer", "fr"), ("cancel it, don't reschedule", "en"), ("annulez mon rdv svp", "fr")],
 )
 def test_a_cancellation_that_refuses_a_change_stays_a_cancellation(text, lang):
@@ -96,7 +96,7 @@ def test_cancelling_names_the_day_of_the_appointment_too():
 
 
 @pytest.mark.parametrize(
-    "text,lang",
+    ("text", "lang"),
     [
         ("ça ne change rien", "fr"),
         ("ça change pas grand-chose", "fr"),
@@ -129,7 +129,7 @@ def test_the_old_day_is_found_however_the_patient_says_they_cannot_come():
 
 
 @pytest.mark.parametrize(
-    "text,lang,date",
+    ("text", "lang", "date"),
     [
         ("i can't do monday but tuesday works", "en", D(2026, 12, 8)),
         ("je peux pas lundi, mardi plutôt", "fr", D(2026, 12, 8)),

@@ -105,7 +105,8 @@ def test_the_intent_list_is_unchanged_and_late_is_a_field():
 
 def test_a_request_keeps_its_intent_next_to_the_lateness():
     u = understand("je vais être en retard, annulez mon rdv", "fr", NOW)
-    assert u.intent == "cancel" and u.late
+    assert u.intent == "cancel"
+    assert u.late
 
 
 def test_safety_words_come_before_lateness():

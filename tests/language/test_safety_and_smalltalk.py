@@ -15,7 +15,7 @@ def read(text: str, lang: str | None = None):
 
 
 @pytest.mark.parametrize(
-    "text,lang",
+    ("text", "lang"),
     [
         ("je veux mourir", "fr"),
         ("j'ai envie de mourrir", "fr"),
@@ -41,7 +41,7 @@ def test_words_of_suicide_or_self_harm_are_an_emergency_with_self_harm(text, lan
 
 
 @pytest.mark.parametrize(
-    "text,lang",
+    ("text", "lang"),
     [
         ("j'ai une douleur à la poitrine", "fr"),
         ("my dad can't breathe", "en"),
@@ -76,7 +76,7 @@ def test_self_harm_is_in_the_json_form():
 
 
 @pytest.mark.parametrize(
-    "text,lang,kind",
+    ("text", "lang", "kind"),
     [
         ("merci", "fr", "thanks"),
         ("merci!", "fr", "thanks"),
@@ -100,7 +100,8 @@ def test_politeness_alone_is_small_talk(text, lang, kind):
 
 
 @pytest.mark.parametrize(
-    "text,lang,intent", [("ok merci", "fr", "yes"), ("non merci", "fr", "no"), ("ok thanks", "en", "yes")]
+    ("text", "lang", "intent"),
+    [("ok merci", "fr", "yes"), ("non merci", "fr", "no"), ("ok thanks", "en", "yes")],
 )
 def test_an_answer_with_thanks_keeps_the_answer(text, lang, intent):
     result = read(text, lang)
@@ -108,7 +109,7 @@ def test_an_answer_with_thanks_keeps_the_answer(text, lang, intent):
 
 
 @pytest.mark.parametrize(
-    "text,lang,intent",
+    ("text", "lang", "intent"),
     [
         ("bonsoir, je voudrais un rdv demain", "fr", "book"),
         ("merci, pouvez-vous annuler mon rdv?", "fr", "cancel"),
@@ -126,7 +127,7 @@ def test_a_greeting_names_no_part_of_day():
 
 
 @pytest.mark.parametrize(
-    "text,lang",
+    ("text", "lang"),
     [
         ("arrête de m'écrire", "fr"),
         ("arrêtez de m'envoyer des textos", "fr"),
@@ -146,7 +147,7 @@ def test_worded_opt_outs_stop(text, lang):
 
 
 @pytest.mark.parametrize(
-    "text,default",
+    ("text", "default"),
     [
         (
             "Hi, I'm at the Clinique du Parc on rue Saint-Denis, my dad has severe chest pain what do I do",
@@ -165,7 +166,7 @@ def test_a_long_english_emergency_is_answered_in_english(text, default):
 
 
 @pytest.mark.parametrize(
-    "text,default,lang,intent",
+    ("text", "default", "lang", "intent"),
     [
         (
             "Hello, my son Jean-François has had a fever since Tuesday, is there any walk-in today at the "
@@ -197,7 +198,7 @@ def test_a_long_message_keeps_its_own_language_and_request(text, default, lang, 
 
 
 @pytest.mark.parametrize(
-    "text,lang,date",
+    ("text", "lang", "date"),
     [
         ("merci, à demain!", "fr", dt.date(2026, 12, 3)),
         ("thanks, see you tomorrow", "en", dt.date(2026, 12, 3)),
@@ -209,7 +210,7 @@ def test_a_farewell_that_names_a_day_keeps_the_day(text, lang, date):
 
 
 @pytest.mark.parametrize(
-    "text,lang,intent,date",
+    ("text", "lang", "intent", "date"),
     [
         (
             "Hi, last time I had to cancel because of work but now I'd like to book a new appointment for next week",
@@ -239,7 +240,7 @@ def test_a_request_told_as_a_past_event_gives_way_to_the_request_that_follows(te
 
 
 @pytest.mark.parametrize(
-    "text,lang",
+    ("text", "lang"),
     [
         ("j'ai annulé mon rdv", "fr"),
         ("I cancelled my appointment", "en"),

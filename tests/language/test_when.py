@@ -17,7 +17,7 @@ def read(text: str, lang: str = "fr", now: dt.datetime = NOW):
 
 
 @pytest.mark.parametrize(
-    "text,date,time,part",
+    ("text", "date", "time", "part"),
     [
         # each of dateparser's French traps
         ("demain matin", D(2026, 12, 2), None, "morning"),
@@ -65,7 +65,7 @@ def test_french_forms(text, date, time, part):
 
 
 @pytest.mark.parametrize(
-    "text,date,time,part",
+    ("text", "date", "time", "part"),
     [
         ("tomorrow", D(2026, 12, 2), None, None),
         ("today", D(2026, 12, 1), None, None),
@@ -190,7 +190,7 @@ def test_as_dict_is_json_ready():
 
 
 @pytest.mark.parametrize(
-    "text,lang,date",
+    ("text", "lang", "date"),
     [
         # one day after / before another day, and counts from another day
         ("le lendemain du 24 décembre", "fr", D(2026, 12, 25)),
@@ -240,7 +240,7 @@ def test_not_until_is_a_lower_bound():
 
 
 @pytest.mark.parametrize(
-    "text,lang,time",
+    ("text", "lang", "time"),
     [
         ("dans une heure et demie", "fr", T(10, 30)),
         ("in an hour and a half", "en", T(10, 30)),
@@ -252,7 +252,9 @@ def test_more_clock_forms(text, lang, time):
     assert read(text, lang)[1] == time
 
 
-@pytest.mark.parametrize("text,lang", [("right now", "en"), ("at the moment", "en"), ("en ce moment", "fr")])
+@pytest.mark.parametrize(
+    ("text", "lang"), [("right now", "en"), ("at the moment", "en"), ("en ce moment", "fr")]
+)
 def test_now_alone_is_today_as_soon_as_possible(text, lang):
     result = understand(text, lang, NOW)
     assert (result.asap, result.date) == (True, D(2026, 12, 1))

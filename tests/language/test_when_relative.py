@@ -15,7 +15,7 @@ T = dt.time
 
 
 @pytest.mark.parametrize(
-    "text,lang,date",
+    ("text", "lang", "date"),
     [
         ("à la fin du mois", "fr", D(2026, 12, 21)),
         ("fin du mois prochain svp", "fr", D(2027, 1, 21)),
@@ -34,7 +34,7 @@ def test_the_beginning_of_the_month_said_late_in_it_is_next_months():
 
 
 @pytest.mark.parametrize(
-    "text,lang,date,span",
+    ("text", "lang", "date", "span"),
     [
         ("le mois prochain", "fr", D(2027, 1, 1), "month"),
         ("sometime next month", "en", D(2027, 1, 1), "month"),
@@ -54,7 +54,7 @@ def test_whole_months_years_and_weeks_are_spans(text, lang, date, span):
 
 
 @pytest.mark.parametrize(
-    "text,lang,date",
+    ("text", "lang", "date"),
     [
         ("the last Friday of the month", "en", D(2026, 12, 25)),
         ("le deuxième mardi de ce mois", "fr", D(2026, 12, 8)),
@@ -78,7 +78,7 @@ def test_a_weekday_of_this_month_already_past_is_next_months():
 
 
 @pytest.mark.parametrize(
-    "text,lang,time",
+    ("text", "lang", "time"),
     [
         ("quarter to noon", "en", T(11, 45)),
         ("a quarter past noon", "en", T(12, 15)),
@@ -116,7 +116,7 @@ def test_a_day_of_month_then_a_part_of_day_is_not_a_clock_time():
 
 
 @pytest.mark.parametrize(
-    "text,lang,before",
+    ("text", "lang", "before"),
     [
         ("d'ici 17h", "fr", T(17, 0)),
         ("au plus tard à 16h", "fr", T(16, 0)),
@@ -138,7 +138,7 @@ def test_within_some_hours_is_not_a_deadline():
 
 
 @pytest.mark.parametrize(
-    "text,lang,part,after,before",
+    ("text", "lang", "part", "after", "before"),
     [
         ("en fin d'après-midi", "fr", "afternoon", T(15, 0), None),
         ("late morning", "en", "morning", T(10, 0), None),

@@ -1,45 +1,10 @@
-"""Fixtures of the SMS tests: a signed app on the demo clinics, a recording job queue, patients' phones."""
+"""Fixtures of the SMS tests: a turn that breaks must fail the test (the app and phones are in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import logging
 
 import pytest
-
-from clinicline.app import create_app
-from tests.support.apps import JOHN, MARIE, PARC, TOKEN, WESTMOUNT, RecordingQueue, signed_runtime
-from tests.support.twilio_requests import Texter
-
-__all__ = ["JOHN", "MARIE", "PARC", "TOKEN", "WESTMOUNT", "RecordingQueue"]  # tests import these from here
-
-
-@pytest.fixture
-def sms_runtime(sqlite_url, clock, tmp_path):
-    """The demo clinics on SQLite, webhooks signed with TOKEN, jobs recorded instead of run."""
-    rt = signed_runtime(sqlite_url, clock, tmp_path)
-    yield rt
-    rt.dispose()
-
-
-@pytest.fixture
-def app(sms_runtime):
-    return create_app(runtime=sms_runtime)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def phone(client):
-    """phone(from_, to) -> a Texter; defaults: Marie texting Clinique du Parc. Every reply must fit 2 segments."""
-
-    def make(from_: str = MARIE, to: str = PARC, **kwargs) -> Texter:
-        kwargs.setdefault("max_segments", 2)
-        return Texter(client, TOKEN, from_, to, **kwargs)
-
-    return make
 
 
 @pytest.fixture(autouse=True)

@@ -275,7 +275,8 @@ def test_help_fits_one_gsm7_segment_of_160_characters(lang):
         )
     )
     count = segments(text)
-    assert count.characters <= 160 and count.segments == 1, f"{lang} help: {count} for {text!r}"
+    assert count.characters <= 160, f"{lang} help: {count} for {text!r}"
+    assert count.segments == 1, f"{lang} help: {count} for {text!r}"
     assert count.encoding == "GSM-7", offending_characters(text)
 
 

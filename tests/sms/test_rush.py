@@ -9,9 +9,8 @@ from sqlalchemy import func, select
 
 from clinicline.app import create_app
 from core.models import Appointment, AppointmentStatus
-from tests.sms.conftest import TOKEN, WESTMOUNT
 from tests.sms.support import WORDS, label, slots
-from tests.support.apps import signed_runtime
+from tests.support.apps import TOKEN, WESTMOUNT, signed_runtime
 from tests.support.twilio_requests import Texter
 
 pytestmark = pytest.mark.timeout(240)

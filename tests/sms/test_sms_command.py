@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 
 import prompts
 from clinicline.cli import main
-from tests.sms.conftest import TOKEN
+from tests.support.apps import TOKEN
 
 
 @pytest.fixture
@@ -32,7 +32,9 @@ def run_sms(url: str, lines: str, token: str | None = TOKEN, *args: str):
 def test_the_command_is_registered():
     result = CliRunner().invoke(main, ["sms", "--help"])
     assert result.exit_code == 0
-    assert "--from" in result.output and "--to" in result.output and "--url" in result.output
+    assert "--from" in result.output
+    assert "--to" in result.output
+    assert "--url" in result.output
 
 
 def test_a_piped_message_gets_the_reply_and_its_segments(server_url):

@@ -12,7 +12,7 @@ from clinicline.app import create_app
 from core.config import Config
 from core.models import AuditEntry, OutboundMessage
 from tests.conftest import make_runtime
-from tests.sms.conftest import MARIE, PARC, TOKEN, RecordingQueue
+from tests.support.apps import MARIE, PARC, TOKEN, RecordingQueue
 from tests.support.twilio_requests import message_texts, signed_post, sms_form, status_form
 from tests.support.twilio_requests import sign as twilio_sign
 
@@ -73,16 +73,17 @@ def test_without_a_token_requests_are_not_checked(sqlite_url, clock, tmp_path):
         rt.dispose()
 
 
-def test_an_unknown_clinic_number_gets_a_polite_bilingual_answer_and_an_audit_entry(client, sms_runtime):
+def test_an_unknown_clinic_number_gets_a_polite_bilingual_answer_and_an_audit_entry(client, signed_rt):
     response = signed_post(client, "/sms", sms_form(MARIE, "+15145559999", "RDV"), TOKEN)
     assert response.status_code == 200
     [text] = message_texts(response.data)
     french, english = prompts.render("sms_unknown_number", "fr"), prompts.render("sms_unknown_number", "en")
     assert text.index(french) < text.index(english)
     assert "9-1-1" in text
-    with sms_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "unknown_number"))
-    assert entry is not None and entry.channel == "sms"
+    assert entry is not None
+    assert entry.channel == "sms"
     assert entry.detail["to"] == "+15145559999"
     assert MARIE not in (entry.actor or "")  # the patient's number is masked in the audit trail
 
@@ -122,7 +123,8 @@ def test_the_fallback_answers_with_no_database_at_all(tmp_path):
     [text] = message_texts(response.data)
     assert text == fallback_text()
     assert text.index("Réessayez") < text.index("try again")
-    assert "9-1-1" in text and "8-1-1" in text
+    assert "9-1-1" in text
+    assert "8-1-1" in text
 
 
 def test_the_fallback_is_signed_like_every_webhook(client):
@@ -140,8 +142,8 @@ def test_when_the_database_is_unreachable_the_patient_gets_the_fallback_text(tmp
     assert message_texts(response.data) == [fallback_text()]
 
 
-def test_when_the_database_file_is_gone_the_patient_gets_the_fallback_text(client, sms_runtime, sqlite_url):
-    sms_runtime.engine.dispose()
+def test_when_the_database_file_is_gone_the_patient_gets_the_fallback_text(client, signed_rt, sqlite_url):
+    signed_rt.engine.dispose()
     os.remove(sqlite_url.removeprefix("sqlite:///"))
     response = signed_post(client, "/sms", sms_form(MARIE, PARC, "RDV"), TOKEN)
     assert response.status_code == 200
@@ -158,8 +160,8 @@ def test_a_status_callback_without_a_message_sid_is_a_bad_request(client):
     assert signed_post(client, "/sms/status", form, TOKEN).status_code == 400
 
 
-def _outbound(sms_runtime, sid: str) -> int:
-    with sms_runtime.session_factory.begin() as session:
+def _outbound(signed_rt, sid: str) -> int:
+    with signed_rt.session_factory.begin() as session:
         message = OutboundMessage(
             clinic_id="parc", to=MARIE, purpose="confirmation", body="x", status="sent", twilio_sid=sid
         )
@@ -168,34 +170,34 @@ def _outbound(sms_runtime, sid: str) -> int:
         return message.id
 
 
-def _status_of(sms_runtime, message_id: int) -> tuple[str, str | None]:
-    with sms_runtime.session_factory() as session:
+def _status_of(signed_rt, message_id: int) -> tuple[str, str | None]:
+    with signed_rt.session_factory() as session:
         message = session.get(OutboundMessage, message_id)
         return message.status, message.error_code
 
 
-def test_a_delivery_report_is_recorded_on_the_message(client, sms_runtime):
+def test_a_delivery_report_is_recorded_on_the_message(client, signed_rt):
     sid = "SM" + "a" * 32
-    message_id = _outbound(sms_runtime, sid)
+    message_id = _outbound(signed_rt, sid)
     response = signed_post(client, "/sms/status", status_form(sid, "delivered"), TOKEN)
     assert response.status_code == 204
-    assert _status_of(sms_runtime, message_id) == ("delivered", None)
+    assert _status_of(signed_rt, message_id) == ("delivered", None)
 
 
-def test_a_failed_delivery_keeps_its_error_code(client, sms_runtime):
+def test_a_failed_delivery_keeps_its_error_code(client, signed_rt):
     sid = "SM" + "b" * 32
-    message_id = _outbound(sms_runtime, sid)
+    message_id = _outbound(signed_rt, sid)
     response = signed_post(client, "/sms/status", status_form(sid, "undelivered", "30005"), TOKEN)
     assert response.status_code == 204
-    assert _status_of(sms_runtime, message_id) == ("failed", "30005")
+    assert _status_of(signed_rt, message_id) == ("failed", "30005")
 
 
-def test_a_report_about_an_unknown_message_is_accepted_and_ignored(client, sms_runtime):
+def test_a_report_about_an_unknown_message_is_accepted_and_ignored(client, signed_rt):
     sid = "SM" + "e" * 32
-    message_id = _outbound(sms_runtime, sid)
+    message_id = _outbound(signed_rt, sid)
     response = signed_post(client, "/sms/status", status_form("SM" + "c" * 32, "delivered"), TOKEN)
     assert response.status_code == 204
-    assert _status_of(sms_runtime, message_id) == ("sent", None)  # no other message is touched
+    assert _status_of(signed_rt, message_id) == ("sent", None)  # no other message is touched
 
 
 def test_a_delivery_report_while_the_database_is_down_is_kept_for_later(tmp_path):

@@ -13,7 +13,6 @@ from core.jobs import attach_queue
 from core.services import accounts
 from tests.conftest import make_runtime
 from tests.support.apps import MARIE, PARC
-from tests.support.fake_twilio import FakeTwilio
 from tests.support.twilio_requests import Texter
 
 PASSWORD = "correct-horse-battery"
@@ -40,14 +39,6 @@ def add_staff(runtime, logins=tuple(STAFF)) -> dict[str, int]:
             name, clinic, role = STAFF[login]
             ids[login] = accounts.create(s, login, name, PASSWORD, {clinic: role}, runtime.now()).id
     return ids
-
-
-@pytest.fixture
-def fake_twilio():
-    """The local Twilio-compatible server the outbound sender talks to."""
-    fake = FakeTwilio().start()
-    yield fake
-    fake.stop()
 
 
 def twilio_runtime(url, clock, tmp_path, fake_twilio):

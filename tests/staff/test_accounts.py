@@ -23,9 +23,11 @@ REAL_HASHER = accounts._hasher  # before the tests' quicker one replaces it
 
 def test_passwords_are_stored_as_argon2id_with_a_memory_hard_cost():
     assert REAL_HASHER.type is Type.ID
-    assert REAL_HASHER.memory_cost >= 64 * 1024 and REAL_HASHER.time_cost >= 3
+    assert REAL_HASHER.memory_cost >= 64 * 1024
+    assert REAL_HASHER.time_cost >= 3
     stored = REAL_HASHER.hash("correct-horse-battery")
-    assert stored.startswith("$argon2id$") and "correct-horse" not in stored
+    assert stored.startswith("$argon2id$")
+    assert "correct-horse" not in stored
 
 
 def test_a_signed_in_account_is_named_in_the_audit_log(console, runtime, staff_ids):
@@ -51,7 +53,8 @@ def test_the_sixth_wrong_password_in_a_minute_is_refused_and_says_when_to_retry(
 def test_wrong_passwords_from_one_address_are_throttled_across_accounts(app, console):
     logins = ["julie", "marc", "will", "wendy", "nobody"]
     statuses = [sign_in(console, logins[i % 5], "wrong-password").status_code for i in range(21)]
-    assert statuses[:20] == [401] * 20 and statuses[20] == 429
+    assert statuses[:20] == [401] * 20
+    assert statuses[20] == 429
 
 
 def test_the_throttle_counts_across_processes_through_redis(runtime, staff_ids, redis_url):
@@ -73,7 +76,8 @@ def test_logout_kills_the_session_and_any_copy_of_its_cookie(app, console):
     thief = app.test_client()
     thief.set_cookie("session", cookie)
     response = thief.get("/staff/parc/")
-    assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
+    assert response.status_code == 302
+    assert "/staff/login" in response.headers["Location"]
 
 
 def test_a_password_change_ends_the_sessions_signed_in_with_the_old_one(console, runtime):
@@ -111,7 +115,8 @@ def test_cookies_are_secure_behind_https_and_pages_carry_security_headers(runtim
     attach_queue(runtime, background=False)
     client = create_app(runtime=runtime).test_client()
     response = sign_in(client, "julie")
-    assert "Secure" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers["Set-Cookie"]
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert "HttpOnly" in response.headers["Set-Cookie"]
     page = client.get("/staff/parc/")
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
@@ -122,7 +127,8 @@ def test_cookies_are_secure_behind_https_and_pages_carry_security_headers(runtim
 
 def test_the_sign_in_form_needs_its_token(console):
     response = console.post("/staff/login", data={"login": "julie", "password": PASSWORD})
-    assert response.status_code == 400 and "rechargez la page" in text_of(response)
+    assert response.status_code == 400
+    assert "rechargez la page" in text_of(response)
 
 
 def test_sign_in_goes_back_to_the_page_asked_for_but_never_to_another_site(console):
@@ -172,7 +178,8 @@ def test_staff_add_list_passwd_disable_from_the_command_line(cli_env):
     added = run("add", "julie@parc.example", "--name", "Julie Tremblay", "--role", "parc:reception")
     assert added.exit_code == 0, added.output
     password = re.search(r"password \(shown once\): (\S+)", added.output)[1]
-    assert "julie@parc.example" in run("list").output and "parc:reception" in run("list").output
+    assert "julie@parc.example" in run("list").output
+    assert "parc:reception" in run("list").output
     assert run("add", "julie@parc.example", "--role", "parc:reception").exit_code != 0  # taken
     assert "unknown clinic" in run("add", "x", "--role", "nowhere:manager").output
     assert "unknown role" in run("add", "x", "--role", "parc:boss").output
@@ -206,7 +213,8 @@ def test_serve_creates_a_first_manager_on_an_empty_instance_and_shows_its_passwo
     assert "login: admin" in notice
     assert first_manager_notice(config, "http://127.0.0.1:5000/staff/") is None  # once
     listed = run("list").output
-    assert "parc:manager" in listed and "westmount:manager" in listed
+    assert "parc:manager" in listed
+    assert "westmount:manager" in listed
     from core.db import make_engine, make_session_factory
 
     engine = make_engine(cli_env)

@@ -46,7 +46,8 @@ def test_a_huge_name_is_capped_before_it_goes_into_a_redirect(console):
 def test_an_unknown_console_page_is_a_404_page_in_words(console):
     sign_in(console, "julie")
     response = console.get("/staff/parc/nothing-here/at/all")
-    assert response.status_code == 404 and "n'existe pas" in text_of(response)
+    assert response.status_code == 404
+    assert "n'existe pas" in text_of(response)
 
 
 @pytest.fixture
@@ -70,4 +71,5 @@ def test_a_value_postgresql_refuses_is_a_bad_input_not_a_database_outage(pg_cons
         response = pg_console.get(response.headers["Location"])
     else:
         assert response.status_code == 400
-    assert "pas valide" in text_of(response) and "injoignable" not in text_of(response)
+    assert "pas valide" in text_of(response)
+    assert "injoignable" not in text_of(response)

@@ -8,34 +8,28 @@ import re
 
 from sqlalchemy import select
 
-from core.models import Appointment, AppointmentStatus, AuditEntry, Clinic, OutboundMessage
-from core.services import booking, people
+from core.models import AuditEntry, Clinic, OutboundMessage
+from core.services import people
 from core.services.patients import get_or_create_patient
 from tests.staff.conftest import csrf, sign_in, text_of
+from tests.support.arrange import book, booked
+from tests.support.households import add_people
 
 PHONE = "+15145557777"
 THU = "2026-12-10"
 
 
 def seed(runtime, names, clinic_id: str = "parc", phone: str = PHONE) -> list[int]:
-    """A phone whose people each had an appointment at the clinic (the last slots of the day); their ids."""
-    now = runtime.now()
-    with runtime.session_factory.begin() as s:
-        clinic = s.get(Clinic, clinic_id)
-        patient = get_or_create_patient(s, phone)
-        persons = [people.add_person(s, patient, name, now=now) for name in names]
-        free = booking.find_free_slots(s, clinic, now, limit=len(names)).slots
-        for person, slot in zip(persons, free, strict=True):
-            booking.book(s, slot.id, patient, "sms", now, person=person)
-        return [p.id for p in persons]
+    """A phone whose people each had an appointment at the clinic (the next free slots); their ids."""
+    ids = add_people(runtime, phone, names)
+    for name in names:
+        book(runtime, phone, clinic=clinic_id, person=name)
+    return ids
 
 
 def booked_names(runtime) -> list[str]:
-    with runtime.session_factory() as s:
-        rows = s.scalars(
-            select(Appointment).where(Appointment.status == AppointmentStatus.BOOKED).order_by(Appointment.id)
-        ).all()
-        return [a.person.name for a in rows]
+    """The person of every booked appointment, in the order they were booked."""
+    return [a.person.name for a in sorted(booked(runtime), key=lambda a: a.id)]
 
 
 def slot_ids(page: str) -> list[int]:
@@ -46,8 +40,10 @@ def test_staff_pick_a_known_person_of_the_phone_from_the_list(console, runtime):
     nadia, marc = seed(runtime, ["Nadia Tremblay", "Marc Tremblay"])
     sign_in(console)
     page = console.get(f"/staff/parc/book?date={THU}&phone=514+555-7777").get_data(as_text=True)
-    assert f'name="person" value="{nadia}"' in page and f'name="person" value="{marc}"' in page
-    assert "Nadia Tremblay" in text_of_page(page) and "Marc Tremblay" in text_of_page(page)
+    assert f'name="person" value="{nadia}"' in page
+    assert f'name="person" value="{marc}"' in page
+    assert "Nadia Tremblay" in text_of_page(page)
+    assert "Marc Tremblay" in text_of_page(page)
     response = console.post(
         "/staff/parc/book",
         data={
@@ -57,7 +53,8 @@ def test_staff_pick_a_known_person_of_the_phone_from_the_list(console, runtime):
             "person": marc,
         },
     )
-    assert response.status_code == 302 and "notice=done" in response.headers["Location"]
+    assert response.status_code == 302
+    assert "notice=done" in response.headers["Location"]
     assert booked_names(runtime) == ["Nadia Tremblay", "Marc Tremblay", "Marc Tremblay"]
     runtime.jobs.drain()
     with runtime.session_factory() as s:
@@ -127,7 +124,8 @@ def test_the_list_shows_only_people_this_clinic_has_seen_and_a_pick_of_another_p
     [other] = seed(runtime, ["Rita Roy"], phone="+15145558888")
     sign_in(console)
     page = console.get(f"/staff/parc/book?date={THU}&phone={PHONE}").get_data(as_text=True)
-    assert "Nadia Tremblay" not in page and 'name="person"' not in page
+    assert "Nadia Tremblay" not in page
+    assert 'name="person"' not in page
     response = console.post(
         "/staff/parc/book",
         data={"csrf_token": csrf(console), "slot_id": slot_ids(page)[0], "phone": PHONE, "person": other},
@@ -162,7 +160,8 @@ def test_a_name_that_is_not_a_name_is_refused_at_the_desk_too(console, runtime):
             "/staff/parc/book",
             data={"csrf_token": csrf(console), "slot_id": slot_ids(page)[0], "phone": PHONE, "name": bad},
         )
-        assert response.status_code == 302 and "notice=bad_name" in response.headers["Location"], bad
+        assert response.status_code == 302, bad
+        assert "notice=bad_name" in response.headers["Location"], bad
     assert booked_names(runtime) == []
 
 

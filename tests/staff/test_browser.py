@@ -16,13 +16,11 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from core.models import Appointment, Clinic, InboxThread, Patient, Person
-from core.services import board, booking, people
-from core.services.patients import get_or_create_patient
+from core.models import Appointment, InboxThread, Patient, Person
 from core.timeutil import local_day_bounds
 from tests.staff.conftest import PASSWORD
-from tests.staff.test_console import seed_queue
 from tests.support.apps import MARIE
+from tests.support.arrange import book, fill_queue
 from tests.support.servers import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -194,18 +192,8 @@ def ui(browser, live_console, shots):
     return Console(browser, live_console, shots)
 
 
-def book_marie(runtime, clinic_id: str, name: str = "Marie Lavoie") -> tuple[int, str]:
-    now = runtime.now()
-    with runtime.session_factory.begin() as s:
-        marie = get_or_create_patient(s, MARIE)
-        person = people.person_for(s, marie, name, now)
-        slot = board.free_slots_of_day(s, s.get(Clinic, clinic_id), now.date(), now)[0]
-        appointment = booking.book(s, slot.id, marie, "sms", now, person=person)
-        return appointment.id, appointment.code
-
-
 def test_a_receptionist_signs_in_and_calls_the_next_patient(ui, runtime):
-    seed_queue(runtime, ["+15145551001", "+15145551002", "+15145551003"])
+    fill_queue(runtime, ["+15145551001", "+15145551002", "+15145551003"], named=True)
     ui.open("/staff/parc/")
     ui.wait_for("#login")
     ui.shot("login")
@@ -218,13 +206,16 @@ def test_a_receptionist_signs_in_and_calls_the_next_patient(ui, runtime):
     ui.click("#call-next")
     assert "C'est fait." in ui.wait_for("#notice").text
     first = ui.find('#queue tr.ticket[data-number="1"]')
-    assert "called" in first.get_attribute("class") and "Appelé" in first.text
+    assert "called" in first.get_attribute("class")
+    assert "Appelé" in first.text
     ui.shot("day-reception")
 
 
 def test_each_account_sees_only_its_clinics_and_forged_ids_are_not_found(ui, runtime):
-    parc_appointment, _ = book_marie(runtime, "parc")
-    westmount_appointment, _ = book_marie(runtime, "westmount")
+    parc_appointment = book(runtime, MARIE, clinic="parc", day=runtime.now().date(), person="Marie Lavoie").id
+    westmount_appointment = book(
+        runtime, MARIE, clinic="westmount", day=runtime.now().date(), person="Marie Lavoie"
+    ).id
     accounts_of = {
         "julie": ("parc", "Clinique du Parc", westmount_appointment, "westmount"),
         "marc": ("parc", "Clinique du Parc", westmount_appointment, "westmount"),
@@ -256,7 +247,8 @@ def test_the_sixth_wrong_password_in_a_minute_is_refused_with_429_and_a_message(
         ui.wait_for("#error")
         if attempt < 6:
             assert "Identifiant ou mot de passe incorrect" in ui.find("#error").text
-    assert "Trop d'essais" in ui.find("#error").text and "Réessayez dans" in ui.find("#error").text
+    assert "Trop d'essais" in ui.find("#error").text
+    assert "Réessayez dans" in ui.find("#error").text
     answers = [status for status in ui.statuses("/staff/login") if status != 200]  # 200: the form itself
     assert answers == [401] * 5 + [429]
     ui.shot("sign-in-throttled")
@@ -287,7 +279,8 @@ def wait_for_file(folder: Path, suffix: str) -> Path:
 def test_a_manager_exports_a_patients_data_then_erases_it_and_the_days_counts_stay(
     ui, runtime, downloads, staff_ids
 ):
-    appointment_id, code = book_marie(runtime, "parc")
+    appointment = book(runtime, MARIE, clinic="parc", day=runtime.now().date(), person="Marie Lavoie")
+    appointment_id, code = appointment.id, appointment.code
     day = runtime.now().date()
 
     def counts():
@@ -369,8 +362,8 @@ def test_a_patients_text_reaches_the_inbox_the_answer_reaches_the_patient_and_th
 
 
 def test_screens_in_english_and_with_a_long_day(ui, runtime):
-    seed_queue(runtime, [f"+1514555{n:04d}" for n in range(1001, 1009)])
-    book_marie(runtime, "parc")
+    fill_queue(runtime, [f"+1514555{n:04d}" for n in range(1001, 1009)], named=True)
+    book(runtime, MARIE, clinic="parc", day=runtime.now().date(), person="Marie Lavoie")
     ui.sign_in("marc")
     ui.wait_for("#call-next")
     ui.open("/staff/parc/?lang=en")

@@ -16,19 +16,10 @@ from core.models import (
     TicketStatus,
     WalkinTicket,
 )
-from core.services import booking, people, walkin
+from core.services import booking
 from core.services.patients import get_or_create_patient
 from tests.staff.conftest import csrf, sign_in, text_of
-
-
-def seed_queue(runtime, phones):
-    now = runtime.now()
-    with runtime.session_factory.begin() as s:
-        parc = s.get(Clinic, "parc")
-        for phone in phones:
-            patient = get_or_create_patient(s, phone)
-            person = people.person_for(s, patient, f"Patient {phone[-4:]}", now)
-            walkin.join_walkin_queue(s, parc, patient, "sms", now, person=person)
+from tests.support.arrange import fill_queue
 
 
 def test_the_console_asks_for_a_password_first(console):
@@ -40,7 +31,7 @@ def test_the_console_asks_for_a_password_first(console):
 
 
 def test_the_day_shows_the_queue_in_order_with_masked_numbers(console, runtime):
-    seed_queue(runtime, ["+15145551001", "+15145551002"])
+    fill_queue(runtime, ["+15145551001", "+15145551002"], named=True)
     sign_in(console)
     page = text_of(console.get("/staff/parc/"))
     assert page.index("Patient 1001") < page.index("Patient 1002")
@@ -49,14 +40,15 @@ def test_the_day_shows_the_queue_in_order_with_masked_numbers(console, runtime):
 
 
 def test_calling_the_next_patient_marks_the_ticket_and_tells_the_patient(console, runtime):
-    seed_queue(runtime, ["+15145551001", "+15145551002"])
+    fill_queue(runtime, ["+15145551001", "+15145551002"], named=True)
     sign_in(console)
     response = console.post("/staff/parc/queue/next", data={"csrf_token": csrf(console)})
     assert response.status_code == 302
     runtime.jobs.drain()
     with runtime.session_factory() as s:
         first, second = s.scalars(select(WalkinTicket).order_by(WalkinTicket.number)).all()
-        assert first.status == TicketStatus.CALLED and second.status == TicketStatus.WAITING
+        assert first.status == TicketStatus.CALLED
+        assert second.status == TicketStatus.WAITING
         told = s.scalars(select(OutboundMessage).where(OutboundMessage.ticket_id == first.id)).all()
         assert len(told) == 1
         actors = s.scalars(select(AuditEntry.actor).where(AuditEntry.action == "walkin.called")).all()
@@ -64,7 +56,7 @@ def test_calling_the_next_patient_marks_the_ticket_and_tells_the_patient(console
 
 
 def test_a_post_without_the_form_token_is_refused(console, runtime):
-    seed_queue(runtime, ["+15145551001"])
+    fill_queue(runtime, ["+15145551001"], named=True)
     sign_in(console)
     assert console.post("/staff/parc/queue/next", data={}).status_code == 400
     with runtime.session_factory() as s:
@@ -107,7 +99,8 @@ def test_callback_requests_are_listed_with_the_number_and_can_be_closed(console,
         s.add(CallbackRequest(clinic_id="parc", phone="+15145559876", name="Gérald"))
     sign_in(console)
     page = text_of(console.get("/staff/parc/"))
-    assert "Gérald" in page and "+15145559876" in page
+    assert "Gérald" in page
+    assert "+15145559876" in page
     callback_id = re.search(r"/staff/parc/callbacks/(\d+)/done", page).group(1)
     console.post(f"/staff/parc/callbacks/{callback_id}/done", data={"csrf_token": csrf(console)})
     with runtime.session_factory() as s:
@@ -132,7 +125,8 @@ def first_slot_id(page: str) -> int:
 def test_staff_book_for_a_patient_on_the_phone_who_then_gets_a_confirmation_and_reminders(console, runtime):
     sign_in(console)
     page = text_of(console.get("/staff/parc/book?date=2026-12-10"))
-    assert "jeu. 10 déc." in page and "8 h" in page
+    assert "jeu. 10 déc." in page
+    assert "8 h" in page
     response = console.post(
         "/staff/parc/book",
         data={
@@ -146,10 +140,12 @@ def test_staff_book_for_a_patient_on_the_phone_who_then_gets_a_confirmation_and_
     runtime.jobs.drain()
     with runtime.session_factory() as s:
         appointment = s.scalar(select(Appointment))
-        assert appointment.patient.phone == "+15145557777" and appointment.person.name == "Léa Roy"
+        assert appointment.patient.phone == "+15145557777"
+        assert appointment.person.name == "Léa Roy"
         assert appointment.channel.value == "staff"
         purposes = sorted(s.scalars(select(OutboundMessage.purpose)).all())
-        assert any(p.startswith("confirmation") for p in purposes) and "reminder" in purposes
+        assert any(p.startswith("confirmation") for p in purposes)
+        assert "reminder" in purposes
         booked_by = select(AuditEntry.actor, AuditEntry.channel).where(
             AuditEntry.action == "appointment.booked"
         )
@@ -186,7 +182,8 @@ def test_staff_move_an_appointment_and_the_old_slot_is_free_again(console, runti
     with runtime.session_factory() as s:
         old = s.get(Appointment, old_id)
         new = s.scalar(select(Appointment).where(Appointment.replaces_id == old_id))
-        assert old.status == AppointmentStatus.CANCELLED and new.status == AppointmentStatus.BOOKED
+        assert old.status == AppointmentStatus.CANCELLED
+        assert new.status == AppointmentStatus.BOOKED
         assert s.get(booking.Slot, old_slot).status.value == "free"
 
 
@@ -211,7 +208,7 @@ def test_with_the_database_down_the_console_says_so_instead_of_failing(console, 
 
 
 def test_staff_add_a_patient_at_the_desk_to_the_queue(console, runtime):
-    seed_queue(runtime, ["+15145551001"])
+    fill_queue(runtime, ["+15145551001"], named=True)
     sign_in(console)
     console.post(
         "/staff/parc/queue/join",

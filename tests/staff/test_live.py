@@ -13,39 +13,17 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from core.models import AuditEntry, Clinic, DisplayLink, Practitioner, Slot, SlotStatus, WalkinTicket
-from core.services import board, booking, live_board, people, walkin
-from core.services.patients import get_or_create_patient
+from core.services import board, live_board
 from tests.staff.conftest import csrf, sign_in, text_of
 from tests.support.apps import MARIE
+from tests.support.arrange import book, fill_queue
 
 DAY = dt.date(2026, 12, 7)  # the tests' Monday
-
-
-def seed_queue(runtime, phones):
-    """Walk-ins of today's queue, one per phone, named "Patient <last four digits>"."""
-    now = runtime.now()
-    with runtime.session_factory.begin() as s:
-        parc = s.get(Clinic, "parc")
-        for phone in phones:
-            patient = get_or_create_patient(s, phone)
-            person = people.person_for(s, patient, f"Patient {phone[-4:]}", now)
-            walkin.join_walkin_queue(s, parc, patient, "sms", now, person=person)
 
 
 def stamp_of(runtime, day=DAY) -> str:
     with runtime.session_factory() as s:
         return live_board.day_stamp(s, s.get(Clinic, "parc"), day)
-
-
-def book(runtime, phone: str, name: str, index: int = 0, day: dt.date = DAY):
-    """Book the index-th free slot of a day for a patient; returns (appointment id, code)."""
-    now = runtime.now()
-    with runtime.session_factory.begin() as s:
-        patient = get_or_create_patient(s, phone)
-        person = people.person_for(s, patient, name, now)
-        slot = board.free_slots_of_day(s, s.get(Clinic, "parc"), day, now)[index]
-        appointment = booking.book(s, slot.id, patient, "sms", now, person=person)
-        return appointment.id, appointment.code
 
 
 # ---- polling and calling ---------------------------------------------------------------------------------------
@@ -66,7 +44,7 @@ def test_polls_do_not_keep_an_idle_session_alive_but_a_click_does(console, clock
 
 
 def test_call_next_takes_a_room_the_console_remembers_it_and_the_audit_names_it(console, runtime):
-    seed_queue(runtime, ["+15145551001", "+15145551002"])
+    fill_queue(runtime, ["+15145551001", "+15145551002"], named=True)
     sign_in(console)
     console.post("/staff/parc/queue/next", data={"csrf_token": csrf(console), "room": "  Salle   4 "})
     page = text_of(console.get("/staff/parc/"))
@@ -76,7 +54,8 @@ def test_call_next_takes_a_room_the_console_remembers_it_and_the_audit_names_it(
         first = s.scalar(select(WalkinTicket).where(WalkinTicket.number == 1))
         assert first.room == "Salle 4"
         entry = s.scalar(select(AuditEntry).where(AuditEntry.action == "walkin.called"))
-        assert entry.detail["room"] == "Salle 4" and entry.account_id is not None
+        assert entry.detail["room"] == "Salle 4"
+        assert entry.account_id is not None
     console.post("/staff/parc/queue/next", data={"csrf_token": csrf(console), "room": "x" * 50})
     with runtime.session_factory() as s:
         second = s.scalar(select(WalkinTicket).where(WalkinTicket.number == 2))
@@ -93,28 +72,33 @@ def create_display_link(console, login="marc") -> str:
 
 
 def test_a_manager_makes_a_screen_link_that_shows_numbers_and_rooms_and_never_names(console, runtime):
-    seed_queue(runtime, ["+15145551001", "+15145551002", "+15145551003"])
+    fill_queue(runtime, ["+15145551001", "+15145551002", "+15145551003"], named=True)
     path = create_display_link(console)
     token = path.rsplit("/", 1)[1]
     with runtime.session_factory() as s:
         [row] = s.scalars(select(DisplayLink)).all()
-        assert row.token_hash != token and token not in row.token_hash and row.prefix == token[:10]
+        assert row.token_hash != token
+        assert token not in row.token_hash
+        assert row.prefix == token[:10]
     console.post("/staff/parc/queue/next", data={"csrf_token": csrf(console), "room": "4"})
     console.post("/staff/parc/queue/next", data={"csrf_token": csrf(console), "room": "2"})
     screen = console.application.test_client()  # the TV: no staff session at all
     page = screen.get(path)
     assert page.status_code == 200
     words = text_of(page)
-    assert "Numéro 2 — salle 2" in words and "Number 2 — room 2" in words and "Numéro 1 — salle 4" in words
+    assert "Numéro 2 — salle 2" in words
+    assert "Number 2 — room 2" in words
+    assert "Numéro 1 — salle 4" in words
     visible = re.sub(r"<[^>]+>", " ", words)  # what the screen shows (attributes hold the token and stamp)
-    assert "Patient" not in visible and not re.search(r"555|1001|1002|1003", visible), visible
+    assert "Patient" not in visible, visible
+    assert not re.search(r"555|1001|1002|1003", visible), visible
     assert page.headers["Referrer-Policy"] == "no-referrer"
     data = screen.get(path + "/now.json").get_json()
     assert [(c["number"], c["room"]) for c in data["called"]] == [(2, "2"), (1, "4")]
     shown = str(data["called"])
-    assert (
-        "Patient" not in shown and "555" not in shown and set(data) == {"stamp", "called", "every", "changed"}
-    )
+    assert "Patient" not in shown
+    assert "555" not in shown
+    assert set(data) == {"stamp", "called", "every", "changed"}
     assert screen.get(f"{path}/now.json?stamp={data['stamp']}").get_json()["changed"] is False
 
 
@@ -123,7 +107,8 @@ def test_rotating_or_revoking_the_screen_link_stops_the_old_one_with_words(conso
     second = create_display_link(console)
     screen = console.application.test_client()
     gone = screen.get(first)
-    assert gone.status_code == 404 and "n'est plus valide" in text_of(gone)
+    assert gone.status_code == 404
+    assert "n'est plus valide" in text_of(gone)
     assert screen.get(first + "/now.json").status_code == 404
     assert screen.get(second).status_code == 200
     console.post("/staff/parc/display/revoke", data={"csrf_token": csrf(console)})
@@ -132,7 +117,8 @@ def test_rotating_or_revoking_the_screen_link_stops_the_old_one_with_words(conso
     assert screen.get("/display/" + "tv_" + "x" * 500).status_code == 404
     with runtime.session_factory() as s:
         actions = [e.action for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
-        assert actions.count("display_link.created") == 2 and "display_link.revoked" in actions
+        assert actions.count("display_link.created") == 2
+        assert "display_link.revoked" in actions
 
 
 def test_reception_cannot_manage_the_screen_link_and_another_clinics_manager_cannot_either(console):
@@ -149,16 +135,21 @@ def test_reception_cannot_manage_the_screen_link_and_another_clinics_manager_can
 
 def test_any_day_shows_each_practitioners_slots_free_held_blocked_and_booked(console, runtime):
     tuesday = DAY + dt.timedelta(days=1)
-    _, code = book(runtime, MARIE, "Marie Lavoie", day=tuesday)
+    code = book(runtime, MARIE, day=tuesday, person="Marie Lavoie").code
     with runtime.session_factory.begin() as s:
         slots = board.free_slots_of_day(s, s.get(Clinic, "parc"), tuesday, runtime.now())
         slots[5].status = SlotStatus.BLOCKED
     sign_in(console)
     page = console.get(f"/staff/parc/days?date={tuesday.isoformat()}")
     words = text_of(page)
-    assert page.status_code == 200 and "Marie Lavoie" in words and code in words and "…1234" in words
-    assert words.count('data-kind="booked"') == 1 and words.count('data-kind="blocked"') == 1
-    assert 'data-practitioner="dre-tremblay"' in words and 'data-practitioner="dr-nguyen"' in words
+    assert page.status_code == 200
+    assert "Marie Lavoie" in words
+    assert code in words
+    assert "…1234" in words
+    assert words.count('data-kind="booked"') == 1
+    assert words.count('data-kind="blocked"') == 1
+    assert 'data-practitioner="dre-tremblay"' in words
+    assert 'data-practitioner="dr-nguyen"' in words
     for link in ("previous-day", "next-day", "previous-week", "next-week", "week-link"):
         assert f'id="{link}"' in words
     with runtime.session_factory() as s:
@@ -168,10 +159,12 @@ def test_any_day_shows_each_practitioners_slots_free_held_blocked_and_booked(con
 
 
 def test_the_week_counts_each_practitioners_slots_day_by_day(console, runtime):
-    book(runtime, MARIE, "Marie Lavoie", day=DAY + dt.timedelta(days=2))
+    book(runtime, MARIE, day=DAY + dt.timedelta(days=2), person="Marie Lavoie")
     sign_in(console)
     page = text_of(console.get("/staff/parc/week?date=2026-12-09"))
-    assert "Semaine du" in page and 'data-day="2026-12-07"' in page and 'data-day="2026-12-13"' in page
+    assert "Semaine du" in page
+    assert 'data-day="2026-12-07"' in page
+    assert 'data-day="2026-12-13"' in page
     with runtime.session_factory() as s:
         doc = s.scalar(select(Practitioner).where(Practitioner.key == "dre-tremblay"))
         free_wednesday = sum(
@@ -195,25 +188,32 @@ def pdf_pages(data: bytes) -> list[str]:
 
 
 def test_the_day_sheet_has_a_page_per_practitioner_and_the_queue_and_the_csv_says_the_same(console, runtime):
-    seed_queue(runtime, ["+15145551001", "+15145551002"])
-    booked = [book(runtime, f"+1514555{2000 + n}", f"Personne {n}", index=n) for n in range(5)]
+    fill_queue(runtime, ["+15145551001", "+15145551002"], named=True)
+    booked = [
+        book(runtime, f"+1514555{2000 + n}", day=DAY, nth=n, person=f"Personne {n}").code for n in range(5)
+    ]
     sign_in(console)
     response = console.get("/staff/parc/daysheet.pdf?date=2026-12-07")
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
     assert 'filename="daysheet-parc-2026-12-07.pdf"' in response.headers["Content-Disposition"]
     pages = pdf_pages(response.data)
     assert len(pages) == 3  # two practitioners, then the walk-in queue
     assert "Dre" in pages[0] or "Dr" in pages[0]
     text = "\n".join(pages)
-    for n, (_, code) in enumerate(booked):
-        assert code in text and f"Personne {n}" in text
-    assert "+1514555" not in text and "…2000" in text
-    assert "Sans rendez-vous" in pages[2] and "Patient 1001" in pages[2] and "Patient 1002" in pages[2]
+    for n, code in enumerate(booked):
+        assert code in text
+        assert f"Personne {n}" in text
+    assert "+1514555" not in text
+    assert "…2000" in text
+    assert "Sans rendez-vous" in pages[2]
+    assert "Patient 1001" in pages[2]
+    assert "Patient 1002" in pages[2]
     sheet = console.get("/staff/parc/daysheet.csv?date=2026-12-07")
     rows = list(csv.reader(io.StringIO(sheet.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:4] == ["Type", "Praticien", "Date", "Heure"]
     appointments = [r for r in rows[1:] if r[0] == "rendez-vous"]
-    assert sorted(r[6] for r in appointments) == sorted(code for _, code in booked)
+    assert sorted(r[6] for r in appointments) == sorted(booked)
     assert all("…" in r[5] and "5552" not in r[5] for r in rows[1:] if r[0] == "rendez-vous")
     assert [r[6] for r in rows[1:] if r[0] == "sans rendez-vous"] == ["1", "2"]
     for r in appointments:  # each appointment's practitioner page holds it
@@ -228,16 +228,17 @@ def test_the_day_sheet_has_a_page_per_practitioner_and_the_queue_and_the_csv_say
 
 
 def test_one_practitioners_sheet_and_an_unknown_practitioner(console, runtime):
-    book(runtime, MARIE, "Marie Lavoie")
+    book(runtime, MARIE, day=DAY, person="Marie Lavoie")
     sign_in(console)
     one = console.get("/staff/parc/daysheet.pdf?date=2026-12-07&practitioner=dr-nguyen")
-    assert one.status_code == 200 and len(pdf_pages(one.data)) == 1  # no one in the queue: no queue page
+    assert one.status_code == 200
+    assert len(pdf_pages(one.data)) == 1  # no one in the queue: no queue page
     assert console.get("/staff/parc/daysheet.pdf?date=2026-12-07&practitioner=nobody").status_code == 404
     assert console.get("/staff/parc/daysheet.csv?date=bad").status_code == 400
 
 
 def test_a_spreadsheet_formula_typed_as_a_name_stays_text_in_the_csv(console, runtime):
-    book(runtime, MARIE, '=HYPERLINK("http://x")')
+    book(runtime, MARIE, day=DAY, person='=HYPERLINK("http://x")')
     sign_in(console)
     body = console.get("/staff/parc/daysheet.csv?date=2026-12-07").get_data(as_text=True)
     assert "'=HYPERLINK" in body
@@ -268,27 +269,31 @@ def run_cli(runtime, tmp_path, *args):
 
 
 def test_the_command_line_prints_one_practitioner_or_a_csv(runtime, tmp_path):
-    _, code = book(runtime, MARIE, "Marie Lavoie")
-    seed_queue(runtime, ["+15145551001"])
+    code = book(runtime, MARIE, day=DAY, person="Marie Lavoie").code
+    fill_queue(runtime, ["+15145551001"], named=True)
     pdf = tmp_path / "one.pdf"
     done = run_cli(runtime, tmp_path, "--practitioner", "dre-tremblay", "--output", str(pdf))
     assert done.returncode == 0, done.stderr
     assert "1 appointment(s), 1 walk-in ticket(s) from the database" in done.stdout
     pages = pdf_pages(pdf.read_bytes())
-    assert code in pages[0] and "Marie Lavoie" in pages[0] and "Patient 1001" in pages[1]
+    assert code in pages[0]
+    assert "Marie Lavoie" in pages[0]
+    assert "Patient 1001" in pages[1]
     sheet = tmp_path / "day.csv"
     done = run_cli(runtime, tmp_path, "--csv", "--output", str(sheet))
     assert done.returncode == 0, done.stderr
     rows = list(csv.reader(io.StringIO(sheet.read_text(encoding="utf-8-sig"))))
     assert [r[6] for r in rows if r[0] == "rendez-vous"] == [code]
     done = run_cli(runtime, tmp_path, "--practitioner", "nobody")
-    assert done.returncode != 0 and "dre-tremblay" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode != 0
+    assert "dre-tremblay" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_the_called_patients_text_names_the_room_in_one_gsm7_segment(console, runtime, fake_twilio):
     from smsbot.segments import segments
 
-    seed_queue(runtime, ["+15145551001", "+15145551002"])
+    fill_queue(runtime, ["+15145551001", "+15145551002"], named=True)
     sign_in(console)
     console.post("/staff/parc/queue/next", data={"csrf_token": csrf(console), "room": "4"})
     console.post("/staff/parc/queue/next", data={"csrf_token": csrf(console), "room": ""})
@@ -296,9 +301,11 @@ def test_the_called_patients_text_names_the_room_in_one_gsm7_segment(console, ru
     [with_room] = fake_twilio.messages_to("+15145551001")
     assert "Présentez-vous à la salle 4 maintenant" in with_room["body"]
     count = segments(with_room["body"])
-    assert count.segments == 1 and count.encoding == "GSM-7", count
+    assert count.segments == 1, count
+    assert count.encoding == "GSM-7", count
     [without] = fake_twilio.messages_to("+15145551002")
-    assert "accueil" in without["body"] and "salle" not in without["body"]
+    assert "accueil" in without["body"]
+    assert "salle" not in without["body"]
 
 
 def test_with_the_database_down_the_screen_says_it_pauses_and_its_poll_answers_503(console, runtime):
@@ -312,10 +319,12 @@ def test_with_the_database_down_the_screen_says_it_pauses_and_its_poll_answers_5
         create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
     )
     page = screen.get(path)
-    assert page.status_code == 503 and "reviennent dans un instant" in text_of(page)
+    assert page.status_code == 503
+    assert "reviennent dans un instant" in text_of(page)
     assert "Traceback" not in text_of(page)
     poll = screen.get(path + "/now.json")
-    assert poll.status_code == 503 and poll.get_json() == {"error": "unavailable"}
+    assert poll.status_code == 503
+    assert poll.get_json() == {"error": "unavailable"}
 
 
 def test_from_the_snapshot_one_practitioners_sheet_still_prints_and_says_the_queue_is_not_in_it(
@@ -323,8 +332,10 @@ def test_from_the_snapshot_one_practitioners_sheet_still_prints_and_says_the_que
 ):
     from core import snapshot
 
-    _, code = book(runtime, MARIE, "Marie Lavoie")  # the first slot: Dre Tremblay's
-    _, other = book(runtime, "+15145559876", "John Smith", index=0)  # now the first free: Dr Nguyen's
+    code = book(runtime, MARIE, day=DAY, person="Marie Lavoie").code  # the first slot: Dre Tremblay's
+    other = book(
+        runtime, "+15145559876", day=DAY, person="John Smith"
+    ).code  # now the first free: Dr Nguyen's
     snapshot.refresh(runtime, force=True)
     out = tmp_path / "tremblay.pdf"
     done = run_cli(
@@ -333,7 +344,9 @@ def test_from_the_snapshot_one_practitioners_sheet_still_prints_and_says_the_que
     assert done.returncode == 0, done.stderr
     assert "1 appointment(s) from the snapshot" in done.stdout
     pages = pdf_pages(out.read_bytes())
-    assert code in pages[0] and "Marie Lavoie" in pages[0] and other not in "\n".join(pages)
+    assert code in pages[0]
+    assert "Marie Lavoie" in pages[0]
+    assert other not in "\n".join(pages)
     assert "pas dans la copie locale" in pages[-1]
 
 
@@ -341,6 +354,7 @@ def test_the_screen_link_is_not_made_or_revoked_without_the_forms_token(console,
     sign_in(console, "marc")
     for action in ("rotate", "revoke"):
         refused = console.post(f"/staff/parc/display/{action}", data={})
-        assert refused.status_code == 400 and "formulaire" in text_of(refused).lower()
+        assert refused.status_code == 400
+        assert "formulaire" in text_of(refused).lower()
     with runtime.session_factory() as s:
         assert s.scalars(select(DisplayLink)).all() == []

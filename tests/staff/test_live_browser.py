@@ -21,7 +21,8 @@ from core.models import Clinic, WalkinTicket
 from core.services import booking, walkin
 from tests.staff import test_browser as chromium
 from tests.staff.test_browser import Console, wait_for_file
-from tests.staff.test_live import DAY, book, seed_queue
+from tests.staff.test_live import DAY
+from tests.support.arrange import book, fill_queue
 
 # The browser, the console served on a port, its downloads and screenshots: the console's own fixtures.
 browser, downloads, live_console, shots, ui = (
@@ -60,12 +61,15 @@ def test_the_day_page_shows_a_texted_walk_in_a_booking_and_a_cancellation_withou
 
     started = time.monotonic()
     joined = texter("SANS RDV")  # a signed SMS to /sms of the same app the browser is on
-    assert joined.status == 200 and "1" in joined.text
+    assert joined.status == 200
+    assert "1" in joined.text
     row = appears_within(ui, '#queue tr.ticket[data-number="1"]', LIVE_WITHIN)
     assert time.monotonic() - started < LIVE_WITHIN
-    assert "…1234" in row.text and "+15145551234" not in ui.text()
+    assert "…1234" in row.text
+    assert "+15145551234" not in ui.text()
 
-    appointment_id, code = book(runtime, "+15145559876", "John Smith", index=2)
+    appointment = book(runtime, "+15145559876", day=DAY, nth=2, person="John Smith")
+    appointment_id, code = appointment.id, appointment.code
     appears_within(ui, f'#appointments tr.appointment[data-code="{code}"]', LIVE_WITHIN)
     texter("QUITTER")  # she leaves the queue by text
     goes_within(ui, '#queue tr.ticket[data-number="1"]', LIVE_WITHIN)
@@ -79,7 +83,7 @@ def test_the_day_page_shows_a_texted_walk_in_a_booking_and_a_cancellation_withou
 
 
 def test_the_screen_link_shows_the_called_number_and_room_and_no_name_or_phone(ui, runtime, shots):
-    seed_queue(runtime, ["+15145551001", "+15145551002", "+15145551003"])
+    fill_queue(runtime, ["+15145551001", "+15145551002", "+15145551003"], named=True)
     ui.sign_in("marc")
     ui.wait_for("#nav-display")
     ui.click("#nav-display")
@@ -106,35 +110,41 @@ def test_the_screen_link_shows_the_called_number_and_room_and_no_name_or_phone(u
     appears_within(ui, "#earlier li", 2, "Numéro 1 — salle 4")
     assert ui.driver.execute_script("return window.clinicline_marker") == "same screen"
     shown = ui.find("body").text
-    assert "Patient" not in shown and not re.search(r"555|100[123]", shown), shown
+    assert "Patient" not in shown, shown
+    assert not re.search(r"555|100[123]", shown), shown
     assert not ui.driver.get_cookies() or all(c["name"] != "session" for c in ui.driver.get_cookies())
     ui.shot("display")
     with runtime.session_factory() as s:
         rooms = dict(s.execute(select(WalkinTicket.number, WalkinTicket.room)).all())
-        assert rooms[1] == "4" and rooms[2] == "2"
+        assert rooms[1] == "4"
+        assert rooms[2] == "2"
 
 
 def test_the_day_sheet_downloads_as_a_pdf_and_a_csv_listing_every_appointment(ui, runtime, downloads):
-    booked = [book(runtime, f"+1514555{3000 + n}", f"Personne {n}", index=n) for n in range(6)]
-    seed_queue(runtime, ["+15145551001"])
+    booked = [
+        book(runtime, f"+1514555{3000 + n}", day=DAY, nth=n, person=f"Personne {n}").code for n in range(6)
+    ]
+    fill_queue(runtime, ["+15145551001"], named=True)
     ui.sign_in("julie")
     ui.wait_for("#daysheet-pdf")
     ui.find("#daysheet-pdf").click()
     pdf = wait_for_file(downloads, ".pdf")
     reader = PdfReader(io.BytesIO(pdf.read_bytes()))
     text = "\n".join(page.extract_text() for page in reader.pages)
-    for n, (_, code) in enumerate(booked):
-        assert code in text and f"Personne {n}" in text, (code, text)
-    assert "Patient 1001" in text and "+15145553000" not in text
+    for n, code in enumerate(booked):
+        assert code in text, (code, text)
+        assert f"Personne {n}" in text, (code, text)
+    assert "Patient 1001" in text
+    assert "+15145553000" not in text
     ui.find("#daysheet-csv").click()
     sheet = wait_for_file(downloads, ".csv")
     rows = list(csv.reader(io.StringIO(sheet.read_text(encoding="utf-8-sig"))))
-    assert sorted(r[6] for r in rows[1:] if r[0] == "rendez-vous") == sorted(code for _, code in booked)
+    assert sorted(r[6] for r in rows[1:] if r[0] == "rendez-vous") == sorted(booked)
     assert sorted(r[4] for r in rows[1:] if r[0] == "rendez-vous") == [f"Personne {n}" for n in range(6)]
 
 
 def test_the_week_and_any_day_are_one_click_apart_and_say_what_each_slot_is(ui, runtime, shots):
-    _, code = book(runtime, "+15145553000", "Personne Un", index=1, day=DAY + dt.timedelta(days=1))
+    code = book(runtime, "+15145553000", day=DAY + dt.timedelta(days=1), nth=1, person="Personne Un").code
     ui.sign_in("julie")
     ui.wait_for("#week-link")
     ui.click("#week-link")

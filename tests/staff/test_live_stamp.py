@@ -11,8 +11,9 @@ from core.models import Clinic, TicketStatus, WalkinTicket
 from core.services import board, booking, walkin
 from core.services.patients import get_or_create_patient
 from tests.staff.conftest import sign_in
-from tests.staff.test_live import DAY, book, seed_queue, stamp_of
+from tests.staff.test_live import DAY, stamp_of
 from tests.support.apps import MARIE
+from tests.support.arrange import book, fill_queue
 
 # ---- the change stamp ---------------------------------------------------------------------------------------
 
@@ -31,7 +32,7 @@ def test_the_day_stamp_moves_when_patients_join_leave_are_called_book_or_cancel(
         seen.append(stamp)
 
     assert stamp_of(runtime) == seen[0]  # nothing happened: the same stamp
-    seed_queue(runtime, ["+15145551001", "+15145551002"])
+    fill_queue(runtime, ["+15145551001", "+15145551002"], named=True)
     moved()
     now = runtime.now()
     with runtime.session_factory.begin() as s:
@@ -41,12 +42,12 @@ def test_the_day_stamp_moves_when_patients_join_leave_are_called_book_or_cancel(
         patient = get_or_create_patient(s, "+15145551002")
         walkin.leave_walkin_queue(s, s.get(Clinic, "parc"), patient, now, "sms")
     moved()
-    appointment_id, _ = book(runtime, MARIE, "Marie Lavoie")
+    appointment_id = book(runtime, MARIE, day=DAY, person="Marie Lavoie").id
     moved()
     with runtime.session_factory.begin() as s:
         board.mark_attendance(s, s.get(Clinic, "parc"), appointment_id, True, "Julie")
     moved()
-    other_id, _ = book(runtime, "+15145559876", "John Smith", index=3)
+    other_id = book(runtime, "+15145559876", day=DAY, nth=3, person="John Smith").id
     moved()
     with runtime.session_factory.begin() as s:
         booking.cancel(s, other_id, now, "sms")
@@ -57,13 +58,16 @@ def test_the_day_stamp_moves_when_patients_join_leave_are_called_book_or_cancel(
 def test_the_console_polls_json_and_gets_the_board_only_when_it_changed(runtime, console):
     sign_in(console)
     first = console.get("/staff/parc/live.json").get_json()
-    assert first["changed"] is True and "live-queue" in first["html"]
+    assert first["changed"] is True
+    assert "live-queue" in first["html"]
     idle = console.get(f"/staff/parc/live.json?stamp={first['stamp']}").get_json()
     assert idle == {"stamp": first["stamp"], "changed": False, "every": 2.5}
-    seed_queue(runtime, ["+15145551001"])
+    fill_queue(runtime, ["+15145551001"], named=True)
     moved = console.get(f"/staff/parc/live.json?stamp={first['stamp']}").get_json()
-    assert moved["changed"] is True and moved["stamp"] != first["stamp"]
-    assert 'data-number="1"' in moved["html"] and "Patient 1001" in moved["html"]
+    assert moved["changed"] is True
+    assert moved["stamp"] != first["stamp"]
+    assert 'data-number="1"' in moved["html"]
+    assert "Patient 1001" in moved["html"]
     assert "+15145551001" not in moved["html"]  # masked, as on the page
 
 
@@ -92,7 +96,7 @@ def test_an_idle_poll_costs_one_query_besides_loading_the_signed_in_account(runt
 
 
 def test_the_board_places_every_ticket_as_the_queue_itself_does(runtime):
-    seed_queue(runtime, [f"+1514555{1000 + n}" for n in range(10)])
+    fill_queue(runtime, [f"+1514555{1000 + n}" for n in range(10)], named=True)
     now = runtime.now()
     with runtime.session_factory.begin() as s:
         parc = s.get(Clinic, "parc")

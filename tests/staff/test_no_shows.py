@@ -10,11 +10,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core.models import Appointment, AppointmentStatus, AuditEntry, Clinic, OutboundMessage, OutboxJob, Slot
-from core.services import board, booking, patients, people
+from core.models import Appointment, AppointmentStatus, AuditEntry, Clinic, OutboundMessage, OutboxJob
+from core.services import board, patients
 from core.timeutil import local_to_utc
 from tests.staff.conftest import csrf, sign_in, text_of
 from tests.support.apps import MARIE
+from tests.support.arrange import book
 
 MONDAY = dt.date(2026, 12, 7)  # the clock starts on Monday 2026-12-07 at 09:00
 SEND = "core.jobs.tasks.send_message"
@@ -23,18 +24,6 @@ SEND = "core.jobs.tasks.send_message"
 @pytest.fixture
 def runtime(both_databases):
     return both_databases
-
-
-def book(runtime, phone: str, day: dt.date, at: dt.time, calls_only: bool = False) -> int:
-    with runtime.session_factory.begin() as s:
-        parc = s.get(Clinic, "parc")
-        starts = local_to_utc(day, at, parc.timezone)
-        slot = s.scalar(select(Slot).where(Slot.clinic_id == "parc", Slot.starts_at == starts).limit(1))
-        patient = patients.get_or_create_patient(s, phone)
-        person = people.person_for(s, patient, "Marie Tremblay", runtime.now())
-        if calls_only:
-            patient.notify_by = "call"
-        return booking.book(s, slot.id, patient, "sms", runtime.now(), person=person).id
 
 
 def mark(console, appointment_id: int, outcome: str = "no_show"):
@@ -49,7 +38,7 @@ def no_show_messages(runtime) -> list[OutboundMessage]:
 
 
 def test_a_no_show_sends_one_sms_with_a_way_to_rebook(console, runtime, clock, fake_twilio):
-    appointment_id = book(runtime, MARIE, MONDAY, dt.time(9, 30))
+    appointment_id = book(runtime, MARIE, day=MONDAY, at=dt.time(9, 30), person="Marie Tremblay").id
     clock.set_local(MONDAY, dt.time(10, 5))
     sign_in(console)
     assert mark(console, appointment_id).status_code == 302
@@ -62,15 +51,17 @@ def test_a_no_show_sends_one_sms_with_a_way_to_rebook(console, runtime, clock, f
         assert actors == ["Julie Tremblay"]
     runtime.jobs.drain()
     (sms,) = fake_twilio.messages_to(MARIE)
-    assert "Clinique du Parc" in sms["body"] and "lun. 7 déc. à 9 h 30" in sms["body"]
-    assert "répondez RDV" in sms["body"] and "514-555-0199" in sms["body"]
+    assert "Clinique du Parc" in sms["body"]
+    assert "lun. 7 déc. à 9 h 30" in sms["body"]
+    assert "répondez RDV" in sms["body"]
+    assert "514-555-0199" in sms["body"]
     assert no_show_messages(runtime)[0].status == "sent"
 
 
 def test_marking_again_or_correcting_and_marking_again_sends_nothing_more(
     console, runtime, clock, fake_twilio
 ):
-    appointment_id = book(runtime, MARIE, MONDAY, dt.time(9, 30))
+    appointment_id = book(runtime, MARIE, day=MONDAY, at=dt.time(9, 30), person="Marie Tremblay").id
     clock.set_local(MONDAY, dt.time(10, 5))
     sign_in(console)
     mark(console, appointment_id)
@@ -84,7 +75,7 @@ def test_marking_again_or_correcting_and_marking_again_sends_nothing_more(
 
 
 def test_a_mark_corrected_before_the_message_goes_withdraws_it(console, runtime, clock, fake_twilio):
-    appointment_id = book(runtime, MARIE, MONDAY, dt.time(16, 45))
+    appointment_id = book(runtime, MARIE, day=MONDAY, at=dt.time(16, 45), person="Marie Tremblay").id
     clock.set_local(MONDAY, dt.time(21, 30))  # marked late in the evening: the message waits for 08:00
     sign_in(console)
     mark(console, appointment_id)
@@ -100,7 +91,7 @@ def test_a_mark_corrected_before_the_message_goes_withdraws_it(console, runtime,
 
 
 def test_an_opted_out_number_gets_no_message(console, runtime, clock, fake_twilio):
-    appointment_id = book(runtime, MARIE, MONDAY, dt.time(9, 30))
+    appointment_id = book(runtime, MARIE, day=MONDAY, at=dt.time(9, 30), person="Marie Tremblay").id
     with runtime.session_factory.begin() as s:
         patients.opt_out(s, patients.find_patient(s, MARIE), clock())
     clock.set_local(MONDAY, dt.time(10, 5))
@@ -113,7 +104,9 @@ def test_an_opted_out_number_gets_no_message(console, runtime, clock, fake_twili
 
 
 def test_a_call_only_patient_is_planned_a_call(console, runtime, clock):
-    appointment_id = book(runtime, "+15145551077", MONDAY, dt.time(9, 30), calls_only=True)
+    appointment_id = book(
+        runtime, "+15145551077", day=MONDAY, at=dt.time(9, 30), person="Marie Tremblay", calls_only=True
+    ).id
     clock.set_local(MONDAY, dt.time(10, 5))
     sign_in(console)
     mark(console, appointment_id)
@@ -122,10 +115,12 @@ def test_a_call_only_patient_is_planned_a_call(console, runtime, clock):
 
 
 def test_the_day_shows_a_patients_past_no_shows_and_never_blocks_them(console, runtime, clock, texter):
-    first = book(runtime, MARIE, MONDAY, dt.time(9, 30))
-    second = book(runtime, MARIE, MONDAY + dt.timedelta(days=1), dt.time(10, 0))
+    first = book(runtime, MARIE, day=MONDAY, at=dt.time(9, 30), person="Marie Tremblay").id
+    second = book(
+        runtime, MARIE, day=MONDAY + dt.timedelta(days=1), at=dt.time(10, 0), person="Marie Tremblay"
+    ).id
     today = MONDAY + dt.timedelta(days=2)
-    book(runtime, MARIE, today, dt.time(14, 0))
+    book(runtime, MARIE, day=today, at=dt.time(14, 0), person="Marie Tremblay")
     clock.set_local(today, dt.time(9, 0))
     with runtime.session_factory.begin() as s:
         parc = s.get(Clinic, "parc")
@@ -139,7 +134,7 @@ def test_the_day_shows_a_patients_past_no_shows_and_never_blocks_them(console, r
 
 
 def test_a_patient_running_late_shows_on_the_day(console, runtime, clock, texter):
-    book(runtime, MARIE, MONDAY, dt.time(14, 0))
+    book(runtime, MARIE, day=MONDAY, at=dt.time(14, 0), person="Marie Tremblay")
     clock.set_local(MONDAY, dt.time(13, 50))
     texter("je serai en retard de 10 min")
     sign_in(console)
@@ -167,13 +162,8 @@ def test_a_call_left_on_an_answering_machine_says_so_in_the_messages(console, ru
 
 
 def test_on_a_phone_of_several_people_the_message_names_who_was_missed(console, runtime, clock, fake_twilio):
-    book(runtime, MARIE, MONDAY, dt.time(14, 0))  # Marie's own, later today
-    with runtime.session_factory.begin() as s:
-        phone = patients.find_patient(s, MARIE)
-        child = people.add_person(s, phone, "Léo Côté", runtime.now())
-        starts = local_to_utc(MONDAY, dt.time(9, 30), "America/Toronto")
-        slot = s.scalar(select(Slot).where(Slot.clinic_id == "parc", Slot.starts_at == starts).limit(1))
-        missed = booking.book(s, slot.id, phone, "sms", runtime.now(), person=child).id
+    book(runtime, MARIE, day=MONDAY, at=dt.time(14, 0), person="Marie Tremblay")  # Marie's own, later today
+    missed = book(runtime, MARIE, day=MONDAY, at=dt.time(9, 30), person="Léo Côté").id  # her son's
     clock.set_local(MONDAY, dt.time(10, 5))
     sign_in(console)
     mark(console, missed)
@@ -184,11 +174,12 @@ def test_on_a_phone_of_several_people_the_message_names_who_was_missed(console, 
 
 
 def test_running_late_moves_the_live_stamp_and_the_live_board_shows_it(console, runtime, clock, texter):
-    book(runtime, MARIE, MONDAY, dt.time(14, 0))
+    book(runtime, MARIE, day=MONDAY, at=dt.time(14, 0), person="Marie Tremblay")
     clock.set_local(MONDAY, dt.time(13, 50))
     sign_in(console)
     before = console.get("/staff/parc/live.json").get_json()
     texter("je serai en retard de 10 min")  # changes no count: the stamp must move all the same
     after = console.get(f"/staff/parc/live.json?stamp={before['stamp']}").get_json()
-    assert after["changed"] is True and after["stamp"] != before["stamp"]
+    assert after["changed"] is True
+    assert after["stamp"] != before["stamp"]
     assert "En retard: 10 min (avisé à 13 h 50)" in after["html"]

@@ -95,7 +95,8 @@ def test_a_manager_exports_everything_the_clinic_holds_about_a_number(
 ):
     sign_in(console, "marc")
     response = rights(console, "export", "514 555-1234", "(514) 555-1234", format="json")
-    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
     data = json.loads(response.get_data(as_text=True))
     parc_id, parc_code = marie_booked["parc"]
     assert [(p["first_name"], p["last_name"]) for p in data["people"]] == [("Marie", "Lavoie")]
@@ -103,7 +104,8 @@ def test_a_manager_exports_everything_the_clinic_holds_about_a_number(
     assert [(a["id"], a["code"]) for a in data["appointments"]] == [(parc_id, parc_code)]  # Parc's only
     assert data["callbacks"][0]["name"] == "Marie Lavoie"
     assert data["inbox"][0]["messages"][0]["body"] == "parler à quelqu'un"
-    assert data["conversations"] and data["messages"]
+    assert data["conversations"]
+    assert data["messages"]
     assert any(line["subject"] == f"appointment:{parc_id}" for line in data["audit"])
 
     as_csv = rights(console, "export", format="csv")
@@ -120,7 +122,8 @@ def test_a_manager_exports_everything_the_clinic_holds_about_a_number(
 def test_the_number_must_be_typed_twice_the_same(console, runtime, marie_booked):
     sign_in(console, "marc")
     response = rights(console, "erase", MARIE, "+15145551235")
-    assert response.status_code == 400 and "ne sont pas identiques" in text_of(response)
+    assert response.status_code == 400
+    assert "ne sont pas identiques" in text_of(response)
     with runtime.session_factory() as s:
         assert names_of(runtime, MARIE) == ["Marie Lavoie"]
         assert s.scalar(select(AuditEntry).where(AuditEntry.action == "patient.erased")) is None
@@ -138,7 +141,8 @@ def test_erasure_removes_the_name_and_number_and_keeps_the_days_counts(
     parc_id, _ = marie_booked["parc"]
     with runtime.session_factory() as s:
         parc_appointment = s.get(Appointment, parc_id)
-        assert parc_appointment.person.name is None and parc_appointment.patient.phone != MARIE
+        assert parc_appointment.person.name is None
+        assert parc_appointment.patient.phone != MARIE
         assert s.scalar(select(CallbackRequest.name)) is None
         assert not s.scalar(
             select(func.count()).select_from(Conversation).where(Conversation.clinic_id == "parc")
@@ -152,7 +156,8 @@ def test_erasure_removes_the_name_and_number_and_keeps_the_days_counts(
         westmount = s.get(Appointment, marie_booked["westmount"][0])
         assert (westmount.patient.phone, westmount.person.name) == (MARIE, "Marie Lavoie")
         erased = s.scalar(select(AuditEntry).where(AuditEntry.action == "patient.erased"))
-        assert erased.detail["appointments"] == 1 and erased.account_id is not None
+        assert erased.detail["appointments"] == 1
+        assert erased.account_id is not None
 
 
 def test_erasure_at_every_clinic_of_the_patient_removes_the_patient_row(app, runtime, marie_booked):
@@ -182,10 +187,12 @@ def test_the_audit_page_filters_by_person_phone_and_day_and_exports_csv(
     julie.post(f"/staff/parc/appointments/{parc_id}/attended", data={"csrf_token": csrf(julie)})
     sign_in(console, "marc")
     by_julie = text_of(console.get(f"/staff/parc/audit?person={staff_ids['julie']}"))
-    assert "appointment.attended" in by_julie and "staff.viewed_day" in by_julie
+    assert "appointment.attended" in by_julie
+    assert "staff.viewed_day" in by_julie
     assert "patient.exported" not in by_julie
     by_phone = text_of(console.get("/staff/parc/audit?phone=514-555-1234"))
-    assert f"appointment:{parc_id}" in by_phone and "staff.viewed_day" not in by_phone
+    assert f"appointment:{parc_id}" in by_phone
+    assert "staff.viewed_day" not in by_phone
     assert "Aucune entrée" in text_of(console.get("/staff/parc/audit?day=2026-11-01"))
     exported = console.get(f"/staff/parc/audit.csv?person={staff_ids['julie']}")
     rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))

@@ -10,10 +10,8 @@ import datetime as dt
 from sqlalchemy import select
 
 from core.models import Appointment, AppointmentStatus, Clinic, Practitioner, Slot, SlotStatus
-from core.services import booking, people
-from core.services.patients import get_or_create_patient
-from core.timeutil import local_to_utc
 from tests.staff import test_browser
+from tests.support.arrange import book
 from tests.support.clinics_files import POOLS, load
 
 # The browser fixtures of the console's own browser tests.
@@ -28,20 +26,6 @@ browser, downloads, live_console, shots, ui = (
 TUESDAY = dt.date(2026, 12, 8)
 CHRISTMAS = dt.date(2026, 12, 25)
 PATIENTS = {"a": "+15145552001", "b": "+15145552002", "c": "+15145552003", "d": "+15145552004"}
-
-
-def book(runtime, who: str, key: str, day: dt.date, hh: int, mm: int = 0) -> Appointment:
-    with runtime.session_factory.begin() as s:
-        pid = s.scalar(select(Practitioner.id).where(Practitioner.key == key))
-        start = local_to_utc(day, dt.time(hh, mm), "America/Toronto")
-        slot = s.scalar(select(Slot).where(Slot.practitioner_id == pid, Slot.starts_at == start))
-        phone = get_or_create_patient(s, PATIENTS[who])
-        person = people.first_person(s, phone, runtime.now())
-        people.rename(person, f"Patient {who.upper()}")
-        appointment = booking.book(s, slot.id, phone, "sms", runtime.now(), person=person)
-        s.flush()
-        s.expunge(appointment)
-        return appointment
 
 
 def status_of(runtime, appointment_id: int) -> AppointmentStatus:
@@ -65,10 +49,28 @@ def select_option(ui, css: str, text: str) -> None:
 
 
 def test_an_absence_cancels_and_notifies_the_right_appointments(ui, runtime, fake_twilio):
-    hit_a = book(runtime, "a", "dre-tremblay", TUESDAY, 8)
-    hit_b = book(runtime, "b", "dre-tremblay", TUESDAY, 11, 45)
-    other_doctor = book(runtime, "c", "dr-nguyen", TUESDAY, 8)
-    afternoon = book(runtime, "d", "dre-tremblay", TUESDAY, 13)
+    hit_a = book(
+        runtime, PATIENTS["a"], day=TUESDAY, at=dt.time(8, 0), practitioner="dre-tremblay", person="Patient A"
+    )
+    hit_b = book(
+        runtime,
+        PATIENTS["b"],
+        day=TUESDAY,
+        at=dt.time(11, 45),
+        practitioner="dre-tremblay",
+        person="Patient B",
+    )
+    other_doctor = book(
+        runtime, PATIENTS["c"], day=TUESDAY, at=dt.time(8, 0), practitioner="dr-nguyen", person="Patient C"
+    )
+    afternoon = book(
+        runtime,
+        PATIENTS["d"],
+        day=TUESDAY,
+        at=dt.time(13, 0),
+        practitioner="dre-tremblay",
+        person="Patient D",
+    )
     ui.sign_in("marc")
     ui.click("#nav-schedule")
     ui.wait_for("h1", "Horaire")
@@ -80,7 +82,8 @@ def test_an_absence_cancels_and_notifies_the_right_appointments(ui, runtime, fak
     ui.wait_for("#change-heading", "Absence")
     codes = [row.get_attribute("data-code") for row in ui.all("#hit tbody tr")]
     assert codes == [hit_a.code, hit_b.code]
-    assert other_doctor.code not in ui.text() and afternoon.code not in ui.text()
+    assert other_doctor.code not in ui.text()
+    assert afternoon.code not in ui.text()
     ui.shot("schedule-absence")
     ui.click("#cancel-and-tell")
     assert "2 rendez-vous annulés" in ui.wait_for("#notice").text
@@ -88,7 +91,8 @@ def test_an_absence_cancels_and_notifies_the_right_appointments(ui, runtime, fak
     runtime.jobs.drain()
     for who in ("a", "b"):
         [message] = fake_twilio.messages_to(PATIENTS[who])
-        assert "annul" in message["body"] and "RDV" in message["body"]
+        assert "annul" in message["body"]
+        assert "RDV" in message["body"]
     for who in ("c", "d"):
         assert fake_twilio.messages_to(PATIENTS[who]) == []
     assert status_of(runtime, hit_a.id) == status_of(runtime, hit_b.id) == AppointmentStatus.CANCELLED
@@ -114,7 +118,8 @@ def test_a_patient_cannot_be_offered_a_closed_day_or_a_pooled_slot(ui, runtime, 
 
     closed = texter.send("RDV le 25 décembre")
     assert "La clinique est fermée le ven. 25 déc. (Noel)." in closed.text
-    assert closed.choices and not any("25 déc." in line for line in closed.choices)
+    assert closed.choices
+    assert not any("25 déc." in line for line in closed.choices)
     tuesday = texter.send("RDV mardi")
     assert tuesday.choices[0] == "1) mar. 8 déc. à 9 h"  # 08:00-09:00 is kept for the same day
     late = texter.send("RDV mardi après 16 h")
@@ -122,7 +127,8 @@ def test_a_patient_cannot_be_offered_a_closed_day_or_a_pooled_slot(ui, runtime, 
     with runtime.session_factory() as s:
         nguyen = s.scalar(select(Practitioner.id).where(Practitioner.key == "dr-nguyen"))
         offered = [s.get(Slot, i) for i in offered_ids]
-        assert offered and {slot.practitioner_id for slot in offered} == {nguyen}  # Dre Tremblay's are 811's
+        assert offered
+        assert {slot.practitioner_id for slot in offered} == {nguyen}  # Dre Tremblay's are 811's
     assert late.choices
 
     # Staff can book the kept places.
@@ -175,5 +181,6 @@ def test_a_reason_that_takes_two_slots_books_two_consecutive_slots(ui, runtime, 
         nguyen = s.scalar(select(Practitioner.id).where(Practitioner.key == "dr-nguyen"))
         assert appointment.reason == "suivi"
         assert first.practitioner_id == second.practitioner_id == nguyen
-        assert second.starts_at == first.ends_at and second.status == SlotStatus.BOOKED
+        assert second.starts_at == first.ends_at
+        assert second.status == SlotStatus.BOOKED
         assert s.get(Clinic, "parc").settings["reasons"][1]["practitioners"] == ["dr-nguyen"]

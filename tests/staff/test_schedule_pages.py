@@ -57,7 +57,7 @@ def test_a_post_without_the_form_token_is_refused(console, runtime):
 
 
 @pytest.mark.parametrize(
-    "form, notice",
+    ("form", "notice"),
     [
         ({"kind": "closure", "day": "25/12/2026"}, "La date n'est pas valide"),
         ({"kind": "closure", "day": "2026-12-01"}, "Ce jour est déjà passé"),
@@ -95,13 +95,16 @@ def test_a_closure_added_from_the_page_blocks_the_day_and_is_audited(console, ru
     )
     assert "Le changement est enregistré." in text_of(answer)
     page = text_of(console.get(PAGE))
-    assert "Noël / Christmas" in page and "Fermeture" in page
+    assert "Noël / Christmas" in page
+    assert "Fermeture" in page
     with runtime.session_factory() as s:
         change = s.scalar(select(ScheduleChange))
-        assert change.created_by == "Marc Gagnon" and change.reason == "Noël"
+        assert change.created_by == "Marc Gagnon"
+        assert change.reason == "Noël"
     assert {"schedule.added", "schedule.viewed"} <= set(actions(runtime))
     console.post(f"{PAGE}/{change.id}/remove", data={"csrf_token": csrf(console, PAGE)})
-    assert count(runtime, ScheduleChange) == 0 and "schedule.removed" in actions(runtime)
+    assert count(runtime, ScheduleChange) == 0
+    assert "schedule.removed" in actions(runtime)
 
 
 def test_cancel_and_tell_writes_one_message_and_its_outbox_row_per_patient(console, runtime):
@@ -121,9 +124,11 @@ def test_cancel_and_tell_writes_one_message_and_its_outbox_row_per_patient(conso
             "csrf_token": csrf(console, PAGE),
         },
     )
-    assert answer.status_code == 302 and "/schedule/" in answer.headers["Location"]
+    assert answer.status_code == 302
+    assert "/schedule/" in answer.headers["Location"]
     change_page = text_of(console.get(answer.headers["Location"]))
-    assert "Annuler ces 1 rendez-vous" in change_page and "+1514…3001" in change_page
+    assert "Annuler ces 1 rendez-vous" in change_page
+    assert "+1514…3001" in change_page
     assert "5553001" not in change_page  # the phone is masked
     with runtime.session_factory() as s:
         change_id = s.scalar(select(ScheduleChange.id))
@@ -139,9 +144,8 @@ def test_cancel_and_tell_writes_one_message_and_its_outbox_row_per_patient(conso
         ).all()
         jobs = s.scalars(select(OutboxJob).where(OutboxJob.job == "core.jobs.tasks.send_message")).all()
         assert message.id in [job.args[0] for job in jobs]
-    assert "schedule.viewed_change" in actions(runtime) and "schedule.cancelled_appointments" in actions(
-        runtime
-    )
+    assert "schedule.viewed_change" in actions(runtime)
+    assert "schedule.cancelled_appointments" in actions(runtime)
 
 
 def test_a_reason_saved_from_the_page_reaches_the_line_and_bad_ones_are_refused(console, runtime):

@@ -70,11 +70,15 @@ def test_the_manager_sees_the_clinics_values_and_that_loading_the_file_overwrite
     assert parc_values(runtime) == LOADED
     sign_in(console, "marc")
     page = text_of(console.get(PAGE))
-    assert 'value="30"' in page and 'value="+15145550199"' in page and 'value="1"' in page
-    assert "clinicline clinics load" in page and "CLINICLINE_CLINICS" in page
+    assert 'value="30"' in page
+    assert 'value="+15145550199"' in page
+    assert 'value="1"' in page
+    assert "clinicline clinics load" in page
+    assert "CLINICLINE_CLINICS" in page
     assert 'id="nav-settings"' in page
     (viewed,) = audit_lines(runtime, "settings.viewed")
-    assert viewed.account_id == staff_ids["marc"] and viewed.clinic_id == "parc"
+    assert viewed.account_id == staff_ids["marc"]
+    assert viewed.clinic_id == "parc"
 
 
 def test_a_manager_changes_the_values_they_are_stored_audited_and_used_at_once(console, runtime, staff_ids):
@@ -90,7 +94,8 @@ def test_a_manager_changes_the_values_they_are_stored_audited_and_used_at_once(c
         assert (seen.walkin_capacity, seen.settings["notice_places"]) == (45, 5)
         assert s.get(Clinic, "westmount").settings.get("notice_places") is None
     (changed,) = audit_lines(runtime, "settings.changed")
-    assert changed.account_id == staff_ids["marc"] and changed.channel == "staff"
+    assert changed.account_id == staff_ids["marc"]
+    assert changed.channel == "staff"
     assert changed.detail["walkin_capacity"] == [30, 45]
     assert changed.detail["reception_number"] == ["+15145550199", "+15145550123"]
     assert changed.detail["reminder_days_before"] == [[1], [1, 3]]
@@ -161,8 +166,10 @@ def test_a_bad_value_is_refused_with_a_message_and_nothing_changes(console, runt
     response = post(console, **{field: value})
     assert response.status_code == 400
     page = text_of(response)
-    assert "Rien n'a été enregistré" in page and message in page
-    assert f'id="error-{field}"' in page and page.count('class="notice error" id="error-') == 1
+    assert "Rien n'a été enregistré" in page
+    assert message in page
+    assert f'id="error-{field}"' in page
+    assert page.count('class="notice error" id="error-') == 1
     assert parc_values(runtime) == LOADED
     assert audit_lines(runtime, "settings.changed") == []
     (refused,) = audit_lines(runtime, "settings.refused")
@@ -173,7 +180,8 @@ def test_a_bad_value_is_explained_in_english_too(console, runtime):
     sign_in(console, "marc")
     console.get("/staff/parc/?lang=en")
     page = text_of(post(console, notice_places="many"))
-    assert "Nothing was saved" in page and "A whole number from 0 to 50." in page
+    assert "Nothing was saved" in page
+    assert "A whole number from 0 to 50." in page
 
 
 def test_a_post_without_the_form_token_is_refused(console, runtime):

@@ -11,13 +11,13 @@ from werkzeug.serving import make_server
 from clinicline.app import create_app
 from clinicline.call_cmd import call_command
 from core.models import CallRecord
-from tests.voice.conftest import TOKEN
+from tests.support.apps import TOKEN
 
 
 @pytest.fixture
-def server(voice_runtime):
+def server(signed_rt):
     """The app on a real HTTP server thread, on a free port."""
-    httpd = make_server("127.0.0.1", 0, create_app(runtime=voice_runtime), threaded=True)
+    httpd = make_server("127.0.0.1", 0, create_app(runtime=signed_rt), threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
@@ -30,16 +30,17 @@ def run_call(server: str, stdin: str, *args: str, token: str | None = TOKEN):
     return CliRunner().invoke(call_command, ["--url", server, *args], input=stdin, env=env)
 
 
-def test_a_call_from_the_terminal_hears_the_greeting_switches_to_english_and_hangs_up(server, voice_runtime):
+def test_a_call_from_the_terminal_hears_the_greeting_switches_to_english_and_hangs_up(server, signed_rt):
     result = run_call(server, "9\n")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "Clinique du Parc" in lines[0]
     assert "> 9" in lines
     assert lines[-1] == "[call ended]"
-    with voice_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         (record,) = session.query(CallRecord).all()
-        assert record.status == "completed" and record.clinic_id == "parc"
+        assert record.status == "completed"
+        assert record.clinic_id == "parc"
 
 
 def test_an_unsigned_terminal_call_to_a_signed_server_is_refused(server):
@@ -52,7 +53,8 @@ def test_a_number_of_no_clinic_hears_the_bilingual_goodbye(server):
     result = run_call(server, "", "--to", "+15145550999")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert len(lines) == 3 and lines[-1] == "[call ended]"
+    assert len(lines) == 3
+    assert lines[-1] == "[call ended]"
 
 
 def test_silence_follows_the_redirect_and_the_call_goes_on(server):
@@ -61,7 +63,8 @@ def test_silence_follows_the_redirect_and_the_call_goes_on(server):
     assert result.output.count("> ") == 1
     greeting, retry = result.output.split("> \n")
     assert "Clinique du Parc" in greeting
-    assert retry.strip() and retry.strip() != greeting.strip()
+    assert retry.strip()
+    assert retry.strip() != greeting.strip()
 
 
 def test_the_slower_voice_is_printed_like_any_other(server):

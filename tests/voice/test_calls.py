@@ -12,17 +12,16 @@ from core.models import (
     Appointment,
     AppointmentStatus,
     CallbackRequest,
-    Clinic,
     Patient,
     Slot,
     SlotStatus,
     TicketStatus,
     WalkinTicket,
 )
-from core.services import booking, walkin
 from core.services.patients import get_or_create_patient
 from prompts import text as template
-from tests.voice.conftest import JOHN, MARIE, PARC, PARC_LINE, WESTMOUNT
+from tests.support.apps import JOHN, MARIE, PARC, PARC_LINE, WESTMOUNT
+from tests.support.arrange import appointments, book, fill_queue, tickets
 
 SPACED_CODE = re.compile(r"\b\d(, \d){5}\b")  # a six-digit code read one digit at a time
 
@@ -34,29 +33,9 @@ def asked(call, key: str) -> bool:
     return any(fixed in sentence for sentence in call.heard)
 
 
-def appointments(rt) -> list[Appointment]:
-    with rt.session_factory() as session:
-        return list(session.scalars(select(Appointment)))
-
-
-def tickets(rt) -> list[WalkinTicket]:
-    with rt.session_factory() as session:
-        return list(session.scalars(select(WalkinTicket)))
-
-
 def held_slots(rt) -> list[Slot]:
     with rt.session_factory() as session:
         return list(session.scalars(select(Slot).where(Slot.status == SlotStatus.HELD)))
-
-
-def book_for(rt, clock, phone: str, day: dt.date) -> Appointment:
-    with rt.session_factory.begin() as session:
-        clinic = session.get(Clinic, "parc")
-        free = booking.find_free_slots(session, clinic, clock(), booking.SlotQuery(date=day))
-        patient = get_or_create_patient(session, phone)
-        appointment = booking.book(session, free.slots[0].id, patient, "sms", clock())
-        session.expunge(appointment)
-        return appointment
 
 
 # ---- the opening -----------------------------------------------------------------------------------------------
@@ -65,10 +44,13 @@ def book_for(rt, clock, phone: str, day: dt.date) -> Appointment:
 def test_a_call_is_greeted_in_french_with_the_clinic_name_and_english_is_offered_at_once(dial):
     call = dial()
     assert call.state == "gather"
-    assert call.gather["input"] == "dtmf speech" and call.gather["language"] == "fr-CA"
-    assert "Clinique du Parc" in call.heard[0] and call.heard_langs[0] == "fr-CA"
+    assert call.gather["input"] == "dtmf speech"
+    assert call.gather["language"] == "fr-CA"
+    assert "Clinique du Parc" in call.heard[0]
+    assert call.heard_langs[0] == "fr-CA"
     english = " ".join(call.said_in("en-US"))
-    assert "9" in english and "English" in english
+    assert "9" in english
+    assert "English" in english
     for digit in "1230":
         assert f"appuyez sur {digit}" in call.text
 
@@ -81,14 +63,14 @@ def test_an_english_clinic_greets_in_english_and_offers_french(dial):
     assert "press 2" not in call.text  # Westmount has no walk-in queue
 
 
-def test_nine_switches_to_english_and_the_next_call_remembers_it(dial, voice_runtime):
+def test_nine_switches_to_english_and_the_next_call_remembers_it(dial, signed_rt):
     call = dial()
     call.press("9")
     assert call.gather["language"] == "en-US"
     assert set(call.heard_langs) == {"en-US"}
     assert call.heard[-1] == template("voice_star_to_repeat", "en", "voice")  # told again, in English
     call.hang_up()
-    with voice_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         assert session.scalar(select(Patient.lang).where(Patient.phone == MARIE)) == "en"
     again = dial()
     assert again.gather["language"] == "en-US"
@@ -135,23 +117,26 @@ def test_a_wrong_key_gets_the_menu_again_in_other_words(dial):
 def test_three_silences_lead_to_a_person_while_the_clinic_is_open(dial):
     call = dial()
     call.silence()
-    assert asked(call, "silence_first") and "appuyez sur 1" in call.text
+    assert asked(call, "silence_first")
+    assert "appuyez sur 1" in call.text
     call.silence()
     assert asked(call, "silence_second")
     call.silence()
-    assert call.state == "dial" and call.dialled == PARC_LINE
+    assert call.state == "dial"
+    assert call.dialled == PARC_LINE
 
 
 def test_three_silences_when_closed_give_the_clinics_number_and_leave_no_callback_request(
-    dial, clock, voice_runtime
+    dial, clock, signed_rt
 ):
     clock.set_local(dt.date(2026, 12, 13), dt.time(11, 0))  # a Sunday
     call = dial()
     for _ in range(3):
         call.silence()
-    assert call.ended and asked(call, "silence_end")
+    assert call.ended
+    assert asked(call, "silence_end")
     assert "5 1 4, 5 5 5, 0 1 9 9" in call.text  # the clinic's public number, read in groups
-    with voice_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         assert session.scalars(select(CallbackRequest)).all() == []
 
 
@@ -180,16 +165,18 @@ def test_booking_is_reached_by_key_or_by_speech(dial, key, speech, lang_to):
     ("key", "then"),
     [("1", "ask_day"), ("2", "walkin_party"), ("3", "no_appointments"), ("0", None)],
 )
-def test_every_main_menu_choice_works_in_both_languages(dial, voice_runtime, lang, key, then):
+def test_every_main_menu_choice_works_in_both_languages(dial, signed_rt, lang, key, then):
     call = dial()
     if lang == "en":
         call.press("9")
         assert call.gather["language"] == "en-US"
     call.press(key)
     if then is None:  # a person: the reception, the clinic being open
-        assert call.state == "dial" and call.dialled == PARC_LINE
+        assert call.state == "dial"
+        assert call.dialled == PARC_LINE
         return
-    assert call.state == "gather" and asked(call, then)
+    assert call.state == "gather"
+    assert asked(call, then)
     expected_tag = "en-US" if lang == "en" else "fr-CA"
     assert call.gather["language"] == expected_tag
     assert set(call.heard_langs) == {expected_tag}
@@ -198,49 +185,54 @@ def test_every_main_menu_choice_works_in_both_languages(dial, voice_runtime, lan
 def test_a_person_is_reached_with_zero_and_the_call_is_transferred_while_open(dial):
     call = dial()
     call.press("0")
-    assert call.state == "dial" and call.dialled == PARC_LINE
+    assert call.state == "dial"
+    assert call.dialled == PARC_LINE
     call.transfer_ends("completed")
     assert call.ended
 
 
-def test_an_unanswered_transfer_offers_a_callback(dial, voice_runtime):
+def test_an_unanswered_transfer_offers_a_callback(dial, signed_rt):
     call = dial()
     call.press("0")
     call.transfer_ends("no-answer")
-    assert call.state == "gather" and asked(call, "callback_ask")
+    assert call.state == "gather"
+    assert asked(call, "callback_ask")
     call.press("1")  # yes, call me back
     assert asked(call, "callback_name")
     call.press("#")  # no name
     assert call.ended
-    with voice_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         (request,) = session.scalars(select(CallbackRequest)).all()
-        assert request.phone == MARIE and request.name is None
+        assert request.phone == MARIE
+        assert request.name is None
 
 
-def test_a_person_when_closed_is_a_callback_with_the_name_read_from_speech(dial, clock, voice_runtime):
+def test_a_person_when_closed_is_a_callback_with_the_name_read_from_speech(dial, clock, signed_rt):
     clock.set_local(dt.date(2026, 12, 13), dt.time(11, 0))  # Sunday
     call = dial()
     call.say("parler à quelqu'un")
-    assert call.state == "gather" and asked(call, "callback_ask")
+    assert call.state == "gather"
+    assert asked(call, "callback_ask")
     call.say("oui")
     assert asked(call, "callback_name")
     call.say("Jean Tremblay")
     assert call.ended
-    with voice_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         assert session.scalar(select(CallbackRequest.name)) == "Jean Tremblay"
 
 
 def test_an_emergency_word_gets_911_and_811_first(dial):
     call = dial()
     call.say("j'ai une douleur à la poitrine")
-    assert "9-1-1" in call.heard[0] and "8-1-1" in call.heard[0]
+    assert "9-1-1" in call.heard[0]
+    assert "8-1-1" in call.heard[0]
     assert call.state == "gather"
 
 
 # ---- booking ---------------------------------------------------------------------------------------------------
 
 
-def test_a_complete_booking_by_keypad_in_french(dial, voice_runtime):
+def test_a_complete_booking_by_keypad_in_french(dial, signed_rt):
     call = dial()
     call.press("1")
     assert asked(call, "ask_day")
@@ -252,24 +244,26 @@ def test_a_complete_booking_by_keypad_in_french(dial, voice_runtime):
     assert asked(call, "ask_name")
     call.say("Marie Tremblay")
     assert asked(call, "confirm_slot")
-    assert "Marie Tremblay" in call.text and "huit heures" in call.text
+    assert "Marie Tremblay" in call.text
+    assert "huit heures" in call.text
     call.press("1")
-    (appointment,) = appointments(voice_runtime)
-    assert appointment.status == AppointmentStatus.BOOKED and appointment.channel == "voice"
+    (appointment,) = appointments(signed_rt)
+    assert appointment.status == AppointmentStatus.BOOKED
+    assert appointment.channel == "voice"
     spoken = ", ".join(appointment.code)
     assert spoken in call.text  # the code, read one digit at a time
     assert asked(call, "sms_copy")
     call.press("*")
     assert spoken in call.text  # and repeatable
     call.press("1")
-    assert ("core.jobs.tasks.send_confirmation", (appointment.id, "booked"), None) in voice_runtime.jobs.jobs
-    assert "core.jobs.tasks.schedule_reminders" in voice_runtime.jobs.paths()
+    assert ("core.jobs.tasks.send_confirmation", (appointment.id, "booked"), None) in signed_rt.jobs.jobs
+    assert "core.jobs.tasks.schedule_reminders" in signed_rt.jobs.paths()
     assert asked(call, "more")
     call.press("2")
     assert call.ended
 
 
-def test_a_complete_booking_by_speech_in_english(dial, voice_runtime):
+def test_a_complete_booking_by_speech_in_english(dial, signed_rt):
     call = dial(to=WESTMOUNT)
     call.say("I need an appointment tomorrow afternoon")
     assert "Tuesday, December eighth" in call.text
@@ -278,56 +272,57 @@ def test_a_complete_booking_by_speech_in_english(dial, voice_runtime):
     assert asked(call, "ask_name")
     call.say("John Smith")
     call.say("yes")
-    (appointment,) = appointments(voice_runtime)
+    (appointment,) = appointments(signed_rt)
     assert appointment.clinic_id == "westmount"
     assert ", ".join(appointment.code) in call.text
 
 
-def test_low_confidence_speech_on_a_slot_is_read_back_before_acting(dial, voice_runtime):
+def test_low_confidence_speech_on_a_slot_is_read_back_before_acting(dial, signed_rt):
     call = dial()
     call.press("1")
     call.press("2")
     call.say("le premier", confidence=0.3)
     assert asked(call, "check_heard")
     assert "mardi huit décembre" in call.text
-    assert held_slots(voice_runtime) == []  # nothing done on a doubt
+    assert held_slots(signed_rt) == []  # nothing done on a doubt
     call.press("1")  # yes, that one
     assert asked(call, "ask_name")
-    assert len(held_slots(voice_runtime)) == 1
+    assert len(held_slots(signed_rt)) == 1
 
 
-def test_a_hang_up_mid_booking_gives_the_slot_back(dial, voice_runtime):
+def test_a_hang_up_mid_booking_gives_the_slot_back(dial, signed_rt):
     call = dial()
     call.press("1")
     call.press("2")
     call.press("1")
-    (held,) = held_slots(voice_runtime)
+    (held,) = held_slots(signed_rt)
     call.hang_up()
-    assert held_slots(voice_runtime) == []
-    with voice_runtime.session_factory() as session:
+    assert held_slots(signed_rt) == []
+    with signed_rt.session_factory() as session:
         assert session.get(Slot, held.id).status == SlotStatus.FREE
-    assert appointments(voice_runtime) == []
+    assert appointments(signed_rt) == []
 
 
 def test_a_held_slot_is_never_held_beyond_the_hold_time_even_without_a_status_callback(
-    dial, voice_runtime, clock
+    dial, signed_rt, clock
 ):
     call = dial()
     call.press("1")
     call.press("2")
     call.press("1")
-    (held,) = held_slots(voice_runtime)
-    assert held.held_until <= clock() + dt.timedelta(minutes=voice_runtime.config.hold_minutes)
+    (held,) = held_slots(signed_rt)
+    assert held.held_until <= clock() + dt.timedelta(minutes=signed_rt.config.hold_minutes)
 
 
 # ---- hidden caller ID ------------------------------------------------------------------------------------------
 
 
-def test_a_hidden_caller_id_is_asked_for_a_callback_number_validated_and_read_back(dial, voice_runtime):
+def test_a_hidden_caller_id_is_asked_for_a_callback_number_validated_and_read_back(dial, signed_rt):
     call = dial(from_="+266696687")
     call.press("1")  # book: needs a number first
     assert asked(call, "ask_phone")
-    assert "numDigits" not in call.gather and call.gather["finishOnKey"] == "#"
+    assert "numDigits" not in call.gather
+    assert call.gather["finishOnKey"] == "#"
     call.press("123#")  # too short
     assert asked(call, "ask_phone_retry")
     call.press("5145557777#")
@@ -340,8 +335,8 @@ def test_a_hidden_caller_id_is_asked_for_a_callback_number_validated_and_read_ba
     call.press("1")
     call.press("#")  # no name
     call.press("1")  # confirm
-    (appointment,) = appointments(voice_runtime)
-    with voice_runtime.session_factory() as session:
+    (appointment,) = appointments(signed_rt)
+    with signed_rt.session_factory() as session:
         assert session.get(Patient, appointment.patient_id).phone == "+15145557777"
 
 
@@ -361,7 +356,8 @@ def test_a_call_forwarded_from_the_clinic_s_busy_line_says_so_and_offers_a_callb
     assert "Clinique du Parc" in call.text
     call.press("0")
     # never transferred back to the busy line it came from
-    assert call.state == "gather" and asked(call, "callback_name")
+    assert call.state == "gather"
+    assert asked(call, "callback_name")
 
 
 def test_a_call_forwarded_to_another_twilio_number_still_finds_the_clinic_by_its_line(dial):
@@ -373,14 +369,16 @@ def test_a_call_forwarded_to_another_twilio_number_still_finds_the_clinic_by_its
 # ---- walk-in queue ---------------------------------------------------------------------------------------------
 
 
-def test_joining_the_walk_in_queue_by_keypad_tells_the_place_and_time(dial, voice_runtime):
+def test_joining_the_walk_in_queue_by_keypad_tells_the_place_and_time(dial, signed_rt):
     call = dial()
     call.press("2")
-    assert asked(call, "walkin_party") and tickets(voice_runtime) == []  # how many people?
+    assert asked(call, "walkin_party")
+    assert tickets(signed_rt) == []  # how many people?
     call.press("1")
-    (ticket,) = tickets(voice_runtime)
-    assert ticket.status == TicketStatus.WAITING and ticket.channel == "voice"
-    assert "core.jobs.tasks.check_queue_notices" in voice_runtime.jobs.paths()
+    (ticket,) = tickets(signed_rt)
+    assert ticket.status == TicketStatus.WAITING
+    assert ticket.channel == "voice"
+    assert "core.jobs.tasks.check_queue_notices" in signed_rt.jobs.paths()
     assert "numéro 1" in call.text  # the place
     assert "neuf heures" in call.text  # the expected time, spoken
     assert asked(call, "walkin_notify")  # told by SMS (1) or by a call (2)?
@@ -388,44 +386,42 @@ def test_joining_the_walk_in_queue_by_keypad_tells_the_place_and_time(dial, voic
     assert asked(call, "more")
 
 
-def test_saying_sans_rendez_vous_joins_the_queue_too(dial, voice_runtime):
+def test_saying_sans_rendez_vous_joins_the_queue_too(dial, signed_rt):
     call = dial()
     call.say("sans rendez-vous")
     call.say("juste moi")
-    assert len(tickets(voice_runtime)) == 1
+    assert len(tickets(signed_rt)) == 1
 
 
-def test_a_caller_chooses_to_be_called_when_the_turn_is_near(dial, voice_runtime):
+def test_a_caller_chooses_to_be_called_when_the_turn_is_near(dial, signed_rt):
     call = dial(from_=JOHN)
     call.press("2")
     call.press("1")  # for oneself only
     assert asked(call, "walkin_notify")
     call.press("2")  # by a phone call
-    (ticket,) = tickets(voice_runtime)
+    (ticket,) = tickets(signed_rt)
     assert ticket.notify_by == "call"
 
 
-def test_a_caller_in_the_queue_hears_the_place_and_can_leave(dial, voice_runtime, clock):
-    with voice_runtime.session_factory.begin() as session:
-        walkin.join_walkin_queue(
-            session, session.get(Clinic, "parc"), get_or_create_patient(session, MARIE), "sms", clock()
-        )
+def test_a_caller_in_the_queue_hears_the_place_and_can_leave(dial, signed_rt, clock):
+    fill_queue(signed_rt, [MARIE])
     call = dial()
     call.press("2")  # the walk-in queue: already in it
-    assert asked(call, "walkin_already") and "numéro 1, personne avant vous" in call.text, call.text
-    (ticket,) = tickets(voice_runtime)
+    assert asked(call, "walkin_already"), call.text
+    assert "numéro 1, personne avant vous" in call.text, call.text
+    (ticket,) = tickets(signed_rt)
     assert ticket.status == TicketStatus.WAITING
     call.say("je veux quitter la file")
     assert asked(call, "walkin_left"), call.text
-    (ticket,) = tickets(voice_runtime)
+    (ticket,) = tickets(signed_rt)
     assert ticket.status == TicketStatus.LEFT
 
 
 # ---- my appointments / cancel ----------------------------------------------------------------------------------
 
 
-def test_cancelling_an_appointment_by_keypad(dial, voice_runtime, clock):
-    appointment = book_for(voice_runtime, clock, MARIE, dt.date(2026, 12, 9))
+def test_cancelling_an_appointment_by_keypad(dial, signed_rt, clock):
+    appointment = book(signed_rt, MARIE, day=dt.date(2026, 12, 9))
     call = dial()
     call.press("3")
     assert "mercredi neuf décembre" in call.text
@@ -433,19 +429,19 @@ def test_cancelling_an_appointment_by_keypad(dial, voice_runtime, clock):
     call.press("1")  # cancel it
     assert asked(call, "confirm_cancel")
     call.press("1")  # yes
-    with voice_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         assert session.get(Appointment, appointment.id).status == AppointmentStatus.CANCELLED
     call.press("2")
     assert call.ended
 
 
-def test_saying_annuler_goes_straight_to_the_only_appointment(dial, voice_runtime, clock):
-    appointment = book_for(voice_runtime, clock, MARIE, dt.date(2026, 12, 9))
+def test_saying_annuler_goes_straight_to_the_only_appointment(dial, signed_rt, clock):
+    appointment = book(signed_rt, MARIE, day=dt.date(2026, 12, 9))
     call = dial()
     call.say("annuler mon rendez-vous")
     assert asked(call, "confirm_cancel")
     call.say("oui")
-    with voice_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         assert session.get(Appointment, appointment.id).status == AppointmentStatus.CANCELLED
 
 
@@ -459,13 +455,10 @@ def test_no_appointments_offers_to_book_one(dial):
 
 
 @pytest.fixture
-def landline_ticket(voice_runtime, clock):
-    with voice_runtime.session_factory.begin() as session:
-        patient = get_or_create_patient(session, JOHN)
-        ticket = walkin.join_walkin_queue(
-            session, session.get(Clinic, "parc"), patient, "voice", clock(), "call"
-        )
-        return ticket.id
+def landline_ticket(signed_rt):
+    """John's place in the queue, to be told by a call (leaving by the call's 2: tests/dialog)."""
+    (ticket_id,) = fill_queue(signed_rt, [JOHN], notify_by={JOHN: "call"}, channel="voice")
+    return ticket_id
 
 
 def notice_call(client, ticket_id: int):
@@ -474,39 +467,32 @@ def notice_call(client, ticket_id: int):
     return Call(client, from_=PARC, to=JOHN, direction="outbound-api").start(f"/voice/notice/{ticket_id}")
 
 
-def test_the_queue_notice_call_reads_the_notice_and_1_says_i_am_coming(
-    client, landline_ticket, voice_runtime
-):
+def test_the_queue_notice_call_reads_the_notice_and_1_says_i_am_coming(client, landline_ticket, signed_rt):
     call = notice_call(client, landline_ticket)
     assert call.state == "gather"
-    assert "appuyez sur 1" in call.text and "appuyez sur 2" in call.text
+    assert "appuyez sur 1" in call.text
+    assert "appuyez sur 2" in call.text
     call.press("1")
-    with voice_runtime.session_factory() as session:
+    with signed_rt.session_factory() as session:
         assert session.get(WalkinTicket, landline_ticket).status in (
             TicketStatus.WAITING,
             TicketStatus.NOTIFIED,
         )
 
 
-def test_the_queue_notice_call_2_leaves_the_queue(client, landline_ticket, voice_runtime):
-    call = notice_call(client, landline_ticket)
-    call.press("2")
-    with voice_runtime.session_factory() as session:
-        assert session.get(WalkinTicket, landline_ticket).status == TicketStatus.LEFT
-
-
 def test_a_notice_call_for_a_ticket_no_longer_waiting_says_so_and_hangs_up(
-    client, landline_ticket, voice_runtime
+    client, landline_ticket, signed_rt
 ):
-    with voice_runtime.session_factory.begin() as session:
+    with signed_rt.session_factory.begin() as session:
         session.get(WalkinTicket, landline_ticket).status = TicketStatus.LEFT
     call = notice_call(client, landline_ticket)
-    assert call.ended and "Clinique du Parc" in call.text
+    assert call.ended
+    assert "Clinique du Parc" in call.text
 
 
 def test_a_retried_notice_call_request_is_answered_once(client, landline_ticket):
+    from tests.support.apps import TOKEN
     from tests.support.twilio_requests import signed_post
-    from tests.voice.conftest import TOKEN
 
     call = notice_call(client, landline_ticket)
     first = call.requests[0]
@@ -533,13 +519,13 @@ def test_emoji_and_very_long_speech_get_a_polite_answer(dial):
     assert call.state == "gather"
 
 
-def test_a_known_landline_caller_is_not_offered_texts(dial, voice_runtime):
-    with voice_runtime.session_factory.begin() as session:
+def test_a_known_landline_caller_is_not_offered_texts(dial, signed_rt):
+    with signed_rt.session_factory.begin() as session:
         get_or_create_patient(session, JOHN).notify_by = "call"  # Twilio said this number takes no SMS
     call = dial(from_=JOHN)
     call.press("2")
     call.press("1")  # for oneself only
-    (ticket,) = tickets(voice_runtime)
+    (ticket,) = tickets(signed_rt)
     assert ticket.notify_by == "call"
     assert not asked(call, "walkin_notify")  # nothing to choose: the turn is told by a call
     call.press("1")  # back to the menu
@@ -548,5 +534,5 @@ def test_a_known_landline_caller_is_not_offered_texts(dial, voice_runtime):
     call.press("1")
     call.say("John Smith")
     call.press("1")
-    assert len(appointments(voice_runtime)) == 1
+    assert len(appointments(signed_rt)) == 1
     assert not asked(call, "sms_copy")

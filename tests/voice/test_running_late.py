@@ -5,29 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
 
-from core.models import Appointment, AppointmentStatus, Clinic, Slot
-from core.services import board, booking
-from core.services.patients import get_or_create_patient
-from core.timeutil import local_to_utc
+from core.models import Appointment, AppointmentStatus, Clinic
+from core.services import board
 from prompts import text as template
-from tests.voice.conftest import JOHN, MARIE, PARC, TOKEN
+from tests.support.apps import JOHN, MARIE, PARC, TOKEN
+from tests.support.arrange import book
 from tests.voice.walker import Call, check_twiml
 
 MONDAY = dt.date(2026, 12, 7)  # the clock starts on Monday 2026-12-07 at 09:00
 CALL_BACK = "5 1 4, 5 5 5, 0 1 9 9"
-
-
-def book_at(rt, clock, phone: str, day: dt.date, at: dt.time, lang: str = "fr", calls_only=False) -> int:
-    with rt.session_factory.begin() as session:
-        clinic = session.get(Clinic, "parc")
-        starts = local_to_utc(day, at, clinic.timezone)
-        slot = session.scalar(select(Slot).where(Slot.clinic_id == "parc", Slot.starts_at == starts))
-        patient = get_or_create_patient(session, phone, lang)
-        if calls_only:
-            patient.notify_by = "call"
-        return booking.book(session, slot.id, patient, "staff", clock()).id
 
 
 def said(call: Call, key: str, lang: str = "fr") -> bool:
@@ -51,34 +38,39 @@ def row(rt, appointment_id: int) -> Appointment:
         ("chu en retard", None),
     ],
 )
-def test_a_caller_says_they_are_late_and_the_board_is_told(dial, voice_runtime, clock, speech, minutes):
-    appointment_id = book_at(voice_runtime, clock, MARIE, MONDAY, dt.time(14, 0))
+def test_a_caller_says_they_are_late_and_the_board_is_told(dial, signed_rt, clock, speech, minutes):
+    appointment_id = book(signed_rt, MARIE, day=MONDAY, at=dt.time(14, 0), lang="fr", channel="staff").id
     call = dial(from_=MARIE)
     call.say(speech)
-    assert row(voice_runtime, appointment_id).late_at == clock()
+    assert row(signed_rt, appointment_id).late_at == clock()
     if minutes is None:
-        assert said(call, "late_ask_minutes") and call.state == "gather"
+        assert said(call, "late_ask_minutes")
+        assert call.state == "gather"
         assert call.gather.get("finishOnKey") == "#"  # two or three keys, then #
         call.press("20#")
         minutes = 20
-    assert said(call, "late_noted") and f"{minutes} minutes" in call.text
+    assert said(call, "late_noted")
+    assert f"{minutes} minutes" in call.text
     assert "quatorze heures" in call.text
-    assert said(call, "more") and call.state == "gather"  # then "anything else?", as after any flow
-    assert row(voice_runtime, appointment_id).late_minutes == minutes
+    assert said(call, "more")
+    assert call.state == "gather"  # then "anything else?", as after any flow
+    assert row(signed_rt, appointment_id).late_minutes == minutes
 
 
-def test_an_english_caller_running_late_is_answered_in_english(dial, voice_runtime, clock):
-    appointment_id = book_at(voice_runtime, clock, JOHN, MONDAY, dt.time(15, 0), lang="en")
+def test_an_english_caller_running_late_is_answered_in_english(dial, signed_rt, clock):
+    appointment_id = book(signed_rt, JOHN, day=MONDAY, at=dt.time(15, 0), lang="en", channel="staff").id
     call = dial(from_=JOHN)
     call.say("I'm running about ten minutes late")
-    assert said(call, "late_noted", "en") and "three PM" in call.text
-    assert row(voice_runtime, appointment_id).late_minutes == 10
+    assert said(call, "late_noted", "en")
+    assert "three PM" in call.text
+    assert row(signed_rt, appointment_id).late_minutes == 10
 
 
 def test_a_caller_without_an_appointment_today_hears_so_and_the_clinics_number(dial):
     call = dial(from_=MARIE)
     call.say("je serai en retard")
-    assert said(call, "late_none_today") and CALL_BACK in call.text
+    assert said(call, "late_none_today")
+    assert CALL_BACK in call.text
     assert call.state == "gather"  # "anything else?": no dead end
 
 
@@ -86,10 +78,12 @@ def test_a_caller_without_an_appointment_today_hears_so_and_the_clinics_number(d
 
 
 @pytest.fixture
-def missed_id(voice_runtime, clock):
-    appointment_id = book_at(voice_runtime, clock, JOHN, MONDAY, dt.time(9, 30), calls_only=True)
+def missed_id(signed_rt, clock):
+    appointment_id = book(
+        signed_rt, JOHN, day=MONDAY, at=dt.time(9, 30), lang="fr", calls_only=True, channel="staff"
+    ).id
     clock.set_local(MONDAY, dt.time(10, 15))
-    with voice_runtime.session_factory.begin() as session:
+    with signed_rt.session_factory.begin() as session:
         board.mark_attendance(session, session.get(Clinic, "parc"), appointment_id, False, "reception")
     return appointment_id
 
@@ -103,27 +97,34 @@ def missed_call(client, appointment_id: int, answered_by: str | None = "human") 
 
 def test_the_missed_call_offers_another_appointment_and_1_books(client, missed_id):
     call = missed_call(client, missed_id)
-    assert said(call, "missed_prompt") and "lundi sept décembre à neuf heures trente" in call.text
-    assert "appuyez sur 1" in call.text and "appuyez sur 2" in call.text
+    assert said(call, "missed_prompt")
+    assert "lundi sept décembre à neuf heures trente" in call.text
+    assert "appuyez sur 1" in call.text
+    assert "appuyez sur 2" in call.text
     call.press("1")
-    assert call.state == "gather" and said(call, "ask_day")  # the booking flow, as from the menu
+    assert call.state == "gather"
+    assert said(call, "ask_day")  # the booking flow, as from the menu
 
 
 def test_the_missed_call_2_says_goodbye(client, missed_id):
     call = missed_call(client, missed_id)
     call.press("2")
-    assert call.ended and said(call, "missed_bye")
+    assert call.ended
+    assert said(call, "missed_bye")
 
 
 def test_a_machine_gets_the_missed_voicemail(client, missed_id):
     call = missed_call(client, missed_id, "machine_end_beep")
     root = check_twiml(call.requests[0].xml)
     assert [v.tag for v in root if v.tag != "Say"] == ["Hangup"]
-    assert said(call, "voicemail_no_show") and CALL_BACK in call.text and "neuf heures trente" in call.text
+    assert said(call, "voicemail_no_show")
+    assert CALL_BACK in call.text
+    assert "neuf heures trente" in call.text
 
 
-def test_a_corrected_mark_ends_the_missed_call_at_once(client, voice_runtime, missed_id):
-    with voice_runtime.session_factory.begin() as session:
+def test_a_corrected_mark_ends_the_missed_call_at_once(client, signed_rt, missed_id):
+    with signed_rt.session_factory.begin() as session:
         session.get(Appointment, missed_id).status = AppointmentStatus.ATTENDED
     call = missed_call(client, missed_id)
-    assert call.ended and said(call, "voice_missed_gone")
+    assert call.ended
+    assert said(call, "voice_missed_gone")

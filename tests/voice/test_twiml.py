@@ -69,12 +69,14 @@ def menu(lang="fr") -> Reply:
 def test_a_question_is_a_gather_with_the_choices_inside_then_a_redirect_for_silence():
     root = check_twiml(render_reply(menu(), **URLS))
     gather, redirect = list(root)
-    assert gather.tag == "Gather" and redirect.tag == "Redirect"
+    assert gather.tag == "Gather"
+    assert redirect.tag == "Redirect"
     assert gather.attrib["input"] == "dtmf speech"
     assert gather.attrib["action"] == "/voice/turn?s=2"
     assert gather.attrib["method"] == "POST"
     assert gather.attrib["language"] == "fr-CA"
-    assert gather.attrib["speechTimeout"] == "3" and gather.attrib["timeout"] == "6"
+    assert gather.attrib["speechTimeout"] == "3"
+    assert gather.attrib["timeout"] == "6"
     assert gather.attrib["numDigits"] == "1"
     assert gather.attrib["finishOnKey"] == ""  # '#' is a key of its own in a menu ("skip")
     assert gather.attrib["actionOnEmptyResult"] == "false"
@@ -84,7 +86,8 @@ def test_a_question_is_a_gather_with_the_choices_inside_then_a_redirect_for_sile
     assert "Pour prendre un rendez-vous, appuyez sur 1." in said
     assert "Pour parler à quelqu'un, appuyez sur 0." in said
     assert said[-1] == "For English, press 9."  # the last choice: * is not explained after every menu
-    assert redirect.text == "/voice/silence?s=2" and redirect.attrib["method"] == "POST"
+    assert redirect.text == "/voice/silence?s=2"
+    assert redirect.attrib["method"] == "POST"
 
 
 def test_the_reply_that_opens_a_call_ends_with_the_star_hint_inside_the_gather():
@@ -137,8 +140,10 @@ def test_a_transfer_dials_the_reception_and_comes_back_to_us_when_nobody_answers
     reply = Reply(says=[Say("t_person")], lang="fr", transfer_to="+15145550199")
     root = check_twiml(render_reply(reply, **URLS))
     say, dial = list(root)
-    assert dial.tag == "Dial" and dial.text == "+15145550199"
-    assert dial.attrib["action"] == "/voice/transfer?s=2" and dial.attrib["method"] == "POST"
+    assert dial.tag == "Dial"
+    assert dial.text == "+15145550199"
+    assert dial.attrib["action"] == "/voice/transfer?s=2"
+    assert dial.attrib["method"] == "POST"
     assert 15 <= int(dial.attrib["timeout"]) <= 30
 
 
@@ -169,8 +174,12 @@ def test_markup_in_values_is_spoken_as_text_never_as_twiml():
 def test_the_fixed_apology_is_french_first_then_english_with_911_and_811():
     root = check_twiml(bilingual_goodbye("voice_application_error"))
     fr, en, hangup = list(root)
-    assert fr.attrib["language"] == "fr-CA" and en.attrib["language"] == "en-US"
-    assert "9-1-1" in fr.text and "8-1-1" in fr.text and "9-1-1" in en.text and "8-1-1" in en.text
+    assert fr.attrib["language"] == "fr-CA"
+    assert en.attrib["language"] == "en-US"
+    assert "9-1-1" in fr.text
+    assert "8-1-1" in fr.text
+    assert "9-1-1" in en.text
+    assert "8-1-1" in en.text
     assert hangup.tag == "Hangup"
 
 
@@ -198,7 +207,8 @@ def test_keypad_only_choices_are_said_on_the_phone():
     gather = check_twiml(render_reply(reply, **URLS))[0]
     said = [say.text for say in gather if say.tag == "Say"]
     assert said[0] == "Que puis-je faire pour vous?"
-    assert "Pour prendre un rendez-vous" in said[1] and "1" in said[1]
+    assert "Pour prendre un rendez-vous" in said[1]
+    assert "1" in said[1]
 
 
 def test_a_composed_part_is_said_with_its_own_values_spoken():

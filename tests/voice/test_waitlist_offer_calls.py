@@ -13,7 +13,7 @@ from core.models import Appointment, AppointmentStatus, Clinic, Slot, SlotStatus
 from core.services import booking, people, waitlist
 from core.services.patients import get_or_create_patient
 from prompts import text as template
-from tests.voice.conftest import JOHN, PARC, TOKEN
+from tests.support.apps import JOHN, PARC, TOKEN
 from tests.voice.walker import Call
 
 WEDNESDAY = dt.date(2026, 12, 9)  # the clock starts on Monday 2026-12-07 at 09:00
@@ -54,41 +54,45 @@ def lang(request):
     return request.param
 
 
-def test_the_offer_is_read_with_its_keys(client, voice_runtime, clock, lang):
-    offer_id, _slot = offered(voice_runtime, clock, lang)
+def test_the_offer_is_read_with_its_keys(client, signed_rt, clock, lang):
+    offer_id, _slot = offered(signed_rt, clock, lang)
     call = offer_call(client, offer_id)
     assert call.state == "gather"
     assert call.gather["language"] == {"fr": "fr-CA", "en": "en-US"}[lang]
-    assert said(call, "waitlist_offer_prompt", lang) and "Clinique du Parc" in call.text
+    assert said(call, "waitlist_offer_prompt", lang)
+    assert "Clinique du Parc" in call.text
     assert HEARD_DATE[lang] in call.text
     for digit in "12":
         assert PRESS[lang].format(digit) in call.text
 
 
-def test_pressing_1_books_the_slot_for_the_person_on_the_list(client, voice_runtime, clock, lang):
-    offer_id, slot_id = offered(voice_runtime, clock, lang)
+def test_pressing_1_books_the_slot_for_the_person_on_the_list(client, signed_rt, clock, lang):
+    offer_id, slot_id = offered(signed_rt, clock, lang)
     call = offer_call(client, offer_id)
     call.press("1")
     assert call.ended
-    assert said(call, "booked", lang) and said(call, "waitlist_call_bye", lang)
-    with voice_runtime.session_factory() as s:
+    assert said(call, "booked", lang)
+    assert said(call, "waitlist_call_bye", lang)
+    with signed_rt.session_factory() as s:
         (appointment,) = s.scalars(
             select(Appointment).where(
                 Appointment.slot_id == slot_id, Appointment.status == AppointmentStatus.BOOKED
             )
         ).all()
         entry = s.scalar(select(WaitlistEntry))
-        assert appointment.person_id == entry.person_id and entry.status == "booked"
+        assert appointment.person_id == entry.person_id
+        assert entry.status == "booked"
         assert s.get(Slot, slot_id).status == SlotStatus.BOOKED
         assert s.get(WaitlistOffer, offer_id).status == "accepted"
 
 
-def test_pressing_2_leaves_it_and_keeps_the_place_on_the_list(client, voice_runtime, clock, lang):
-    offer_id, slot_id = offered(voice_runtime, clock, lang)
+def test_pressing_2_leaves_it_and_keeps_the_place_on_the_list(client, signed_rt, clock, lang):
+    offer_id, slot_id = offered(signed_rt, clock, lang)
     call = offer_call(client, offer_id)
     call.press("2")
-    assert call.ended and said(call, "waitlist_declined", lang)
-    with voice_runtime.session_factory() as s:
+    assert call.ended
+    assert said(call, "waitlist_declined", lang)
+    with signed_rt.session_factory() as s:
         assert s.get(WaitlistOffer, offer_id).status == "declined"
         assert s.scalar(select(WaitlistEntry.status)) == "waiting"
         assert s.scalars(select(Appointment).where(Appointment.slot_id == slot_id)).all()[-1].status == (
@@ -96,11 +100,12 @@ def test_pressing_2_leaves_it_and_keeps_the_place_on_the_list(client, voice_runt
         )
 
 
-def test_a_call_picked_up_after_the_slot_went_says_so_and_hangs_up(client, voice_runtime, clock, lang):
-    offer_id, _slot = offered(voice_runtime, clock, lang)
+def test_a_call_picked_up_after_the_slot_went_says_so_and_hangs_up(client, signed_rt, clock, lang):
+    offer_id, _slot = offered(signed_rt, clock, lang)
     clock.advance(minutes=11)  # the offer lapsed while the phone rang
     call = offer_call(client, offer_id)
-    assert call.ended and said(call, "voice_offer_gone", lang)
+    assert call.ended
+    assert said(call, "voice_offer_gone", lang)
 
 
 FRIDAY = dt.date(2026, 12, 11)
@@ -128,21 +133,23 @@ def held_and_offered(rt, clock, lang: str) -> tuple[int, int, int]:
         return s.scalar(select(WaitlistOffer.id)), slot.id, held.id
 
 
-def test_the_offer_call_says_taking_it_moves_the_appointment_held(client, voice_runtime, clock, lang):
-    offer_id, _slot, _held = held_and_offered(voice_runtime, clock, lang)
+def test_the_offer_call_says_taking_it_moves_the_appointment_held(client, signed_rt, clock, lang):
+    offer_id, _slot, _held = held_and_offered(signed_rt, clock, lang)
     call = offer_call(client, offer_id)
     assert call.state == "gather"
     assert said(call, "waitlist_offer_prompt_move", lang)
-    assert HEARD_DATE[lang] in call.text and HEARD_HELD[lang] in call.text
+    assert HEARD_DATE[lang] in call.text
+    assert HEARD_HELD[lang] in call.text
 
 
-def test_pressing_1_moves_the_appointment_held_instead_of_adding_one(client, voice_runtime, clock, lang):
-    offer_id, slot_id, held = held_and_offered(voice_runtime, clock, lang)
+def test_pressing_1_moves_the_appointment_held_instead_of_adding_one(client, signed_rt, clock, lang):
+    offer_id, slot_id, held = held_and_offered(signed_rt, clock, lang)
     call = offer_call(client, offer_id)
     call.press("1")
     assert call.ended
-    assert said(call, "rescheduled", lang) and said(call, "waitlist_call_bye", lang)
-    with voice_runtime.session_factory() as s:
+    assert said(call, "rescheduled", lang)
+    assert said(call, "waitlist_call_bye", lang)
+    with signed_rt.session_factory() as s:
         (appointment,) = s.scalars(
             select(Appointment).where(Appointment.status == AppointmentStatus.BOOKED)
         ).all()
@@ -153,11 +160,12 @@ def test_pressing_1_moves_the_appointment_held_instead_of_adding_one(client, voi
         assert s.scalar(select(WaitlistEntry.status)) == "booked"
 
 
-def test_pressing_2_keeps_the_appointment_held(client, voice_runtime, clock, lang):
-    offer_id, slot_id, held = held_and_offered(voice_runtime, clock, lang)
+def test_pressing_2_keeps_the_appointment_held(client, signed_rt, clock, lang):
+    offer_id, slot_id, held = held_and_offered(signed_rt, clock, lang)
     call = offer_call(client, offer_id)
     call.press("2")
-    assert call.ended and said(call, "waitlist_declined", lang)
-    with voice_runtime.session_factory() as s:
+    assert call.ended
+    assert said(call, "waitlist_declined", lang)
+    with signed_rt.session_factory() as s:
         assert s.get(Appointment, held).status == AppointmentStatus.BOOKED
         assert s.scalar(select(WaitlistEntry.status)) == "waiting"
