@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from core.dialog.types import Inbound
+from core.jobs.names import OFFER_FREED_SLOT
 from core.models import (
     Appointment,
     AppointmentStatus,
@@ -124,7 +125,7 @@ def test_an_earlier_slot_taken_by_sms_moves_the_appointment_and_offers_the_old_s
         assert (entry.status, entry.appointment_id) == ("booked", now_booked.id)
         old_slot = old.slot_id
         # The old slot went through freed.slots_opened like any freed slot: an offer job in that transaction.
-        jobs = s.scalars(select(OutboxJob).where(OutboxJob.job == waitlist.OFFER_JOB)).all()
+        jobs = s.scalars(select(OutboxJob).where(OutboxJob.job == OFFER_FREED_SLOT)).all()
         assert any(list(job.args) == [old_slot] for job in jobs)
     with rt.session_factory.begin() as s:
         made = waitlist.offer_slot(s, old_slot, rt.now())
