@@ -16,9 +16,9 @@ from core.dialog.engine import (
 from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
 from core.dialog.types import Choice, Reply, Say
-from core.dialog.whom import appointment_name, household
+from core.dialog.whom import appointment_name, household, label
 from core.errors import AppointmentNotCancellable, AppointmentNotFound
-from core.models import Appointment, AppointmentStatus
+from core.models import Appointment, AppointmentStatus, Person
 from core.services import booking, people, walkin
 from core.timeutil import to_local
 
@@ -120,9 +120,12 @@ def choose(t: Turn, h: Heard | None, purpose: str) -> Reply:
         day, wish = old_and_new(t, h, appointments)
     elif h is not None:
         day = h.old_date or h.date
-    theirs = _of_person_named(t, h, appointments)
+    named = _person_named(t, h)
+    theirs = [a for a in appointments if named is not None and a.person_id == named.id]
     if theirs:
         appointments = theirs  # "annuler le RDV de Léa": Léa's, then by day as for anyone
+    elif named is not None:  # Léa has none: said before the others are offered, never taken for hers
+        t.lead.append(Say("no_appointment_for", {"name": label(t, named)}))
     if day is not None:
         same_day = [a for a in appointments if _day_of(t, a) == day]
         if len(same_day) == 1:
@@ -138,22 +141,26 @@ def choose(t: Turn, h: Heard | None, purpose: str) -> Reply:
     return t.ask("appt_pick", data=data)
 
 
-def _of_person_named(t: Turn, h: Heard | None, appointments: list[Appointment]) -> list[Appointment]:
-    """The appointments of the one person of the phone a sentence names ("le RDV de Léa", "de mon fils")."""
+def _person_named(t: Turn, h: Heard | None) -> Person | None:
+    """The one person of the phone a sentence names ("le RDV de Léa", "de mon fils"), if it names one."""
     if h is None or h.keyed or not h.text:
-        return []
+        return None
     everyone = household(t)
     if len(everyone) < 2:
-        return []
+        return None
     named = people.named_in(everyone, h.text)
     for who in h.whom or ():
         if not named and who.me:
             named = everyone[:1]
         elif not named and who.relation:  # "le RDV de mon fils": the son this phone booked for before
             named = people.with_relation(everyone, who.relation)
-    if len(named) != 1:
-        return []
-    return [a for a in appointments if a.person_id == named[0].id]
+    return named[0] if len(named) == 1 else None
+
+
+def _of_person_named(t: Turn, h: Heard | None, appointments: list[Appointment]) -> list[Appointment]:
+    """The appointments of the one person of the phone a sentence names."""
+    named = _person_named(t, h)
+    return [] if named is None else [a for a in appointments if a.person_id == named.id]
 
 
 def _named_values(t: Turn, appointment: Appointment | None) -> dict:

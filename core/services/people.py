@@ -185,8 +185,9 @@ def short_name(person: Person, people: list[Person]) -> str | None:
 
 
 def named_in(people: list[Person], text: str) -> list[Person]:
-    """The people whose first name a sentence says as a word ("annuler le RDV de Léa")."""
+    """The people whose first name a sentence says as a word ("annuler le RDV de Léa", "Marc's appt")."""
     words = set(_WORDS.findall(fold(text)))
+    words |= {word[:-2] for word in words if word.endswith("'s")}  # the English possessive
     return [p for p in people if p.first_name and fold(p.first_name) in words]
 
 

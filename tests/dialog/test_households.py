@@ -209,6 +209,25 @@ def test_cancel_naming_the_person_goes_straight_to_that_appointment(phone, signe
     assert booked_for(signed_rt) == [("Julie Tremblay", dt.datetime.combine(THU, dt.time(10, 0)))]
 
 
+@pytest.mark.parametrize(
+    ("ask", "none_for"),
+    [
+        ("annuler le RDV de Marc", "Aucun RDV à venir pour Marc."),
+        ("cancel Marc's appt", "No upcoming appt for Marc."),
+    ],
+)
+def test_cancel_naming_a_person_without_one_says_so_before_offering_the_other(
+    phone, signed_rt, ask, none_for
+):
+    seed(signed_rt, ["Julie Tremblay", "Marc Tremblay"], [(0, THU, dt.time(10, 0))])
+    mom = phone()
+    sure = mom(ask)
+    assert sure.text.startswith(none_for), sure.text
+    assert "Julie" in sure.text  # what would be cancelled is named: never taken for Marc's
+    mom("non")
+    assert booked_for(signed_rt) == [("Julie Tremblay", dt.datetime.combine(THU, dt.time(10, 0)))]
+
+
 def test_a_person_named_at_which_one_picks_their_appointment(phone, signed_rt):
     seed(signed_rt, ["Julie Tremblay", "Marc Tremblay"], [(0, THU, dt.time(10, 0)), (1, THU, dt.time(11, 0))])
     mom = phone()
