@@ -798,12 +798,13 @@ def book(
             return appointment
     except IntegrityError:
         slot = session.get(Slot, slot_id)
-        if slot is not None and _has_booking_at(session, person.id, slot.starts_at):
+        if slot is not None and has_booking_at(session, person.id, slot.starts_at):
             raise PersonAlreadyBooked(person.id) from None
         raise
 
 
-def _has_booking_at(session: Session, person_id: int, starts_at: dt.datetime) -> bool:
+def has_booking_at(session: Session, person_id: int, starts_at: dt.datetime) -> bool:
+    """Whether the person already holds a booked appointment starting then (one place at a time)."""
     return (
         session.scalar(
             select(Appointment.id).where(

@@ -323,6 +323,20 @@ def matches(wish: dict, starts_at: dt.datetime, tz: str) -> bool:
     return True
 
 
+def _may_be_offered(clinic: Clinic, kind: str, now: dt.datetime) -> tuple:
+    """Conditions on entries (joined to their patient) that may get an offer now: still waiting, not
+    expired, not opted out, and not already holding an open offer."""
+    busy = select(WaitlistOffer.entry_id).where(WaitlistOffer.status == OPEN)
+    return (
+        WaitlistEntry.clinic_id == clinic.id,
+        WaitlistEntry.kind == kind,
+        WaitlistEntry.status == WAITING,
+        WaitlistEntry.expires_at > now,
+        Patient.opted_out.is_(False),
+        WaitlistEntry.id.not_in(busy),
+    )
+
+
 def _candidates(
     session: Session, clinic: Clinic, slot: Slot, now: dt.datetime, limit: int
 ) -> list[WaitlistEntry]:
@@ -330,19 +344,10 @@ def _candidates(
     if limit <= 0:
         return []
     offered = select(WaitlistOffer.entry_id).where(WaitlistOffer.slot_id == slot.id)
-    busy = select(WaitlistOffer.entry_id).where(WaitlistOffer.status == OPEN)
     rows = session.execute(
         select(WaitlistEntry, Patient)
         .join(Patient, Patient.id == WaitlistEntry.patient_id)
-        .where(
-            WaitlistEntry.clinic_id == clinic.id,
-            WaitlistEntry.kind == "appointment",
-            WaitlistEntry.status == WAITING,
-            WaitlistEntry.expires_at > now,
-            Patient.opted_out.is_(False),
-            WaitlistEntry.id.not_in(offered),
-            WaitlistEntry.id.not_in(busy),
-        )
+        .where(*_may_be_offered(clinic, "appointment", now), WaitlistEntry.id.not_in(offered))
         .order_by(WaitlistEntry.joined_at, WaitlistEntry.id)
     ).all()
     found = []
@@ -356,7 +361,7 @@ def _candidates(
         if since is not None:  # booked by other means since joining: a booked entry leaves the list
             entry.status, entry.ended_at, entry.appointment_id = BOOKED, now, since
             continue
-        if _booked_then(session, entry.person_id, slot.starts_at):
+        if booking.has_booking_at(session, entry.person_id, slot.starts_at):
             continue
         found.append(entry)
         if len(found) >= limit:
@@ -378,19 +383,6 @@ def _booked_since_joining(
     if keep is not None:
         query = query.where(Appointment.id != keep)
     return session.scalar(query.limit(1))
-
-
-def _booked_then(session: Session, person_id: int, starts_at: dt.datetime) -> bool:
-    return (
-        session.scalar(
-            select(Appointment.id).where(
-                Appointment.person_id == person_id,
-                Appointment.starts_at == starts_at,
-                Appointment.status == AppointmentStatus.BOOKED,
-            )
-        )
-        is not None
-    )
 
 
 # ---- offering a freed slot --------------------------------------------------------------------------------
@@ -798,18 +790,10 @@ def offer_walkin_place(session: Session, clinic_id: str, now: dt.datetime) -> Ro
     wanted = free - open_offers
     if wanted <= 0:
         return Round([], reason="no free place")
-    busy = select(WaitlistOffer.entry_id).where(WaitlistOffer.status == OPEN)
     entries = session.scalars(
         select(WaitlistEntry)
         .join(Patient, Patient.id == WaitlistEntry.patient_id)
-        .where(
-            WaitlistEntry.clinic_id == clinic.id,
-            WaitlistEntry.kind == "walkin",
-            WaitlistEntry.status == WAITING,
-            WaitlistEntry.expires_at > now,
-            Patient.opted_out.is_(False),
-            WaitlistEntry.id.not_in(busy),
-        )
+        .where(*_may_be_offered(clinic, "walkin", now))
         .order_by(WaitlistEntry.joined_at, WaitlistEntry.id)
         .limit(wanted)
     ).all()

@@ -84,19 +84,7 @@ def active_ticket(
 ) -> WalkinTicket | None:
     """The phone's ticket in today's queue that is still waiting or called (its lowest number), or that
     person's when one is named."""
-    day = local_now(clinic, now).date()
-    query = (
-        select(WalkinTicket)
-        .join(WalkinDay)
-        .where(
-            WalkinDay.clinic_id == clinic.id,
-            WalkinDay.day == day,
-            WalkinTicket.patient_id == patient.id,
-            WalkinTicket.status.in_(ACTIVE_TICKET_STATUSES),
-        )
-        .order_by(WalkinTicket.number)
-        .limit(1)
-    )
+    query = _active_of_phone(clinic, patient, now).limit(1)
     if person is not None:
         query = query.where(WalkinTicket.person_id == person.id)
     return session.scalar(query)
@@ -175,19 +163,21 @@ def active_tickets(
     session: Session, clinic: Clinic, patient: Patient, now: dt.datetime
 ) -> list[WalkinTicket]:
     """Every ticket of the phone still waiting or called today, in number order."""
-    day = local_now(clinic, now).date()
-    return list(
-        session.scalars(
-            select(WalkinTicket)
-            .join(WalkinDay)
-            .where(
-                WalkinDay.clinic_id == clinic.id,
-                WalkinDay.day == day,
-                WalkinTicket.patient_id == patient.id,
-                WalkinTicket.status.in_(ACTIVE_TICKET_STATUSES),
-            )
-            .order_by(WalkinTicket.number)
+    return list(session.scalars(_active_of_phone(clinic, patient, now)))
+
+
+def _active_of_phone(clinic: Clinic, patient: Patient, now: dt.datetime):
+    """The phone's tickets still waiting or called in today's queue, in number order (a query)."""
+    return (
+        select(WalkinTicket)
+        .join(WalkinDay)
+        .where(
+            WalkinDay.clinic_id == clinic.id,
+            WalkinDay.day == local_now(clinic, now).date(),
+            WalkinTicket.patient_id == patient.id,
+            WalkinTicket.status.in_(ACTIVE_TICKET_STATUSES),
         )
+        .order_by(WalkinTicket.number)
     )
 
 
