@@ -8,10 +8,9 @@ import unicodedata
 from flask import Response, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.dialog import answer_turn, run_turn
+from core.dialog import run_turn
 from core.dialog.types import Inbound, Outcome
-from core.jobs import outbox
-from core.replay import claim_event, remember_response
+from core.replay import answer_once
 from core.services import audit
 from core.services.clinics import clinic_for_number
 from core.services.notifications import record_delivery_status
@@ -45,7 +44,7 @@ def _xml(body: str, status: int = 200) -> Response:
 @bp.post("/sms")
 @twilio_webhook
 def inbound_sms() -> Response:
-    """A message comes in: one transaction claims it, finds the clinic, takes the turn and keeps the answer."""
+    """A message comes in: one transaction finds the clinic, takes the turn and keeps the answer (once)."""
     form = request.form
     to, sender = form.get("To", "").strip(), form.get("From", "").strip()
     if not to or not sender:
@@ -56,29 +55,18 @@ def inbound_sms() -> Response:
     phone = try_normalize_phone(sender)
     inbound = Inbound(kind="text", text=clean_body(form.get("Body")))
 
-    def answer() -> tuple[str, Outcome | None]:
-        with rt.session_factory.begin() as session:
-            replay = claim_event(session, key) if key else None
-            if replay is not None:
-                return replay, None
-            body, outcome = _turn(session, rt, to, phone, inbound)
-            if key:
-                remember_response(session, key, body)
-            if outcome is not None:  # the turn's jobs commit with it (core/jobs/outbox.py)
-                outbox.add_effects(session, outcome.effects, rt.now())
-        return body, outcome
+    def respond(session) -> tuple[str, Outcome | None]:
+        return _turn(session, rt, to, phone, inbound)
 
     try:
         replay_if_pending(rt)  # requests spooled while the database was down go first, in arrival order
-        body, outcome = answer_turn(answer)
+        body, _ = answer_once(rt, key, respond)
     except SQLAlchemyError as exc:  # an outage: one line each, not a traceback per patient
         log.error("database unavailable while answering an SMS: %s", exc.__class__.__name__)
         return _xml(degraded.fallback(rt, form, clean_body(form.get("Body"))))
     except Exception:  # a patient must get an answer even when a turn breaks; the log keeps the error
         log.exception("SMS turn failed")
         return _xml(twiml(bilingual("sms_fallback")))
-    if outcome is not None and outcome.effects:
-        outbox.kick(rt)  # wake the dispatcher: the rows are committed
     return _xml(body)
 
 

@@ -9,13 +9,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 import core.dialog as dialog
-from core.dialog import answer_turn, hangup
+from core.dialog import hangup
 from core.dialog.types import Inbound, Outcome, Reply
 from core.dialog.voicemail import generic_voicemail, voicemail_for
 from core.flows import Flow
-from core.jobs import outbox
 from core.models import Appointment, AppointmentStatus, CallRecord, TicketStatus, WaitlistOffer, WalkinTicket
-from core.replay import claim_event, remember_response
+from core.replay import answer_once
 from core.services import audit, waitlist
 from core.services.clinics import clinic_by_id, clinic_for_number
 from core.services.notifications import record_answered_by, record_delivery_status
@@ -88,26 +87,11 @@ def _run(session, call: CallContext, inbound: Inbound, step: int) -> tuple[str, 
 
 
 def _answer(key: str, respond) -> Response:
-    """One transaction: claim the event, `respond(session) -> (TwiML, outcome)`, keep the answer and its jobs.
+    """One transaction: `respond(session) -> (TwiML, outcome)`, then keep the answer and its jobs (core.replay).
 
     A retried event gets the TwiML it got the first time, and nothing is done twice.
     """
-    rt = runtime()
-
-    def attempt() -> tuple[str, Outcome | None]:
-        with rt.session_factory.begin() as session:
-            replay = claim_event(session, key)
-            if replay is not None:
-                return replay, None
-            body, outcome = respond(session)
-            remember_response(session, key, body)
-            if outcome is not None:  # the turn's jobs commit with it (core/jobs/outbox.py)
-                outbox.add_effects(session, outcome.effects, rt.now())
-        return body, outcome
-
-    body, outcome = answer_turn(attempt)
-    if outcome is not None and outcome.effects:
-        outbox.kick(rt)  # wake the dispatcher: the rows are committed
+    body, _ = answer_once(runtime(), key, respond)
     return twiml(body)
 
 
