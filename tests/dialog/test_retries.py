@@ -110,7 +110,9 @@ def test_a_confirming_yes_delivered_three_times_at_once_books_once_and_answers_t
     assert "booked" in answers[0]
     assert len(booked(any_runtime, MARIE)) == 1
     with any_runtime.session_factory() as s:
-        assert s.scalar(select(ProcessedEvent.response).where(ProcessedEvent.key == "sms:SM-yes")) == answers[0]
+        assert (
+            s.scalar(select(ProcessedEvent.response).where(ProcessedEvent.key == "sms:SM-yes")) == answers[0]
+        )
 
 
 def test_a_retry_after_the_answer_gets_the_same_words_and_changes_nothing(any_runtime):
