@@ -16,7 +16,8 @@ from tests.support.twilio_requests import new_sid, signed_post, sms_form, twiml_
 # Statements per turn on each database (SQLite counts its BEGIN IMMEDIATE). A turn has no savepoint of its
 # own: a flow that breaks rolls back the whole transaction and the route answers in a new one (answer_turn).
 # What each pays for beyond the turn itself: the answer kept for Twilio's retries, in one INSERT … ON
-# CONFLICT at the end (core/replay.py); on PostgreSQL one statement per transaction begins it and
+# CONFLICT at the end (core/replay.py); the conversation, locked, and the patient behind the number are read
+# in one statement (core/dialog/store.py); on PostgreSQL one statement per transaction begins it and
 # arms its deadline (BEGIN, statement and lock timeouts, and the COMMIT check: core/db.py), which is also
 # the pooled connection's liveness check (no separate ping, no driver BEGIN); a call's greeting records
 # the call in one INSERT … ON CONFLICT (voicebot/calls.py); an SMS turn looks for an open inbox thread
@@ -26,11 +27,11 @@ from tests.support.twilio_requests import new_sid, signed_post, sms_form, twiml_
 # person of the phone, read (and written the first time) — on PostgreSQL under the phone's row lock, so a
 # phone racing itself gets one first person (core/services/people.py).
 PINNED = {
-    "sms_first": {"sqlite": 8, "postgresql": 9},
-    "sms_aide": {"sqlite": 6, "postgresql": 6},
-    "voice_greet": {"sqlite": 6, "postgresql": 6},
+    "sms_first": {"sqlite": 7, "postgresql": 8},
+    "sms_aide": {"sqlite": 5, "postgresql": 5},
+    "voice_greet": {"sqlite": 5, "postgresql": 5},
     "voice_key": {"sqlite": 5, "postgresql": 5},
-    "sms_oui": {"sqlite": 17, "postgresql": 18},
+    "sms_oui": {"sqlite": 16, "postgresql": 17},
 }
 
 

@@ -85,7 +85,8 @@ def run_turn(
     A flow that breaks raises TurnBroke, and costs the patient one polite sentence when the route runs the
     turn again through answer_turn. A database error is not a flow's bug and goes up to the route as it is.
     """
-    row, state = store.load(session, channel, conversation_key, clinic.id, now)
+    loaded = store.load(session, channel, conversation_key, clinic.id, now, phone)
+    row, state = loaded.row, loaded.state
     ctx = Context(
         channel=channel,
         clinic=clinic,
@@ -96,6 +97,8 @@ def run_turn(
         forwarded=forwarded,
         can_sms=can_sms,
         conversation_key=conversation_key,
+        patient=loaded.patient,
+        patient_read=loaded.patient_read,
     )
     if _APOLOGISE.get():
         outcome = _apology(state, clinic, channel)

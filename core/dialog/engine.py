@@ -137,6 +137,10 @@ class Turn:
     _patient_phone: str | None = None  # the number last looked up (found or not)
     patient_is_new: bool = False  # this turn wrote the patient's row: nothing else can point at it yet
 
+    def __post_init__(self) -> None:
+        if self.ctx.patient_read:  # read with the conversation (core/dialog/store.py)
+            self._patient, self._patient_phone = self.ctx.patient, self.ctx.phone
+
     # ---- what the turn knows -------------------------------------------------------------------------
 
     @property

@@ -12,12 +12,12 @@ import copy
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, literal, select, true
+from sqlalchemy.orm import Session, aliased
 
 from core.dialog.state import DialogState
 from core.flows import Flow
-from core.models import Channel, Conversation
+from core.models import Channel, Conversation, Patient
 from core.sql import built
 
 VERSION = 2
@@ -138,19 +138,49 @@ def find(session: Session, channel: str, key: str, clinic_id: str) -> Conversati
     return session.scalar(_FIND, {"channel": Channel(channel), "key": key, "clinic_id": clinic_id})
 
 
+# The conversation (locked) and the patient behind the number, in one round trip: a one-row FROM, so a
+# missing conversation or patient is a row of NULLs. The lock is taken inside the WITH, which PostgreSQL
+# allows where FOR UPDATE on the nullable side of an outer join is refused.
+_LOCKED = _FIND.cte("locked")
+_WITH_PATIENT = (
+    select(aliased(Conversation, _LOCKED), Patient)
+    .select_from(select(literal(1).label("one")).subquery("one"))
+    .outerjoin(_LOCKED, true())
+    .outerjoin(Patient, Patient.phone == bindparam("phone"))
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Loaded:
+    """A turn's conversation row (None before the first turn), its state, and the patient behind the
+    number when one was given (`patient_read`: looked up, found or not)."""
+
+    row: Conversation | None
+    state: DialogState
+    patient: Patient | None = None
+    patient_read: bool = False
+
+
 def load(
-    session: Session, channel: str, key: str, clinic_id: str, now: dt.datetime
-) -> tuple[Conversation | None, DialogState]:
-    """(row, state): an idle or unknown-version conversation starts fresh; `state.expired` says a question was lost."""
-    row = find(session, channel, key, clinic_id)
-    if row is None:
-        return None, fresh_state()
-    state = parse(row.state)
+    session: Session, channel: str, key: str, clinic_id: str, now: dt.datetime, phone: str | None = None
+) -> Loaded:
+    """The conversation, locked; an idle or unknown-version one starts fresh (`state.expired` says a question
+    was lost). With `phone`, the patient with that number is read in the same statement."""
+    if phone is None:
+        row, patient = find(session, channel, key, clinic_id), None
+    else:
+        params = {"channel": Channel(channel), "key": key, "clinic_id": clinic_id, "phone": phone}
+        row, patient = session.execute(_WITH_PATIENT, params).one()
+    return Loaded(row, _state_of(row, now), patient, phone is not None)
+
+
+def _state_of(row: Conversation | None, now: dt.datetime) -> DialogState:
+    state = parse(row.state) if row is not None else None
     if state is None:
-        return row, fresh_state()
+        return fresh_state()
     if row.expires_at <= now:
-        return row, DialogState(expired=state.pending)
-    return row, state
+        return DialogState(expired=state.pending)
+    return state
 
 
 def save(

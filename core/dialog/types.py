@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.config import Config
 from core.dialog.state import DialogState
-from core.models import Clinic
+from core.models import Clinic, Patient
 
 InboundKind = Literal["start", "text", "digits", "silence"]
 
@@ -141,6 +141,10 @@ class Context:
     forwarded: bool = False  # a call forwarded from the clinic's own busy line
     can_sms: bool = True  # whether the patient's number can receive SMS
     conversation_key: str | None = None  # the conversation's key (E.164 or "call:<CallSid>"): holds slots
+    # The patient with `phone`, when the conversation's load read it too (core/dialog/store.py): found or
+    # not (None), it is not looked up again this turn.
+    patient: Patient | None = None
+    patient_read: bool = False
 
 
 @dataclass

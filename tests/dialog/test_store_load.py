@@ -1,0 +1,75 @@
+"""A turn reads its conversation (locked) and the patient behind the number in one statement."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from core.dialog import store
+from core.dialog.types import Inbound
+from tests.support.apps import MARIE
+from tests.support.turns import take_turn
+
+OTHER = "+15145559876"
+
+
+def _text(runtime, body: str) -> str:
+    answer, _ = take_turn(
+        runtime,
+        channel="sms",
+        clinic="parc",
+        conversation_key=MARIE,
+        phone=MARIE,
+        inbound=Inbound(kind="text", text=body),
+        render=lambda reply: " ".join(say.key for say in reply.says),
+    )
+    return answer
+
+
+def test_a_first_turn_finds_neither_and_says_it_looked(any_runtime):
+    with any_runtime.session_factory.begin() as s:
+        loaded = store.load(s, "sms", MARIE, "parc", any_runtime.now(), MARIE)
+    assert loaded.row is None
+    assert loaded.patient is None
+    assert loaded.patient_read
+    assert loaded.state.question is None
+
+
+def test_a_known_number_comes_with_its_conversation_and_patient(any_runtime):
+    _text(any_runtime, "RDV")
+    with any_runtime.session_factory.begin() as s:
+        loaded = store.load(s, "sms", MARIE, "parc", any_runtime.now(), MARIE)
+        assert loaded.row is not None
+        assert loaded.row.phone == MARIE
+        assert loaded.patient is not None
+        assert loaded.patient.phone == MARIE
+        assert loaded.state.question is not None
+
+
+def test_another_number_reads_its_own_patient_beside_the_conversation(any_runtime):
+    _text(any_runtime, "RDV")
+    with any_runtime.session_factory.begin() as s:
+        loaded = store.load(s, "sms", MARIE, "parc", any_runtime.now(), OTHER)
+    assert loaded.row is not None
+    assert loaded.patient is None
+
+
+def test_without_a_number_no_patient_is_read(any_runtime):
+    _text(any_runtime, "RDV")
+    with any_runtime.session_factory.begin() as s:
+        loaded = store.load(s, "sms", MARIE, "parc", any_runtime.now())
+    assert loaded.row is not None
+    assert not loaded.patient_read
+
+
+def test_the_conversation_stays_locked_while_its_turn_runs(any_runtime):
+    if any_runtime.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises whole write transactions instead")
+    _text(any_runtime, "RDV")
+    with any_runtime.session_factory.begin() as first:
+        store.load(first, "sms", MARIE, "parc", any_runtime.now(), MARIE)
+        with any_runtime.session_factory.begin() as second:
+            second.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            with pytest.raises(OperationalError, match="lock"):
+                store.load(second, "sms", MARIE, "parc", any_runtime.now(), MARIE)
