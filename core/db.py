@@ -18,6 +18,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -99,7 +100,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_MS / 1000, "check_same_thread": False}, **kwargs
         )
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, _database_file(url))
         return engine
     # Pre-ping is done by our checkout hook, after the watchdog is armed (SQLAlchemy's own would ping a
     # frozen server before any hook runs, and wait forever). Connections are recycled before idle
@@ -430,20 +431,100 @@ def _shut(dbapi_connection) -> None:
 WATCHDOG = _Watchdog()
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _database_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None in memory)."""
+    name = url[len("sqlite:///") :].split("?", 1)[0] if url.startswith("sqlite:///") else ""
+    return Path(name) if name and name != ":memory:" else None
+
+
+class _FileWriterLock:
+    """The write turn across processes: an flock on a file beside the database, tried every fraction of
+    a millisecond until it is free or the time runs out.
+
+    SQLite's busy handler, which processes would otherwise queue on, sleeps 1, 2, 5, 10 … up to 100 ms
+    between tries: a gunicorn worker whose sibling holds the lock for 3 ms slept 8 ms or more, so the
+    second core idled and a rush's slowest answers took a second. A process that dies holding the flock
+    loses it with its file descriptor. Taken only by the thread that holds the process's own lock.
+    """
+
+    POLL_FIRST, POLL_MAX = 0.0002, 0.002  # seconds between tries: short, growing, capped
+
+    def __init__(self, path: Path):
+        self.path = path.with_name(path.name + "-writer.lock")
+        self._fd: int | None = None
+        self._pid = 0
+        self._closer: weakref.finalize | None = None  # closes the descriptor once, when asked or collected
+
+    def _file(self) -> int:
+        # Opened in this process: a descriptor inherited across a fork (gunicorn's workers) would share
+        # its lock with the parent and the siblings instead of excluding them.
+        if self._fd is None or self._pid != os.getpid():
+            self.close()  # an inherited copy is closed here; the parent keeps its own
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._fd, self._pid, self._closer = fd, os.getpid(), weakref.finalize(self, os.close, fd)
+        return self._fd
+
+    def acquire(self, timeout: float) -> bool:
+        import fcntl
+
+        fd = self._file()
+        end, pause = time.monotonic() + timeout, self.POLL_FIRST
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= end:
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 1.5, self.POLL_MAX)
+
+    def release(self) -> None:
+        import fcntl
+
+        if self._fd is not None and self._pid == os.getpid():
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        """Give the file back (the engine is disposed); a later turn opens it again."""
+        if self._closer is not None:
+            self._closer()
+        self._fd = self._closer = None
+
+
+def _tune_sqlite(engine: Engine, path: Path | None = None) -> None:
     # The threads of this process take turns for the write lock here, woken at once when it is free;
     # SQLite's own busy handler polls with sleeps of up to 100 ms, so under a rush some threads lost the
-    # race again and again. Other processes still queue on SQLite's lock (busy_timeout).
+    # race again and again. Processes take turns on a file lock beside the database (_FileWriterLock),
+    # tried far more often than SQLite's busy handler would.
     writer = threading.Lock()
+    between = _FileWriterLock(path) if path is not None else None
     holders: set[int] = set()  # connection records whose transaction holds `writer`
     holders_lock = threading.Lock()
+
+    @event.listens_for(engine, "engine_disposed")
+    def _on_disposed(_engine):
+        if between is not None:
+            between.close()
 
     def release(record) -> None:
         with holders_lock:
             if id(record) not in holders:
                 return
             holders.discard(id(record))
+        if between is not None:
+            between.release()
         writer.release()
+
+    def take(timeout: float) -> bool:
+        """The process's turn, then (with a file) the turn among processes, within `timeout` seconds."""
+        started = time.monotonic()
+        if not writer.acquire(timeout=timeout):
+            return False
+        if between is None or between.acquire(max(timeout - (time.monotonic() - started), 0.0)):
+            return True
+        writer.release()
+        return False
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_connection, record):
@@ -476,7 +557,7 @@ def _tune_sqlite(engine: Engine) -> None:
             held = id(record) in holders
         if not SQLITE_WRITER_LOCK:
             pass
-        elif not held and writer.acquire(timeout=busy_ms / 1000):
+        elif not held and take(busy_ms / 1000):
             with holders_lock:
                 holders.add(id(record))
         elif not held and limit is not None:
