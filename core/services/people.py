@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import TooManyPeople
+from core.language.normalize import fold
 from core.models import Appointment, Patient, Person, WalkinTicket
 
 MAX_PEOPLE = 8  # a family, not a directory
@@ -18,11 +18,6 @@ _CARD = re.compile(r"^\d{4}$")
 NAME_PART_MAX = 60
 _LETTER = re.compile(r"[^\W\d_]")
 _WORDS = re.compile(r"[^\W\d_][\w'-]*")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, for telling names apart ("Léa" is "lea")."""
-    return "".join(c for c in unicodedata.normalize("NFD", text.casefold()) if not unicodedata.combining(c))
 
 
 def split_name(name: str | None) -> tuple[str | None, str | None]:
