@@ -886,7 +886,7 @@ def _upcoming_of(
     appointment = _locked_appointment(session, appointment_id)
     if appointment is None or (patient_id is not None and appointment.patient_id != patient_id):
         raise AppointmentNotFound(appointment_id)
-    if appointment.status != AppointmentStatus.BOOKED or appointment.starts_at <= now:
+    if not appointment.is_upcoming(now):
         raise AppointmentNotCancellable(appointment_id)
     return appointment
 

@@ -207,11 +207,7 @@ def _to_replace(
 
 
 def _ahead(appointment: Appointment | None, now: dt.datetime) -> bool:
-    return (
-        appointment is not None
-        and appointment.status == AppointmentStatus.BOOKED
-        and appointment.starts_at > now
-    )
+    return appointment is not None and appointment.is_upcoming(now)
 
 
 def held_appointment(session: Session, entry: WaitlistEntry, now: dt.datetime) -> Appointment | None:
