@@ -19,12 +19,12 @@ from core.dialog.inbox import hand_to_staff
 from core.dialog.types import Choice, Reply, Say
 from core.errors import InvalidPhoneNumber
 from core.flows import Flow
+from core.language.names import tidy_name
 from core.models import CallbackRequest
 from core.services import booking, patients
 from core.services.clinics import is_open
 
 _NOT_DIGIT = re.compile(r"\D")
-NAME_MAX = 80
 
 
 def release_hold(t: Turn) -> None:
@@ -122,11 +122,12 @@ def _name_recognise(t: Turn, h: Heard) -> object | None:
     if h.keyed:
         return {"skip": True} if h.intent == "skip" else None
     if h.name:  # "c'est Marc Gagnon": the name, not the sentence
-        return {"name": " ".join(h.name.split())[:NAME_MAX]}
+        name = tidy_name(h.name)
+        return {"name": name} if name else None
     if h.intent in ("yes", "no", "choice"):
         return None
-    name = " ".join(h.text.split())[:NAME_MAX].strip(" .,!?")
-    return {"name": name} if any(c.isalpha() for c in name) else None
+    name = tidy_name(h.text)
+    return {"name": name} if name else None
 
 
 def _callback_act(t: Turn, answer: dict) -> Reply:

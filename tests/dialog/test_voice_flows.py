@@ -141,6 +141,20 @@ def test_three_misunderstandings_when_closed_lead_to_a_callback_request(caller, 
         assert (request.phone, request.name, request.clinic_id) == (MARIE, "Marie Tremblay", "parc")
 
 
+def test_a_callback_name_follows_the_booking_names_rule(caller, runtime, clock):
+    clock.set_local(dt.date(2026, 12, 7), dt.time(20, 0))
+    caller.call()
+    for _ in range(3):
+        caller.send("euh je sais pas trop", confidence=0.7)
+    caller.press("1")
+    caller.send("appelez 5145550123", confidence=0.8)  # not a name: asked again rather than kept as one
+    assert caller.keys == ["callback_name_retry"]
+    caller.send("marie tremblay", confidence=0.8)
+    assert caller.keys == ["callback_done"]
+    with runtime.session_factory() as session:
+        assert session.scalar(select(CallbackRequest.name)) == "Marie Tremblay"
+
+
 def test_a_wrong_key_is_not_a_dead_end(caller):
     caller.call().press("7")
     assert caller.keys == ["menu_retry"]
