@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core.models import CallbackRequest, SlotStatus
+from core.models import AuditEntry, CallbackRequest, SlotStatus
 from tests.dialog.conftest import JOHN, MARIE, Patient
 from tests.dialog.helpers import THURSDAY, primed, slot_status
 from tests.support.arrange import book, booked, patient, tickets
@@ -23,6 +23,25 @@ def test_the_greeting_is_french_first_with_english_offered(caller):
     assert caller.reply.expects == "choice"
     assert caller.reply.max_digits == 1
     assert "Clinique du Parc" in caller.text
+
+
+def _transfers(runtime) -> list[dict]:
+    with runtime.session_factory() as session:
+        rows = session.scalars(select(AuditEntry).where(AuditEntry.action == "call.transferred"))
+        return [row.detail or {} for row in rows]
+
+
+def test_every_way_to_the_reception_transfers_and_is_audited_the_same(runtime, queue, caller):
+    caller.call().press("0")  # asked for a person
+    assert caller.reply.transfer_to == "+15145550199"
+    hidden = Patient(runtime, "voice", phone=None, key="call:CA0002")
+    hidden.call().press("2")
+    for _ in range(3):  # no usable number after the attempts
+        hidden.press("123#")
+    assert hidden.keys == ["transfer"]
+    assert hidden.reply.transfer_to == "+15145550199"
+    assert hidden.reply.ends
+    assert [d.get("reason") for d in _transfers(runtime)] == [None, "no number"]
 
 
 def test_nine_switches_to_english_and_remembers_it(caller, runtime):
