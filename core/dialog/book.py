@@ -349,7 +349,7 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
         return {"slot": offered[-1]}
     if _asks_another_day(t, h):
         return {"day": True}
-    if h.more or t.said_any("words_more"):
+    if h.more:  # core.language reads 'autres', 'plus tard', 'other times'… (asks_for_more)
         return {"more": True}
     pointed = _pointed_at(t, h)
     if pointed is not None:

@@ -218,12 +218,8 @@ def sms_or_call(t: Turn, h: Heard) -> object | None:
     """How the patient wants to be reached: 1 / words of texting -> "sms", 2 / words of calling -> "call"."""
     if h.choice in (1, 2) and (h.intent == "choice" or h.keyed):
         return "sms" if h.choice == 1 else "call"
-    if h.notify_by in ("sms", "call"):
+    if h.notify_by in ("sms", "call"):  # core.language reads the words of texting or calling
         return h.notify_by
-    if t.said_any("words_sms"):
-        return "sms"
-    if t.said_any("words_call"):
-        return "call"
     return None
 
 

@@ -25,6 +25,15 @@ def test_the_greeting_is_french_first_with_english_offered(caller):
     assert "Clinique du Parc" in caller.text
 
 
+def test_a_hidden_caller_says_how_to_be_reached_in_words(runtime, queue):
+    call = Patient(runtime, "voice", phone=None, key="call:CA0003")
+    call.call().press("2").press("5145551234#").press("1")
+    assert call.keys == ["reach_by"]
+    call.send("par texto", confidence=0.9)  # core.language reads the words of texting
+    assert call.keys == ["walkin_party"]
+    assert patient(runtime, MARIE).notify_by == "sms"
+
+
 def _transfers(runtime) -> list[dict]:
     with runtime.session_factory() as session:
         rows = session.scalars(select(AuditEntry).where(AuditEntry.action == "call.transferred"))
