@@ -158,11 +158,6 @@ def person_for(
     return add_person(session, patient, name, now=now, card_last4=card)
 
 
-def is_full(session: Session, patient: Patient | None) -> bool:
-    """Whether the phone already speaks for MAX_PEOPLE people (no one more can be added)."""
-    return patient is not None and len(people_of(session, patient)) >= MAX_PEOPLE
-
-
 def with_relation(people: list[Person], relation: str | None) -> list[Person]:
     """The people of a phone named by a relation before ("mon fils": the son; "mes enfants": any child)."""
     if not relation:
