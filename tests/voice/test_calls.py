@@ -19,7 +19,7 @@ from core.models import (
     WalkinTicket,
 )
 from core.services import booking
-from core.services.patients import get_or_create_patient
+from core.services.patients import get_or_create_patient, is_hidden_caller_id
 from prompts import text as template
 from tests.support.apps import JOHN, MARIE, PARC, PARC_LINE, WESTMOUNT
 from tests.support.arrange import appointments, book, fill_queue, tickets
@@ -343,6 +343,14 @@ def test_a_held_slot_is_never_held_beyond_the_hold_time_even_without_a_status_ca
 
 
 # ---- hidden caller ID ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hidden", ["anonymous", "Restricted", "+266696687", "+86282452253", ""])
+def test_every_form_of_a_hidden_caller_id_is_asked_for_a_number(dial, hidden):
+    assert is_hidden_caller_id(hidden)  # the one list (core.services.patients), shared with SMS
+    call = dial(from_=hidden)
+    call.press("1")
+    assert asked(call, "ask_phone")
 
 
 def test_a_hidden_caller_id_is_asked_for_a_callback_number_validated_and_read_back(dial, signed_rt):
