@@ -88,10 +88,6 @@ def deadline(seconds: float, gated: bool = True) -> Iterator[Deadline]:
         _deadline.reset(token)
 
 
-def current_deadline() -> Deadline | None:
-    return _deadline.get()
-
-
 def make_engine(url: str, **kwargs) -> Engine:
     """An engine; SQLite gets WAL, a busy timeout and writer-serialising transactions; PostgreSQL timeouts."""
     if url.startswith("sqlite"):

@@ -82,7 +82,7 @@ class StateCollector:
     def _from_database(self):
         from sqlalchemy import func, select
 
-        from core.models import Clinic, OutboundMessage, TicketStatus, WalkinDay, WalkinTicket
+        from core.models import WAITING_TICKET_STATUSES, Clinic, OutboundMessage, WalkinDay, WalkinTicket
         from core.services.clinics import local_now
 
         with self.runtime.session_factory() as session:
@@ -104,7 +104,7 @@ class StateCollector:
                     .where(
                         WalkinDay.clinic_id == clinic.id,
                         WalkinDay.day == local_now(clinic, now).date(),
-                        WalkinTicket.status.in_((TicketStatus.WAITING, TicketStatus.NOTIFIED)),
+                        WalkinTicket.status.in_(WAITING_TICKET_STATUSES),
                     )
                 )
         return messages, queues

@@ -80,7 +80,10 @@ class TicketStatus(enum.StrEnum):
     NO_SHOW = "no_show"
 
 
-ACTIVE_TICKET_STATUSES = (TicketStatus.WAITING, TicketStatus.NOTIFIED, TicketStatus.CALLED)
+# A walk-in ticket waits for its turn until staff call it, and stays active (in the queue) until it is served,
+# left or marked no-show: a called ticket is still active.
+WAITING_TICKET_STATUSES = (TicketStatus.WAITING, TicketStatus.NOTIFIED)
+ACTIVE_TICKET_STATUSES = (*WAITING_TICKET_STATUSES, TicketStatus.CALLED)
 
 
 class Channel(enum.StrEnum):
@@ -334,6 +337,10 @@ class Appointment(Base):
     person: Mapped[Person] = relationship()
     clinic: Mapped[Clinic] = relationship()
 
+    def is_upcoming(self, now: dt.datetime) -> bool:
+        """Booked and not started yet: it may still be kept, cancelled or changed."""
+        return self.status == AppointmentStatus.BOOKED and self.starts_at > now
+
 
 class WalkinDay(Base):
     """A clinic's walk-in queue for one local date; `issued` hands out gapless ticket numbers."""
@@ -386,6 +393,11 @@ class WalkinTicket(Base):
     day: Mapped[WalkinDay] = relationship()
     patient: Mapped[Patient] = relationship()
     person: Mapped[Person] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        """Still in the queue: waiting, told its turn is near, or called (see ACTIVE_TICKET_STATUSES)."""
+        return self.status in ACTIVE_TICKET_STATUSES
 
 
 class Conversation(Base):

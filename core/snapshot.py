@@ -166,11 +166,6 @@ class Snapshot:
             if a.clinic_id == clinic_id and to_local(a.starts_at, timezone).date() == day
         ]
 
-    def covers(self, day: dt.date) -> bool:
-        """Whether the snapshot holds that whole local day (from yesterday to HORIZON_DAYS ahead)."""
-        first = self.generated_at.date()
-        return first <= day < first + dt.timedelta(days=HORIZON_DAYS)
-
 
 def load(instance_path: Path | str) -> Snapshot | None:
     """The last snapshot written, or None (never written, unreadable)."""

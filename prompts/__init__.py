@@ -20,7 +20,6 @@ from functools import cache
 from pathlib import Path
 
 LANGS = ("fr", "en")
-CHANNELS = ("sms", "voice")
 HERE = Path(__file__).parent
 
 

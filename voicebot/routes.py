@@ -233,8 +233,7 @@ def queue_notice(ticket_id: int):
         ticket = session.get(WalkinTicket, ticket_id)
         if ticket is None:
             return None, None, False
-        active = ticket.status in (TicketStatus.WAITING, TicketStatus.NOTIFIED)
-        return clinic_by_id(session, ticket.clinic_id), ticket.patient, active
+        return clinic_by_id(session, ticket.clinic_id), ticket.patient, ticket.is_active
 
     data = {"ticket_id": ticket_id}
     voicemail = (Flow.QUEUE_NOTICE, ticket_id)
@@ -278,7 +277,7 @@ def reminder(appointment_id: int):
         Flow.REMINDER,
         appointment_id,
         "voice_reminder_gone",
-        lambda a, now: a.status == AppointmentStatus.BOOKED and a.starts_at > now,
+        lambda a, now: a.is_upcoming(now),
     )
 
 

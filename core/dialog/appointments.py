@@ -18,7 +18,7 @@ from core.dialog.people import need_phone, release_hold
 from core.dialog.types import Choice, Reply, Say
 from core.dialog.whom import appointment_name, household, label
 from core.errors import AppointmentNotCancellable, AppointmentNotFound
-from core.models import Appointment, AppointmentStatus, Person
+from core.models import Appointment, Person
 from core.services import booking, people, walkin
 from core.timeutil import to_local
 
@@ -41,8 +41,7 @@ def _own(t: Turn, appointment_id) -> Appointment | None:
         or patient is None
         or appointment.patient_id != patient.id
         or appointment.clinic_id != t.clinic.id
-        or appointment.status != AppointmentStatus.BOOKED
-        or appointment.starts_at <= t.now
+        or not appointment.is_upcoming(t.now)
     ):
         return None
     return appointment

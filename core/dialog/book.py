@@ -10,7 +10,7 @@ from core.dialog.engine import Question, Turn, describe_yes_no, question, starte
 from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
 from core.dialog.types import Choice, Parts, Reply, Say
-from core.dialog.whom import FLOW_INTENTS, clean_name
+from core.dialog.whom import FLOW_INTENTS
 from core.errors import (
     AppointmentNotCancellable,
     AppointmentNotFound,
@@ -21,6 +21,7 @@ from core.errors import (
 )
 from core.jobs.names import SCHEDULE_REMINDERS, SEND_CONFIRMATION
 from core.language import clean_name as full_name
+from core.language.names import tidy_name
 from core.models import Appointment, Slot
 from core.services import booking, people
 from core.services.booking import FreeSlots, SlotQuery
@@ -133,7 +134,7 @@ def start_booking(
     if not replaces:
         base.update(whom.wanted(t, h))  # "pour mon fils", "for my mother Rita": not asked "for whom?"
     if h is not None and h.name and "who" not in base:
-        named = clean_name(h.name)
+        named = tidy_name(h.name)
         if named:
             base["name"] = named  # "c'est Marc Gagnon, je voudrais un rendez-vous": not asked again
     if wish is None and h is not None and (h.has_when or h.before or h.not_before or h.not_after):
@@ -348,7 +349,7 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
         return {"slot": offered[-1]}
     if _asks_another_day(t, h):
         return {"day": True}
-    if h.more or t.said_any("words_more"):
+    if h.more:  # core.language reads 'autres', 'plus tard', 'other times'… (asks_for_more)
         return {"more": True}
     pointed = _pointed_at(t, h)
     if pointed is not None:
@@ -499,7 +500,7 @@ def _confirm_recognise(t: Turn, h: Heard) -> object | None:
             return {"whom": other}
     if h.name and not h.keyed:
         # "non, c'est à mon nom, Julie Côté": the name was wrong, not the slot.
-        name = clean_name(h.name)
+        name = tidy_name(h.name)
         if name:
             return {"name": name}
     typed = _typed_full_name(t, h)
@@ -520,7 +521,7 @@ def _typed_full_name(t: Turn, h: Heard) -> str | None:
     name = full_name(h.text)
     if not name or len(name.split()) < 2 or name == whom.booked_name(t):
         return None
-    return clean_name(name)
+    return name
 
 
 def _confirm_describe(t: Turn, answer: object) -> str:

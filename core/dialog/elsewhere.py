@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 
 from core.dialog.engine import Question, Turn, question, starter
-from core.dialog.heard import Heard, fold
+from core.dialog.heard import Heard
 from core.dialog.people import release_hold
 from core.dialog.types import Choice, Parts, Reply, Say
 from core.federation import offers as federation
 from core.federation import places
+from core.language.normalize import fold
 from core.timeutil import to_local
 from prompts import catalog
 

@@ -32,7 +32,7 @@ from core.dialog.types import (
 from core.flows import Flow
 from core.language.intents import carrier_keyword
 from core.models import Patient
-from core.services import audit, patients
+from core.services import audit, booking, patients
 from core.services.clinics import local_now
 from prompts import catalog
 from prompts import text as prompt_text
@@ -189,7 +189,7 @@ class Turn:
     def holder(self) -> str:
         """A stable id of this conversation, for slot holds."""
         key = self.ctx.conversation_key or self.phone or "anonymous"
-        return f"{self.channel}:{self.clinic.id}:{key}"[:80]
+        return booking.holder_id(self.channel, self.clinic.id, key)
 
     def patient(self, create: bool = True) -> Patient | None:
         """The patient behind this number (created on first need), or None without a number."""

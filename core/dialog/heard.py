@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import unicodedata
 from dataclasses import dataclass
 
 from core.dialog.types import Inbound
 from core.language import Understanding
+from core.language.normalize import fold
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +60,6 @@ class Heard:
     def folded(self) -> str:
         """The text lower-cased without accents, for matching the engine's own keywords."""
         return fold(self.text)
-
-
-def fold(text: str) -> str:
-    """Lower-case, no accents, single spaces."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(text.replace("’", "'").split())
 
 
 def from_keys(digits: str) -> Heard:

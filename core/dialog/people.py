@@ -19,12 +19,12 @@ from core.dialog.inbox import hand_to_staff
 from core.dialog.types import Choice, Reply, Say
 from core.errors import InvalidPhoneNumber
 from core.flows import Flow
+from core.language.names import tidy_name
 from core.models import CallbackRequest
 from core.services import booking, patients
 from core.services.clinics import is_open
 
 _NOT_DIGIT = re.compile(r"\D")
-NAME_MAX = 80
 
 
 def release_hold(t: Turn) -> None:
@@ -48,12 +48,15 @@ def need_phone(t: Turn, then: str) -> Reply | None:
 # ---- a person --------------------------------------------------------------------------------------------------
 
 
-def _reception_open(t: Turn) -> str | None:
-    """The reception's number while it takes calls (a forwarded call came from its busy line: not then)."""
+def transfer_to_reception(t: Turn, say: Say, **detail) -> Reply | None:
+    """Connect the caller to the reception while it takes calls (a forwarded call came from its busy line:
+    not then), audited and with the conversation closed; None when no one is there to take it."""
     reception = t.clinic.reception_number
-    if reception and not t.ctx.forwarded and is_open(t.clinic, "appointments", t.now):
-        return reception
-    return None
+    if not reception or t.ctx.forwarded or not is_open(t.clinic, "appointments", t.now):
+        return None
+    t.audit("call.transferred", **detail)
+    t.state.close()
+    return t.reply([say], transfer_to=reception, ends=True)
 
 
 @starter("person")
@@ -62,11 +65,9 @@ def person(t: Turn, h: Heard | None) -> Reply:
     release_hold(t)
     if not t.voice:  # by SMS: a thread in the clinic's inbox (core/dialog/inbox.py)
         return hand_to_staff(t, "asked")
-    reception = _reception_open(t)
-    if reception:
-        t.audit("call.transferred")
-        t.state.close()
-        return t.reply([Say("transfer")], transfer_to=reception, ends=True)
+    transfer = transfer_to_reception(t, Say("transfer"))
+    if transfer is not None:
+        return transfer
     if t.ctx.forwarded and h is not None and h.keyed and h.choice == 0:
         return callback(t, h)  # the forwarded line's menu says "0 for a callback": that is the request
     # A request is left only when the caller wants one: asked first.
@@ -91,11 +92,9 @@ def callback_after_transfer(t: Turn, _h: Heard | None) -> Reply:
 def silent_way_out(t: Turn) -> Reply:
     """Three silences: the reception while open, else the clinic's number; never a callback not asked for."""
     release_hold(t)
-    reception = _reception_open(t)
-    if reception:
-        t.audit("call.transferred", reason="silence")
-        t.state.close()
-        return t.reply([Say("silence_transfer")], transfer_to=reception, ends=True)
+    transfer = transfer_to_reception(t, Say("silence_transfer"), reason="silence")
+    if transfer is not None:
+        return transfer
     return t.end(Say("silence_end", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
 
 
@@ -122,11 +121,12 @@ def _name_recognise(t: Turn, h: Heard) -> object | None:
     if h.keyed:
         return {"skip": True} if h.intent == "skip" else None
     if h.name:  # "c'est Marc Gagnon": the name, not the sentence
-        return {"name": " ".join(h.name.split())[:NAME_MAX]}
+        name = tidy_name(h.name)
+        return {"name": name} if name else None
     if h.intent in ("yes", "no", "choice"):
         return None
-    name = " ".join(h.text.split())[:NAME_MAX].strip(" .,!?")
-    return {"name": name} if any(c.isalpha() for c in name) else None
+    name = tidy_name(h.text)
+    return {"name": name} if name else None
 
 
 def _callback_act(t: Turn, answer: dict) -> Reply:
@@ -178,10 +178,9 @@ def _phone_act(t: Turn, answer: object) -> Reply:
 
 def _no_number(t: Turn) -> Reply:
     """No usable number after three tries: a person if one is there, else the clinic's number."""
-    reception = t.clinic.reception_number
-    if reception and not t.ctx.forwarded and is_open(t.clinic, "appointments", t.now):
-        t.state.close()
-        return t.reply([Say("transfer")], transfer_to=reception, ends=True)
+    transfer = transfer_to_reception(t, Say("transfer"), reason="no number")
+    if transfer is not None:
+        return transfer
     return t.end(Say("misses_end", {"clinic": t.clinic_name(), "phone": t.clinic_phone()}))
 
 
@@ -219,12 +218,8 @@ def sms_or_call(t: Turn, h: Heard) -> object | None:
     """How the patient wants to be reached: 1 / words of texting -> "sms", 2 / words of calling -> "call"."""
     if h.choice in (1, 2) and (h.intent == "choice" or h.keyed):
         return "sms" if h.choice == 1 else "call"
-    if h.notify_by in ("sms", "call"):
+    if h.notify_by in ("sms", "call"):  # core.language reads the words of texting or calling
         return h.notify_by
-    if t.said_any("words_sms"):
-        return "sms"
-    if t.said_any("words_call"):
-        return "call"
     return None
 
 

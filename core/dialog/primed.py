@@ -16,7 +16,7 @@ from core.dialog.whom import appointment_name
 from core.errors import NotInQueue
 from core.flows import Flow
 from core.jobs.names import CHECK_QUEUE_NOTICES
-from core.models import ACTIVE_TICKET_STATUSES, TicketStatus, WalkinTicket
+from core.models import TicketStatus, WalkinTicket
 from core.services import walkin
 from prompts.format import numbers_text
 
@@ -124,7 +124,7 @@ question(
 
 def _ticket(t: Turn) -> WalkinTicket | None:
     ticket = t.session.get(WalkinTicket, t.data.get("ticket_id"))
-    if ticket is None or ticket.clinic_id != t.clinic.id or ticket.status not in ACTIVE_TICKET_STATUSES:
+    if ticket is None or ticket.clinic_id != t.clinic.id or not ticket.is_active:
         return None
     return ticket
 
@@ -147,18 +147,14 @@ def notice_call(t: Turn, _h: Heard | None) -> Reply:
     ticket = _ticket(t)
     if ticket is None:
         return t.end(Say("notice_gone", {"clinic": t.clinic_name()}))
-    family = [m for m in walkin.group_of(t.session, ticket) if m.status in ACTIVE_TICKET_STATUSES]
+    family = [m for m in walkin.group_of(t.session, ticket) if m.is_active]
     return t.ask("notice_group" if len(family) > 1 else "notice")
 
 
 def _notice_values(t: Turn) -> dict:
     ticket = _ticket(t)
     values = place_values(t, ticket) if ticket else {"number": "", "ahead": "", "time": ""}
-    group = (
-        [m for m in walkin.group_of(t.session, ticket) if m.status in ACTIVE_TICKET_STATUSES]
-        if ticket
-        else []
-    )
+    group = [m for m in walkin.group_of(t.session, ticket) if m.is_active] if ticket else []
     if len(group) > 1:  # a family: every number of the group in the one call
         values["number"] = numbers_text([m.number for m in group], t.lang)
     values["clinic"] = t.clinic_name()
@@ -181,7 +177,7 @@ def _notice_act(t: Turn, answer: object) -> Reply:
     if answer == "leave":
         try:  # the call was for the group: everyone of it leaves
             for member in walkin.group_of(t.session, ticket):
-                if member.status in ACTIVE_TICKET_STATUSES:
+                if member.is_active:
                     walkin.give_back(t.session, t.clinic, member, t.now, t.channel)
         except NotInQueue:
             return t.end(Say("notice_gone", {"clinic": t.clinic_name()}))

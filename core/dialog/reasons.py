@@ -12,8 +12,9 @@ import re
 from dataclasses import replace
 
 from core.dialog.engine import Question, Turn, question
-from core.dialog.heard import Heard, fold
+from core.dialog.heard import Heard
 from core.dialog.types import Choice, Reply, Say
+from core.language.normalize import fold
 from core.models import Appointment
 from core.services.booking import SlotQuery
 

@@ -28,7 +28,6 @@ from core.dialog.types import Reply, Say
 from core.flows import Flow
 from core.models import (
     Appointment,
-    AppointmentStatus,
     Clinic,
     Patient,
     TicketStatus,
@@ -88,7 +87,7 @@ def generic_voicemail(clinic: Clinic, patient: Patient | None) -> Reply:
 def reminder_voicemail(session: Session, appointment_id: int, now: dt.datetime) -> Reply | None:
     """The reminder of an appointment, and the number to call to confirm nothing, cancel or change it."""
     appointment = session.get(Appointment, appointment_id)
-    if appointment is None or appointment.status != AppointmentStatus.BOOKED or appointment.starts_at <= now:
+    if appointment is None or not appointment.is_upcoming(now):
         return None
     clinic = appointment.clinic
     lang = language_of(appointment.patient, clinic)
@@ -100,7 +99,7 @@ def reminder_voicemail(session: Session, appointment_id: int, now: dt.datetime) 
 def queue_notice_voicemail(session: Session, ticket_id: int, now: dt.datetime) -> Reply | None:
     """A walk-in turn near: the number, about when to come, and the number to call to leave the queue."""
     ticket = session.get(WalkinTicket, ticket_id)
-    if ticket is None or ticket.status not in (TicketStatus.WAITING, TicketStatus.NOTIFIED):
+    if ticket is None or not ticket.is_active:
         return None
     clinic = session.get(Clinic, ticket.clinic_id)
     lang = language_of(ticket.patient, clinic)

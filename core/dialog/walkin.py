@@ -448,11 +448,7 @@ def _which(t: Turn, h: Heard, tickets: list[WalkinTicket], asked: bool) -> list[
 
 def _which_tickets(t: Turn) -> list[WalkinTicket]:
     found = [t.session.get(WalkinTicket, tid) for tid in t.data.get("ticket_ids") or []]
-    return [
-        ticket
-        for ticket in found
-        if ticket is not None and ticket.status in walkin.WAITING + (walkin.TicketStatus.CALLED,)
-    ]
+    return [ticket for ticket in found if ticket is not None and ticket.is_active]
 
 
 def _which_recognise(t: Turn, h: Heard) -> object | None:

@@ -9,41 +9,19 @@ dialog data as `person_id` (someone of the phone), or as `who` ("me" / "other") 
 
 from __future__ import annotations
 
-import re
-
 from core.dialog.engine import Question, Turn, exhausted, question
 from core.dialog.heard import Heard
 from core.dialog.people import release_hold
 from core.dialog.types import Choice, Reply, Say
 from core.language import Who
+from core.language.names import tidy_name
 from core.models import Appointment, Patient, Person
 from core.services import people
 
 FLOW_INTENTS = ("book", "walkin", "position", "cancel", "reschedule", "list", "person", "help", "language")
-NAME_MAX = 60  # longer is a sentence (or a paste), not a name
-NAME_WORDS = 5
-# Letters, with spaces, apostrophes, hyphens and initials' dots between them: no digits, emoji or symbols.
-_NAME = re.compile(r"[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?")
 # Relations remembered with a person, so "pour mon fils" finds him next time ("un ami" says too little).
 REMEMBERED = ("son", "daughter", "child", "mother", "father", "spouse", "grandparent", "sibling")
 DATA_KEYS = ("person_id", "who", "name", "relation")
-
-
-# ---- names -----------------------------------------------------------------------------------------------------
-
-
-def clean_name(text: str | None) -> str | None:
-    """A name as typed or heard: one line, trimmed, letters only between its separators; else None.
-
-    Emoji, digits only, and anything longer than a name (a 500-character paste) are refused, so the
-    question is asked again in other words instead of booking under it.
-    """
-    name = " ".join((text or "").replace("\n", " ").split()).strip(" .,!?")
-    if not name or len(name) > NAME_MAX or len(name.split()) > NAME_WORDS:
-        return None
-    if not _NAME.fullmatch(name) or sum(c.isalpha() for c in name) < 2:
-        return None
-    return name
 
 
 # ---- the phone's people ---------------------------------------------------------------------------------------
@@ -93,7 +71,7 @@ def resolve(t: Turn, who: Who) -> dict:
         found = people.find_by_name(everyone, who.name)
         if found is not None and (found.id != everyone[0].id or not who.relation):
             return {"person_id": found.id, "who": "other" if found.id != everyone[0].id else "me"}
-        name = clean_name(who.name)
+        name = tidy_name(who.name)
         if name:
             return {"who": "other", "name": name, "relation": _remembered(who.relation)}
     if who.relation:
@@ -265,7 +243,7 @@ def _whom_recognise(t: Turn, h: Heard) -> object | None:
         return {"person_id": person.id, "who": "me" if person.id == ids[0] else "other"}
     if h.intent in FLOW_INTENTS or h.intent in ("yes", "no", "choice", "number") or h.has_when:
         return None
-    name = clean_name(h.name) if h.name else clean_name(h.text)
+    name = tidy_name(h.name) if h.name else tidy_name(h.text)
     return {"who": "other", "name": name} if name else None
 
 
@@ -294,11 +272,11 @@ def _name_recognise(t: Turn, h: Heard) -> object | None:
     if t.voice and h.keyed and h.intent == "skip" and t.state.question == "book_name":
         return {"skip": True}
     if h.name and not h.keyed:  # "c'est Marc Gagnon", "my name is Line Roy": the name, not the sentence
-        name = clean_name(h.name)
+        name = tidy_name(h.name)
         return {"name": name} if name else None
     if h.keyed or h.intent in FLOW_INTENTS or h.intent in ("yes", "no", "choice"):
         return None
-    name = clean_name(h.text)
+    name = tidy_name(h.text)
     return {"name": name} if name else None
 
 

@@ -10,10 +10,11 @@ import csv
 import itertools
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from core.language.normalize import fold
 
 DATA = Path(__file__).parent / "data" / "fsa_centroids.csv"
 FIRST_LETTERS = "ABCEGHJKLMNPRSTVXY"  # D F I O Q U W Z never start a postal code
@@ -59,14 +60,9 @@ def area(fsa: str | None) -> Area | None:
     return areas().get((fsa or "").upper()) if fsa else None
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
 def fsa_in_text(text: str) -> str | None:
     """The postal area a patient wrote or said: 'H2X', 'h2x 1y4', 'H 2 X', 'ache deux ixe', 'aitch two ex'."""
-    words = re.findall(r"[a-z0-9]+", _fold(text).replace("i grec", "igrec"))
+    words = re.findall(r"[a-z0-9]+", fold(text).replace("i grec", "igrec"))
     tokens = [_SPOKEN.get(w, w) for w in words]
     # Runs of single characters are one spelled-out code ("h 2 x" -> "h2x"); other words stay apart.
     runs = [

@@ -13,7 +13,7 @@ from twilio.rest.api.v2010.account import call as _calls  # noqa: F401  loaded u
 from twilio.rest.api.v2010.account import message as _messages  # noqa: F401
 
 from core.config import Config
-from core.twilio_errors import TRANSIENT_SEND
+from core.twilio_errors import TRANSIENT_SEND, error_code
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +48,9 @@ class PermanentSendError(SendError):
 def _classify(exc: Exception) -> SendError:
     if isinstance(exc, requests.RequestException):
         return TransientSendError(f"network: {exc.__class__.__name__}")
-    code = getattr(exc, "code", None)
+    code = error_code(getattr(exc, "code", None))
     status = getattr(exc, "status", None)
     message = str(getattr(exc, "msg", None) or getattr(exc, "detail", None) or exc)[:200]
-    try:
-        code = int(code) if code is not None else None
-    except (TypeError, ValueError):
-        code = None
     if code in TRANSIENT_SEND or status is None or status >= 500 or status == 429:
         return TransientSendError(message, code, status)
     return PermanentSendError(message, code, status)

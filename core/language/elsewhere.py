@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from .normalize import fold
 
 _ELSEWHERE = re.compile(
     r"\b("
@@ -15,6 +16,4 @@ _ELSEWHERE = re.compile(
 
 def asks_elsewhere(text: str) -> bool:
     """Whether the words ask for another clinic than this one (in French or English)."""
-    folded = unicodedata.normalize("NFKD", (text or "").lower())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return bool(_ELSEWHERE.search(" ".join(folded.replace("’", "'").split())))
+    return bool(_ELSEWHERE.search(fold(text or "")))

@@ -15,7 +15,9 @@ _NAME_WORD = rf"{_LETTER}(?:{_LETTER}|['’\-.](?={_LETTER}))*\.?"
 # Particles inside a name ("Marie de la Fontaine", "Van Doren"): kept lower-case when written so.
 _PARTICLES = frozenset("de du des la le d' van von der den di da del st ste".split())
 _MAX_WORDS = 5
-_MAX_LENGTH = 60
+_MAX_LENGTH = 60  # longer is a sentence (or a paste), not a name
+# A name kept: letters, with spaces, apostrophes, hyphens and initials' dots between them.
+_KEPT = re.compile(r"[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?")
 
 # Introductions, strong ones first: after them, what follows is a name unless it is plainly not one.
 _STRONG_INTRO = (
@@ -152,7 +154,22 @@ def clean_name(text: str) -> str | None:
     if not 1 <= len(raw) <= _MAX_WORDS or not all(re.fullmatch(_NAME_WORD, w) for w in raw):
         return None
     words = _name_words(body, strong=True)
-    return _tidy(words) if words and len(words) == len(raw) else None
+    return tidy_name(" ".join(words)) if words and len(words) == len(raw) else None
+
+
+def tidy_name(text: str | None) -> str | None:
+    """A name as it is kept, however it came (typed, heard, or read out of a sentence): one line, trimmed,
+    letters only between its separators, sensible capitals ("julie côté" -> "Julie Côté"); else None.
+
+    Emoji, digits only, and anything longer than a name (a 500-character paste) are refused, so the
+    question is asked again in other words instead of booking under it.
+    """
+    name = " ".join((text or "").split()).strip(" .,!?")
+    if not name or len(name) > _MAX_LENGTH or len(name.split()) > _MAX_WORDS:
+        return None
+    if not _KEPT.fullmatch(name) or sum(c.isalpha() for c in name) < 2:
+        return None
+    return _tidy(name.split())
 
 
 def _name_words(candidate: str, strong: bool) -> list[str]:

@@ -108,16 +108,6 @@ def create(
     return account
 
 
-def set_roles(account: StaffAccount, roles: dict[str, str]) -> None:
-    """Give the account these roles (clinic -> role) on top of the ones it has."""
-    current = {r.clinic_id: r for r in account.roles}
-    for clinic_id, role in roles.items():
-        if clinic_id in current:
-            current[clinic_id].role = role
-        else:
-            account.roles.append(StaffRole(clinic_id=clinic_id, role=role))
-
-
 def change_password(account: StaffAccount, password: str, now: dt.datetime) -> None:
     """A new password; every session signed in with the old one ends."""
     _check_password(password)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from core.errors import AppointmentNotFound, CallbackNotFound
 from core.models import (
     ACTIVE_TICKET_STATUSES,
+    WAITING_TICKET_STATUSES,
     Appointment,
     AppointmentStatus,
     CallbackRequest,
@@ -107,7 +108,7 @@ def places_of(
     for ticket in sorted(tickets, key=lambda t: t.number):
         ahead = 0 if ticket.status == TicketStatus.CALLED else waiting_before
         places.append(walkin.Place(ticket, ahead, now + dt.timedelta(minutes=ahead * pace), pace))
-        if ticket.status in walkin.WAITING:
+        if ticket.status in WAITING_TICKET_STATUSES:
             waiting_before += 1
     return places
 

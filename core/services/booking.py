@@ -632,6 +632,11 @@ def release_offers(session: Session, holder: str) -> None:
 # ---- holds ------------------------------------------------------------------------------------------------
 
 
+def holder_id(channel: str, clinic_id: str, conversation_key: str) -> str:
+    """The id a conversation holds and is offered slots under (Slot.held_by, Slot.offered_to)."""
+    return f"{channel}:{clinic_id}:{conversation_key}"[:80]
+
+
 def hold_slot(
     session: Session, slot_id: int, holder: str, now: dt.datetime, minutes: int = 5, length: int = 1
 ) -> Slot:
@@ -720,6 +725,17 @@ def release_hold(session: Session, slot_id: int, holder: str) -> None:
         .values(status=SlotStatus.FREE, held_by=None, held_until=None, joined_to=None)
         .execution_options(synchronize_session=False)
     )
+
+
+def release_holds_of(session: Session, holder: str) -> int:
+    """Give back every slot this holder holds, with the slots linked to them; returns how many."""
+    result = session.execute(
+        update(Slot)
+        .where(Slot.status == SlotStatus.HELD, Slot.held_by == holder)
+        .values(status=SlotStatus.FREE, held_by=None, held_until=None, joined_to=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 def release_expired_holds(session: Session, now: dt.datetime) -> int:
@@ -870,7 +886,7 @@ def _upcoming_of(
     appointment = _locked_appointment(session, appointment_id)
     if appointment is None or (patient_id is not None and appointment.patient_id != patient_id):
         raise AppointmentNotFound(appointment_id)
-    if appointment.status != AppointmentStatus.BOOKED or appointment.starts_at <= now:
+    if not appointment.is_upcoming(now):
         raise AppointmentNotCancellable(appointment_id)
     return appointment
 

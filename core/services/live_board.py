@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
-from core.errors import DomainError
 from core.models import (
     Appointment,
     AppointmentStatus,
@@ -131,10 +130,6 @@ def display_stamp(session: Session, clinic: Clinic, now: dt.datetime) -> str:
         .where(WalkinDay.clinic_id == clinic.id, WalkinDay.day == day, WalkinTicket.called_at.is_not(None))
     ).one()
     return hashlib.sha256(f"{day}|{row[0]}|{row[1]}|{row[2]}".encode()).hexdigest()[:16]
-
-
-class DisplayLinkError(DomainError):
-    """No such active display link."""
 
 
 def _hash(token: str) -> str:

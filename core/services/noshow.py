@@ -14,16 +14,17 @@ These functions take a session and never commit.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.language.normalize import fold
 from core.models import Appointment, AppointmentStatus, Clinic, OutboundMessage, Patient
 from core.services import audit, board, booking, notifications, people
 from core.services.clinics import local_now
 from core.timeutil import local_day_bounds, to_local
+from prompts.segments import gsm_fold
 from prompts.sms import says_text
 
 PURPOSE = "no_show"
@@ -80,8 +81,8 @@ def _named(appointments: list[Appointment], name: str | None, mentioned: str | N
         return None
     if name:
         return people.find_by_name(persons, name)
-    words = set(people.fold(mentioned or "").replace("'", " ").split())
-    found = [p for p in persons if p.first_name and people.fold(p.first_name) in words]
+    words = set(fold(mentioned or "").replace("'", " ").split())
+    found = [p for p in persons if p.first_name and fold(p.first_name) in words]
     return found[0] if len(found) == 1 else None
 
 
@@ -170,18 +171,6 @@ def no_show_message(session: Session, appointment: Appointment, now: dt.datetime
     return message
 
 
-# Letters with accents that GSM-7 has; any other (ê, ô, È, ç…) would make the whole SMS UCS-2 (70 characters
-# a segment instead of 160): a name in a text the jobs send loses only those accents.
-_GSM7_ACCENTED = frozenset("éèùìòàÉÇÄÖÑÜäöñüßÆæØøÅå")
-
-
-def sms_name(name: str) -> str:
-    """A name as a GSM-7 SMS can carry it ("Marie-Ève Côté" -> "Marie-Eve Coté"); the stored name keeps all."""
-    return "".join(
-        c if c.isascii() or c in _GSM7_ACCENTED else unicodedata.normalize("NFKD", c)[0] for c in name
-    )
-
-
 def no_show_text(session: Session, appointment: Appointment, lang: str) -> str:
     """The SMS after a no-show: the appointment missed (whose, on a phone of several people), how to rebook."""
     from core.dialog.types import Say  # the dialog package imports the services, not the other way
@@ -193,8 +182,8 @@ def no_show_text(session: Session, appointment: Appointment, lang: str) -> str:
         "phone": clinic.phone or notifications.sender_number(session, clinic.id) or "",
     }
     name = named_person(session, appointment)
-    if name:
-        return says_text([Say("notice_no_show_for", {"name": sms_name(name), **values})], lang)
+    if name:  # a character GSM-7 lacks (ê, ô, È…) would make the whole SMS UCS-2: the name loses it
+        return says_text([Say("notice_no_show_for", {"name": gsm_fold(name), **values})], lang)
     return says_text([Say("notice_no_show", values)], lang)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core import twilio_errors
 from core.jobs.names import SCHEDULE_REMINDERS, SEND_CONFIRMATION
 from core.models import (
+    WAITING_TICKET_STATUSES,
     Appointment,
     AppointmentStatus,
     Clinic,
@@ -344,7 +345,7 @@ def why_not_send(session: Session, message: OutboundMessage, now: dt.datetime) -
         return waitlist.why_not_send(session, message, now)
     if message.purpose in NOTICE_PURPOSES:
         ticket = session.get(WalkinTicket, message.ticket_id)
-        wanted = (TicketStatus.NOTIFIED, TicketStatus.WAITING)
+        wanted = WAITING_TICKET_STATUSES  # a near turn is told while it waits; once called, the call says so
         if message.purpose == "called":
             wanted = (TicketStatus.CALLED,)
         if ticket is None:
@@ -386,11 +387,7 @@ def message_says(session: Session, message: OutboundMessage, now: dt.datetime) -
         if ticket.room:  # staff said where (the waiting-room screen shows it too)
             return [Say("notice_called_room", {"room": ticket.room, **values})]
         return [Say("notice_called", values)]
-    waiting = [
-        t
-        for t in walkin.group_of(session, ticket)
-        if t.status in (TicketStatus.WAITING, TicketStatus.NOTIFIED)
-    ]
+    waiting = [t for t in walkin.group_of(session, ticket) if t.status in WAITING_TICKET_STATUSES]
     first = waiting[0] if waiting else ticket
     place = walkin.place_in_queue(session, clinic, first, now)
     key = "notice_queue_next" if place.ahead == 0 else "notice_queue_near"

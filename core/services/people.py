@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import TooManyPeople
+from core.language.normalize import fold
 from core.models import Appointment, Patient, Person, WalkinTicket
 
 MAX_PEOPLE = 8  # a family, not a directory
@@ -18,11 +18,6 @@ _CARD = re.compile(r"^\d{4}$")
 NAME_PART_MAX = 60
 _LETTER = re.compile(r"[^\W\d_]")
 _WORDS = re.compile(r"[^\W\d_][\w'-]*")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, for telling names apart ("Léa" is "lea")."""
-    return "".join(c for c in unicodedata.normalize("NFD", text.casefold()) if not unicodedata.combining(c))
 
 
 def split_name(name: str | None) -> tuple[str | None, str | None]:
@@ -161,11 +156,6 @@ def person_for(
             people[0].card_last4 = card
         return people[0]
     return add_person(session, patient, name, now=now, card_last4=card)
-
-
-def is_full(session: Session, patient: Patient | None) -> bool:
-    """Whether the phone already speaks for MAX_PEOPLE people (no one more can be added)."""
-    return patient is not None and len(people_of(session, patient)) >= MAX_PEOPLE
 
 
 def with_relation(people: list[Person], relation: str | None) -> list[Person]:

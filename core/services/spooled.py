@@ -220,12 +220,3 @@ def _status(session: Session, entry: Entry, now: dt.datetime) -> Applied:
             return Applied(outcome="status")
     record_delivery_status(session, sid, status, data.get("error_code"), entry.at)
     return Applied(outcome="status")
-
-
-def spooled_message_ids(session: Session) -> list[int]:
-    """The outcome messages of replayed entries (for tests and the console)."""
-    from core.models import OutboundMessage
-
-    return list(
-        session.scalars(select(OutboundMessage.id).where(OutboundMessage.purpose.startswith(PURPOSE_PREFIX)))
-    )

@@ -54,7 +54,7 @@ from core.models import (
 )
 from core.services import audit, booking, notifications, walkin
 from core.services.patients import can_take_sms
-from core.timeutil import in_part_of_day, local_day_bounds, local_to_utc, to_local
+from core.timeutil import in_part_of_day, local_day_bounds, to_local
 
 PURPOSE = "waitlist_offer"
 WAITING, BOOKED, LEFT, EXPIRED = "waiting", "booked", "left", "expired"
@@ -207,11 +207,7 @@ def _to_replace(
 
 
 def _ahead(appointment: Appointment | None, now: dt.datetime) -> bool:
-    return (
-        appointment is not None
-        and appointment.status == AppointmentStatus.BOOKED
-        and appointment.starts_at > now
-    )
+    return appointment is not None and appointment.is_upcoming(now)
 
 
 def held_appointment(session: Session, entry: WaitlistEntry, now: dt.datetime) -> Appointment | None:
@@ -937,7 +933,3 @@ def voicemail_says(session: Session, offer: WaitlistOffer, lang: str) -> list:
     values = offer_values(session, offer, lang)
     key = "waitlist_offer_voicemail" if offer.slot_id is not None else "waitlist_walkin_voicemail"
     return [Say(key, values)]
-
-
-def local_midnight(day: dt.date, tz: str) -> dt.datetime:
-    return local_to_utc(day, dt.time(0, 0), tz)

@@ -20,6 +20,7 @@ from core.errors import (
 )
 from core.models import (
     ACTIVE_TICKET_STATUSES,
+    WAITING_TICKET_STATUSES,
     Channel,
     Clinic,
     Patient,
@@ -32,7 +33,6 @@ from core.services import audit, people
 from core.services.clinics import local_now, next_opening, periods
 from core.timeutil import local_day_bounds
 
-WAITING = (TicketStatus.WAITING, TicketStatus.NOTIFIED)
 LEARN_FROM = 5  # served tickets needed before the queue's own pace replaces the clinic's estimate
 LEARN_WINDOW = 10
 
@@ -209,7 +209,7 @@ def group_of(session: Session, ticket: WalkinTicket) -> list[WalkinTicket]:
     )
     for run in groups(day_tickets):
         if any(t.id == ticket.id for t in run):
-            return [t for t in run if t.status in ACTIVE_TICKET_STATUSES or t.id == ticket.id]
+            return [t for t in run if t.is_active or t.id == ticket.id]
     return [ticket]
 
 
@@ -284,7 +284,7 @@ def place_in_queue(session: Session, clinic: Clinic, ticket: WalkinTicket, now: 
         .select_from(WalkinTicket)
         .where(
             WalkinTicket.walkin_day_id == ticket.walkin_day_id,
-            WalkinTicket.status.in_(WAITING),
+            WalkinTicket.status.in_(WAITING_TICKET_STATUSES),
             WalkinTicket.number < ticket.number,
         )
     )
@@ -318,7 +318,7 @@ def give_back(
     session: Session, clinic: Clinic, ticket: WalkinTicket, now: dt.datetime, channel: Channel | str
 ) -> WalkinTicket:
     """One ticket leaves the queue (its place counts as free again)."""
-    if ticket.status not in ACTIVE_TICKET_STATUSES:
+    if not ticket.is_active:
         raise NotInQueue(ticket.id)
     ticket.status = TicketStatus.LEFT
     ticket.ended_at = now
@@ -338,7 +338,7 @@ def call_next(
     if day is not None:
         ticket = session.scalar(
             select(WalkinTicket)
-            .where(WalkinTicket.walkin_day_id == day.id, WalkinTicket.status.in_(WAITING))
+            .where(WalkinTicket.walkin_day_id == day.id, WalkinTicket.status.in_(WAITING_TICKET_STATUSES))
             .order_by(WalkinTicket.number)
             .limit(1)
         )
@@ -363,7 +363,7 @@ def _finish(
     session: Session, ticket_id: int, status: TicketStatus, now: dt.datetime, actor: str | None
 ) -> WalkinTicket:
     ticket = session.get(WalkinTicket, ticket_id)
-    if ticket is None or ticket.status not in ACTIVE_TICKET_STATUSES:
+    if ticket is None or not ticket.is_active:
         raise NotInQueue(ticket_id)
     ticket.status = status
     ticket.ended_at = now

@@ -14,7 +14,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from core.dialog.heard import fold
+from core.language.normalize import fold
 from core.models import AppointmentStatus, Slot, SlotStatus
 from smsbot.segments import segments
 from tests.dialog.helpers import primed

@@ -45,6 +45,20 @@ def test_booking_in_french_from_a_plain_sentence(texter, runtime):
     assert texter.state.question is None
 
 
+def test_other_times_asked_in_words_offers_the_next_slots(texter):
+    texter.send("je voudrais voir un médecin jeudi matin")
+    first = list(texter.state.data["offered"])
+    texter.send("d'autres moments svp")
+    assert texter.state.question == "book_pick"
+    assert not set(texter.state.data["offered"]) & set(first)
+
+
+def test_a_name_texted_in_lower_case_is_kept_with_capitals(texter, runtime):
+    texter.send("je voudrais voir un médecin jeudi matin").send("2").send("marie tremblay").send("oui")
+    assert texter.keys == ["booked"]
+    assert own_name(runtime, MARIE) == "Marie Tremblay"
+
+
 def test_booking_in_english_remembers_the_name_and_asks_only_for_whom(texter, runtime):
     texter.send("anything tomorrow after 3?")
     assert texter.reply.lang == "en"

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core.models import CallbackRequest, SlotStatus
+from core.models import AuditEntry, CallbackRequest, SlotStatus
 from tests.dialog.conftest import JOHN, MARIE, Patient
 from tests.dialog.helpers import THURSDAY, primed, slot_status
 from tests.support.arrange import book, booked, patient, tickets
@@ -23,6 +23,34 @@ def test_the_greeting_is_french_first_with_english_offered(caller):
     assert caller.reply.expects == "choice"
     assert caller.reply.max_digits == 1
     assert "Clinique du Parc" in caller.text
+
+
+def test_a_hidden_caller_says_how_to_be_reached_in_words(runtime, queue):
+    call = Patient(runtime, "voice", phone=None, key="call:CA0003")
+    call.call().press("2").press("5145551234#").press("1")
+    assert call.keys == ["reach_by"]
+    call.send("par texto", confidence=0.9)  # core.language reads the words of texting
+    assert call.keys == ["walkin_party"]
+    assert patient(runtime, MARIE).notify_by == "sms"
+
+
+def _transfers(runtime) -> list[dict]:
+    with runtime.session_factory() as session:
+        rows = session.scalars(select(AuditEntry).where(AuditEntry.action == "call.transferred"))
+        return [row.detail or {} for row in rows]
+
+
+def test_every_way_to_the_reception_transfers_and_is_audited_the_same(runtime, queue, caller):
+    caller.call().press("0")  # asked for a person
+    assert caller.reply.transfer_to == "+15145550199"
+    hidden = Patient(runtime, "voice", phone=None, key="call:CA0002")
+    hidden.call().press("2")
+    for _ in range(3):  # no usable number after the attempts
+        hidden.press("123#")
+    assert hidden.keys == ["transfer"]
+    assert hidden.reply.transfer_to == "+15145550199"
+    assert hidden.reply.ends
+    assert [d.get("reason") for d in _transfers(runtime)] == [None, "no number"]
 
 
 def test_nine_switches_to_english_and_remembers_it(caller, runtime):
@@ -139,6 +167,20 @@ def test_three_misunderstandings_when_closed_lead_to_a_callback_request(caller, 
     with runtime.session_factory.begin() as session:
         request = session.scalar(select(CallbackRequest))
         assert (request.phone, request.name, request.clinic_id) == (MARIE, "Marie Tremblay", "parc")
+
+
+def test_a_callback_name_follows_the_booking_names_rule(caller, runtime, clock):
+    clock.set_local(dt.date(2026, 12, 7), dt.time(20, 0))
+    caller.call()
+    for _ in range(3):
+        caller.send("euh je sais pas trop", confidence=0.7)
+    caller.press("1")
+    caller.send("appelez 5145550123", confidence=0.8)  # not a name: asked again rather than kept as one
+    assert caller.keys == ["callback_name_retry"]
+    caller.send("marie tremblay", confidence=0.8)
+    assert caller.keys == ["callback_done"]
+    with runtime.session_factory() as session:
+        assert session.scalar(select(CallbackRequest.name)) == "Marie Tremblay"
 
 
 def test_a_wrong_key_is_not_a_dead_end(caller):

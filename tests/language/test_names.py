@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from core.language import clean_name, extract_name, understand
+from core.language.names import tidy_name
 
 
 @pytest.mark.parametrize(
@@ -101,3 +102,22 @@ def test_a_name_introduced_without_the_apostrophe_texting_drops(text, name):
 
 def test_c_est_without_apostrophe_before_a_plain_word_is_no_name():
     assert extract_name("c est correct") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("julie côté", "Julie Côté"),  # a name as typed or heard gets the same capitals as one read
+        (" MARIE-ÈVE   O’BRIEN ", "Marie-Ève O’Brien"),
+        ("jean de la fontaine", "Jean de la Fontaine"),
+        ("DeBlois", "DeBlois"),
+        ("J. Tremblay", "J. Tremblay"),
+    ],
+)
+def test_a_name_is_kept_in_one_form_however_it_came(text, name):
+    assert tidy_name(text) == name
+
+
+@pytest.mark.parametrize("text", [None, "", "😀", "Marc 2", "x" * 61, "un deux trois quatre cinq six", "a"])
+def test_what_cannot_be_a_name_is_not_kept(text):
+    assert tidy_name(text) is None

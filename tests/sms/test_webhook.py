@@ -105,7 +105,9 @@ def test_a_request_without_from_or_to_is_a_bad_request_without_a_stack_trace(cli
     assert "Traceback" not in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("sender", ["anonymous", "12345", "CLINIQUE", "+1555"])
+@pytest.mark.parametrize(
+    "sender", ["anonymous", "Restricted", "+266696687", "+86282452253", "12345", "CLINIQUE", "+1555"]
+)
 def test_an_unusable_sender_gets_a_polite_answer(client, sender):
     response = signed_post(client, "/sms", sms_form(sender, PARC, "RDV"), TOKEN)
     assert response.status_code == 200

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import select
 
-from core.models import AuditEntry, Clinic, Conversation, OutboundMessage, WalkinTicket
+from core.models import AuditEntry, Clinic, Conversation, OutboundMessage, TicketStatus, WalkinTicket
 from core.services import booking, walkin
 from prompts import text as template
 from tests.support.apps import JOHN, PARC, TOKEN
@@ -287,6 +287,26 @@ def test_a_machine_gets_the_called_voicemail(client, signed_rt, clock, landline_
     words = assert_voicemail(placed(client, f"/voice/called/{landline_ticket}", "machine_end_silence"))
     assert "numéro 1" in words
     assert CALL_BACK in words
+
+
+def test_a_notice_call_answered_after_staff_called_the_ticket_reads_the_notice_not_a_lost_place(
+    client, signed_rt, clock, landline_ticket
+):
+    _called(signed_rt, clock, landline_ticket, None)  # a called ticket is still in the queue
+    call = placed(client, f"/voice/notice/{landline_ticket}", "human")
+    assert call.state == "gather"
+    assert "n'est plus active" not in " ".join(call.heard)
+    call.press("2")  # leaving still works
+    with signed_rt.session_factory() as session:
+        assert session.get(WalkinTicket, landline_ticket).status == TicketStatus.LEFT
+
+
+def test_a_machine_answering_a_notice_call_after_the_ticket_was_called_gets_the_walk_in_voicemail(
+    client, signed_rt, clock, landline_ticket
+):
+    _called(signed_rt, clock, landline_ticket, None)
+    call = placed(client, f"/voice/notice/{landline_ticket}", "machine_end_beep")
+    assert said(call, "voicemail_queue_notice", "fr")
 
 
 def test_a_ticket_no_longer_called_says_so(client, signed_rt, landline_ticket):

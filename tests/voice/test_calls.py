@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from core.models import (
     Appointment,
@@ -18,7 +18,8 @@ from core.models import (
     TicketStatus,
     WalkinTicket,
 )
-from core.services.patients import get_or_create_patient
+from core.services import booking
+from core.services.patients import get_or_create_patient, is_hidden_caller_id
 from prompts import text as template
 from tests.support.apps import JOHN, MARIE, PARC, PARC_LINE, WESTMOUNT
 from tests.support.arrange import appointments, book, fill_queue, tickets
@@ -303,6 +304,33 @@ def test_a_hang_up_mid_booking_gives_the_slot_back(dial, signed_rt):
     assert appointments(signed_rt) == []
 
 
+def test_a_hang_up_gives_back_what_the_call_held_and_was_offered_under_its_one_holder_id(dial, signed_rt):
+    holder = booking.holder_id("voice", "parc", MARIE)  # the id the dialog holds slots under
+    call = dial()
+    call.press("1")
+    call.press("2")
+    with signed_rt.session_factory() as session:
+        assert session.scalars(select(Slot).where(Slot.offered_to == holder)).all()
+    call.press("1")
+    (held,) = held_slots(signed_rt)
+    assert held.held_by == holder
+    call.hang_up()
+    with signed_rt.session_factory() as session:
+        mine = or_(Slot.held_by == holder, Slot.offered_to == holder)
+        assert session.scalars(select(Slot).where(mine)).all() == []
+        assert session.get(Slot, held.id).joined_to is None
+
+
+def test_a_hang_up_while_slots_are_offered_gives_them_back_to_other_patients_at_once(dial, signed_rt):
+    holder = booking.holder_id("voice", "parc", MARIE)
+    call = dial()
+    call.press("1")
+    call.press("2")
+    call.hang_up()
+    with signed_rt.session_factory() as session:
+        assert session.scalars(select(Slot).where(Slot.offered_to == holder)).all() == []
+
+
 def test_a_held_slot_is_never_held_beyond_the_hold_time_even_without_a_status_callback(
     dial, signed_rt, clock
 ):
@@ -315,6 +343,14 @@ def test_a_held_slot_is_never_held_beyond_the_hold_time_even_without_a_status_ca
 
 
 # ---- hidden caller ID ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hidden", ["anonymous", "Restricted", "+266696687", "+86282452253", ""])
+def test_every_form_of_a_hidden_caller_id_is_asked_for_a_number(dial, hidden):
+    assert is_hidden_caller_id(hidden)  # the one list (core.services.patients), shared with SMS
+    call = dial(from_=hidden)
+    call.press("1")
+    assert asked(call, "ask_phone")
 
 
 def test_a_hidden_caller_id_is_asked_for_a_callback_number_validated_and_read_back(dial, signed_rt):
