@@ -836,17 +836,18 @@ def has_booking_at(session: Session, person_id: int, starts_at: dt.datetime) -> 
 def _book(
     session, slot_id, patient, person, channel, now, holder, replaces, actor, reason=None
 ) -> Appointment:
-    result = session.execute(
+    # The row as the UPDATE left it comes back with it (RETURNING): no second read of the slot.
+    slot = session.scalar(
         update(Slot)
         .where(Slot.id == slot_id, Slot.starts_at > now, bookable_now(now, holder))
         .values(status=SlotStatus.BOOKED, held_by=None, held_until=None)
-        .execution_options(synchronize_session=False)
+        .returning(Slot)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
-    if result.rowcount != 1:
+    if slot is None:
         if session.get(Slot, slot_id) is None:
             raise SlotNotFound(slot_id)
         raise SlotTaken(slot_id)
-    slot = session.get(Slot, slot_id, populate_existing=True)  # one read of the row the UPDATE changed
     appointment = Appointment(
         clinic_id=slot.clinic_id,
         slot_id=slot.id,
