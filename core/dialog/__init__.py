@@ -97,8 +97,7 @@ def run_turn(
         forwarded=forwarded,
         can_sms=can_sms,
         conversation_key=conversation_key,
-        patient=loaded.patient,
-        patient_read=loaded.patient_read,
+        known=loaded.known,
     )
     if _APOLOGISE.get():
         outcome = _apology(state, clinic, channel)

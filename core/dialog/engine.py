@@ -138,8 +138,8 @@ class Turn:
     patient_is_new: bool = False  # this turn wrote the patient's row: nothing else can point at it yet
 
     def __post_init__(self) -> None:
-        if self.ctx.patient_read:  # read with the conversation (core/dialog/store.py)
-            self._patient, self._patient_phone = self.ctx.patient, self.ctx.phone
+        if self.ctx.known is not None:  # read with the conversation (core/dialog/store.py)
+            self._patient, self._patient_phone = self.ctx.known.patient, self.ctx.phone
 
     # ---- what the turn knows -------------------------------------------------------------------------
 

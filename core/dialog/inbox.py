@@ -16,8 +16,13 @@ def relay(t, h) -> Reply | None:
     if not t.phone:
         return None
     # A thread is opened for a patient's row, which stays while a thread holds it (patient_data): a number
-    # whose row this turn wrote has none, and the lookup is saved on every first text.
-    thread = None if t.patient_is_new else inbox.open_thread_for(t.session, t.clinic.id, t.phone)
+    # whose row this turn wrote has none. The turn's first statement said whether there is one
+    # (core/dialog/store.py); the thread itself is read only then.
+    known = t.ctx.known
+    if t.patient_is_new or (known is not None and known.threads_read and known.open_thread_id is None):
+        thread = None
+    else:
+        thread = inbox.open_thread_for(t.session, t.clinic.id, t.phone)
     if thread is None:
         if h.text:  # kept (briefly, in the conversation state) in case the patient asks for a person next
             t.state.recent = t.state.recent[-(RECENT_TEXTS - 1) :] + [h.text[:RECENT_CHARS]]

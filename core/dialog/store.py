@@ -16,8 +16,9 @@ from sqlalchemy import bindparam, literal, select, true
 from sqlalchemy.orm import Session, aliased
 
 from core.dialog.state import DialogState
+from core.dialog.types import Known
 from core.flows import Flow
-from core.models import Channel, Conversation, Patient
+from core.models import Channel, Conversation, InboxThread, Patient
 from core.sql import built
 
 VERSION = 2
@@ -140,38 +141,60 @@ def find(session: Session, channel: str, key: str, clinic_id: str) -> Conversati
 
 # The conversation (locked) and the patient behind the number, in one round trip: a one-row FROM, so a
 # missing conversation or patient is a row of NULLs. The lock is taken inside the WITH, which PostgreSQL
-# allows where FOR UPDATE on the nullable side of an outer join is refused.
+# allows where FOR UPDATE on the nullable side of an outer join is refused. An SMS turn also reads whether
+# the patient has an open inbox thread with the clinic (core/dialog/inbox.py relays the text to it).
 _LOCKED = _FIND.cte("locked")
-_WITH_PATIENT = (
-    select(aliased(Conversation, _LOCKED), Patient)
-    .select_from(select(literal(1).label("one")).subquery("one"))
-    .outerjoin(_LOCKED, true())
-    .outerjoin(Patient, Patient.phone == bindparam("phone"))
+_OPEN_THREAD = (
+    select(InboxThread.id)
+    .where(
+        InboxThread.clinic_id == bindparam("clinic_id"),
+        InboxThread.phone == bindparam("phone"),
+        InboxThread.status == "open",
+    )
+    .limit(1)
+    .scalar_subquery()
 )
+
+
+def _with_patient(*columns):
+    return (
+        select(aliased(Conversation, _LOCKED), Patient, *columns)
+        .select_from(select(literal(1).label("one")).subquery("one"))
+        .outerjoin(_LOCKED, true())
+        .outerjoin(Patient, Patient.phone == bindparam("phone"))
+    )
+
+
+_WITH_PATIENT = {"voice": _with_patient(), "sms": _with_patient(_OPEN_THREAD.label("open_thread"))}
 
 
 @dataclasses.dataclass(frozen=True)
 class Loaded:
-    """A turn's conversation row (None before the first turn), its state, and the patient behind the
-    number when one was given (`patient_read`: looked up, found or not)."""
+    """A turn's conversation row (None before the first turn), its state, and what was read beside it for
+    the caller's number (None without one)."""
 
     row: Conversation | None
     state: DialogState
-    patient: Patient | None = None
-    patient_read: bool = False
+    known: Known | None = None
 
 
 def load(
     session: Session, channel: str, key: str, clinic_id: str, now: dt.datetime, phone: str | None = None
 ) -> Loaded:
     """The conversation, locked; an idle or unknown-version one starts fresh (`state.expired` says a question
-    was lost). With `phone`, the patient with that number is read in the same statement."""
+    was lost). With `phone`, the patient with that number (and on SMS an open inbox thread) is read in the
+    same statement."""
     if phone is None:
-        row, patient = find(session, channel, key, clinic_id), None
+        row = find(session, channel, key, clinic_id)
+        return Loaded(row, _state_of(row, now))
+    params = {"channel": Channel(channel), "key": key, "clinic_id": clinic_id, "phone": phone}
+    found = session.execute(_WITH_PATIENT[Channel(channel).value], params).one()
+    row, patient = found[0], found[1]
+    if channel == "sms":
+        known = Known(patient, open_thread_id=found[2], threads_read=True)
     else:
-        params = {"channel": Channel(channel), "key": key, "clinic_id": clinic_id, "phone": phone}
-        row, patient = session.execute(_WITH_PATIENT, params).one()
-    return Loaded(row, _state_of(row, now), patient, phone is not None)
+        known = Known(patient)
+    return Loaded(row, _state_of(row, now), known)
 
 
 def _state_of(row: Conversation | None, now: dt.datetime) -> DialogState:

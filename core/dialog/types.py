@@ -128,6 +128,17 @@ class Effect:
     at: dt.datetime | None = None
 
 
+@dataclass(frozen=True)
+class Known:
+    """What a turn's first statement read beside its conversation, for the caller's number: the patient
+    (None: none yet), and on SMS the id of the patient's open inbox thread with the clinic (None: none).
+    Each is then not looked up again in the turn."""
+
+    patient: Patient | None
+    open_thread_id: int | None = None
+    threads_read: bool = False
+
+
 @dataclass
 class Context:
     """What the engine may know about the turn besides the patient's words."""
@@ -141,10 +152,7 @@ class Context:
     forwarded: bool = False  # a call forwarded from the clinic's own busy line
     can_sms: bool = True  # whether the patient's number can receive SMS
     conversation_key: str | None = None  # the conversation's key (E.164 or "call:<CallSid>"): holds slots
-    # The patient with `phone`, when the conversation's load read it too (core/dialog/store.py): found or
-    # not (None), it is not looked up again this turn.
-    patient: Patient | None = None
-    patient_read: bool = False
+    known: Known | None = None  # read with the conversation (core/dialog/store.py); None: look up as needed
 
 
 @dataclass
