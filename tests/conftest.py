@@ -107,10 +107,10 @@ def clock():
     return Clock()
 
 
-def make_runtime(url: str, clock: Clock, tmp_path, **config) -> Runtime:
+def make_runtime(url: str, clock: Clock, tmp_path, engine_options: dict | None = None, **config) -> Runtime:
     """A migrated runtime with the demo clinics loaded at the clock's time."""
     cfg = Config.from_env({}, database_url=url, instance_path=tmp_path, testing=True, **config)
-    engine = make_engine(url)
+    engine = make_engine(url, **(engine_options or {}))
     upgrade(engine)
     runtime = Runtime(config=cfg, engine=engine, session_factory=make_session_factory(engine), clock=clock)
     with runtime.session_factory.begin() as session:
