@@ -769,14 +769,17 @@ def _to_waiting_list(session: Session, rows, now: dt.datetime) -> None:
         freed.slots_opened(session, clinic_id, slot_ids, now)
 
 
+_CODE_TAKEN = select(Appointment.id).where(
+    Appointment.clinic_id == bindparam("clinic_id", type_=String),
+    Appointment.code == bindparam("code", type_=String),
+)
+
+
 def _new_code(session: Session, clinic_id: str) -> str:
     """A short numeric code, easy to read out and to key in, unique within the clinic."""
     while True:
         code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
-        taken = session.scalar(
-            select(Appointment.id).where(Appointment.clinic_id == clinic_id, Appointment.code == code)
-        )
-        if taken is None:
+        if session.scalar(_CODE_TAKEN, {"clinic_id": clinic_id, "code": code}) is None:
             return code
 
 
@@ -819,6 +822,22 @@ def book(
         raise
 
 
+@cache
+def _book_statement(by_holder: bool):
+    """_book's UPDATE of the slot, built once (every booking runs it); the values are bound."""
+    table = Slot.__table__
+    now = bindparam("now", type_=UTCDateTime)
+    holder = bindparam("holder", type_=String) if by_holder else None
+    return (
+        update(Slot)
+        .where(table.c.id == bindparam("slot_id", type_=Integer), table.c.starts_at > now)
+        .where(_bookable(table, now, holder))
+        .values(status=SlotStatus.BOOKED, held_by=None, held_until=None)
+        .returning(Slot)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+
+
 def has_booking_at(session: Session, person_id: int, starts_at: dt.datetime) -> bool:
     """Whether the person already holds a booked appointment starting then (one place at a time)."""
     return (
@@ -838,11 +857,7 @@ def _book(
 ) -> Appointment:
     # The row as the UPDATE left it comes back with it (RETURNING): no second read of the slot.
     slot = session.scalar(
-        update(Slot)
-        .where(Slot.id == slot_id, Slot.starts_at > now, bookable_now(now, holder))
-        .values(status=SlotStatus.BOOKED, held_by=None, held_until=None)
-        .returning(Slot)
-        .execution_options(synchronize_session=False, populate_existing=True)
+        _book_statement(holder is not None), {"slot_id": slot_id, "now": now, "holder": holder}
     )
     if slot is None:
         if session.get(Slot, slot_id) is None:

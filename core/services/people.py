@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import TooManyPeople
@@ -29,22 +29,28 @@ def split_name(name: str | None) -> tuple[str | None, str | None]:
     return words[0][:NAME_PART_MAX], (" ".join(words[1:])[:NAME_PART_MAX] or None)
 
 
+# Built once: a booking reads (and locks) the phone's people every time.
+_PEOPLE_OF = select(Person).where(Person.patient_id == bindparam("patient_id")).order_by(Person.id)
+_FIRST = _PEOPLE_OF.limit(1)
+_LOCK_PHONE = select(Patient.id).where(Patient.id == bindparam("patient_id")).with_for_update()
+
+
 def people_of(session: Session, patient: Patient) -> list[Person]:
     """The phone's people, the first one (the phone's owner) first."""
     if patient.id is None:
         return []
-    return list(session.scalars(select(Person).where(Person.patient_id == patient.id).order_by(Person.id)))
+    return list(session.scalars(_PEOPLE_OF, {"patient_id": patient.id}))
 
 
 def _first(session: Session, patient: Patient) -> Person | None:
-    return session.scalar(select(Person).where(Person.patient_id == patient.id).order_by(Person.id).limit(1))
+    return session.scalar(_FIRST, {"patient_id": patient.id})
 
 
 def _lock_phone(session: Session, patient: Patient) -> None:
     """Take the phone's row lock: two messages of one phone adding people take turns. SQLite needs none:
     every transaction there begins IMMEDIATE, holding the database's write lock (core/db.py)."""
     if session.get_bind().dialect.name != "sqlite":
-        session.execute(select(Patient.id).where(Patient.id == patient.id).with_for_update())
+        session.execute(_LOCK_PHONE, {"patient_id": patient.id})
 
 
 def _new(session: Session, patient: Patient, name: str | None, now: dt.datetime | None, **extra) -> Person:
