@@ -20,11 +20,12 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     union_all,
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from core.errors import (
     AppointmentNotCancellable,
@@ -491,16 +492,28 @@ def _walk_statement(
             ).where(walk.c.t.is_not(None), walk.c.n < bindparam("per_window", type_=Integer))
         )
         first_free = table.alias(f"pick_{name}")
-        pick = (
-            select(first_free.c.id)
+        first_at = (
+            select(first_free.c.id if sqlite else first_free)
             .where(*open_slots(first_free), first_free.c.starts_at == walk.c.t)
             .order_by(first_free.c.practitioner_id)
             .limit(1)
-            .scalar_subquery()
         )
-        picks.append(select(walk.c.idx, pick.label("slot_id")).where(walk.c.t.is_not(None)))
+        if sqlite:  # SQLite has no LATERAL; it looks each id up by its rowid
+            picks.append(
+                select(walk.c.idx, first_at.scalar_subquery().label("slot_id")).where(walk.c.t.is_not(None))
+            )
+        else:
+            # The slot's row straight from the index seek (LATERAL … LIMIT 1): joined back to `slots` by id,
+            # PostgreSQL hashed the whole table of a small clinic for the three rows it needed.
+            row = first_at.lateral(f"row_{name}")
+            picks.append(
+                select(walk.c.idx, *row.c).select_from(walk).join(row, true()).where(walk.c.t.is_not(None))
+            )
     picked = (picks[0] if len(picks) == 1 else union_all(*picks)).subquery("picked")
-    return select(Slot, picked.c.idx).join(picked, Slot.id == picked.c.slot_id).order_by(Slot.starts_at)
+    if sqlite:
+        return select(Slot, picked.c.idx).join(picked, Slot.id == picked.c.slot_id).order_by(Slot.starts_at)
+    found = aliased(Slot, picked)
+    return select(found, picked.c.idx).order_by(found.starts_at)
 
 
 # ---- offers: a soft hold on what was just offered -----------------------------------------------------------
