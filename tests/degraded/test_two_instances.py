@@ -68,8 +68,8 @@ def instances(postgres_admin_url, redis_url, fake_twilio, tmp_path):
                 "CLINICLINE_INSTANCE": str(tmp_path / f"instance-{name}"),
                 # 24 turns released at once queue on one walk-in day's row lock: on a busy two-core machine
                 # the last can pass the 3.5 s webhook deadline and get the degraded line's answer (correct,
-                # and tested in tests/faults/test_postgres_frozen.py). Here the numbering across instances is under test, so the
-                # deadline is Twilio's own limit less a margin, not the machine's speed.
+                # and tested in tests/faults/test_postgres_frozen.py). Here the numbering across instances
+                # is under test, so the deadline is Twilio's limit less a margin, not the machine's speed.
                 "CLINICLINE_WEBHOOK_DEADLINE": "12",
                 "PYTHONUNBUFFERED": "1",
                 "HOME": str(tmp_path),
