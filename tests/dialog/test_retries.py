@@ -6,11 +6,10 @@ import threading
 
 from sqlalchemy import func, select
 
-from core.dialog.types import Inbound
 from core.models import ProcessedEvent, WalkinTicket
 from tests.support.apps import MARIE, RecordingQueue
 from tests.support.arrange import booked
-from tests.support.turns import take_turn
+from tests.support.turns import text_turn
 
 
 def render(reply) -> str:
@@ -19,32 +18,7 @@ def render(reply) -> str:
 
 def test_the_same_message_delivered_twice_at_once_acts_once_and_answers_the_same(any_runtime):
     any_runtime.jobs = RecordingQueue(any_runtime)
-    barrier = threading.Barrier(4)
-    answers: list[str] = []
-    errors: list[BaseException] = []
-
-    def deliver():
-        try:
-            barrier.wait()
-            text, _ = take_turn(
-                any_runtime,
-                channel="sms",
-                clinic="parc",
-                conversation_key=MARIE,
-                phone=MARIE,
-                inbound=Inbound(kind="text", text="SANS RDV"),
-                render=render,
-                event_key="sms:SM-same",
-            )
-            answers.append(text)
-        except BaseException as exc:  # the test reports it below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=deliver) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers, errors = _deliver_at_once(any_runtime, [("SANS RDV", "sms:SM-same")], copies=4)
     assert not errors
     assert len(set(answers)) == 1
     assert "walkin_joined" in answers[0]
@@ -58,16 +32,7 @@ def _deliver_at_once(runtime, texts: list[tuple[str, str | None]], copies: int) 
     """The last text delivered `copies` times at the same instant (after the others, one by one)."""
     *before, (last, key) = texts
     for body, event_key in before:
-        take_turn(
-            runtime,
-            channel="sms",
-            clinic="parc",
-            conversation_key=MARIE,
-            phone=MARIE,
-            inbound=Inbound(kind="text", text=body),
-            render=render,
-            event_key=event_key,
-        )
+        text_turn(runtime, MARIE, body, render=render, event_key=event_key)
     barrier = threading.Barrier(copies)
     answers: list[str] = []
     errors: list[BaseException] = []
@@ -75,16 +40,7 @@ def _deliver_at_once(runtime, texts: list[tuple[str, str | None]], copies: int) 
     def deliver():
         try:
             barrier.wait()
-            text, _ = take_turn(
-                runtime,
-                channel="sms",
-                clinic="parc",
-                conversation_key=MARIE,
-                phone=MARIE,
-                inbound=Inbound(kind="text", text=last),
-                render=render,
-                event_key=key,
-            )
+            text, _ = text_turn(runtime, MARIE, last, render=render, event_key=key)
             answers.append(text)
         except BaseException as exc:  # the test reports it below
             errors.append(exc)
@@ -121,16 +77,7 @@ def test_a_retry_after_the_answer_gets_the_same_words_and_changes_nothing(any_ru
     answers, errors = _deliver_at_once(any_runtime, turns, copies=1)
     assert not errors
     jobs_before = len(any_runtime.jobs.paths())
-    again, _ = take_turn(
-        any_runtime,
-        channel="sms",
-        clinic="parc",
-        conversation_key=MARIE,
-        phone=MARIE,
-        inbound=Inbound(kind="text", text="OUI"),
-        render=render,
-        event_key="sms:SM-yes",
-    )
+    again, _ = text_turn(any_runtime, MARIE, "OUI", render=render, event_key="sms:SM-yes")
     assert again == answers[0]
     assert len(booked(any_runtime, MARIE)) == 1
     assert len(any_runtime.jobs.paths()) == jobs_before

@@ -7,24 +7,15 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from core.dialog import store
-from core.dialog.types import Inbound
 from core.models import InboxThread
 from tests.support.apps import MARIE
-from tests.support.turns import take_turn
+from tests.support.turns import text_turn
 
 OTHER = "+15145559876"
 
 
 def _text(runtime, body: str) -> str:
-    answer, _ = take_turn(
-        runtime,
-        channel="sms",
-        clinic="parc",
-        conversation_key=MARIE,
-        phone=MARIE,
-        inbound=Inbound(kind="text", text=body),
-        render=lambda reply: " ".join(say.key for say in reply.says),
-    )
+    answer, _ = text_turn(runtime, MARIE, body, render=lambda reply: " ".join(say.key for say in reply.says))
     return answer
 
 

@@ -45,3 +45,25 @@ def take_turn(
         return render(outcome.reply), outcome
 
     return answer_once(runtime, event_key, respond)
+
+
+def text_turn(
+    runtime,
+    phone: str,
+    body: str,
+    *,
+    render: Callable[[Reply], str],
+    event_key: str | None = None,
+    clinic: str = "parc",
+) -> tuple[str, Outcome | None]:
+    """take_turn for a text from `phone` (its own conversation key) at `clinic`."""
+    return take_turn(
+        runtime,
+        channel="sms",
+        clinic=clinic,
+        conversation_key=phone,
+        phone=phone,
+        inbound=Inbound(kind="text", text=body),
+        render=render,
+        event_key=event_key,
+    )
