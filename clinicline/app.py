@@ -9,7 +9,7 @@ from flask.sessions import SessionInterface
 
 from clinicline.metrics import init_degraded_line, time_webhooks
 from core.config import Config, secret_key_of
-from core.db import deadline, ping
+from core.db import deadline, known_to_hang, ping
 from core.federation import neighbour_health
 from core.health import Probe, redis_ping
 from core.jobs import attach_queue
@@ -63,7 +63,10 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     @app.get("/healthz")
     def healthz():
         """200 while patients can be answered (the database); the job queue is reported beside it."""
-        database = database_probe()
+        # While this process knows the database hangs, its breaker's probe is already pinging it: /healthz
+        # says so at once rather than wait on a ping of its own, since it may itself have waited for a
+        # thread behind webhooks that the hang held.
+        database = "timeout" if known_to_hang(runtime.engine) else database_probe()
         queue = queue_probe() if queue_probe else "ok"
         if database != "ok":
             status = "unavailable"

@@ -589,6 +589,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
+def known_to_hang(engine: Engine) -> bool:
+    """Whether this process already found the database hanging (its breaker is open, see _Breaker)."""
+    breaker = getattr(engine, "clinicline_breaker", None)
+    return bool(breaker is not None and breaker.open)
+
+
 def ping(engine: Engine, seconds: float = CONNECT_TIMEOUT_SECONDS + 1) -> bool:
     """Whether the database answers within `seconds`."""
     try:

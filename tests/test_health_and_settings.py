@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import stat
 import time
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import text
@@ -36,6 +37,22 @@ def test_healthz_answers_within_two_seconds_when_the_database_hangs(runtime, mon
         assert time.monotonic() - start < 2
         assert response.status_code == 503
         assert response.get_json()["database"] == "timeout"
+
+
+def test_healthz_does_not_wait_on_a_database_this_process_already_found_hanging(runtime, monkeypatch):
+    pinged = []
+    monkeypatch.setattr(app_module, "ping", lambda engine: pinged.append(engine) or time.sleep(30))
+    monkeypatch.setattr(runtime.engine, "clinicline_breaker", SimpleNamespace(open=True), raising=False)
+    client = create_app(runtime=runtime).test_client()
+    start = time.monotonic()
+    response = client.get("/healthz")
+    assert time.monotonic() - start < 0.5
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "timeout"
+    assert pinged == []
+    runtime.engine.clinicline_breaker.open = False  # the breaker's probe found it answering again
+    monkeypatch.setattr(app_module, "ping", lambda engine: True)
+    assert client.get("/healthz").status_code == 200
 
 
 def test_without_secret_key_every_process_of_an_instance_shares_one_kept_key(tmp_path):

@@ -7,6 +7,7 @@ on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import Counter
 
 import pytest
@@ -112,9 +113,13 @@ def test_a_rush_where_offers_collide_books_everyone_once_and_reoffers_only_slots
     reoffered_badly = []
     with any_runtime.session_factory.begin() as s:
         ids = [get_or_create_patient(s, phone(i)).id for i in range(patients)]
+    # Everyone has their first offer before anyone holds a slot: on a busy machine the threads could
+    # otherwise run one after another, and nobody would collide.
+    offered = threading.Barrier(patients)
 
     def patient(i: int) -> str:
         slots = offer(any_runtime, i, now, minutes=0)  # this first offer keeps nothing out of others' offers
+        offered.wait(60)
         for _ in range(10):
             try:
                 with any_runtime.session_factory.begin() as s:
