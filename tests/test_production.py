@@ -316,16 +316,17 @@ def test_the_procfile_deployment_answers_texts_and_its_worker_sends_through_twil
             assert voice.status_code == 200, voice.text
             assert list(twiml_root(voice.text).iter("Say")), voice.text
 
-            # The webhooks wrote their follow-up work in their own transactions (the outbox); the web
-            # process's dispatcher handed it to the queue the worker listens to.
+            # The webhooks wrote their follow-up work in their own transactions (the outbox): the booking
+            # its reminder's sending, due the day before; the walk-in the check of whose turn is near,
+            # which the web process's dispatcher handed at once to the queue the worker listens to.
             with sessions() as s:
                 written = sorted(s.scalars(select(OutboxJob.job)))
-            assert written == ["core.jobs.tasks.check_queue_notices", "core.jobs.tasks.schedule_reminders"]
+            assert written == ["core.jobs.tasks.check_queue_notices", "core.jobs.tasks.send_message"]
             deadline = time.monotonic() + 30
-            while len(job_names(redis)) < 2:
+            while len(job_names(redis)) < 1:
                 assert time.monotonic() < deadline, "the outbox was not handed to rq"
                 time.sleep(0.1)
-            assert job_names(redis) == ["core.jobs.outbox.run", "core.jobs.outbox.run"]
+            assert job_names(redis) == ["core.jobs.outbox.run"]
             assert fake_twilio.requests == []  # nothing went out from the web process
 
             # The clock process registers its periodic jobs and enqueues the first tick at once.

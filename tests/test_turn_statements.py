@@ -24,7 +24,9 @@ from tests.support.twilio_requests import new_sid, signed_post, sms_form, twiml_
 # the patient has an open inbox thread (core/dialog/inbox.py reads it only then); a turn that offers
 # slots marks them offered (a fair rush: core/services/booking.py, plus an advisory lock on PostgreSQL);
 # the booking marks its slot booked and reads it back in one UPDATE … RETURNING (core/services/booking.py)
-# and writes its reminder job as an outbox row (core/jobs/outbox.py); the booking is for a
+# and plans its day-before reminder with it: the message row in one INSERT … ON CONFLICT (the clinic's
+# number from the clinics cache) and the outbox row that sends it on its day (core/services/notifications.py;
+# the OUI is to a slot two days ahead, so its reminder is still to come); the booking is for a
 # person of the phone, read (and written the first time) — on PostgreSQL under the phone's row lock, so a
 # phone racing itself gets one first person (core/services/people.py).
 PINNED = {
@@ -32,7 +34,7 @@ PINNED = {
     "sms_aide": {"sqlite": 5, "postgresql": 5},
     "voice_greet": {"sqlite": 5, "postgresql": 5},
     "voice_key": {"sqlite": 5, "postgresql": 5},
-    "sms_oui": {"sqlite": 14, "postgresql": 15},
+    "sms_oui": {"sqlite": 15, "postgresql": 16},
 }
 
 
@@ -75,7 +77,7 @@ def turn_statements(line, kind: str):
     if kind == "voice_key":
         call(client, "/voice", phone, sid)
     if kind == "sms_oui":
-        text(client, phone, "RDV")
+        text(client, phone, "RDV après-demain")
         text(client, phone, "1")
         assert "OUI" in text(client, phone, "Marie Tremblay")
     with counting(rt.engine) as seen:

@@ -19,7 +19,7 @@ from core.errors import (
     SlotTaken,
     TooManyPeople,
 )
-from core.jobs.names import SCHEDULE_REMINDERS, SEND_CONFIRMATION
+from core.jobs.names import SEND_CONFIRMATION
 from core.language import clean_name as full_name
 from core.language.names import tidy_name
 from core.models import Appointment, Slot
@@ -630,7 +630,7 @@ def book_now(t: Turn) -> Reply:
         people.rename(appointment.person, t.data["name"])
     t.settle_language(patient)
     reason = "rescheduled" if replaces else "booked"
-    t.enqueue(SCHEDULE_REMINDERS, appointment.id)
+    t.booked.append(appointment.id)  # its reminders were planned with it (booking.book)
     values = {
         "when": local_when(t, appointment.starts_at),
         "clinic": t.clinic_name(),

@@ -131,6 +131,9 @@ class Turn:
     inbound: Inbound
     ctx: Context
     effects: list[Effect] = field(default_factory=list)
+    booked: list[int] = field(
+        default_factory=list
+    )  # appointments this turn booked or moved (core.dialog.recall)
     lead: list[Say] = field(default_factory=list)  # said first, whatever comes next (safety, apologies)
     heard: Heard | None = None
     _patient: Patient | None = None

@@ -12,7 +12,6 @@ A repeated walk-in request needs nothing here: the walk-in flow already answers 
 
 from __future__ import annotations
 
-from core.jobs.names import SCHEDULE_REMINDERS
 from core.models import Appointment, AppointmentStatus
 
 OUTCOMES = ("booked", "rescheduled")  # the prompt keys that tell the patient the outcome
@@ -20,7 +19,7 @@ OUTCOMES = ("booked", "rescheduled")  # the prompt keys that tell the patient th
 
 def remember(turn, reply) -> None:
     """After a turn: keep what a booking turn did; any other turn (but a recall) forgets it."""
-    booked = [effect.args[0] for effect in turn.effects if effect.job == SCHEDULE_REMINDERS and effect.args]
+    booked = turn.booked
     said = [say.key for say in reply.says if say.key in OUTCOMES]
     if booked and said:
         turn.state.done = {"appointment_id": booked[-1], "reason": said[-1], "intent": _intent(turn)}

@@ -13,7 +13,7 @@ from core.dialog.people import need_phone, release_hold
 from core.dialog.types import Choice, Reply, Say
 from core.dialog.walkin import place_values
 from core.flows import Flow
-from core.jobs.names import CHECK_QUEUE_NOTICES, SCHEDULE_REMINDERS
+from core.jobs.names import CHECK_QUEUE_NOTICES
 from core.models import Appointment, WaitlistEntry, WalkinTicket
 from core.services import people, waitlist
 from core.timeutil import to_local
@@ -231,7 +231,7 @@ def _offer_act(t: Turn, answer: object) -> Reply:
     if done.outcome == "booked" and done.appointment is not None:
         appointment = done.appointment
         t.settle_language(appointment.patient)
-        t.enqueue(SCHEDULE_REMINDERS, appointment.id)
+        t.booked.append(appointment.id)  # its reminders were planned with it (booking.book)
         values = {
             "when": appointment_when(t, appointment),
             "clinic": t.clinic_name(),

@@ -37,18 +37,14 @@ def send_confirmation(appointment_id: int, reason: str) -> str | None:
 
 
 def schedule_reminders(appointment_id: int) -> list[int]:
-    """Plan an appointment's reminders (once per appointment), each sent by an outbox row due at its time.
+    """Plan an appointment's reminders, for an outbox row written before bookings planned their own.
 
-    Running this twice plans nothing twice (dedupe keys) and at most adds a second row that finds the
-    message already sent (core.jobs.delivery sends a message at most once).
+    A booking now plans its reminders in its own transaction (core.services.booking.book); running this
+    again plans nothing twice (dedupe keys).
     """
     runtime = current_runtime()
-    now = runtime.now()
     with runtime.session_factory.begin() as session:
-        planned = notifications.plan_reminders(session, appointment_id, now)
-        for message in planned:
-            outbox.add(session, SEND_MESSAGE, message.id, now=now, at=message.send_after)
-        planned_ids = [message.id for message in planned]
+        planned_ids = [m.id for m in notifications.schedule_reminders(session, appointment_id, runtime.now())]
     outbox.kick(runtime)
     return planned_ids
 

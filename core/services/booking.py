@@ -827,12 +827,14 @@ def book(
             )
             if length > 1:
                 _take_following(session, appointment.slot, length, now, holder, SlotStatus.BOOKED)
-            return appointment
     except IntegrityError:
         slot = session.get(Slot, slot_id)
         if slot is not None and has_booking_at(session, person.id, slot.starts_at):
             raise PersonAlreadyBooked(person.id) from None
         raise
+    # Its reminders, in the same transaction: no booking is ever kept without them, whatever the job queue.
+    notifications.schedule_reminders(session, appointment.id, now)
+    return appointment
 
 
 @cache

@@ -129,6 +129,16 @@ def clinic_by_id(session: Session, clinic_id: str | None) -> Clinic | None:
     return _in_session(session, directory, clinic_id) if clinic_id in directory.clinics else None
 
 
+def twilio_number(session: Session, clinic_id: str) -> str | None:
+    """The clinic's first Twilio number (the one its notices go out from), from the cache."""
+    numbers = [
+        number
+        for number, (owner, kind) in _directory(session).numbers.items()
+        if owner == clinic_id and kind == "twilio"
+    ]
+    return min(numbers, default=None)
+
+
 def clinic_for_number(session: Session, number: str | None) -> Clinic | None:
     """The clinic that owns a Twilio number or a forwarded line."""
     directory = _directory(session)

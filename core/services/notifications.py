@@ -12,17 +12,15 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import twilio_errors
-from core.jobs.names import SCHEDULE_REMINDERS, SEND_CONFIRMATION
+from core.jobs.names import SEND_CONFIRMATION, SEND_MESSAGE
 from core.models import (
     WAITING_TICKET_STATUSES,
     Appointment,
     AppointmentStatus,
     Clinic,
-    ClinicNumber,
     OutboundMessage,
     Patient,
     Practitioner,
@@ -31,7 +29,9 @@ from core.models import (
     utcnow,
 )
 from core.services import audit, people, walkin
+from core.services.clinics import twilio_number
 from core.services.patients import can_take_sms, mask_phone, opt_out
+from core.sql import built
 from core.timeutil import local_to_utc, to_local
 from prompts.format import numbers_text
 from prompts.sms import says_text
@@ -82,13 +82,15 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 def sender_number(session: Session, clinic_id: str | None) -> str | None:
     """The clinic's Twilio number that notices go out from."""
-    if clinic_id is None:
-        return None
-    return session.scalar(
-        select(ClinicNumber.number)
-        .where(ClinicNumber.clinic_id == clinic_id, ClinicNumber.kind == "twilio")
-        .order_by(ClinicNumber.number)
-        .limit(1)
+    return None if clinic_id is None else twilio_number(session, clinic_id)
+
+
+def _add_message(insert):
+    """One INSERT of a notice that yields to a row already kept under its dedupe key (a job run twice)."""
+    return (
+        insert(OutboundMessage)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboundMessage)
     )
 
 
@@ -107,32 +109,44 @@ def create_message(
     ticket_id: int | None = None,
 ) -> OutboundMessage:
     """The row of a notice, created once per dedupe key (a second call returns the first row)."""
-    existing = session.scalar(select(OutboundMessage).where(OutboundMessage.dedupe_key == dedupe_key))
-    if existing is not None:
-        return existing
-    message = OutboundMessage(
-        clinic_id=clinic.id,
-        patient_id=patient.id,
-        to=patient.phone,
-        kind=kind,
+    message = _new_message(
+        session,
+        clinic=clinic,
+        patient=patient,
         purpose=purpose,
         subject=subject,
         dedupe_key=dedupe_key,
-        status="pending",
-        send_after=send_after or now,
+        now=now,
+        kind=kind,
+        send_after=send_after,
         appointment_id=appointment_id,
         ticket_id=ticket_id,
-        from_number=sender_number(session, clinic.id),
-        lang=patient.lang or clinic.default_lang,
-        created_at=now,
-        updated_at=now,
     )
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:  # planned meanwhile by a concurrent job
-        return session.scalar(select(OutboundMessage).where(OutboundMessage.dedupe_key == dedupe_key))
+    if message is None:  # planned before (a job run twice, or a concurrent one)
+        message = session.scalar(select(OutboundMessage).where(OutboundMessage.dedupe_key == dedupe_key))
     return message
+
+
+def _new_message(
+    session: Session, *, clinic: Clinic, patient: Patient, dedupe_key: str, now: dt.datetime, **values
+) -> OutboundMessage | None:
+    """A notice's new row, or None when one is already kept under its dedupe key: one statement."""
+    row = {
+        "clinic_id": clinic.id,
+        "patient_id": patient.id,
+        "to": patient.phone,
+        "dedupe_key": dedupe_key,
+        "status": "pending",
+        "from_number": sender_number(session, clinic.id),
+        "lang": patient.lang or clinic.default_lang,
+        "created_at": now,
+        "updated_at": now,
+        "body": "",
+        "attempts": 0,
+        **values,
+        "send_after": values.get("send_after") or now,
+    }
+    return session.scalars(built(session, _add_message), [row]).first()
 
 
 def _wants_sms(patient: Patient) -> bool:
@@ -177,10 +191,7 @@ def staff_change_effects(appointment_id: int, reason: str) -> list:
     """What to enqueue after staff booked, cancelled or changed an appointment (and committed): Effects."""
     from core.dialog.types import Effect  # the dialog package imports the services, not the other way
 
-    effects = [Effect(SEND_CONFIRMATION, (appointment_id, reason))]
-    if reason in ("booked", "rescheduled"):
-        effects.append(Effect(SCHEDULE_REMINDERS, (appointment_id,)))
-    return effects
+    return [Effect(SEND_CONFIRMATION, (appointment_id, reason))]  # the booking planned its reminders
 
 
 def in_quiet_hours(local: dt.datetime) -> bool:
@@ -212,7 +223,8 @@ def next_send_window(clinic: Clinic, now: dt.datetime) -> dt.datetime:
 
 
 def plan_reminders(session: Session, appointment_id: int, now: dt.datetime) -> list[OutboundMessage]:
-    """The pending reminder rows of a booked appointment (the day before; three days before if configured).
+    """The reminder rows newly planned for a booked appointment (the day before; three days before if
+    configured); none already planned is planned again.
 
     A reminder is an SMS, or a call for a patient who takes calls only (see reminder_kind). A reminder whose
     time has already passed when the appointment is booked is not planned: the patient has just made it and
@@ -229,21 +241,32 @@ def plan_reminders(session: Session, appointment_id: int, now: dt.datetime) -> l
         at = reminder_time(appointment, clinic, days_before)
         if at <= now:
             continue
-        planned.append(
-            create_message(
-                session,
-                clinic=clinic,
-                patient=patient,
-                purpose="reminder",
-                subject=f"appointment:{appointment.id}",
-                dedupe_key=f"reminder:{days_before}d:appointment:{appointment.id}",
-                now=now,
-                kind=kind,
-                send_after=at,
-                appointment_id=appointment.id,
-            )
+        message = _new_message(
+            session,
+            clinic=clinic,
+            patient=patient,
+            purpose="reminder",
+            subject=f"appointment:{appointment.id}",
+            dedupe_key=f"reminder:{days_before}d:appointment:{appointment.id}",
+            now=now,
+            kind=kind,
+            send_after=at,
+            appointment_id=appointment.id,
         )
-    return [m for m in planned if m.status == "pending"]
+        if message is not None:
+            planned.append(message)
+    return planned
+
+
+def schedule_reminders(session: Session, appointment_id: int, now: dt.datetime) -> list[OutboundMessage]:
+    """Plan a booked appointment's reminders in the caller's transaction, each with the outbox row that sends
+    it at its time: the booking and its reminders are kept together or not at all."""
+    from core.jobs import outbox  # the jobs package imports the services, not the other way
+
+    planned = plan_reminders(session, appointment_id, now)
+    for message in planned:
+        outbox.add(session, SEND_MESSAGE, message.id, now=now, at=message.send_after)
+    return planned
 
 
 def withdraw_pending(

@@ -11,7 +11,7 @@ from core.models import AppointmentStatus, AuditEntry, Clinic, Slot, SlotStatus
 from core.timeutil import local_day_bounds
 from tests.dialog.conftest import JOHN, MARIE, Patient, RecordingQueue
 from tests.dialog.helpers import THURSDAY, primed, slot_status
-from tests.support.arrange import book, booked, patient, tickets
+from tests.support.arrange import book, booked, patient, reminders, tickets
 from tests.support.households import own_name
 
 # ---- booking --------------------------------------------------------------------------------------------------
@@ -40,7 +40,8 @@ def test_booking_in_french_from_a_plain_sentence(texter, runtime):
     assert texter.value("booked", "code") == appointment.code
     assert "ANNULER" in texter.text
     assert "CANCEL" not in texter.text
-    assert texter.effects == [("schedule_reminders", (appointment.id,))]
+    assert texter.effects == []  # the reminder was planned in the booking's own transaction
+    assert reminders(runtime, appointment.id) == [("sms", "pending", True)]
     assert own_name(runtime, MARIE) == "Marie Tremblay"
     assert texter.state.question is None
 
@@ -209,7 +210,9 @@ def test_rescheduling_books_the_new_slot_and_frees_the_old(texter, runtime):
     [new] = booked(runtime, MARIE)
     assert new.id != old
     assert new.replaces_id == old
-    assert texter.effects == [("schedule_reminders", (new.id,))]
+    assert texter.effects == []
+    assert reminders(runtime, new.id) == [("sms", "pending", True)]
+    assert [status for _, status, _ in reminders(runtime, old)] in ([], ["withdrawn"])
 
 
 def test_a_change_to_the_day_of_the_only_appointment_offers_other_times_that_day(texter, runtime):

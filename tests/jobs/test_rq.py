@@ -81,7 +81,6 @@ def test_with_redis_jobs_go_to_rq_and_a_burst_worker_sends_them(
         assert isinstance(runtime.jobs, RQQueue)
         appointment_id = book(runtime, ANNA, day=WEDNESDAY, at=dt.time(10, 0)).id
         runtime.jobs.enqueue("core.jobs.tasks.send_confirmation", appointment_id, "booked")
-        runtime.jobs.enqueue("core.jobs.tasks.schedule_reminders", appointment_id)
         work(runtime, redis)
         (sms,) = fake_twilio.messages_to(ANNA)
         assert "RDV confirmé" in sms["body"]
@@ -133,13 +132,13 @@ def test_a_worker_killed_while_twilio_answers_does_not_send_twice(
             kill_worker(worker.pid)  # the worker and its work horse die mid-request
             worker.wait(10)
             hold.release.set()
-        (message,) = messages(runtime)
+        (message,) = messages(runtime, purpose="confirmation_booked")
         assert (message.status, message.attempts, message.twilio_sid) == ("sending", 1, None)
         assert len(fake_twilio.messages_to(ANNA)) == 1
 
         runtime.jobs.enqueue("core.jobs.tasks.tick")  # the periodic sweep finds the abandoned attempt
         work(runtime, redis)
-        (message,) = messages(runtime)
+        (message,) = messages(runtime, purpose="confirmation_booked")
         (sms,) = fake_twilio.messages_to(ANNA)
         assert (message.status, message.attempts, message.twilio_sid) == ("sent", 2, sms["sid"])
         assert len(fake_twilio.creates(to=ANNA)) == 1
@@ -159,6 +158,6 @@ def test_a_worker_that_died_before_asking_twilio_sends_exactly_once(jobs_runtime
         s.get(type(messages(jobs_runtime)[0]), message_id).claimed_at = utcnow() - dt.timedelta(minutes=3)
     jobs_runtime.jobs.enqueue("core.jobs.tasks.tick")
     jobs_runtime.jobs.drain()
-    (message,) = messages(jobs_runtime)
+    (message,) = messages(jobs_runtime, purpose="confirmation_booked")
     assert (message.status, message.attempts) == ("sent", 2)
     assert len(fake_twilio.creates(to=ANNA)) == 1

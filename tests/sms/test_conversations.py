@@ -57,9 +57,6 @@ def test_a_patient_books_by_text_and_gets_the_code(phone, signed_rt, lang):
     assert appointment.clinic_id == "parc"
     assert appointment.code in done.text
     assert own_name(signed_rt, MARIE) == WORDS[lang]["name"]
-    assert ("core.jobs.tasks.schedule_reminders", (appointment.id,)) in [
-        (path, args) for path, args, _at in signed_rt.jobs.jobs
-    ]
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -10,10 +10,13 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from core.jobs.names import SEND_MESSAGE
 from core.models import (
     Appointment,
     AppointmentStatus,
     Clinic,
+    OutboundMessage,
+    OutboxJob,
     Patient,
     Practitioner,
     Slot,
@@ -200,3 +203,18 @@ def local_start(appointment: Appointment, tz: str = "America/Toronto") -> dt.dat
 def booked_starts(runtime, phone: str) -> list[dt.datetime]:
     """The local starts of a phone's booked appointments, soonest first."""
     return [local_start(a) for a in booked(runtime, phone)]
+
+
+def reminders(runtime, appointment_id: int) -> list[tuple[str, str, bool]]:
+    """An appointment's planned reminders: (kind, status, whether an outbox row will send it), by send time."""
+    with runtime.session_factory() as session:
+        messages = session.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.appointment_id == appointment_id, OutboundMessage.purpose == "reminder")
+            .order_by(OutboundMessage.send_after)
+        ).all()
+        sends = {
+            (row.args or [None])[0]
+            for row in session.scalars(select(OutboxJob).where(OutboxJob.job == SEND_MESSAGE)).all()
+        }
+        return [(m.kind, m.status, m.id in sends) for m in messages]

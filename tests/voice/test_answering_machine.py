@@ -189,7 +189,7 @@ def test_who_answered_is_kept_on_the_calls_message(client, signed_rt, clock):
     call.start(f"/voice/reminder/{appointment_id}")
     call.hang_up(duration=19)  # the status callback carries AnsweredBy too
     with signed_rt.session_factory() as session:
-        message = session.scalar(select(OutboundMessage))
+        message = session.scalar(select(OutboundMessage).where(OutboundMessage.twilio_sid == call.sid))
     assert (message.status, message.answered_by) == ("delivered", "machine_end_beep")
 
 

@@ -258,7 +258,6 @@ def test_a_complete_booking_by_keypad_in_french(dial, signed_rt):
     assert spoken in call.text  # and repeatable
     call.press("1")
     assert ("core.jobs.tasks.send_confirmation", (appointment.id, "booked"), None) in signed_rt.jobs.jobs
-    assert "core.jobs.tasks.schedule_reminders" in signed_rt.jobs.paths()
     assert asked(call, "more")
     call.press("2")
     assert call.ended
