@@ -8,7 +8,7 @@ from __future__ import annotations
 
 SEND_MESSAGE = "core.jobs.tasks.send_message"
 SEND_CONFIRMATION = "core.jobs.tasks.send_confirmation"
-SCHEDULE_REMINDERS = "core.jobs.tasks.schedule_reminders"
+SCHEDULE_REMINDERS = "core.jobs.tasks.schedule_reminders"  # outbox rows written before bookings planned them
 CHECK_QUEUE_NOTICES = "core.jobs.tasks.check_queue_notices"
 NOTIFY_CALLED = "core.jobs.tasks.notify_called"
 OFFER_FREED_SLOT = "core.jobs.tasks.offer_freed_slot"
