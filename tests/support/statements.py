@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -30,24 +32,44 @@ class Statements:
         return "\n".join(f"{i:3d}  {' '.join(sql.split())[:160]}" for i, sql in enumerate(self.sql, 1))
 
 
-@contextmanager
-def counting(engine: Engine):
-    """Record every statement the engine sends while the block runs (any thread, any connection)."""
-    seen = Statements()
+_counting: weakref.WeakKeyDictionary[Engine, list[Statements]] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def _listen_once(engine: Engine) -> list[Statements]:
+    """The engine's open counts, with the two listeners that fill them, added once and never removed.
+
+    Adding or removing a listener while another thread (the outbox dispatcher) runs the engine's events
+    would change the list that thread is going through ("deque mutated during iteration").
+    """
+    with _lock:
+        if engine in _counting:
+            return _counting[engine]
+        open_counts = _counting[engine] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
-        seen.sql.append(statement)
+        for seen in list(open_counts):
+            seen.sql.append(statement)
 
     def checked_out(_dbapi_connection, connection_record, _proxy):
         # On PostgreSQL a pooled connection's transaction is begun (and its deadline armed) at checkout, on
         # the driver's connection (core/db.py): a round trip as well.
         if connection_record.info.get("begun"):
-            seen.sql.append("BEGIN (at checkout, with the deadline's settings)")
+            for seen in list(open_counts):
+                seen.sql.append("BEGIN (at checkout, with the deadline's settings)")
 
     event.listen(engine, "before_cursor_execute", record)
     event.listen(engine, "checkout", checked_out)
+    return open_counts
+
+
+@contextmanager
+def counting(engine: Engine):
+    """Record every statement the engine sends while the block runs (any thread, any connection)."""
+    seen = Statements()
+    open_counts = _listen_once(engine)
+    open_counts.append(seen)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", record)
-        event.remove(engine, "checkout", checked_out)
+        open_counts.remove(seen)
