@@ -261,7 +261,7 @@ def test_the_slow_key_is_said_in_the_help_and_after_a_silence(dial):
     call.say("aide")
     assert any("appuyez sur 8" in text for text in call.heard)
     call.silence()
-    assert any("Sur 8, je ralentis" in text for text in call.heard)
+    assert any("Pour ralentir, appuyez sur 8" in text for text in call.heard)
 
 
 @pytest.mark.parametrize(("slower", "to"), [("8", None), ("slower please", WESTMOUNT)])
