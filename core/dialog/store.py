@@ -8,9 +8,9 @@ state was typed (`{"v": 1, "q": …, "d": {…}, "n": …}`, with older data key
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime as dt
+import json
 
 from sqlalchemy import bindparam, literal, select, true
 from sqlalchemy.orm import Session, aliased
@@ -66,7 +66,7 @@ def parse(raw: dict | None) -> DialogState | None:
     A copy: the turn changes its state in place, and the row must still tell what it was loaded as, so
     that saving sees the change (SQLAlchemy compares a JSON column's new value with the loaded one).
     """
-    raw = copy.deepcopy(raw or {})
+    raw = json.loads(json.dumps(raw)) if raw else {}  # a deep copy of JSON, faster than copy.deepcopy
     if raw.get("v") == VERSION:
         values = {name: raw[name] for name in _FIELDS if name in raw}
     elif raw.get("v") == 1:

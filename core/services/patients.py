@@ -50,6 +50,7 @@ def try_normalize_phone(raw: str | None) -> str | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)  # every turn of a call asks it of the same number
 def can_take_sms(phone: str) -> bool:
     """Whether a number may receive SMS as far as its type tells (landlines cannot)."""
     number = phonenumbers.parse(phone)
