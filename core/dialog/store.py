@@ -12,8 +12,9 @@ import dataclasses
 import datetime as dt
 import json
 
-from sqlalchemy import bindparam, literal, select, true
+from sqlalchemy import bindparam, literal, select, true, update
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.dialog.state import DialogState
 from core.dialog.types import Known
@@ -125,6 +126,14 @@ _FIND = (
 _TABLE = Conversation.__table__
 
 
+_CONVERSATIONS = Conversation.__table__
+_SAVE = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
+    .values(state=bindparam("state"), updated_at=bindparam("updated_at"), expires_at=bindparam("expires_at"))
+)
+
+
 def _upsert(insert):
     statement = insert(_TABLE)
     fresh = {name: statement.excluded[name] for name in ("state", "updated_at", "expires_at")}
@@ -224,9 +233,14 @@ def save(
     """
     expires = now + dt.timedelta(minutes=minutes)
     if row is not None:
-        row.state = dump(state)
-        row.updated_at = now
-        row.expires_at = expires
+        # One plain UPDATE by id rather than the ORM's unit of work for a row nothing else changes; the
+        # loaded row is given the stored values, as if read again.
+        stored = dump(state)
+        session.execute(
+            _SAVE, {"conversation_id": row.id, "state": stored, "updated_at": now, "expires_at": expires}
+        )
+        for key, value in (("state", stored), ("updated_at", now), ("expires_at", expires)):
+            set_committed_value(row, key, value)
         return
     values = {
         "channel": Channel(channel),
