@@ -6,7 +6,16 @@ import datetime as dt
 from dataclasses import replace
 
 from core.dialog import closed, elsewhere, reasons, whom
-from core.dialog.engine import Question, Turn, describe_yes_no, question, starter, yes_no, yes_no_choices
+from core.dialog.engine import (
+    UNCLEAR,
+    Question,
+    Turn,
+    describe_yes_no,
+    question,
+    starter,
+    yes_no,
+    yes_no_choices,
+)
 from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
 from core.dialog.types import Choice, Parts, Reply, Say
@@ -144,6 +153,29 @@ def start_booking(
     if asked is not None:
         return asked
     return go_on(t, base, wish, says)
+
+
+def _for_someone(t: Turn, h: Heard) -> Reply | None:
+    """'pour ma fille Léa', 'for my son' said alone, the first words of a call or a text: a booking for them.
+
+    With no request word the menu would take it, and the person said would be lost; while the day or the
+    slot is asked, the person is kept for the booking under way. The same on both channels."""
+    if h.keyed or h.intent != "other" or not h.whom or len(h.whom) != 1:
+        return None
+    if h.whom[0].me or not (h.whom[0].relation or h.whom[0].name):
+        return None
+    pending = t.state.question
+    if pending in (None, "menu", "more"):
+        return start_booking(t, h)
+    if pending in ("book_day", "book_pick") and not t.data.get("replaces"):
+        person = whom.wanted(t, h)
+        if person:
+            data = {k: v for k, v in t.data.items() if k not in whom.DATA_KEYS}
+            return t.ask(pending, data={**data, **person})
+    return None
+
+
+UNCLEAR.append(_for_someone)
 
 
 def go_on(t: Turn, base: dict, wish: dict | None, says: list[Say] | None = None) -> Reply:
