@@ -8,10 +8,13 @@ the one read before. The clock starts on Monday 7 December 2026 at 09:00.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from tests.dialog.test_households import booked_for, held, seed
-from tests.support.apps import WESTMOUNT
+from tests.dialog.test_households import THU, booked_for, held, seed
+from tests.support.apps import MARIE, WESTMOUNT
+from tests.support.households import names_of
 
 FOR_MARC = {"fr": "RDV pour Marc jeudi matin", "en": "appointment for Marc thursday morning"}
 YES = {"fr": "oui", "en": "yes"}
@@ -80,3 +83,20 @@ def test_on_the_phone_a_name_at_the_read_back_reads_back_again(patient_factory, 
     assert booked_for(runtime) == []
     caller.press("1")
     assert [name for name, _ in booked_for(runtime)] == [now_for]
+
+
+def test_a_change_is_never_renamed_after_another_of_the_phones_people(phone, signed_rt):
+    seed(signed_rt, ["Julie Tremblay", "Marc Tremblay"], [(1, THU, dt.time(10, 0))])
+    mom = phone()
+    slots = mom("changer le RDV de Marc")
+    assert slots.choices, slots.text
+    read_back = mom("1")
+    assert "Marc Tremblay" in read_back.text, read_back.text
+    again = mom("Julie Tremblay")  # Marc's appointment moves; it cannot become Julie's
+    assert "Marc Tremblay" in again.text, again.text
+    assert booked_for(signed_rt) == [("Marc Tremblay", dt.datetime.combine(THU, dt.time(10, 0)))]
+    mom("oui")
+    [(name, start)] = booked_for(signed_rt)
+    assert name == "Marc Tremblay"
+    assert start != dt.datetime.combine(THU, dt.time(10, 0))
+    assert names_of(signed_rt, MARIE) == ["Julie Tremblay", "Marc Tremblay"]
