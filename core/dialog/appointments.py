@@ -170,12 +170,6 @@ def _person_named(t: Turn, h: Heard | None) -> tuple[Person | None, str | None]:
     return None, None
 
 
-def _of_person_named(t: Turn, h: Heard | None, appointments: list[Appointment]) -> list[Appointment]:
-    """The appointments of the one person of the phone a sentence names."""
-    named, _stranger = _person_named(t, h)
-    return [] if named is None else [a for a in appointments if a.person_id == named.id]
-
-
 def _named_values(t: Turn, appointment: Appointment | None, whose: bool = False) -> dict:
     """{"when"} of an appointment, with {"name"} when the phone books for several people, or when another
     name was said (`whose`): then even a phone of one person hears whose appointment it is."""
@@ -244,11 +238,14 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
         return ids[h.choice - 1]
     if not h.keyed and h.text and h.intent not in FLOW_INTENTS:
         listed = [a for a in (t.session.get(Appointment, i) for i in ids) if a is not None]
-        theirs = _of_person_named(t, h, listed)
+        named, stranger = _person_named(t, h)
+        theirs = [] if named is None else [a for a in listed if a.person_id == named.id]
         if h.date:
             theirs = [a for a in theirs if _day_of(t, a) == h.date]
         if len(theirs) == 1:
             return theirs[0].id  # "celui de Léa", "Marc jeudi"
+        if stranger and not h.date:
+            return {"stranger": stranger}  # "celui de Marc", no Marc listed: said so, the list again
     if h.date and h.intent not in FLOW_INTENTS:
         for appointment_id in ids:
             appointment = t.session.get(Appointment, appointment_id)
@@ -258,6 +255,9 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
 
 
 def _pick_act(t: Turn, appointment_id: object) -> Reply:
+    if isinstance(appointment_id, dict):
+        t.lead.append(Say("no_appointment_named", {"name": appointment_id["stranger"]}))
+        return t.ask("appt_pick", data={**t.data, "whose": 1})
     appointment = _own(t, appointment_id)
     if appointment is None:
         return choose(t, None, t.data.get("purpose", "manage"))
@@ -266,6 +266,8 @@ def _pick_act(t: Turn, appointment_id: object) -> Reply:
 
 
 def _pick_describe(t: Turn, appointment_id: object) -> str:
+    if isinstance(appointment_id, dict):
+        return str(appointment_id["stranger"])
     appointment = t.session.get(Appointment, appointment_id)
     return appointment_when(t, appointment) if appointment else ""
 

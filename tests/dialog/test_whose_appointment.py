@@ -124,3 +124,21 @@ def test_on_the_phone_a_name_that_matches_nobody_is_said_first(patient_factory, 
     caller.press("2")
     assert caller.keys[-1] == "confirm_cancel_named", caller.keys
     assert caller.value("confirm_cancel_named", "name") == "Léa"
+
+
+@pytest.mark.parametrize(
+    ("answer", "none_for"), [("celui de Marc", f"{NONE_FR} Marc."), ("celui à Zoé", f"{NONE_FR} Zoé.")]
+)
+def test_at_the_list_a_name_that_matches_nobody_is_said_and_the_list_asked_again(
+    phone, signed_rt, answer, none_for
+):
+    seed(signed_rt, ["Julie Tremblay", "Léa Tremblay"], [(0, THU, TEN), (1, FRI, TEN)])
+    mom = phone()
+    mom("ANNULER")
+    again = mom(answer)
+    assert again.text.startswith(none_for), again.text
+    assert len(again.choices) == 2, again.text
+    sure = mom("celui de Léa")
+    assert "Léa" in sure.text, sure.text
+    assert not sure.choices, sure.text
+    assert len(booked_for(signed_rt)) == 2
