@@ -16,7 +16,7 @@ from core.dialog.engine import (
 from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
 from core.dialog.types import Choice, Reply, Say
-from core.dialog.whom import appointment_name, household, label
+from core.dialog.whom import appointment_name, household, label, person_called
 from core.errors import AppointmentNotCancellable, AppointmentNotFound
 from core.models import Appointment, Person
 from core.services import booking, people, walkin
@@ -119,63 +119,74 @@ def choose(t: Turn, h: Heard | None, purpose: str) -> Reply:
         day, wish = old_and_new(t, h, appointments)
     elif h is not None:
         day = h.old_date or h.date
-    named = _person_named(t, h)
+    named, stranger = _person_named(t, h)
     theirs = [a for a in appointments if named is not None and a.person_id == named.id]
     if theirs:
         appointments = theirs  # "annuler le RDV de Léa": Léa's, then by day as for anyone
-    elif named is not None:  # Léa has none: said before the others are offered, never taken for hers
+    elif named is not None and label(t, named):  # Léa has none: said before the others are offered
         t.lead.append(Say("no_appointment_for", {"name": label(t, named)}))
+    elif stranger:  # "le RDV de Marc", no Marc here: said so, and what is offered says whose it is
+        t.lead.append(Say("no_appointment_named", {"name": stranger}))
+    whose = bool(stranger)
     if day is not None:
         same_day = [a for a in appointments if _day_of(t, a) == day]
         if len(same_day) == 1:
-            return act_on(t, same_day[0], purpose, wish)
+            return act_on(t, same_day[0], purpose, wish, whose=whose)
         if not same_day:
             t.lead.append(Say("no_appointment_that_day", {"date": day}))
     # A list of one is a question for nothing; on the phone every question costs seconds.
     if len(appointments) == 1 and (purpose != "manage" or t.voice):
-        return act_on(t, appointments[0], purpose, wish)
+        return act_on(t, appointments[0], purpose, wish, whose=whose)
     data = {"purpose": purpose, "appointment_ids": [a.id for a in appointments]}
     if wish:
         data["wish"] = wish
+    if whose:
+        data["whose"] = 1
     return t.ask("appt_pick", data=data)
 
 
-def _person_named(t: Turn, h: Heard | None) -> Person | None:
-    """The one person of the phone a sentence names ("le RDV de Léa", "de mon fils"), if it names one."""
+def _person_named(t: Turn, h: Heard | None) -> tuple[Person | None, str | None]:
+    """The one person of the phone a sentence names ("le RDV de Léa", "de mon fils", "emmas appt"), and
+    the name said when it names someone who is none of the phone's people ("le RDV de Marc", no Marc)."""
     if h is None or h.keyed or not h.text:
-        return None
+        return None, None
     everyone = household(t)
-    if len(everyone) < 2:
-        return None
-    named = people.named_in(everyone, h.text)
-    for who in h.whom or ():
-        if not named and who.me:
-            named = everyone[:1]
-        elif not named and who.relation:  # "le RDV de mon fils": the son this phone booked for before
-            named = people.with_relation(everyone, who.relation)
-    return named[0] if len(named) == 1 else None
+    named = people.named_in(everyone, h.text) if len(everyone) > 1 else []
+    if len(named) == 1:
+        return named[0], None
+    for who in (h.whose, *(h.whom or ())):
+        if who is None:
+            continue
+        if who.me:
+            return (everyone[0] if everyone else None), None
+        if who.name:  # found as booking for someone finds a person (core/dialog/whom.py)
+            found = person_called(everyone, who.name, h.folded)
+            if found is not None:
+                return found, None
+            return None, who.name
+        kin = people.with_relation(everyone, who.relation)  # "le RDV de mon fils": the son booked for before
+        if len(kin) == 1:
+            return kin[0], None
+    return None, None
 
 
-def _of_person_named(t: Turn, h: Heard | None, appointments: list[Appointment]) -> list[Appointment]:
-    """The appointments of the one person of the phone a sentence names."""
-    named = _person_named(t, h)
-    return [] if named is None else [a for a in appointments if a.person_id == named.id]
-
-
-def _named_values(t: Turn, appointment: Appointment | None) -> dict:
-    """{"when"} of an appointment, with {"name"} when the phone books for several people."""
+def _named_values(t: Turn, appointment: Appointment | None, whose: bool = False) -> dict:
+    """{"when"} of an appointment, with {"name"} when the phone books for several people, or when another
+    name was said (`whose`): then even a phone of one person hears whose appointment it is."""
     if appointment is None:
         return {"when": ""}
     values = {"when": appointment_when(t, appointment)}
     name = appointment_name(t, appointment)
+    if not name and (whose or t.data.get("whose")):
+        name = label(t, appointment.person)
     if name:
         values["name"] = name
     return values
 
 
-def _said(t: Turn, key: str, appointment: Appointment) -> Say:
+def _said(t: Turn, key: str, appointment: Appointment, whose: bool = False) -> Say:
     """A reply about one appointment, naming its person when the phone has several ("RDV de Léa")."""
-    values = _named_values(t, appointment)
+    values = _named_values(t, appointment, whose)
     return Say(key + "_named" if "name" in values else key, values)
 
 
@@ -183,17 +194,22 @@ def _named_variant(t: Turn) -> str:
     appointment = (
         t.session.get(Appointment, t.data.get("appointment_id")) if t.data.get("appointment_id") else None
     )
-    return "_named" if appointment is not None and appointment_name(t, appointment) else ""
+    return "_named" if appointment is not None and "name" in _named_values(t, appointment) else ""
 
 
-def act_on(t: Turn, appointment: Appointment, purpose: str, wish: dict | None = None) -> Reply:
-    """Cancel (asked first), change (the new slot booked before the old one is freed) or ask what to do."""
+def act_on(
+    t: Turn, appointment: Appointment, purpose: str, wish: dict | None = None, whose: bool = False
+) -> Reply:
+    """Cancel (asked first), change (the new slot booked before the old one is freed) or ask what to do.
+
+    `whose`: another person's name was said, so every reply about this appointment names its person."""
+    marked = {"whose": 1} if whose else {}
     if purpose == "cancel":
-        return t.ask("cancel_confirm", data={"appointment_id": appointment.id})
+        return t.ask("cancel_confirm", data={"appointment_id": appointment.id, **marked})
     if purpose == "reschedule":
-        intro = _said(t, "reschedule_intro", appointment)
+        intro = _said(t, "reschedule_intro", appointment, whose)
         return start_booking(t, None, replaces=appointment.id, says=[intro], wish=wish or None)
-    return t.ask("appt_action", data={"appointment_id": appointment.id})
+    return t.ask("appt_action", data={"appointment_id": appointment.id, **marked})
 
 
 def new_wish(t: Turn, appointment: Appointment) -> dict:
@@ -222,11 +238,14 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
         return ids[h.choice - 1]
     if not h.keyed and h.text and h.intent not in FLOW_INTENTS:
         listed = [a for a in (t.session.get(Appointment, i) for i in ids) if a is not None]
-        theirs = _of_person_named(t, h, listed)
+        named, stranger = _person_named(t, h)
+        theirs = [] if named is None else [a for a in listed if a.person_id == named.id]
         if h.date:
             theirs = [a for a in theirs if _day_of(t, a) == h.date]
         if len(theirs) == 1:
             return theirs[0].id  # "celui de Léa", "Marc jeudi"
+        if stranger and not h.date:
+            return {"stranger": stranger}  # "celui de Marc", no Marc listed: said so, the list again
     if h.date and h.intent not in FLOW_INTENTS:
         for appointment_id in ids:
             appointment = t.session.get(Appointment, appointment_id)
@@ -236,13 +255,19 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
 
 
 def _pick_act(t: Turn, appointment_id: object) -> Reply:
+    if isinstance(appointment_id, dict):
+        t.lead.append(Say("no_appointment_named", {"name": appointment_id["stranger"]}))
+        return t.ask("appt_pick", data={**t.data, "whose": 1})
     appointment = _own(t, appointment_id)
     if appointment is None:
         return choose(t, None, t.data.get("purpose", "manage"))
-    return act_on(t, appointment, t.data.get("purpose", "manage"), t.data.get("wish"))
+    purpose = t.data.get("purpose", "manage")
+    return act_on(t, appointment, purpose, t.data.get("wish"), whose=bool(t.data.get("whose")))
 
 
 def _pick_describe(t: Turn, appointment_id: object) -> str:
+    if isinstance(appointment_id, dict):
+        return str(appointment_id["stranger"])
     appointment = t.session.get(Appointment, appointment_id)
     return appointment_when(t, appointment) if appointment else ""
 
@@ -286,7 +311,8 @@ def _action_act(t: Turn, answer: object) -> Reply:
         return choose(t, None, "manage")
     if answer == "keep":
         return t.done(_said(t, "kept", appointment))
-    return act_on(t, appointment, str(answer), new_wish(t, appointment) if answer == "reschedule" else None)
+    wish = new_wish(t, appointment) if answer == "reschedule" else None
+    return act_on(t, appointment, str(answer), wish, whose=bool(t.data.get("whose")))
 
 
 question(

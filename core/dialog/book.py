@@ -6,7 +6,16 @@ import datetime as dt
 from dataclasses import replace
 
 from core.dialog import closed, elsewhere, reasons, whom
-from core.dialog.engine import Question, Turn, describe_yes_no, question, starter, yes_no, yes_no_choices
+from core.dialog.engine import (
+    UNCLEAR,
+    Question,
+    Turn,
+    describe_yes_no,
+    question,
+    starter,
+    yes_no,
+    yes_no_choices,
+)
 from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
 from core.dialog.types import Choice, Parts, Reply, Say
@@ -22,6 +31,7 @@ from core.errors import (
 from core.jobs.names import SEND_CONFIRMATION
 from core.language import clean_name as full_name
 from core.language.names import tidy_name
+from core.language.normalize import fold
 from core.models import Appointment, Slot
 from core.services import booking, people
 from core.services.booking import FreeSlots, SlotQuery
@@ -143,6 +153,29 @@ def start_booking(
     if asked is not None:
         return asked
     return go_on(t, base, wish, says)
+
+
+def _for_someone(t: Turn, h: Heard) -> Reply | None:
+    """'pour ma fille Léa', 'for my son' said alone, the first words of a call or a text: a booking for them.
+
+    With no request word the menu would take it, and the person said would be lost; while the day or the
+    slot is asked, the person is kept for the booking under way. The same on both channels."""
+    if h.keyed or h.intent != "other" or not h.whom or len(h.whom) != 1:
+        return None
+    if h.whom[0].me or not (h.whom[0].relation or h.whom[0].name):
+        return None
+    pending = t.state.question
+    if pending in (None, "menu", "more"):
+        return start_booking(t, h)
+    if pending in ("book_day", "book_pick") and not t.data.get("replaces"):
+        person = whom.wanted(t, h)
+        if person:
+            data = {k: v for k, v in t.data.items() if k not in whom.DATA_KEYS}
+            return t.ask(pending, data={**data, **person})
+    return None
+
+
+UNCLEAR.append(_for_someone)
 
 
 def go_on(t: Turn, base: dict, wish: dict | None, says: list[Say] | None = None) -> Reply:
@@ -494,16 +527,16 @@ def _confirm_lead(t: Turn) -> list[Say]:
 
 def _confirm_recognise(t: Turn, h: Heard) -> object | None:
     answer = yes_no(t, h)
-    if answer != "yes" and not h.keyed and len(h.whom or ()) == 1 and not h.name:
+    if not h.keyed and len(h.whom or ()) == 1 and not h.name:
         other = whom.resolve(t, h.whom[0])  # "non, c'est pour ma fille": the person, not the slot
-        if other and (other.get("person_id") != t.data.get("person_id") or "person_id" not in other):
-            return {"whom": other}
+        if other and (_differs(t, other) if answer == "yes" else _not_the_chosen(t, other)):
+            return {"whom": other}  # "oui, pour Léa Roy" read back for Marc: Léa's, read back again
     if h.name and not h.keyed:
         # "non, c'est à mon nom, Julie Côté": the name was wrong, not the slot.
         name = tidy_name(h.name)
         if name:
             return {"name": name}
-    typed = _typed_full_name(t, h)
+    typed = _typed_name(t, h)
     if typed:  # "Bob Lee" texted on its own after "For Bob: …?": the name completed or corrected
         return {"name": typed}
     if answer is None and h.intent == "cancel":
@@ -511,15 +544,36 @@ def _confirm_recognise(t: Turn, h: Heard) -> object | None:
     return answer
 
 
-def _typed_full_name(t: Turn, h: Heard) -> str | None:
-    """A text that is nothing but a first and last name, other than the one read back (SMS only: a call's
-    speech is too easily misheard for a lone name to replace what was said)."""
-    if t.voice or h.keyed or h.smalltalk or h.has_when or h.intent in FLOW_INTENTS:
-        return None
-    if h.intent in ("yes", "no", "choice"):
+def _not_the_chosen(t: Turn, other: dict) -> bool:
+    return other.get("person_id") != t.data.get("person_id") or "person_id" not in other
+
+
+def _differs(t: Turn, other: dict) -> bool:
+    """Whether a person said with a yes is someone other than the one read back ("oui, pour Léa")."""
+    if other.get("person_id"):
+        return other["person_id"] != t.data.get("person_id")
+    if other.get("name"):
+        return fold(other["name"]) != fold(whom.booked_name(t) or "")
+    return bool(other.get("relation")) and other.get("relation") != t.data.get("relation")
+
+
+def _typed_name(t: Turn, h: Heard) -> str | None:
+    """A name said alone at the read-back (after a "non," or a "oui," too), other than the one read back.
+
+    One of the phone's people is taken on both channels, by first name alone too ("non, Léa"). Someone new
+    takes a first and last name, by SMS only (a call's speech is too easily misheard for a lone name to
+    replace what was said), capitalised when it follows a yes or a no ("non trop tôt" is no name)."""
+    if h.keyed or h.smalltalk or h.has_when or h.intent in FLOW_INTENTS or h.intent == "choice":
         return None
     name = full_name(h.text)
-    if not name or len(name.split()) < 2 or name == whom.booked_name(t):
+    if not name or name == whom.booked_name(t):
+        return None
+    known = people.find_by_name(whom.household(t), name)
+    if known is not None:
+        return None if known.name == whom.booked_name(t) else name
+    if t.voice or len(name.split()) < 2:
+        return None
+    if h.intent in ("yes", "no") and not all(w[:1].isupper() for w in h.text.split()[-len(name.split()) :]):
         return None
     return name
 
@@ -532,7 +586,9 @@ def _confirm_describe(t: Turn, answer: object) -> str:
 
 def _confirm_act(t: Turn, answer: object) -> Reply:
     if isinstance(answer, dict) and answer.get("whom"):
-        return whom.after_slot(t, {**_keep(t), "slot": t.data.get("slot"), **answer["whom"]})
+        # What was said of the person read back goes: "Marc" kept beside Léa's id would read Marc, book Léa.
+        kept = {k: v for k, v in _keep(t).items() if k not in whom.DATA_KEYS}
+        return whom.after_slot(t, {**kept, "slot": t.data.get("slot"), **answer["whom"]})
     if isinstance(answer, dict) and answer.get("name"):
         return _renamed(t, answer["name"])
     slot_id = t.data.get("slot")
@@ -566,10 +622,14 @@ question(
 def _renamed(t: Turn, name: str) -> Reply:
     """A name said at the read-back: one of the phone's people, a correction of a new one, or one's own."""
     data = dict(t.data)
+    everyone = whom.household(t)
     if data.get("replaces"):
+        appointment = t.session.get(Appointment, data["replaces"])
+        found = people.find_by_name(everyone, name)
+        if found is not None and appointment is not None and found.id != appointment.person_id:
+            return t.ask("book_confirm", retry=True)  # a change stays with its person: never renamed Léa
         data["name"] = name  # a change stays with its person: the name is theirs, corrected
         return t.ask("book_confirm", data=data)
-    everyone = whom.household(t)
     found = people.find_by_name(everyone, name)
     if found is not None and found.name and found.name != name and not found.last_name:
         found = None  # "Bob" completed as "Bob Lee": kept as the name said

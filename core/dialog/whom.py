@@ -15,6 +15,7 @@ from core.dialog.people import release_hold
 from core.dialog.types import Choice, Reply, Say
 from core.language import Who
 from core.language.names import tidy_name
+from core.language.normalize import fold
 from core.models import Appointment, Patient, Person
 from core.services import people
 
@@ -58,6 +59,15 @@ def appointment_name(t: Turn, appointment: Appointment) -> str | None:
     if len(everyone) < 2 or appointment.person is None:
         return None
     return label(t, appointment.person, everyone)
+
+
+def person_called(everyone: list[Person], name: str, folded: str = "") -> Person | None:
+    """The person of the phone a name said points at, as booking for someone finds them: the whole name,
+    else a first name only one of them has; "emmas appt" (texted without its apostrophe) may be Emma's."""
+    found = people.find_by_name(everyone, name)
+    if found is None and f"{fold(name)}s" in folded.split():
+        found = people.find_by_name(everyone, name + "s")  # "thomas appointment": Thomas, not Thoma
+    return found
 
 
 def resolve(t: Turn, who: Who) -> dict:

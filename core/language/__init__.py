@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .detect import detect_language
-from .household import Who, party_size, party_spans, whom
+from .household import Who, party_size, party_spans, whom, whose
 from .intents import (
     asks_for_more,
     carrier_keyword,
@@ -96,6 +96,7 @@ class Understanding:
     smalltalk: str | None = None  # "thanks" / "bye" / "hello": politeness, not a request
     whom: tuple[Who, ...] = ()  # the people it is for ("pour moi et ma fille"): core/language/household.py
     party: int | None = None  # how many people, when said ("sans rdv pour 2", "nous sommes 3")
+    whose: Who | None = None  # whose appointment a request names ("le RDV de Marc", "emmas appt")
     # "je serai en retard", "running late": the patient will come late (core/language/late.py)
     late: bool = False
     late_minutes: int | None = None  # by how much, when said ("de 10 min", "1/2 heure")
@@ -128,6 +129,7 @@ class Understanding:
             "smalltalk": self.smalltalk,
             "whom": [who.as_dict() for who in self.whom],
             "party": self.party,
+            "whose": self.whose.as_dict() if self.whose else None,
             "late": self.late,
             "late_minutes": self.late_minutes,
         }
@@ -218,6 +220,7 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
         smalltalk=smalltalk,
         whom=whom(text),
         party=party_size(text),
+        whose=whose(text),
         late=late,
         late_minutes=late_by,
     )

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .intents import CARDINALS
-from .names import _NOT_NAME, _tidy
+from .names import _NOT_NAME, _tidy, _uses_capitals
 from .normalize import fold
 
 # Relations, by the words that name them (folded: no accents, lower case). Plurals count several people.
@@ -215,6 +215,86 @@ def whom(text: str) -> tuple[Who, ...]:
                 found.append((m.start(), Who(name=_tidy(words))))
     found.sort(key=lambda item: item[0])
     return tuple(who for _, who in found)
+
+
+# Whose appointment a request names: "le RDV de Marc", "celui de Léa", "the appointment for emma", "Marc's appt",
+# "emmas appointment" (texting drops the apostrophe). Read on folded text; names are taken from the raw text.
+_APPT_WORD = r"(?:rdv|rendez-vous|rendez vous|rv|appointments?|appts?|bookings?|visits?)"
+_OF_SOMEONE = re.compile(
+    rf"\b(?:{_APPT_WORD}|celui|celle)\s+(?:(?:de|du|pour|for)\s+|d')|\b(?:celui|celle)\s+a\s+"
+)
+_POSSESSIVE_APPT = re.compile(
+    rf"\b(?P<word>[a-z][a-z-]*?)(?P<mark>'s|s'|s|')\s+(?:next |upcoming )?{_APPT_WORD}\b"
+)
+# Words that follow "le RDV de" or come before "'s appointment" and are no one's name.
+_NOBODY = frozenset(
+    """
+suivi controle vaccin vaccination vaccins physio physiotherapie prise sang examen examens bilan depistage
+routine consultation cet cette quel quelle quels quelles tantot cinq six sept huit neuf dix onze douze
+yesterday dentist dental eye eyes blood follow-up followup checkup annual medical family next last first
+second third other others both all upcoming earliest latest early current old new previous missed booked
+someone somebody everyone everybody anyone nobody whose which one ones each
+""".split()
+)
+
+
+def whose(text: str) -> Who | None:
+    """The person whose appointment a request names ("annuler le RDV de Marc", "cancel emmas appointment",
+    "changer celui de ma fille"), by relation or by name; None when it names no one."""
+    if not text or len(text) > 400:
+        return None
+    folded = fold(text)
+    raw = text if len(folded) == len(text.translate(str.maketrans({"\u0153": "oe"}))) else folded
+    capitals = _uses_capitals(raw)
+    for m in _OF_SOMEONE.finditer(folded):
+        related = _RELATION.match(folded, m.end()) or _BARE_RELATION.match(folded, m.end())
+        if related:
+            name = _name_after(raw, related.end()) if raw is text else None
+            return Who(relation=_WORD_RELATION[related["rel"]], name=name)
+        name = _someone(raw, m.end(), capitals)
+        if name:
+            return Who(name=name)
+    for m in _POSSESSIVE_APPT.finditer(folded):
+        stem, mark = m["word"], m["mark"]
+        word = stem + "s" if mark in ("s'", "'") and not stem.endswith("s") else stem
+        if mark == "'" and not stem.endswith("s"):
+            continue  # "emma' appointment": a stray quote, not a possessive
+        if word in _WORD_RELATION or (mark == "s" and stem + "s" in _WORD_RELATION):
+            return Who(relation=_WORD_RELATION.get(word) or _WORD_RELATION[stem + "s"])
+        if stem + mark in _NOT_NAME or word in _NOT_NAME or word in _NOBODY or len(word) < 2:
+            continue
+        written = raw[m.start("word") : m.start("word") + len(word)]
+        if capitals and not written[0].isupper():
+            continue  # a writer who uses capitals capitalises a name: "the clinics appointment" is no one's
+        before = raw[: m.start("word")].split()[-1:]  # "Marc Tremblay's appt": the first name too
+        if before and before[0][:1].isupper() and written[:1].isupper() and fold(before[0]) not in _NOT_NAME:
+            return Who(name=_tidy([before[0], written]))
+        return Who(name=_tidy([written]))
+    return None
+
+
+_BARE_RELATION = re.compile(rf"(?P<rel>{_RELATION_WORDS})\b")
+
+
+def _someone(raw: str, start: int, capitals: bool) -> str | None:
+    """The name right after "le RDV de": one or two words that are names, as written."""
+    words: list[str] = []
+    for word in raw[start:].split()[:2]:
+        word = word.strip(".,;:!?")
+        folded = fold(word)
+        if (
+            not word
+            or not word[0].isalpha()
+            or "'" in folded
+            or folded in _NOT_NAME
+            or folded in _NOBODY
+            or folded in _WORD_RELATION
+            or any(c.isdigit() for c in word)
+            or (capitals and not word[0].isupper())
+        ):
+            break
+        words.append(word)
+    return _tidy(words) if words and sum(len(w) for w in words) >= 2 else None
 
 
 def party_spans(folded: str) -> list[tuple[int, int]]:

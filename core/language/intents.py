@@ -111,11 +111,12 @@ def language_switch(folded: str) -> str | None:
 
 _APPT = r"(?:rdv|rendez[- ]?vous|rendez-vou|rendezvous|rv|appointments?|appts?|apts?|booking|reservation)"
 _PERSON = word_regex(
-    r"\bparler (?:a|avec) (?:quelqu'?un|une (?:vraie )?personne|un (?:vrai )?humain|la receptionniste"
+    r"\bparl(?:er|e|ez) (?:a|avec) (?:quelqu'?un|une (?:vraie )?personne|un (?:vrai )?humain|la receptionniste"
     r"|la secretaire|un agent|une agente|la reception)|\breceptionniste|\breceptionist|\bsecretaire\b"
     r"|\bsecretary\b|\b(?:an|the|a|live|un|une) agente?\b|^agente?\W*$|\boperat(?:eur|rice|or)\b|\bhuman\b"
-    r"|\bhumain\b|\b(?:a|real|live) person\b|\bune (?:vraie )?personne\b|\b(?:talk|speak) (?:to|with) someone"
+    r"|\bhumain\b|\b(?:a|real|live) person\b|\bune (?:vraie )?personne\b|\b(?:talk|speak) (?:to|with) some(?:one|body)"
     r"|\bquelqu'un de vrai|\brepresentative\b|\bla reception\b|\bpersonne reelle"
+    r"|\b(?:me )?passer (?:quelqu'un|une personne|la reception)"
 )
 _CANCEL = word_regex(
     r"\bannul\w*|\bcancel\w*|\bquitter\b|\bquit (?:the|my)\b|\bleave\b|\bsortir de la (?:file|liste)"

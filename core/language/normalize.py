@@ -317,6 +317,15 @@ _SHORTHAND = {
     "la sem pro": "la semaine prochaine",
     "la sem prochaine": "la semaine prochaine",
     "moi c": "moi c'est",
+    # "parler à qqn", "PARLER A QUELQU UN": someone, however it is typed without its apostrophe.
+    "qqn": "quelqu'un",
+    "qqun": "quelqu'un",
+    "qq1": "quelqu'un",
+    "quelqu1": "quelqu'un",
+    "quelqu un": "quelqu'un",
+    "kelkun": "quelqu'un",
+    "kelk'un": "quelqu'un",
+    "kelqu'un": "quelqu'un",
 }
 _SHORTHAND_RE = re.compile(
     rf"(?<![a-z0-9'])(?:{'|'.join(sorted(map(re.escape, _SHORTHAND), key=len, reverse=True))})(?![a-z0-9'])\.?"
@@ -326,7 +335,7 @@ _PART_HINT = re.compile(rf"\b{_PART_WORD}")
 
 
 def expand_shorthand(folded: str) -> str:
-    """Spell out texting shorthand ("dem", "sem pro", "jeudi pm", "lun am", "c beau") in folded text."""
+    """Spell out texting shorthand ("dem", "sem pro", "jeudi pm", "lun am", "c beau", "qqn") in folded text."""
     text = _SHORTHAND_RE.sub(lambda m: _SHORTHAND.get(m[0].rstrip("."), "c'est "), folded)
     if _PART_HINT.search(text):
         text = _DAY_ABBR_BEFORE_PART.sub(lambda m: _DAY_ABBREVIATIONS[m[1]] + " ", text)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from core.language import understand
-from core.language.household import party_size, whom
+from core.language.household import party_size, whom, whose
 
 NOW = dt.datetime(2026, 12, 1, 9, 0)
 
@@ -107,3 +107,65 @@ def test_understanding_carries_whom_as_json():
     assert data["date"] == "2026-12-08"
     assert data["whom"] == [{"me": False, "relation": "mother", "name": "Rita", "count": 1}]
     assert data["party"] is None
+
+
+# ---- whose appointment a request names -----------------------------------------------------------------------
+
+
+def _whose(text: str) -> tuple | None:
+    who = whose(text)
+    return None if who is None else (who.relation, who.name)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("annuler le RDV de Marc", (None, "Marc")),
+        ("annuler le rdv de marc", (None, "Marc")),
+        ("ANNULER LE RDV DE MARC", (None, "Marc")),
+        ("changer le rendez-vous de Marc Tremblay svp", (None, "Marc Tremblay")),
+        ("annuler le rdv d'Émilie", (None, "Émilie")),
+        ("celui de Léa", (None, "Léa")),
+        ("celui à Marc", (None, "Marc")),
+        ("annuler le rdv de ma fille Léa", ("daughter", "Léa")),
+        ("annuler le rdv de maman", ("mother", None)),
+        ("cancel emmas appointment", (None, "Emma")),
+        ("cancel Emma's appointment", (None, "Emma")),
+        ("cancel Emma\u2019s appointment", (None, "Emma")),
+        ("Can you cancel Emma's appt?", (None, "Emma")),
+        ("cancel James' appointment", (None, "James")),
+        ("cancel Marc Tremblay's appointment", (None, "Marc Tremblay")),
+        ("cancel the appointment for emma", (None, "Emma")),
+        ("I need to cancel my daughters appointment", ("daughter", None)),
+        ("cancel my son's appointment", ("son", None)),
+    ],
+)
+def test_whose_appointment_a_request_names(text, expected):
+    assert _whose(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "annuler mon rdv de jeudi",
+        "Annuler mon RDV de suivi",
+        "ANNULER MON RDV DE SUIVI",
+        "annuler le rdv de demain matin",
+        "annuler le rdv de 10h",
+        "annuler mon rdv d'aujourd'hui",
+        "annuler le rdv de l'après-midi",
+        "Annuler le rdv de cet après-midi",
+        "cancel this appointment",
+        "cancel todays appointment",
+        "cancel tomorrow's appt",
+        "cancel thursdays appointment",
+        "cancel the appointment for tomorrow",
+        "cancel the doctors appointment",
+        "cancel his appointment",
+        "cancel my next appointment",
+        "ANNULER",
+        "cancel appt",
+    ],
+)
+def test_a_request_that_names_no_one_has_no_whose(text):
+    assert whose(text) is None

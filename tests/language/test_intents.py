@@ -119,6 +119,18 @@ def test_help_requests_are_help(text):
         "operator",
         "human please",
         "je veux parler à une vraie personne",
+        # typed without apostrophe, accents or lower case, and texting shorthand
+        "PARLER A QUELQU UN",
+        "parler a quelqu'un",
+        "parler avec quelqu un svp",
+        "parler à qqn",
+        "PARLER A QQUN",
+        "je veux parler a une personne",
+        "pouvez-vous me passer quelqu'un",
+        "talk to someone",
+        "speak to a human",
+        "real person",
+        "can I talk to somebody",
     ],
 )
 def test_asking_for_a_human_is_person(text):
