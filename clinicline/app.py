@@ -9,7 +9,7 @@ from flask.sessions import SessionInterface
 
 from clinicline.metrics import init_degraded_line, time_webhooks
 from core.config import Config, secret_key_of
-from core.db import deadline, known_to_hang, ping
+from core.db import CONNECT_TIMEOUT_SECONDS, deadline, known_to_hang, ping
 from core.federation import neighbour_health
 from core.health import Probe, redis_ping
 from core.jobs import attach_queue
@@ -85,7 +85,21 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
 
     app.extensions["webhooks"] = hooks
     app.wsgi_app = _PathDispatch(hooks.wsgi_app, app.wsgi_app)
+    _warm(runtime)
     return app
+
+
+def _warm(runtime: Runtime) -> None:
+    """The turn's first statement, run once in this process before its threads serve (core.dialog.store.warm);
+    a database that does not answer now is simply not warmed: the first turns then warm it."""
+    from core.dialog import store
+
+    try:
+        with deadline(CONNECT_TIMEOUT_SECONDS + 1, gated=False), runtime.session_factory() as session:
+            store.warm(session, runtime.now())
+            session.rollback()
+    except Exception:  # noqa: BLE001 - never stops the app from starting
+        logging.getLogger(__name__).warning("database not reached at start: turns warm it themselves")
 
 
 def webhooks_app(config: Config, runtime: Runtime) -> Flask:

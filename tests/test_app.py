@@ -50,3 +50,23 @@ def test_db_upgrade_and_clinics_list_from_the_command_line(tmp_path, monkeypatch
     listing = runner.invoke(main, ["clinics", "list"]).output
     assert "Clinique du Parc" in listing
     assert "+15145550199 (forwarded)" in listing
+
+
+def test_the_app_runs_the_turns_first_statement_once_before_serving(runtime):
+    """Threads of a new process that first use it at the same instant could each fill SQLAlchemy's lazily
+    built parts of it differently (NoSuchColumnError 'locked.id', seen in tests/degraded/test_two_instances)."""
+    from tests.support.statements import counting
+
+    with counting(runtime.engine) as seen:
+        create_app(runtime=runtime)
+    assert sum("FROM conversations" in sql for sql in seen.sql) == 2  # the SMS load and the voice load
+
+
+def test_an_unreachable_database_at_start_does_not_stop_the_app(runtime, monkeypatch):
+    from core.dialog import store
+
+    def unreachable(session, now):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(store, "warm", unreachable)
+    assert create_app(runtime=runtime).test_client().get("/healthz").status_code == 200

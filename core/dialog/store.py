@@ -206,6 +206,17 @@ def load(
     return Loaded(row, _state_of(row, now), known)
 
 
+def warm(session: Session, now: dt.datetime) -> None:
+    """Run each channel's load once, before the process serves requests.
+
+    SQLAlchemy fills some of a statement's parts on first use (the CTE's column collection, the ORM's
+    compiled state); threads of a new process that use it for the first time at the same instant can each
+    fill them differently, and one then fails reading its own row (NoSuchColumnError 'locked.id').
+    """
+    for channel in ("sms", "voice"):
+        load(session, channel, "warm-up", "", now, phone="warm-up")
+
+
 def _state_of(row: Conversation | None, now: dt.datetime) -> DialogState:
     state = parse(row.state) if row is not None else None
     if state is None:
