@@ -232,6 +232,8 @@ def group_values(t: Turn, tickets: list[WalkinTicket]) -> dict:
 def _party_recognise(t: Turn, h: Heard) -> object | None:
     if h.keyed:
         return h.choice if h.intent == "choice" and h.choice and 1 <= h.choice <= 9 else None
+    if h.intent in REQUESTS and h.intent != "walkin":
+        return None  # "un RDV pour mon fils demain": another request, not the size of a party
     if h.party:
         return h.party
     if h.intent == "choice" and h.choice and 1 <= h.choice <= 20:

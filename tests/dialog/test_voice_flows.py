@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from core.models import AuditEntry, CallbackRequest, SlotStatus
@@ -370,3 +371,25 @@ def test_a_failed_transfer_offers_a_callback(runtime, queue):
     assert call.keys == ["callback_name"]
     call.press("#")
     assert call.keys == ["callback_done"]
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "un rendez-vous pour mon fils demain après-midi",
+        "appointment for my son tomorrow afternoon",
+    ],
+)
+def test_another_request_at_how_many_people_is_that_request_not_a_party(caller, runtime, words):
+    caller.call().press("2")
+    assert caller.keys == ["walkin_party"]
+    caller.send(words, confidence=0.9)  # "my son" was taken as a party of one, and the caller queued
+    assert caller.keys == ["pick_slot"]
+    assert tickets(runtime, MARIE) == []
+
+
+def test_a_party_said_in_words_still_joins_at_how_many_people(caller, runtime):
+    caller.call().press("2")
+    caller.send("moi et mon fils", confidence=0.9)
+    assert caller.keys[0] == "walkin_group_joined"
+    assert len(tickets(runtime, MARIE)) == 2
