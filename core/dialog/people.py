@@ -14,7 +14,7 @@ from core.dialog.engine import (
     yes_no,
     yes_no_choices,
 )
-from core.dialog.heard import Heard
+from core.dialog.heard import Heard, from_text
 from core.dialog.inbox import hand_to_staff
 from core.dialog.types import Choice, Reply, Say
 from core.errors import InvalidPhoneNumber
@@ -42,7 +42,17 @@ def need_phone(t: Turn, then: str) -> Reply | None:
     """None when the patient's number is known; else ask for it on the keypad, then carry on with `then`."""
     if t.phone:
         return None
-    return t.ask("phone_entry", data={"then": then})
+    data = {"then": then}
+    if t.heard is not None and t.heard.text and not t.heard.keyed:
+        data["asked"] = t.heard.text  # "pour ma fille Léa demain": read again once the number is known
+    return t.ask("phone_entry", data=data)
+
+
+def _resume(t: Turn, data: dict) -> Reply:
+    """Carry on with the request that waited for the number, with the words it was asked in."""
+    asked = data.get("asked")
+    h = from_text(asked, t.lang, t.local_now.replace(tzinfo=None)) if asked else None
+    return STARTERS[data.get("then")](t, h)
 
 
 # ---- a person --------------------------------------------------------------------------------------------------
@@ -210,8 +220,8 @@ def _check_phone_act(t: Turn, answer: object) -> Reply:
         return request_callback(t, data.get("name"))
     if patients.can_take_sms(data["phone"]):
         # A hidden caller's mobile: texts or calls, as they prefer (the caller ID told us nothing).
-        return t.ask("reach_by", data={"then": then})
-    return STARTERS[then](t, None)
+        return t.ask("reach_by", data={"then": then, "asked": data.get("asked")})
+    return _resume(t, data)
 
 
 def sms_or_call(t: Turn, h: Heard) -> object | None:
@@ -224,13 +234,13 @@ def sms_or_call(t: Turn, h: Heard) -> object | None:
 
 
 def _reach_act(t: Turn, answer: object) -> Reply:
-    then = t.data.get("then")
+    data = dict(t.data)
     patient = t.patient()
     if patient is not None:
         patient.notify_by = str(answer)
     t.state.data = {}
     t.state.reached_by = str(answer)  # asked once a call: the walk-in does not ask again
-    return STARTERS[then](t, None)
+    return _resume(t, data)
 
 
 question(

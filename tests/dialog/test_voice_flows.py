@@ -393,3 +393,22 @@ def test_a_party_said_in_words_still_joins_at_how_many_people(caller, runtime):
     caller.send("moi et mon fils", confidence=0.9)
     assert caller.keys[0] == "walkin_group_joined"
     assert len(tickets(runtime, MARIE)) == 2
+
+
+@pytest.mark.parametrize(
+    ("words", "name"),
+    [("pour ma fille Léa", "Léa"), ("an appointment for my son Noah", "Noah")],
+)
+def test_a_hidden_caller_booking_for_a_child_keeps_the_child_once_the_number_is_known(
+    runtime, queue, words, name
+):
+    call = Patient(runtime, "voice", phone=None, key="call:CA0009")
+    call.call().send(words, confidence=0.9)
+    assert call.keys == ["ask_phone"]
+    call.press("5145550166#").press("1").press("1")  # a new number, it is right, by text
+    assert call.keys == ["ask_day"]
+    call.press("1").press("1")  # today, the first time: whom it is for was said at the start
+    assert call.keys == ["confirm_recap_named", "confirm_slot"]
+    assert name in call.text
+    call.press("1")
+    assert [a.person.first_name for a in booked(runtime, "+15145550166")] == [name]
