@@ -32,16 +32,28 @@ def normalize_phone(raw: str | None, region: str = "CA") -> str:
     """A phone number in E.164, or InvalidPhoneNumber (hidden caller IDs, short codes, garbage)."""
     if is_hidden_caller_id(raw):
         raise InvalidPhoneNumber(raw)
-    try:
-        number = phonenumbers.parse(raw.strip(), region)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidPhoneNumber(raw) from exc
-    if not phonenumbers.is_valid_number(number):
+    e164, _kind = _read_number(raw.strip(), region)
+    if e164 is None:
         raise InvalidPhoneNumber(raw)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164
 
 
-@functools.lru_cache(maxsize=4096)  # a conversation's every turn reads the same number again
+@functools.lru_cache(maxsize=8192)  # a conversation's every turn reads the same number again
+def _read_number(raw: str, region: str) -> tuple[str | None, int]:
+    """The number in E.164 (None when it is not a valid number) and its type, from one parse.
+
+    A number is valid exactly when its type is known (phonenumbers' is_valid_number compares the same type
+    to UNKNOWN), so both come from one look at the metadata: the first turn of a call asks for both."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None, phonenumbers.PhoneNumberType.UNKNOWN
+    kind = phonenumbers.number_type(number)
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
+        return None, kind
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), kind
+
+
 def try_normalize_phone(raw: str | None) -> str | None:
     """E.164 or None."""
     try:
@@ -50,11 +62,9 @@ def try_normalize_phone(raw: str | None) -> str | None:
         return None
 
 
-@functools.lru_cache(maxsize=4096)  # every turn of a call asks it of the same number
 def can_take_sms(phone: str) -> bool:
     """Whether a number may receive SMS as far as its type tells (landlines cannot)."""
-    number = phonenumbers.parse(phone)
-    kind = phonenumbers.number_type(number)
+    _e164, kind = _read_number(phone, "CA")
     return kind in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
