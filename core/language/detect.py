@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .normalize import fold, words
+from .normalize import fold, repair_typos, words
 
 _FRENCH = frozenset(
     """
@@ -37,6 +37,15 @@ mother father daughter wife husband kid kids sick fever throat head cough still 
 wanna now then than also they them we our she he her his him told said called got had did know much long many
 more been having anymore anything something someone nothing every why
 late running
+find make number their address all phone go so okay else contact try tell if past work actually visit schedule
+search located name give let well days but oh look up another lot later goodbye bye soon last appreciate
+location free area nice check different clock maybe too its instead ahead add best wait office found sorry out
+prefer anyone options take thats everything new better needs offer medicine three needed asap forgot alright
+saw by kind four confirm interested year hope yet reservation proceed meet confirmed remember reserve
+awesome both worried guess option love trying sound seems back exactly come nearby night down these seen
+making telephone preferably years understood won changed mind others recommend rather wanted whats
+what's it's that's there's i'll i've i'd won't doesn't isn't didn't hours hour mins until till soonest
+earliest latest tomorrows nothing anymore sometime
 """.split()
 )
 # Words that alone say which language a short message is in: a patient who texts "walk-in" or "cancel appt"
@@ -54,23 +63,31 @@ _ACCENTS = re.compile(r"[éèêàùçâîôûëïœ]")
 _FR_ELISION = re.compile(r"\b[jldcmnst]'|qu'|\bc'est\b")
 
 
-def language_scores(text: str) -> tuple[float, float]:
-    """French and English evidence in the text."""
-    folded = fold(text)
-    tokens = words(folded.replace("'", " "))
-    fr = sum(1 for t in tokens if t in _FRENCH)
-    en = sum(1 for t in tokens if t in _ENGLISH)
+def language_scores(
+    text: str, folded: str | None = None, tokens: list[str] | None = None
+) -> tuple[float, float]:
+    """French and English evidence in the text: its words (typos repaired: "tommorow afternon" is English),
+    accents and elisions."""
+    folded = fold(text) if folded is None else folded
+    tokens = _tokens(folded) if tokens is None else tokens
+    fr = sum(1 for t in tokens if t in _FRENCH or t in _STRONG["fr"])
+    en = sum(1 for t in tokens if t in _ENGLISH or t in _STRONG["en"])
     if _ACCENTS.search(text.lower()):
         fr += 2
     fr += 1.5 * len(_FR_ELISION.findall(folded))
     return fr, en
 
 
+def _tokens(folded: str) -> list[str]:
+    return words(repair_typos(folded).replace("'", " "))
+
+
 def detect_language(text: str, default: str | None) -> str:
     """Language of text; short or ambiguous messages keep `default` (French when unknown)."""
     fallback = default if default in ("fr", "en") else "fr"
-    fr, en = language_scores(text)
-    tokens = words(fold(text).replace("'", " "))
+    folded = fold(text)
+    tokens = _tokens(folded)
+    fr, en = language_scores(text, folded, tokens)
     strong = {lang for lang, vocabulary in _STRONG.items() if any(t in vocabulary for t in tokens)}
     if len(strong) == 1 and len(tokens) <= 3:
         return strong.pop()

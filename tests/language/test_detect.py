@@ -55,3 +55,24 @@ def test_a_short_english_keyword_is_english_even_where_french_is_the_default(tex
 @pytest.mark.parametrize("text", ["RDV", "annuler", "sans rdv", "quitter", "mes rdv"])
 def test_a_short_french_keyword_is_french_even_where_english_is_the_default(text):
     assert detect_language(text, "en") == "fr"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "apointment tommorow afternon pls",  # typos hide the English words: repaired before they are counted
+        "can i get an apointmnt for my son",
+        "If you don't mind, anyone else available?",
+        "What's their phone number?",
+        "whats the earliest you have",
+    ],
+)
+def test_english_with_typos_or_plain_words_is_english_at_a_french_clinic(text):
+    assert detect_language(text, "fr") == "en"
+
+
+@pytest.mark.parametrize(
+    "text", ["le dernier week-end de septembre", "deux dernières minutes", "je veux un rendez vous"]
+)
+def test_french_stays_french_at_an_english_clinic(text):
+    assert detect_language(text, "en") == "fr"
