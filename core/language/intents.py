@@ -122,7 +122,15 @@ _CANCEL = word_regex(
     r"\bannul\w*|\bcancel\w*|\bquitter\b|\bquit (?:the|my)\b|\bleave\b|\bsortir de la (?:file|liste)"
     r"|\b(?:retire|enleve|sors)[rz]?[- ]moi\b|\bremove me\b|\btake me off\b|\bje (?:ne )?(?:viendrai|viens)"
     r" (?:pas|plus)\b|\bcan'?t make it\b|\bwon'?t (?:be able to )?(?:make it|come)\b|\bnot coming\b"
-    r"|\b(?:pourrai|peux) pas venir\b|\bpourrai pas etre la\b"
+    r"|\b(?:pourrai|peux) pas venir\b(?!\W*(?:avant|apres|le matin|l'apres|en matinee|en soiree|le soir|a \d|vers))"
+    r"|\bpourrai pas etre la\b"
+    # No longer coming: "I can't come anymore", "je ne peux plus venir", "j'ai un empêchement". A bare "can't
+    # come" stays out: "I can't come before noon" and "je ne peux pas venir le matin" limit a booking.
+    r"|\b(?:can'?t|cannot|can not|won'?t(?: be able to)?|unable to|not able to) (?:come|make it|be there)"
+    r"(?: in)? any ?more\b|\b(?:can|will) no longer (?:come|make it|be there)\b"
+    r"|\b(?:ne )?(?:peux|pourrai|pourrais|pourra) plus (?:venir|y aller|me rendre|m'y rendre|etre la)\b"
+    r"|\bje me desiste\b"
+    r"|\b(?:un|une) empechement\b"
 )
 _WALKIN_TARGET = re.compile(
     r"\b(?:file|queue|line|liste d'attente|waiting list|sans[- ]?rdv|sans rendez"

@@ -338,3 +338,33 @@ def test_every_intent_returned_is_known():
 )
 def test_apologies_postponements_and_plain_agreements(text, answer):
     assert understand(text, None, NOW).polarity == answer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i cant come anymore",
+        "I can no longer come",
+        "I won't be able to make it anymore",
+        "je ne peux plus venir",
+        "finalement je pourrai plus venir",
+        "Je ne pourrai plus me rendre à mon rendez-vous",
+        "je me désiste",
+        "j'ai un empêchement",
+    ],
+)
+def test_no_longer_coming_is_cancel(text):
+    assert intent_of(text) == "cancel"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't come before noon",
+        "je ne peux pas venir avant 15h",
+        "je peux pas venir le matin",
+        "i can't come until 4",
+    ],
+)
+def test_a_time_one_cannot_come_limits_a_booking_and_cancels_nothing(text):
+    assert intent_of(text) == "book"
