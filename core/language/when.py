@@ -147,6 +147,48 @@ _PART_OF_DAY = re.compile(
     r"|(?:in the|dans l'|en|l'|de l') ?am\b)"
 )
 _END_OF_DAY = re.compile(r"fin de (?:la )?journee|end of (?:the )?day|\beod\b")
+# A part of the day ruled out: "pas le matin", "not in the afternoon", "I can't do mornings", "je travaille le
+# soir". It ends where the part named ends, so each match of _PART_OF_DAY can be told negated or not.
+_NOT_PART = re.compile(
+    r"(?:\b(?:pas|not|no|never|jamais|sauf|except|excepte|other than|anything but|autre que)"
+    r"|\b(?:can'?t|cannot|can not|couldn'?t|won'?t|unable to)(?: (?:do|come|make it|go|be there))?"
+    r"|\b(?:travaille|travaillons|work|works|working|busy|occupee?|pris|prise)"
+    r"|\b(?:peux|pourrai|pourrais|peut|pourra) pas(?: venir| y aller| etre la)?)"
+    r"\s+(?:(?:le|la|l'|les|en|du|de|dans|in|the|during|on|a|an|this|ce|cette|any|toute|all)\s*)*"
+    rf"(?:{_PART_OF_DAY.pattern})s?\b"
+)
+_NOT_PART_GATE = re.compile(
+    r"\b(?:pas|not|no|never|jamais|sauf|except|excepte|other|anything|autre|can'?t|cannot|can|couldn'?t|won'?t"
+    r"|unable|travaille|travaillons|work|works|working|busy|occupee?|pris|prise)\b"
+)
+# "not in the morning or the evening": the parts named after the first are ruled out too.
+_NOT_PART_MORE = re.compile(
+    r"\s*,?\s*(?:or|ou|nor|ni|and|et)\s+(?:(?:le|la|l'|les|en|du|de|dans|in|the|during|on|a|an|this|ce|cette|any"
+    rf"|toute|all)\s*)*(?:{_PART_OF_DAY.pattern})s?\b"
+)
+
+
+def _ruled_out_ends(text: str) -> set[int]:
+    """Where each part of the day ruled out in the text ends."""
+    ends = set()
+    if _NOT_PART_GATE.search(text):
+        for n in _NOT_PART.finditer(text):
+            end = n.end()
+            ends.add(end)
+            while more := _NOT_PART_MORE.match(text, end):
+                end = more.end()
+                ends.add(end)
+    return ends
+
+
+# What is left of a clinic's day once parts of it are ruled out, as bounds.
+_LEFT_WHEN_RULED_OUT = {
+    frozenset({"morning"}): ("after", dt.time(12, 0)),
+    frozenset({"afternoon"}): ("before", dt.time(12, 0)),
+    frozenset({"afternoon", "evening"}): ("before", dt.time(12, 0)),
+    frozenset({"evening"}): ("before", dt.time(17, 0)),
+    frozenset({"morning", "afternoon"}): ("after", dt.time(17, 0)),
+}
 
 # --- times ---------------------------------------------------------------------------------------
 _WORD_TIMES = [
@@ -1210,11 +1252,26 @@ def _part_of_day(text: str, when: When) -> None:
     if _AFTER_BREAKFAST.search(text):
         when.part_of_day = "morning"
         return
-    m = _PART_OF_DAY.search(text)
+    ruled_out_ends = _ruled_out_ends(text)
+    ruled_out = set()
+    m = None
+    for found in _PART_OF_DAY.finditer(text):
+        if found.end() in ruled_out_ends or found.end() + 1 in ruled_out_ends:  # "mornings"
+            ruled_out.add(found.lastgroup)
+            continue
+        m = found
+        break
     if m:
         when.part_of_day = m.lastgroup
         if _END_OF_DAY.search(text) and when.after is None:
             when.after = dt.time(16, 0)
+    elif ruled_out:
+        if ruled_out == {"morning", "evening"}:
+            when.part_of_day = "afternoon"
+        bound = _LEFT_WHEN_RULED_OUT.get(frozenset(ruled_out))
+        if bound and getattr(when, bound[0]) is None:
+            setattr(when, bound[0], bound[1])
+        return
     m = _PART_EDGE.search(text)
     if m and when.part_of_day:
         bound = _EDGE_BOUND.get(("late" if m["late"] else "early", when.part_of_day))

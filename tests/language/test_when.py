@@ -262,3 +262,40 @@ def test_now_alone_is_today_as_soon_as_possible(text, lang):
 
 def test_a_stay_of_some_days_starts_on_its_first_day():
     assert read("for 3 days from the 18th", "en")[0] == D(2026, 12, 18)
+
+
+@pytest.mark.parametrize(
+    ("text", "after", "before"),
+    [
+        ("pas le matin", T(12, 0), None),
+        ("jeudi mais pas le matin", T(12, 0), None),
+        ("je travaille le matin", T(12, 0), None),
+        ("je peux pas venir le matin", T(12, 0), None),
+        ("n'importe quand sauf le matin", T(12, 0), None),
+        ("pas en après-midi svp", None, T(12, 0)),
+        ("pas le soir", None, T(17, 0)),
+        ("not in the morning", T(12, 0), None),
+        ("I can't do mornings", T(12, 0), None),
+        ("I work in the mornings", T(12, 0), None),
+        ("thursday but not in the afternoon", None, T(12, 0)),
+        ("no evenings please", None, T(17, 0)),
+    ],
+)
+def test_a_part_of_the_day_ruled_out_leaves_the_rest_of_the_day(text, after, before):
+    result = understand(text, "fr", NOW)
+    assert (result.part_of_day, result.after, result.before) == (None, after, before)
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        ("pas le matin, plutôt l'après-midi", "afternoon"),
+        ("I'm busy in the afternoon, morning is ok", "morning"),
+        ("not in the morning or the evening", "afternoon"),
+        ("jeudi matin", "morning"),
+        ("no, morning please", "morning"),  # a refusal, then the wish
+        ("bonsoir, un rdv demain", None),
+    ],
+)
+def test_the_part_of_the_day_wished_is_the_one_not_ruled_out(text, part):
+    assert understand(text, "fr", NOW).part_of_day == part
