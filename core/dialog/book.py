@@ -388,10 +388,24 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
     if pointed is not None:
         return pointed
     if h.has_when or h.before or h.not_before or h.not_after:
-        return {"wish": wish_from(t, h)}
+        return {"wish": refined(t.data.get("wish") or {}, wish_from(t, h))}
     if h.intent == "no":
         return {"day": True, "none_suit": True}
     return None
+
+
+_DAY_KEYS = ("date", "from", "nb", "na")
+_TIME_KEYS = ("part", "after", "at", "before")
+
+
+def refined(old: dict, new: dict) -> dict:
+    """A wish said over an offer keeps what it does not name of the wish the offer was for: "plutôt
+    l'après-midi" after "jeudi" is Thursday afternoon, "and Friday?" after "Thursday morning" Friday morning."""
+    if not any(new.get(key) for key in _DAY_KEYS):
+        return {**{key: old[key] for key in _DAY_KEYS if old.get(key)}, **new}
+    if not any(new.get(key) for key in _TIME_KEYS):
+        return {**{key: old[key] for key in _TIME_KEYS if old.get(key)}, **new}
+    return new
 
 
 def _asks_another_day(t: Turn, h: Heard) -> bool:

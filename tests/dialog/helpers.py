@@ -26,6 +26,15 @@ def primed(runtime, *, channel: str, phone: str, flow: str, data: dict, minutes:
         )
 
 
+def offered_local(runtime, patient) -> list[dt.datetime]:
+    """The local start of each slot offered to the patient now (the demo clinic's time zone)."""
+    from core.timeutil import to_local
+
+    with runtime.session_factory.begin() as session:
+        slots = [session.get(Slot, slot_id) for slot_id in patient.state.data["offered"]]
+        return [to_local(s.starts_at, "America/Toronto").replace(tzinfo=None) for s in slots]
+
+
 def slot_status(runtime, slot_id: int) -> SlotStatus:
     with runtime.session_factory.begin() as session:
         return session.get(Slot, slot_id).status

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select, update
 
 from core.dialog.state import DialogState
 from core.models import AppointmentStatus, AuditEntry, Clinic, Slot, SlotStatus
 from core.timeutil import local_day_bounds
 from tests.dialog.conftest import JOHN, MARIE, Patient, RecordingQueue
-from tests.dialog.helpers import THURSDAY, primed, slot_status
+from tests.dialog.helpers import THURSDAY, offered_local, primed, slot_status
 from tests.support.arrange import book, booked, patient, reminders, tickets
 from tests.support.households import own_name
 
@@ -279,6 +280,23 @@ def test_walkin_in_english(runtime, queue):
     assert john.keys == ["walkin_place"]
     john.send("leave")
     assert john.keys == ["walkin_left"]
+
+
+@pytest.mark.parametrize(
+    ("joins", "says"),
+    [
+        ("SANS RDV", "je ne peux plus venir finalement"),
+        ("SANS RDV", "j'ai un empêchement"),
+        ("walk-in please", "I can't come anymore"),
+        ("walk-in please", "sorry, I can no longer make it"),
+    ],
+)
+def test_no_longer_coming_while_in_the_queue_leaves_it(texter, runtime, joins, says):
+    texter.send(joins)
+    assert texter.keys[0] == "walkin_joined"
+    texter.send(says)
+    assert texter.keys == ["walkin_left"]
+    assert tickets(runtime, MARIE)[0].status == "left"
 
 
 def test_walkin_before_opening_says_when_registration_opens(texter, clock):
@@ -557,3 +575,59 @@ def test_next_month_offers_the_first_free_slots_from_then_on(texter, runtime):
     assert texter.state.question == "book_pick"
     assert "lun. 4 janv." in texter.text
     assert "Rien" not in texter.text
+
+
+# ---- a wish said again over an offer --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("rdv jeudi", "plutôt l'après-midi"),
+        ("un rendez-vous jeudi svp", "pas le matin"),
+        ("appointment on thursday", "what about the afternoon"),
+        ("can i book thursday", "not in the morning please"),
+    ],
+)
+def test_a_time_of_day_said_over_an_offer_keeps_the_day_asked(texter, runtime, first, then):
+    texter.send(first)
+    assert {start.date() for start in offered_local(runtime, texter)} == {THURSDAY}
+    texter.send(then)
+    assert texter.state.question == "book_pick"
+    offered = offered_local(runtime, texter)
+    assert offered
+    assert all(start.date() == THURSDAY and start.hour >= 12 for start in offered), offered
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [("rdv jeudi après-midi", "et vendredi?"), ("thursday afternoon please", "friday instead")],
+)
+def test_another_day_said_over_an_offer_keeps_the_time_of_day_asked(texter, runtime, first, then):
+    texter.send(first)
+    texter.send(then)
+    offered = offered_local(runtime, texter)
+    assert offered
+    assert all(s.date() == THURSDAY + dt.timedelta(days=1) and s.hour >= 12 for s in offered), offered
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "rdv jeudi mais pas le matin",
+        "je travaille le matin, un rdv jeudi?",
+        "thursday but not in the morning",
+    ],
+)
+def test_a_part_of_the_day_ruled_out_is_not_offered(texter, runtime, text):
+    texter.send(text)
+    offered = offered_local(runtime, texter)
+    assert offered
+    assert all(s.date() == THURSDAY and s.hour >= 12 for s in offered), offered
+
+
+@pytest.mark.parametrize("text", ["apointment tommorow afternon pls", "can i get an apointmnt thursday"])
+def test_english_with_typos_is_answered_in_english_at_a_french_clinic(texter, text):
+    texter.send(text)
+    assert texter.reply.lang == "en"
+    assert texter.state.question == "book_pick"
