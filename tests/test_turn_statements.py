@@ -29,8 +29,14 @@ from tests.support.twilio_requests import new_sid, signed_post, sms_form, twiml_
 # the OUI is to a slot two days ahead, so its reminder is still to come); the booking is for a
 # person of the phone, read (and written the first time) — on PostgreSQL under the phone's row lock, so a
 # phone racing itself gets one first person (core/services/people.py).
+#
+# sms_first_full is the 07:00 rush's first SMS: nothing is open on the day asked, so the offer is searched
+# for the day (with the fair-rush spread, then without it), the closure of that day is read, and the first
+# slots after it are searched and marked offered. A conversation's first turn has no earlier offer to give
+# back, so an empty search sends no UPDATE for it.
 PINNED = {
     "sms_first": {"sqlite": 7, "postgresql": 8},
+    "sms_first_full": {"sqlite": 10, "postgresql": 11},
     "sms_aide": {"sqlite": 5, "postgresql": 5},
     "voice_greet": {"sqlite": 5, "postgresql": 5},
     "voice_key": {"sqlite": 5, "postgresql": 5},
@@ -69,6 +75,25 @@ def call(client, path: str, phone: str, sid: str, **extra: str) -> str:
     return response.get_data(as_text=True)
 
 
+def _fill_tomorrow(rt) -> None:
+    """Every slot of the demo clinic's next day is booked."""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from core.models import Slot, SlotStatus
+    from core.timeutil import local_day_bounds, to_local
+
+    tomorrow = to_local(rt.now(), "America/Toronto").date() + dt.timedelta(days=1)
+    start, end = local_day_bounds(tomorrow, "America/Toronto")
+    with rt.session_factory.begin() as session:
+        session.execute(
+            update(Slot)
+            .where(Slot.clinic_id == "parc", Slot.starts_at >= start, Slot.starts_at < end)
+            .values(status=SlotStatus.BOOKED)
+        )
+
+
 def turn_statements(line, kind: str):
     """The statements of one turn of a kind, on a fresh number (earlier turns it needs are not counted)."""
     rt, client, numbers = line
@@ -80,8 +105,10 @@ def turn_statements(line, kind: str):
         text(client, phone, "RDV après-demain")
         text(client, phone, "1")
         assert "OUI" in text(client, phone, "Marie Tremblay")
+    if kind == "sms_first_full":
+        _fill_tomorrow(rt)
     with counting(rt.engine) as seen:
-        if kind == "sms_first":
+        if kind in ("sms_first", "sms_first_full"):
             text(client, phone, "RDV demain matin")
         elif kind == "sms_aide":
             text(client, phone, "AIDE")

@@ -98,6 +98,7 @@ def run_turn(
         can_sms=can_sms,
         conversation_key=conversation_key,
         known=loaded.known,
+        first_turn=row is None,
     )
     if _APOLOGISE.get():
         outcome = _apology(state, clinic, channel)

@@ -193,7 +193,7 @@ def go_on(t: Turn, base: dict, wish: dict | None, says: list[Say] | None = None)
 
 def _search(t: Turn, query: SlotQuery, near: bool = True) -> FreeSlots:
     # Offered slots are kept out of other patients' offers for a few minutes (a fair rush).
-    return booking.offer_free_slots(
+    found = booking.offer_free_slots(
         t.session,
         t.clinic,
         t.now,
@@ -202,7 +202,11 @@ def _search(t: Turn, query: SlotQuery, near: bool = True) -> FreeSlots:
         limit=OFFERED,
         horizon_days=t.ctx.config.slot_horizon_days,
         near=near,
+        fresh=t.offered_nothing,
     )
+    if found.slots:
+        t.offered_nothing = False
+    return found
 
 
 def _anything_free(t: Turn) -> bool:

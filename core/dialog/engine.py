@@ -139,8 +139,10 @@ class Turn:
     _patient: Patient | None = None
     _patient_phone: str | None = None  # the number last looked up (found or not)
     patient_is_new: bool = False  # this turn wrote the patient's row: nothing else can point at it yet
+    offered_nothing: bool = False  # no slot was ever offered to this conversation: none to give back
 
     def __post_init__(self) -> None:
+        self.offered_nothing = self.ctx.first_turn
         if self.ctx.known is not None:  # read with the conversation (core/dialog/store.py)
             self._patient, self._patient_phone = self.ctx.known.patient, self.ctx.phone
 

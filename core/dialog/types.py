@@ -153,6 +153,7 @@ class Context:
     can_sms: bool = True  # whether the patient's number can receive SMS
     conversation_key: str | None = None  # the conversation's key (E.164 or "call:<CallSid>"): holds slots
     known: Known | None = None  # read with the conversation (core/dialog/store.py); None: look up as needed
+    first_turn: bool = False  # no conversation row existed for its key: nothing was ever offered to it
 
 
 @dataclass

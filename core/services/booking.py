@@ -537,12 +537,14 @@ def offer_free_slots(
     horizon_days: int = 30,
     minutes: int = OFFER_MINUTES,
     near: bool = True,
+    fresh: bool = False,
 ) -> FreeSlots:
     """The slots to offer a conversation, marked as offered to it; its earlier offers are given back.
 
     Slots offered to other conversations in the last few minutes are left out, so patients writing at the
     same time are offered different slots; only when every free slot has been offered to someone are
-    those offered (the patient would otherwise hear that nothing is free).
+    those offered (the patient would otherwise hear that nothing is free). `fresh`: nothing was ever
+    offered to this holder (its conversation's first turn), so a search that finds nothing gives nothing back.
     """
     _take_turns_offering(session, clinic)
     found = FreeSlots([], exact=True)
@@ -550,6 +552,8 @@ def offer_free_slots(
         found = find_free_slots(
             session, clinic, now, query, limit, horizon_days, holder, spread=True, near=near
         )
+        if not found.slots and fresh:
+            break
         claimed = _claim(session, [s.id for s in found.slots], holder, now, minutes)
         if not found.slots:
             break
@@ -571,9 +575,18 @@ def _take_turns_offering(session: Session, clinic: Clinic) -> None:
     search again, possibly more than once under a rush; a transaction-scoped advisory lock (no table row is
     locked) lets each search see the offers committed before it. SQLite already runs one writer at a time.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        key = zlib.crc32(f"clinicline.offers:{clinic.id}".encode())
-        session.execute(select(func.pg_advisory_xact_lock(key)))
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    # Taken once per transaction: a turn that searches again (the day asked was full) already holds it. Only
+    # a lock taken outside any savepoint is remembered, as a rollback to a savepoint would release it.
+    taken = session.info.setdefault("offer_locks", {})
+    transaction = session.get_transaction()
+    if taken.get(clinic.id) is transaction and transaction is not None:
+        return
+    key = zlib.crc32(f"clinicline.offers:{clinic.id}".encode())
+    session.execute(select(func.pg_advisory_xact_lock(key)))
+    if session.get_nested_transaction() is None:
+        taken[clinic.id] = session.get_transaction()
 
 
 def _claim(session: Session, slot_ids: list[int], holder: str, now: dt.datetime, minutes: int) -> set[int]:
