@@ -129,7 +129,10 @@ _ME = re.compile(
     r"|\b(?:moi|me)\s+(?:et|and|\+|&|avec|with)\b"
     r"|\b(?:et|and|\+|&|avec|with)\s+(?:moi|me)\b"
     r"|\bje\b[^.!?]{0,40}\b(?:aussi|egalement)\b|\b(?:inscris|inscrivez|mets|mettez|ajoute|ajoutez)[- ]moi\b"
-    r"|\b(?:add|put|sign)\s+me\b|\bme too\b|\bmoi aussi\b|\bi'?m sick\b|\bje suis malade\b|\bchu malade\b)"
+    r"|\b(?:add|put|sign)\s+me\b|\bme too\b|\bmoi aussi\b|\bi'?m sick\b|\bje suis malade\b|\bchu malade\b"
+    # "my husband and I both need one", "my son and I need appointments": English puts "I" last
+    r"|\b(?:and|&|\+)\s+(?:i|myself)\s+(?:both|each|too|also|as well)\b|\b(?:and|&|\+)\s+myself\b"
+    r"|\b(?:and|&|\+)\s+i\s+(?:\w+\s+){1,3}?(?:appointments|appts|rdvs)\b|\b(?:and|&|\+)\s+i\s*(?:[,.!?]|$))"
 )
 # A count of people: "pour 2", "pour 2 personnes", "nous sommes 3", "on est 3", "for 3", "3 people", "party of 4".
 _PARTY = re.compile(

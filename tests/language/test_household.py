@@ -169,3 +169,20 @@ def test_whose_appointment_a_request_names(text, expected):
 )
 def test_a_request_that_names_no_one_has_no_whose(text):
     assert whose(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "relation"),
+    [
+        ("can my husband and I both get appointments on tuesday", "spouse"),
+        ("my son and I need appointments friday", "son"),
+        ("an appointment for my daughter and I.", "daughter"),
+        ("for my mom and myself", "mother"),
+    ],
+)
+def test_someone_and_i_names_the_writer_too(text, relation):
+    assert [(w.me, w.relation) for w in whom(text)] == [(False, relation), (True, None)]
+
+
+def test_and_i_that_starts_a_new_clause_names_only_the_other():
+    assert [(w.me, w.relation) for w in whom("book for my son and i need it tomorrow")] == [(False, "son")]
