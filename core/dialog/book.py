@@ -29,6 +29,7 @@ from core.errors import (
     TooManyPeople,
 )
 from core.jobs.names import SEND_CONFIRMATION
+from core.language import Who
 from core.language import clean_name as full_name
 from core.language.names import tidy_name
 from core.language.normalize import fold
@@ -124,6 +125,8 @@ def slot_query(wish: dict, timezone: str = "America/Toronto") -> SlotQuery:
 
 # ---- starting -------------------------------------------------------------------------------------------------
 
+THEN_FOR = "then_for"  # the people a request named after the one being booked: booked next, in that order
+
 
 @starter("book")
 def start_booking(
@@ -142,7 +145,10 @@ def start_booking(
     if replaces:
         base["replaces"] = replaces
     if not replaces:
-        base.update(whom.wanted(t, h))  # "pour mon fils", "for my mother Rita": not asked "for whom?"
+        first, others = whom.wanted_in_turn(t, h)
+        base.update(first)  # "pour mon fils", "for my mother Rita": not asked "for whom?"
+        if others:
+            base[THEN_FOR] = others  # "pour moi et mon fils": booked one after the other
     if h is not None and h.name and "who" not in base:
         named = tidy_name(h.name)
         if named:
@@ -295,7 +301,8 @@ def limits_text(t: Turn, wish: dict) -> Parts:
 
 def _keep(t: Turn) -> dict:
     """The parts of the booking data that survive a new search."""
-    return {k: v for k, v in t.data.items() if k in ("flow", "replaces", "wish", "reason", *whom.DATA_KEYS)}
+    kept = ("flow", "replaces", "wish", "reason", THEN_FOR, *whom.DATA_KEYS)
+    return {k: v for k, v in t.data.items() if k in kept}
 
 
 # ---- the day --------------------------------------------------------------------------------------------------
@@ -716,9 +723,29 @@ def book_now(t: Turn) -> Reply:
     }
     named = whom.appointment_name(t, appointment)
     said = Say(reason + "_named", {**values, "name": named}) if named else Say(reason, values)
+    if t.data.get(THEN_FOR) and not replaces:
+        return _book_next(t, said, appointment)
     if t.voice and t.can_text():
         return t.ask("sms_copy", data={"appointment_id": appointment.id, "reason": reason}, says=[said])
     return t.done(said)
+
+
+def _book_next(t: Turn, said: Say, appointment: Appointment) -> Reply:
+    """One person of "RDV pour moi et mon fils" is booked: the next one's slots, from the end of this one on
+    that day (or the first days after it), the booking said first."""
+    following = list(t.data[THEN_FOR])
+    who = Who(**following.pop(0))
+    t.__dict__.pop("_household", None)  # the booking may have added a person to the phone
+    data = {"flow": "book", **whom.wanted_for(t, who)}
+    if following:
+        data[THEN_FOR] = following
+    if t.data.get("reason"):
+        data["reason"] = t.data["reason"]
+    slot = t.session.get(Slot, appointment.slot_id)
+    ends = to_local(slot.ends_at if slot is not None else appointment.starts_at, t.clinic.timezone)
+    t.lead.extend([said, whom.next_person(who)])
+    t.state.data = data
+    return offer(t, {"date": ends.date().isoformat(), "after": ends.strftime("%H:%M")})
 
 
 def _copy_act(t: Turn, answer: object) -> Reply:

@@ -104,7 +104,32 @@ def wanted(t: Turn, h: Heard | None) -> dict:
     named = list(h.whom or ())
     if len(named) != 1:
         return {}
-    return {k: v for k, v in resolve(t, named[0]).items() if v is not None}
+    return wanted_for(t, named[0])
+
+
+def wanted_for(t: Turn, who: Who) -> dict:
+    """The booking data for one person named."""
+    return {k: v for k, v in resolve(t, who).items() if v is not None}
+
+
+def wanted_in_turn(t: Turn, h: Heard | None) -> tuple[dict, list[dict]]:
+    """Whom a request to book is for, and the others it names, each booked after it in the order said:
+    "RDV pour moi et mon fils", "my husband and I both need one" are two bookings, one after the other."""
+    if h is None or h.keyed or not h.text:
+        return {}, []
+    named = list(h.whom or ())
+    if len(named) < 2 or any(who.count != 1 for who in named) or len(set(named)) != len(named):
+        return wanted(t, h), []  # "mes 2 enfants": the question tells them apart
+    return wanted_for(t, named[0]), [who.as_dict() for who in named[1:]]
+
+
+def next_person(who: Who) -> Say:
+    """'Now, your son's appointment:' said before the slots offered to the next person of a request."""
+    if who.me:
+        return Say("next_person_me")
+    if who.name:
+        return Say("next_person_named", {"name": who.name})
+    return Say("next_person_of", {"relation": Say("relation_" + (_remembered(who.relation) or "other"))})
 
 
 def _data(t: Turn, answer: dict) -> dict:

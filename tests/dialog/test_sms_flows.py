@@ -631,3 +631,68 @@ def test_english_with_typos_is_answered_in_english_at_a_french_clinic(texter, te
     texter.send(text)
     assert texter.reply.lang == "en"
     assert texter.state.question == "book_pick"
+
+
+# ---- several people in one request ----------------------------------------------------------------------------
+
+
+def _booked_for(runtime, phone: str) -> list[tuple[dt.datetime, str]]:
+    """The phone's booked appointments, soonest first: local start and the person's name."""
+    from core.models import Appointment, Person
+    from core.models import Patient as PatientRow
+    from core.timeutil import to_local
+
+    with runtime.session_factory() as session:
+        rows = session.execute(
+            select(Appointment.starts_at, Person.first_name, Person.last_name)
+            .join(Person, Appointment.person_id == Person.id)
+            .join(PatientRow, Appointment.patient_id == PatientRow.id)
+            .where(PatientRow.phone == phone, Appointment.status == AppointmentStatus.BOOKED)
+            .order_by(Appointment.starts_at)
+        ).all()
+    return [
+        (to_local(at, "America/Toronto").replace(tzinfo=None), f"{first} {last}") for at, first, last in rows
+    ]
+
+
+@pytest.mark.parametrize(
+    ("ask", "first_name", "then", "second_name", "yes"),
+    [
+        ("rdv pour moi et mon fils jeudi", "Marc Roy", "RDV de votre fils", "Léo Roy", "oui"),
+        ("un rendez-vous pour ma fille et moi jeudi svp", "Chloé Roy", "RDV pour vous", "Nadia Roy", "oui"),
+        (
+            "my husband and I both need appointments thursday",
+            "Tom Brown",
+            "your own appointment",
+            "Anna Brown",
+            "yes",
+        ),
+        ("appointments for me and my mother on thursday", "Anna Brown", "your mother's", "Rita Brown", "yes"),
+    ],
+)
+def test_a_request_for_two_people_books_both_one_after_the_other(
+    texter, runtime, ask, first_name, then, second_name, yes
+):
+    texter.send(ask)
+    assert {start.date() for start in offered_local(runtime, texter)} == {THURSDAY}
+    texter.send("1").send(first_name).send(yes)
+    assert then in texter.text  # the first is booked, then the next person's slots are offered
+    [(first_at, name)] = _booked_for(runtime, MARIE)
+    assert name == first_name
+    offered = offered_local(runtime, texter)
+    assert offered
+    assert all(start.date() == THURSDAY and start > first_at for start in offered), offered
+
+    texter.send("1").send(second_name).send(yes)
+    assert [name for _at, name in _booked_for(runtime, MARIE)] == [first_name, second_name]
+    assert texter.state.question is None
+
+
+def test_a_request_for_two_people_by_phone_books_both(caller, runtime):
+    caller.call()
+    caller.send("un rendez-vous pour ma fille et moi jeudi")
+    caller.press("1").send("Chloé Roy").press("1")
+    assert "Maintenant, le rendez-vous pour vous" in caller.text
+    caller.press("1").send("Nadia Roy").press("1")
+    assert [name for _at, name in _booked_for(runtime, MARIE)] == ["Chloé Roy", "Nadia Roy"]
+    assert caller.state.question == "sms_copy"  # the copy by text is offered once both are booked
