@@ -33,7 +33,7 @@ from core.language import Who
 from core.language import clean_name as full_name
 from core.language.names import tidy_name
 from core.language.normalize import fold
-from core.models import Appointment, Slot
+from core.models import Appointment, Person, Slot
 from core.services import booking, people
 from core.services.booking import FreeSlots, SlotQuery
 from core.timeutil import in_part_of_day, local_to_utc, to_local
@@ -734,16 +734,19 @@ def _book_next(t: Turn, said: Say, appointment: Appointment) -> Reply:
     """One person of "RDV pour moi et mon fils" is booked: the next one's slots, from the end of this one on
     that day (or the first days after it), the booking said first."""
     following = list(t.data[THEN_FOR])
-    who = Who(**following.pop(0))
+    then = following.pop(0)
+    who = Who(**then["who"])
     t.__dict__.pop("_household", None)  # the booking may have added a person to the phone
-    data = {"flow": "book", **whom.wanted_for(t, who)}
+    data = {"flow": "book", **then["data"]}
     if following:
         data[THEN_FOR] = following
     if t.data.get("reason"):
         data["reason"] = t.data["reason"]
     slot = t.session.get(Slot, appointment.slot_id)
     ends = to_local(slot.ends_at if slot is not None else appointment.starts_at, t.clinic.timezone)
-    t.lead.extend([said, whom.next_person(who)])
+    known = t.session.get(Person, data["person_id"]) if data.get("person_id") else None
+    name = whom.label(t, known) if known is not None and data.get("who") == "other" else None
+    t.lead.extend([said, Say("next_person_named", {"name": name}) if name else whom.next_person(who)])
     t.state.data = data
     return offer(t, {"date": ends.date().isoformat(), "after": ends.strftime("%H:%M")})
 

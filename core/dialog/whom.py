@@ -112,15 +112,34 @@ def wanted_for(t: Turn, who: Who) -> dict:
     return {k: v for k, v in resolve(t, who).items() if v is not None}
 
 
+MOST_AT_ONCE = 4  # people one request may book, one after the other ("pour mes 3 enfants")
+
+
 def wanted_in_turn(t: Turn, h: Heard | None) -> tuple[dict, list[dict]]:
     """Whom a request to book is for, and the others it names, each booked after it in the order said:
-    "RDV pour moi et mon fils", "my husband and I both need one" are two bookings, one after the other."""
+    "RDV pour moi et mon fils", "my husband and I both need one", "pour mes deux enfants" are several
+    bookings, one after the other. Each of the others is {"data": its booking data, "who": how it is said}."""
     if h is None or h.keyed or not h.text:
         return {}, []
     named = list(h.whom or ())
-    if len(named) < 2 or any(who.count != 1 for who in named) or len(set(named)) != len(named):
-        return wanted(t, h), []  # "mes 2 enfants": the question tells them apart
-    return wanted_for(t, named[0]), [who.as_dict() for who in named[1:]]
+    if len(set(named)) != len(named) or any(who.count is None for who in named):
+        return wanted(t, h), []  # "mes enfants": how many is unsaid; the question tells them apart
+    everyone = household(t)
+    each: list[tuple[dict, Who]] = []
+    for who in named:
+        if who.count == 1:
+            each.append((wanted_for(t, who), who))
+            continue
+        one = Who(relation=who.relation)
+        kin = people.with_relation(everyone, who.relation) if who.relation else []
+        if len(kin) == who.count:  # "mes deux enfants" of a phone that has booked for both before
+            each += [({"who": "other", "person_id": person.id}, one) for person in kin]
+        else:  # as many new people of that relation, each asked their name
+            relation = _remembered(who.relation) or "other"
+            each += [({"who": "other", "relation": relation}, one)] * who.count
+    if len(each) < 2 or len(each) > MOST_AT_ONCE:
+        return wanted(t, h), []
+    return each[0][0], [{"data": data, "who": who.as_dict()} for data, who in each[1:]]
 
 
 def next_person(who: Who) -> Say:

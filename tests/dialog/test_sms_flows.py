@@ -696,3 +696,20 @@ def test_a_request_for_two_people_by_phone_books_both(caller, runtime):
     caller.press("1").send("Nadia Roy").press("1")
     assert [name for _at, name in _booked_for(runtime, MARIE)] == ["Chloé Roy", "Nadia Roy"]
     assert caller.state.question == "sms_copy"  # the copy by text is offered once both are booked
+
+
+def test_a_request_for_two_children_books_each_and_names_them_the_next_time(texter, runtime):
+    texter.send("rdv pour mes deux enfants jeudi").send("1")
+    assert "votre enfant" in texter.text
+    texter.send("Léa Roy").send("oui")
+    assert "Maintenant, le RDV de votre enfant" in texter.text
+    texter.send("1").send("Noé Roy").send("oui")
+    assert [name for _at, name in _booked_for(runtime, MARIE)] == ["Léa Roy", "Noé Roy"]
+
+    texter.send("rdv pour mes 2 enfants vendredi").send("1").send("oui")  # both known now: no name asked
+    assert "Maintenant, le RDV de Noé" in texter.text
+    texter.send("1").send("oui")
+    friday = [
+        name for at, name in _booked_for(runtime, MARIE) if at.date() == THURSDAY + dt.timedelta(days=1)
+    ]
+    assert friday == ["Léa Roy", "Noé Roy"]
