@@ -281,6 +281,8 @@ def _whom_recognise(t: Turn, h: Heard) -> object | None:
         return None
     if h.keyed or not h.text:
         return None
+    if h.intent in FLOW_INTENTS and h.intent != "book":
+        return None  # "annule celui de Léa vendredi" names Léa for another request, never for this booking
     if t.mentions_any("words_someone_else"):
         return {"who": "other"}
     named = list(h.whom or ())

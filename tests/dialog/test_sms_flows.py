@@ -12,6 +12,7 @@ from core.models import AppointmentStatus, AuditEntry, Clinic, Slot, SlotStatus
 from core.timeutil import local_day_bounds
 from tests.dialog.conftest import JOHN, MARIE, Patient, RecordingQueue
 from tests.dialog.helpers import THURSDAY, offered_local, primed, slot_status
+from tests.dialog.test_households import booked_for
 from tests.support.arrange import book, booked, patient, reminders, tickets
 from tests.support.households import own_name
 
@@ -636,25 +637,6 @@ def test_english_with_typos_is_answered_in_english_at_a_french_clinic(texter, te
 # ---- several people in one request ----------------------------------------------------------------------------
 
 
-def _booked_for(runtime, phone: str) -> list[tuple[dt.datetime, str]]:
-    """The phone's booked appointments, soonest first: local start and the person's name."""
-    from core.models import Appointment, Person
-    from core.models import Patient as PatientRow
-    from core.timeutil import to_local
-
-    with runtime.session_factory() as session:
-        rows = session.execute(
-            select(Appointment.starts_at, Person.first_name, Person.last_name)
-            .join(Person, Appointment.person_id == Person.id)
-            .join(PatientRow, Appointment.patient_id == PatientRow.id)
-            .where(PatientRow.phone == phone, Appointment.status == AppointmentStatus.BOOKED)
-            .order_by(Appointment.starts_at)
-        ).all()
-    return [
-        (to_local(at, "America/Toronto").replace(tzinfo=None), f"{first} {last}") for at, first, last in rows
-    ]
-
-
 @pytest.mark.parametrize(
     ("ask", "first_name", "then", "second_name", "yes"),
     [
@@ -677,14 +659,14 @@ def test_a_request_for_two_people_books_both_one_after_the_other(
     assert {start.date() for start in offered_local(runtime, texter)} == {THURSDAY}
     texter.send("1").send(first_name).send(yes)
     assert then in texter.text  # the first is booked, then the next person's slots are offered
-    [(first_at, name)] = _booked_for(runtime, MARIE)
+    [(name, first_at)] = booked_for(runtime)
     assert name == first_name
     offered = offered_local(runtime, texter)
     assert offered
     assert all(start.date() == THURSDAY and start > first_at for start in offered), offered
 
     texter.send("1").send(second_name).send(yes)
-    assert [name for _at, name in _booked_for(runtime, MARIE)] == [first_name, second_name]
+    assert [name for name, _at in booked_for(runtime)] == [first_name, second_name]
     assert texter.state.question is None
 
 
@@ -694,7 +676,7 @@ def test_a_request_for_two_people_by_phone_books_both(caller, runtime):
     caller.press("1").send("Chloé Roy").press("1")
     assert "Maintenant, le rendez-vous pour vous" in caller.text
     caller.press("1").send("Nadia Roy").press("1")
-    assert [name for _at, name in _booked_for(runtime, MARIE)] == ["Chloé Roy", "Nadia Roy"]
+    assert [name for name, _at in booked_for(runtime)] == ["Chloé Roy", "Nadia Roy"]
     assert caller.state.question == "sms_copy"  # the copy by text is offered once both are booked
 
 
@@ -704,12 +686,10 @@ def test_a_request_for_two_children_books_each_and_names_them_the_next_time(text
     texter.send("Léa Roy").send("oui")
     assert "Maintenant, le RDV de votre enfant" in texter.text
     texter.send("1").send("Noé Roy").send("oui")
-    assert [name for _at, name in _booked_for(runtime, MARIE)] == ["Léa Roy", "Noé Roy"]
+    assert [name for name, _at in booked_for(runtime)] == ["Léa Roy", "Noé Roy"]
 
     texter.send("rdv pour mes 2 enfants vendredi").send("1").send("oui")  # both known now: no name asked
     assert "Maintenant, le RDV de Noé" in texter.text
     texter.send("1").send("oui")
-    friday = [
-        name for at, name in _booked_for(runtime, MARIE) if at.date() == THURSDAY + dt.timedelta(days=1)
-    ]
+    friday = [name for name, at in booked_for(runtime) if at.date() == THURSDAY + dt.timedelta(days=1)]
     assert friday == ["Léa Roy", "Noé Roy"]

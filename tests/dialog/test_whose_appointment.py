@@ -142,3 +142,37 @@ def test_at_the_list_a_name_that_matches_nobody_is_said_and_the_list_asked_again
     assert "Léa" in sure.text, sure.text
     assert not sure.choices, sure.text
     assert len(booked_for(signed_rt)) == 2
+
+
+@pytest.mark.parametrize(
+    ("ask", "yes"),
+    [("annule celui de léa vendredi", "oui"), ("actually cancel Léa's appointment on friday", "yes")],
+)
+def test_a_request_for_a_person_while_for_whom_is_asked_is_that_request(phone, signed_rt, ask, yes):
+    seed(signed_rt, ["Julie Tremblay", "Léa Tremblay"], [(1, FRI, TEN)])
+    mom = phone()
+    mom("rdv jeudi")
+    assert "Pour qui" in mom("1").text
+    sure = mom(ask)  # Léa is named for the cancellation, not as the person this booking is for
+    assert "Léa" in sure.text, sure.text
+    mom(yes)
+    assert booked_for(signed_rt) == []
+
+
+@pytest.mark.parametrize(
+    ("ask", "day"),
+    [
+        ("peux-tu mettre le rdv de Léa à mardi prochain", dt.date(2026, 12, 15)),
+        ("pouvez-vous bouger le rendez-vous de Léa à mardi", dt.date(2026, 12, 8)),
+    ],
+)
+def test_putting_a_persons_appointment_on_another_day_changes_it(phone, signed_rt, ask, day):
+    seed(signed_rt, ["Julie Tremblay", "Léa Tremblay"], [(1, FRI, TEN)])
+    mom = phone()
+    offer = mom(ask)
+    assert "Changement du RDV de Léa" in offer.text, offer.text
+    mom("1")
+    mom("oui")
+    [(name, start)] = booked_for(signed_rt)
+    assert name == "Léa Tremblay"
+    assert start.date() == day
