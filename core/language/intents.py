@@ -143,6 +143,11 @@ _RESCHEDULE = word_regex(
     r"|\bautre (?:heure|journee|jour|moment|date)|\banother (?:time|day|date)\b|\bavancer (?:mon|ma|le|la|l')"
     r"|\b(?:me |nous )?(?:le|la|l') (?:mettre|mets|mettrais|mettriez|mettez|placer|passer|bouger|bouge)\b"
     r"|\b(?:switch|swap)(?:ing)? (?:it|my|the|that)\b"
+    # "mettre le rdv de Noé à mardi", "bouger mon rendez-vous", "put my appointment on Friday": an appointment
+    # that exists (a possessive or "the"), put elsewhere; "mettre un rdv" books.
+    r"|\b(?:mettre|mets|mettrais|mettriez|mettez|placer|passer|bouger|bouge|transferer|transfere)"
+    r" (?:mon|ma|le|la|l'|son|sa|notre|votre|leur) ?(?:rdv|rendez[- ]?vous|rv)\b"
+    r"|\bput (?:my|the|our|her|his|their) (?:appointment|appt|booking)\b"
 )
 # Words of change that ask for nothing: "ça ne change rien", "that doesn't change anything", "j'ai changé d'idée".
 _NOT_A_CHANGE = re.compile(

@@ -368,3 +368,22 @@ def test_no_longer_coming_is_cancel(text):
 )
 def test_a_time_one_cannot_come_limits_a_booking_and_cancels_nothing(text):
     assert intent_of(text) == "book"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "peux-tu mettre le rdv de Noé à mardi prochain en pm",
+        "pouvez-vous bouger mon rendez-vous à lundi",
+        "can you put my appointment on friday",
+    ],
+)
+def test_putting_an_appointment_elsewhere_is_a_change(text):
+    assert intent_of(text) == "reschedule"
+
+
+@pytest.mark.parametrize(
+    "text", ["je voudrais mettre un rdv jeudi", "peux-tu me mettre un rendez-vous demain"]
+)
+def test_putting_down_a_new_appointment_books(text):
+    assert intent_of(text) == "book"
