@@ -33,6 +33,21 @@ def local_day_bounds(day: dt.date, tz_name: str) -> tuple[dt.datetime, dt.dateti
     return start, local_to_utc(day + dt.timedelta(days=1), dt.time(0, 0), tz_name)
 
 
+def wished_times(
+    part: str | None, after: dt.time | None, before: dt.time | None
+) -> tuple[dt.time, dt.time | None] | None:
+    """The local times of day a wish allows, [start, end) (end None: midnight), or None for any time: the
+    part of the day, narrowed by the times said. Slot searches and waiting-list matches read it alike."""
+    start, end = dt.time(0), None
+    if part in PARTS_OF_DAY:
+        start, end = PARTS_OF_DAY[part]
+    if after:
+        start = max(start, after)
+    if before:
+        end = before if end is None else min(end, before)
+    return None if (start, end) == (dt.time(0), None) else (start, end)
+
+
 def in_part_of_day(at: dt.time, part: str | None) -> bool:
     """Whether a local time falls in a part of the day (None, or a part we do not know, matches all)."""
     if part not in PARTS_OF_DAY:

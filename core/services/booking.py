@@ -46,7 +46,7 @@ from core.models import (
     UTCDateTime,
 )
 from core.services import audit, freed, notifications, people
-from core.timeutil import PARTS_OF_DAY, local_day_bounds, local_to_utc, to_local, zone
+from core.timeutil import PARTS_OF_DAY, local_day_bounds, local_to_utc, to_local, wished_times, zone
 
 CODE_DIGITS = 6
 
@@ -214,14 +214,7 @@ def _wall(day: dt.date, at: dt.time | None, offset: dt.timedelta) -> dt.datetime
 
 def _time_range(query: SlotQuery) -> tuple[dt.time, dt.time | None] | None:
     """The local times of day the wish allows, [start, end) (end None: midnight), or None for any time."""
-    start, end = dt.time(0), None
-    if query.part_of_day in PARTS_OF_DAY:
-        start, end = PARTS_OF_DAY[query.part_of_day]
-    if query.after:
-        start = max(start, query.after)
-    if query.before:
-        end = query.before if end is None else min(end, query.before)
-    return None if (start, end) == (dt.time(0), None) else (start, end)
+    return wished_times(query.part_of_day, query.after, query.before)
 
 
 def _local_days(clinic: Clinic, lo: dt.datetime, hi: dt.datetime) -> list[dt.date]:

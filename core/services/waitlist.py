@@ -54,7 +54,7 @@ from core.models import (
 )
 from core.services import audit, booking, notifications, walkin
 from core.services.patients import can_take_sms
-from core.timeutil import in_part_of_day, local_day_bounds, to_local
+from core.timeutil import local_day_bounds, to_local, wished_times
 
 PURPOSE = "waitlist_offer"
 WAITING, BOOKED, LEFT, EXPIRED = "waiting", "booked", "left", "expired"
@@ -305,11 +305,12 @@ def matches(wish: dict, starts_at: dt.datetime, tz: str) -> bool:
         return False
     if wish.get("days") and day.weekday() not in {int(d) for d in wish["days"]}:
         return False
-    if wish.get("part") and not in_part_of_day(at, wish["part"]):
-        return False
-    if wish.get("after") and at < dt.time.fromisoformat(wish["after"]):
-        return False
-    if wish.get("before") and at >= dt.time.fromisoformat(wish["before"]):
+    times = wished_times(
+        wish.get("part"),
+        dt.time.fromisoformat(wish["after"]) if wish.get("after") else None,
+        dt.time.fromisoformat(wish["before"]) if wish.get("before") else None,
+    )
+    if times is not None and not (times[0] <= at and (times[1] is None or at < times[1])):
         return False
     if wish.get("at"):  # "vers 14 h": within an hour of it
         wished = dt.time.fromisoformat(wish["at"])
