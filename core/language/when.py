@@ -1264,7 +1264,10 @@ def _part_of_day(text: str, when: When) -> None:
     if m:
         when.part_of_day = m.lastgroup
         if _END_OF_DAY.search(text) and when.after is None:
+            # "en fin de journée": from 16 h, the last slots of a clinic that closes at 17 h included
             when.after = dt.time(16, 0)
+            if _END_OF_DAY.match(text, m.start()):
+                when.part_of_day = None
     elif ruled_out:
         if ruled_out == {"morning", "evening"}:
             when.part_of_day = "afternoon"

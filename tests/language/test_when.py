@@ -125,9 +125,15 @@ def test_between_two_times_sets_both_bounds():
     )
 
 
-def test_end_of_day_is_evening_from_four():
-    result = understand("en fin de journée", "fr", NOW)
-    assert (result.part_of_day, result.after) == ("evening", T(16, 0))
+@pytest.mark.parametrize("text", ["en fin de journée", "end of day thursday", "jeudi fin de la journée"])
+def test_end_of_day_is_from_four(text):
+    # not "the evening" as well: a clinic that closes at 17 h has its last slots for it
+    result = understand(text, "fr", NOW)
+    assert (result.part_of_day, result.after) == (None, T(16, 0))
+
+
+def test_the_evening_at_the_end_of_the_day_stays_the_evening():
+    assert understand("le soir, en fin de journée", "fr", NOW).part_of_day == "evening"
 
 
 def test_asap_means_today():
