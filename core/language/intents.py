@@ -367,6 +367,11 @@ _NEGATIVE = word_regex(
     r"|\bnothing (?:at the moment|right now|for now|else)\b|\bnot (?:at (?:this|the|all)|just yet|at present)\b"
     r"|\b(?:do not|don'?t) wish\b|\beverything but\b|^i (?:cannot|can'?t|do not|don'?t|won'?t|will not)\W*$"
     r"|\b(?:viens|viendrai|arrive|serai|convient|conviendra) (?:pas|plus)\b|\bnot coming\b|\bwon'?t (?:be there|come|make it)\b"
+    # None of what was offered: "aucun ne me convient", "aucune de ces heures", "none of these work"
+    r"|\b(?:aucun|aucune|rien) (?:de (?:ces|ceux|celles)\w*(?: \w+)? )?(?:ne |n')?(?:me |nous )?"
+    r"(?:convient|conviennent|va|vont|marche|marchent|fait|font)\b|\baucune? de (?:ces|ceux-la|celles-la)\b"
+    r"|\bnone of (?:these|those|them|the (?:times|slots|above))\b|\bnone (?:of (?:these|those|them) )?(?:works?|suits?"
+    r"|fits?|are good|is good)\b"
 )
 # On the way: the answer to "are you coming?" ("je viens", "j'arrive", "on my way").
 _COMING = word_regex(

@@ -693,3 +693,24 @@ def test_a_request_for_two_children_books_each_and_names_them_the_next_time(text
     texter.send("1").send("oui")
     friday = [name for name, at in booked_for(runtime) if at.date() == THURSDAY + dt.timedelta(days=1)]
     assert friday == ["Léa Roy", "Noé Roy"]
+
+
+@pytest.mark.parametrize("text", ["rdv jeudi en fin de journée svp", "appointment thursday end of day"])
+def test_the_end_of_the_day_offers_the_last_slots_of_a_clinic_that_closes_at_five(texter, runtime, text):
+    texter.send(text)
+    offered = offered_local(runtime, texter)
+    assert offered
+    assert all(s.date() == THURSDAY and s.time() >= dt.time(16, 0) for s in offered), offered
+
+
+@pytest.mark.parametrize("text", ["aucun ne me convient", "aucune de ces options"])
+def test_none_suits_at_the_waiting_list_question_does_not_join_it(texter, runtime, text):
+    from core.models import WaitlistEntry
+
+    texter.send("rdv jeudi soir")  # the clinic closes at 17 h: nothing that evening, the waiting list asked
+    question = texter.state.question
+    assert question.startswith("wait"), question
+    texter.send(text)
+    with runtime.session_factory() as session:
+        assert session.scalars(select(WaitlistEntry)).all() == []
+    assert texter.state.question != question

@@ -387,3 +387,24 @@ def test_putting_an_appointment_elsewhere_is_a_change(text):
 )
 def test_putting_down_a_new_appointment_books(text):
     assert intent_of(text) == "book"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "aucun ne me convient",
+        "aucune de ces heures",
+        "aucun de ces moments ne me va",
+        "rien ne me convient",
+        "none of these work",
+        "none work for me",
+        "none of them",
+    ],
+)
+def test_none_of_what_was_offered_is_no(text):
+    assert understand(text, None, NOW).polarity == "no"
+
+
+@pytest.mark.parametrize("text", ["ça me convient", "le premier me convient"])
+def test_what_suits_is_yes(text):
+    assert understand(text, None, NOW).polarity == "yes"
