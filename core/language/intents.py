@@ -26,6 +26,16 @@ _EMERGENCY = word_regex(
     r"|unconscious|inconscient|perdu connaissance|passed out|convulsion|seizure|anaphyla"
     r"|choking|s'etouffe|etouffe|allergic reaction|reaction allergique|empoisonn|\bpoison"
     r"|face (?:is )?drooping|slurred speech|visage (?:paralyse|croche)|\b911\b|\b9-1-1\b"
+    # Something swallowed that poisons ("my kid swallowed bleach", "il a avalé des pilules"), a child who
+    # does not wake, a baby with a fever: the emergency and Info-Santé lines are said first
+    r"|\b(?:swallow(?:ed)?|ingest(?:ed)?|drank|drunk|ate) (?:(?:some|a|an|the|his|her|my|of|a bunch of) )*"
+    r"(?:bleach|pills?|medications?|medicines?|meds|tablets?|cleaning products?|detergent|(?:laundry |tide )?pods?"
+    r"|(?:button )?batter(?:y|ies)|antifreeze|drain cleaner|chemicals?|weed gummies|gummies)"
+    r"|\bavale (?:(?:de l'|de la|du|des|une|un|sa|ses|mes|mon|ma|plein de) ?)*(?:eau de javel|javel|pilules?"
+    r"|medicaments?|comprimes?|produits? (?:menagers?|nettoyants?|chimiques?)|detergent|capsules? de lessive"
+    r"|piles?(?: bouton)?|antigel|poison|pot)|\bintoxication\b"
+    r"|\bunresponsive\b|won'?t wake up|ne se reveille (?:pas|plus)|\bblue lips\b|levres bleues"
+    r"|\b(?:bebe|nourrisson|nouveau-ne|newborn|infant|baby)\b[^.!?]{0,40}\b(?:fievre|fever|fait de la temperature)"
 )
 
 _CARRIER = {

@@ -249,3 +249,35 @@ def test_a_request_told_as_a_past_event_gives_way_to_the_request_that_follows(te
 )
 def test_a_cancellation_said_alone_is_still_a_cancellation(text, lang):
     assert read(text, lang).intent == "cancel"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my kid swallowed bleach",
+        "my son ate some pills, what do I do",
+        "mon fils a avalé de l'eau de javel",
+        "ma fille a avalé une pile bouton",
+        "mon bébé fait 40 de fièvre",
+        "my baby has a fever since last night",
+        "my daughter won't wake up",
+        "il ne se réveille pas",
+    ],
+)
+def test_poisoning_a_child_who_does_not_wake_and_a_baby_with_fever_are_emergencies(text):
+    result = read(text)
+    assert result.intent == "emergency"
+    assert not result.self_harm
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "rdv pour mon bébé jeudi",
+        "my baby needs a checkup",
+        "I take my pills every day",
+        "i swallowed my pride",
+    ],
+)
+def test_a_baby_or_pills_alone_are_no_emergency(text):
+    assert read(text).intent != "emergency"
