@@ -59,9 +59,28 @@ def text(key: str, lang: str, channel: str = "sms") -> str:
 _DOUBLE_PERIOD = re.compile(r"(?<!\.)\.\.(?!\.)")
 
 
+# French elides "de" before a name that starts with a vowel: "au nom d'Eve Roy", "le RDV d'Émile", never
+# "de Eve" (only names: "de onze heures" keeps its "de").
+_FR_DE_FIELD = re.compile(r"\b([Dd])e \{(name|\w+_name)\}")
+_VOWEL_FIRST = re.compile(r"[AEIOUÀÂÄÉÈÊËÎÏÔÖÙÛÜaeiouàâäéèêëîïôöùûü]")
+
+
+def _elided(template: str, values: dict) -> str:
+    def field(m: re.Match) -> str:
+        value = values.get(m.group(2))
+        if isinstance(value, str) and _VOWEL_FIRST.match(value):
+            return f"{m.group(1)}'{{{m.group(2)}}}"
+        return m.group(0)
+
+    return _FR_DE_FIELD.sub(field, template)
+
+
 def render(key: str, lang: str, channel: str = "sms", **values) -> str:
     """A prompt with its placeholders filled in."""
-    said = text(key, lang, channel).format(**values)
+    template = text(key, lang, channel)
+    if lang == "fr" and "e {" in template and "name}" in template:
+        template = _elided(template, values)
+    said = template.format(**values)
     return _DOUBLE_PERIOD.sub(".", said) if ".." in said else said
 
 

@@ -173,3 +173,22 @@ def test_a_value_ending_a_sentence_with_its_own_period_gives_one_period():
     assert ".." not in said
     assert catalog.render("waitlist_joined", "fr", "voice", wish="", until="jeu. 17 déc.").count("déc.") == 1
     assert "..." in catalog.render("greeting", "fr", "voice", clinic="Clinique...")  # an ellipsis stays
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [("Eve Roy", "Au nom d'Eve Roy:"), ("Émile", "Au nom d'Émile:"), ("Marc", "Au nom de Marc:")],
+)
+def test_french_elides_de_before_a_name_that_starts_with_a_vowel(name, said):
+    from prompts import render
+
+    assert render("booking_name", "fr", "sms", name=name) == said
+    assert render("booking_name", "en", "sms", name=name) == f"For {name}:"
+
+
+def test_de_before_a_time_keeps_its_e():
+    from prompts import render
+
+    assert "de onze heures" in render(
+        "spooled_callback_recorded", "fr", "voice", clinic="X", time="onze heures"
+    )

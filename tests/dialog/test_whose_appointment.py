@@ -73,7 +73,7 @@ def test_a_name_that_matches_nobody_is_said_and_the_list_names_each(phone, signe
     ("ask", "none_for", "no"),
     [
         ("annuler le RDV de Marc", f"{NONE_FR} Marc.", "non"),
-        ("annuler le rdv d'Émilie", f"{NONE_FR} Émilie.", "non"),
+        ("annuler le rdv d'Émilie", "Je ne trouve pas de RDV au nom d'Émilie.", "non"),
         ("cancel Emma's appointment", f"{NONE_EN} Emma.", "no"),
         ("cancel emmas appt", f"{NONE_EN} Emma.", "no"),
     ],
