@@ -122,6 +122,8 @@ def wanted_in_turn(t: Turn, h: Heard | None) -> tuple[dict, list[dict]]:
     if h is None or h.keyed or not h.text:
         return {}, []
     named = list(h.whom or ())
+    if not named or (len(named) == 1 and named[0].count == 1):
+        return wanted(t, h), []  # nobody, or one person: the phone's people are read only when needed
     if len(set(named)) != len(named) or any(who.count is None for who in named):
         return wanted(t, h), []  # "mes enfants": how many is unsaid; the question tells them apart
     everyone = household(t)
