@@ -342,7 +342,7 @@ def _cancel_target(folded: str) -> str | None:
 
 _FIRST_NO = re.compile(
     r"^(?:(?:oh|ah|um|uh|well|wait|hmm|sorry|desole|euh|ben|bah)\W+){0,2}"
-    r"(?:no|non|nope|nah|nan|naw|nay|negative|pantoute|jamais|never|not|pas vraiment|nenni|no way"
+    r"(?:no|non|nope|nah|nan|naw|nay|negative|pantoute|jamais|never|not|pas vraiment|nenni|no way|n(?=\W*$)"
     r"|absolutely not|certainly not|definitely not|of course not|pas du tout|surtout pas|(?:absolutely )?nothing"
     r"|rien)\b(?! (?:problem|prob|worries|doubt|later than|earlier than|sooner than|more than|less than|before|after"
     r"|until|till|avant|apres|plus tard que|plus tot que)\b)"
@@ -357,7 +357,8 @@ _FIRST_YES = re.compile(
     r"|that(?:'s| is) (?:right|correct|fine|good|great|perfect)|it(?:'s| is) (?:right|correct|fine|good)"
     r"|please(?: do| go ahead| proceed| book| confirm| and thank you|\W*$)"
     r"|go(?=\W*$)|go go|let'?s go|c (?:beau|bon|correct|parfait|ok|good)|c'est (?:correct|ok|good|full beau)"
-    r"|ca me convient|ca fait l'affaire|ca serait parfait|sounds perfect|yessir)\b"
+    r"|ca me convient|ca fait l'affaire|ca serait parfait|sounds perfect|yessir"
+    r"|ye?(?=\W*$))\b"  # "y" alone: a texted yes
 )
 _NEGATIVE = word_regex(
     r"\bnot (?:really|right|correct|quite|good|ok|okay|that|now|today|this|what|interested|necessary|needed)\b"

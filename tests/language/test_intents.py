@@ -408,3 +408,13 @@ def test_none_of_what_was_offered_is_no(text):
 @pytest.mark.parametrize("text", ["ça me convient", "le premier me convient"])
 def test_what_suits_is_yes(text):
     assert understand(text, None, NOW).polarity == "yes"
+
+
+@pytest.mark.parametrize(("text", "answer"), [("y", "yes"), ("Y!", "yes"), ("n", "no"), ("N.", "no")])
+def test_a_texted_letter_is_yes_or_no(text, answer):
+    assert understand(text, None, NOW).polarity == answer
+
+
+@pytest.mark.parametrize("text", ["y a-t-il de la place demain", "n'importe quand"])
+def test_french_words_of_one_letter_are_no_answer(text):
+    assert understand(text, None, NOW).polarity is None
