@@ -67,6 +67,10 @@ def cancel_something(t: Turn, h: Heard | None) -> Reply:
     waiting = need_phone(t, "cancel")
     if waiting is not None:
         return waiting
+    if t.data.get("slot") and t.data.get("flow") == "book" and not upcoming(t):
+        # "nvm cancel it" while the booking under way is read back or its name asked: nothing is kept
+        release_hold(t)
+        return t.done(Say("booking_stopped"))
     if h is not None and h.target != "appointment" and not upcoming(t):
         patient = t.patient()
         if walkin.active_ticket(t.session, t.clinic, patient, t.now) is not None:

@@ -714,3 +714,21 @@ def test_none_suits_at_the_waiting_list_question_does_not_join_it(texter, runtim
     with runtime.session_factory() as session:
         assert session.scalars(select(WaitlistEntry)).all() == []
     assert texter.state.question != question
+
+
+def test_a_texted_y_confirms_the_booking(texter, runtime):
+    texter.send("rdv jeudi matin").send("1").send("Marie Tremblay").send("y")
+    assert texter.keys == ["booked"]
+    assert len(booked(runtime, MARIE)) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "key"), [("nvm cancel it", "booking_stopped"), ("annule ça", "booking_stopped")]
+)
+def test_cancelling_while_the_booking_is_under_way_stops_it_and_frees_the_slot(texter, runtime, text, key):
+    texter.send("rdv jeudi matin").send("1")
+    held = texter.state.data["slot"]
+    texter.send(text)
+    assert texter.keys == [key]
+    assert slot_status(runtime, held) == SlotStatus.FREE
+    assert booked(runtime, MARIE) == []
