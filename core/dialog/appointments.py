@@ -15,13 +15,14 @@ from core.dialog.engine import (
 )
 from core.dialog.heard import Heard
 from core.dialog.people import need_phone, release_hold
-from core.dialog.types import Choice, Reply, Say
+from core.dialog.types import Choice, Parts, Reply, Say
 from core.dialog.whom import appointment_name, household, label, person_called
 from core.errors import AppointmentNotCancellable, AppointmentNotFound
 from core.models import Appointment, Person
 from core.services import booking, people, walkin
 from core.timeutil import to_local
 
+CODES_SHOWN = 3  # the soonest three, with their codes, fit two SMS segments
 SHOWN = 5  # a phone menu of more than five is not heard to the end; a text of more costs segments
 
 
@@ -51,6 +52,25 @@ def _own(t: Turn, appointment_id) -> Appointment | None:
 def list_appointments(t: Turn, h: Heard | None) -> Reply:
     """'MES RDV', 3 on the phone menu: the list, then what to do with one of them."""
     return choose(t, h, "manage")
+
+
+@starter("code")
+def tell_codes(t: Turn, h: Heard | None) -> Reply:
+    """'c'est quoi mon code déjà?', 'I lost my confirmation number': each upcoming appointment with its code.
+
+    Only to the number that shows itself (an SMS, a caller ID): a hidden caller could key in anyone's number,
+    and the code is what the front desk asks for, so they are told the clinic's number instead."""
+    if not t.ctx.phone:
+        return t.done(Say("codes_hidden_caller", {"phone": t.clinic_phone()}))
+    appointments = upcoming(t)
+    if not appointments:
+        return t.done(Say("no_appointments"))
+    items = []
+    for appointment in appointments[:CODES_SHOWN]:
+        values = {"when": appointment_when(t, appointment), "code": appointment.code}
+        name = appointment_name(t, appointment)
+        items.append(Say("code_item_named", {**values, "name": name}) if name else Say("code_item", values))
+    return t.done(Say("codes", {"items": Parts(tuple(items), sep="; ")}))
 
 
 @starter("reschedule")

@@ -57,6 +57,7 @@ REQUESTS = (
     "language",
     "waitlist",
     "waitlist_leave",
+    "code",
 )
 _WORD = re.compile(r"[^\w']+")
 

@@ -61,6 +61,7 @@ INTENTS = (
     "other",
     "waitlist",  # LISTE / WAITLIST, "avertis-moi si ça se libère": join or show the waiting list
     "waitlist_leave",  # QUITTER LISTE / LEAVE LIST
+    "code",  # "c'est quoi mon code déjà?", "what's my confirmation number": the codes of one's appointments
 )
 
 _KEYWORD_LANG = {"aide": "fr", "arret": "fr", "help": "en"}

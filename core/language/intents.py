@@ -310,6 +310,8 @@ def request_intent(folded: str) -> tuple[str, str | None] | None:
         return "reschedule", None
     if _requested(_CANCEL, folded):
         return "cancel", _cancel_target(folded)
+    if _CODE.search(folded):
+        return "code", None
     for intent, regex in (
         ("list", _LIST),
         ("position", _POSITION),
@@ -320,6 +322,15 @@ def request_intent(folded: str) -> tuple[str, str | None] | None:
         if regex.search(folded):
             return intent, None
     return None
+
+
+# The confirmation code asked for again ("I lost my code", "c'est quoi mon numéro de confirmation"); a postal
+# code or an area code is something else.
+_CODE = word_regex(
+    r"\b(?:mon|my|le|the|ce|notre|our|mes|des|un|a|son|sa|her|his)\s+(?:\w+\s+)?(?:codes?|numero de confirmation"
+    r"|no de confirmation|confirmation (?:codes?|numbers?|#))\b(?! postal| zip)"
+    r"|^\W*(?:code|codes|code de confirmation|confirmation code)\W*$"
+)
 
 
 _APPT_RE = re.compile(rf"\b{_APPT}\b")

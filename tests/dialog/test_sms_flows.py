@@ -732,3 +732,28 @@ def test_cancelling_while_the_booking_is_under_way_stops_it_and_frees_the_slot(t
     assert texter.keys == [key]
     assert slot_status(runtime, held) == SlotStatus.FREE
     assert booked(runtime, MARIE) == []
+
+
+# ---- the confirmation code asked again ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("c'est quoi mon code déjà?", "Vos codes de confirmation: "),
+        ("I lost my confirmation number", "Your confirmation codes: "),
+        ("code?", "Vos codes de confirmation: "),
+    ],
+)
+def test_the_codes_of_ones_appointments_are_told_again(texter, runtime, text, said):
+    texter.send("rdv jeudi matin").send("1").send("Marie Tremblay").send("oui")
+    [appointment] = booked(runtime, MARIE)
+    texter.send(text)
+    assert texter.keys == ["codes"]
+    assert texter.text.startswith(said)
+    assert appointment.code in texter.text
+
+
+def test_asking_for_a_code_without_an_appointment_says_there_is_none(texter):
+    texter.send("c'est quoi mon code de confirmation?")
+    assert texter.keys == ["no_appointments"]

@@ -412,3 +412,18 @@ def test_a_hidden_caller_booking_for_a_child_keeps_the_child_once_the_number_is_
     assert name in call.text
     call.press("1")
     assert [a.person.first_name for a in booked(runtime, "+15145550166")] == [name]
+
+
+def test_a_hidden_caller_asking_for_a_code_is_sent_to_the_front_desk(runtime, queue):
+    book(runtime, MARIE, day=THURSDAY)
+    hidden = Patient(runtime, "voice", phone=None, key="call:CA0009")
+    hidden.call().send("c'est quoi mon code de confirmation?")
+    assert hidden.keys[0] == "codes_hidden_caller"  # a keyed-in number could be anyone's
+
+
+def test_a_caller_asking_for_a_code_hears_it(caller, runtime):
+    book(runtime, MARIE, day=THURSDAY)
+    [appointment] = booked(runtime, MARIE)
+    caller.call().send("c'est quoi mon numéro de confirmation")
+    assert caller.keys[0] == "codes"
+    assert caller.value("codes", "items").items[0].values["code"] == appointment.code

@@ -418,3 +418,22 @@ def test_a_texted_letter_is_yes_or_no(text, answer):
 @pytest.mark.parametrize("text", ["y a-t-il de la place demain", "n'importe quand"])
 def test_french_words_of_one_letter_are_no_answer(text):
     assert understand(text, None, NOW).polarity is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "c'est quoi mon code déjà?",
+        "what is my confirmation code",
+        "quel est mon numéro de confirmation",
+        "I lost my code for my appointment",
+        "code?",
+    ],
+)
+def test_asking_for_ones_code_is_code(text):
+    assert intent_of(text) == "code"
+
+
+@pytest.mark.parametrize("text", ["mon code postal", "what is your area code", "rdv demain"])
+def test_other_codes_are_not_asked_for(text):
+    assert intent_of(text) != "code"

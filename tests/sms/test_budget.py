@@ -121,6 +121,11 @@ def long_values(lang: str) -> dict[str, str]:
         "relation": longest(
             prompts.render(key, lang, "sms") for key in prompts.catalog(lang) if key.startswith("relation_")
         ),
+        # the soonest appointments with their codes (core/dialog/appointments.py CODES_SHOWN)
+        "items": "; ".join(
+            prompts.render("code_item_named", lang, "sms", name=name, when=when, code="482913")
+            for _ in range(3)
+        ),
         # composed parts
         "label": when,
         "heard": when,
