@@ -574,6 +574,7 @@ _MORE = word_regex(
     r"|\b(?:anything|something|quelque chose|rien|one|une?) (?:later|else|de plus tard|d'autre|plus tard)\b"
     r"|\b(?:none of (?:these|those|them|the above)|aucune? (?:de (?:ces|celles?|ceux)|(?:ne )?(?:me )?convient))"
     r"|\b(?:show|give|send) me (?:more|others|other)\b|\b(?:rien|nothing) (?:ne )?(?:me )?(?:convient|works)\b"
+    r"|^(?:un peu|un petit peu|a bit|a little|bit|little|encore) (?:plus tard|later)\W*(?:svp|stp|please|pls)?\W*$"
 )
 
 
@@ -621,7 +622,7 @@ _LAST = re.compile(
     r"^(?:(?:je (?:prends|choisis|veux|vais prendre|prendrais)|i'?ll (?:take|go with|have)|i (?:take|choose|pick"
     r"|want|would like)|let'?s (?:go with|do)|go with|give me|plutot|ok|okay|oui|yes|euh|um|uh|hmm|alors)\W*\s?)?"
     r"(?:(?:le|la|l'|the|celui|celle|ce)\s?)?(?:tout |very )?(?:dernier|derniere|dernieres|derniers|last|latest"
-    r"|(?<=the )later|plus tard(?:ive)?(?<=plus tard)|(?<=le )plus tard|(?<=la )plus tardive|(?<=la )plus tard)"
+    r"|(?<=the )later|(?<=le )plus tard|(?<=la )plus tardive|(?<=la )plus tard)"
     r"(?:\s(?:one|option|choix|choice|plage|heure|time|slot|spot|place|moment|de la liste|proposee?|offered))*"
     r"(?:\W*\s?(?:svp|stp|s'il vous plait|s'il te plait|please|pls|plz|merci|thanks|thank you))*\W*$"
 )

@@ -757,3 +757,21 @@ def test_the_codes_of_ones_appointments_are_told_again(texter, runtime, text, sa
 def test_asking_for_a_code_without_an_appointment_says_there_is_none(texter):
     texter.send("c'est quoi mon code de confirmation?")
     assert texter.keys == ["no_appointments"]
+
+
+@pytest.mark.parametrize("text", ["plus tard", "un peu plus tard svp", "a bit later please"])
+def test_later_over_an_offer_offers_later_times_and_picks_none(texter, text):
+    texter.send("rdv jeudi matin")
+    first = list(texter.state.data["offered"])
+    texter.send(text)
+    assert texter.state.question == "book_pick"
+    assert "slot" not in texter.state.data
+    assert not set(texter.state.data["offered"]) & set(first)
+
+
+@pytest.mark.parametrize("text", ["le plus tard", "le dernier"])
+def test_the_latest_one_picks_the_last_slot_offered(texter, text):
+    texter.send("rdv jeudi matin")
+    last = texter.state.data["offered"][-1]
+    texter.send(text)
+    assert texter.state.data["slot"] == last

@@ -177,3 +177,10 @@ def test_one_as_a_pronoun_is_not_the_first_of_the_month(text, date, time):
 @pytest.mark.parametrize(("text", "lang"), [("the later one", "en"), ("la plus tard", "fr")])
 def test_the_later_of_the_offers_is_the_last(text, lang):
     assert read(text, lang).pick_last is True
+
+
+@pytest.mark.parametrize("text", ["plus tard", "un peu plus tard", "a bit later please"])
+def test_later_alone_asks_for_more_and_points_at_no_option(text):
+    result = understand(text, "fr", dt.datetime(2026, 12, 1, 9, 0))
+    assert result.more
+    assert not result.pick_last
