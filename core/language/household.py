@@ -145,7 +145,8 @@ _PARTY = re.compile(
     rf"|\bparty of\s+{_counted(4)}\b)"
 )
 _NAME_AFTER = re.compile(
-    r"^[\s,:]*(?:(?:qui s'appelle|qui se nomme|named|called|nomme|nommee|appele|appelee|prenomme|prenommee)\s+)?"
+    r"^[\s,:]*(?:(?:qui s'appelle|qui se nomme|named|called|nomme|nommee|appele|appelee|prenomme|prenommee"
+    r"|(?i:(?:elle|il|qui) s['\u2019]appelle|(?:elle|il) se nomme|(?:her|his) name is|son nom est|nommée|appelée))\s+)?"
     r"(?P<name>[^\W\d_][\w'\-]*(?:\s+[^\W\d_][\w'\-]*)?)"
 )
 

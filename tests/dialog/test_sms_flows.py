@@ -775,3 +775,13 @@ def test_the_latest_one_picks_the_last_slot_offered(texter, text):
     last = texter.state.data["offered"][-1]
     texter.send(text)
     assert texter.state.data["slot"] == last
+
+
+def test_a_name_said_as_she_is_called_is_not_asked_again(texter, runtime):
+    texter.send(
+        "Bonjour je voudrais prendre rendez-vous pour ma mère, elle s'appelle Jeanne Lavoie, jeudi vers 10h"
+    )
+    texter.send("1")
+    assert texter.keys[0] == "booking_name"  # read back for Jeanne Lavoie, not asked her name
+    texter.send("oui")
+    assert [name for name, _at in booked_for(runtime)] == ["Jeanne Lavoie"]

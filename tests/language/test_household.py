@@ -186,3 +186,16 @@ def test_someone_and_i_names_the_writer_too(text, relation):
 
 def test_and_i_that_starts_a_new_clause_names_only_the_other():
     assert [(w.me, w.relation) for w in whom("book for my son and i need it tomorrow")] == [(False, "son")]
+
+
+@pytest.mark.parametrize(
+    ("text", "relation", "name"),
+    [
+        ("rdv pour ma mère, elle s'appelle Jeanne Lavoie, mardi vers 10h", "mother", "Jeanne Lavoie"),
+        ("rdv pour mon fils, il s\u2019appelle Léo Roy", "son", "Léo Roy"),
+        ("appointment for my mom, her name is Rita Roy", "mother", "Rita Roy"),
+        ("rdv pour ma mère, elle est malade", "mother", None),
+    ],
+)
+def test_the_name_said_in_a_clause_after_the_relation_is_theirs(text, relation, name):
+    assert [(w.relation, w.name) for w in whom(text)] == [(relation, name)]
