@@ -17,8 +17,23 @@ from .normalize import fold
 
 # Relations, by the words that name them (folded: no accents, lower case). Plurals count several people.
 _RELATIONS: dict[str, tuple[str, ...]] = {
-    "son": ("fils", "garcon", "gars", "son", "boy"),
-    "daughter": ("fille", "daughter", "girl", "petite"),
+    # with the misspellings texts carry ("my dauter", "my daugther")
+    "son": ("fils", "garcon", "gars", "son", "boy", "fiston"),
+    "daughter": (
+        "fille",
+        "daughter",
+        "girl",
+        "petite",
+        "dauter",
+        "dauther",
+        "daugther",
+        "daugter",
+        "doughter",
+        "daghter",
+        "duaghter",
+        "daugher",
+        "daughtr",
+    ),
     "child": (
         "enfant",
         "enfants",
@@ -43,8 +58,8 @@ _RELATIONS: dict[str, tuple[str, ...]] = {
         "jumelles",
         "twins",
     ),
-    "mother": ("mere", "maman", "mom", "mum", "mother", "mommy", "mama"),
-    "father": ("pere", "papa", "dad", "father", "daddy"),
+    "mother": ("mere", "maman", "mom", "mum", "mother", "mommy", "mama", "mothr", "mther", "moher"),
+    "father": ("pere", "papa", "dad", "father", "daddy", "fathr", "fater"),
     "spouse": (
         "mari",
         "femme",

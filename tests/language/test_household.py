@@ -199,3 +199,15 @@ def test_and_i_that_starts_a_new_clause_names_only_the_other():
 )
 def test_the_name_said_in_a_clause_after_the_relation_is_theirs(text, relation, name):
     assert [(w.relation, w.name) for w in whom(text)] == [(relation, name)]
+
+
+@pytest.mark.parametrize(
+    ("text", "relation"),
+    [
+        ("need appt for my dauter monday pm", "daughter"),
+        ("appt for my daugther", "daughter"),
+        ("for my mothr", "mother"),
+    ],
+)
+def test_a_misspelled_relation_is_still_that_relation(text, relation):
+    assert [w.relation for w in whom(text)] == [relation]
