@@ -391,6 +391,10 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
         return None
     if h.pick_last and offered:
         return {"slot": offered[-1]}
+    if h.intent == "yes" and not h.has_when:
+        said_yes_to = _the_one_asked_for(t)
+        if said_yes_to is not None:
+            return {"slot": said_yes_to}
     if _asks_another_day(t, h):
         return {"day": True}
     if h.more:  # core.language reads 'autres', 'plus tard', 'other times'… (asks_for_more)
@@ -417,6 +421,20 @@ def refined(old: dict, new: dict) -> dict:
     if not any(new.get(key) for key in _TIME_KEYS):
         return {**{key: old[key] for key in _TIME_KEYS if old.get(key)}, **new}
     return new
+
+
+def _the_one_asked_for(t: Turn) -> int | None:
+    """The slot a bare "oui" takes: the only one offered, or the one at the very time asked ("RDV jeudi
+    14h", offered 13 h 45, 14 h and 14 h 15); None when a yes does not tell which."""
+    offered = _offered(t)
+    if len(offered) == 1:
+        return offered[0].id
+    at = (t.data.get("wish") or {}).get("at")
+    if not at:
+        return None
+    wished = dt.time.fromisoformat(at)
+    matching = [s for s in offered if _local(t, s).time() == wished]
+    return matching[0].id if len(matching) == 1 else None
 
 
 def _asks_another_day(t: Turn, h: Heard) -> bool:

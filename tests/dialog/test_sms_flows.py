@@ -785,3 +785,22 @@ def test_a_name_said_as_she_is_called_is_not_asked_again(texter, runtime):
     assert texter.keys[0] == "booking_name"  # read back for Jeanne Lavoie, not asked her name
     texter.send("oui")
     assert [name for name, _at in booked_for(runtime)] == ["Jeanne Lavoie"]
+
+
+@pytest.mark.parametrize(
+    ("ask", "yes"), [("rdv jeudi 14h", "oui"), ("appointment thursday at 2pm", "yes please")]
+)
+def test_yes_to_an_offer_that_holds_the_very_time_asked_takes_it(texter, runtime, ask, yes):
+    texter.send(ask)
+    offered = dict(zip(texter.state.data["offered"], offered_local(runtime, texter), strict=True))
+    assert dt.time(14, 0) in {start.time() for start in offered.values()}
+    assert len(offered) > 1
+    texter.send(yes)
+    assert offered[texter.state.data["slot"]].time() == dt.time(14, 0)
+
+
+def test_yes_to_an_offer_without_a_time_asked_asks_which_one(texter):
+    texter.send("rdv jeudi")
+    texter.send("oui")
+    assert texter.state.question == "book_pick"
+    assert "slot" not in texter.state.data
