@@ -397,6 +397,8 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
             return {"slot": said_yes_to}
     if _asks_another_day(t, h):
         return {"day": True}
+    if h.earlier and offered:  # "plus tôt?", "anything earlier?"
+        return {"earlier": True}
     if h.more:  # core.language reads 'autres', 'plus tard', 'other times'… (asks_for_more)
         return {"more": True}
     pointed = _pointed_at(t, h)
@@ -481,6 +483,25 @@ def _pointed_at(t: Turn, h: Heard) -> dict | None:
     return None
 
 
+def _sooner(t: Turn) -> Reply:
+    """'plus tôt?': the first free slots before the first one offered (any time of day, from now on), or
+    the same offer again, said to be the soonest."""
+    slots = _offered(t)
+    if not slots:
+        return t.ask("book_day", data=_keep(t))
+    first = min(slots, key=lambda s: s.starts_at)
+    day = _local(t, first).date()
+    found = _search(t, SlotQuery(not_after=day), near=False)
+    sooner = [s for s in found.slots if s.starts_at < first.starts_at]
+    data = _keep(t)
+    if not sooner:
+        t.lead.append(Say("no_earlier_slots"))
+        data.update(offered=[s.id for s in slots], exact=t.data.get("exact", True))
+        return t.ask("book_pick", data=data)
+    data.update(wish={"na": day.isoformat()}, offered=[s.id for s in sooner], exact=True)
+    return t.ask("book_pick", data=data)
+
+
 def in_part(t: Turn, slot: Slot, part: str) -> bool:
     return in_part_of_day(_local(t, slot).time(), part)
 
@@ -491,6 +512,8 @@ def _pick_describe(t: Turn, answer: dict) -> dt.datetime | str:
 
 
 def _pick_act(t: Turn, answer: dict) -> Reply:
+    if answer.get("earlier"):
+        return _sooner(t)
     if answer.get("more"):
         return offer(t, t.data.get("wish") or {}, more=True)
     if answer.get("wish") is not None:

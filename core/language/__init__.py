@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .detect import detect_language
 from .household import Who, party_size, party_spans, whom, whose
 from .intents import (
+    asks_for_earlier,
     asks_for_more,
     carrier_keyword,
     choice_number,
@@ -85,6 +86,7 @@ class Understanding:
     asap: bool = False
     span: str | None = None
     more: bool = False
+    earlier: bool = False  # "plus tôt?", "anything earlier?": sooner than what was offered
     notify_by: str | None = None
     keep: bool = False
     # Filled by the rules as they learn to read them (defaults mean "not said"):
@@ -119,6 +121,7 @@ class Understanding:
             "asap": self.asap,
             "span": self.span,
             "more": self.more,
+            "earlier": self.earlier,
             "notify_by": self.notify_by,
             "keep": self.keep,
             "not_before": self.not_before.isoformat() if self.not_before else None,
@@ -211,6 +214,7 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
         asap=when.asap,
         span=when.span,
         more=asks_for_more(folded),
+        earlier=asks_for_earlier(folded),
         notify_by=notify_choice(folded),
         keep=wants_to_keep(folded),
         not_before=when.not_before,

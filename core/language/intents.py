@@ -578,6 +578,22 @@ _MORE = word_regex(
 )
 
 
+# Sooner than what was offered: "plus tôt?", "anything earlier?", "rien de plus tôt que ça?" ("plus tôt que
+# jeudi" is a limit, read with the day limits).
+_EARLIER = word_regex(
+    r"^(?:(?:non|no|nope|euh|um|ok|okay|hmm|alors|so|hmm)\W+)?(?:(?:un peu|a bit|a little|encore|even|beaucoup|much)"
+    r" )?(?:plus tot|earlier|sooner|plus vite)(?: (?:svp|stp|please|pls|si possible|if possible|que ca|than that))*\W*$"
+    r"|\b(?:anything|something|quelque chose|rien|une? (?:place|plage|heure|moment|spot|time|slot)|any(?:thing)? (?:at all )?)"
+    r" (?:de )?(?:plus tot|earlier|sooner)\b(?! (?:que|than) (?!ca\b|cela\b|that\b|those\b|ces\b))"
+    r"|\b(?:plus tot|earlier|sooner) (?:que|than) (?:ca|cela|that|those|ces (?:heures|moments|plages))\b"
+)
+
+
+def asks_for_earlier(folded: str) -> bool:
+    """True when the message asks for sooner options than those offered ("plus tôt?", "anything earlier?")."""
+    return _EARLIER.search(folded) is not None
+
+
 def asks_for_more(folded: str) -> bool:
     """True when the message asks for other or later options ("AUTRES", "plus tard", "other times?")."""
     return _MORE.search(folded) is not None

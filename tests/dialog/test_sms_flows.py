@@ -804,3 +804,17 @@ def test_yes_to_an_offer_without_a_time_asked_asks_which_one(texter):
     texter.send("oui")
     assert texter.state.question == "book_pick"
     assert "slot" not in texter.state.data
+
+
+@pytest.mark.parametrize("text", ["plus tôt svp", "anything earlier?"])
+def test_earlier_over_an_offer_offers_sooner_slots_then_says_there_are_none(texter, runtime, text):
+    texter.send("rdv jeudi")
+    first = min(offered_local(runtime, texter))
+    texter.send(text)
+    sooner = offered_local(runtime, texter)
+    assert sooner
+    assert all(start < first for start in sooner), (first, sooner)
+
+    texter.send(text)  # the soonest are offered already (the demo clinic's first free slots)
+    assert texter.keys[0] == "no_earlier_slots"
+    assert offered_local(runtime, texter) == sooner

@@ -184,3 +184,24 @@ def test_later_alone_asks_for_more_and_points_at_no_option(text):
     result = understand(text, "fr", dt.datetime(2026, 12, 1, 9, 0))
     assert result.more
     assert not result.pick_last
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plus tôt svp",
+        "anything earlier?",
+        "rien de plus tôt?",
+        "avez-vous quelque chose de plus tôt",
+        "earlier than that",
+    ],
+)
+def test_asking_for_sooner_options_sets_earlier(text):
+    assert understand(text, "fr", dt.datetime(2026, 12, 1, 9, 0)).earlier
+
+
+@pytest.mark.parametrize(
+    "text", ["plus tôt que jeudi", "le plus tôt possible", "je voudrais arriver plus tôt"]
+)
+def test_a_limit_or_asap_is_not_asking_for_sooner_options(text):
+    assert not understand(text, "fr", dt.datetime(2026, 12, 1, 9, 0)).earlier
