@@ -87,11 +87,14 @@ def cancel_something(t: Turn, h: Heard | None) -> Reply:
     waiting = need_phone(t, "cancel")
     if waiting is not None:
         return waiting
-    if t.data.get("slot") and t.data.get("flow") == "book" and not upcoming(t):
+    mid_booking = bool(t.data.get("slot")) and t.data.get("flow") == "book"
+    unnamed = h is not None and h.target != "appointment"
+    nothing_ahead = (mid_booking or unnamed) and not upcoming(t)  # read at most once
+    if mid_booking and nothing_ahead:
         # "nvm cancel it" while the booking under way is read back or its name asked: nothing is kept
         release_hold(t)
         return t.done(Say("booking_stopped"))
-    if h is not None and h.target != "appointment" and not upcoming(t):
+    if unnamed and nothing_ahead:
         patient = t.patient()
         if walkin.active_ticket(t.session, t.clinic, patient, t.now) is not None:
             return STARTERS["leave"](t, h)

@@ -777,7 +777,7 @@ def _book_next(t: Turn, said: Say, appointment: Appointment) -> Reply:
     following = list(t.data[THEN_FOR])
     then = following.pop(0)
     who = Who(**then["who"])
-    t.__dict__.pop("_household", None)  # the booking may have added a person to the phone
+    whom.forget_household(t)  # the booking may have added a person to the phone
     data = {"flow": "book", **then["data"]}
     if following:
         data[THEN_FOR] = following

@@ -41,6 +41,11 @@ def household(t: Turn) -> list[Person]:
     return found
 
 
+def forget_household(t: Turn) -> None:
+    """The phone's people are read again on next need (a booking may have added one)."""
+    t.__dict__.pop("_household", None)
+
+
 def several(t: Turn) -> bool:
     """Whether the phone speaks for more than one person (then lists and messages name each)."""
     return len(household(t)) > 1
@@ -138,7 +143,7 @@ def wanted_in_turn(t: Turn, h: Heard | None) -> tuple[dict, list[dict]]:
             each += [({"who": "other", "person_id": person.id}, one) for person in kin]
         else:  # as many new people of that relation, each asked their name
             relation = _remembered(who.relation) or "other"
-            each += [({"who": "other", "relation": relation}, one)] * who.count
+            each += [({"who": "other", "relation": relation}, one) for _ in range(who.count)]
     if len(each) < 2 or len(each) > MOST_AT_ONCE:
         return wanted(t, h), []
     return each[0][0], [{"data": data, "who": who.as_dict()} for data, who in each[1:]]

@@ -581,7 +581,7 @@ _MORE = word_regex(
 # Sooner than what was offered: "plus tôt?", "anything earlier?", "rien de plus tôt que ça?" ("plus tôt que
 # jeudi" is a limit, read with the day limits).
 _EARLIER = word_regex(
-    r"^(?:(?:non|no|nope|euh|um|ok|okay|hmm|alors|so|hmm)\W+)?(?:(?:un peu|a bit|a little|encore|even|beaucoup|much)"
+    r"^(?:(?:non|no|nope|euh|um|ok|okay|hmm|alors|so)\W+)?(?:(?:un peu|a bit|a little|encore|even|beaucoup|much)"
     r" )?(?:plus tot|earlier|sooner|plus vite)(?: (?:svp|stp|please|pls|si possible|if possible|que ca|than that))*\W*$"
     r"|\b(?:anything|something|quelque chose|rien|une? (?:place|plage|heure|moment|spot|time|slot)|any(?:thing)? (?:at all )?)"
     r" (?:de )?(?:plus tot|earlier|sooner)\b(?! (?:que|than) (?!ca\b|cela\b|that\b|those\b|ces\b))"
