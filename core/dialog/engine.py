@@ -414,10 +414,13 @@ def _turn(t: Turn, expired: bool) -> Reply:
             return _opt_in(t, patient)
         if patient.opted_out:
             return t.silent()
-        relayed = inbox_relay(t, h)  # an open inbox thread takes the text (core/dialog/inbox.py)
+    keyword_lang = keyword_language(h)
+    if t.channel == "sms":
+        relayed = inbox_relay(
+            t, h, bool(keyword_lang)
+        )  # an open inbox thread takes the text (core/dialog/inbox.py)
         if relayed is not None:
             return relayed
-    keyword_lang = keyword_language(h)
     pending = QUESTIONS.get(t.state.question or "")
     if pending is not None and pending.names and h.intent not in REQUESTS and not keyword_lang:
         h.lang = t.lang  # a child named in French by an English-speaking parent: the talk stays in English

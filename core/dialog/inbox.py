@@ -11,8 +11,13 @@ RECENT_TEXTS = 6  # the conversation so far that staff read when a thread opens
 RECENT_CHARS = 300
 
 
-def relay(t, h) -> Reply | None:
-    """SMS: the text goes to the open thread (and nothing automated answers it), else None."""
+def relay(t, h, keyword: bool = False) -> Reply | None:
+    """SMS: the text goes to the open thread (and nothing automated answers it), else None.
+
+    A bare keyword (RDV, MES RDV, AIDE…) still reaches the automated line, which a patient waiting on a
+    person may need meanwhile (staff see the keyword in the thread), and so do the answers to the question
+    it asks, until that exchange is over: a patient is never left without a reply to the words the line
+    told them to text."""
     if not t.phone:
         return None
     # A thread is opened for a patient's row, which stays while a thread holds it (patient_data): a number
@@ -27,7 +32,11 @@ def relay(t, h) -> Reply | None:
         if h.text:  # kept (briefly, in the conversation state) in case the patient asks for a person next
             t.state.recent = t.state.recent[-(RECENT_TEXTS - 1) :] + [h.text[:RECENT_CHARS]]
         return None
+    if t.state.pending:  # an answer to the automated line's own question
+        return None
     inbox.add_incoming(t.session, thread, h.text, t.now)
+    if keyword:
+        return None
     t.state.close()
     if h.intent == "emergency":  # staff may be slow to read: the safety line is said at once
         t.audit("dialog.emergency")

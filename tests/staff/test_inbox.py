@@ -135,3 +135,36 @@ def test_what_the_patient_is_told_fits_two_segments_with_a_long_clinic_name(lang
     values = {"clinic": LONG_CLINIC, "phone": "514-555-0199", "when": "mer. 30 déc. à 13 h 30"}
     text = render(key, lang, "sms", **values)
     assert segments(text).segments <= 2, (key, lang, segments(text))
+
+
+@pytest.mark.parametrize(("keyword", "expect"), [("RDV", "1)"), ("MES RDV", "RDV à venir"), ("AIDE", "RDV")])
+def test_a_keyword_while_a_thread_is_open_is_answered_by_the_line_and_shown_to_staff(
+    texter, runtime, keyword, expect
+):
+    texter("je veux parler à quelqu'un")
+    assert texter("pouvez-vous me rappeler?").messages == []  # a person reads plain words
+    reply = texter(keyword)
+    assert reply.messages, "the keyword the line told the patient to text is answered"
+    assert expect in reply.text
+    [(_r, status, lines)] = threads(runtime)
+    assert status == "open"
+    assert lines[-1] == ("in", keyword)
+
+
+def test_a_booking_started_by_keyword_in_an_open_thread_runs_to_its_end_then_texts_go_to_the_thread(
+    texter, runtime
+):
+    texter("parler à quelqu'un")
+    offer = texter("RDV")
+    assert "1)" in offer.text
+    assert "votre nom" in texter("1").text
+    assert "Je confirme?" in texter("Marie Tremblay").text
+    assert "C'est réservé" in texter("oui").text
+    assert texter("merci, et ma question de tantôt?").messages == []  # the exchange is over: to the thread
+    [(_r, status, lines)] = threads(runtime)
+    assert status == "open"
+    assert [body for _d, body in lines] == [
+        "parler à quelqu'un",
+        "RDV",
+        "merci, et ma question de tantôt?",
+    ]
