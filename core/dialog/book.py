@@ -34,7 +34,7 @@ from core.language import clean_name as full_name
 from core.language.names import tidy_name
 from core.language.normalize import fold
 from core.models import Appointment, Person, Slot
-from core.services import booking, people
+from core.services import booking, people, waitlist
 from core.services.booking import FreeSlots, SlotQuery
 from core.timeutil import in_part_of_day, local_to_utc, to_local
 
@@ -58,7 +58,7 @@ def local_when(t: Turn, instant: dt.datetime) -> dt.datetime:
 def wish_from(t: Turn, h: Heard, day: bool = True) -> dict:
     """The slot query a turn asks for (without its day when that day meant something else, e.g. the old one).
 
-    Keys: date (a day), from (an instant: "next week"), part, after / at / before (local times), nb / na
+    Keys: date (a day), or (the other days that would do as well), from (an instant: "next week"), part, after / at / before (local times), nb / na
     (the first and last day allowed: "pas avant le 15", "au plus tard vendredi").
     """
     wish: dict = {}
@@ -72,6 +72,8 @@ def wish_from(t: Turn, h: Heard, day: bool = True) -> dict:
             wish["from"] = local_to_utc(h.date, dt.time(0, 0), t.clinic.timezone).isoformat()
         else:
             wish["date"] = h.date.isoformat()
+            if h.also:  # "mercredi ou jeudi": the other days that would do as well
+                wish["or"] = [day.isoformat() for day in h.also]
     if h.part_of_day:
         wish["part"] = h.part_of_day
     if h.after:
@@ -84,6 +86,27 @@ def wish_from(t: Turn, h: Heard, day: bool = True) -> dict:
         wish["nb"] = h.not_before.isoformat()
     if h.not_after:
         wish["na"] = h.not_after.isoformat()
+    if h.same and day and not h.date:
+        wish.update(_as_booked(t, h.same))
+    return wish
+
+
+def _as_booked(t: Turn, same: str) -> dict:
+    """ "et pour moi le même jour", "pareil pour ma fille", "juste après": the wish of the appointment this
+    phone booked last (its day; its time, or from its end), none when it has none ahead."""
+    patient = t.patient(create=False) if t.phone else None
+    if patient is None or patient.id is None:
+        return {}
+    ahead = booking.upcoming_appointments(t.session, patient, t.clinic, t.now)
+    if not ahead:
+        return {}
+    last = max(ahead, key=lambda a: (a.created_at, a.id))
+    starts = _local(t, last)
+    wish = {"date": starts.date().isoformat()}
+    if same == "time":
+        wish["at"] = starts.strftime("%H:%M")
+    elif same == "after":
+        wish["after"] = to_local(last.slot.ends_at, t.clinic.timezone).strftime("%H:%M")
     return wish
 
 
@@ -114,6 +137,7 @@ def slot_query(wish: dict, timezone: str = "America/Toronto") -> SlotQuery:
         starts.append(local_to_utc(dt.date.fromisoformat(wish["nb"]), dt.time(0, 0), timezone))
     return SlotQuery(
         date=dt.date.fromisoformat(wish["date"]) if wish.get("date") else None,
+        also=tuple(dt.date.fromisoformat(day) for day in wish.get("or") or ()) if wish.get("date") else (),
         part_of_day=wish.get("part"),
         after=dt.time.fromisoformat(wish["after"]) if wish.get("after") else None,
         at=dt.time.fromisoformat(wish["at"]) if wish.get("at") else None,
@@ -126,6 +150,10 @@ def slot_query(wish: dict, timezone: str = "America/Toronto") -> SlotQuery:
 # ---- starting -------------------------------------------------------------------------------------------------
 
 THEN_FOR = "then_for"  # the people a request named after the one being booked: booked next, in that order
+BOOKED_BEFORE = "booked_before"  # the appointments that request booked already (a phone's text copy has all)
+# "pour mes enfants", "my kids": several people of one relation, how many unsaid; after each booking the
+# patient is asked whether there is another, up to whom.MOST_AT_ONCE.
+SEVERAL_OF = "several_of"
 
 
 @starter("book")
@@ -149,11 +177,16 @@ def start_booking(
         base.update(first)  # "pour mon fils", "for my mother Rita": not asked "for whom?"
         if others:
             base[THEN_FOR] = others  # "pour moi et mon fils": booked one after the other
+        elif h is not None and len(h.whom) == 1 and h.whom[0].count is None and h.whom[0].relation:
+            base[SEVERAL_OF] = h.whom[0].relation  # "pour mes enfants": another one is asked after each
+            relation = h.whom[0].relation
+            if not first and not people.with_relation(whom.household(t), relation):
+                base.update(whom.someone_new(relation))  # none booked for before: a new one, name asked
     if h is not None and h.name and "who" not in base:
         named = tidy_name(h.name)
         if named:
             base["name"] = named  # "c'est Marc Gagnon, je voudrais un rendez-vous": not asked again
-    if wish is None and h is not None and (h.has_when or h.before or h.not_before or h.not_after):
+    if wish is None and h is not None and (h.has_when or h.before or h.not_before or h.not_after or h.same):
         wish = wish_from(t, h)
     asked = reasons.first(t, h, base, wish, says)  # the visit reason, when the clinic has several
     if asked is not None:
@@ -287,7 +320,7 @@ def limits_text(t: Turn, wish: dict) -> Parts:
     """The rules an empty search kept: 'ven. 11 déc., avant 12 h, au plus tard le 18 déc.' once worded."""
     parts = []
     if wish.get("date"):
-        parts.append(Say("limit_day", {"date": dt.date.fromisoformat(wish["date"])}))
+        parts.append(waitlist.day_or_days(wish))
     if wish.get("nb"):
         parts.append(Say("limit_not_before", {"date": dt.date.fromisoformat(wish["nb"])}))
     if wish.get("after"):
@@ -301,7 +334,7 @@ def limits_text(t: Turn, wish: dict) -> Parts:
 
 def _keep(t: Turn) -> dict:
     """The parts of the booking data that survive a new search."""
-    kept = ("flow", "replaces", "wish", "reason", THEN_FOR, *whom.DATA_KEYS)
+    kept = ("flow", "replaces", "wish", "reason", THEN_FOR, BOOKED_BEFORE, SEVERAL_OF, *whom.DATA_KEYS)
     return {k: v for k, v in t.data.items() if k in kept}
 
 
@@ -355,8 +388,8 @@ def _pick_lead(t: Turn) -> list[Say]:
         return []
     wish = t.data.get("wish") or {}
     if wish.get("date"):
-        day = dt.date.fromisoformat(wish["date"])
-        return [Say("slots_after_day" if t.data.get("after_day") else "slots_nearest_day", {"date": day})]
+        days = waitlist.day_or_days(wish) if wish.get("or") else dt.date.fromisoformat(wish["date"])
+        return [Say("slots_after_day" if t.data.get("after_day") else "slots_nearest_day", {"date": days})]
     return [Say("slots_nearest")]
 
 
@@ -411,7 +444,7 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
     return None
 
 
-_DAY_KEYS = ("date", "from", "nb", "na")
+_DAY_KEYS = ("date", "or", "from", "nb", "na")
 _TIME_KEYS = ("part", "after", "at", "before")
 
 
@@ -764,14 +797,56 @@ def book_now(t: Turn) -> Reply:
     }
     named = whom.appointment_name(t, appointment)
     said = Say(reason + "_named", {**values, "name": named}) if named else Say(reason, values)
+    booked = [*t.data.get(BOOKED_BEFORE, []), appointment.id]
     if t.data.get(THEN_FOR) and not replaces:
         return _book_next(t, said, appointment)
+    if t.data.get(SEVERAL_OF) and not replaces and len(booked) < whom.MOST_AT_ONCE:
+        data = {"reason": t.data["reason"]} if t.data.get("reason") else {}
+        data.update({SEVERAL_OF: t.data[SEVERAL_OF], BOOKED_BEFORE: booked, "booked_as": reason})
+        return t.ask("book_another", data=data, says=[said])
+    return _booked_all(t, booked, reason, said)
+
+
+def _booked_all(t: Turn, booked: list[int], reason: str, *says: Say) -> Reply:
+    """Every booking of the request is made: on the phone a copy of them all by text is offered."""
     if t.voice and t.can_text():
-        return t.ask("sms_copy", data={"appointment_id": appointment.id, "reason": reason}, says=[said])
-    return t.done(said)
+        return t.ask("sms_copy", data={"appointment_ids": booked, "reason": reason}, says=list(says))
+    return t.done(*says)
 
 
-def _book_next(t: Turn, said: Say, appointment: Appointment) -> Reply:
+def _another_act(t: Turn, answer: object) -> Reply:
+    """ "Un RDV pour quelqu'un d'autre aussi?" yes: the next one of "mes enfants", from the end of the last."""
+    booked = list(t.data.get(BOOKED_BEFORE, []))
+    last = t.session.get(Appointment, booked[-1]) if booked else None
+    if answer != "yes" or last is None:
+        return _booked_all(t, booked, t.data.get("booked_as", "booked"), Say("ok"))
+    relation = t.data[SEVERAL_OF]
+    whom.forget_household(t)  # the booking may have added a person to the phone
+    done = {a.person_id for a in (t.session.get(Appointment, i) for i in booked) if a is not None}
+    left = [p for p in people.with_relation(whom.household(t), relation) if p.id not in done]
+    # One of "mes enfants" booked for before and not yet now: "Pour qui?" tells which; else a new one.
+    wanted = {} if left else whom.someone_new(relation)
+    then = {"data": wanted, "who": Who(relation=relation).as_dict()}
+    t.state.data = {**t.data, THEN_FOR: [then]}
+    return _book_next(t, None, last)
+
+
+question(
+    Question(
+        name="book_another",
+        prompt="book_another",
+        retry="book_another_retry",
+        expects="yes_no",
+        recognise=yes_no,
+        act=_another_act,
+        choices=yes_no_choices,
+        hints="hints_yes_no",
+        exhausted=lambda t: _another_act(t, "no"),
+    )
+)
+
+
+def _book_next(t: Turn, said: Say | None, appointment: Appointment) -> Reply:
     """One person of "RDV pour moi et mon fils" is booked: the next one's slots, from the end of this one on
     that day (or the first days after it), the booking said first."""
     following = list(t.data[THEN_FOR])
@@ -783,18 +858,25 @@ def _book_next(t: Turn, said: Say, appointment: Appointment) -> Reply:
         data[THEN_FOR] = following
     if t.data.get("reason"):
         data["reason"] = t.data["reason"]
+    if t.data.get(SEVERAL_OF):
+        data[SEVERAL_OF] = t.data[SEVERAL_OF]
+    booked = t.data.get(BOOKED_BEFORE, [])
+    data[BOOKED_BEFORE] = booked if appointment.id in booked else [*booked, appointment.id]
     slot = t.session.get(Slot, appointment.slot_id)
     ends = to_local(slot.ends_at if slot is not None else appointment.starts_at, t.clinic.timezone)
     known = t.session.get(Person, data["person_id"]) if data.get("person_id") else None
     name = whom.label(t, known) if known is not None and data.get("who") == "other" else None
-    t.lead.extend([said, Say("next_person_named", {"name": name}) if name else whom.next_person(who)])
+    t.lead.extend([said] if said else [])
+    t.lead.append(Say("next_person_named", {"name": name}) if name else whom.next_person(who))
     t.state.data = data
     return offer(t, {"date": ends.date().isoformat(), "after": ends.strftime("%H:%M")})
 
 
 def _copy_act(t: Turn, answer: object) -> Reply:
     if answer == "yes":
-        t.enqueue(SEND_CONFIRMATION, t.data["appointment_id"], t.data["reason"])
+        # (A conversation stored before copies of several appointments holds the one id.)
+        for appointment_id in t.data.get("appointment_ids") or [t.data["appointment_id"]]:
+            t.enqueue(SEND_CONFIRMATION, appointment_id, t.data["reason"])
         return t.done(Say("sms_copy_yes"))
     return t.done(Say("sms_copy_no"))
 

@@ -94,8 +94,13 @@ def resolve(t: Turn, who: Who) -> dict:
         if len(kin) == 1:
             return {"who": "other", "person_id": kin[0].id}
         if not kin:
-            return {"who": "other", "relation": _remembered(who.relation) or "other"}
+            return someone_new(who.relation)
     return {}
+
+
+def someone_new(relation: str | None) -> dict:
+    """The booking data for a person of the phone not known yet, of that relation: their name is asked."""
+    return {"who": "other", "relation": _remembered(relation) or "other"}
 
 
 def _remembered(relation: str | None) -> str | None:

@@ -92,6 +92,8 @@ class Understanding:
     # Filled by the rules as they learn to read them (defaults mean "not said"):
     not_before: dt.date | None = None  # earliest day allowed, inclusive ("pas avant le 15", "après jeudi")
     not_after: dt.date | None = None  # latest day allowed, inclusive ("au plus tard vendredi")
+    also: tuple[dt.date, ...] = ()  # other days that would do as well as `date` ("mercredi ou jeudi")
+    same: str | None = None  # "day" / "time" / "after": as the appointment just booked ("le même jour")
     old_date: dt.date | None = None  # a change: the day of the appointment to move ("je pourrai pas jeudi")
     pick_last: bool = False  # "le dernier", "the last one": the last option offered
     name: str | None = None  # a name said naturally ("c'est Marc Gagnon", "my name is Line Roy")
@@ -126,6 +128,8 @@ class Understanding:
             "keep": self.keep,
             "not_before": self.not_before.isoformat() if self.not_before else None,
             "not_after": self.not_after.isoformat() if self.not_after else None,
+            "also": [day.isoformat() for day in self.also],
+            "same": self.same,
             "old_date": self.old_date.isoformat() if self.old_date else None,
             "pick_last": self.pick_last,
             "name": self.name,
@@ -219,6 +223,8 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
         keep=wants_to_keep(folded),
         not_before=when.not_before,
         not_after=when.not_after,
+        also=when.also,
+        same=when.same,
         old_date=old_date,
         pick_last=pick_last,
         name=extract_name(text, msg_lang),
@@ -264,6 +270,7 @@ def _main_intent(request, answer, choice, when) -> tuple[str, str | None]:
         or when.before
         or when.not_before
         or when.not_after
+        or when.same
     ):
         return "book", None
     return "other", None

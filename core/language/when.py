@@ -38,6 +38,10 @@ class When:
     span: str | None = None
     not_before: dt.date | None = None
     not_after: dt.date | None = None
+    also: tuple[dt.date, ...] = ()  # other days that would do as well ("mercredi ou jeudi"): after `date`
+    # Said of the appointment just booked ("et pour moi le même jour"): "day", "time" (at the same time,
+    # or as near it as is free: "pareil pour ma fille") or "after" ("juste après"); the dialog knows which.
+    same: str | None = None
 
 
 _WEEKDAY_NAMES = {
@@ -926,6 +930,41 @@ _BOOKED_BEFORE = re.compile(
 )
 
 
+# "mercredi ou jeudi", "lundi, mardi ou vendredi", "tuesday or thursday", "jeudi/vendredi": days that
+# would all do. The first is the date read as usual; each other is its next occurrence after the one before.
+_OR_DAYS = re.compile(
+    rf"\b(?:{_alternation(_WEEKDAY_NAMES)})s?"
+    rf"(?:\s?(?:,|/|\bou(?: bien)?\b|\bor(?: maybe| else)?\b|,\s?(?:ou|or)\b)\s?(?:le |on |the |sinon )?"
+    rf"(?:{_alternation(_WEEKDAY_NAMES)})s?\b)+"
+)
+_LATER_WEEK = re.compile(r"\b(?:prochaine?|suivante?|next|following|en (?:8|huit|15|quinze))\b")
+_OR_DAY_NAME = re.compile(rf"\b(?:{_alternation(_WEEKDAY_NAMES)})")
+
+
+def _other_days(text: str, first: dt.date, today: dt.date) -> tuple[dt.date, ...]:
+    """All the days a list of weekdays joined by "ou" / "or" names, soonest first, when `first` (the date
+    read) is one of them; none when there is no such list ("pas lundi, mardi" is none). A weekday is its
+    next occurrence, in the week of `first` when that is said to be a later one ("lundi ou mardi prochain")."""
+    m = _OR_DAYS.search(text)
+    if (
+        m is None
+        or _negated(text, m.start())
+        or _EXCEPT_BEFORE.search(text, max(0, m.start() - 25), m.start())
+    ):
+        return ()
+    names = [_WEEKDAY_NAMES[n.group()] for n in _OR_DAY_NAME.finditer(m.group())]
+    if first.weekday() not in names:
+        return ()
+    later_week = (first - today).days >= 7 and _LATER_WEEK.search(text, m.start()) is not None
+    days = {first}
+    for weekday in names:
+        day = today + dt.timedelta(days=(weekday - today.weekday()) % 7 or 7)
+        while later_week and day < first - dt.timedelta(days=first.weekday()):
+            day += dt.timedelta(days=7)
+        days.add(day)
+    return tuple(sorted(days)) if len(days) > 1 else ()
+
+
 def _weekday_date(text: str, today: dt.date) -> tuple[dt.date, tuple[int, int], int] | None:
     """Weekday expressions: "jeudi", "mardi prochain", "Wednesday next week", "lundi en huit"."""
     m = None
@@ -1308,6 +1347,12 @@ def find_when(text: str, now: dt.datetime) -> When:
         when.asap = True
     if when.date is None:
         _dates(rest, now.date(), when)
+        if when.date is not None and when.span is None:
+            days = _other_days(rest, when.date, now.date())
+            if days:  # the soonest is the date, the others would do as well
+                when.date, when.also = days[0], days[1:]
+    if not (when.date or when.time or when.after or when.part_of_day):
+        when.same = _same_as_booked(rest)
     if when.not_before and (when.date is None or when.date < when.not_before):
         when.date, when.span = when.not_before, None  # the first day allowed: a date always inside the limits
     if not (
@@ -1317,6 +1362,33 @@ def find_when(text: str, now: dt.datetime) -> When:
     if when.date is None and when.asap:
         when.date = now.date()
     return when
+
+
+_SAME = (
+    (
+        "after",
+        re.compile(
+            r"\b(?:juste|tout de suite|right|just|immediately|directly|straight) (?:apres|after)\b"
+            r"(?!\s*(?:\d|le |la |les |the |midi|noon|demain|tomorrow|\w+day\b|\w+di\b))"
+        ),
+    ),
+    (
+        "time",
+        re.compile(
+            r"\b(?:a la meme heure|en meme temps|same time|at the same time|pareil pour|la meme chose pour"
+            r"|same (?:thing )?for|same again for|meme chose pour|idem pour|itou pour)\b"
+        ),
+    ),
+    ("day", re.compile(r"\b(?:(?:le )?meme jour|(?:la )?meme journee|(?:the |that )?same day)\b")),
+)
+
+
+def _same_as_booked(text: str) -> str | None:
+    """ "le même jour", "à la même heure", "juste après", "same for my son": said of an appointment just booked."""
+    for kind, regex in _SAME:
+        if regex.search(text):
+            return kind
+    return None
 
 
 # --- day limits and the day of an appointment to move ------------------------------------------------------

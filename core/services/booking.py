@@ -56,6 +56,7 @@ class SlotQuery:
     """What the patient asked for; every field is optional."""
 
     date: dt.date | None = None
+    also: tuple[dt.date, ...] = ()  # other days that would do as well as `date` ("mercredi ou jeudi")
     part_of_day: str | None = None
     after: dt.time | None = None  # local time: "after 3"
     at: dt.time | None = None  # local time: "at 14:30" (the nearest slots to it come first)
@@ -258,6 +259,8 @@ class _Search:
     def matching(self, horizon_end: dt.datetime) -> list[Slot]:
         """Slots that meet the whole wish: the first ones in time, or the nearest the wished time."""
         query, tz = self.query, self.clinic.timezone
+        if query.date and query.also:
+            return self.on_days((query.date, *query.also), horizon_end)
         lo, hi = local_day_bounds(query.date, tz) if query.date else (self.earliest, horizon_end)
         times = _time_range(query)
         if times is None and query.at is None:
@@ -278,6 +281,27 @@ class _Search:
         if query.at is not None:
             slots = sorted(slots, key=lambda s: (self.minutes_from(query.at, s), s.starts_at))[: self.limit]
         return sorted(slots, key=lambda s: s.starts_at)[: self.limit]
+
+    def on_days(self, days: tuple[dt.date, ...], horizon_end: dt.datetime) -> list[Slot]:
+        """Slots of several days that would all do ("mercredi ou jeudi"), in one statement: each day's first
+        ones (or those nearest the time asked) taken in turn, so that every day with room is offered."""
+        times, at = _time_range(self.query), self.query.at
+        windows = []
+        for day in sorted(set(days)):
+            lo, hi = local_day_bounds(day, self.clinic.timezone)
+            windows += self.day_windows(day, lo, min(hi, horizon_end), times, at)
+        per_day: dict[dt.date, list[Slot]] = {}
+        for window, slot in self.walk(windows):
+            per_day.setdefault(window.day, []).append(slot)
+        for slots in per_day.values():
+            slots.sort(key=lambda s: (self.minutes_from(at, s) if at else 0, s.starts_at))
+        queues = [per_day[day] for day in sorted(per_day)]
+        picked: list[Slot] = []
+        while len(picked) < self.limit and any(queues):
+            for slots in queues:
+                if slots and len(picked) < self.limit:
+                    picked.append(slots.pop(0))
+        return sorted(picked, key=lambda s: s.starts_at)
 
     def nearest(self, horizon_end: dt.datetime) -> list[Slot]:
         """The free slots nearest the wish, in time order.
@@ -1005,6 +1029,13 @@ def reschedule(
         )
         cancel(session, old.id, now, channel, actor=actor)
     return new
+
+
+def by_code(session: Session, clinic_id: str, code: str) -> Appointment | None:
+    """The clinic's appointment with this confirmation code, if any (codes are unique per clinic)."""
+    return session.scalar(
+        select(Appointment).where(Appointment.clinic_id == clinic_id, Appointment.code == code)
+    )
 
 
 def upcoming_appointments(

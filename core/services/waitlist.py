@@ -295,7 +295,7 @@ def matches(wish: dict, starts_at: dt.datetime, tz: str) -> bool:
     """Whether a slot starting then keeps the entry's wish (its day, weekdays, part of day, times, limits)."""
     local = to_local(starts_at, tz)
     day, at = local.date(), local.time().replace(tzinfo=None)
-    if wish.get("date") and day != dt.date.fromisoformat(wish["date"]):
+    if wish.get("date") and day.isoformat() not in {wish["date"], *(wish.get("or") or ())}:
         return False
     if wish.get("from") and starts_at < dt.datetime.fromisoformat(wish["from"]):
         return False
@@ -893,6 +893,18 @@ def clinic_list(session: Session, clinic_id: str, now: dt.datetime, include_ende
     return [Line(e, offers.get(e.id, [])) for e in entries]
 
 
+def day_or_days(wish: dict):
+    """The day of a wish, or its days ("mercredi ou jeudi"), as a phrase with raw values: mer. 9 déc. ou
+    jeu. 10 déc."""
+    from core.dialog.types import Parts, Say  # the dialog package imports the services, not the other way
+
+    first = Say("limit_day", {"date": dt.date.fromisoformat(wish["date"])})
+    if not wish.get("or"):
+        return first
+    others = (Say("limit_or_day", {"date": dt.date.fromisoformat(day)}) for day in wish["or"])
+    return Parts((first, *others), " ")
+
+
 def wish_parts(wish: dict, lang: str, tz: str = "America/Toronto"):
     """The wish as phrases with raw values (each channel words them): jeudi, le matin, au plus tard le 18 déc."""
     from core.dialog.types import Parts, Say  # the dialog package imports the services, not the other way
@@ -900,7 +912,7 @@ def wish_parts(wish: dict, lang: str, tz: str = "America/Toronto"):
 
     parts = []
     if wish.get("date"):
-        parts.append(Say("limit_day", {"date": dt.date.fromisoformat(wish["date"])}))
+        parts.append(day_or_days(wish))
     if wish.get("from"):
         day = to_local(dt.datetime.fromisoformat(wish["from"]), tz).date()
         parts.append(Say("waitlist_wish_from", {"date": day}))

@@ -391,3 +391,31 @@ def test_a_closed_morning_wish_moves_to_the_nearest_morning(session, clock):
     assert not found.exact
     assert {s.date() for s in starts} == {dt.date(2026, 12, 11)}
     assert all(s.hour < 12 for s in starts)
+
+
+# ---------------------------------------------------------------- several days that would do
+
+
+def _days_and_times(slots) -> list[tuple[dt.date, str]]:
+    return [(to_local(s.starts_at, "America/Toronto").date(), local_times([s])[0]) for s in slots]
+
+
+def test_slots_of_several_days_come_from_each_day_in_turn(session, clock):
+    thursday = TUESDAY + dt.timedelta(days=2)
+    free = booking.find_free_slots(
+        session, clinic(session), clock(), SlotQuery(date=TUESDAY, also=(thursday,))
+    )
+    assert free.exact
+    assert _days_and_times(free.slots) == [(TUESDAY, "08:00"), (TUESDAY, "08:15"), (thursday, "08:00")]
+
+
+def test_a_full_day_of_several_gives_the_others_and_the_time_asked_comes_first(session, clock):
+    thursday = TUESDAY + dt.timedelta(days=2)
+    for slot in session.scalars(select(Slot).where(Slot.clinic_id == "parc")):
+        if to_local(slot.starts_at, "America/Toronto").date() == TUESDAY:
+            slot.status = SlotStatus.BOOKED
+    session.flush()
+    query = SlotQuery(date=TUESDAY, also=(thursday,), at=dt.time(14, 0))
+    free = booking.find_free_slots(session, clinic(session), clock(), query)
+    assert free.exact  # Thursday would do as well: no "nothing free Tuesday"
+    assert _days_and_times(free.slots) == [(thursday, "13:45"), (thursday, "14:00"), (thursday, "14:15")]

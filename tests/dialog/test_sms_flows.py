@@ -11,9 +11,9 @@ from core.dialog.state import DialogState
 from core.models import AppointmentStatus, AuditEntry, Clinic, Slot, SlotStatus
 from core.timeutil import local_day_bounds
 from tests.dialog.conftest import JOHN, MARIE, Patient, RecordingQueue
-from tests.dialog.helpers import THURSDAY, offered_local, primed, slot_status
+from tests.dialog.helpers import THURSDAY, TUESDAY, offered_local, primed, slot_status
 from tests.dialog.test_households import booked_for
-from tests.support.arrange import book, booked, patient, reminders, tickets
+from tests.support.arrange import book, booked, fill_day, patient, reminders, tickets
 from tests.support.households import own_name
 
 # ---- booking --------------------------------------------------------------------------------------------------
@@ -678,6 +678,9 @@ def test_a_request_for_two_people_by_phone_books_both(caller, runtime):
     caller.press("1").send("Nadia Roy").press("1")
     assert [name for name, _at in booked_for(runtime)] == ["Chloé Roy", "Nadia Roy"]
     assert caller.state.question == "sms_copy"  # the copy by text is offered once both are booked
+    caller.press("1")
+    copies = [ids for name, ids in caller.effects if name == "send_confirmation"]
+    assert sorted(ids[0] for ids in copies) == sorted(a.id for a in booked(runtime))  # one text each
 
 
 def test_a_request_for_two_children_books_each_and_names_them_the_next_time(texter, runtime):
@@ -818,3 +821,121 @@ def test_earlier_over_an_offer_offers_sooner_slots_then_says_there_are_none(text
     texter.send(text)  # the soonest are offered already (the demo clinic's first free slots)
     assert texter.keys[0] == "no_earlier_slots"
     assert offered_local(runtime, texter) == sooner
+
+
+WEDNESDAY = THURSDAY - dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    "first", ["rdv mercredi ou jeudi", "je peux mercredi ou jeudi", "wednesday or thursday please"]
+)
+def test_two_days_that_would_do_are_both_offered_and_kept_over_the_offer(texter, runtime, first):
+    texter.send(first)
+    assert {start.date() for start in offered_local(runtime, texter)} == {WEDNESDAY, THURSDAY}
+    texter.send("plutôt l'après-midi" if "rdv" in first or "peux" in first else "afternoon instead")
+    offered = offered_local(runtime, texter)
+    assert {start.date() for start in offered} == {WEDNESDAY, THURSDAY}, offered
+    assert all(start.hour >= 12 for start in offered), offered
+
+
+def test_when_one_of_two_days_is_full_the_other_is_offered_as_asked(texter, runtime):
+    fill_day(runtime, WEDNESDAY)
+    texter.send("rdv mercredi ou jeudi")
+    assert texter.keys == ["pick_slot"], texter.text  # no "nothing free Wednesday"
+    assert {start.date() for start in offered_local(runtime, texter)} == {THURSDAY}
+
+
+def test_when_every_day_named_is_full_both_are_said_and_the_first_after_offered(texter, runtime):
+    fill_day(runtime, WEDNESDAY)
+    fill_day(runtime, THURSDAY)
+    texter.send("rdv mercredi ou jeudi")
+    assert "Rien de libre mer. 9 déc. ou jeu. 10 déc." in texter.text
+    assert all(start.date() > THURSDAY for start in offered_local(runtime, texter))
+
+
+def _book_for_son(texter, ask: str) -> None:
+    texter.send(ask)
+    texter.send("2")
+    texter.send("Louis Tremblay")
+    assert "réservé pour Louis" in texter.send("oui").text
+
+
+@pytest.mark.parametrize("then", ["et pour moi le même jour", "pis moi aussi la même journée svp"])
+def test_the_same_day_after_a_booking_offers_that_day(texter, runtime, then):
+    _book_for_son(texter, "rdv pour mon fils mardi")
+    texter.send(then)
+    offered = offered_local(runtime, texter)
+    assert offered
+    assert {start.date() for start in offered} == {TUESDAY}, offered
+
+
+def test_the_same_again_for_another_child_comes_nearest_the_time_booked(texter, runtime):
+    _book_for_son(texter, "rdv pour mon fils jeudi 10h")  # 9 h 45, 10 h, 10 h 15: the 10 h one
+    texter.send("pareil pour ma fille")
+    offered = offered_local(runtime, texter)
+    assert dt.datetime.combine(THURSDAY, dt.time(10, 0)) in offered  # the other practitioner's 10 h
+    assert {start.date() for start in offered} == {THURSDAY}
+
+
+def test_right_after_a_booking_offers_the_times_after_it_that_day(texter, runtime):
+    _book_for_son(texter, "rdv pour mon fils jeudi 10h")
+    texter.send("et ma fille juste après")
+    offered = offered_local(runtime, texter)
+    assert offered
+    assert all(start.date() == THURSDAY and start.time() >= dt.time(10, 15) for start in offered), offered
+    texter.send("1")
+    assert "votre fille" in texter.text  # the daughter's name is asked: she is whom it is for
+
+
+@pytest.mark.parametrize(
+    ("ask", "yes", "no", "first", "second"),
+    [
+        ("rdv pour mes enfants jeudi", "oui", "non", "Léa Roy", "Noé Roy"),
+        ("appointments for my kids on thursday", "yes", "no", "Amy Lee", "Ben Lee"),
+    ],
+)
+def test_children_of_an_unsaid_number_are_each_booked_until_the_parent_says_no(
+    texter, runtime, ask, yes, no, first, second
+):
+    texter.send(ask).send("1")
+    assert texter.keys == ["ask_name_of"], texter.text  # the child's name, not the parent's
+    texter.send(first).send(yes)
+    assert texter.keys[-1] == "book_another"
+    texter.send(yes)
+    offered = offered_local(runtime, texter)
+    [(_name, first_at)] = booked_for(runtime)
+    assert offered
+    assert all(start.date() == THURSDAY and start > first_at for start in offered)
+    texter.send("1").send(second).send(yes)
+    assert texter.keys[-1] == "book_another"
+    texter.send(no)
+    assert texter.state.question is None
+    assert [name for name, _at in booked_for(runtime)] == [first, second]
+
+
+def test_a_phone_that_booked_its_children_before_is_asked_which_one_each_time(texter, runtime):
+    texter.send("rdv pour mes enfants jeudi").send("1").send("Léa Roy").send("oui").send("oui")
+    texter.send("1").send("Noé Roy").send("oui").send("non")
+    texter.send("rdv pour mes enfants vendredi").send("1")
+    assert texter.keys == ["ask_whom"], texter.text
+    texter.send("2").send("oui").send("oui").send("1")
+    assert texter.keys == ["ask_whom"], texter.text
+    texter.send("3").send("oui")
+    friday = [name for name, at in booked_for(runtime) if at.date() == THURSDAY + dt.timedelta(days=1)]
+    assert friday == ["Léa Roy", "Noé Roy"]
+
+
+def test_on_the_phone_children_of_an_unsaid_number_get_one_text_copy_each(caller, runtime):
+    caller.call()
+    caller.send("un rendez-vous pour mes enfants jeudi")
+    caller.press("1").send("Chloé Roy").press("1")
+    assert caller.keys[-1] == "book_another"
+    caller.press("1")
+    assert "Maintenant, le rendez-vous de votre enfant" in caller.text
+    caller.press("1").send("Jules Roy").press("1")
+    caller.press("2")  # no one else
+    assert caller.state.question == "sms_copy"
+    caller.press("1")
+    copies = sorted(ids[0] for name, ids in caller.effects if name == "send_confirmation")
+    assert copies == sorted(a.id for a in booked(runtime))
+    assert [name for name, _at in booked_for(runtime)] == ["Chloé Roy", "Jules Roy"]

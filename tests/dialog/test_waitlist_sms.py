@@ -286,3 +286,22 @@ def test_changing_a_household_members_appointment_waits_for_that_person(texter, 
     assert texter.keys == ["earlier_joined"]
     (entry,) = entries(runtime)
     assert (entry.person_id, entry.replaces_id) == (marc_id, marcs)
+
+
+def test_a_wish_of_two_days_is_kept_on_the_list_and_either_day_suits_it(texter, runtime):
+    from core.services.waitlist import matches
+
+    texter.send("LISTE mercredi ou jeudi matin")
+    assert texter.keys == ["waitlist_joined"]
+    (entry,) = entries(runtime)
+    assert entry.wish == {"date": "2026-12-09", "or": ["2026-12-10"], "part": "morning"}
+    assert "mer. 9 déc. ou jeu. 10 déc." in texter.text
+    tz, est = "America/Toronto", dt.timezone(dt.timedelta(hours=-5))
+
+    def suits(day: int, hour: int) -> bool:
+        return matches(entry.wish, dt.datetime(2026, 12, day, hour, 0, tzinfo=est), tz)
+
+    assert suits(9, 9)
+    assert suits(10, 9)
+    assert not suits(11, 9)  # Friday was not said
+    assert not suits(10, 14)  # nor the afternoon
