@@ -137,6 +137,8 @@ def choose(t: Turn, h: Heard | None, purpose: str) -> Reply:
     if waiting is not None:
         return waiting
     release_hold(t)
+    if not t.ctx.phone:  # a hidden caller keyed in a number, which may be anyone's: a code proves it theirs
+        return _ask_code(t, h, purpose)
     appointments = upcoming(t)
     if not appointments:
         return t.ask("offer_book", data={}, says=[Say("no_appointments")])
@@ -170,6 +172,57 @@ def choose(t: Turn, h: Heard | None, purpose: str) -> Reply:
     if whose:
         data["whose"] = 1
     return t.ask("appt_pick", data=data)
+
+
+# ---- a hidden caller's code ---------------------------------------------------------------------------------
+#
+# A number keyed in on the keypad is not proof of anything: anyone could key in a neighbour's and hear, cancel
+# or move their appointments. So a hidden caller names the appointment by its confirmation code (said when it
+# was booked, and in the booked text); the appointment must belong to the number keyed in too.
+
+CODE_DIGITS = 6
+
+
+def _ask_code(t: Turn, h: Heard | None, purpose: str) -> Reply:
+    data: dict = {"purpose": purpose}
+    if purpose == "reschedule":
+        _day, wish = old_and_new(t, h, [])
+        if wish:
+            data["wish"] = wish
+    return t.ask("appt_code", data=data)
+
+
+def _code_recognise(t: Turn, h: Heard) -> object | None:
+    raw = h.digits or "".join(c for c in h.text if c.isdigit())
+    if raw == "0":
+        return {"person": True}
+    if len(raw) != CODE_DIGITS:
+        return None
+    patient = t.patient(create=False)
+    appointment = booking.by_code(t.session, t.clinic.id, raw) if patient is not None else None
+    if appointment is None or appointment.patient_id != patient.id or not appointment.is_upcoming(t.now):
+        return None  # the same answer for a wrong code and another phone's: nothing is told about either
+    return {"appointment_id": appointment.id}
+
+
+def _code_act(t: Turn, answer: object) -> Reply:
+    if answer.get("person"):
+        return STARTERS["person"](t, None)
+    appointment = t.session.get(Appointment, answer["appointment_id"])
+    return act_on(t, appointment, t.data.get("purpose", "manage"), t.data.get("wish"))
+
+
+question(
+    Question(
+        name="appt_code",
+        prompt="ask_appt_code",
+        retry="ask_appt_code_retry",
+        expects="digits",
+        recognise=_code_recognise,
+        act=_code_act,
+        max_digits=CODE_DIGITS,
+    )
+)
 
 
 def _person_named(t: Turn, h: Heard | None) -> tuple[Person | None, str | None]:

@@ -427,3 +427,63 @@ def test_a_caller_asking_for_a_code_hears_it(caller, runtime):
     caller.call().send("c'est quoi mon numéro de confirmation")
     assert caller.keys[0] == "codes"
     assert caller.value("codes", "items").items[0].values["code"] == appointment.code
+
+
+def _hidden_caller_keys_in(runtime, number: str, ask: str) -> Patient:
+    """A hidden caller who asks to list, cancel or change, then keys in a number and says it is right."""
+    hidden = Patient(runtime, "voice", phone=None, key="call:CA0031")
+    hidden.call().send(ask, confidence=0.9)
+    assert hidden.keys == ["ask_phone"]
+    hidden.press(number.removeprefix("+1") + "#").press("1")
+    assert hidden.keys == ["reach_by"]  # a mobile: by text or by call?
+    hidden.press("1")
+    return hidden
+
+
+@pytest.mark.parametrize(
+    "ask", ["je veux annuler mon rendez-vous", "mes rendez-vous", "change my appointment"]
+)
+def test_a_hidden_caller_names_the_appointment_by_its_code_before_hearing_or_touching_it(runtime, queue, ask):
+    book(runtime, MARIE, day=THURSDAY)
+    [appointment] = booked(runtime, MARIE)
+    hidden = _hidden_caller_keys_in(runtime, MARIE, ask)
+    assert hidden.keys == ["ask_appt_code"]  # nothing about the appointment is said before the code
+    assert hidden.reply.max_digits == 6
+    assert "jeudi" not in hidden.text
+    assert "Thursday" not in hidden.text
+    hidden.press(appointment.code + "#")
+    data = hidden.state.data  # now about that appointment: what to do with it, cancel it, or its new slot
+    assert appointment.id in (data.get("appointment_id"), data.get("replaces")), data
+
+
+def test_a_wrong_code_or_another_phones_code_gets_the_same_answer_and_cancels_nothing(runtime, queue):
+    book(runtime, MARIE, day=THURSDAY)
+    book(runtime, JOHN, day=THURSDAY)
+    [johns] = booked(runtime, JOHN)
+    hidden = _hidden_caller_keys_in(runtime, MARIE, "annuler mon rendez-vous")
+    hidden.press(johns.code + "#")  # John's code, keyed with Marie's number
+    assert hidden.keys == ["ask_appt_code_retry"]
+    wrong = "000000" if johns.code != "000000" else "111111"
+    hidden.press(wrong + "#")
+    assert hidden.keys == ["ask_appt_code_retry"]
+    assert len(booked(runtime, JOHN)) == 1
+    assert len(booked(runtime, MARIE)) == 1
+
+
+def test_a_hidden_caller_cancels_with_the_code(runtime, queue):
+    book(runtime, MARIE, day=THURSDAY)
+    [appointment] = booked(runtime, MARIE)
+    hidden = _hidden_caller_keys_in(runtime, MARIE, "annuler mon rendez-vous")
+    hidden.press(appointment.code + "#")
+    assert hidden.keys[-1] == "confirm_cancel", hidden.text
+    hidden.press("1")
+    assert booked(runtime, MARIE) == []
+
+
+def test_a_hidden_caller_without_the_code_reaches_the_front_desk_with_0(runtime, queue):
+    book(runtime, MARIE, day=THURSDAY)
+    hidden = _hidden_caller_keys_in(runtime, MARIE, "mes rendez-vous")
+    assert hidden.keys == ["ask_appt_code"]
+    hidden.press("0#")
+    assert hidden.keys == ["transfer"]
+    assert hidden.reply.transfer_to
