@@ -432,6 +432,8 @@ def _pick_recognise(t: Turn, h: Heard) -> object | None:
         return {"day": True}
     if h.earlier and offered:  # "plus tôt?", "anything earlier?"
         return {"earlier": True}
+    if h.more and h.date:  # "none of those work, friday?", "d'autres moments vendredi": that day
+        return {"wish": refined(t.data.get("wish") or {}, wish_from(t, h))}
     if h.more:  # core.language reads 'autres', 'plus tard', 'other times'… (asks_for_more)
         return {"more": True}
     pointed = _pointed_at(t, h)

@@ -939,3 +939,15 @@ def test_on_the_phone_children_of_an_unsaid_number_get_one_text_copy_each(caller
     copies = sorted(ids[0] for name, ids in caller.effects if name == "send_confirmation")
     assert copies == sorted(a.id for a in booked(runtime))
     assert [name for name, _at in booked_for(runtime)] == ["Chloé Roy", "Jules Roy"]
+
+
+@pytest.mark.parametrize(
+    "then",
+    ["none of those work, friday?", "aucun ne me convient, vendredi?", "d'autres moments vendredi svp"],
+)
+def test_others_asked_with_a_day_offer_that_day(texter, runtime, then):
+    texter.send("rdv jeudi après-midi")
+    texter.send(then)
+    offered = offered_local(runtime, texter)
+    assert offered
+    assert all(s.date() == THURSDAY + dt.timedelta(days=1) and s.hour >= 12 for s in offered), offered
