@@ -930,21 +930,37 @@ _BOOKED_BEFORE = re.compile(
 )
 
 
-# "mercredi ou jeudi", "lundi, mardi ou vendredi", "tuesday or thursday", "jeudi/vendredi": days that
-# would all do. The first is the date read as usual; each other is its next occurrence after the one before.
+# "mercredi ou jeudi", "lundi, mardi ou vendredi", "tuesday or thursday", "demain ou jeudi": days that would all
+# do. The first is the date read as usual; the list gives the others.
+_NEAR_DAYS = {
+    "aujourd'hui": 0,
+    "aujourdhui": 0,
+    "today": 0,
+    "demain": 1,
+    "tomorrow": 1,
+    "tmrw": 1,
+    "tmr": 1,
+    "2moro": 1,
+    "apres-demain": 2,
+    "apres demain": 2,
+    "day after tomorrow": 2,
+    "the day after tomorrow": 2,
+}
+_LIST_DAY = rf"(?:{_alternation([*_WEEKDAY_NAMES, *_NEAR_DAYS])})"
 _OR_DAYS = re.compile(
-    rf"\b(?:{_alternation(_WEEKDAY_NAMES)})s?"
+    rf"\b{_LIST_DAY}s?"
     rf"(?:\s?(?:,|/|\bou(?: bien)?\b|\bor(?: maybe| else)?\b|,\s?(?:ou|or)\b)\s?(?:le |on |the |sinon )?"
-    rf"(?:{_alternation(_WEEKDAY_NAMES)})s?\b)+"
+    rf"{_LIST_DAY}s?\b)+"
 )
 _LATER_WEEK = re.compile(r"\b(?:prochaine?|suivante?|next|following|en (?:8|huit|15|quinze))\b")
-_OR_DAY_NAME = re.compile(rf"\b(?:{_alternation(_WEEKDAY_NAMES)})")
+_OR_DAY_NAME = re.compile(rf"\b{_LIST_DAY}")
 
 
 def _other_days(text: str, first: dt.date, today: dt.date) -> tuple[dt.date, ...]:
-    """All the days a list of weekdays joined by "ou" / "or" names, soonest first, when `first` (the date
-    read) is one of them; none when there is no such list ("pas lundi, mardi" is none). A weekday is its
-    next occurrence, in the week of `first` when that is said to be a later one ("lundi ou mardi prochain")."""
+    """All the days a list joined by "ou" / "or" names (weekdays, "demain", "today"…), soonest first, when
+    `first` (the date read) is one of them; none when there is no such list ("pas lundi, mardi" is none). A
+    weekday is its next occurrence, in the week of `first` when that is said to be a later one ("lundi ou
+    mardi prochain")."""
     m = _OR_DAYS.search(text)
     if (
         m is None
@@ -952,17 +968,18 @@ def _other_days(text: str, first: dt.date, today: dt.date) -> tuple[dt.date, ...
         or _EXCEPT_BEFORE.search(text, max(0, m.start() - 25), m.start())
     ):
         return ()
-    names = [_WEEKDAY_NAMES[n.group()] for n in _OR_DAY_NAME.finditer(m.group())]
-    if first.weekday() not in names:
-        return ()
     later_week = (first - today).days >= 7 and _LATER_WEEK.search(text, m.start()) is not None
-    days = {first}
-    for weekday in names:
+    days = set()
+    for name in _OR_DAY_NAME.finditer(m.group()):
+        if name.group() in _NEAR_DAYS:
+            days.add(today + dt.timedelta(days=_NEAR_DAYS[name.group()]))
+            continue
+        weekday = _WEEKDAY_NAMES[name.group()]
         day = today + dt.timedelta(days=(weekday - today.weekday()) % 7 or 7)
         while later_week and day < first - dt.timedelta(days=first.weekday()):
             day += dt.timedelta(days=7)
         days.add(day)
-    return tuple(sorted(days)) if len(days) > 1 else ()
+    return tuple(sorted(days)) if first in days and len(days) > 1 else ()
 
 
 def _weekday_date(text: str, today: dt.date) -> tuple[dt.date, tuple[int, int], int] | None:

@@ -1,4 +1,4 @@
-"""Several days that would all do: "mercredi ou jeudi", "tuesday or thursday", "lundi, mardi ou vendredi".
+"""Several days that would all do: "mercredi ou jeudi", "tuesday or thursday", "demain ou vendredi".
 
 The soonest is the date; the others are kept in `also`. A list that is refused or excluded is no list."""
 
@@ -27,6 +27,10 @@ D = dt.date
         # a later week said for the list keeps every day in it
         ("mardi ou mercredi de la semaine prochaine", D(2026, 12, 15), (D(2026, 12, 16),)),
         ("tuesday or wednesday next week", D(2026, 12, 15), (D(2026, 12, 16),)),
+        # tomorrow, today and the day after count as days of a list
+        ("demain ou jeudi", D(2026, 12, 8), (D(2026, 12, 10),)),
+        ("today or tomorrow after 3", D(2026, 12, 7), (D(2026, 12, 8),)),
+        ("après-demain ou vendredi", D(2026, 12, 9), (D(2026, 12, 11),)),
     ],
 )
 def test_days_joined_by_or_are_all_kept_soonest_first(text, date, also):
@@ -48,7 +52,7 @@ def test_the_time_of_day_said_with_the_days_is_kept():
         "anything but monday or tuesday",  # excluded
         "pas lundi, mardi",  # a refusal, then the day
         "rdv la semaine prochaine",  # a span, no list
-        "demain ou jeudi",  # only weekdays make a list
+        "demain ou mardi",  # said on a Monday: one day
     ],
 )
 def test_no_list_of_days_gives_no_other_day(text):
