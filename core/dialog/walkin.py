@@ -22,7 +22,7 @@ from core.jobs.names import CHECK_QUEUE_NOTICES
 from core.language.names import clean_name
 from core.models import Person, WalkinTicket
 from core.services import people, walkin
-from core.services.clinics import is_open
+from core.services.clinics import is_open, next_opening
 from core.timeutil import to_local
 from prompts import render
 from prompts.format import numbers_text, people_ahead
@@ -374,8 +374,20 @@ def position(t: Turn, _h: Heard | None) -> Reply:
         return waiting
     tickets = walkin.active_tickets(t.session, t.clinic, t.patient(), t.now)
     if not tickets:
-        return _no_walkin_here(t) or t.ask("offer_join", data={}, says=[Say("walkin_not_in_queue")])
+        return _no_walkin_here(t) or _not_in_queue(t)
     return _tell_place(t, tickets, "walkin_place", "walkin_group_place")
+
+
+def _not_in_queue(t: Turn) -> Reply:
+    """Not in today's queue: joining is offered while registration is open, else when it opens is said
+    (a "yes" to joining would only have been told that it is closed)."""
+    if is_open(t.clinic, "walkin", t.now):
+        return t.ask("offer_join", data={}, says=[Say("walkin_not_in_queue")])
+    t.lead.append(Say("walkin_not_in_queue"))
+    opens = next_opening(t.clinic, "walkin", t.now)
+    if opens is None:
+        return t.done(Say("walkin_closed", {"phone": t.clinic_phone()}))
+    return t.done(Say("walkin_not_open"), opening_text(t, opens))
 
 
 @starter("leave")

@@ -951,3 +951,14 @@ def test_others_asked_with_a_day_offer_that_day(texter, runtime, then):
     offered = offered_local(runtime, texter)
     assert offered
     assert all(s.date() == THURSDAY + dt.timedelta(days=1) and s.hour >= 12 for s in offered), offered
+
+
+@pytest.mark.parametrize(("ask", "lang"), [("POSITION", "fr"), ("where am I in the line", "en")])
+def test_place_asked_when_registration_is_closed_says_when_it_opens_instead_of_offering_it(
+    texter, runtime, clock, ask, lang
+):
+    clock.set_local(dt.date(2026, 12, 6), dt.time(10, 0))  # a Sunday: no walk-in until Monday 7:00
+    texter.send(ask)
+    assert texter.keys == ["walkin_not_in_queue", "walkin_not_open", "opens_tomorrow"], texter.text
+    assert texter.state.question is None
+    assert texter.reply.lang == lang
