@@ -217,6 +217,19 @@ def _for_someone(t: Turn, h: Heard) -> Reply | None:
 UNCLEAR.append(_for_someone)
 
 
+def _also_after_booking(t: Turn, h: Heard) -> Reply | None:
+    """ "et pour moi aussi", "my daughter too" right after a booking: one more, offered on that day first."""
+    done = t.state.done
+    if h.keyed or h.intent != "other" or not h.whom or not done or done.get("reason") != "booked":
+        return None
+    if t.state.question not in (None, "more") or not t.mentions_any("words_also"):
+        return None
+    return start_booking(t, h, wish=_as_booked(t, "day") or None)
+
+
+UNCLEAR.append(_also_after_booking)
+
+
 def go_on(t: Turn, base: dict, wish: dict | None, says: list[Say] | None = None) -> Reply:
     """The booking once its start (and visit reason) is known: the day, or slots for the wish."""
     if wish:

@@ -20,7 +20,7 @@ OUTCOMES = ("booked", "rescheduled")  # the prompt keys that tell the patient th
 def remember(turn, reply) -> None:
     """After a turn: keep what a booking turn did; any other turn (but a recall) forgets it."""
     booked = turn.booked
-    said = [say.key for say in reply.says if say.key in OUTCOMES]
+    said = [key for key in (say.key.removesuffix("_named") for say in reply.says) if key in OUTCOMES]
     if booked and said:
         turn.state.done = {"appointment_id": booked[-1], "reason": said[-1], "intent": _intent(turn)}
     elif not turn.state.recalled:
@@ -43,6 +43,7 @@ def answer(turn, heard):
         return None  # only to the phone that booked it
     from core.dialog.book import local_when
     from core.dialog.types import Say
+    from core.dialog.whom import appointment_name
 
     turn.state.recalled = True
     values = {
@@ -50,7 +51,9 @@ def answer(turn, heard):
         "clinic": turn.clinic_name(),
         "code": appointment.code,
     }
-    return turn.done(Say(done.get("reason") or "booked", values))
+    reason = done.get("reason") or "booked"
+    named = appointment_name(turn, appointment)  # "C'est réservé pour Léa", as it was said
+    return turn.done(Say(reason + "_named", {**values, "name": named}) if named else Say(reason, values))
 
 
 def _intent(turn) -> str | None:

@@ -962,3 +962,20 @@ def test_place_asked_when_registration_is_closed_says_when_it_opens_instead_of_o
     assert texter.keys == ["walkin_not_in_queue", "walkin_not_open", "opens_tomorrow"], texter.text
     assert texter.state.question is None
     assert texter.reply.lang == lang
+
+
+@pytest.mark.parametrize("then", ["et pour moi aussi", "pis moi aussi svp", "me too"])
+def test_me_too_right_after_a_booking_for_a_child_offers_that_day(texter, runtime, then):
+    _book_for_son(texter, "rdv pour mon fils mardi")
+    texter.send(then)
+    offered = offered_local(runtime, texter)
+    assert offered
+    assert {start.date() for start in offered} == {TUESDAY}, offered
+
+
+def test_a_yes_repeated_after_a_booking_for_a_child_tells_that_booking_again(texter, runtime):
+    _book_for_son(texter, "rdv pour mon fils mardi")
+    again = texter.send("oui")
+    assert texter.keys == ["booked_named"], again.text
+    assert texter.value("booked_named", "name") == "Louis"
+    assert len(booked_for(runtime)) == 1
