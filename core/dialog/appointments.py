@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from core.dialog.book import FLOW_INTENTS, appointment_when, start_booking, wish_from
+from core.dialog.book import (
+    FLOW_INTENTS,
+    appointment_when,
+    moved_from,
+    relative_wish,
+    start_booking,
+)
 from core.dialog.engine import (
     STARTERS,
     Question,
@@ -117,7 +123,7 @@ def old_and_new(t: Turn, h: Heard | None, appointments: list[Appointment]) -> tu
     if h is None:
         return None, {}
     if h.old_date:
-        return h.old_date, wish_from(t, h)
+        return h.old_date, relative_wish(t, h)
     only_a_day = h.date and not (
         h.time or h.part_of_day or h.after or h.before or h.not_before or h.not_after
     )
@@ -128,7 +134,7 @@ def old_and_new(t: Turn, h: Heard | None, appointments: list[Appointment]) -> tu
         and h.span is None
     ):
         return h.date, {}
-    return None, wish_from(t, h)
+    return None, relative_wish(t, h)
 
 
 def choose(t: Turn, h: Heard | None, purpose: str) -> Reply:
@@ -288,6 +294,7 @@ def act_on(
         return t.ask("cancel_confirm", data={"appointment_id": appointment.id, **marked})
     if purpose == "reschedule":
         intro = _said(t, "reschedule_intro", appointment, whose)
+        wish = moved_from(t, appointment, wish)  # "une heure plus tard": from this one
         return start_booking(t, None, replaces=appointment.id, says=[intro], wish=wish or None)
     return t.ask("appt_action", data={"appointment_id": appointment.id, **marked})
 
@@ -297,7 +304,9 @@ def new_wish(t: Turn, appointment: Appointment) -> dict:
     h = t.heard
     if h is None or h.keyed:
         return {}
-    return wish_from(t, h, day=h.date not in (h.old_date, _day_of(t, appointment)))
+    return moved_from(
+        t, appointment, relative_wish(t, h, day=h.date not in (h.old_date, _day_of(t, appointment)))
+    )
 
 
 # ---- which one ----------------------------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ def local_when(t: Turn, instant: dt.datetime) -> dt.datetime:
 # ---- the wish: what the patient asked for, kept JSON-able in the state ----------------------------------------
 
 
-def wish_from(t: Turn, h: Heard, day: bool = True) -> dict:
+def wish_from(t: Turn, h: Heard, day: bool = True, same: bool = True) -> dict:
     """The slot query a turn asks for (without its day when that day meant something else, e.g. the old one).
 
     Keys: date (a day), or (the other days that would do as well), from (an instant: "next week"), part, after / at / before (local times), nb / na
@@ -86,8 +86,55 @@ def wish_from(t: Turn, h: Heard, day: bool = True) -> dict:
         wish["nb"] = h.not_before.isoformat()
     if h.not_after:
         wish["na"] = h.not_after.isoformat()
-    if h.same and day and not h.date:
+    if h.same and day and same and not h.date:
         wish.update(_as_booked(t, h.same))
+    return wish
+
+
+RELATIVE = (
+    "rel"  # a change's wish counted from the appointment it moves: "une heure plus tard", "le même jour"
+)
+
+
+def relative_wish(t: Turn, h: Heard | None, day: bool = True) -> dict:
+    """A change's new wish: what it says, and what it counts from the appointment it moves (kept under
+    RELATIVE until that appointment is known, then made plain by `moved_from`)."""
+    if h is None:
+        return {}
+    wish = wish_from(t, h, day=day, same=False)
+    if h.shift or h.same:
+        wish[RELATIVE] = {"shift": list(h.shift) if h.shift else None, "same": h.same}
+    return wish
+
+
+def moved_from(t: Turn, appointment: Appointment, wish: dict | None) -> dict | None:
+    """The wish of a change made plain from the appointment it moves: "une heure plus tard" is its time
+    plus an hour, "plus tard" after its end on its day, "plus tôt" before its start, "le même jour" its day."""
+    if not wish or RELATIVE not in wish:
+        return wish
+    rel, wish = wish[RELATIVE], {k: v for k, v in wish.items() if k != RELATIVE}
+    starts = _local(t, appointment)
+    ends = to_local(appointment.slot.ends_at, t.clinic.timezone).replace(tzinfo=None)
+    day = starts.date().isoformat()
+    if rel.get("shift"):
+        direction, minutes = rel["shift"]
+        if minutes:
+            moment = starts + dt.timedelta(minutes=minutes if direction == "later" else -minutes)
+            return {**wish, "date": moment.date().isoformat(), "at": moment.strftime("%H:%M")}
+        if wish.get("date", day) == day and not any(wish.get(k) for k in ("from", "nb", "na")):
+            edge = (
+                {"after": ends.strftime("%H:%M")}
+                if direction == "later"
+                else {"before": starts.strftime("%H:%M")}
+            )
+            return {**wish, "date": day, **edge}
+        return wish
+    if rel.get("same") and not wish.get("date"):
+        wish["date"] = day
+        if rel["same"] == "time":
+            wish["at"] = starts.strftime("%H:%M")
+        elif rel["same"] == "after":
+            wish["after"] = ends.strftime("%H:%M")
     return wish
 
 

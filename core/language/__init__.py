@@ -94,6 +94,7 @@ class Understanding:
     not_after: dt.date | None = None  # latest day allowed, inclusive ("au plus tard vendredi")
     also: tuple[dt.date, ...] = ()  # other days that would do as well as `date` ("mercredi ou jeudi")
     same: str | None = None  # "day" / "time" / "after": as the appointment just booked ("le même jour")
+    shift: tuple[str, int | None] | None = None  # ("later" / "earlier", minutes): "une heure plus tard"
     old_date: dt.date | None = None  # a change: the day of the appointment to move ("je pourrai pas jeudi")
     pick_last: bool = False  # "le dernier", "the last one": the last option offered
     name: str | None = None  # a name said naturally ("c'est Marc Gagnon", "my name is Line Roy")
@@ -130,6 +131,7 @@ class Understanding:
             "not_after": self.not_after.isoformat() if self.not_after else None,
             "also": [day.isoformat() for day in self.also],
             "same": self.same,
+            "shift": list(self.shift) if self.shift else None,
             "old_date": self.old_date.isoformat() if self.old_date else None,
             "pick_last": self.pick_last,
             "name": self.name,
@@ -225,6 +227,7 @@ def understand(text: str, lang: str | None = None, now: dt.datetime | None = Non
         not_after=when.not_after,
         also=when.also,
         same=when.same,
+        shift=when.shift,
         old_date=old_date,
         pick_last=pick_last,
         name=extract_name(text, msg_lang),

@@ -42,6 +42,9 @@ class When:
     # Said of the appointment just booked ("et pour moi le même jour"): "day", "time" (at the same time,
     # or as near it as is free: "pareil pour ma fille") or "after" ("juste après"); the dialog knows which.
     same: str | None = None
+    # A move counted from the appointment being changed: ("later" | "earlier", minutes or None): "une heure
+    # plus tard", "décaler de 30 min", "push it an hour", "plus tôt"; the dialog knows from what.
+    shift: tuple[str, int | None] | None = None
 
 
 _WEEKDAY_NAMES = {
@@ -614,6 +617,44 @@ def _clock_offset(text: str, now: dt.datetime, when: When) -> list[tuple[int, in
     minutes = amount * scale
     moment = now + dt.timedelta(minutes=minutes)
     when.date, when.time = moment.date(), dt.time(moment.hour, moment.minute)
+    return [m.span()]
+
+
+_SHIFT_AMOUNT = (
+    r"(?P<n>\d+(?:\.\d+)?|an?|une?|one|1/2|half an?|a quarter of an?|un quart d')\s?(?P<demi>demi[- ])?"
+    r"(?P<unit>heures?|hours?|hrs?|h|minutes?|mins?|min)(?![a-z])(?P<extra>\d{2})?"
+)
+_SHIFT_DIRECTION = r"(?P<dir>plus tard|later|plus tot|earlier|sooner|de plus|avant|before)"
+_SHIFT_BY_VERB = re.compile(
+    r"\b(?P<verb>decaler|decale|decalez|decaller|reporter|reporte|reportez|repousser|repousse|repoussez|retarder"
+    r"|retarde|retardez|avancer|avance|avancez|push|pushed|bump|delay|move|moved)\b"
+    r"(?:\s(?:le|la|l'|it|ca|mon rdv|mon rendez-vous|my appointment|my appt|back)){0,2}\s(?:de |d'|d |by )?"
+    + _SHIFT_AMOUNT
+    + rf"(?:\s{_SHIFT_DIRECTION})?"
+)
+_SHIFT_BY_DIRECTION = re.compile(r"(?<![a-z])" + _SHIFT_AMOUNT + rf"\s{_SHIFT_DIRECTION}\b")
+_SHIFT_ALONE = re.compile(
+    r"\b(?:(?P<later>plus tard|later)|(?P<earlier>plus tot|earlier|sooner|avancer|avance))\b"
+)
+_SHIFT_EARLIER = ("plus tot", "earlier", "sooner", "avant", "before")
+
+
+def _shift(text: str, when: When) -> list[tuple[int, int]]:
+    """ "une heure plus tard", "décaler de 30 min", "push it back an hour", "30 minutes earlier", or a bare
+    "plus tard" / "earlier": a move counted from an appointment (When.shift). Spans of the amounts read."""
+    m = _SHIFT_BY_VERB.search(text) or _SHIFT_BY_DIRECTION.search(text)
+    if m is None:
+        alone = _SHIFT_ALONE.search(text)
+        if alone:
+            when.shift = ("later" if alone["later"] else "earlier", None)
+        return []
+    amount = _offset_number(m["n"]) * (0.5 if m["demi"] else 1)
+    minutes = amount * 60 if m["unit"].startswith("h") else amount
+    if m["extra"] and m["unit"].startswith("h"):  # "1h30"
+        minutes += int(m["extra"])
+    verb = m.groupdict().get("verb") or ""
+    earlier = m["dir"] in _SHIFT_EARLIER or (verb.startswith("avanc") and m["dir"] is None)
+    when.shift = ("earlier" if earlier else "later", int(minutes))
     return [m.span()]
 
 
@@ -1352,6 +1393,7 @@ def find_when(text: str, now: dt.datetime) -> When:
     """Read date, time, part of day and bounds from folded, digitized text."""
     when = When()
     text = _blank(text, _clock_offset(text, now, when))  # before "1 heure et demie" can become 1:30
+    text = _blank(text, _shift(text, when))  # "décaler d'une heure" is no 1 o'clock
     for regex, replace, gate in _GATED_WORD_TIMES:
         if any(word in text for word in gate):
             text = regex.sub(replace, text)

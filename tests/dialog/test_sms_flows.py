@@ -979,3 +979,36 @@ def test_a_yes_repeated_after_a_booking_for_a_child_tells_that_booking_again(tex
     assert texter.keys == ["booked_named"], again.text
     assert texter.value("booked_named", "name") == "Louis"
     assert len(booked_for(runtime)) == 1
+
+
+def _booked_thursday_at_ten(texter) -> None:
+    texter.send("rdv jeudi 10h").send("2").send("Marie Tremblay")
+    assert "réservé" in texter.send("oui").text
+
+
+@pytest.mark.parametrize(
+    ("ask", "expect"),
+    [
+        (
+            "peux-tu le décaler d'une heure",
+            lambda s: s.time() >= dt.time(10, 45) and s.time() <= dt.time(11, 15),
+        ),
+        (
+            "can I push it an hour later",
+            lambda s: s.time() >= dt.time(10, 45) and s.time() <= dt.time(11, 15),
+        ),
+        (
+            "avancer mon rdv d'une demi-heure",
+            lambda s: s.time() >= dt.time(9, 15) and s.time() <= dt.time(9, 45),
+        ),
+        ("peux-tu le mettre plus tard dans la même journée", lambda s: s.time() >= dt.time(10, 15)),
+        ("je voudrais le mettre plus tôt", lambda s: s.time() < dt.time(10, 0)),
+    ],
+)
+def test_a_change_counted_from_the_appointment_offers_that_day_around_it(texter, runtime, ask, expect):
+    _booked_thursday_at_ten(texter)
+    texter.send(ask)
+    assert texter.state.data.get("replaces"), texter.text  # a change, not a new booking
+    offered = offered_local(runtime, texter)
+    assert offered
+    assert all(s.date() == THURSDAY and expect(s) for s in offered), offered
