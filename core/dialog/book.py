@@ -122,11 +122,8 @@ def moved_from(t: Turn, appointment: Appointment, wish: dict | None) -> dict | N
             moment = starts + dt.timedelta(minutes=minutes if direction == "later" else -minutes)
             return {**wish, "date": moment.date().isoformat(), "at": moment.strftime("%H:%M")}
         if wish.get("date", day) == day and not any(wish.get(k) for k in ("from", "nb", "na")):
-            edge = (
-                {"after": ends.strftime("%H:%M")}
-                if direction == "later"
-                else {"before": starts.strftime("%H:%M")}
-            )
+            at = starts.strftime("%H:%M")  # "plus tôt": the times just before it first, not the day's first
+            edge = {"after": ends.strftime("%H:%M")} if direction == "later" else {"before": at, "at": at}
             return {**wish, "date": day, **edge}
         return wish
     if rel.get("same") and not wish.get("date"):

@@ -1002,7 +1002,7 @@ def _booked_thursday_at_ten(texter) -> None:
             lambda s: s.time() >= dt.time(9, 15) and s.time() <= dt.time(9, 45),
         ),
         ("peux-tu le mettre plus tard dans la même journée", lambda s: s.time() >= dt.time(10, 15)),
-        ("je voudrais le mettre plus tôt", lambda s: s.time() < dt.time(10, 0)),
+        ("je voudrais le mettre plus tôt", lambda s: dt.time(9, 15) <= s.time() < dt.time(10, 0)),
     ],
 )
 def test_a_change_counted_from_the_appointment_offers_that_day_around_it(texter, runtime, ask, expect):

@@ -487,3 +487,12 @@ def test_a_hidden_caller_without_the_code_reaches_the_front_desk_with_0(runtime,
     hidden.press("0#")
     assert hidden.keys == ["transfer"]
     assert hidden.reply.transfer_to
+
+
+def test_a_change_said_with_its_day_by_a_hidden_caller_keeps_that_day_through_the_code(runtime, queue):
+    book(runtime, MARIE, day=THURSDAY)
+    [appointment] = booked(runtime, MARIE)
+    hidden = _hidden_caller_keys_in(runtime, MARIE, "je veux changer mon rendez-vous pour vendredi")
+    hidden.press(appointment.code + "#")
+    assert hidden.keys == ["reschedule_intro", "pick_slot"]
+    assert "vendredi onze décembre" in hidden.text
